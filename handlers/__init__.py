@@ -1,0 +1,1 @@
+"""The platform-neutral core of Squeaky: complaints, their lifecycle and the use cases agents drive."""

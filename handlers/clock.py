@@ -1,0 +1,28 @@
+"""Clocks: the real one, and one tests can move by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+class SystemClock:
+    """The wall clock, in UTC."""
+
+    def now(self) -> datetime:
+        """Return the current UTC time."""
+        return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        """Return the clock's time."""
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward (takes timedelta's keywords)."""
+        self._now += timedelta(**delta)

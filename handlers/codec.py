@@ -1,0 +1,60 @@
+"""How a normalized complaint travels on the stream: a flat mapping of strings, checked on the way back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from handlers.model import IncomingComplaint
+
+_REQUIRED = ("source", "external_id", "author_id", "author_handle", "text", "created_at")
+_OPTIONAL = ("url", "conversation_id", "in_reply_to_id")
+
+
+class MalformedEntry(ValueError):
+    """A stream entry that is not a complaint we can read; the message says what is wrong."""
+
+
+def to_payload(incoming: IncomingComplaint) -> dict[str, str]:
+    """Flatten a complaint for the stream."""
+    payload = {
+        "source": incoming.source,
+        "external_id": incoming.external_id,
+        "author_id": incoming.author_id,
+        "author_handle": incoming.author_handle,
+        "author_name": incoming.author_name,
+        "text": incoming.text,
+        "created_at": incoming.created_at.isoformat(),
+        "mentions_us": "1" if incoming.mentions_us else "0",
+    }
+    for name in _OPTIONAL:
+        value = getattr(incoming, name)
+        if value is not None:
+            payload[name] = value
+    return payload
+
+
+def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
+    """Read a complaint back from the stream, or raise MalformedEntry naming what is wrong."""
+    missing = [name for name in _REQUIRED if not isinstance(payload.get(name), str) or not payload.get(name)]
+    if missing:
+        raise MalformedEntry(f"missing or empty field(s): {', '.join(missing)}")
+    try:
+        created_at = datetime.fromisoformat(payload["created_at"])
+    except ValueError as exc:
+        raise MalformedEntry(f"created_at is not an ISO 8601 time: {payload['created_at']!r}") from exc
+    if created_at.tzinfo is None:
+        raise MalformedEntry(f"created_at has no time zone: {payload['created_at']!r}")
+    optional = {name: str(payload[name]) for name in _OPTIONAL if payload.get(name)}
+    return IncomingComplaint(
+        source=payload["source"],
+        external_id=payload["external_id"],
+        author_id=payload["author_id"],
+        author_handle=payload["author_handle"],
+        author_name=str(payload.get("author_name") or payload["author_handle"]),
+        text=payload["text"],
+        created_at=created_at,
+        mentions_us=payload.get("mentions_us", "1") != "0",
+        **optional,
+    )

@@ -1,0 +1,128 @@
+"""The complaint model: what a complaint is, who acts on it, and what the audit trail records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """Where a complaint stands in its lifecycle."""
+
+    NEW = "new"
+    CLAIMED = "claimed"
+    ACKNOWLEDGED = "acknowledged"
+    TICKETED = "ticketed"
+    CLOSED = "closed"
+    DISMISSED = "dismissed"
+    MERGED = "merged"
+
+
+class Action(StrEnum):
+    """What an agent (or the system) can do to a complaint."""
+
+    CLAIM = "claim"
+    RELEASE = "release"
+    REASSIGN = "reassign"
+    ACKNOWLEDGE = "acknowledge"
+    TICKET = "ticket"
+    CLOSE = "close"
+    DISMISS = "dismiss"
+    MERGE = "merge"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone (or something) acting on a complaint, on one surface ("slack", "teams", "system")."""
+
+    id: str
+    name: str
+    surface: str
+
+
+SYSTEM = Actor(id="squeaky", name="Squeaky", surface="system")
+
+
+@dataclass(frozen=True)
+class IncomingComplaint:
+    """A complaint as any source delivers it, normalized: the one shape the stream carries."""
+
+    source: str
+    external_id: str
+    author_id: str
+    author_handle: str
+    author_name: str
+    text: str
+    created_at: datetime
+    url: str | None = None
+    conversation_id: str | None = None
+    in_reply_to_id: str | None = None
+    mentions_us: bool = True
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """Where a complaint's card lives on the chat surface (a channel and a message id)."""
+
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """A stored complaint with its current state."""
+
+    id: int
+    source: str
+    external_id: str
+    author_id: str
+    author_handle: str
+    author_name: str
+    text: str
+    created_at: datetime
+    received_at: datetime
+    status: Status
+    version: int
+    tier: str = "standard"
+    url: str | None = None
+    conversation_id: str | None = None
+    in_reply_to_id: str | None = None
+    mentions_us: bool = True
+    owner: Actor | None = None
+    claimed_at: datetime | None = None
+    card: CardRef | None = None
+
+    def changed(self, change: Change) -> Complaint:
+        """Return this complaint as it stands after `change` (one version later)."""
+        if change.clear_owner:
+            return replace(self, status=change.status, owner=None, claimed_at=None, version=self.version + 1)
+        if change.owner is not None:
+            return replace(
+                self, status=change.status, owner=change.owner, claimed_at=change.claimed_at, version=self.version + 1
+            )
+        return replace(self, status=change.status, version=self.version + 1)
+
+
+@dataclass(frozen=True)
+class Change:
+    """The new values a transition writes: a status, and an owner when it changes."""
+
+    status: Status
+    owner: Actor | None = None
+    claimed_at: datetime | None = None
+    clear_owner: bool = False
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of the audit trail: who did what to which complaint, when and from where."""
+
+    complaint_id: int
+    actor: Actor
+    action: str
+    from_status: Status | None
+    to_status: Status | None
+    at: datetime
+    detail: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,119 @@
+"""Carry out the outbox: post and update cards after the transactions that decided them have committed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from handlers.card import card_for
+from handlers.outbox_kinds import CARD_POST, CARD_UPDATE, card_update_key
+from handlers.ports import ChatGateway, Clock, DeliveryFailed, OutboxMessage, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 30.0
+MAX_ATTEMPTS = 10
+_BACKOFF_CAP_SECONDS = 300.0
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff for the n-th failed attempt: 1 s, 2 s, 4 s, ... capped at 5 minutes."""
+    return min(_BACKOFF_CAP_SECONDS, 2.0 ** max(0, attempts - 1))
+
+
+class OutboxRunner:
+    """Leases due outbox messages and executes them through the gateways, with retries and backoff."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, chat: ChatGateway) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._chat = chat
+        self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
+            CARD_POST: self._post_card,
+            CARD_UPDATE: self._update_card,
+        }
+
+    def run_due(self, limit: int = 50, complaint_id: int | None = None) -> int:
+        """Execute up to `limit` due messages (only one complaint's, if given); return how many were handled."""
+        with self._uow() as uow:
+            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, complaint_id)
+            uow.commit()
+        updated: set[int] = set()
+        for message in messages:
+            if message.kind == CARD_UPDATE and message.complaint_id in updated:
+                self._done(message)  # the card already shows the latest state
+                continue
+            self._execute(message)
+            if message.kind == CARD_UPDATE and message.complaint_id is not None:
+                updated.add(message.complaint_id)
+        return len(messages)
+
+    def _execute(self, message: OutboxMessage) -> None:
+        handler = self._handlers.get(message.kind)
+        if handler is None:
+            self._give_up(message, f"unknown outbox kind {message.kind!r}")
+            return
+        try:
+            handler(message)
+        except DeliveryFailed as exc:
+            if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+                self._give_up(message, exc.reason)
+            else:
+                delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(message.attempts)
+                self._retry(message, delay, exc.reason)
+        except Exception as exc:  # a bug or an unexpected answer: keep the message, back off, say why
+            log.exception("outbox message %s (%s) failed", message.id, message.kind)
+            if message.attempts >= MAX_ATTEMPTS:
+                self._give_up(message, repr(exc))
+            else:
+                self._retry(message, backoff_seconds(message.attempts), repr(exc))
+
+    def _post_card(self, message: OutboxMessage) -> None:
+        complaint_id = _complaint_id(message)
+        with self._uow() as uow:
+            complaint = uow.complaints.get(complaint_id)
+        if complaint is None or complaint.card is not None:
+            self._done(message)
+            return
+        ref = self._chat.post_card(card_for(complaint, self._clock.now()))
+        with self._uow() as uow:
+            uow.complaints.set_card(complaint_id, ref)
+            current = uow.complaints.get(complaint_id)
+            if current is not None and current.version != complaint.version:
+                # it changed while the card was on its way: show the newer state too
+                uow.outbox.enqueue(CARD_UPDATE, card_update_key(complaint_id, current.version), complaint_id, {})
+            uow.outbox.mark_done(message.id, self._clock.now())
+            uow.commit()
+
+    def _update_card(self, message: OutboxMessage) -> None:
+        complaint_id = _complaint_id(message)
+        with self._uow() as uow:
+            complaint = uow.complaints.get(complaint_id)
+        if complaint is not None and complaint.card is not None:
+            self._chat.update_card(complaint.card, card_for(complaint, self._clock.now()))
+        # with no card yet, the pending card.post renders the current state
+        self._done(message)
+
+    def _done(self, message: OutboxMessage) -> None:
+        with self._uow() as uow:
+            uow.outbox.mark_done(message.id, self._clock.now())
+            uow.commit()
+
+    def _retry(self, message: OutboxMessage, delay: float, reason: str) -> None:
+        log.warning("outbox message %s (%s) will retry in %.1fs: %s", message.id, message.kind, delay, reason)
+        with self._uow() as uow:
+            uow.outbox.retry_later(message.id, self._clock.now() + timedelta(seconds=delay), reason)
+            uow.commit()
+
+    def _give_up(self, message: OutboxMessage, reason: str) -> None:
+        log.error("outbox message %s (%s) failed for good: %s", message.id, message.kind, reason)
+        with self._uow() as uow:
+            uow.outbox.give_up(message.id, self._clock.now(), reason)
+            uow.commit()
+
+
+def _complaint_id(message: OutboxMessage) -> int:
+    if message.complaint_id is None:
+        raise ValueError(f"outbox message {message.id} ({message.kind}) names no complaint")
+    return message.complaint_id

@@ -1,0 +1,244 @@
+"""The ports of the core: what it needs from storage, coordination and the outside world.
+
+Adapters live in storage/ (SQL, Redis, in-process) and bot/ (Slack, X); the core
+sees only these Protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from handlers.card import CardView
+from handlers.model import AuditEvent, CardRef, Change, Complaint, IncomingComplaint
+
+# --- persistence -----------------------------------------------------------
+
+
+class ComplaintRepository(Protocol):
+    """Stored complaints."""
+
+    def add(self, incoming: IncomingComplaint, received_at: datetime, tier: str) -> Complaint | None:
+        """Store a new complaint; return None when (source, external_id) is already stored."""
+        ...
+
+    def get(self, complaint_id: int) -> Complaint | None:
+        """Return the complaint, or None."""
+        ...
+
+    def compare_and_set(self, complaint: Complaint, change: Change) -> bool:
+        """Apply `change` only if the row still has `complaint`'s status and version; True if it did."""
+        ...
+
+    def set_card(self, complaint_id: int, card: CardRef) -> None:
+        """Remember where the complaint's card was posted."""
+        ...
+
+
+class CustomerRepository(Protocol):
+    """Customers known by handle, with their tier."""
+
+    def tier_of(self, handle: str) -> str:
+        """Return the customer's tier ("standard" when unknown)."""
+        ...
+
+    def set_tier(self, handle: str, tier: str) -> None:
+        """Register (or change) a customer's tier."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The append-only audit trail."""
+
+    def record(self, event: AuditEvent) -> None:
+        """Append one event."""
+        ...
+
+    def for_complaint(self, complaint_id: int) -> list[AuditEvent]:
+        """Return a complaint's events, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A side effect decided inside a transaction, to be carried out after it commits."""
+
+    id: int
+    kind: str
+    key: str
+    complaint_id: int | None
+    payload: Mapping[str, Any]
+    attempts: int
+
+
+class Outbox(Protocol):
+    """Side effects waiting to leave the building."""
+
+    def enqueue(self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any]) -> None:
+        """Add a message; a second message with the same idempotency key is ignored."""
+        ...
+
+    def lease_due(
+        self, now: datetime, lease_seconds: float, limit: int, complaint_id: int | None = None
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages for `lease_seconds` (nobody else gets them meanwhile)."""
+        ...
+
+    def mark_done(self, message_id: int, now: datetime) -> None:
+        """The side effect happened."""
+        ...
+
+    def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+        """The side effect failed; try again at `at`."""
+        ...
+
+    def give_up(self, message_id: int, now: datetime, error: str) -> None:
+        """The side effect failed for good; keep the error for agents to see."""
+        ...
+
+
+class Checkpoints(Protocol):
+    """Named positions in outside feeds (for example the newest tweet id seen)."""
+
+    def get(self, name: str) -> str | None:
+        """Return the checkpoint, or None."""
+        ...
+
+    def set(self, name: str, value: str) -> None:
+        """Move the checkpoint."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction and the repositories that share it."""
+
+    complaints: ComplaintRepository
+    customers: CustomerRepository
+    audit: AuditLog
+    outbox: Outbox
+    checkpoints: Checkpoints
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Commit the transaction; leaving the block without commit rolls back."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class Clock(Protocol):
+    """The time, as the core sees it (controllable in tests)."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware UTC."""
+        ...
+
+
+# --- coordination ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    """One delivery from the stream; ack it by id once handled."""
+
+    id: str
+    payload: Mapping[str, Any]
+    deliveries: int = 1
+
+
+class StreamQueue(Protocol):
+    """A durable stream with a consumer group: at-least-once delivery to many consumers."""
+
+    def add(self, payload: Mapping[str, Any]) -> str:
+        """Append an entry; return its id."""
+        ...
+
+    def read(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
+        """Deliver up to `count` new entries to `consumer`, waiting up to `block_ms` for one."""
+        ...
+
+    def ack(self, entry_ids: list[str]) -> None:
+        """Mark entries handled."""
+        ...
+
+    def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[StreamEntry]:
+        """Take over entries another consumer left unacknowledged for at least `min_idle_ms`."""
+        ...
+
+    def pending(self) -> int:
+        """Count delivered entries not yet acknowledged."""
+        ...
+
+
+class Locks(Protocol):
+    """Named locks that expire on their own."""
+
+    def acquire(self, name: str, ttl_seconds: float) -> str | None:
+        """Take the lock; return a token to release it with, or None if someone holds it."""
+        ...
+
+    def release(self, name: str, token: str) -> bool:
+        """Release the lock if `token` still holds it."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Rate limits keyed by name, shared by every process that shares the backend."""
+
+    def acquire(self, key: str, per_second: float, burst: int) -> float:
+        """Take one slot; return 0 if taken, else the seconds to wait before asking again."""
+        ...
+
+
+class Dedupe(Protocol):
+    """A set of keys seen recently: a fast first check before the database's unique keys.
+
+    Remember a key only once its work is committed, so a crash in between never
+    makes a redelivery look like a duplicate.
+    """
+
+    def seen(self, key: str) -> bool:
+        """True if `key` was remembered and has not expired."""
+        ...
+
+    def remember(self, key: str, ttl_seconds: float) -> None:
+        """Remember `key` for `ttl_seconds`."""
+        ...
+
+
+# --- the outside world -----------------------------------------------------
+
+
+class DeliveryFailed(Exception):
+    """A gateway could not deliver a side effect; says whether and when to try again."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class ChatGateway(Protocol):
+    """A chat surface (Slack now, Teams later) as the core needs it."""
+
+    def post_card(self, card: CardView) -> CardRef:
+        """Post a new card; return where it lives."""
+        ...
+
+    def update_card(self, ref: CardRef, card: CardView) -> None:
+        """Replace a card's content for everyone."""
+        ...
+
+    def tell(self, ref: CardRef, user_id: str, text: str) -> None:
+        """Say something to one user only, next to the card."""
+        ...
