@@ -1,0 +1,1 @@
+"""Driven adapters: SQL persistence and coordination (Redis, or in-process for one process)."""

@@ -1,0 +1,1 @@
+"""In-process coordination for a single process (the embedded default when REDIS_URL is unset)."""

@@ -1,0 +1,76 @@
+"""An in-process stream queue with the semantics of a Redis consumer group (pending entries, ack, reclaim)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.ports import StreamEntry
+
+
+@dataclass
+class _Pending:
+    payload: Mapping[str, Any]
+    consumer: str
+    delivered_at: float
+    deliveries: int
+
+
+class MemoryStreamQueue:
+    """A thread-safe stream for one process; entries are lost with the process, as with any in-memory queue."""
+
+    def __init__(self) -> None:
+        self._new: deque[tuple[str, Mapping[str, Any]]] = deque()
+        self._pending: dict[str, _Pending] = {}
+        self._ids = itertools.count(1)
+        self._ready = threading.Condition()
+
+    def add(self, payload: Mapping[str, Any]) -> str:
+        """Append an entry."""
+        with self._ready:
+            entry_id = f"{int(time.time() * 1000)}-{next(self._ids)}"
+            self._new.append((entry_id, dict(payload)))
+            self._ready.notify()
+        return entry_id
+
+    def read(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
+        """Deliver up to `count` new entries, waiting up to `block_ms` for the first."""
+        with self._ready:
+            if not self._new and block_ms > 0:
+                self._ready.wait(block_ms / 1000)
+            entries = []
+            while self._new and len(entries) < count:
+                entry_id, payload = self._new.popleft()
+                self._pending[entry_id] = _Pending(payload, consumer, time.monotonic(), 1)
+                entries.append(StreamEntry(entry_id, payload, 1))
+            return entries
+
+    def ack(self, entry_ids: list[str]) -> None:
+        """Forget handled entries."""
+        with self._ready:
+            for entry_id in entry_ids:
+                self._pending.pop(entry_id, None)
+
+    def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[StreamEntry]:
+        """Take over entries left pending for at least `min_idle_ms`."""
+        now = time.monotonic()
+        with self._ready:
+            entries = []
+            for entry_id, pending in self._pending.items():
+                if len(entries) >= count:
+                    break
+                if (now - pending.delivered_at) * 1000 >= min_idle_ms:
+                    pending.consumer, pending.delivered_at = consumer, now
+                    pending.deliveries += 1
+                    entries.append(StreamEntry(entry_id, pending.payload, pending.deliveries))
+            return entries
+
+    def pending(self) -> int:
+        """Count delivered, unacknowledged entries."""
+        with self._ready:
+            return len(self._pending)

@@ -1,0 +1,90 @@
+"""A Redis Streams queue with a consumer group: XADD, XREADGROUP, XACK and XAUTOCLAIM of abandoned entries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+
+from handlers.ports import StreamEntry
+
+_FIELD = "c"  # one field per entry, holding the JSON payload
+
+
+class RedisStreamQueue:
+    """At-least-once delivery to a group of consumers; a flushed Redis recreates its group on the next read."""
+
+    def __init__(self, client: redis.Redis, stream: str, group: str, *, max_length: int = 1_000_000) -> None:
+        self._r = client
+        self._stream = stream
+        self._group = group
+        self._max_length = max_length
+        self._ensure_group()
+
+    def _ensure_group(self) -> None:
+        try:
+            self._r.xgroup_create(self._stream, self._group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def add(self, payload: Mapping[str, Any]) -> str:
+        """Append an entry (the stream is trimmed, approximately, to its maximum length)."""
+        entry_id = self._r.xadd(self._stream, {_FIELD: json.dumps(payload)}, maxlen=self._max_length, approximate=True)
+        return _text(entry_id)
+
+    def read(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
+        """Deliver up to `count` new entries to `consumer`."""
+        try:
+            answer = self._r.xreadgroup(self._group, consumer, {self._stream: ">"}, count=count, block=block_ms or None)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._ensure_group()  # Redis lost the stream (flushed or restarted without persistence)
+            return []
+        entries: list[StreamEntry] = []
+        for _stream, items in answer or []:
+            entries.extend(_entry(entry_id, fields, 1) for entry_id, fields in items)
+        return entries
+
+    def ack(self, entry_ids: list[str]) -> None:
+        """Acknowledge handled entries."""
+        if entry_ids:
+            self._r.xack(self._stream, self._group, *entry_ids)
+
+    def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[StreamEntry]:
+        """XAUTOCLAIM entries idle for at least `min_idle_ms` (their consumer died or hung)."""
+        try:
+            answer = self._r.xautoclaim(self._stream, self._group, consumer, min_idle_ms, "0-0", count=count)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._ensure_group()
+            return []
+        claimed = answer[1]
+        return [_entry(entry_id, fields, 2) for entry_id, fields in claimed if fields]
+
+    def pending(self) -> int:
+        """Count delivered, unacknowledged entries."""
+        try:
+            summary = self._r.xpending(self._stream, self._group)
+        except redis.ResponseError:
+            return 0
+        return int(summary["pending"])
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _entry(entry_id: bytes | str, fields: Mapping[Any, Any], deliveries: int) -> StreamEntry:
+    raw = fields.get(_FIELD.encode()) or fields.get(_FIELD)
+    try:
+        payload = json.loads(raw) if raw is not None else {}
+    except (TypeError, ValueError):
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
+    return StreamEntry(_text(entry_id), payload, deliveries)

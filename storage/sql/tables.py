@@ -1,0 +1,151 @@
+"""The schema, as SQLAlchemy Core tables (changed only together with an Alembic migration)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone, so we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store in UTC; refuse naive datetimes, which would be ambiguous."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Read back as aware UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite, so autoincrement works on both.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("handle", String(64), primary_key=True),  # lower-cased, without "@"
+    Column("tier", String(32), nullable=False, server_default="standard"),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("author_id", String(128), nullable=False),
+    Column("author_handle", String(64), nullable=False),
+    Column("author_name", String(128), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("url", Text),
+    Column("conversation_id", String(128)),
+    Column("in_reply_to_id", String(128)),
+    Column("mentions_us", Boolean, nullable=False, server_default=true()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("tier", String(32), nullable=False, server_default="standard"),
+    Column("owner_id", String(64)),
+    Column("owner_name", String(128)),
+    Column("owner_surface", String(16)),
+    Column("claimed_at", UTCDateTime()),
+    Column("card_channel", String(64)),
+    Column("card_message_id", String(64)),
+    UniqueConstraint("source", "external_id"),
+    Index(None, "status", "received_at"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("complaint_id", Id, ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_name", String(128), nullable=False),
+    Column("surface", String(16), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16)),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("complaint_id", Id, ForeignKey("complaints.id")),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("available_at", UTCDateTime(), nullable=False),
+    Column("leased_until", UTCDateTime()),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("done_at", UTCDateTime()),
+    Index(None, "status", "available_at"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("complaint_id", Id, ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("system", String(32), nullable=False),
+    Column("external_id", String(128)),
+    Column("url", Text),
+    Column("subject", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", String(256), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

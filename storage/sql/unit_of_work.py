@@ -1,0 +1,64 @@
+"""The SQL unit of work: one connection, one transaction, the repositories that share it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+
+from handlers.ports import Clock
+from storage.sql.repositories import (
+    SqlAuditLog,
+    SqlCheckpoints,
+    SqlComplaintRepository,
+    SqlCustomerRepository,
+    SqlOutbox,
+)
+
+
+class SqlUnitOfWork:
+    """A transaction; leave the `with` block without `commit()` and everything is rolled back."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        connection = self._engine.connect()
+        connection.begin()
+        self._connection = connection
+        self.complaints = SqlComplaintRepository(connection)
+        self.customers = SqlCustomerRepository(connection, self._clock)
+        self.audit = SqlAuditLog(connection)
+        self.outbox = SqlOutbox(connection, self._clock)
+        self.checkpoints = SqlCheckpoints(connection, self._clock)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._connection is not None
+        try:
+            if self._connection.in_transaction():
+                self._connection.rollback()
+        finally:
+            self._connection.close()
+            self._connection = None
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        assert self._connection is not None
+        self._connection.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Callable that opens units of work on one engine."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    def __call__(self) -> SqlUnitOfWork:
+        """Open a new unit of work."""
+        return SqlUnitOfWork(self.engine, self._clock)
