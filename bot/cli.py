@@ -1,0 +1,109 @@
+"""The one command line, `python -m bot`: run, web, worker, ingest, migrate."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import setup_logging
+
+log = logging.getLogger("bot")
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    setup_logging(settings.secret_values())
+    return settings
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run `fn`; a settings problem ends the process with its one-line message and exit code 2."""
+    try:
+        return fn()
+    except SettingsError as exc:
+        click.echo(f"squeaky: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Squeaky: customer complaints from X as Slack cards that agents claim, acknowledge and ticket."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the database migrations (the Procfile's release step)."""
+
+    def go() -> None:
+        from storage.sql.migrate import upgrade
+
+        settings = _settings()
+        upgrade(settings.database_url)
+        log.info("database is at the newest schema")
+
+    _guard(go)
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="HTTP port (default: $PORT, else 3000).")
+def run(port: int | None) -> None:
+    """Web, worker and ingest in one process, for a laptop, a demo or a small team."""
+
+    def go() -> None:
+        from bot.processes import run_all
+
+        settings = _settings()
+        run_all(settings, _stop_on_signals(), port or settings.port)
+
+    _guard(go)
+
+
+@main.command()
+def web() -> None:
+    """The Bolt app over HTTP behind gunicorn (or Socket Mode when SLACK_APP_TOKEN is set)."""
+
+    def go() -> None:
+        from bot.processes import run_web
+
+        run_web(_settings())
+
+    _guard(go)
+
+
+@main.command()
+def worker() -> None:
+    """Consume the complaint stream, persist, post cards and run the outbox (needs REDIS_URL)."""
+
+    def go() -> None:
+        from bot.processes import run_worker_process
+
+        run_worker_process(_settings(), _stop_on_signals())
+
+    _guard(go)
+
+
+@main.command()
+def ingest() -> None:
+    """Poll X for the brand's mentions and put them on the stream (needs REDIS_URL)."""
+
+    def go() -> None:
+        from bot.processes import run_ingest_process
+
+        run_ingest_process(_settings(), _stop_on_signals())
+
+    _guard(go)

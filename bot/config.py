@@ -1,0 +1,113 @@
+"""Settings from the environment (and an optional .env file), with a one-line message for each missing or bad one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from storage.sql.engine import DEFAULT_URL
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says what it is for."""
+
+
+class Settings(BaseSettings):
+    """Every setting Squeaky reads. Secrets are SecretStr: they never show in logs or reprs."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
+
+    database_url: str = Field(DEFAULT_URL, description="where complaints are stored (PostgreSQL URL, or SQLite)")
+    redis_url: str | None = Field(None, description="Redis for coordinating several processes (unset: in-process)")
+    port: int = Field(3000, ge=1, le=65535, description="the HTTP port the web process listens on")
+    web_concurrency: int = Field(2, ge=1, le=64, description="web worker processes under gunicorn")
+
+    slack_bot_token: SecretStr | None = Field(None, description="the Slack bot token (xoxb-…) cards are posted with")
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="the Slack signing secret that proves requests come from Slack"
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="the Slack app-level token (xapp-…) for Socket Mode, instead of a public URL"
+    )
+    slack_channel: str | None = Field(None, description="the Slack channel id (C…) where complaint cards are posted")
+    slack_api_url: str = Field("https://slack.com/api/", description="the Slack Web API base URL")
+
+    x_bearer_token: SecretStr | None = Field(None, description="the X API bearer token used to read mentions")
+    x_api_key: SecretStr | None = Field(None, description="the X app's API key (OAuth 1.0a, to post replies)")
+    x_api_secret: SecretStr | None = Field(None, description="the X app's API key secret (OAuth 1.0a)")
+    x_access_token: SecretStr | None = Field(None, description="the brand account's access token (OAuth 1.0a)")
+    x_access_token_secret: SecretStr | None = Field(
+        None, description="the brand account's access token secret (OAuth 1.0a)"
+    )
+    x_api_url: str = Field("https://api.twitter.com", description="the X API base URL")
+    x_brand_handles: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="the brand's X handle(s) whose mentions are complaints, comma-separated"
+    )
+    x_poll_seconds: float = Field(60.0, gt=0, description="seconds between two polls of X")
+
+    @field_validator("x_brand_handles", mode="before")
+    @classmethod
+    def _split_handles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("x_brand_handles")
+    @classmethod
+    def _check_handles(cls, value: list[str]) -> list[str]:
+        for handle in value:
+            if not handle.replace("_", "").isalnum() or len(handle) > 15:
+                raise ValueError(f"{handle!r} is not an X handle (letters, digits and _, at most 15)")
+        return value
+
+    @field_validator("slack_api_url", "x_api_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("slack_channel")
+    @classmethod
+    def _check_channel(cls, value: str | None) -> str | None:
+        if value is not None and not (value[:1] in "CGD" and value[1:].isalnum()):
+            raise ValueError("must be a channel id such as C0123ABCD (not a #name)")
+        return value
+
+    def secret_values(self) -> list[str]:
+        """Every secret value set, for masking in logs (tokens, and passwords inside URLs)."""
+        values = [v.get_secret_value() for v in self.__dict__.values() if isinstance(v, SecretStr)]
+        for url in (self.database_url, self.redis_url):
+            password = urlsplit(url).password if url else None
+            values.append(password or "")
+        return [v for v in values if v]
+
+    def require(self, *names: str, why: str | None = None) -> None:
+        """Stop with a SettingsError naming the first of `names` that is unset (and `why` it is needed here)."""
+        for name in names:
+            value = getattr(self, name)
+            if value is None or value == [] or (isinstance(value, SecretStr) and not value.get_secret_value()):
+                reason = f" ({why})" if why else ""
+                raise SettingsError(
+                    f"{name.upper()} is not set: {_describe(name)}{reason}. Set it in the environment or in .env."
+                )
+
+
+def _describe(name: str) -> str:
+    field = Settings.model_fields[name]
+    return field.description or name
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the bad setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        reason = error["msg"].removeprefix("Value error, ")
+        described = f" ({_describe(name)})" if name in Settings.model_fields else ""
+        raise SettingsError(f"{name.upper()} is malformed{described}: {reason}.") from None

@@ -1,0 +1,93 @@
+"""The processes of the Procfile, and `run`, which hosts all three in one process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from bot.bootstrap import build_bolt_app, build_services
+from bot.config import Settings
+from bot.ingest import run_ingest
+from bot.web import WebApp
+from bot.worker import run_worker
+
+log = logging.getLogger(__name__)
+
+_SHARED_STREAM = "separate worker and ingest processes share the stream through Redis; `python -m bot run` needs none"
+
+
+def _start(name: str, target: Any, *args: Any) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
+    """Migrate, then serve Slack, work the stream and poll X in one process until `stop` is set."""
+    from waitress.server import create_server
+
+    from storage.sql.migrate import upgrade
+
+    upgrade(settings.database_url)
+    services = build_services(settings)
+    bolt = build_bolt_app(services)
+    threads = [_start("worker", run_worker, services, stop)]
+    if settings.x_bearer_token and settings.x_brand_handles:
+        threads.append(_start("ingest", run_ingest, services, stop))
+    else:
+        log.warning("X is not configured (X_BEARER_TOKEN, X_BRAND_HANDLES): no mentions will be polled")
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+        handler.connect()
+        log.info("Squeaky is running over Slack Socket Mode")
+        stop.wait()
+        handler.close()
+    else:
+        server = create_server(WebApp(bolt, services), host="0.0.0.0", port=port, threads=8)
+        log.info("Squeaky is listening on http://127.0.0.1:%d/slack/events", port)
+        _start("web", server.run)
+        stop.wait()
+        server.close()
+    for thread in threads:
+        thread.join(timeout=5)
+
+
+def run_web(settings: Settings) -> None:
+    """Serve the Bolt app: gunicorn with several workers over HTTP, or Socket Mode when SLACK_APP_TOKEN is set."""
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        services = build_services(settings)
+        SocketModeHandler(build_bolt_app(services), settings.slack_app_token.get_secret_value()).start()
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"0.0.0.0:{settings.port}")
+            self.cfg.set("workers", settings.web_concurrency)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 8)
+            self.cfg.set("timeout", 30)
+
+        def load(self) -> Any:
+            from bot.web import create_wsgi_app
+
+            return create_wsgi_app()
+
+    _Gunicorn().run()
+
+
+def run_worker_process(settings: Settings, stop: threading.Event) -> None:
+    """The worker on its own; it shares the stream with ingest through Redis."""
+    settings.require("redis_url", why=_SHARED_STREAM)
+    run_worker(build_services(settings), stop)
+
+
+def run_ingest_process(settings: Settings, stop: threading.Event) -> None:
+    """The X poller on its own; it shares the stream with the workers through Redis."""
+    settings.require("redis_url", why=_SHARED_STREAM)
+    run_ingest(build_services(settings), stop)

@@ -1,0 +1,92 @@
+"""The chat gateway for Slack: posts and updates cards with the real slack-sdk WebClient, paced per channel."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from bot.slack.blocks import card_blocks, fallback_text
+from handlers.card import CardView
+from handlers.model import CardRef
+from handlers.ports import DeliveryFailed, RateLimiter
+
+log = logging.getLogger(__name__)
+
+# chat.postMessage allows about one message a second per channel, with short bursts.
+POSTS_PER_SECOND = 1.0
+POST_BURST = 3
+# chat.update is Tier 3 (50+ a minute per workspace).
+UPDATES_PER_SECOND = 0.8
+UPDATE_BURST = 10
+_MAX_WAIT_SECONDS = 10.0
+
+# Slack errors that no retry will fix.
+_PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "missing_scope",
+    "invalid_blocks",
+    "msg_too_long",
+    "message_not_found",
+    "cant_update_message",
+}
+
+
+class SlackChatGateway:
+    """Posts a card per complaint to one channel, updates it in place, and whispers to one user."""
+
+    def __init__(self, client: WebClient, channel: str, limiter: RateLimiter) -> None:
+        self._client = client
+        self._channel = channel
+        self._limiter = limiter
+
+    def post_card(self, card: CardView) -> CardRef:
+        """chat.postMessage the card into the channel."""
+        self._pace(f"slack:post:{self._channel}", POSTS_PER_SECOND, POST_BURST)
+        response = self._call(
+            "chat.postMessage",
+            channel=self._channel,
+            text=fallback_text(card),
+            blocks=card_blocks(card),
+            unfurl_links=False,
+        )
+        return CardRef(channel=str(response["channel"]), message_id=str(response["ts"]))
+
+    def update_card(self, ref: CardRef, card: CardView) -> None:
+        """chat.update the card in place, for everyone."""
+        self._pace("slack:update", UPDATES_PER_SECOND, UPDATE_BURST)
+        self._call(
+            "chat.update", channel=ref.channel, ts=ref.message_id, text=fallback_text(card), blocks=card_blocks(card)
+        )
+
+    def tell(self, ref: CardRef, user_id: str, text: str) -> None:
+        """chat.postEphemeral a message only `user_id` sees, in the card's channel."""
+        self._call("chat.postEphemeral", channel=ref.channel, user=user_id, text=text)
+
+    def _pace(self, key: str, per_second: float, burst: int) -> None:
+        deadline = time.monotonic() + _MAX_WAIT_SECONDS
+        while (wait := self._limiter.acquire(key, per_second, burst)) > 0:
+            if time.monotonic() + wait > deadline:
+                raise DeliveryFailed(f"rate limit {key} is saturated", retry_after=wait)
+            time.sleep(wait)
+
+    def _call(self, method: str, **kwargs: object) -> dict[str, object]:
+        try:
+            response = self._client.api_call(method, json=kwargs)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            if exc.response.status_code == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", 1))
+                raise DeliveryFailed(f"Slack {method} rate limited", retry_after=retry_after) from None
+            raise DeliveryFailed(f"Slack {method} failed: {error}", permanent=error in _PERMANENT) from None
+        except (SlackRequestError, OSError) as exc:
+            raise DeliveryFailed(f"Slack {method} unreachable: {exc.__class__.__name__}") from None
+        return dict(response.data) if isinstance(response.data, dict) else {}

@@ -1,0 +1,27 @@
+"""The services one process runs with, built once by bot.bootstrap and handed to the faces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from handlers.outbox_runner import OutboxRunner
+from handlers.ports import ChatGateway, Clock, Dedupe, Locks, RateLimiter, StreamQueue, UnitOfWorkFactory
+
+
+@dataclass
+class Services:
+    """Everything a listener, the worker or the poller needs; nothing is global."""
+
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    uow_factory: UnitOfWorkFactory
+    queue: StreamQueue
+    locks: Locks
+    limiter: RateLimiter
+    dedupe: Dedupe
+    chat: ChatGateway
+    outbox_runner: OutboxRunner

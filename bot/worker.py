@@ -1,0 +1,38 @@
+"""The worker process: consume the complaint stream, persist, and run the outbox, until told to stop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from bot.wiring import Services
+from handlers.pipeline import consume_once
+
+log = logging.getLogger(__name__)
+
+
+def consumer_name() -> str:
+    """A consumer name unique to this process (host and pid), as Redis consumer groups want."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 500) -> None:
+    """Loop: one stream batch, then due outbox messages; errors are logged and backed off, never fatal."""
+    consumer = consumer_name()
+    failures = 0
+    log.info("worker %s started", consumer)
+    while not stop.is_set():
+        try:
+            consume_once(
+                services.queue, consumer, services.uow_factory, services.clock, services.dedupe, block_ms=block_ms
+            )
+            services.outbox_runner.run_due()
+            failures = 0
+        except Exception:
+            failures += 1
+            delay = min(30.0, 0.5 * 2**failures)
+            log.exception("worker pass failed; retrying in %.1fs", delay)
+            stop.wait(delay)
+    log.info("worker %s stopped", consumer)

@@ -1,0 +1,79 @@
+"""Turn X API v2 tweets (as tweepy returns them) into the core's IncomingComplaint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.model import IncomingComplaint
+
+_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}\Z")
+
+
+def tweet_url(handle: str, tweet_id: str) -> str | None:
+    """The public address of a tweet, when the handle is a real X handle."""
+    if _HANDLE.match(handle) and tweet_id.isdigit():
+        return f"https://x.com/{handle}/status/{tweet_id}"
+    return None
+
+
+def _field(obj: Any, name: str) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    data = getattr(obj, "data", None)
+    if isinstance(data, Mapping):
+        return data.get(name)
+    return getattr(obj, name, None)
+
+
+def _created_at(value: Any, fallback: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return fallback
+    return fallback
+
+
+def mentions_account(tweet: Any, handles: Iterable[str]) -> bool:
+    """True if the tweet @-mentions one of `handles` (the entities when present, else the text)."""
+    wanted = {h.lower() for h in handles}
+    entities = _field(tweet, "entities") or {}
+    mentions = entities.get("mentions") if isinstance(entities, Mapping) else None
+    if mentions:
+        return any(str(m.get("username", "")).lower() in wanted for m in mentions if isinstance(m, Mapping))
+    text = str(_field(tweet, "text") or "").lower()
+    return any(f"@{h}" in text for h in wanted)
+
+
+def normalize_tweet(
+    tweet: Any, users: Mapping[str, Any], brand_handles: Iterable[str], now: datetime
+) -> IncomingComplaint:
+    """One tweet plus the `includes.users` it refers to, as a complaint."""
+    tweet_id = str(_field(tweet, "id"))
+    author_id = str(_field(tweet, "author_id") or "unknown")
+    author = users.get(author_id)
+    handle = str(_field(author, "username") or author_id) if author is not None else author_id
+    name = str(_field(author, "name") or handle) if author is not None else handle
+    in_reply_to = None
+    for ref in _field(tweet, "referenced_tweets") or []:
+        if _field(ref, "type") == "replied_to":
+            in_reply_to = str(_field(ref, "id"))
+    conversation = _field(tweet, "conversation_id")
+    return IncomingComplaint(
+        source="x",
+        external_id=tweet_id,
+        author_id=author_id,
+        author_handle=handle,
+        author_name=name,
+        text=str(_field(tweet, "text") or ""),
+        created_at=_created_at(_field(tweet, "created_at"), now),
+        url=tweet_url(handle, tweet_id),
+        conversation_id=str(conversation) if conversation else None,
+        in_reply_to_id=in_reply_to,
+        mentions_us=mentions_account(tweet, brand_handles),
+    )
