@@ -1,0 +1,146 @@
+"""A small threaded HTTP server on 127.0.0.1 with an ephemeral port, shared by the local Slack and X servers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    """One request as a route sees it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON (None if it is not)."""
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+
+@dataclass
+class Response:
+    """What a route answers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    """A canned failure to answer instead of the real thing, for fault tests."""
+
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+class LocalServer(ABC):
+    """Serves `handle(request)` over HTTP on 127.0.0.1; subclasses implement the API."""
+
+    def __init__(self) -> None:
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._failures: dict[str, deque[Failure]] = {}
+        self.lock = threading.RLock()
+
+    # -- lifecycle --------------------------------------------------------
+
+    def start(self, port: int = 0) -> str:
+        """Listen on 127.0.0.1 (an ephemeral port unless given) and return the base URL."""
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(
+                    method=self.command,
+                    path=parts.path,
+                    query={k: v[-1] for k, v in parse_qs(parts.query).items()},
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=self.rfile.read(length) if length else b"",
+                )
+                response = server.dispatch(request)
+                data = response.body if isinstance(response.body, bytes) else json.dumps(response.body).encode()
+                self.send_response(response.status)
+                headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server's names
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name=type(self).__name__, daemon=True)
+        self._thread.start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:54321."""
+        assert self._httpd is not None, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    # -- faults -----------------------------------------------------------
+
+    def fail_next(
+        self, route: str, status: int, body: Any, headers: dict[str, str] | None = None, count: int = 1
+    ) -> None:
+        """Answer the next `count` requests to `route` with this failure instead."""
+        with self.lock:
+            queue = self._failures.setdefault(route, deque())
+            queue.extend(Failure(status, body, headers or {}) for _ in range(count))
+
+    def _take_failure(self, route: str) -> Failure | None:
+        with self.lock:
+            queue = self._failures.get(route)
+            return queue.popleft() if queue else None
+
+    def dispatch(self, request: Request) -> Response:
+        """Answer a canned failure for the route if one is queued, else the real answer."""
+        route = self.route_of(request)
+        failure = self._take_failure(route)
+        if failure is not None:
+            return Response(failure.status, failure.body, failure.headers)
+        try:
+            return self.handle(request)
+        except Exception as exc:  # a bug in the stand-in must show up in the test, not hang it
+            return Response(500, {"error": f"local server error: {exc!r}"})
+
+    def route_of(self, request: Request) -> str:
+        """The name failures are queued under (subclasses refine it)."""
+        return request.path
+
+    @abstractmethod
+    def handle(self, request: Request) -> Response:
+        """Answer one request."""

@@ -1,0 +1,212 @@
+"""A local Slack Web API: the methods Squeaky calls, answered the way Slack documents them, every call recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from sandbox.server import LocalServer, Request, Response
+
+_JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+
+
+@dataclass
+class SlackCall:
+    """One Web API call as received."""
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.time)
+
+
+class LocalSlack(LocalServer):
+    """Serves /api/<method> for auth.test, chat.postMessage, chat.update, chat.postEphemeral, views.open, users.info."""
+
+    def __init__(
+        self, token: str = "xoxb-local-test-token", team_id: str = "T0SQUEAKY", bot_user_id: str = "U0BOT"
+    ) -> None:
+        super().__init__()
+        self.token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.calls: list[SlackCall] = []
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ephemerals: list[dict[str, Any]] = []
+        self.views: list[dict[str, Any]] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self._ts = itertools.count(1)
+        self._changed = threading.Condition(self.lock)
+        self._methods = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "views.open": self._views_open,
+            "users.info": self._users_info,
+        }
+
+    # -- test helpers -----------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, real_name: str | None = None) -> None:
+        """Make a workspace member known to users.info."""
+        with self.lock:
+            self.users[user_id] = {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name,
+                "real_name": real_name or name,
+                "profile": {"display_name": name, "real_name": real_name or name},
+                "is_bot": False,
+            }
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        """Every recorded call of one method, oldest first."""
+        with self.lock:
+            return [call for call in self.calls if call.method == method]
+
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages posted in a channel, oldest first."""
+        with self.lock:
+            return [m for (c, _ts), m in sorted(self.messages.items(), key=lambda kv: kv[0][1]) if c == channel]
+
+    def rate_limit_next(self, method: str, retry_after: int = 1, count: int = 1) -> None:
+        """Answer the next `count` calls of `method` with 429 and Retry-After, as Slack does."""
+        self.fail_next(method, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}, count)
+
+    def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
+        """Wait until `predicate()` is truthy (re-checked on every call received); return its value or raise."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"local Slack: condition not met within {timeout}s; calls: {self._summary()}")
+                self._changed.wait(remaining)
+
+    def _summary(self) -> list[str]:
+        return [call.method for call in self.calls]
+
+    # -- the API ------------------------------------------------------------
+
+    def route_of(self, request: Request) -> str:
+        """Failures are queued per Web API method."""
+        return request.path.removeprefix("/api/")
+
+    def handle(self, request: Request) -> Response:
+        """Check the token, record the call, answer it."""
+        method = self.route_of(request)
+        params = _params(request)
+        token = _token(request, params)
+        with self._changed:
+            self.calls.append(SlackCall(method, params, token))
+            self._changed.notify_all()
+        handler = self._methods.get(method)
+        if handler is None:
+            return Response(200, {"ok": False, "error": "unknown_method"})
+        if token is None:
+            return Response(200, {"ok": False, "error": "not_authed"})
+        if token != self.token:
+            return Response(200, {"ok": False, "error": "invalid_auth"})
+        with self._changed:
+            body = handler(params)
+            self._changed.notify_all()
+        return Response(200, body)
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://squeaky-local.slack.com/",
+            "team": "Squeaky (local)",
+            "user": "squeaky",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": "B0SQUEAKY",
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if not channel or channel[0] not in "CGD":
+            return {"ok": False, "error": "channel_not_found"}
+        if not params.get("text") and not params.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        ts = self._next_ts()
+        message = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": "B0SQUEAKY",
+            "text": params.get("text", ""),
+            "blocks": params.get("blocks", []),
+            "ts": ts,
+            "thread_ts": params.get("thread_ts"),
+            "replies": [],
+        }
+        self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (str(params.get("channel")), str(params.get("ts")))
+        message = self.messages.get(key)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.update({k: params[k] for k in ("text", "blocks") if k in params})
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": message["text"], "message": message}
+
+    def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("user"):
+            return {"ok": False, "error": "user_not_found"}
+        ts = self._next_ts()
+        self.ephemerals.append({**params, "message_ts": ts})
+        return {"ok": True, "message_ts": ts}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        view = dict(params.get("view") or {})
+        if not view:
+            return {"ok": False, "error": "invalid_arguments"}
+        view.update(id=f"V{next(self._ts):08d}", team_id=self.team_id, state={"values": {}}, hash=self._next_ts())
+        self.views.append(view)
+        return {"ok": True, "view": view}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(params.get("user")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user}
+
+
+def _params(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "")
+    if "application/json" in content_type:
+        body = request.json()
+        params: dict[str, Any] = body if isinstance(body, dict) else {}
+    else:
+        params = {k: v[-1] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
+        for name in _JSON_FIELDS:
+            if isinstance(params.get(name), str):
+                with contextlib.suppress(ValueError):
+                    params[name] = json.loads(params[name])
+    return {**request.query, **params}
+
+
+def _token(request: Request, params: dict[str, Any]) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.startswith("Bearer "):
+        return auth[len("Bearer ") :]
+    token = params.pop("token", None)
+    return str(token) if token else None

@@ -1,0 +1,269 @@
+"""A local X API v2: user lookup, mentions, recent search and posting, shaped on X's real responses."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.server import LocalServer, Request, Response
+
+_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})")
+_URL = re.compile(r"https?://\S+")
+_WINDOW_SECONDS = 15 * 60
+# Requests per 15-minute window, per endpoint, as X documents them for an app.
+LIMITS = {"mentions": 450, "search": 450, "users": 300, "post": 100}
+_NOT_MENTIONED = (
+    "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged "
+    "by the author of the post you are replying to."
+)
+
+
+@dataclass
+class _Window:
+    started: float
+    used: int = 0
+
+
+class LocalX(LocalServer):
+    """An X API v2 stand-in holding users and tweets in memory; what Squeaky posts is kept in `posted`."""
+
+    def __init__(self, bearer_token: str = "x-local-bearer-token", brand: str = "SqueakyAir") -> None:
+        super().__init__()
+        self.bearer_token = bearer_token
+        self.brand = brand
+        self.users: dict[str, dict[str, Any]] = {}
+        self.tweets: dict[str, dict[str, Any]] = {}
+        self.posted: list[dict[str, Any]] = []
+        self.requests: list[Request] = []
+        self._ids = itertools.count(1_800_000_000_000_000_000)
+        self._windows: dict[str, _Window] = {}
+        self.brand_id = self.add_user(self.brand, f"{self.brand} Care")
+
+    # -- test helpers -----------------------------------------------------
+
+    def add_user(self, username: str, name: str | None = None) -> str:
+        """Create an account; return its id."""
+        with self.lock:
+            for user in self.users.values():
+                if user["username"].lower() == username.lower():
+                    return str(user["id"])
+            user_id = str(len(self.users) + 1_000_001)
+            self.users[user_id] = {"id": user_id, "username": username, "name": name or username}
+            return user_id
+
+    def add_tweet(
+        self, username: str, text: str, *, in_reply_to: str | None = None, created_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Post a tweet as `username` (the account is created if needed); return it in v2 shape."""
+        author_id = self.add_user(username)
+        with self.lock:
+            tweet_id = str(next(self._ids))
+            parent = self.tweets.get(in_reply_to or "")
+            tweet: dict[str, Any] = {
+                "id": tweet_id,
+                "text": text,
+                "edit_history_tweet_ids": [tweet_id],
+                "author_id": author_id,
+                "created_at": (created_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "conversation_id": parent["conversation_id"] if parent else tweet_id,
+                "lang": "en",
+            }
+            mentions = [{"start": m.start(), "end": m.end(), "username": m.group(1)} for m in _MENTION.finditer(text)]
+            if mentions:
+                tweet["entities"] = {"mentions": mentions}
+            if parent:
+                tweet["referenced_tweets"] = [{"type": "replied_to", "id": parent["id"]}]
+                tweet["in_reply_to_user_id"] = parent["author_id"]
+            self.tweets[tweet_id] = tweet
+            return tweet
+
+    def rate_limit_next(self, route: str, reset_in: int = 2, count: int = 1) -> None:
+        """Answer the next `count` requests to `route` ("mentions", "search", "users", "post") with 429."""
+        reset = str(int(time.time()) + reset_in)
+        headers = {"x-rate-limit-limit": str(LIMITS[route]), "x-rate-limit-remaining": "0", "x-rate-limit-reset": reset}
+        body = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+        self.fail_next(route, 429, body, headers, count)
+
+    # -- the API ------------------------------------------------------------
+
+    def route_of(self, request: Request) -> str:
+        """Failures and rate limits are kept per endpoint family."""
+        if request.method == "POST" and request.path == "/2/tweets":
+            return "post"
+        if request.path.endswith("/mentions"):
+            return "mentions"
+        if request.path.startswith("/2/tweets/search"):
+            return "search"
+        return "users"
+
+    def handle(self, request: Request) -> Response:
+        """Authenticate, count against the endpoint's window, answer."""
+        with self.lock:
+            self.requests.append(request)
+        route = self.route_of(request)
+        auth = request.headers.get("authorization", "")
+        if route == "post":
+            if not auth.startswith("OAuth "):
+                return _problem(403, "Forbidden", "Posting needs user context (OAuth 1.0a or OAuth 2.0 user token).")
+        elif auth != f"Bearer {self.bearer_token}":
+            return _problem(401, "Unauthorized", "Unauthorized")
+        headers, exhausted = self._count(route)
+        if exhausted:
+            return Response(
+                429,
+                {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
+                headers,
+            )
+        with self.lock:
+            response = self._answer(route, request)
+        response.headers.update(headers)
+        return response
+
+    def _count(self, route: str) -> tuple[dict[str, str], bool]:
+        now = time.time()
+        with self.lock:
+            window = self._windows.get(route)
+            if window is None or now - window.started >= _WINDOW_SECONDS:
+                window = self._windows[route] = _Window(started=now)
+            window.used += 1
+            limit = LIMITS[route]
+            headers = {
+                "x-rate-limit-limit": str(limit),
+                "x-rate-limit-remaining": str(max(0, limit - window.used)),
+                "x-rate-limit-reset": str(int(window.started + _WINDOW_SECONDS)),
+            }
+            return headers, window.used > limit
+
+    def _answer(self, route: str, request: Request) -> Response:
+        if route == "post":
+            return self._post(request)
+        if route == "users":
+            match = re.fullmatch(r"/2/users/by/username/(\w{1,15})", request.path)
+            if match is None:
+                return _problem(404, "Not Found Error", f"no route {request.path}")
+            for user in self.users.values():
+                if user["username"].lower() == match.group(1).lower():
+                    return Response(200, {"data": dict(user)})
+            return Response(
+                200,
+                {
+                    "errors": [
+                        {
+                            "value": match.group(1),
+                            "detail": f"Could not find user with username: [{match.group(1)}].",
+                            "title": "Not Found Error",
+                            "resource_type": "user",
+                            "parameter": "username",
+                            "resource_id": match.group(1),
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                },
+            )
+        if route == "mentions":
+            match = re.fullmatch(r"/2/users/(\d+)/mentions", request.path)
+            user = self.users.get(match.group(1)) if match else None
+            if user is None:
+                return _problem(404, "Not Found Error", f"no user for {request.path}")
+            name = user["username"].lower()
+            found = [t for t in self.tweets.values() if name in {m["username"].lower() for m in _mentions(t)}]
+            return self._page(found, request)
+        query = request.query.get("query", "")
+        if not query.strip():
+            return _problem(400, "Invalid Request", "The `query` query parameter can not be empty")
+        terms = [t.lower() for t in query.split() if not t.startswith("-")]
+        found = [t for t in self.tweets.values() if all(term in t["text"].lower() for term in terms)]
+        return self._page(found, request)
+
+    def _page(self, tweets: list[dict[str, Any]], request: Request) -> Response:
+        q = request.query
+        try:
+            max_results = int(q.get("max_results", "10"))
+        except ValueError:
+            max_results = 0
+        if not 5 <= max_results <= 100:
+            return _problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
+        since = int(q["since_id"]) if q.get("since_id", "").isdigit() else None
+        until = _decode_token(q.get("pagination_token"))
+        chosen = sorted(tweets, key=lambda t: int(t["id"]), reverse=True)
+        chosen = [
+            t for t in chosen if (since is None or int(t["id"]) > since) and (until is None or int(t["id"]) < until)
+        ]
+        page, rest = chosen[:max_results], chosen[max_results:]
+        fields = set(filter(None, q.get("tweet.fields", "").split(",")))
+        body: dict[str, Any] = {"meta": {"result_count": len(page)}}
+        if page:
+            body["data"] = [_shape(t, fields) for t in page]
+            body["meta"].update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
+            if rest:
+                body["meta"]["next_token"] = _encode_token(int(page[-1]["id"]))
+            expansions = set(filter(None, q.get("expansions", "").split(",")))
+            if "author_id" in expansions:
+                user_fields = set(filter(None, q.get("user.fields", "").split(",")))
+                authors = dict.fromkeys(t["author_id"] for t in page)
+                body["includes"] = {"users": [_user(self.users[a], user_fields) for a in authors if a in self.users]}
+        return Response(200, body)
+
+    def _post(self, request: Request) -> Response:
+        body = request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            return _problem(400, "Invalid Request", "One or more parameters to your request was invalid.")
+        text = body["text"]
+        if weighted_length(text) > 280:
+            return _problem(400, "Invalid Request", "Your Tweet text is too long.")
+        reply_to = (
+            ((body.get("reply") or {}).get("in_reply_to_tweet_id")) if isinstance(body.get("reply"), dict) else None
+        )
+        if reply_to is not None:
+            parent = self.tweets.get(str(reply_to))
+            if parent is None:
+                return _problem(
+                    403, "Forbidden", "You attempted to reply to a Tweet that is deleted or not visible to you."
+                )
+            if self.brand.lower() not in {m["username"].lower() for m in _mentions(parent)}:
+                return _problem(403, "Forbidden", _NOT_MENTIONED)
+        tweet = self.add_tweet(self.brand, text, in_reply_to=str(reply_to) if reply_to else None)
+        self.posted.append(tweet)
+        return Response(201, {"data": {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}})
+
+
+def weighted_length(text: str) -> int:
+    """Tweet length the way X counts it for the stand-in: a URL counts 23."""
+    return len(_URL.sub("x" * 23, text))
+
+
+def _mentions(tweet: dict[str, Any]) -> list[dict[str, Any]]:
+    return list((tweet.get("entities") or {}).get("mentions") or [])
+
+
+def _shape(tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    shaped = {k: tweet[k] for k in ("id", "text", "edit_history_tweet_ids")}
+    shaped.update({k: tweet[k] for k in fields if k in tweet})
+    return shaped
+
+
+def _user(user: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in user.items() if k in {"id", "name", "username"} | fields}
+
+
+def _encode_token(until_id: int) -> str:
+    return base64.urlsafe_b64encode(f"until:{until_id}".encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str | None) -> int | None:
+    if not token:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        return int(raw.removeprefix("until:"))
+    except ValueError:
+        return None
+
+
+def _problem(status: int, title: str, detail: str) -> Response:
+    return Response(status, {"title": title, "detail": detail, "type": "about:blank", "status": status})
