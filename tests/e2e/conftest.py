@@ -1,0 +1,63 @@
+"""The running product for end-to-end tests: real Bolt app over HTTP, real PostgreSQL and Redis, local Slack and X."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+from waitress.server import create_server
+
+from bot.bootstrap import build_bolt_app, build_services
+from bot.config import Settings
+from bot.web import WebApp
+from bot.wiring import Services
+from sandbox.slack_api import LocalSlack
+from sandbox.x_api import LocalX
+from storage.sql.migrate import upgrade
+from tests.conftest import REDIS_TEST_URL
+
+SIGNING_SECRET = "e2e-signing-secret-0123456789"
+CHANNEL = "C0CARE"
+
+
+@dataclass
+class Running:
+    """A running Squeaky with its stand-ins."""
+
+    services: Services
+    url: str
+    slack: LocalSlack
+    x: LocalX
+    settings: Settings
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.url}/slack/events"
+
+
+@pytest.fixture
+def squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlack, local_x: LocalX) -> Iterator[Running]:
+    """Squeaky's web app on an ephemeral port, wired to PostgreSQL, Redis and the local Slack and X servers."""
+    upgrade(pg_url)
+    settings = Settings(
+        _env_file=None,
+        database_url=pg_url,
+        redis_url=REDIS_TEST_URL,
+        slack_bot_token=local_slack.token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_channel=CHANNEL,
+        slack_api_url=f"{local_slack.url}/api/",
+        x_bearer_token=local_x.bearer_token,
+        x_api_url=local_x.url,
+        x_brand_handles=[local_x.brand],
+    )
+    services = build_services(settings)
+    server = create_server(WebApp(build_bolt_app(services), services), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield Running(services, f"http://127.0.0.1:{server.effective_port}", local_slack, local_x, settings)
+    server.close()
+    services.engine.dispose()

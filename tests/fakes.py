@@ -1,0 +1,219 @@
+"""Fakes of the core's own ports, for unit tests: in memory, no I/O, with the same compare-and-set semantics."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+from handlers.card import CardView
+from handlers.model import AuditEvent, CardRef, Change, Complaint, IncomingComplaint, Status
+from handlers.ports import OutboxMessage
+
+
+@dataclass
+class _OutboxRow:
+    message: OutboxMessage
+    status: str = "pending"
+    available_at: datetime | None = None
+    leased_until: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class FakeState:
+    """What a fake database holds."""
+
+    complaints: dict[int, Complaint] = field(default_factory=dict)
+    tiers: dict[str, str] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+    outbox: dict[int, _OutboxRow] = field(default_factory=dict)
+    checkpoints: dict[str, str] = field(default_factory=dict)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+
+class _Complaints:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def add(self, incoming: IncomingComplaint, received_at: datetime, tier: str) -> Complaint | None:
+        if any(
+            c.source == incoming.source and c.external_id == incoming.external_id for c in self.s.complaints.values()
+        ):
+            return None
+        complaint = Complaint(
+            id=next(self.s.ids),
+            source=incoming.source,
+            external_id=incoming.external_id,
+            author_id=incoming.author_id,
+            author_handle=incoming.author_handle,
+            author_name=incoming.author_name,
+            text=incoming.text,
+            created_at=incoming.created_at,
+            received_at=received_at,
+            status=Status.NEW,
+            version=1,
+            tier=tier,
+            url=incoming.url,
+        )
+        self.s.complaints[complaint.id] = complaint
+        return complaint
+
+    def get(self, complaint_id: int) -> Complaint | None:
+        return self.s.complaints.get(complaint_id)
+
+    def compare_and_set(self, complaint: Complaint, change: Change) -> bool:
+        current = self.s.complaints.get(complaint.id)
+        if current is None or current.version != complaint.version or current.status != complaint.status:
+            return False
+        self.s.complaints[complaint.id] = current.changed(change)
+        return True
+
+    def set_card(self, complaint_id: int, card: CardRef) -> None:
+        self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], card=card)
+
+
+class _Customers:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def tier_of(self, handle: str) -> str:
+        return self.s.tiers.get(handle.lower(), "standard")
+
+    def set_tier(self, handle: str, tier: str) -> None:
+        self.s.tiers[handle.lower()] = tier
+
+
+class _Audit:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def record(self, event: AuditEvent) -> None:
+        self.s.audit.append(event)
+
+    def for_complaint(self, complaint_id: int) -> list[AuditEvent]:
+        return [e for e in self.s.audit if e.complaint_id == complaint_id]
+
+
+class _Outbox:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def enqueue(self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any]) -> None:
+        if any(row.message.key == key for row in self.s.outbox.values()):
+            return
+        message_id = len(self.s.outbox) + 1
+        self.s.outbox[message_id] = _OutboxRow(OutboxMessage(message_id, kind, key, complaint_id, dict(payload), 0))
+
+    def lease_due(
+        self, now: datetime, lease_seconds: float, limit: int, complaint_id: int | None = None
+    ) -> list[OutboxMessage]:
+        leased = []
+        for row in self.s.outbox.values():
+            due = row.status == "pending" and (row.available_at is None or row.available_at <= now)
+            free = row.leased_until is None or row.leased_until < now
+            mine = complaint_id is None or row.message.complaint_id == complaint_id
+            if due and free and mine and len(leased) < limit:
+                row.message = replace(row.message, attempts=row.message.attempts + 1)
+                row.leased_until = now + timedelta(seconds=lease_seconds)
+                leased.append(row.message)
+        return leased
+
+    def mark_done(self, message_id: int, now: datetime) -> None:
+        self.s.outbox[message_id].status = "done"
+
+    def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+        row = self.s.outbox[message_id]
+        row.available_at, row.leased_until, row.last_error = at, None, error
+
+    def give_up(self, message_id: int, now: datetime, error: str) -> None:
+        row = self.s.outbox[message_id]
+        row.status, row.last_error = "failed", error
+
+
+class _Checkpoints:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def get(self, name: str) -> str | None:
+        return self.s.checkpoints.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self.s.checkpoints[name] = value
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the state; commit swaps it in, leaving without commit drops it (a rollback)."""
+
+    def __init__(self, db: FakeDatabase) -> None:
+        self._db = db
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._state = copy.deepcopy(self._db.state)
+        self.complaints = _Complaints(self._state)
+        self.customers = _Customers(self._state)
+        self.audit = _Audit(self._state)
+        self.outbox = _Outbox(self._state)
+        self.checkpoints = _Checkpoints(self._state)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        self._db.state = self._state
+        self._db.commits += 1
+
+
+class FakeDatabase:
+    """A fake database; call it to open a unit of work (it is a UnitOfWorkFactory)."""
+
+    def __init__(self) -> None:
+        self.state = FakeState()
+        self.commits = 0
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+
+class FakeChat:
+    """Records cards posted and updated, and messages told; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.posted: list[CardView] = []
+        self.updated: list[tuple[CardRef, CardView]] = []
+        self.told: list[tuple[str, str]] = []
+        self.fail_with: Exception | None = None
+
+    def post_card(self, card: CardView) -> CardRef:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.posted.append(card)
+        return CardRef("C0CARE", f"1000.{len(self.posted):06d}")
+
+    def update_card(self, ref: CardRef, card: CardView) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.updated.append((ref, card))
+
+    def tell(self, ref: CardRef, user_id: str, text: str) -> None:
+        self.told.append((user_id, text))
+
+
+class FakeDedupe:
+    """An in-memory dedupe set with no expiry."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def seen(self, key: str) -> bool:
+        return key in self.keys
+
+    def remember(self, key: str, ttl_seconds: float) -> None:
+        self.keys.add(key)

@@ -1,0 +1,111 @@
+"""One contract, two implementations: the Redis adapters (on the real Redis) and the in-process ones."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+
+from handlers.ports import Dedupe, Locks, RateLimiter, StreamQueue
+from storage.memory.keys import MemoryDedupe, MemoryLocks
+from storage.memory.stream import MemoryStreamQueue
+from storage.rate_limit import WindowRateLimiter
+from storage.redis.keys import RedisDedupe, RedisLocks
+from storage.redis.stream import RedisStreamQueue
+from tests.conftest import REDIS_TEST_URL
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Coordination:
+    queue: StreamQueue
+    locks: Locks
+    limiter: RateLimiter
+    dedupe: Dedupe
+
+
+@pytest.fixture(params=["memory", "redis"])
+def coord(request: pytest.FixtureRequest) -> Iterator[Coordination]:
+    if request.param == "memory":
+        yield Coordination(MemoryStreamQueue(), MemoryLocks(), WindowRateLimiter("memory://"), MemoryDedupe())
+        return
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    yield Coordination(
+        RedisStreamQueue(client, "test:stream", "workers"),
+        RedisLocks(client),
+        WindowRateLimiter(REDIS_TEST_URL),
+        RedisDedupe(client),
+    )
+
+
+def test_stream_delivers_each_entry_once_in_order_and_ack_clears_pending(coord: Coordination) -> None:
+    ids = [coord.queue.add({"n": str(n)}) for n in range(5)]
+    first = coord.queue.read("c1", count=3, block_ms=100)
+    second = coord.queue.read("c2", count=10, block_ms=100)
+    assert [e.payload["n"] for e in first + second] == ["0", "1", "2", "3", "4"]
+    assert [e.id for e in first + second] == ids
+    assert coord.queue.pending() == 5
+    coord.queue.ack([e.id for e in first + second])
+    assert coord.queue.pending() == 0
+    assert coord.queue.read("c1", count=10, block_ms=50) == []
+
+
+def test_read_waits_for_an_entry_then_returns_empty(coord: Coordination) -> None:
+    started = time.monotonic()
+    assert coord.queue.read("c1", count=1, block_ms=200) == []
+    assert time.monotonic() - started >= 0.15
+
+
+def test_entries_a_dead_consumer_left_are_reclaimed(coord: Coordination) -> None:
+    coord.queue.add({"n": "1"})
+    coord.queue.add({"n": "2"})
+    taken = coord.queue.read("dead", count=10, block_ms=100)
+    assert len(taken) == 2
+    assert coord.queue.reclaim("alive", min_idle_ms=60_000, count=10) == []  # not idle long enough yet
+    time.sleep(0.05)
+    reclaimed = coord.queue.reclaim("alive", min_idle_ms=10, count=10)
+    assert [e.payload["n"] for e in reclaimed] == ["1", "2"]
+    assert all(e.deliveries >= 2 for e in reclaimed)
+    coord.queue.ack([e.id for e in reclaimed])
+    assert coord.queue.pending() == 0
+
+
+def test_lock_is_exclusive_released_only_by_its_holder_and_expires(coord: Coordination) -> None:
+    token = coord.locks.acquire("card:1", ttl_seconds=5)
+    assert token is not None
+    assert coord.locks.acquire("card:1", ttl_seconds=5) is None
+    assert coord.locks.release("card:1", "not-the-token") is False
+    assert coord.locks.release("card:1", token) is True
+    short = coord.locks.acquire("card:2", ttl_seconds=0.1)
+    assert short is not None
+    time.sleep(0.2)
+    assert coord.locks.acquire("card:2", ttl_seconds=5) is not None
+    assert coord.locks.release("card:2", short) is False  # it expired and someone else holds it now
+
+
+def test_rate_limiter_allows_a_burst_then_says_how_long_to_wait(coord: Coordination) -> None:
+    assert [coord.limiter.acquire("slack:C1", per_second=1, burst=3) for _ in range(3)] == [0, 0, 0]
+    wait = coord.limiter.acquire("slack:C1", per_second=1, burst=3)
+    assert 0 < wait <= 3
+    assert coord.limiter.acquire("slack:C2", per_second=1, burst=3) == 0  # keys are independent
+
+
+def test_dedupe_remembers_until_expiry(coord: Coordination) -> None:
+    assert not coord.dedupe.seen("k")
+    coord.dedupe.remember("k", ttl_seconds=1)
+    assert coord.dedupe.seen("k")
+    time.sleep(1.1)
+    assert not coord.dedupe.seen("k")
+
+
+def test_redis_stream_survives_a_flush(redis_client: redis.Redis) -> None:
+    queue = RedisStreamQueue(redis_client, "test:stream", "workers")
+    queue.add({"n": "1"})
+    redis_client.flushdb()  # Redis lost everything, stream and group
+    assert queue.read("c1", count=10, block_ms=50) == []  # recreates the group instead of crashing
+    queue.add({"n": "2"})
+    assert [e.payload["n"] for e in queue.read("c1", count=10, block_ms=50)] == ["2"]

@@ -1,0 +1,96 @@
+"""Outside text is inert in Slack: escaping, control characters, and the rendered card."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.slack import action_ids
+from bot.slack.blocks import card_blocks, fallback_text
+from bot.slack.mrkdwn import escape, sanitize
+from handlers.card import card_for
+from handlers.model import Actor, Complaint, Status
+
+HOSTILE = [
+    "<!channel> refund me",
+    "<!here|here> hello",
+    "hey <@U0123ABC> look",
+    "see <#C0123|general>",
+    "<http://evil.example|yourbank.com> log in",
+    "a & b < c > d",
+    "&lt;!channel&gt; pre-escaped",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escaped_text_has_no_slack_markup(text: str) -> None:
+    out = escape(text)
+    assert "<" not in out and ">" not in out
+    assert out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+
+
+def test_sanitize_drops_bidi_overrides_and_control_characters() -> None:
+    assert sanitize("moc.\u202eknab\u202c ok\x00\x07") == "moc.knab ok"
+
+
+def test_sanitize_cuts_long_text_without_breaking_an_entity() -> None:
+    out = sanitize("a" * 2996 + "<<<<<<", limit=3000)
+    assert len(out) <= 3000 and out.endswith("…")
+    assert not out[:-1].endswith(("&", "&l", "&lt"))
+
+
+def test_sanitize_keeps_newlines_and_emoji() -> None:
+    assert sanitize("line 1\nline 2 ✈️") == "line 1\nline 2 ✈️"
+
+
+def _complaint(text: str, name: str = "Ann", handle: str = "ann", url: str | None = None) -> Complaint:
+    t = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    return Complaint(1, "x", "7", "9", handle, name, text, t, t, Status.NEW, 1, url=url)
+
+
+def test_card_renders_hostile_text_inert() -> None:
+    card = card_for(_complaint(" ".join(HOSTILE), name="<!channel>", handle="<@U1>"), datetime.now(UTC))
+    rendered = json.dumps(card_blocks(card)) + fallback_text(card)
+    for needle in ("<!channel", "<!here", "<@U0123ABC>", "<#C0123", "<http://evil", "<@U1>"):
+        assert needle not in rendered
+
+
+def test_card_shows_who_what_when_and_a_claim_button() -> None:
+    now = datetime(2026, 11, 22, 9, 3, tzinfo=UTC)
+    blocks = card_blocks(card_for(_complaint("lost bag", url="https://x.com/ann/status/7"), now))
+    text = json.dumps(blocks)
+    assert "*Ann* @ann" in text and "lost bag" in text and "3 min ago" in text
+    assert "<https://x.com/ann/status/7|view on X>" in text
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    [button] = actions["elements"]
+    assert (button["action_id"], button["value"]) == (action_ids.CLAIM, "1")
+
+
+def test_unsafe_url_is_not_linked() -> None:
+    blocks = card_blocks(card_for(_complaint("x", url="https://x.com/a|evil>"), datetime.now(UTC)))
+    assert "view on X" not in json.dumps(blocks)
+
+
+def test_claimed_card_mentions_the_owner_and_offers_release() -> None:
+    t = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    claimed = Complaint(
+        1,
+        "x",
+        "7",
+        "9",
+        "ann",
+        "Ann",
+        "x",
+        t,
+        t,
+        Status.CLAIMED,
+        2,
+        owner=Actor("U0MARIA", "maria", "slack"),
+        claimed_at=t,
+    )
+    blocks = card_blocks(card_for(claimed, t))
+    text = json.dumps(blocks)
+    assert "Claimed by <@U0MARIA>" in text
+    assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]] == [action_ids.RELEASE]

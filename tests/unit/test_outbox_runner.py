@@ -1,0 +1,94 @@
+"""The outbox runner: cards posted once, updates render the latest state, failures back off or give up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from handlers.claim import claim
+from handlers.clock import ManualClock
+from handlers.intake import receive
+from handlers.model import Actor, IncomingComplaint, Status
+from handlers.outbox_runner import MAX_ATTEMPTS, OutboxRunner, backoff_seconds
+from handlers.ports import DeliveryFailed
+from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+MARIA = Actor("U0MARIA", "maria", "slack")
+
+
+def setup() -> tuple[FakeDatabase, ManualClock, FakeChat, OutboxRunner, int]:
+    db, clock, chat = FakeDatabase(), ManualClock(T0), FakeChat()
+    complaint = receive(db, clock, FakeDedupe(), IncomingComplaint("x", "1", "9", "ann", "Ann", "late again", T0))
+    assert complaint is not None
+    return db, clock, chat, OutboxRunner(db, clock, chat), complaint.id
+
+
+def test_receive_is_idempotent() -> None:
+    db, clock, dedupe = FakeDatabase(), ManualClock(T0), FakeDedupe()
+    incoming = IncomingComplaint("x", "1", "9", "ann", "Ann", "late again", T0)
+    assert receive(db, clock, dedupe, incoming) is not None
+    assert receive(db, clock, dedupe, incoming) is None  # caught by the dedupe set
+    assert receive(db, clock, FakeDedupe(), incoming) is None  # caught by the database's unique key
+    assert len(db.state.complaints) == 1 and len(db.state.outbox) == 1
+
+
+def test_card_is_posted_once_and_remembered() -> None:
+    db, _clock, chat, runner, complaint_id = setup()
+    assert runner.run_due() == 1
+    assert runner.run_due() == 0
+    assert len(chat.posted) == 1 and chat.posted[0].text == "late again"
+    assert db.state.complaints[complaint_id].card is not None
+
+
+def test_update_shows_the_latest_state() -> None:
+    db, clock, chat, runner, complaint_id = setup()
+    runner.run_due()
+    claim(db, clock, complaint_id, MARIA)
+    runner.run_due()
+    [(ref, card)] = chat.updated
+    assert card.status is Status.CLAIMED and card.owner == MARIA
+    assert ref == db.state.complaints[complaint_id].card
+
+
+def test_claim_before_the_card_is_out_is_shown_by_the_post_itself() -> None:
+    db, clock, chat, runner, complaint_id = setup()
+    claim(db, clock, complaint_id, MARIA)
+    runner.run_due()
+    assert [c.status for c in chat.posted] == [Status.CLAIMED]
+    assert chat.updated == []
+
+
+def test_rate_limited_post_waits_for_retry_after() -> None:
+    db, clock, chat, runner, _ = setup()
+    chat.fail_with = DeliveryFailed("Slack chat.postMessage rate limited", retry_after=30)
+    runner.run_due()
+    [row] = db.state.outbox.values()
+    assert row.status == "pending" and row.last_error and "rate limited" in row.last_error
+    chat.fail_with = None
+    clock.advance(seconds=29)
+    assert runner.run_due() == 0
+    clock.advance(seconds=2)
+    assert runner.run_due() == 1 and len(chat.posted) == 1
+
+
+def test_permanent_failure_gives_up_and_keeps_the_reason() -> None:
+    db, _clock, chat, runner, _ = setup()
+    chat.fail_with = DeliveryFailed("Slack chat.postMessage failed: channel_not_found", permanent=True)
+    runner.run_due()
+    [row] = db.state.outbox.values()
+    assert row.status == "failed" and row.last_error and "channel_not_found" in row.last_error
+
+
+def test_transient_failures_back_off_then_give_up() -> None:
+    db, clock, chat, runner, _ = setup()
+    chat.fail_with = DeliveryFailed("Slack chat.postMessage unreachable: ConnectionError")
+    for _ in range(MAX_ATTEMPTS):
+        clock.advance(seconds=400)
+        runner.run_due()
+    [row] = db.state.outbox.values()
+    assert row.status == "failed" and row.message.attempts == MAX_ATTEMPTS
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert backoff_seconds(50) == 300
