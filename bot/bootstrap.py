@@ -83,10 +83,11 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
 def build_bolt_app(services: Services) -> App:
     """The Bolt app with every listener attached (HTTP and Socket Mode share it)."""
     settings = services.settings
-    settings.require("slack_bot_token", "slack_signing_secret")
+    settings.require("slack_bot_token")
+    if not settings.slack_app_token:  # Socket Mode needs no signing secret; HTTP always does
+        settings.require("slack_signing_secret", why="every HTTP request from Slack is checked against it")
     app = App(
-        token=_secret(settings.slack_bot_token),
-        signing_secret=_secret(settings.slack_signing_secret),
+        signing_secret=_secret(settings.slack_signing_secret) or "",
         client=slack_client(settings),
         process_before_response=False,
     )

@@ -32,6 +32,14 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class _DropBoltTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our (identical) client wins; that is expected."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop only that notice."""
+        return "`token` will be unused" not in record.getMessage()
+
+
 def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
     """Log to stderr with secrets masked; quiet the chatty client libraries (tweepy logs headers at DEBUG)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -40,5 +48,6 @@ def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("tweepy", "urllib3", "slack_sdk", "slack_bolt", "waitress"):
+    logging.getLogger("slack_bolt.App").addFilter(_DropBoltTokenNotice())
+    for noisy in ("tweepy", "urllib3", "slack_sdk", "slack_bolt", "waitress", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -29,9 +29,9 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
 
     from storage.sql.migrate import upgrade
 
-    upgrade(settings.database_url)
     services = build_services(settings)
-    bolt = build_bolt_app(services)
+    bolt = build_bolt_app(services)  # both check their settings before anything is written
+    upgrade(settings.database_url)
     threads = [_start("worker", run_worker, services, stop)]
     if settings.x_bearer_token and settings.x_brand_handles:
         threads.append(_start("ingest", run_ingest, services, stop))

@@ -39,14 +39,14 @@ class OutboxRunner:
         with self._uow() as uow:
             messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, complaint_id)
             uow.commit()
-        updated: set[int] = set()
+        fresh: set[int] = set()  # complaints whose card this batch already rendered from the current state
         for message in messages:
-            if message.kind == CARD_UPDATE and message.complaint_id in updated:
-                self._done(message)  # the card already shows the latest state
+            if message.kind == CARD_UPDATE and message.complaint_id in fresh:
+                self._done(message)
                 continue
             self._execute(message)
-            if message.kind == CARD_UPDATE and message.complaint_id is not None:
-                updated.add(message.complaint_id)
+            if message.kind in (CARD_POST, CARD_UPDATE) and message.complaint_id is not None:
+                fresh.add(message.complaint_id)
         return len(messages)
 
     def _execute(self, message: OutboxMessage) -> None:

@@ -32,10 +32,11 @@ def consume_once(
     *,
     count: int = 100,
     block_ms: int = 1000,
+    reclaim_idle_ms: int = RECLAIM_IDLE_MS,
 ) -> BatchResult:
     """Handle one batch: entries a dead consumer left behind first, then new ones; ack each once stored."""
     result = BatchResult()
-    entries = queue.reclaim(consumer, RECLAIM_IDLE_MS, count)
+    entries = queue.reclaim(consumer, reclaim_idle_ms, count)
     if not entries:
         entries = queue.read(consumer, count, block_ms)
     for entry in entries:

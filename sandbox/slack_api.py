@@ -150,6 +150,7 @@ class LocalSlack(LocalServer):
             "bot_id": "B0SQUEAKY",
             "text": params.get("text", ""),
             "blocks": params.get("blocks", []),
+            "posted_blocks": params.get("blocks", []),  # what the message said before any chat.update
             "ts": ts,
             "thread_ts": params.get("thread_ts"),
             "replies": [],

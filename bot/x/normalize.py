@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -70,7 +71,7 @@ def normalize_tweet(
         author_id=author_id,
         author_handle=handle,
         author_name=name,
-        text=str(_field(tweet, "text") or ""),
+        text=html.unescape(str(_field(tweet, "text") or "")),  # X sends &amp; &lt; &gt; escaped
         created_at=_created_at(_field(tweet, "created_at"), now),
         url=tweet_url(handle, tweet_id),
         conversation_id=str(conversation) if conversation else None,

@@ -98,5 +98,11 @@ def poll_mentions(
         with uow_factory() as uow:
             uow.checkpoints.set(checkpoint_name(user_id), newest)
             uow.commit()
-    log.info("polled X mentions of %s: %d new in %d page(s)", user_id, fetched, pages)
+    log.log(
+        logging.INFO if fetched else logging.DEBUG,
+        "polled X mentions of %s: %d new in %d page(s)",
+        user_id,
+        fetched,
+        pages,
+    )
     return PollResult(fetched=fetched, pages=pages, newest_id=newest)

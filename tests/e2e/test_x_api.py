@@ -92,3 +92,10 @@ def test_normalizes_the_real_recorded_v2_responses() -> None:
     normalized = [normalize_tweet(t, {}, ["Twitter"], SystemClock().now()) for t in bare]
     assert [c.external_id for c in normalized] == [t["id"] for t in bare]
     assert sum(c.mentions_us for c in normalized) == len(bare)  # every one names @Twitter in its text
+
+
+def test_x_html_escapes_are_undone_once() -> None:
+    recorded = json.loads((SHARED_DATA / "x_api_v2" / "sns_search_tweets_for_nyc.json").read_text())
+    escaped = next(t for t in recorded["data"] if "&amp;" in t["text"])
+    complaint = normalize_tweet(escaped, {}, ["SqueakyAir"], SystemClock().now())
+    assert "&amp;" not in complaint.text and " & " in complaint.text

@@ -1,4 +1,4 @@
-"""Build Slack interaction requests the way Slack sends them: form-encoded payloads, signed with v0 HMAC-SHA256."""
+"""Slack interaction requests as Slack sends them: form-encoded payloads, signed with v0 HMAC-SHA256."""
 
 from __future__ import annotations
 

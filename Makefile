@@ -1,0 +1,35 @@
+# The commands a newcomer needs. `make run` and `make test` install what they need first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install run demo test lint unit clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## Run Squeaky on the embedded defaults (SQLite, in-process coordination) against the local Slack and X stand-ins.
+run: install
+	$(PY) -m sandbox
+
+## Lint (ruff, mypy, import-linter) and the whole test suite, against the real PostgreSQL and Redis.
+test: install lint
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+## Only the unit tests (no services needed).
+unit: install
+	$(PY) -m pytest tests/unit
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache squeaky.db squeaky.db-wal squeaky.db-shm

@@ -1,0 +1,33 @@
+"""Show Slack messages in a terminal: Block Kit reduced to readable lines, with Slack's escaping undone for display."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_USER = re.compile(r"<@(\w+)>")
+
+
+def _plain(text: str) -> str:
+    text = _DATE.sub(r"\1", text)
+    text = _LINK.sub(r"\2 (\1)", text)
+    text = _USER.sub(r"@\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render(blocks: list[dict[str, Any]]) -> str:
+    """The message as indented lines; buttons shown as [Label]."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            lines.append(_plain(str((block.get("text") or {}).get("text", ""))))
+        elif kind == "context":
+            lines.append(" · ".join(_plain(str(e.get("text", ""))) for e in block.get("elements", [])))
+        elif kind == "actions":
+            lines.append("  ".join(f"[{e.get('text', {}).get('text', '?')}]" for e in block.get("elements", [])))
+        else:
+            lines.append(f"(a {kind} block, not shown here)")
+    return "\n".join("  │ " + line for text in lines for line in text.splitlines())

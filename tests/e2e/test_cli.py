@@ -1,0 +1,100 @@
+"""`python -m bot` as a newcomer runs it: one process on the embedded defaults (SQLite, no Redis); clear failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.slack import action_ids
+from sandbox.interactions import block_action, post_signed
+from sandbox.slack_api import LocalSlack
+from sandbox.x_api import LocalX
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "cli-signing-secret-abcdef"
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    keep = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "DATABASE_URL", "REDIS_URL", "PORT"))
+    }
+    return {**keep, "PYTHONPATH": str(ROOT), **extra}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_missing_setting_stops_with_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "squeaky: SLACK_BOT_TOKEN is not set: the Slack bot token (xoxb-…) cards are posted with. "
+        "Set it in the environment or in .env."
+    ]
+
+
+def test_unknown_command_gets_usage(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=tmp_path,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "No such command 'serve'" in done.stderr
+
+
+def test_run_serves_polls_and_cards_in_one_process(tmp_path: Path, local_slack: LocalSlack, local_x: LocalX) -> None:
+    port = _free_port()
+    local_x.add_tweet("maria_k", "@SqueakyAir my flight was cancelled and nobody answers")
+    env = _clean_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'squeaky.db'}",
+        SLACK_BOT_TOKEN=local_slack.token,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_CHANNEL="C0CARE",
+        SLACK_API_URL=f"{local_slack.url}/api/",
+        X_BEARER_TOKEN=local_x.bearer_token,
+        X_API_URL=local_x.url,
+        X_BRAND_HANDLES=local_x.brand,
+        X_POLL_SECONDS="0.2",
+        PORT=str(port),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        [post] = local_slack.wait_for(lambda: local_slack.calls_to("chat.postMessage"), timeout=30)
+        assert "my flight was cancelled" in json.dumps(post.params["blocks"])
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"ok": True}
+        ts = local_slack.channel_messages("C0CARE")[0]["ts"]
+        click = block_action("U0ALICE", "alice", action_ids.CLAIM, "1", "C0CARE", ts)
+        assert post_signed(f"http://127.0.0.1:{port}/slack/events", SECRET, click).status_code == 200
+        [update] = local_slack.wait_for(lambda: local_slack.calls_to("chat.update"), timeout=10)
+        assert "Claimed by <@U0ALICE>" in json.dumps(update.params["blocks"])
+        local_x.add_tweet("ann", "@SqueakyAir and my bag too")  # picked up by the next poll
+        local_slack.wait_for(lambda: len(local_slack.calls_to("chat.postMessage")) == 2, timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert local_slack.token not in output and local_x.bearer_token not in output
