@@ -1,0 +1,98 @@
+"""The local Slack server speaks the Web API to the real slack-sdk client, and the chat gateway reads its answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.gateway import SlackChatGateway
+from handlers.card import CardView, card_for
+from handlers.model import Complaint, Status
+from handlers.ports import DeliveryFailed
+from sandbox.slack_api import LocalSlack
+from storage.rate_limit import WindowRateLimiter
+
+pytestmark = pytest.mark.e2e
+
+
+def _client(slack: LocalSlack, token: str | None = None) -> WebClient:
+    return WebClient(token=token or slack.token, base_url=f"{slack.url}/api/")
+
+
+def _card() -> CardView:
+    t = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    return card_for(Complaint(7, "x", "1", "9", "ann", "Ann", "late", t, t, Status.NEW, 1), t)
+
+
+def test_methods_answer_as_slack_documents(local_slack: LocalSlack) -> None:
+    client = _client(local_slack)
+    assert client.auth_test()["user_id"] == local_slack.bot_user_id
+    posted = client.chat_postMessage(channel="C0CARE", text="hello")
+    assert posted["channel"] == "C0CARE" and posted["ts"]
+    updated = client.chat_update(channel="C0CARE", ts=posted["ts"], text="edited")
+    assert updated["text"] == "edited"
+    assert client.chat_postEphemeral(channel="C0CARE", user="U0ALICE", text="psst")["message_ts"]
+    local_slack.add_user("U0ALICE", "alice", "Alice A.")
+    assert client.users_info(user="U0ALICE")["user"]["real_name"] == "Alice A."
+    view = client.views_open(
+        trigger_id="123.456.abc", view={"type": "modal", "title": {"type": "plain_text", "text": "Hi"}}
+    )
+    assert view["view"]["id"].startswith("V")
+    assert [c.method for c in local_slack.calls] == [
+        "auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "users.info", "views.open"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda c: c.chat_postMessage(channel="#care", text="x"), "channel_not_found"),
+        (lambda c: c.chat_update(channel="C0CARE", ts="1.2", text="x"), "message_not_found"),
+        (lambda c: c.users_info(user="U0NOBODY"), "user_not_found"),
+        (lambda c: c.views_open(trigger_id="", view={"type": "modal"}), "invalid_arguments"),
+    ],
+)
+def test_errors_are_slack_errors(local_slack: LocalSlack, call: object, error: str) -> None:
+    with pytest.raises(SlackApiError) as info:
+        call(_client(local_slack))  # type: ignore[operator]
+    assert info.value.response["error"] == error
+
+
+def test_wrong_token_is_invalid_auth(local_slack: LocalSlack) -> None:
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        _client(local_slack, token="xoxb-wrong").auth_test()
+
+
+def test_rate_limit_carries_retry_after(local_slack: LocalSlack) -> None:
+    local_slack.rate_limit_next("chat.postMessage", retry_after=7)
+    with pytest.raises(SlackApiError) as info:
+        _client(local_slack).chat_postMessage(channel="C0CARE", text="x")
+    assert info.value.response.status_code == 429 and info.value.response.headers["Retry-After"] == "7"
+
+
+def test_gateway_turns_429_into_a_retry_after_and_bad_channel_into_a_permanent_failure(local_slack: LocalSlack) -> None:
+    limiter = WindowRateLimiter("memory://")
+    gateway = SlackChatGateway(_client(local_slack), "C0CARE", limiter)
+    local_slack.rate_limit_next("chat.postMessage", retry_after=7)
+    with pytest.raises(DeliveryFailed) as limited:
+        gateway.post_card(_card())
+    assert limited.value.retry_after == 7 and not limited.value.permanent
+    ref = gateway.post_card(_card())
+    assert ref.channel == "C0CARE" and local_slack.messages[(ref.channel, ref.message_id)]["blocks"]
+    wrong = SlackChatGateway(_client(local_slack), "C0GONE", limiter)
+    local_slack.fail_next("chat.postMessage", 200, {"ok": False, "error": "channel_not_found"})
+    with pytest.raises(DeliveryFailed) as gone:
+        wrong.post_card(_card())
+    assert gone.value.permanent and "channel_not_found" in gone.value.reason
+
+
+def test_gateway_paces_posts_per_channel(local_slack: LocalSlack) -> None:
+    limiter = WindowRateLimiter("memory://")
+    gateway = SlackChatGateway(_client(local_slack), "C0CARE", limiter)
+    for _ in range(4):  # a burst of 3, then the fourth waits for the window
+        gateway.post_card(_card())
+    times = [c.at for c in local_slack.calls_to("chat.postMessage")]
+    assert times[3] - times[0] >= 0.9
