@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.listeners import register
+from bot.triage_file import load_triage
 from bot.wiring import Services
 from bot.x.client import make_client
 from handlers.clock import SystemClock
@@ -47,6 +48,7 @@ def x_read_client(settings: Settings) -> tweepy.Client:
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Build everything one process needs; Redis when REDIS_URL is set, in-process coordination otherwise."""
     settings.require("slack_bot_token", "slack_channel")
+    triage = load_triage(settings.triage_config)
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
     uow_factory = SqlUnitOfWorkFactory(engine, clock)
@@ -77,6 +79,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         dedupe=dedupe,
         chat=chat,
         outbox_runner=OutboxRunner(uow_factory, clock, chat),
+        triage=triage,
     )
 
 

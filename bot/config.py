@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         default_factory=list, description="the brand's X handle(s) whose mentions are complaints, comma-separated"
     )
     x_poll_seconds: float = Field(60.0, gt=0, description="seconds between two polls of X")
+    triage_config: str = Field(
+        "config/triage.toml", description="the triage policy file: topics, noise rules, priority, threading"
+    )
 
     @field_validator("x_brand_handles", mode="before")
     @classmethod

@@ -41,10 +41,10 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
-        handler.connect()
+        handler.connect()  # type: ignore[no-untyped-call]
         log.info("Squeaky is running over Slack Socket Mode")
         stop.wait()
-        handler.close()
+        handler.close()  # type: ignore[no-untyped-call]
     else:
         server = create_server(WebApp(bolt, services), host="0.0.0.0", port=port, threads=8)
         log.info("Squeaky is listening on http://127.0.0.1:%d/slack/events", port)
@@ -61,7 +61,8 @@ def run_web(settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         services = build_services(settings)
-        SocketModeHandler(build_bolt_app(services), settings.slack_app_token.get_secret_value()).start()
+        handler = SocketModeHandler(build_bolt_app(services), settings.slack_app_token.get_secret_value())
+        handler.start()  # type: ignore[no-untyped-call]
         return
     from gunicorn.app.base import BaseApplication
 

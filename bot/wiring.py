@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from handlers.outbox_runner import OutboxRunner
 from handlers.ports import ChatGateway, Clock, Dedupe, Locks, RateLimiter, StreamQueue, UnitOfWorkFactory
+from handlers.triage import Triage
 
 
 @dataclass
@@ -25,3 +26,4 @@ class Services:
     dedupe: Dedupe
     chat: ChatGateway
     outbox_runner: OutboxRunner
+    triage: Triage

@@ -26,7 +26,13 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 500
     while not stop.is_set():
         try:
             consume_once(
-                services.queue, consumer, services.uow_factory, services.clock, services.dedupe, block_ms=block_ms
+                services.queue,
+                consumer,
+                services.uow_factory,
+                services.clock,
+                services.dedupe,
+                services.triage,
+                block_ms=block_ms,
             )
             services.outbox_runner.run_due()
             failures = 0

@@ -25,6 +25,12 @@ class CardView:
     owner: Actor | None
     owner_since: str | None
     actions: tuple[Action, ...]
+    topic: str = "other"
+    skill_group: str | None = None
+    priority: int = 0
+    priority_reasons: tuple[str, ...] = ()
+    noise_rule: str | None = None
+    followup_count: int = 0
 
 
 def card_for(complaint: Complaint, now: datetime) -> CardView:
@@ -48,4 +54,20 @@ def card_for(complaint: Complaint, now: datetime) -> CardView:
         owner=complaint.owner,
         owner_since=ago(complaint.claimed_at, now) if complaint.claimed_at else None,
         actions=actions,
+        topic=complaint.topic,
+        skill_group=complaint.skill_group,
+        priority=complaint.priority,
+        priority_reasons=complaint.priority_reasons,
+        noise_rule=complaint.noise_rule,
+        followup_count=complaint.followup_count,
     )
+
+
+@dataclass(frozen=True)
+class FollowUpLine:
+    """A customer's follow-up, shown in the card's thread (raw outside text; renderers escape it)."""
+
+    author_handle: str
+    text: str
+    reason: str
+    url: str | None

@@ -10,6 +10,7 @@ from handlers.model import IncomingComplaint
 
 _REQUIRED = ("source", "external_id", "author_id", "author_handle", "text", "created_at")
 _OPTIONAL = ("url", "conversation_id", "in_reply_to_id")
+_FLAGS = ("mentions_us", "replies_to_other_user", "is_retweet", "quotes_us", "from_brand")
 
 
 class MalformedEntry(ValueError):
@@ -26,12 +27,11 @@ def to_payload(incoming: IncomingComplaint) -> dict[str, str]:
         "author_name": incoming.author_name,
         "text": incoming.text,
         "created_at": incoming.created_at.isoformat(),
-        "mentions_us": "1" if incoming.mentions_us else "0",
     }
-    for name in _OPTIONAL:
-        value = getattr(incoming, name)
-        if value is not None:
-            payload[name] = value
+    payload.update({name: "1" if getattr(incoming, name) else "0" for name in _FLAGS})
+    payload.update({name: getattr(incoming, name) for name in _OPTIONAL if getattr(incoming, name) is not None})
+    if incoming.author_followers is not None:
+        payload["author_followers"] = str(incoming.author_followers)
     return payload
 
 
@@ -46,7 +46,10 @@ def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
         raise MalformedEntry(f"created_at is not an ISO 8601 time: {payload['created_at']!r}") from exc
     if created_at.tzinfo is None:
         raise MalformedEntry(f"created_at has no time zone: {payload['created_at']!r}")
-    optional = {name: str(payload[name]) for name in _OPTIONAL if payload.get(name)}
+    followers = payload.get("author_followers")
+    if followers is not None and not str(followers).isdigit():
+        raise MalformedEntry(f"author_followers is not a count: {followers!r}")
+    optional = {name: str(payload[name]) if payload.get(name) else None for name in _OPTIONAL}
     return IncomingComplaint(
         source=payload["source"],
         external_id=payload["external_id"],
@@ -55,6 +58,13 @@ def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
         author_name=str(payload.get("author_name") or payload["author_handle"]),
         text=payload["text"],
         created_at=created_at,
+        url=optional["url"],
+        conversation_id=optional["conversation_id"],
+        in_reply_to_id=optional["in_reply_to_id"],
         mentions_us=payload.get("mentions_us", "1") != "0",
-        **optional,
+        replies_to_other_user=payload.get("replies_to_other_user") == "1",
+        is_retweet=payload.get("is_retweet") == "1",
+        quotes_us=payload.get("quotes_us") == "1",
+        from_brand=payload.get("from_brand") == "1",
+        author_followers=int(followers) if followers is not None else None,
     )

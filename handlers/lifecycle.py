@@ -12,7 +12,8 @@ from datetime import datetime
 from handlers.errors import AlreadyClaimed, IllegalTransition, NotOwner
 from handlers.model import Action, Actor, Change, Complaint, Status
 
-_OPEN = frozenset({Status.NEW, Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED})
+OPEN_STATUSES = frozenset({Status.NEW, Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED})
+_OPEN = OPEN_STATUSES
 
 # action -> (states it may start from, state it leads to); None keeps the status.
 RULES: dict[Action, tuple[frozenset[Status], Status | None]] = {

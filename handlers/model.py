@@ -60,6 +60,11 @@ class IncomingComplaint:
     conversation_id: str | None = None
     in_reply_to_id: str | None = None
     mentions_us: bool = True
+    replies_to_other_user: bool = False  # a reply to someone else's post (not ours, not the author's own)
+    is_retweet: bool = False
+    quotes_us: bool = False
+    from_brand: bool = False
+    author_followers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,12 @@ class Complaint:
     owner: Actor | None = None
     claimed_at: datetime | None = None
     card: CardRef | None = None
+    topic: str = "other"
+    skill_group: str | None = None
+    priority: int = 0
+    priority_reasons: tuple[str, ...] = ()
+    noise_rule: str | None = None
+    followup_count: int = 0
 
     def changed(self, change: Change) -> Complaint:
         """Return this complaint as it stands after `change` (one version later)."""
@@ -126,3 +137,38 @@ class AuditEvent:
     to_status: Status | None
     at: datetime
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+class MessageKind(StrEnum):
+    """What a stored message is to its case."""
+
+    OPENING = "opening"
+    FOLLOWUP = "followup"
+    BRAND = "brand"  # our own post, a reply on a case
+    FILTERED = "filtered"
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """A complaint that opens a case, with its triage."""
+
+    incoming: IncomingComplaint
+    received_at: datetime
+    tier: str
+    topic: str
+    skill_group: str | None
+    priority: int
+    priority_reasons: tuple[str, ...]
+    queue_rank: float
+    noise_rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A post as stored: which case it belongs to (if any), what it is, and a note on why."""
+
+    incoming: IncomingComplaint
+    kind: MessageKind
+    received_at: datetime
+    complaint_id: int | None = None
+    note: str | None = None

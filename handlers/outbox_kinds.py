@@ -4,6 +4,10 @@ from __future__ import annotations
 
 CARD_POST = "card.post"
 CARD_UPDATE = "card.update"
+CARD_FOLLOWUP = "card.followup"
+
+# Updates and follow-ups on cards already out go before new cards; new cards go by queue rank.
+URGENT_RANK = 1e15
 
 
 def card_post_key(complaint_id: int) -> str:
@@ -14,3 +18,22 @@ def card_post_key(complaint_id: int) -> str:
 def card_update_key(complaint_id: int, version: int) -> str:
     """Idempotency key of the card update for one version of a complaint."""
     return f"card.update:{complaint_id}:{version}"
+
+
+def card_update_followups_key(complaint_id: int, followup_count: int) -> str:
+    """Idempotency key of the card update that shows a new follow-up count."""
+    return f"card.update:{complaint_id}:f{followup_count}"
+
+
+def card_followup_key(source: str, external_id: str) -> str:
+    """Idempotency key of a follow-up's line in the card's thread."""
+    return f"card.followup:{source}:{external_id}"
+
+
+def card_refresh_key(complaint_id: int, version: int, followup_count: int) -> str:
+    """Idempotency key of the update that follows a post which rendered an older version.
+
+    Distinct from card_update_key: the transition's own update may already have run
+    (and found no card yet), and must not swallow this one.
+    """
+    return f"card.refresh:{complaint_id}:{version}:{followup_count}"

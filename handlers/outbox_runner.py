@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
-from handlers.card import card_for
-from handlers.outbox_kinds import CARD_POST, CARD_UPDATE, card_update_key
+from handlers.card import FollowUpLine, card_for
+from handlers.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_UPDATE, URGENT_RANK, card_refresh_key
 from handlers.ports import ChatGateway, Clock, DeliveryFailed, OutboxMessage, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class OutboxRunner:
         self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
             CARD_POST: self._post_card,
             CARD_UPDATE: self._update_card,
+            CARD_FOLLOWUP: self._post_followup,
         }
 
     def run_due(self, limit: int = 50, complaint_id: int | None = None) -> int:
@@ -80,9 +82,10 @@ class OutboxRunner:
         with self._uow() as uow:
             uow.complaints.set_card(complaint_id, ref)
             current = uow.complaints.get(complaint_id)
-            if current is not None and current.version != complaint.version:
+            if current is not None and replace(current, card=None) != complaint:
                 # it changed while the card was on its way: show the newer state too
-                uow.outbox.enqueue(CARD_UPDATE, card_update_key(complaint_id, current.version), complaint_id, {})
+                key = card_refresh_key(complaint_id, current.version, current.followup_count)
+                uow.outbox.enqueue(CARD_UPDATE, key, complaint_id, {}, URGENT_RANK)
             uow.outbox.mark_done(message.id, self._clock.now())
             uow.commit()
 
@@ -93,6 +96,21 @@ class OutboxRunner:
         if complaint is not None and complaint.card is not None:
             self._chat.update_card(complaint.card, card_for(complaint, self._clock.now()))
         # with no card yet, the pending card.post renders the current state
+        self._done(message)
+
+    def _post_followup(self, message: OutboxMessage) -> None:
+        complaint_id = _complaint_id(message)
+        with self._uow() as uow:
+            complaint = uow.complaints.get(complaint_id)
+            followup = uow.messages.get(str(message.payload["source"]), str(message.payload["external_id"]))
+        if complaint is None or followup is None:
+            self._done(message)
+            return
+        if complaint.card is None:
+            raise DeliveryFailed("the card is not posted yet", retry_after=2.0)
+        item = followup.incoming
+        line = FollowUpLine(item.author_handle, item.text, followup.note or "follow-up", item.url)
+        self._chat.post_followup(complaint.card, line)
         self._done(message)
 
     def _done(self, message: OutboxMessage) -> None:

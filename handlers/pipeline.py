@@ -1,13 +1,15 @@
-"""The worker's ingest step: take complaints off the stream, store each once, acknowledge the entries."""
+"""The worker's ingest step: take a batch off the stream, store it in one transaction, then acknowledge it."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from handlers.codec import MalformedEntry, from_payload
-from handlers.intake import receive
+from handlers.intake import IntakeResult, receive
+from handlers.model import IncomingComplaint
 from handlers.ports import Clock, Dedupe, StreamQueue, UnitOfWorkFactory
+from handlers.triage import Triage
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +20,19 @@ RECLAIM_IDLE_MS = 60_000
 class BatchResult:
     """What one pass over the stream did."""
 
-    stored: int = 0
-    duplicates: int = 0
+    intake: IntakeResult = field(default_factory=IntakeResult)
     rejected: int = 0
+    entries: int = 0
+
+    @property
+    def stored(self) -> int:
+        """New cases opened."""
+        return len(self.intake.opened)
+
+    @property
+    def duplicates(self) -> int:
+        """Deliveries of posts already stored."""
+        return self.intake.duplicates
 
 
 def consume_once(
@@ -29,31 +41,30 @@ def consume_once(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
     dedupe: Dedupe,
+    triage: Triage,
     *,
-    count: int = 100,
+    count: int = 200,
     block_ms: int = 1000,
     reclaim_idle_ms: int = RECLAIM_IDLE_MS,
 ) -> BatchResult:
-    """Handle one batch: entries a dead consumer left behind first, then new ones; ack each once stored."""
-    result = BatchResult()
-    entries = queue.reclaim(consumer, reclaim_idle_ms, count)
+    """One batch: this consumer's unacknowledged entries first (after a failure), then abandoned ones, then new ones.
+
+    Entries are acknowledged only after their batch is committed: a crash or a database
+    outage leaves them pending, to be taken again.
+    """
+    entries = queue.own_pending(consumer, count) or queue.reclaim(consumer, reclaim_idle_ms, count)
     if not entries:
         entries = queue.read(consumer, count, block_ms)
+    result = BatchResult(entries=len(entries))
+    items: list[IncomingComplaint] = []
     for entry in entries:
         try:
-            incoming = from_payload(entry.payload)
+            items.append(from_payload(entry.payload))
         except MalformedEntry as exc:
-            log.error(
-                "stream entry %s is not a complaint and was set aside: %s (payload: %r)",
-                entry.id,
-                exc,
-                dict(entry.payload),
-            )
+            log.error("stream entry %s is not a complaint, set aside: %s (%r)", entry.id, exc, dict(entry.payload))
             result.rejected += 1
-        else:
-            if receive(uow_factory, clock, dedupe, incoming) is None:
-                result.duplicates += 1
-            else:
-                result.stored += 1
-        queue.ack([entry.id])
+    if items:
+        result.intake = receive(uow_factory, clock, dedupe, triage, items)
+    if entries:
+        queue.ack([entry.id for entry in entries])
     return result

@@ -10,19 +10,33 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
-from handlers.card import CardView
-from handlers.model import AuditEvent, CardRef, Change, Complaint, IncomingComplaint
+from handlers.card import CardView, FollowUpLine
+from handlers.followups import OpenCase
+from handlers.model import AuditEvent, CardRef, Change, Complaint, Message, NewCase
 
 # --- persistence -----------------------------------------------------------
 
 
-class ComplaintRepository(Protocol):
-    """Stored complaints."""
+class DuplicateKey(Exception):
+    """A concurrent writer stored the same post first; the whole batch is rolled back and may be retried."""
 
-    def add(self, incoming: IncomingComplaint, received_at: datetime, tier: str) -> Complaint | None:
-        """Store a new complaint; return None when (source, external_id) is already stored."""
+
+@dataclass
+class ThreadIndex:
+    """Open cases by the tweets in them, by conversation and by author: what threading looks up."""
+
+    by_tweet: dict[str, int]
+    by_conversation: dict[str, int]
+    by_author: dict[str, OpenCase]
+
+
+class ComplaintRepository(Protocol):
+    """Stored complaints (cases)."""
+
+    def add_many(self, cases: list[NewCase]) -> list[int]:
+        """Insert new cases; return their ids in the same order. Raises DuplicateKey on a unique-key race."""
         ...
 
     def get(self, complaint_id: int) -> Complaint | None:
@@ -37,12 +51,46 @@ class ComplaintRepository(Protocol):
         """Remember where the complaint's card was posted."""
         ...
 
+    def thread_index(
+        self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
+    ) -> ThreadIndex:
+        """Open cases that hold any of these tweets, conversations or (lower-cased) authors."""
+        ...
+
+    def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
+        """Add to cases' follow-up counts; return each case's new count."""
+        ...
+
+
+class MessageRepository(Protocol):
+    """Every post seen, once."""
+
+    def known(self, source: str, external_ids: set[str]) -> set[str]:
+        """Which of these ids are stored already."""
+        ...
+
+    def add_many(self, messages: list[Message]) -> None:
+        """Store messages. Raises DuplicateKey when one is stored already (a concurrent writer won)."""
+        ...
+
+    def get(self, source: str, external_id: str) -> Message | None:
+        """One stored message."""
+        ...
+
+    def filtered(self, limit: int) -> list[Message]:
+        """The most recent posts the noise rules filtered out, newest first."""
+        ...
+
 
 class CustomerRepository(Protocol):
     """Customers known by handle, with their tier."""
 
     def tier_of(self, handle: str) -> str:
         """Return the customer's tier ("standard" when unknown)."""
+        ...
+
+    def tiers_of(self, handles: set[str]) -> dict[str, str]:
+        """Tiers of the registered customers among `handles` (lower-cased keys); the others are standard."""
         ...
 
     def set_tier(self, handle: str, tier: str) -> None:
@@ -74,11 +122,28 @@ class OutboxMessage:
     attempts: int
 
 
+@dataclass(frozen=True)
+class NewOutboxMessage:
+    """An outbox message to add."""
+
+    kind: str
+    key: str
+    complaint_id: int | None
+    payload: Mapping[str, Any]
+    rank: float = 0.0
+
+
 class Outbox(Protocol):
     """Side effects waiting to leave the building."""
 
-    def enqueue(self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any]) -> None:
-        """Add a message; a second message with the same idempotency key is ignored."""
+    def enqueue(
+        self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
+    ) -> None:
+        """Add a message; a second message with the same idempotency key is ignored. Higher rank goes first."""
+        ...
+
+    def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
+        """Add several messages at once (the same rules as `enqueue`)."""
         ...
 
     def lease_due(
@@ -115,13 +180,37 @@ class Checkpoints(Protocol):
 class UnitOfWork(Protocol):
     """One database transaction and the repositories that share it."""
 
-    complaints: ComplaintRepository
-    customers: CustomerRepository
-    audit: AuditLog
-    outbox: Outbox
-    checkpoints: Checkpoints
+    @property
+    def complaints(self) -> ComplaintRepository:
+        """Complaints (cases)."""
+        ...
 
-    def __enter__(self) -> UnitOfWork: ...
+    @property
+    def messages(self) -> MessageRepository:
+        """Every post seen."""
+        ...
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """Customers and their tiers."""
+        ...
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit trail."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """Side effects waiting to leave the building."""
+        ...
+
+    @property
+    def checkpoints(self) -> Checkpoints:
+        """Feed positions."""
+        ...
+
+    def __enter__(self) -> Self: ...
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -170,6 +259,10 @@ class StreamQueue(Protocol):
         """Mark entries handled."""
         ...
 
+    def own_pending(self, consumer: str, count: int) -> list[StreamEntry]:
+        """Entries delivered to `consumer` and not acknowledged (it failed mid-batch and is trying again)."""
+        ...
+
     def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[StreamEntry]:
         """Take over entries another consumer left unacknowledged for at least `min_idle_ms`."""
         ...
@@ -206,12 +299,12 @@ class Dedupe(Protocol):
     makes a redelivery look like a duplicate.
     """
 
-    def seen(self, key: str) -> bool:
-        """True if `key` was remembered and has not expired."""
+    def seen(self, keys: list[str]) -> set[str]:
+        """Which of `keys` are remembered and not expired."""
         ...
 
-    def remember(self, key: str, ttl_seconds: float) -> None:
-        """Remember `key` for `ttl_seconds`."""
+    def remember(self, keys: list[str], ttl_seconds: float) -> None:
+        """Remember `keys` for `ttl_seconds`."""
         ...
 
 
@@ -241,4 +334,8 @@ class ChatGateway(Protocol):
 
     def tell(self, ref: CardRef, user_id: str, text: str) -> None:
         """Say something to one user only, next to the card."""
+        ...
+
+    def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
+        """Add a customer's follow-up under the card, in its thread."""
         ...

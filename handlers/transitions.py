@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.errors import ComplaintNotFound, ConcurrentUpdate
 from handlers.lifecycle import decide
 from handlers.model import Action, Actor, AuditEvent, Complaint
-from handlers.outbox_kinds import CARD_UPDATE, card_update_key
+from handlers.outbox_kinds import CARD_UPDATE, URGENT_RANK, card_update_key
 from handlers.ports import Clock, UnitOfWorkFactory
 
 _ATTEMPTS = 3
@@ -47,7 +47,9 @@ def apply(
                 )
             )
             updated = complaint.changed(change)
-            uow.outbox.enqueue(CARD_UPDATE, card_update_key(complaint_id, updated.version), complaint_id, {})
+            uow.outbox.enqueue(
+                CARD_UPDATE, card_update_key(complaint_id, updated.version), complaint_id, {}, URGENT_RANK
+            )
             uow.commit()
             return updated
     raise ConcurrentUpdate(complaint_id)

@@ -166,11 +166,11 @@ class LocalX(LocalServer):
                 },
             )
         if route == "mentions":
-            match = re.fullmatch(r"/2/users/(\d+)/mentions", request.path)
-            user = self.users.get(match.group(1)) if match else None
-            if user is None:
+            mentions_of = re.fullmatch(r"/2/users/(\d+)/mentions", request.path)
+            account = self.users.get(mentions_of.group(1)) if mentions_of else None
+            if account is None:
                 return _problem(404, "Not Found Error", f"no user for {request.path}")
-            name = user["username"].lower()
+            name = account["username"].lower()
             found = [t for t in self.tweets.values() if name in {m["username"].lower() for m in _mentions(t)}]
             return self._page(found, request)
         query = request.query.get("query", "")

@@ -10,14 +10,17 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from handlers.card import CardView
-from handlers.model import AuditEvent, CardRef, Change, Complaint, IncomingComplaint, Status
-from handlers.ports import OutboxMessage
+from handlers.card import CardView, FollowUpLine
+from handlers.followups import OpenCase
+from handlers.lifecycle import OPEN_STATUSES
+from handlers.model import AuditEvent, CardRef, Change, Complaint, Message, MessageKind, NewCase, Status
+from handlers.ports import DuplicateKey, NewOutboxMessage, OutboxMessage, ThreadIndex
 
 
 @dataclass
 class _OutboxRow:
     message: OutboxMessage
+    rank: float = 0.0
     status: str = "pending"
     available_at: datetime | None = None
     leased_until: datetime | None = None
@@ -29,6 +32,7 @@ class FakeState:
     """What a fake database holds."""
 
     complaints: dict[int, Complaint] = field(default_factory=dict)
+    messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     tiers: dict[str, str] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
@@ -40,28 +44,60 @@ class _Complaints:
     def __init__(self, state: FakeState) -> None:
         self.s = state
 
-    def add(self, incoming: IncomingComplaint, received_at: datetime, tier: str) -> Complaint | None:
-        if any(
-            c.source == incoming.source and c.external_id == incoming.external_id for c in self.s.complaints.values()
-        ):
-            return None
-        complaint = Complaint(
-            id=next(self.s.ids),
-            source=incoming.source,
-            external_id=incoming.external_id,
-            author_id=incoming.author_id,
-            author_handle=incoming.author_handle,
-            author_name=incoming.author_name,
-            text=incoming.text,
-            created_at=incoming.created_at,
-            received_at=received_at,
-            status=Status.NEW,
-            version=1,
-            tier=tier,
-            url=incoming.url,
-        )
-        self.s.complaints[complaint.id] = complaint
-        return complaint
+    def add_many(self, cases: list[NewCase]) -> list[int]:
+        ids = []
+        for case in cases:
+            item = case.incoming
+            if any(c.source == item.source and c.external_id == item.external_id for c in self.s.complaints.values()):
+                raise DuplicateKey("unique key (source, external_id) violated")
+            complaint = Complaint(
+                id=next(self.s.ids),
+                source=item.source,
+                external_id=item.external_id,
+                author_id=item.author_id,
+                author_handle=item.author_handle,
+                author_name=item.author_name,
+                text=item.text,
+                created_at=item.created_at,
+                received_at=case.received_at,
+                status=Status.NEW,
+                version=1,
+                tier=case.tier,
+                url=item.url,
+                conversation_id=item.conversation_id,
+                in_reply_to_id=item.in_reply_to_id,
+                topic=case.topic,
+                skill_group=case.skill_group,
+                priority=case.priority,
+                priority_reasons=case.priority_reasons,
+                noise_rule=case.noise_rule,
+            )
+            self.s.complaints[complaint.id] = complaint
+            ids.append(complaint.id)
+        return ids
+
+    def thread_index(
+        self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
+    ) -> ThreadIndex:
+        open_cases = {c.id: c for c in self.s.complaints.values() if c.source == source and c.status in OPEN_STATUSES}
+        index = ThreadIndex({}, {}, {})
+        for (msg_source, external_id), message in self.s.messages.items():
+            if msg_source == source and external_id in tweet_ids and message.complaint_id in open_cases:
+                index.by_tweet[external_id] = message.complaint_id
+        for case in sorted(open_cases.values(), key=lambda c: c.created_at):
+            if case.conversation_id in conversation_ids:
+                index.by_conversation.setdefault(case.conversation_id, case.id)
+            if case.author_handle.lower() in authors:
+                index.by_author[case.author_handle.lower()] = OpenCase(case.id, case.created_at)
+        return index
+
+    def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
+        totals = {}
+        for case_id, added in counts.items():
+            case = self.s.complaints[case_id]
+            self.s.complaints[case_id] = replace(case, followup_count=case.followup_count + added)
+            totals[case_id] = case.followup_count + added
+        return totals
 
     def get(self, complaint_id: int) -> Complaint | None:
         return self.s.complaints.get(complaint_id)
@@ -77,12 +113,37 @@ class _Complaints:
         self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], card=card)
 
 
+class _Messages:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def known(self, source: str, external_ids: set[str]) -> set[str]:
+        return {e for e in external_ids if (source, e) in self.s.messages}
+
+    def add_many(self, messages: list[Message]) -> None:
+        for message in messages:
+            key = (message.incoming.source, message.incoming.external_id)
+            if key in self.s.messages:
+                raise DuplicateKey("unique key (source, external_id) violated")
+            self.s.messages[key] = message
+
+    def get(self, source: str, external_id: str) -> Message | None:
+        return self.s.messages.get((source, external_id))
+
+    def filtered(self, limit: int) -> list[Message]:
+        found = [m for m in self.s.messages.values() if m.kind is MessageKind.FILTERED]
+        return list(reversed(found))[:limit]
+
+
 class _Customers:
     def __init__(self, state: FakeState) -> None:
         self.s = state
 
     def tier_of(self, handle: str) -> str:
         return self.s.tiers.get(handle.lower(), "standard")
+
+    def tiers_of(self, handles: set[str]) -> dict[str, str]:
+        return {h.lower(): self.s.tiers[h.lower()] for h in handles if h.lower() in self.s.tiers}
 
     def set_tier(self, handle: str, tier: str) -> None:
         self.s.tiers[handle.lower()] = tier
@@ -103,17 +164,24 @@ class _Outbox:
     def __init__(self, state: FakeState) -> None:
         self.s = state
 
-    def enqueue(self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any]) -> None:
+    def enqueue(
+        self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
+    ) -> None:
         if any(row.message.key == key for row in self.s.outbox.values()):
             return
         message_id = len(self.s.outbox) + 1
-        self.s.outbox[message_id] = _OutboxRow(OutboxMessage(message_id, kind, key, complaint_id, dict(payload), 0))
+        message = OutboxMessage(message_id, kind, key, complaint_id, dict(payload), 0)
+        self.s.outbox[message_id] = _OutboxRow(message, rank)
+
+    def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
+        for m in messages:
+            self.enqueue(m.kind, m.key, m.complaint_id, m.payload, m.rank)
 
     def lease_due(
         self, now: datetime, lease_seconds: float, limit: int, complaint_id: int | None = None
     ) -> list[OutboxMessage]:
         leased = []
-        for row in self.s.outbox.values():
+        for row in sorted(self.s.outbox.values(), key=lambda r: (-r.rank, r.message.id)):
             due = row.status == "pending" and (row.available_at is None or row.available_at <= now)
             free = row.leased_until is None or row.leased_until < now
             mine = complaint_id is None or row.message.complaint_id == complaint_id
@@ -155,6 +223,7 @@ class FakeUnitOfWork:
     def __enter__(self) -> FakeUnitOfWork:
         self._state = copy.deepcopy(self._db.state)
         self.complaints = _Complaints(self._state)
+        self.messages = _Messages(self._state)
         self.customers = _Customers(self._state)
         self.audit = _Audit(self._state)
         self.outbox = _Outbox(self._state)
@@ -189,6 +258,7 @@ class FakeChat:
         self.posted: list[CardView] = []
         self.updated: list[tuple[CardRef, CardView]] = []
         self.told: list[tuple[str, str]] = []
+        self.followups: list[tuple[CardRef, FollowUpLine]] = []
         self.fail_with: Exception | None = None
 
     def post_card(self, card: CardView) -> CardRef:
@@ -205,6 +275,11 @@ class FakeChat:
     def tell(self, ref: CardRef, user_id: str, text: str) -> None:
         self.told.append((user_id, text))
 
+    def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.followups.append((ref, followup))
+
 
 class FakeDedupe:
     """An in-memory dedupe set with no expiry."""
@@ -212,8 +287,8 @@ class FakeDedupe:
     def __init__(self) -> None:
         self.keys: set[str] = set()
 
-    def seen(self, key: str) -> bool:
-        return key in self.keys
+    def seen(self, keys: list[str]) -> set[str]:
+        return self.keys & set(keys)
 
-    def remember(self, key: str, ttl_seconds: float) -> None:
-        self.keys.add(key)
+    def remember(self, keys: list[str], ttl_seconds: float) -> None:
+        self.keys.update(keys)

@@ -7,10 +7,11 @@ from typing import Any
 
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
-from handlers.card import CardView
+from handlers.card import CardView, FollowUpLine
 from handlers.model import Action, Status
 
 _SAFE_URL = re.compile(r"https://[\w.\-/?=&%]+\Z")
+_GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}\Z")  # a Slack user group id, mentioned as <!subteam^S…>
 
 _BUTTON_TEXT = {Action.CLAIM: "Claim", Action.RELEASE: "Release"}
 _BUTTON_STYLE = {Action.CLAIM: "primary"}
@@ -40,6 +41,29 @@ def state_line(card: CardView) -> str:
     return _STATE_TEXT[card.status]
 
 
+def triage_line(card: CardView) -> str:
+    """Topic and who handles it, priority and why, the noise rule that marked it, and its follow-ups."""
+    parts = [f"*{sanitize(card.topic, 40)}*"]
+    if card.skill_group and _GROUP_ID.match(card.skill_group):
+        parts[0] += f" <!subteam^{card.skill_group}>"
+    why = " · ".join(sanitize(reason, 80) for reason in card.priority_reasons)
+    parts.append(f"priority {card.priority}" + (f" ({why})" if why else ""))
+    if card.noise_rule:
+        parts.append(f":warning: marked: {sanitize(card.noise_rule, 40)}")
+    if card.followup_count:
+        plural = "s" if card.followup_count > 1 else ""
+        parts.append(f":speech_balloon: {card.followup_count} follow-up{plural} in thread")
+    return " · ".join(parts)
+
+
+def followup_text(followup: FollowUpLine) -> str:
+    """A customer's follow-up as a thread reply: who, why it joined this case, and what they said."""
+    link = f" · <{followup.url}|view on X>" if followup.url and _SAFE_URL.match(followup.url) else ""
+    who, why = sanitize(followup.author_handle, 64), sanitize(followup.reason, 60)
+    head = f":leftwards_arrow_with_hook: *@{who}* ({why}){link}"
+    return f"{head}\n{sanitize(followup.text)}"
+
+
 def fallback_text(card: CardView) -> str:
     """The notification text (shown where blocks cannot be)."""
     return f"Complaint #{card.complaint_id} from @{sanitize(card.author_handle, 64)}: {sanitize(card.text, 150)}"
@@ -59,6 +83,7 @@ def card_blocks(card: CardView) -> list[dict[str, Any]]:
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": f"#{card.complaint_id} · {when}{link}"}],
         },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": triage_line(card)}]},
         {"type": "section", "text": {"type": "mrkdwn", "text": state_line(card)}},
     ]
     if card.actions:

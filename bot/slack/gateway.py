@@ -8,8 +8,8 @@ import time
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot.slack.blocks import card_blocks, fallback_text
-from handlers.card import CardView
+from bot.slack.blocks import card_blocks, fallback_text, followup_text
+from handlers.card import CardView, FollowUpLine
 from handlers.model import CardRef
 from handlers.ports import DeliveryFailed, RateLimiter
 
@@ -70,6 +70,11 @@ class SlackChatGateway:
     def tell(self, ref: CardRef, user_id: str, text: str) -> None:
         """chat.postEphemeral a message only `user_id` sees, in the card's channel."""
         self._call("chat.postEphemeral", channel=ref.channel, user=user_id, text=text)
+
+    def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
+        """chat.postMessage the follow-up into the card's thread (paced like any post in the channel)."""
+        self._pace(f"slack:post:{ref.channel}", POSTS_PER_SECOND, POST_BURST)
+        self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=followup_text(followup))
 
     def _pace(self, key: str, per_second: float, burst: int) -> None:
         deadline = time.monotonic() + _MAX_WAIT_SECONDS

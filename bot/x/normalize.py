@@ -52,18 +52,43 @@ def mentions_account(tweet: Any, handles: Iterable[str]) -> bool:
 
 
 def normalize_tweet(
-    tweet: Any, users: Mapping[str, Any], brand_handles: Iterable[str], now: datetime
+    tweet: Any,
+    users: Mapping[str, Any],
+    brand_handles: Iterable[str],
+    now: datetime,
+    *,
+    included_tweets: Mapping[str, Any] | None = None,
+    brand_ids: Iterable[str] = (),
 ) -> IncomingComplaint:
-    """One tweet plus the `includes.users` it refers to, as a complaint."""
+    """One tweet plus the `includes` it refers to (users, referenced tweets), as a complaint.
+
+    `brand_ids` are our accounts' X user ids, when known; accounts named in `brand_handles`
+    that appear among `users` count too.
+    """
+    brands = {h.lower() for h in brand_handles}
+    brand_ids = set(brand_ids) | {
+        str(_field(u, "id")) for u in users.values() if str(_field(u, "username") or "").lower() in brands
+    }
     tweet_id = str(_field(tweet, "id"))
     author_id = str(_field(tweet, "author_id") or "unknown")
     author = users.get(author_id)
     handle = str(_field(author, "username") or author_id) if author is not None else author_id
     name = str(_field(author, "name") or handle) if author is not None else handle
+    metrics = _field(author, "public_metrics") if author is not None else None
+    followers = metrics.get("followers_count") if isinstance(metrics, Mapping) else None
     in_reply_to = None
+    is_retweet = quotes_us = False
     for ref in _field(tweet, "referenced_tweets") or []:
-        if _field(ref, "type") == "replied_to":
-            in_reply_to = str(_field(ref, "id"))
+        kind, ref_id = _field(ref, "type"), str(_field(ref, "id"))
+        if kind == "replied_to":
+            in_reply_to = ref_id
+        elif kind == "retweeted":
+            is_retweet = True
+        elif kind == "quoted":
+            quoted = (included_tweets or {}).get(ref_id)
+            quotes_us = quoted is not None and str(_field(quoted, "author_id")) in brand_ids
+    reply_to_user = _field(tweet, "in_reply_to_user_id")
+    replies_to_other = reply_to_user is not None and str(reply_to_user) not in brand_ids | {author_id}
     conversation = _field(tweet, "conversation_id")
     return IncomingComplaint(
         source="x",
@@ -76,5 +101,10 @@ def normalize_tweet(
         url=tweet_url(handle, tweet_id),
         conversation_id=str(conversation) if conversation else None,
         in_reply_to_id=in_reply_to,
-        mentions_us=mentions_account(tweet, brand_handles),
+        mentions_us=mentions_account(tweet, brands),
+        replies_to_other_user=replies_to_other,
+        is_retweet=is_retweet,
+        quotes_us=quotes_us,
+        from_brand=handle.lower() in brands,
+        author_followers=int(followers) if isinstance(followers, int) else None,
     )

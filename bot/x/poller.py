@@ -15,8 +15,8 @@ from handlers.ports import Clock, StreamQueue, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "in_reply_to_user_id", "referenced_tweets", "entities"]
-EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
-USER_FIELDS = ["username", "name"]
+EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id", "in_reply_to_user_id"]
+USER_FIELDS = ["username", "name", "public_metrics"]
 PAGE_SIZE = 100
 MAX_PAGES = 20  # 2,000 mentions per poll at most; the rest come next poll
 
@@ -86,10 +86,13 @@ def poll_mentions(
         meta = response.meta or {}
         if newest is None and meta.get("newest_id"):
             newest = str(meta["newest_id"])
-        users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
+        includes = response.includes or {}
+        users = {str(u.id): u for u in includes.get("users", [])}
+        referenced = {str(t.id): t for t in includes.get("tweets", [])}
         now = clock.now()
         for tweet in response.data or []:
-            queue.add(to_payload(normalize_tweet(tweet, users, brand_handles, now)))
+            item = normalize_tweet(tweet, users, brand_handles, now, included_tweets=referenced, brand_ids=[user_id])
+            queue.add(to_payload(item))
             fetched += 1
         token = meta.get("next_token")
         if not token or not since_id:

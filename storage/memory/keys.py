@@ -49,12 +49,26 @@ class MemoryLocks(_ExpiringKeys):
 class MemoryDedupe(_ExpiringKeys):
     """A set of recently seen keys, for one process."""
 
-    def seen(self, key: str) -> bool:
-        """True if `key` is remembered."""
-        with self._lock:
-            return self._live(key, time.monotonic()) is not None
+    _SWEEP_EVERY = 10_000
 
-    def remember(self, key: str, ttl_seconds: float) -> None:
-        """Remember `key` for `ttl_seconds`."""
+    def __init__(self) -> None:
+        super().__init__()
+        self._added = 0
+
+    def seen(self, keys: list[str]) -> set[str]:
+        """Which of `keys` are remembered."""
+        now = time.monotonic()
         with self._lock:
-            self._items[key] = ("1", time.monotonic() + ttl_seconds)
+            return {key for key in keys if self._live(key, now) is not None}
+
+    def remember(self, keys: list[str], ttl_seconds: float) -> None:
+        """Remember `keys` for `ttl_seconds`; expired keys are swept now and then, so memory stays bounded."""
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._items[key] = ("1", now + ttl_seconds)
+            self._added += len(keys)
+            if self._added >= self._SWEEP_EVERY:
+                self._added = 0
+                for key in [k for k, (_v, expiry) in self._items.items() if expiry <= now]:
+                    del self._items[key]

@@ -43,12 +43,20 @@ class MemoryStreamQueue:
         with self._ready:
             if not self._new and block_ms > 0:
                 self._ready.wait(block_ms / 1000)
-            entries = []
+            entries: list[StreamEntry] = []
             while self._new and len(entries) < count:
                 entry_id, payload = self._new.popleft()
                 self._pending[entry_id] = _Pending(payload, consumer, time.monotonic(), 1)
                 entries.append(StreamEntry(entry_id, payload, 1))
             return entries
+
+    def own_pending(self, consumer: str, count: int) -> list[StreamEntry]:
+        """This consumer's delivered, unacknowledged entries."""
+        with self._ready:
+            mine = [(i, p) for i, p in self._pending.items() if p.consumer == consumer][:count]
+            for _entry_id, pending in mine:
+                pending.deliveries += 1
+            return [StreamEntry(entry_id, p.payload, p.deliveries) for entry_id, p in mine]
 
     def ack(self, entry_ids: list[str]) -> None:
         """Forget handled entries."""
@@ -60,7 +68,7 @@ class MemoryStreamQueue:
         """Take over entries left pending for at least `min_idle_ms`."""
         now = time.monotonic()
         with self._ready:
-            entries = []
+            entries: list[StreamEntry] = []
             for entry_id, pending in self._pending.items():
                 if len(entries) >= count:
                     break

@@ -41,10 +41,16 @@ class RedisDedupe:
         self._r = client
         self._prefix = prefix
 
-    def seen(self, key: str) -> bool:
-        """True if `key` is remembered."""
-        return bool(self._r.exists(self._prefix + key))
+    def seen(self, keys: list[str]) -> set[str]:
+        """Which of `keys` are remembered (one round trip)."""
+        if not keys:
+            return set()
+        values = self._r.mget([self._prefix + key for key in keys])
+        return {key for key, value in zip(keys, values, strict=True) if value is not None}
 
-    def remember(self, key: str, ttl_seconds: float) -> None:
-        """Remember `key` for `ttl_seconds`."""
-        self._r.set(self._prefix + key, "1", ex=max(1, int(ttl_seconds)))
+    def remember(self, keys: list[str], ttl_seconds: float) -> None:
+        """Remember `keys` for `ttl_seconds` (one round trip)."""
+        pipe = self._r.pipeline(transaction=False)
+        for key in keys:
+            pipe.set(self._prefix + key, "1", ex=max(1, int(ttl_seconds)))
+        pipe.execute()

@@ -32,13 +32,24 @@ class RedisStreamQueue:
 
     def add(self, payload: Mapping[str, Any]) -> str:
         """Append an entry (the stream is trimmed, approximately, to its maximum length)."""
-        entry_id = self._r.xadd(self._stream, {_FIELD: json.dumps(payload)}, maxlen=self._max_length, approximate=True)
+        entry_id: Any = self._r.xadd(
+            self._stream, {_FIELD: json.dumps(payload)}, maxlen=self._max_length, approximate=True
+        )
         return _text(entry_id)
 
     def read(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
         """Deliver up to `count` new entries to `consumer`."""
+        return self._read_group(consumer, ">", count, block_ms or None, deliveries=1)
+
+    def own_pending(self, consumer: str, count: int) -> list[StreamEntry]:
+        """This consumer's delivered, unacknowledged entries (XREADGROUP from id 0 reads its own history)."""
+        return self._read_group(consumer, "0", count, None, deliveries=2)
+
+    def _read_group(
+        self, consumer: str, start: str, count: int, block_ms: int | None, *, deliveries: int
+    ) -> list[StreamEntry]:
         try:
-            answer = self._r.xreadgroup(self._group, consumer, {self._stream: ">"}, count=count, block=block_ms or None)
+            answer: Any = self._r.xreadgroup(self._group, consumer, {self._stream: start}, count=count, block=block_ms)
         except redis.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
@@ -46,7 +57,7 @@ class RedisStreamQueue:
             return []
         entries: list[StreamEntry] = []
         for _stream, items in answer or []:
-            entries.extend(_entry(entry_id, fields, 1) for entry_id, fields in items)
+            entries.extend(_entry(entry_id, fields, deliveries) for entry_id, fields in items if fields)
         return entries
 
     def ack(self, entry_ids: list[str]) -> None:
@@ -57,7 +68,7 @@ class RedisStreamQueue:
     def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[StreamEntry]:
         """XAUTOCLAIM entries idle for at least `min_idle_ms` (their consumer died or hung)."""
         try:
-            answer = self._r.xautoclaim(self._stream, self._group, consumer, min_idle_ms, "0-0", count=count)
+            answer: Any = self._r.xautoclaim(self._stream, self._group, consumer, min_idle_ms, "0-0", count=count)
         except redis.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
@@ -69,7 +80,7 @@ class RedisStreamQueue:
     def pending(self) -> int:
         """Count delivered, unacknowledged entries."""
         try:
-            summary = self._r.xpending(self._stream, self._group)
+            summary: Any = self._r.xpending(self._stream, self._group)
         except redis.ResponseError:
             return 0
         return int(summary["pending"])

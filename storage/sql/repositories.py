@@ -7,11 +7,29 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from handlers.model import Actor, AuditEvent, CardRef, Change, Complaint, IncomingComplaint, Status
-from handlers.ports import Clock, OutboxMessage
-from storage.sql.tables import audit_events, checkpoints, complaints, customers, outbox
+from handlers.followups import OpenCase
+from handlers.lifecycle import OPEN_STATUSES
+from handlers.model import (
+    Actor,
+    AuditEvent,
+    CardRef,
+    Change,
+    Complaint,
+    IncomingComplaint,
+    Message,
+    MessageKind,
+    NewCase,
+    Status,
+)
+from handlers.ports import Clock, DuplicateKey, NewOutboxMessage, OutboxMessage, ThreadIndex
+from storage.sql.tables import audit_events, checkpoints, complaints, customers, messages, outbox
+
+_OPEN = [status.value for status in OPEN_STATUSES]
+_CHUNK = 500  # ids per IN (...) list
 
 
 def _complaint(row: RowMapping) -> Complaint:
@@ -41,19 +59,28 @@ def _complaint(row: RowMapping) -> Complaint:
         owner=owner,
         claimed_at=row["claimed_at"],
         card=card,
+        topic=row["topic"],
+        skill_group=row["skill_group"],
+        priority=row["priority"],
+        priority_reasons=tuple(row["priority_reasons"] or ()),
+        noise_rule=row["noise_rule"],
+        followup_count=row["followup_count"],
     )
 
 
-def _insert_ignoring_duplicate(connection: Connection, statement: Any) -> bool:
-    """Run an INSERT inside a savepoint; False (and nothing written) if it broke a unique key."""
-    savepoint = connection.begin_nested()
-    try:
-        connection.execute(statement)
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-    savepoint.commit()
-    return True
+def _chunks(values: set[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
+
+
+def _insert_or_ignore(connection: Connection, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the connection's dialect."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing()
+    raise ValueError(f"Squeaky runs on PostgreSQL or SQLite, not {dialect}")
 
 
 class SqlComplaintRepository:
@@ -62,42 +89,59 @@ class SqlComplaintRepository:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
-    def add(self, incoming: IncomingComplaint, received_at: datetime, tier: str) -> Complaint | None:
-        """Insert a new complaint; None if (source, external_id) is already stored."""
-        values = {
-            "source": incoming.source,
-            "external_id": incoming.external_id,
-            "author_id": incoming.author_id,
-            "author_handle": incoming.author_handle,
-            "author_name": incoming.author_name,
-            "text": incoming.text,
-            "url": incoming.url,
-            "conversation_id": incoming.conversation_id,
-            "in_reply_to_id": incoming.in_reply_to_id,
-            "mentions_us": incoming.mentions_us,
-            "created_at": incoming.created_at,
-            "received_at": received_at,
-            "status": Status.NEW.value,
-            "version": 1,
-            "tier": tier,
-        }
-        exists = select(complaints.c.id).where(
-            complaints.c.source == incoming.source, complaints.c.external_id == incoming.external_id
-        )
-        if self._c.execute(exists).first() is not None:
-            return None
-        if not _insert_ignoring_duplicate(self._c, insert(complaints).values(**values)):
-            return None  # a concurrent delivery won the unique key
-        row = (
-            self._c.execute(
-                select(complaints).where(
-                    complaints.c.source == incoming.source, complaints.c.external_id == incoming.external_id
-                )
+    def add_many(self, cases: list[NewCase]) -> list[int]:
+        """Insert new cases in one statement; their ids come back in the same order."""
+        rows = [_case_row(case) for case in cases]
+        statement = insert(complaints).returning(complaints.c.id, sort_by_parameter_order=True)
+        try:
+            return [row[0] for row in self._c.execute(statement, rows)]
+        except IntegrityError as exc:
+            raise DuplicateKey(str(exc.orig)) from exc
+
+    def thread_index(
+        self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
+    ) -> ThreadIndex:
+        """Open cases holding these tweets, conversations or authors (each author's newest open case)."""
+        index = ThreadIndex(by_tweet={}, by_conversation={}, by_author={})
+        is_open = complaints.c.status.in_(_OPEN)
+        for chunk in _chunks(tweet_ids):
+            query = (
+                select(messages.c.external_id, messages.c.complaint_id)
+                .join(complaints, complaints.c.id == messages.c.complaint_id)
+                .where(messages.c.source == source, messages.c.external_id.in_(chunk), is_open)
             )
-            .mappings()
-            .one()
-        )
-        return _complaint(row)
+            index.by_tweet.update({external_id: case_id for external_id, case_id in self._c.execute(query)})
+        for chunk in _chunks(conversation_ids):
+            query = (
+                select(complaints.c.conversation_id, complaints.c.id)
+                .where(complaints.c.source == source, complaints.c.conversation_id.in_(chunk), is_open)
+                .order_by(complaints.c.id.desc())
+            )
+            index.by_conversation.update({conversation: case_id for conversation, case_id in self._c.execute(query)})
+        for chunk in _chunks(authors):
+            query = (
+                select(complaints.c.author_key, complaints.c.id, complaints.c.created_at)
+                .where(complaints.c.source == source, complaints.c.author_key.in_(chunk), is_open)
+                .order_by(complaints.c.created_at)
+            )
+            for row in self._c.execute(query):
+                index.by_author[row.author_key] = OpenCase(row.id, row.created_at)
+        return index
+
+    def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
+        """Add to cases' follow-up counts; return the new counts."""
+        totals: dict[int, int] = {}
+        for case_id, added in sorted(counts.items()):
+            statement = (
+                update(complaints)
+                .where(complaints.c.id == case_id)
+                .values(followup_count=complaints.c.followup_count + added)
+                .returning(complaints.c.followup_count)
+            )
+            total = self._c.execute(statement).scalar()
+            if total is not None:
+                totals[case_id] = total
+        return totals
 
     def get(self, complaint_id: int) -> Complaint | None:
         """Return one complaint, or None."""
@@ -136,6 +180,106 @@ class SqlComplaintRepository:
         )
 
 
+def _case_row(case: NewCase) -> dict[str, Any]:
+    item = case.incoming
+    return {
+        "source": item.source,
+        "external_id": item.external_id,
+        "author_id": item.author_id,
+        "author_handle": item.author_handle,
+        "author_key": item.author_handle.lower(),
+        "author_name": item.author_name,
+        "text": item.text,
+        "url": item.url,
+        "conversation_id": item.conversation_id,
+        "in_reply_to_id": item.in_reply_to_id,
+        "mentions_us": item.mentions_us,
+        "created_at": item.created_at,
+        "received_at": case.received_at,
+        "status": Status.NEW.value,
+        "version": 1,
+        "tier": case.tier,
+        "topic": case.topic,
+        "skill_group": case.skill_group,
+        "priority": case.priority,
+        "priority_reasons": list(case.priority_reasons),
+        "queue_rank": case.queue_rank,
+        "noise_rule": case.noise_rule,
+        "followup_count": 0,
+    }
+
+
+class SqlMessageRepository:
+    """Every post seen, in the `messages` table."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def known(self, source: str, external_ids: set[str]) -> set[str]:
+        """Which of these ids are stored already."""
+        found: set[str] = set()
+        for chunk in _chunks(external_ids):
+            query = select(messages.c.external_id).where(messages.c.source == source, messages.c.external_id.in_(chunk))
+            found.update(self._c.execute(query).scalars())
+        return found
+
+    def add_many(self, batch: list[Message]) -> None:
+        """Store messages in one statement."""
+        if not batch:
+            return
+        rows = [
+            {
+                "source": m.incoming.source,
+                "external_id": m.incoming.external_id,
+                "complaint_id": m.complaint_id,
+                "kind": m.kind.value,
+                "author_handle": m.incoming.author_handle,
+                "text": m.incoming.text,
+                "created_at": m.incoming.created_at,
+                "received_at": m.received_at,
+                "conversation_id": m.incoming.conversation_id,
+                "in_reply_to_id": m.incoming.in_reply_to_id,
+                "note": m.note,
+            }
+            for m in batch
+        ]
+        try:
+            self._c.execute(insert(messages), rows)
+        except IntegrityError as exc:
+            raise DuplicateKey(str(exc.orig)) from exc
+
+    def get(self, source: str, external_id: str) -> Message | None:
+        """One stored message."""
+        query = select(messages).where(messages.c.source == source, messages.c.external_id == external_id)
+        row = self._c.execute(query).mappings().first()
+        return _message(row) if row else None
+
+    def filtered(self, limit: int) -> list[Message]:
+        """The newest filtered posts."""
+        query = (
+            select(messages)
+            .where(messages.c.kind == MessageKind.FILTERED.value)
+            .order_by(messages.c.received_at.desc(), messages.c.id.desc())
+            .limit(limit)
+        )
+        return [_message(row) for row in self._c.execute(query).mappings()]
+
+
+def _message(row: RowMapping) -> Message:
+    item = IncomingComplaint(
+        source=row["source"],
+        external_id=row["external_id"],
+        author_id=row["author_handle"],
+        author_handle=row["author_handle"],
+        author_name=row["author_handle"],
+        text=row["text"],
+        created_at=row["created_at"],
+        conversation_id=row["conversation_id"],
+        in_reply_to_id=row["in_reply_to_id"],
+    )
+    return Message(item, MessageKind(row["kind"]), row["received_at"], row["complaint_id"], row["note"])
+
+
 class SqlCustomerRepository:
     """Customers' tiers in the `customers` table."""
 
@@ -147,6 +291,14 @@ class SqlCustomerRepository:
         """The customer's tier, "standard" when not registered."""
         tier = self._c.execute(select(customers.c.tier).where(customers.c.handle == _handle(handle))).scalar()
         return tier or "standard"
+
+    def tiers_of(self, handles: set[str]) -> dict[str, str]:
+        """Tiers of the registered customers among `handles`."""
+        found: dict[str, str] = {}
+        for chunk in _chunks({_handle(h) for h in handles}):
+            query = select(customers.c.handle, customers.c.tier).where(customers.c.handle.in_(chunk))
+            found.update({handle: tier for handle, tier in self._c.execute(query)})
+        return found
 
     def set_tier(self, handle: str, tier: str) -> None:
         """Register or change a customer's tier."""
@@ -210,22 +362,32 @@ class SqlOutbox:
         self._c = connection
         self._clock = clock
 
-    def enqueue(self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any]) -> None:
+    def enqueue(
+        self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
+    ) -> None:
         """Add a message unless one with the same idempotency key exists."""
+        self.enqueue_many([NewOutboxMessage(kind, key, complaint_id, payload, rank)])
+
+    def enqueue_many(self, batch: list[NewOutboxMessage]) -> None:
+        """Add messages in one statement; those whose idempotency key exists already are skipped."""
+        if not batch:
+            return
         now = self._clock.now()
-        _insert_ignoring_duplicate(
-            self._c,
-            insert(outbox).values(
-                kind=kind,
-                key=key,
-                complaint_id=complaint_id,
-                payload=dict(payload),
-                status="pending",
-                attempts=0,
-                available_at=now,
-                created_at=now,
-            ),
-        )
+        rows = [
+            {
+                "kind": m.kind,
+                "key": m.key,
+                "complaint_id": m.complaint_id,
+                "payload": dict(m.payload),
+                "status": "pending",
+                "attempts": 0,
+                "available_at": now,
+                "created_at": now,
+                "rank": m.rank,
+            }
+            for m in batch
+        ]
+        self._c.execute(_insert_or_ignore(self._c, outbox), rows)
 
     def lease_due(
         self, now: datetime, lease_seconds: float, limit: int, complaint_id: int | None = None
@@ -236,7 +398,7 @@ class SqlOutbox:
             outbox.c.available_at <= now,
             or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
         )
-        query = select(outbox).where(due).order_by(outbox.c.id).limit(limit)
+        query = select(outbox).where(due).order_by(outbox.c.rank.desc(), outbox.c.id).limit(limit)
         if complaint_id is not None:
             query = query.where(outbox.c.complaint_id == complaint_id)
         leased: list[OutboxMessage] = []

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -42,7 +43,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         """Read back as aware UTC."""
-        if value is None:
+        if not isinstance(value, datetime):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -92,8 +93,39 @@ complaints = Table(
     Column("claimed_at", UTCDateTime()),
     Column("card_channel", String(64)),
     Column("card_message_id", String(64)),
+    Column("author_key", String(64), nullable=False, server_default=""),  # lower-cased handle, for threading
+    Column("topic", String(64), nullable=False, server_default="other"),
+    Column("skill_group", String(64)),
+    Column("priority", Integer, nullable=False, server_default="0"),
+    Column("priority_reasons", JSON, nullable=False, server_default="[]"),
+    Column("queue_rank", Float, nullable=False, server_default="0"),
+    Column("noise_rule", String(32)),
+    Column("followup_count", Integer, nullable=False, server_default="0"),
     UniqueConstraint("source", "external_id"),
     Index(None, "status", "received_at"),
+    Index(None, "author_key", "status"),
+    Index(None, "conversation_id"),
+)
+
+# Every tweet (or other post) Squeaky has seen, once: the opening of a case, a follow-up
+# threaded onto one, our own replies, and what the noise rules filtered out.
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("complaint_id", Id, ForeignKey("complaints.id"), index=True),
+    Column("kind", String(16), nullable=False),  # opening | followup | brand | filtered
+    Column("author_handle", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("conversation_id", String(128)),
+    Column("in_reply_to_id", String(128)),
+    Column("note", String(64)),  # why it was threaded, or the noise rule that filtered it
+    UniqueConstraint("source", "external_id"),
+    Index(None, "kind", "received_at"),
 )
 
 audit_events = Table(
@@ -126,6 +158,7 @@ outbox = Table(
     Column("last_error", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("done_at", UTCDateTime()),
+    Column("rank", Float, nullable=False, server_default="0"),  # higher goes first (cards by priority)
     Index(None, "status", "available_at"),
 )
 

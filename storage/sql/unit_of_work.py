@@ -12,6 +12,7 @@ from storage.sql.repositories import (
     SqlCheckpoints,
     SqlComplaintRepository,
     SqlCustomerRepository,
+    SqlMessageRepository,
     SqlOutbox,
 )
 
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
         connection.begin()
         self._connection = connection
         self.complaints = SqlComplaintRepository(connection)
+        self.messages = SqlMessageRepository(connection)
         self.customers = SqlCustomerRepository(connection, self._clock)
         self.audit = SqlAuditLog(connection)
         self.outbox = SqlOutbox(connection, self._clock)

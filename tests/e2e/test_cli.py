@@ -82,6 +82,7 @@ def test_run_serves_polls_and_cards_in_one_process(tmp_path: Path, local_slack: 
         stderr=subprocess.STDOUT,
         text=True,
     )
+    failure: BaseException | None = None
     try:
         [post] = local_slack.wait_for(lambda: local_slack.calls_to("chat.postMessage"), timeout=30)
         assert "my flight was cancelled" in json.dumps(post.params["blocks"])
@@ -93,8 +94,11 @@ def test_run_serves_polls_and_cards_in_one_process(tmp_path: Path, local_slack: 
         assert "Claimed by <@U0ALICE>" in json.dumps(update.params["blocks"])
         local_x.add_tweet("ann", "@SqueakyAir and my bag too")  # picked up by the next poll
         local_slack.wait_for(lambda: len(local_slack.calls_to("chat.postMessage")) == 2, timeout=30)
+    except (AssertionError, TimeoutError) as exc:
+        failure = exc
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
+    assert failure is None, f"{failure}\n--- squeaky's output ---\n{output}"
     assert process.returncode == 0, output
     assert local_slack.token not in output and local_x.bearer_token not in output

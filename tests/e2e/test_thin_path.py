@@ -22,7 +22,7 @@ HOSTILE = "@SqueakyAir my bag never arrived <!channel> <@U0BOSS> <http://evil.ex
 
 def _work(squeaky: Running) -> None:
     s = squeaky.services
-    consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, block_ms=200)
+    consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=200)
     s.outbox_runner.run_due()
 
 
@@ -74,7 +74,7 @@ def test_mention_to_card_to_claim_and_a_refused_second_claim(squeaky: Running) -
             select(audit_events.c.action, audit_events.c.actor_id).order_by(audit_events.c.id)
         ).all()
     assert (row["status"], row["owner_id"], row["version"]) == ("claimed", "U0ALICE", 2)
-    assert [tuple(a) for a in actions] == [("receive", "squeaky"), ("claim", "U0ALICE")]
+    assert [tuple(a) for a in actions] == [("claim", "U0ALICE")]
 
 
 def test_a_second_delivery_of_the_same_tweet_makes_no_second_card(squeaky: Running) -> None:

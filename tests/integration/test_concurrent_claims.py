@@ -14,6 +14,7 @@ from handlers.clock import SystemClock
 from handlers.errors import AlreadyClaimed
 from handlers.intake import receive
 from handlers.model import Actor, IncomingComplaint, Status
+from handlers.triage import Triage
 from storage.memory.keys import MemoryDedupe
 from storage.sql.tables import audit_events
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -25,20 +26,15 @@ AGENTS = 50
 def test_fifty_concurrent_claims_make_exactly_one_owner(engine: Engine) -> None:
     clock = SystemClock()
     uow = SqlUnitOfWorkFactory(engine, clock)
-    complaint = receive(
-        uow,
-        clock,
-        MemoryDedupe(),
-        IncomingComplaint("x", "1", "9", "ann", "Ann", "stuck at the gate", datetime.now(UTC)),
-    )
-    assert complaint is not None
+    incoming = IncomingComplaint("x", "1", "9", "ann", "Ann", "stuck at the gate", datetime.now(UTC))
+    [complaint_id] = receive(uow, clock, MemoryDedupe(), Triage(), [incoming]).opened
     start = threading.Barrier(AGENTS)
 
     def attempt(n: int) -> str:
         agent = Actor(f"U{n:04d}", f"agent{n}", "slack")
         start.wait()
         try:
-            claim(uow, clock, complaint.id, agent)
+            claim(uow, clock, complaint_id, agent)
         except AlreadyClaimed as exc:
             return f"refused:{exc}"
         return "won"
@@ -52,7 +48,7 @@ def test_fifty_concurrent_claims_make_exactly_one_owner(engine: Engine) -> None:
     assert len(refusals) == AGENTS - 1
     assert all(f"@agent{winners[0]} " in r for r in refusals)
     with uow() as u:
-        stored = u.complaints.get(complaint.id)
+        stored = u.complaints.get(complaint_id)
     assert stored is not None and stored.status is Status.CLAIMED and stored.version == 2
     assert stored.owner is not None and stored.owner.id == f"U{winners[0]:04d}"
     with engine.connect() as connection:

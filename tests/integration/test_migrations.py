@@ -5,19 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from storage.sql.engine import make_engine
 from storage.sql.migrate import downgrade, upgrade
 from storage.sql.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"complaints", "customers", "audit_events", "outbox", "tickets", "checkpoints", "alembic_version"}
+TABLES = {"complaints", "customers", "audit_events", "outbox", "tickets", "checkpoints", "messages", "alembic_version"}
 
 pytestmark = pytest.mark.integration
 
@@ -49,5 +50,31 @@ def test_alembic_command_line_upgrade_head(backend: str, request: pytest.Fixture
     engine = make_engine(url)
     try:
         assert "complaints" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "pg_url"])
+def test_complaints_stored_before_triage_get_their_opening_message(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(backend)
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO complaints (source, external_id, author_id, author_handle, author_name, text, "
+                    "created_at, received_at, status, version, tier) VALUES ('x', '7', '9', 'Maria_K', 'Maria', "
+                    "'lost bag', :t, :t, 'new', 1, 'standard')"
+                ),
+                {"t": datetime(2026, 1, 1, tzinfo=UTC)},
+            )
+        upgrade(url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT author_key, topic FROM complaints")).one() == ("maria_k", "other")
+            kind, complaint_id = connection.execute(text("SELECT kind, complaint_id FROM messages")).one()
+        assert (kind, complaint_id) == ("opening", 1)
     finally:
         engine.dispose()

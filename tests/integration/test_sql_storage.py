@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -9,40 +10,54 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from handlers.clock import ManualClock
-from handlers.model import IncomingComplaint
-from storage.sql.tables import complaints
+from handlers.intake import receive
+from handlers.model import IncomingComplaint, NewCase
+from handlers.triage import Triage
+from storage.memory.keys import MemoryDedupe
+from storage.sql.tables import complaints, messages, outbox
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
-def test_second_insert_of_the_same_tweet_is_a_no_op_even_concurrently(engine: Engine) -> None:
-    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0))
+def test_the_same_tweet_from_ten_workers_at_once_is_stored_once(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    uow = SqlUnitOfWorkFactory(engine, clock)
     incoming = IncomingComplaint("x", "42", "9", "ann", "Ann", "again", T0)
+    start = threading.Barrier(10)
 
-    def add(_: int) -> bool:
-        with uow() as u:
-            added = u.complaints.add(incoming, T0, "standard")
-            u.commit()
-        return added is not None
+    def deliver(_: int) -> list[int]:
+        start.wait()
+        return receive(uow, clock, MemoryDedupe(), Triage(), [incoming]).opened  # each worker its own dedupe
 
     with ThreadPoolExecutor(10) as pool:
-        results = list(pool.map(add, range(10)))
-    assert results.count(True) == 1
+        opened = [ids for ids in pool.map(deliver, range(10)) if ids]
+    assert opened == [[1]]
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(complaints)).scalar() == 1
+        assert connection.execute(select(func.count()).select_from(messages)).scalar() == 1
+        assert connection.execute(select(func.count()).select_from(outbox)).scalar() == 1
 
 
-def test_times_come_back_aware_and_in_utc(engine: Engine) -> None:
+def test_cases_come_back_with_their_triage_and_times_in_utc(engine: Engine) -> None:
     uow = SqlUnitOfWorkFactory(engine, ManualClock(T0))
     paris = datetime(2026, 11, 22, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    item = IncomingComplaint("x", "1", "9", "Ann", "A", "t", paris, conversation_id="1")
+    case = NewCase(
+        item, T0, "vip", "baggage", "S0BAGS", 80, ("VIP tier (+50)", "urgent (+30)"), 12.5, "passing mention"
+    )
     with uow() as u:
-        added = u.complaints.add(IncomingComplaint("x", "1", "9", "a", "A", "t", paris), T0, "vip")
+        [case_id] = u.complaints.add_many([case])
         u.commit()
-    assert added is not None
-    assert added.created_at == T0 and added.created_at.tzinfo is not None
-    assert added.tier == "vip"
+    with uow() as u:
+        stored = u.complaints.get(case_id)
+        index = u.complaints.thread_index("x", set(), {"1"}, {"ann"})
+    assert stored is not None
+    assert stored.created_at == T0 and stored.created_at.tzinfo is not None
+    assert (stored.tier, stored.topic, stored.skill_group, stored.priority) == ("vip", "baggage", "S0BAGS", 80)
+    assert stored.priority_reasons == ("VIP tier (+50)", "urgent (+30)") and stored.noise_rule == "passing mention"
+    assert index.by_conversation == {"1": case_id} and index.by_author["ann"].id == case_id
 
 
 def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> None:

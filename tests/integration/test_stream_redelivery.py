@@ -14,12 +14,14 @@ from handlers.codec import to_payload
 from handlers.intake import receive
 from handlers.model import IncomingComplaint
 from handlers.pipeline import consume_once
+from handlers.triage import Triage
 from storage.redis.keys import RedisDedupe
 from storage.redis.stream import RedisStreamQueue
-from storage.sql.tables import complaints, outbox
+from storage.sql.tables import complaints, messages, outbox
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
 pytestmark = pytest.mark.integration
+TRIAGE = Triage()
 
 
 def test_entries_of_a_dead_worker_are_stored_once_by_another(engine: Engine, redis_client: redis.Redis) -> None:
@@ -28,7 +30,7 @@ def test_entries_of_a_dead_worker_are_stored_once_by_another(engine: Engine, red
     queue = RedisStreamQueue(redis_client, "test:complaints", "workers")
     dedupe = RedisDedupe(redis_client)
     for n in range(10):
-        incoming = IncomingComplaint("x", str(n), "9", "ann", "Ann", f"complaint {n}", datetime.now(UTC))
+        incoming = IncomingComplaint("x", str(n), str(n), f"customer{n}", "C", f"complaint {n}", datetime.now(UTC))
         queue.add(to_payload(incoming))
     queue.add({"source": "x"})  # malformed: set aside, not retried forever
 
@@ -36,18 +38,19 @@ def test_entries_of_a_dead_worker_are_stored_once_by_another(engine: Engine, red
     assert len(queue.read("worker-a", count=100, block_ms=100)) == 11
     # ...after storing two of them, but before acknowledging (or remembering) anything
     for n in (0, 1):
-        incoming = IncomingComplaint("x", str(n), "9", "ann", "Ann", f"complaint {n}", datetime.now(UTC))
-        assert receive(uow, clock, RedisDedupe(redis_client, prefix="elsewhere:"), incoming) is not None
+        incoming = IncomingComplaint("x", str(n), str(n), f"customer{n}", "C", f"complaint {n}", datetime.now(UTC))
+        assert receive(uow, clock, RedisDedupe(redis_client, prefix="elsewhere:"), TRIAGE, [incoming]).opened
     time.sleep(0.05)
-    result = consume_once(queue, "worker-b", uow, clock, dedupe, count=100, block_ms=100, reclaim_idle_ms=10)
+    result = consume_once(queue, "worker-b", uow, clock, dedupe, TRIAGE, count=100, block_ms=100, reclaim_idle_ms=10)
     assert (result.stored, result.duplicates, result.rejected) == (8, 2, 1)
     assert queue.pending() == 0
 
     # a second delivery of the same tweets (a re-poll, or Redis forgot) is a no-op
     redis_client.delete("squeaky:seen:complaint:x:3")
-    queue.add(to_payload(IncomingComplaint("x", "3", "9", "ann", "Ann", "complaint 3", datetime.now(UTC))))
-    again = consume_once(queue, "worker-b", uow, clock, dedupe, count=100, block_ms=100)
+    queue.add(to_payload(IncomingComplaint("x", "3", "3", "customer3", "C", "complaint 3", datetime.now(UTC))))
+    again = consume_once(queue, "worker-b", uow, clock, dedupe, TRIAGE, count=100, block_ms=100)
     assert (again.stored, again.duplicates) == (0, 1)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(complaints)).scalar() == 10
         assert connection.execute(select(func.count()).select_from(outbox)).scalar() == 10
+        assert connection.execute(select(func.count()).select_from(messages)).scalar() == 10

@@ -10,10 +10,12 @@ from handlers import transitions
 from handlers.claim import claim, release
 from handlers.clock import ManualClock
 from handlers.errors import AlreadyClaimed, ComplaintNotFound, ConcurrentUpdate, IllegalTransition, NotOwner
+from handlers.intake import receive
 from handlers.lifecycle import RULES, decide, is_terminal
 from handlers.model import Action, Actor, Complaint, IncomingComplaint, Status
-from handlers.outbox_kinds import CARD_UPDATE
-from tests.fakes import FakeDatabase
+from handlers.outbox_kinds import CARD_POST, CARD_UPDATE
+from handlers.triage import Triage
+from tests.fakes import FakeDatabase, FakeDedupe
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 MARIA = Actor("U0MARIA", "maria", "slack")
@@ -40,13 +42,9 @@ def complaint(status: Status = Status.NEW, owner: Actor | None = None, **kw: obj
 
 
 def stored(db: FakeDatabase) -> int:
-    with db() as uow:
-        added = uow.complaints.add(
-            IncomingComplaint("x", "100", "9", "angry_ann", "Ann", "my bag is lost", T0), T0, "standard"
-        )
-        uow.commit()
-    assert added is not None
-    return added.id
+    incoming = IncomingComplaint("x", "100", "9", "angry_ann", "Ann", "my bag is lost", T0)
+    [complaint_id] = receive(db, ManualClock(T0), FakeDedupe(), Triage(), [incoming]).opened
+    return complaint_id
 
 
 @pytest.mark.parametrize(
@@ -121,7 +119,7 @@ def test_claim_writes_cas_audit_and_card_update_in_one_commit() -> None:
         Status.NEW,
         Status.CLAIMED,
     )
-    assert [row.message.kind for row in db.state.outbox.values()] == [CARD_UPDATE]
+    assert [row.message.kind for row in db.state.outbox.values()] == [CARD_POST, CARD_UPDATE]
 
 
 def test_losing_claim_changes_nothing() -> None:

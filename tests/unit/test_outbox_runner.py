@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from handlers.card import CardView
 from handlers.claim import claim
 from handlers.clock import ManualClock
 from handlers.intake import receive
-from handlers.model import Actor, IncomingComplaint, Status
+from handlers.model import Actor, CardRef, IncomingComplaint, Status
 from handlers.outbox_runner import MAX_ATTEMPTS, OutboxRunner, backoff_seconds
 from handlers.ports import DeliveryFailed
+from handlers.triage import Triage
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -18,18 +20,20 @@ MARIA = Actor("U0MARIA", "maria", "slack")
 
 def setup() -> tuple[FakeDatabase, ManualClock, FakeChat, OutboxRunner, int]:
     db, clock, chat = FakeDatabase(), ManualClock(T0), FakeChat()
-    complaint = receive(db, clock, FakeDedupe(), IncomingComplaint("x", "1", "9", "ann", "Ann", "late again", T0))
-    assert complaint is not None
-    return db, clock, chat, OutboxRunner(db, clock, chat), complaint.id
+    [complaint_id] = receive(
+        db, clock, FakeDedupe(), Triage(), [IncomingComplaint("x", "1", "9", "ann", "Ann", "late again", T0)]
+    ).opened
+    return db, clock, chat, OutboxRunner(db, clock, chat), complaint_id
 
 
 def test_receive_is_idempotent() -> None:
     db, clock, dedupe = FakeDatabase(), ManualClock(T0), FakeDedupe()
     incoming = IncomingComplaint("x", "1", "9", "ann", "Ann", "late again", T0)
-    assert receive(db, clock, dedupe, incoming) is not None
-    assert receive(db, clock, dedupe, incoming) is None  # caught by the dedupe set
-    assert receive(db, clock, FakeDedupe(), incoming) is None  # caught by the database's unique key
-    assert len(db.state.complaints) == 1 and len(db.state.outbox) == 1
+    assert receive(db, clock, dedupe, Triage(), [incoming]).opened == [1]
+    assert receive(db, clock, dedupe, Triage(), [incoming]).duplicates == 1  # caught by the dedupe set
+    again = receive(db, clock, FakeDedupe(), Triage(), [incoming, incoming])  # by the database's unique key
+    assert (again.opened, again.duplicates) == ([], 2)
+    assert len(db.state.complaints) == 1 and len(db.state.outbox) == 1 and len(db.state.messages) == 1
 
 
 def test_card_is_posted_once_and_remembered() -> None:
@@ -92,3 +96,37 @@ def test_transient_failures_back_off_then_give_up() -> None:
 def test_backoff_doubles_and_is_capped() -> None:
     assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert backoff_seconds(50) == 300
+
+
+def test_claim_while_the_card_is_on_its_way_still_reaches_the_card() -> None:
+    db, clock, chat, runner, complaint_id = setup()
+    real_post = chat.post_card
+
+    def post_while_someone_claims(card: CardView) -> CardRef:
+        claim(db, clock, complaint_id, MARIA)  # the click lands before the post's answer is saved
+        runner.run_due(complaint_id=complaint_id)  # the listener's eager dispatch: no card yet
+        return real_post(card)
+
+    chat.post_card = post_while_someone_claims  # type: ignore[method-assign]
+    runner.run_due()
+    runner.run_due()
+    assert [c.status for c in chat.posted] == [Status.NEW]
+    assert [card.status for _ref, card in chat.updated] == [Status.CLAIMED]
+
+
+def test_follow_up_while_the_card_is_on_its_way_still_shows_on_the_card() -> None:
+    db, clock, chat, runner, complaint_id = setup()
+    real_post = chat.post_card
+
+    def post_while_the_customer_writes_again(card: CardView) -> CardRef:
+        again = IncomingComplaint("x", "2", "9", "ann", "Ann", "hello??", T0, in_reply_to_id="1")
+        assert receive(db, clock, FakeDedupe(), Triage(), [again]).threaded == 1
+        runner.run_due(complaint_id=complaint_id)
+        return real_post(card)
+
+    chat.post_card = post_while_the_customer_writes_again  # type: ignore[method-assign]
+    for _ in range(3):
+        runner.run_due()
+        clock.advance(seconds=3)
+    assert [card.followup_count for _ref, card in chat.updated][-1] == 1
+    assert [f.text for _ref, f in chat.followups] == ["hello??"]

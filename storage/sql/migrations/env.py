@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import os
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
 
 from storage.sql.engine import DEFAULT_URL, make_engine
-from storage.sql.tables import metadata
+from storage.sql.tables import UTCDateTime, metadata
+
+
+def render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write our UTC timestamp type as a plain DateTime, so migrations do not import the models."""
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -23,6 +32,7 @@ with engine.connect() as connection:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,41 @@
+"""Topics: keyword and regex rules, each topic owned by a skill group; "other" catches the rest."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic: what it matches and the skill group (a chat user group) that handles it."""
+
+    name: str
+    skill_group: str | None
+    pattern: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class TopicRules:
+    """Topics in the order they are tried; the first whose pattern matches wins."""
+
+    topics: tuple[Topic, ...]
+    other_group: str | None = None
+
+    def classify(self, text: str) -> Topic:
+        """The topic of `text` ("other" when nothing matches)."""
+        for topic in self.topics:
+            if topic.pattern is not None and topic.pattern.search(text):
+                return topic
+        return Topic(OTHER, self.other_group, None)
+
+
+def compile_topic(name: str, skill_group: str | None, keywords: list[str], patterns: list[str]) -> Topic:
+    """Build a topic from plain keywords (matched as whole words, any case) and regular expressions."""
+    parts = [r"\b" + re.escape(k.strip()).replace(r"\ ", r"\s+") + r"\b" for k in keywords if k.strip()]
+    parts += [f"(?:{p})" for p in patterns]
+    if not parts:
+        raise ValueError(f"topic {name!r} has neither keywords nor patterns")
+    return Topic(name, skill_group, re.compile("|".join(parts), re.IGNORECASE))
