@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.listeners import register
 from bot.triage_file import load_triage
-from bot.wiring import Services
+from bot.wiring import Core, Services
 from bot.x.client import make_client
 from handlers.clock import SystemClock
 from handlers.outbox_runner import OutboxRunner
@@ -45,13 +45,11 @@ def x_read_client(settings: Settings) -> tweepy.Client:
     return make_client(settings.x_api_url, bearer_token=_secret(settings.x_bearer_token))
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """Build everything one process needs; Redis when REDIS_URL is set, in-process coordination otherwise."""
-    settings.require("slack_bot_token", "slack_channel")
+def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
+    """Storage, coordination and triage; Redis when REDIS_URL is set, in-process coordination otherwise."""
     triage = load_triage(settings.triage_config)
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
-    uow_factory = SqlUnitOfWorkFactory(engine, clock)
     queue: StreamQueue
     locks: Locks
     dedupe: Dedupe
@@ -66,21 +64,27 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         locks = MemoryLocks()
         dedupe = MemoryDedupe()
         limiter = WindowRateLimiter("memory://")
-    assert settings.slack_channel is not None
-    chat = SlackChatGateway(slack_client(settings), settings.slack_channel, limiter)
-    return Services(
+    return Core(
         settings=settings,
         clock=clock,
         engine=engine,
-        uow_factory=uow_factory,
+        uow_factory=SqlUnitOfWorkFactory(engine, clock),
         queue=queue,
         locks=locks,
         limiter=limiter,
         dedupe=dedupe,
-        chat=chat,
-        outbox_runner=OutboxRunner(uow_factory, clock, chat),
         triage=triage,
     )
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """The core plus the Slack gateway and the outbox runner: what the web process and the worker need."""
+    settings.require("slack_bot_token", "slack_channel")
+    core = build_core(settings, clock=clock)
+    assert settings.slack_channel is not None
+    chat = SlackChatGateway(slack_client(settings), settings.slack_channel, core.limiter)
+    fields = {name: getattr(core, name) for name in Core.__dataclass_fields__}
+    return Services(**fields, chat=chat, outbox_runner=OutboxRunner(core.uow_factory, core.clock, chat))
 
 
 def build_bolt_app(services: Services) -> App:

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -105,5 +106,41 @@ def ingest() -> None:
         from bot.processes import run_ingest_process
 
         run_ingest_process(_settings(), _stop_on_signals())
+
+    _guard(go)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--speed",
+    default="1",
+    show_default=True,
+    help="1 is real pace, 60 a minute a second, max as fast as possible.",
+)
+def replay(file: Path, speed: str) -> None:
+    """Replay a file of posts (twcs CSV or JSONL) into Squeaky."""
+
+    def go() -> None:
+        from bot.bootstrap import build_core
+        from bot.replay import ReplayError, replay
+        from storage.sql.migrate import upgrade
+
+        try:
+            pace = 0.0 if speed == "max" else float(speed)
+        except ValueError:
+            raise click.BadParameter("a number, or max", param_hint="--speed") from None
+        if pace < 0:
+            raise click.BadParameter("a number of 0 or more, or max", param_hint="--speed")
+        settings = _settings()
+        core = build_core(settings)
+        upgrade(settings.database_url)
+        direct = settings.redis_url is None
+        try:
+            report = replay(core, file, speed=pace, direct=direct, progress=lambda n: log.info("replayed %d", n))
+        except ReplayError as exc:
+            click.echo(f"squeaky: {exc}", err=True)
+            sys.exit(2)
+        click.echo(report.summary())
 
     _guard(go)

@@ -46,7 +46,13 @@ class Settings(BaseSettings):
     x_brand_handles: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="the brand's X handle(s) whose mentions are complaints, comma-separated"
     )
+    x_search_queries: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="X recent-search queries to poll as well, separated by ;"
+    )
     x_poll_seconds: float = Field(60.0, gt=0, description="seconds between two polls of X")
+    intake_token: SecretStr | None = Field(
+        None, description="the bearer token other channels send to POST /intake (unset: the intake is off)"
+    )
     triage_config: str = Field(
         "config/triage.toml", description="the triage policy file: topics, noise rules, priority, threading"
     )
@@ -56,6 +62,21 @@ class Settings(BaseSettings):
     def _split_handles(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("x_search_queries", mode="before")
+    @classmethod
+    def _split_queries(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(";") if part.strip()]
+        return value
+
+    @field_validator("x_search_queries")
+    @classmethod
+    def _check_queries(cls, value: list[str]) -> list[str]:
+        for query in value:
+            if len(query) > 512:
+                raise ValueError(f"{query[:40]!r}… is longer than X's 512 characters")
         return value
 
     @field_validator("x_brand_handles")

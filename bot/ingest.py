@@ -1,4 +1,4 @@
-"""The ingest process: poll X for the brand's mentions on a schedule and put them on the stream."""
+"""The ingest process: poll X (the brand's mentions and search queries) on a schedule onto the stream."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import time
 import tweepy
 
 from bot.bootstrap import x_read_client
-from bot.wiring import Services
-from bot.x.poller import brand_user_id, poll_mentions
+from bot.wiring import Core
+from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
+from bot.x.poller import brand_user_id, poll_feed
 
 log = logging.getLogger(__name__)
 
@@ -24,29 +25,54 @@ def seconds_until_reset(exc: tweepy.TooManyRequests, now: float, fallback: float
         return fallback
 
 
-def poll_once(services: Services, client: tweepy.Client) -> int:
-    """Poll every configured brand handle once; return how many mentions went onto the stream."""
-    settings = services.settings
+def feeds(core: Core, client: tweepy.Client) -> tuple[list[Feed], list[str]]:
+    """Every feed to poll, and our accounts' X user ids."""
+    settings = core.settings
+    brand_ids = [brand_user_id(client, core.uow_factory, handle) for handle in settings.x_brand_handles]
+    found = [mentions_feed(client, uid, h) for uid, h in zip(brand_ids, settings.x_brand_handles, strict=True)]
+    found += [search_feed(client, query) for query in settings.x_search_queries]
+    return found, brand_ids
+
+
+def poll_once(core: Core, client: tweepy.Client, pacer: Pacer | None = None) -> int:
+    """Poll every feed once (skipping a feed another ingest process is polling); return how many posts went out."""
+    pacer = pacer or Pacer(core.limiter)
+    all_feeds, brand_ids = feeds(core, client)
     total = 0
-    for handle in settings.x_brand_handles:
-        user_id = brand_user_id(client, services.uow_factory, handle)
-        total += poll_mentions(
-            client, user_id, settings.x_brand_handles, services.queue, services.uow_factory, services.clock
-        ).fetched
+    for feed in all_feeds:
+        token = core.locks.acquire(f"poll:{feed.checkpoint}", ttl_seconds=max(60.0, core.settings.x_poll_seconds * 3))
+        if token is None:
+            log.debug("%s is being polled by another process", feed.label)
+            continue
+        try:
+            total += poll_feed(
+                feed,
+                pacer,
+                core.queue,
+                core.uow_factory,
+                core.clock,
+                brand_handles=core.settings.x_brand_handles,
+                brand_ids=brand_ids,
+            ).fetched
+        finally:
+            core.locks.release(f"poll:{feed.checkpoint}", token)
     return total
 
 
-def run_ingest(services: Services, stop: threading.Event) -> None:
+def run_ingest(core: Core, stop: threading.Event) -> None:
     """Poll every X_POLL_SECONDS; wait out 429s until x-rate-limit-reset; back off on 5xx and timeouts."""
-    settings = services.settings
+    settings = core.settings
     settings.require("x_bearer_token", "x_brand_handles")
     client = x_read_client(settings)
+    pacer = Pacer(core.limiter, stop)
     failures = 0
     while not stop.is_set():
         delay = settings.x_poll_seconds
         try:
-            poll_once(services, client)
+            poll_once(core, client, pacer)
             failures = 0
+        except InterruptedError:
+            break
         except tweepy.TooManyRequests as exc:
             delay = seconds_until_reset(exc, time.time())
             log.warning("X rate limit reached; next poll in %.0fs", delay)

@@ -6,7 +6,7 @@ import logging
 import threading
 from typing import Any
 
-from bot.bootstrap import build_bolt_app, build_services
+from bot.bootstrap import build_bolt_app, build_core, build_services
 from bot.config import Settings
 from bot.ingest import run_ingest
 from bot.web import WebApp
@@ -91,4 +91,4 @@ def run_worker_process(settings: Settings, stop: threading.Event) -> None:
 def run_ingest_process(settings: Settings, stop: threading.Event) -> None:
     """The X poller on its own; it shares the stream with the workers through Redis."""
     settings.require("redis_url", why=_SHARED_STREAM)
-    run_ingest(build_services(settings), stop)
+    run_ingest(build_core(settings), stop)

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot.intake_http import MAX_BODY, handle_intake
 from bot.wiring import Services
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 SLACK_PATH = "/slack/events"
+INTAKE_PATH = "/intake"
 
 
 class WebApp:
-    """Routes /slack/events to Bolt and answers /healthz; everything else is a 404 with a JSON reason."""
+    """Routes /slack/events to Bolt, /intake to the HTTP intake, answers /healthz; anything else is a JSON 404."""
 
     def __init__(self, bolt_app: App, services: Services) -> None:
         self._slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
@@ -32,7 +35,27 @@ class WebApp:
             return self._slack(environ, start_response)
         if path == "/healthz":
             return self._health(start_response)
+        if path == INTAKE_PATH:
+            return self._intake(environ, start_response)
         return _json(start_response, "404 Not Found", {"error": f"no such path: {path[:100]}"})
+
+    def _intake(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _json(start_response, "405 Method Not Allowed", {"error": "POST posts to /intake"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        body = environ["wsgi.input"].read(min(length, MAX_BODY + 1)) if length > 0 else b""
+        token = self._services.settings.intake_token
+        answer = handle_intake(
+            token.get_secret_value() if token else None,
+            environ.get("HTTP_AUTHORIZATION", ""),
+            environ.get("CONTENT_TYPE", ""),
+            body,
+            self._services.queue,
+        )
+        return _json(start_response, f"{answer.status} {HTTPStatus(answer.status).phrase}", answer.body, answer.headers)
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -43,9 +66,12 @@ class WebApp:
         return _json(start_response, "200 OK", {"ok": True})
 
 
-def _json(start_response: StartResponse, status: str, body: dict[str, object]) -> Iterable[bytes]:
+def _json(
+    start_response: StartResponse, status: str, body: dict[str, object], headers: dict[str, str] | None = None
+) -> Iterable[bytes]:
     data = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    extra = list((headers or {}).items())
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *extra])
     return [data]
 
 

@@ -13,8 +13,8 @@ from handlers.triage import Triage
 
 
 @dataclass
-class Services:
-    """Everything a listener, the worker or the poller needs; nothing is global."""
+class Core:
+    """Storage, coordination and the triage policy: what ingest, replay and the intake need (no chat)."""
 
     settings: Settings
     clock: Clock
@@ -24,6 +24,12 @@ class Services:
     locks: Locks
     limiter: RateLimiter
     dedupe: Dedupe
+    triage: Triage
+
+
+@dataclass
+class Services(Core):
+    """Everything a listener, the worker or the poller needs; nothing is global."""
+
     chat: ChatGateway
     outbox_runner: OutboxRunner
-    triage: Triage

@@ -251,6 +251,10 @@ class StreamQueue(Protocol):
         """Append an entry; return its id."""
         ...
 
+    def add_many(self, payloads: list[Mapping[str, Any]]) -> list[str]:
+        """Append entries all together or not at all; return their ids."""
+        ...
+
     def read(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
         """Deliver up to `count` new entries to `consumer`, waiting up to `block_ms` for one."""
         ...
@@ -269,6 +273,14 @@ class StreamQueue(Protocol):
 
     def pending(self) -> int:
         """Count delivered entries not yet acknowledged."""
+        ...
+
+    def epoch(self) -> str:
+        """An id that changes whenever the stream is lost and created anew."""
+        ...
+
+    def is_done(self, entry_id: str) -> bool:
+        """True when `entry_id` and every entry before it were delivered and acknowledged."""
         ...
 
 

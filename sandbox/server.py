@@ -56,6 +56,7 @@ class LocalServer(ABC):
         self._thread: threading.Thread | None = None
         self._failures: dict[str, deque[Failure]] = {}
         self.lock = threading.RLock()
+        self.requests: list[Request] = []  # everything received, failures included
 
     # -- lifecycle --------------------------------------------------------
 
@@ -128,6 +129,8 @@ class LocalServer(ABC):
 
     def dispatch(self, request: Request) -> Response:
         """Answer a canned failure for the route if one is queued, else the real answer."""
+        with self.lock:
+            self.requests.append(request)
         route = self.route_of(request)
         failure = self._take_failure(route)
         if failure is not None:

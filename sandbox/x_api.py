@@ -39,7 +39,6 @@ class LocalX(LocalServer):
         self.users: dict[str, dict[str, Any]] = {}
         self.tweets: dict[str, dict[str, Any]] = {}
         self.posted: list[dict[str, Any]] = []
-        self.requests: list[Request] = []
         self._ids = itertools.count(1_800_000_000_000_000_000)
         self._windows: dict[str, _Window] = {}
         self.brand_id = self.add_user(self.brand, f"{self.brand} Care")
@@ -103,8 +102,6 @@ class LocalX(LocalServer):
 
     def handle(self, request: Request) -> Response:
         """Authenticate, count against the endpoint's window, answer."""
-        with self.lock:
-            self.requests.append(request)
         route = self.route_of(request)
         auth = request.headers.get("authorization", "")
         if route == "post":

@@ -1,4 +1,4 @@
-"""Poll the brand's X mentions once: every page since the checkpoint, onto the stream, then move the checkpoint."""
+"""Poll an X feed once: every page since its position, onto the stream, then move the position."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 
 import tweepy
 
+from bot.x.feeds import Feed, Pacer
 from bot.x.normalize import normalize_tweet
 from handlers.codec import to_payload
+from handlers.feed_position import FeedPosition, advanced, resume
 from handlers.ports import Clock, StreamQueue, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -30,11 +32,6 @@ class PollResult:
     newest_id: str | None
 
 
-def checkpoint_name(user_id: str) -> str:
-    """The checkpoint that remembers the newest mention seen for one account."""
-    return f"x:mentions:{user_id}"
-
-
 def brand_user_id(client: tweepy.Client, uow_factory: UnitOfWorkFactory, handle: str) -> str:
     """The X user id of `handle`, looked up once and remembered in the checkpoints table."""
     name = f"x:user-id:{handle.lower()}"
@@ -52,23 +49,30 @@ def brand_user_id(client: tweepy.Client, uow_factory: UnitOfWorkFactory, handle:
     return user_id
 
 
-def poll_mentions(
-    client: tweepy.Client,
-    user_id: str,
-    brand_handles: list[str],
+def poll_feed(
+    feed: Feed,
+    pacer: Pacer,
     queue: StreamQueue,
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
+    *,
+    brand_handles: list[str],
+    brand_ids: list[str],
 ) -> PollResult:
-    """Fetch mentions newer than the checkpoint, page by page, add each to the stream, then save the newest id.
+    """Fetch the feed's posts newer than its position, page by page, onto the stream; then move the position.
 
-    The checkpoint moves only after every page is on the stream: a crash in between
-    re-reads those mentions, and the worker's dedupe makes the second delivery a no-op.
+    The position moves only after every page is on the stream: a crash in between
+    re-reads those posts, and the workers' dedupe makes the second delivery a no-op. If
+    the stream itself was lost, `resume` starts again from the last safely stored post.
     """
     with uow_factory() as uow:
-        since_id = uow.checkpoints.get(checkpoint_name(user_id))
+        stored = FeedPosition.loads(uow.checkpoints.get(feed.checkpoint))
+    position = resume(stored, queue)
+    if position.since != stored.since:
+        log.warning("the stream was lost: reading %s again from %s", feed.label, position.since)
     token: str | None = None
     newest: str | None = None
+    last_entry: str | None = None
     fetched = pages = 0
     while pages < MAX_PAGES:
         params: dict[str, Any] = {
@@ -77,11 +81,11 @@ def poll_mentions(
             "expansions": EXPANSIONS,
             "user_fields": USER_FIELDS,
         }
-        if since_id:
-            params["since_id"] = since_id
+        if position.since:
+            params["since_id"] = position.since
         if token:
             params["pagination_token"] = token
-        response = client.get_users_mentions(user_id, **params)
+        response = pacer.call(feed, params)
         pages += 1
         meta = response.meta or {}
         if newest is None and meta.get("newest_id"):
@@ -90,22 +94,21 @@ def poll_mentions(
         users = {str(u.id): u for u in includes.get("users", [])}
         referenced = {str(t.id): t for t in includes.get("tweets", [])}
         now = clock.now()
-        for tweet in response.data or []:
-            item = normalize_tweet(tweet, users, brand_handles, now, included_tweets=referenced, brand_ids=[user_id])
-            queue.add(to_payload(item))
-            fetched += 1
+        items = [
+            normalize_tweet(t, users, brand_handles, now, included_tweets=referenced, brand_ids=brand_ids)
+            for t in response.data or []
+        ]
+        if items:
+            last_entry = queue.add_many([to_payload(item) for item in items])[-1]
+            fetched += len(items)
         token = meta.get("next_token")
-        if not token or not since_id:
+        if not token or not position.since:
             break  # first run: start from the newest page, not the account's whole history
-    if newest is not None:
+    moved = advanced(position, newest, last_entry)
+    if moved != stored:
         with uow_factory() as uow:
-            uow.checkpoints.set(checkpoint_name(user_id), newest)
+            uow.checkpoints.set(feed.checkpoint, moved.dumps())
             uow.commit()
-    log.log(
-        logging.INFO if fetched else logging.DEBUG,
-        "polled X mentions of %s: %d new in %d page(s)",
-        user_id,
-        fetched,
-        pages,
-    )
+    level = logging.INFO if fetched else logging.DEBUG
+    log.log(level, "polled X %s: %d new in %d page(s)", feed.label, fetched, pages)
     return PollResult(fetched=fetched, pages=pages, newest_id=newest)

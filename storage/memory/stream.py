@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from handlers.ports import StreamEntry
+from storage.stream_ids import stream_order
 
 
 @dataclass
@@ -29,14 +31,19 @@ class MemoryStreamQueue:
         self._pending: dict[str, _Pending] = {}
         self._ids = itertools.count(1)
         self._ready = threading.Condition()
+        self._epoch = uuid.uuid4().hex
 
     def add(self, payload: Mapping[str, Any]) -> str:
         """Append an entry."""
+        return self.add_many([payload])[0]
+
+    def add_many(self, payloads: list[Mapping[str, Any]]) -> list[str]:
+        """Append entries under one lock."""
         with self._ready:
-            entry_id = f"{int(time.time() * 1000)}-{next(self._ids)}"
-            self._new.append((entry_id, dict(payload)))
-            self._ready.notify()
-        return entry_id
+            ids = [f"{int(time.time() * 1000)}-{next(self._ids)}" for _ in payloads]
+            self._new.extend(zip(ids, (dict(p) for p in payloads), strict=True))
+            self._ready.notify_all()
+        return ids
 
     def read(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
         """Deliver up to `count` new entries, waiting up to `block_ms` for the first."""
@@ -77,6 +84,17 @@ class MemoryStreamQueue:
                     pending.deliveries += 1
                     entries.append(StreamEntry(entry_id, pending.payload, pending.deliveries))
             return entries
+
+    def epoch(self) -> str:
+        """This queue's id: the stream lives as long as the process."""
+        return self._epoch
+
+    def is_done(self, entry_id: str) -> bool:
+        """True when no entry up to `entry_id` is waiting or unacknowledged."""
+        key = stream_order(entry_id)
+        with self._ready:
+            waiting = (e for e, _ in self._new)
+            return all(stream_order(e) > key for e in (*waiting, *self._pending))
 
     def pending(self) -> int:
         """Count delivered, unacknowledged entries."""

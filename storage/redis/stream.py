@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import redis
 
 from handlers.ports import StreamEntry
+from storage.stream_ids import stream_order
 
 _FIELD = "c"  # one field per entry, holding the JSON payload
 
@@ -21,6 +23,7 @@ class RedisStreamQueue:
         self._stream = stream
         self._group = group
         self._max_length = max_length
+        self._epoch_key = f"{stream}:epoch"
         self._ensure_group()
 
     def _ensure_group(self) -> None:
@@ -29,6 +32,28 @@ class RedisStreamQueue:
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+        self._r.set(self._epoch_key, uuid.uuid4().hex, nx=True)
+
+    def epoch(self) -> str:
+        """The stream's epoch: set once when the stream is made, gone (and made anew) when Redis loses it."""
+        value: Any = self._r.get(self._epoch_key)
+        if value is None or not self._r.exists(self._stream):
+            self._r.delete(self._epoch_key)
+            self._ensure_group()
+            value = self._r.get(self._epoch_key)
+        return _text(value)
+
+    def is_done(self, entry_id: str) -> bool:
+        """True when the group has delivered past `entry_id` and nothing at or before it is unacknowledged."""
+        try:
+            groups: Any = self._r.xinfo_groups(self._stream)
+            summary: Any = self._r.xpending(self._stream, self._group)
+        except redis.ResponseError:
+            return False
+        group = next((g for g in groups if _text(g["name"]) == self._group), None)
+        if group is None or stream_order(_text(group["last-delivered-id"])) < stream_order(entry_id):
+            return False
+        return int(summary["pending"]) == 0 or stream_order(_text(summary["min"])) > stream_order(entry_id)
 
     def add(self, payload: Mapping[str, Any]) -> str:
         """Append an entry (the stream is trimmed, approximately, to its maximum length)."""
@@ -36,6 +61,13 @@ class RedisStreamQueue:
             self._stream, {_FIELD: json.dumps(payload)}, maxlen=self._max_length, approximate=True
         )
         return _text(entry_id)
+
+    def add_many(self, payloads: list[Mapping[str, Any]]) -> list[str]:
+        """Append entries in one MULTI/EXEC: all of them or none."""
+        pipe = self._r.pipeline(transaction=True)
+        for payload in payloads:
+            pipe.xadd(self._stream, {_FIELD: json.dumps(payload)}, maxlen=self._max_length, approximate=True)
+        return [_text(entry_id) for entry_id in pipe.execute()]
 
     def read(self, consumer: str, count: int, block_ms: int) -> list[StreamEntry]:
         """Deliver up to `count` new entries to `consumer`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -10,12 +11,14 @@ import tweepy
 
 from bot.ingest import seconds_until_reset
 from bot.x.client import make_client
+from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
 from bot.x.normalize import normalize_tweet
-from bot.x.poller import MAX_PAGES, poll_mentions
+from bot.x.poller import MAX_PAGES, PollResult, poll_feed
 from handlers.clock import SystemClock
 from handlers.codec import from_payload
 from sandbox.x_api import LocalX
 from storage.memory.stream import MemoryStreamQueue
+from storage.rate_limit import WindowRateLimiter
 from tests.conftest import SHARED_DATA
 from tests.fakes import FakeDatabase
 
@@ -35,14 +38,20 @@ def test_mentions_page_with_next_token_and_carry_the_expansions(local_x: LocalX)
     assert [t.text for t in first.data + second.data] == [f"@SqueakyAir complaint {n}" for n in range(11, 1, -1)]
 
 
+def _poll(local_x: LocalX, feed: Feed, queue: MemoryStreamQueue, db: FakeDatabase) -> PollResult:
+    pacer = Pacer(WindowRateLimiter("memory://"), first_wait=0.01)
+    return poll_feed(feed, pacer, queue, db, SystemClock(), brand_handles=["SqueakyAir"], brand_ids=[local_x.brand_id])
+
+
 def test_poller_reads_every_page_since_the_checkpoint(local_x: LocalX) -> None:
     client = make_client(local_x.url, bearer_token=local_x.bearer_token)
     db, queue = FakeDatabase(), MemoryStreamQueue()
+    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir")
     local_x.add_tweet("ann", "@SqueakyAir first")
-    assert poll_mentions(client, local_x.brand_id, ["SqueakyAir"], queue, db, SystemClock()).fetched == 1
+    assert _poll(local_x, feed, queue, db).fetched == 1
     for n in range(250):
         local_x.add_tweet("bob", f"@SqueakyAir storm {n}")
-    result = poll_mentions(client, local_x.brand_id, ["SqueakyAir"], queue, db, SystemClock())
+    result = _poll(local_x, feed, queue, db)
     assert (result.fetched, result.pages) == (250, 3)
     texts = [from_payload(e.payload).text for e in queue.read("t", 1000, 0)]
     assert len(texts) == 251 and len(set(texts)) == 251
@@ -99,3 +108,44 @@ def test_x_html_escapes_are_undone_once() -> None:
     escaped = next(t for t in recorded["data"] if "&amp;" in t["text"])
     complaint = normalize_tweet(escaped, {}, ["SqueakyAir"], SystemClock().now())
     assert "&amp;" not in complaint.text and " & " in complaint.text
+
+
+def test_search_feed_and_transient_failures_are_retried(local_x: LocalX) -> None:
+    client = make_client(local_x.url, bearer_token=local_x.bearer_token)
+    db, queue = FakeDatabase(), MemoryStreamQueue()
+    local_x.add_tweet("ann", "SqueakyAir lost my bag again")  # no @: found by search, not in mentions
+    local_x.add_tweet("bob", "nice weather")
+    local_x.fail_next("search", 503, {"title": "Service Unavailable"}, count=2)
+    result = _poll(local_x, search_feed(client, "SqueakyAir bag"), queue, db)
+    assert result.fetched == 1
+    [entry] = queue.read("t", 10, 0)
+    assert from_payload(entry.payload).text == "SqueakyAir lost my bag again"
+    assert not from_payload(entry.payload).mentions_us  # so no public reply will be offered
+    assert len([r for r in local_x.requests if r.path.startswith("/2/tweets/search")]) == 3
+
+
+def test_requests_are_paced_inside_the_window(local_x: LocalX) -> None:
+    limiter = WindowRateLimiter("memory://")
+    client = make_client(local_x.url, bearer_token=local_x.bearer_token)
+    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir")
+    for _ in range(450):
+        assert limiter.acquire("x:app:mentions", 450 / 900, 450) == 0  # the window is spent elsewhere
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    with pytest.raises(InterruptedError):
+        Pacer(limiter, stop).call(feed, {"max_results": 5})
+    assert not any(r.path.endswith("/mentions") for r in local_x.requests)  # it waited instead of asking
+
+
+def test_the_position_survives_a_lost_stream(local_x: LocalX) -> None:
+    client = make_client(local_x.url, bearer_token=local_x.bearer_token)
+    db, queue = FakeDatabase(), MemoryStreamQueue()
+    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir")
+    local_x.add_tweet("ann", "@SqueakyAir one")
+    _poll(local_x, feed, queue, db)
+    queue.ack([e.id for e in queue.read("w", 10, 0)])  # the workers stored it: now safe
+    local_x.add_tweet("bob", "@SqueakyAir two")
+    _poll(local_x, feed, queue, db)  # on the stream, not yet stored...
+    lost = MemoryStreamQueue()  # ...when Redis loses the stream
+    assert _poll(local_x, feed, lost, db).fetched == 1
+    assert [from_payload(e.payload).text for e in lost.read("w", 10, 0)] == ["@SqueakyAir two"]
