@@ -78,7 +78,12 @@ class OutboxRunner:
         if complaint is None or complaint.card is not None:
             self._done(message)
             return
-        ref = self._chat.post_card(card_for(complaint, self._clock.now()))
+        found = None
+        if message.attempts > 1:  # an earlier attempt may have posted it and died before saving the answer
+            found = self._chat.find_card(complaint_id, complaint.received_at - timedelta(minutes=1))
+        ref = found or self._chat.post_card(card_for(complaint, self._clock.now()))
+        if found is not None:
+            complaint = replace(complaint, version=-1)  # what the lost post showed is unknown: refresh it
         with self._uow() as uow:
             uow.complaints.set_card(complaint_id, ref)
             current = uow.complaints.get(complaint_id)

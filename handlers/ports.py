@@ -344,6 +344,10 @@ class ChatGateway(Protocol):
         """Replace a card's content for everyone."""
         ...
 
+    def find_card(self, complaint_id: int, since: datetime) -> CardRef | None:
+        """The complaint's card if one was posted after `since` (a post whose answer was lost), else None."""
+        ...
+
     def tell(self, ref: CardRef, user_id: str, text: str) -> None:
         """Say something to one user only, next to the card."""
         ...

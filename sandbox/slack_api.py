@@ -42,6 +42,7 @@ class LocalSlack(LocalServer):
         self.views: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
+        self._last_ts = 0
         self._changed = threading.Condition(self.lock)
         self._methods = {
             "auth.test": self._auth_test,
@@ -50,6 +51,7 @@ class LocalSlack(LocalServer):
             "chat.postEphemeral": self._post_ephemeral,
             "views.open": self._views_open,
             "users.info": self._users_info,
+            "conversations.history": self._history,
         }
 
     # -- test helpers -----------------------------------------------------
@@ -123,7 +125,10 @@ class LocalSlack(LocalServer):
         return Response(200, body)
 
     def _next_ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ts):06d}"
+        """A message ts as Slack makes them: the time in microseconds, unique and increasing in a channel."""
+        micros = max(int(time.time() * 1_000_000), self._last_ts + 1)
+        self._last_ts = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -151,6 +156,7 @@ class LocalSlack(LocalServer):
             "text": params.get("text", ""),
             "blocks": params.get("blocks", []),
             "posted_blocks": params.get("blocks", []),  # what the message said before any chat.update
+            "metadata": params.get("metadata"),
             "ts": ts,
             "thread_ts": params.get("thread_ts"),
             "replies": [],
@@ -183,6 +189,27 @@ class LocalSlack(LocalServer):
         view.update(id=f"V{next(self._ts):08d}", team_id=self.team_id, state={"values": {}}, hash=self._next_ts())
         self.views.append(view)
         return {"ok": True, "view": view}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if not channel or channel[0] not in "CGD":
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(params.get("oldest") or 0)
+        limit = min(int(params.get("limit") or 100), 999)
+        cursor = float(params.get("cursor") or "inf")  # the ts to continue below (newest first)
+        found = sorted(
+            (m for (c, ts), m in self.messages.items() if c == channel and not m.get("thread_ts")),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        found = [m for m in found if oldest < float(m["ts"]) < cursor]
+        page, more = found[:limit], len(found) > limit
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
+        shown = [{k: v for k, v in m.items() if k != "metadata" or with_metadata} for m in page]
+        body: dict[str, Any] = {"ok": True, "messages": shown, "has_more": more}
+        if more:
+            body["response_metadata"] = {"next_cursor": page[-1]["ts"]}
+        return body
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(params.get("user")))

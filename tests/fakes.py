@@ -275,6 +275,12 @@ class FakeChat:
     def tell(self, ref: CardRef, user_id: str, text: str) -> None:
         self.told.append((user_id, text))
 
+    def find_card(self, complaint_id: int, since: datetime) -> CardRef | None:
+        for n, card in enumerate(self.posted, start=1):
+            if card.complaint_id == complaint_id:
+                return CardRef("C0CARE", f"1000.{n:06d}")
+        return None
+
     def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
         if self.fail_with is not None:
             raise self.fail_with

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -22,6 +24,8 @@ POST_BURST = 3
 UPDATES_PER_SECOND = 0.8
 UPDATE_BURST = 10
 _MAX_WAIT_SECONDS = 10.0
+CARD_EVENT = "squeaky_card"  # message metadata that ties a Slack message to its complaint
+_HISTORY_PAGES = 10
 
 # Slack errors that no retry will fix.
 _PERMANENT = {
@@ -57,8 +61,34 @@ class SlackChatGateway:
             text=fallback_text(card),
             blocks=card_blocks(card),
             unfurl_links=False,
+            metadata={"event_type": CARD_EVENT, "event_payload": {"complaint_id": card.complaint_id}},
         )
         return CardRef(channel=str(response["channel"]), message_id=str(response["ts"]))
+
+    def find_card(self, complaint_id: int, since: datetime) -> CardRef | None:
+        """Look through the channel's history since `since` for the card carrying this complaint's metadata."""
+        cursor: str | None = None
+        for _page in range(_HISTORY_PAGES):
+            params: dict[str, object] = {
+                "channel": self._channel,
+                "oldest": f"{since.timestamp():.6f}",
+                "include_all_metadata": True,
+                "limit": 200,
+            }
+            if cursor:
+                params["cursor"] = cursor
+            page = self._call("conversations.history", **params)
+            messages: list[dict[str, Any]] = list(page.get("messages") or [])
+            for message in messages:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == CARD_EVENT and payload.get("complaint_id") == complaint_id:
+                    return CardRef(channel=self._channel, message_id=str(message["ts"]))
+            next_page: dict[str, Any] = dict(page.get("response_metadata") or {})
+            cursor = next_page.get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
 
     def update_card(self, ref: CardRef, card: CardView) -> None:
         """chat.update the card in place, for everyone."""
@@ -83,7 +113,7 @@ class SlackChatGateway:
                 raise DeliveryFailed(f"rate limit {key} is saturated", retry_after=wait)
             time.sleep(wait)
 
-    def _call(self, method: str, **kwargs: object) -> dict[str, object]:
+    def _call(self, method: str, **kwargs: object) -> dict[str, Any]:
         try:
             response = self._client.api_call(method, json=kwargs)
         except SlackApiError as exc:

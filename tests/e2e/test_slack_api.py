@@ -96,3 +96,14 @@ def test_gateway_paces_posts_per_channel(local_slack: LocalSlack) -> None:
         gateway.post_card(_card())
     times = [c.at for c in local_slack.calls_to("chat.postMessage")]
     assert times[3] - times[0] >= 0.9
+
+
+def test_a_card_is_found_again_by_its_metadata(local_slack: LocalSlack) -> None:
+    gateway = SlackChatGateway(_client(local_slack), "C0CARE", WindowRateLimiter("memory://"))
+    since = datetime.now(UTC)
+    client = _client(local_slack)
+    ref = gateway.post_card(_card())
+    for n in range(250):  # newer chatter pushes the card onto the second page of history
+        client.chat_postMessage(channel="C0CARE", text=f"chatter {n}")
+    assert gateway.find_card(7, since) == ref
+    assert gateway.find_card(8, since) is None

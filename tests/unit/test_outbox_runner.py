@@ -130,3 +130,22 @@ def test_follow_up_while_the_card_is_on_its_way_still_shows_on_the_card() -> Non
         clock.advance(seconds=3)
     assert [card.followup_count for _ref, card in chat.updated][-1] == 1
     assert [f.text for _ref, f in chat.followups] == ["hello??"]
+
+
+def test_a_post_whose_answer_was_lost_is_found_not_posted_again() -> None:
+    db, clock, chat, runner, complaint_id = setup()
+    real_post = chat.post_card
+
+    def post_then_die(card: CardView) -> CardRef:
+        real_post(card)  # Slack has the card...
+        raise RuntimeError("worker killed before saving Slack's answer")
+
+    chat.post_card = post_then_die  # type: ignore[method-assign]
+    runner.run_due()
+    chat.post_card = real_post  # type: ignore[method-assign]
+    clock.advance(seconds=5)
+    runner.run_due()
+    runner.run_due()
+    assert len(chat.posted) == 1
+    assert db.state.complaints[complaint_id].card == CardRef("C0CARE", "1000.000001")
+    assert [card.complaint_id for _ref, card in chat.updated] == [complaint_id]  # refreshed, since unknown
