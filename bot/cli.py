@@ -144,3 +144,33 @@ def replay(file: Path, speed: str) -> None:
         click.echo(report.summary())
 
     _guard(go)
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="How many to list.")
+def filtered(limit: int) -> None:
+    """List the posts the noise rules filtered out (no card), newest first, with the rule that did it."""
+
+    def go() -> None:
+        from handlers.clock import SystemClock
+        from storage.sql.engine import make_engine
+        from storage.sql.migrate import upgrade
+        from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+
+        settings = _settings()
+        upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        with SqlUnitOfWorkFactory(engine, SystemClock())() as uow:
+            counts = uow.messages.filtered_counts()
+            recent = uow.messages.filtered(limit)
+        engine.dispose()
+        total = sum(counts.values())
+        by_rule = ", ".join(f"{n:,} {rule}" for rule, n in sorted(counts.items())) or "nothing"
+        click.echo(f"filtered out: {total:,} posts ({by_rule})")
+        for message in recent:
+            item = message.incoming
+            text = " ".join(item.text.split())
+            text = text if len(text) <= 100 else text[:99] + "…"
+            click.echo(f"{item.created_at:%Y-%m-%d %H:%M}  [{message.note}]  @{item.author_handle}: {text}")
+
+    _guard(go)

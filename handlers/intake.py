@@ -86,7 +86,7 @@ def _store(uow: UnitOfWork, clock: Clock, triage: Triage, items: list[IncomingCo
     for source, group in by_source.items():
         known = uow.messages.known(source, {i.external_id for i in group})
         result.duplicates += sum(1 for i in group if i.external_id in known)
-        fresh = sorted((i for i in group if i.external_id not in known), key=lambda i: i.created_at)
+        fresh = sorted((i for i in group if i.external_id not in known), key=_written_order)
         if fresh:
             _store_source(uow, now, triage, source, fresh, result)
 
@@ -167,6 +167,11 @@ def _store_source(
     ]
     uow.messages.add_many(messages)
     uow.outbox.enqueue_many(outbox)
+
+
+def _written_order(item: IncomingComplaint) -> tuple[datetime, int, str]:
+    """Time, then id: X's ids grow with time, and break ties between posts of the same second."""
+    return item.created_at, len(item.external_id), item.external_id
 
 
 def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, marked: str | None) -> NewCase:

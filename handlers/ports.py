@@ -81,6 +81,10 @@ class MessageRepository(Protocol):
         """The most recent posts the noise rules filtered out, newest first."""
         ...
 
+    def filtered_counts(self) -> dict[str, int]:
+        """How many posts each noise rule filtered out, all time."""
+        ...
+
 
 class CustomerRepository(Protocol):
     """Customers known by handle, with their tier."""

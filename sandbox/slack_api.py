@@ -74,9 +74,16 @@ class LocalSlack(LocalServer):
             return [call for call in self.calls if call.method == method]
 
     def channel_messages(self, channel: str) -> list[dict[str, Any]]:
-        """The messages posted in a channel, oldest first."""
+        """The messages posted in a channel (not replies in threads), oldest first."""
         with self.lock:
-            return [m for (c, _ts), m in sorted(self.messages.items(), key=lambda kv: kv[0][1]) if c == channel]
+            ordered = sorted(self.messages.items(), key=lambda kv: float(kv[0][1]))
+            return [m for (c, _ts), m in ordered if c == channel and not m.get("thread_ts")]
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """The replies in a message's thread, oldest first."""
+        with self.lock:
+            ordered = sorted(self.messages.items(), key=lambda kv: float(kv[0][1]))
+            return [m for (c, _ts), m in ordered if c == channel and m.get("thread_ts") == ts]
 
     def rate_limit_next(self, method: str, retry_after: int = 1, count: int = 1) -> None:
         """Answer the next `count` calls of `method` with 429 and Retry-After, as Slack does."""
@@ -159,7 +166,6 @@ class LocalSlack(LocalServer):
             "metadata": params.get("metadata"),
             "ts": ts,
             "thread_ts": params.get("thread_ts"),
-            "replies": [],
         }
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}

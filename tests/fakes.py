@@ -134,6 +134,13 @@ class _Messages:
         found = [m for m in self.s.messages.values() if m.kind is MessageKind.FILTERED]
         return list(reversed(found))[:limit]
 
+    def filtered_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m in self.s.messages.values():
+            if m.kind is MessageKind.FILTERED and m.note:
+                counts[m.note] = counts.get(m.note, 0) + 1
+        return counts
+
 
 class _Customers:
     def __init__(self, state: FakeState) -> None:

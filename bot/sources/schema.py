@@ -46,10 +46,10 @@ class Post(BaseModel):
     @field_validator("source")
     @classmethod
     def _check_source(cls, value: str) -> str:
-        if not _SOURCE.match(value):
-            raise ValueError("must be 2-32 lower-case letters, digits, - or _, starting with a letter")
         if value == "x":
             raise ValueError("'x' is reserved for posts read from X's API")
+        if not _SOURCE.match(value):
+            raise ValueError("must be 2-32 lower-case letters, digits, - or _, starting with a letter")
         return value
 
     @field_validator("created_at")

@@ -45,7 +45,11 @@ def read_twcs(path: Path) -> Iterator[IncomingComplaint | Unreadable]:
         if missing:
             yield Unreadable(1, f"not a twcs file: missing column(s) {', '.join(missing)}")
             return
-        parsed: list[tuple[int, dict[str, str]]] = [(rows.line_num, row) for row in rows]
+        parsed: list[tuple[int, dict[str, str]]] = []
+        start = rows.line_num + 1  # a row's first line (a quoted text can span several)
+        for row in rows:
+            parsed.append((start, row))
+            start = rows.line_num + 1
     authors = {row["tweet_id"].strip(): (row["author_id"], row["inbound"]) for _line, row in parsed}
     for line, row in parsed:
         try:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -263,6 +263,15 @@ class SqlMessageRepository:
             .limit(limit)
         )
         return [_message(row) for row in self._c.execute(query).mappings()]
+
+    def filtered_counts(self) -> dict[str, int]:
+        """How many posts each noise rule filtered out."""
+        query = (
+            select(messages.c.note, func.count())
+            .where(messages.c.kind == MessageKind.FILTERED.value)
+            .group_by(messages.c.note)
+        )
+        return {str(rule): int(count) for rule, count in self._c.execute(query)}
 
 
 def _message(row: RowMapping) -> Message:

@@ -14,6 +14,7 @@ from bot.bootstrap import build_bolt_app, build_services
 from bot.config import Settings
 from bot.web import WebApp
 from bot.wiring import Services
+from handlers.pipeline import consume_once
 from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
 from storage.sql.migrate import upgrade
@@ -21,6 +22,7 @@ from tests.conftest import REDIS_TEST_URL
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789"
 CHANNEL = "C0CARE"
+INTAKE_TOKEN = "intake-token-for-tests-0123"
 
 
 @dataclass
@@ -36,6 +38,13 @@ class Running:
     @property
     def events_url(self) -> str:
         return f"{self.url}/slack/events"
+
+    def work(self) -> None:
+        """One worker pass: a stream batch, then the due outbox (as the worker process does)."""
+        s = self.services
+        consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=200)
+        while s.outbox_runner.run_due():
+            pass
 
 
 @pytest.fixture
@@ -53,6 +62,7 @@ def squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlack, loc
         x_bearer_token=local_x.bearer_token,
         x_api_url=local_x.url,
         x_brand_handles=[local_x.brand],
+        intake_token=INTAKE_TOKEN,
     )
     services = build_services(settings)
     server = create_server(WebApp(build_bolt_app(services), services), host="127.0.0.1", port=0, threads=8)
