@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.outages import OUTAGES
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.listeners import register
 from bot.triage_file import load_triage
@@ -82,9 +83,16 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     settings.require("slack_bot_token", "slack_channel")
     core = build_core(settings, clock=clock)
     assert settings.slack_channel is not None
-    chat = SlackChatGateway(slack_client(settings), settings.slack_channel, core.limiter)
+    chat = SlackChatGateway(
+        slack_client(settings),
+        settings.slack_channel,
+        core.limiter,
+        posts_per_second=settings.slack_posts_per_second,
+        post_burst=settings.slack_post_burst,
+    )
     fields = {name: getattr(core, name) for name in Core.__dataclass_fields__}
-    return Services(**fields, chat=chat, outbox_runner=OutboxRunner(core.uow_factory, core.clock, chat))
+    runner = OutboxRunner(core.uow_factory, core.clock, chat, outages=OUTAGES)
+    return Services(**fields, chat=chat, outbox_runner=runner)
 
 
 def build_bolt_app(services: Services) -> App:

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     )
     slack_channel: str | None = Field(None, description="the Slack channel id (C…) where complaint cards are posted")
     slack_api_url: str = Field("https://slack.com/api/", description="the Slack Web API base URL")
+    slack_posts_per_second: float = Field(
+        1.0, gt=0, description="messages Squeaky posts per second in one channel (Slack allows about 1)"
+    )
+    slack_post_burst: int = Field(3, ge=1, description="messages Squeaky may post in a short burst in one channel")
 
     x_bearer_token: SecretStr | None = Field(None, description="the X API bearer token used to read mentions")
     x_api_key: SecretStr | None = Field(None, description="the X app's API key (OAuth 1.0a, to post replies)")
@@ -52,6 +56,9 @@ class Settings(BaseSettings):
     x_poll_seconds: float = Field(60.0, gt=0, description="seconds between two polls of X")
     intake_token: SecretStr | None = Field(
         None, description="the bearer token other channels send to POST /intake (unset: the intake is off)"
+    )
+    stream_reclaim_seconds: float = Field(
+        60.0, gt=0, description="seconds before a worker takes over stream entries a dead worker left unacknowledged"
     )
     triage_config: str = Field(
         "config/triage.toml", description="the triage policy file: topics, noise rules, priority, threading"

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 
+from bot.outages import OUTAGES, describe_outage
 from bot.wiring import Services
 from handlers.pipeline import consume_once
 
@@ -33,9 +34,17 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 500
                 services.dedupe,
                 services.triage,
                 block_ms=block_ms,
+                reclaim_idle_ms=int(services.settings.stream_reclaim_seconds * 1000),
             )
             services.outbox_runner.run_due()
             failures = 0
+        except OUTAGES as exc:
+            failures += 1
+            delay = min(30.0, 0.5 * 2**failures)
+            log.warning(
+                "%s; retrying in %.1fs (nothing is lost: entries stay on the stream)", describe_outage(exc), delay
+            )
+            stop.wait(delay)
         except Exception:
             failures += 1
             delay = min(30.0, 0.5 * 2**failures)

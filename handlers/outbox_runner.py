@@ -26,10 +26,18 @@ def backoff_seconds(attempts: int) -> float:
 class OutboxRunner:
     """Leases due outbox messages and executes them through the gateways, with retries and backoff."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, chat: ChatGateway) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        chat: ChatGateway,
+        *,
+        outages: tuple[type[BaseException], ...] = (),
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._chat = chat
+        self._outages = outages  # errors meaning our own storage is down: the caller waits them out
         self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
             CARD_POST: self._post_card,
             CARD_UPDATE: self._update_card,
@@ -64,6 +72,8 @@ class OutboxRunner:
             else:
                 delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(message.attempts)
                 self._retry(message, delay, exc.reason)
+        except self._outages:
+            raise  # not this message's fault, and nothing can be recorded about it now
         except Exception as exc:  # a bug or an unexpected answer: keep the message, back off, say why
             log.exception("outbox message %s (%s) failed", message.id, message.kind)
             if message.attempts >= MAX_ATTEMPTS:

@@ -47,14 +47,24 @@ _PERMANENT = {
 class SlackChatGateway:
     """Posts a card per complaint to one channel, updates it in place, and whispers to one user."""
 
-    def __init__(self, client: WebClient, channel: str, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        channel: str,
+        limiter: RateLimiter,
+        *,
+        posts_per_second: float = POSTS_PER_SECOND,
+        post_burst: int = POST_BURST,
+    ) -> None:
         self._client = client
         self._channel = channel
         self._limiter = limiter
+        self._posts_per_second = posts_per_second
+        self._post_burst = post_burst
 
     def post_card(self, card: CardView) -> CardRef:
         """chat.postMessage the card into the channel."""
-        self._pace(f"slack:post:{self._channel}", POSTS_PER_SECOND, POST_BURST)
+        self._pace(f"slack:post:{self._channel}", self._posts_per_second, self._post_burst)
         response = self._call(
             "chat.postMessage",
             channel=self._channel,
@@ -103,7 +113,7 @@ class SlackChatGateway:
 
     def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
         """chat.postMessage the follow-up into the card's thread (paced like any post in the channel)."""
-        self._pace(f"slack:post:{ref.channel}", POSTS_PER_SECOND, POST_BURST)
+        self._pace(f"slack:post:{ref.channel}", self._posts_per_second, self._post_burst)
         self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=followup_text(followup))
 
     def _pace(self, key: str, per_second: float, burst: int) -> None:
