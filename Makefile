@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run demo test lint unit clean
+.PHONY: install run demo test lint unit bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: install
 ## Only the unit tests (no services needed).
 unit: install
 	$(PY) -m pytest tests/unit
+
+## Benchmarks and measurements (real PostgreSQL and Redis); results go to docs/benchmarks.md and docs/threading.md.
+bench: install
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache squeaky.db squeaky.db-wal squeaky.db-shm

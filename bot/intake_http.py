@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.sources.schema import Post, describe
-from handlers.codec import to_payload
+from handlers.codec import to_entry
 from handlers.ports import StreamQueue
 
 MAX_BODY = 1_000_000
@@ -65,5 +65,5 @@ def handle_intake(
             problems += [{"index": index, **problem} for problem in describe(exc)]
     if problems:
         return _problem(422, "nothing was accepted: some posts are not valid", problems=problems)
-    queue.add_many([to_payload(post.to_incoming()) for post in posts])
+    queue.add(to_entry([post.to_incoming() for post in posts]))
     return IntakeAnswer(202, {"accepted": len(posts), "ids": [f"{p.source}:{p.id}" for p in posts]})

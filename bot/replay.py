@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.sources.jsonl import read_jsonl
 from bot.sources.twcs import Unreadable, read_twcs
 from bot.wiring import Core
-from handlers.codec import to_payload
+from handlers.codec import to_entry
 from handlers.intake import IntakeResult, receive
 from handlers.model import IncomingComplaint
 
@@ -109,7 +109,7 @@ def replay(
             assert report.stored is not None
             _merge(report.stored, receive(core.uow_factory, core.clock, core.dedupe, core.triage, pending))
         else:
-            core.queue.add_many([to_payload(p) for p in pending])
+            core.queue.add(to_entry(pending))
         report.sent += len(pending)
         pending.clear()
         if progress is not None:

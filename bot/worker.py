@@ -10,6 +10,7 @@ import threading
 from bot.outages import OUTAGES, describe_outage
 from bot.wiring import Services
 from handlers.pipeline import consume_once
+from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,12 @@ def consumer_name() -> str:
 def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 500) -> None:
     """Loop: one stream batch, then due outbox messages; errors are logged and backed off, never fatal."""
     consumer = consumer_name()
+    statistics = PlannerStatistics(services.engine)
     failures = 0
     log.info("worker %s started", consumer)
     while not stop.is_set():
         try:
-            consume_once(
+            batch = consume_once(
                 services.queue,
                 consumer,
                 services.uow_factory,
@@ -36,6 +38,7 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 500
                 block_ms=block_ms,
                 reclaim_idle_ms=int(services.settings.stream_reclaim_seconds * 1000),
             )
+            statistics.wrote(batch.intake.rows_written)
             services.outbox_runner.run_due()
             failures = 0
         except OUTAGES as exc:

@@ -31,6 +31,7 @@ class CardView:
     priority_reasons: tuple[str, ...] = ()
     noise_rule: str | None = None
     followup_count: int = 0
+    public_reply_allowed: bool = True  # X lets us reply only to posts that mention or quote us
 
 
 def card_for(complaint: Complaint, now: datetime) -> CardView:
@@ -60,6 +61,7 @@ def card_for(complaint: Complaint, now: datetime) -> CardView:
         priority_reasons=complaint.priority_reasons,
         noise_rule=complaint.noise_rule,
         followup_count=complaint.followup_count,
+        public_reply_allowed=complaint.mentions_us or complaint.source != "x",
     )
 
 

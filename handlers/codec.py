@@ -1,4 +1,8 @@
-"""How a normalized complaint travels on the stream: a flat mapping of strings, checked on the way back."""
+"""How normalized complaints travel on the stream: a batch of flat mappings per entry, checked on the way back.
+
+One entry carries what one source delivered at once (a page of mentions, an intake
+request, a chunk of a replay): the stream's cost is per entry, not per post.
+"""
 
 from __future__ import annotations
 
@@ -68,3 +72,28 @@ def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
         from_brand=payload.get("from_brand") == "1",
         author_followers=int(followers) if followers is not None else None,
     )
+
+
+def to_entry(items: list[IncomingComplaint]) -> dict[str, Any]:
+    """One stream entry for a batch of complaints."""
+    return {"posts": [to_payload(item) for item in items]}
+
+
+def from_entry(payload: Mapping[str, Any]) -> tuple[list[IncomingComplaint], list[str]]:
+    """The complaints in a stream entry, and a reason for each that could not be read.
+
+    A single complaint's mapping (the older one-post-per-entry shape) reads as a batch of one.
+    """
+    raw = payload.get("posts") if "posts" in payload else [payload]
+    if not isinstance(raw, list):
+        return [], ["posts is not a list"]
+    items: list[IncomingComplaint] = []
+    problems: list[str] = []
+    for n, post in enumerate(raw):
+        try:
+            if not isinstance(post, Mapping):
+                raise MalformedEntry("not a mapping")
+            items.append(from_payload(post))
+        except MalformedEntry as exc:
+            problems.append(f"post {n}: {exc}")
+    return items, problems

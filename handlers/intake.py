@@ -38,6 +38,7 @@ class IntakeResult:
 
     opened: list[int] = field(default_factory=list)
     threaded: int = 0
+    rows_written: int = 0  # rows added to storage, all tables together
     filtered: dict[str, int] = field(default_factory=dict)
     marked: int = 0
     duplicates: int = 0
@@ -167,6 +168,7 @@ def _store_source(
     ]
     uow.messages.add_many(messages)
     uow.outbox.enqueue_many(outbox)
+    result.rows_written += len(cases) + len(messages) + len(outbox)
 
 
 def _written_order(item: IncomingComplaint) -> tuple[datetime, int, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from handlers.codec import MalformedEntry, from_payload
+from handlers.codec import from_entry
 from handlers.intake import IntakeResult, receive
 from handlers.model import IncomingComplaint
 from handlers.ports import Clock, Dedupe, StreamQueue, UnitOfWorkFactory
@@ -58,11 +58,11 @@ def consume_once(
     result = BatchResult(entries=len(entries))
     items: list[IncomingComplaint] = []
     for entry in entries:
-        try:
-            items.append(from_payload(entry.payload))
-        except MalformedEntry as exc:
-            log.error("stream entry %s is not a complaint, set aside: %s (%r)", entry.id, exc, dict(entry.payload))
-            result.rejected += 1
+        found, problems = from_entry(entry.payload)
+        items += found
+        for problem in problems:
+            log.error("stream entry %s: a post is not a complaint, set aside: %s", entry.id, problem)
+        result.rejected += len(problems)
     if items:
         result.intake = receive(uow_factory, clock, dedupe, triage, items)
     if entries:

@@ -320,7 +320,8 @@ class Dedupe(Protocol):
         ...
 
     def remember(self, keys: list[str], ttl_seconds: float) -> None:
-        """Remember `keys` for `ttl_seconds`."""
+        """Remember `keys` for about `ttl_seconds` (an implementation may answer for a shorter or longer time:
+        it is a fast path, and the database's unique keys stay the last word)."""
         ...
 
 

@@ -50,6 +50,8 @@ def triage_line(card: CardView) -> str:
     parts.append(f"priority {card.priority}" + (f" ({why})" if why else ""))
     if card.noise_rule:
         parts.append(f":warning: marked: {sanitize(card.noise_rule, 40)}")
+    if not card.public_reply_allowed:
+        parts.append(":no_mobile_phones: no public reply: it does not mention us")
     if card.followup_count:
         plural = "s" if card.followup_count > 1 else ""
         parts.append(f":speech_balloon: {card.followup_count} follow-up{plural} in thread")

@@ -10,7 +10,7 @@ import tweepy
 
 from bot.x.feeds import Feed, Pacer
 from bot.x.normalize import normalize_tweet
-from handlers.codec import to_payload
+from handlers.codec import to_entry
 from handlers.feed_position import FeedPosition, advanced, resume
 from handlers.ports import Clock, StreamQueue, UnitOfWorkFactory
 
@@ -99,7 +99,7 @@ def poll_feed(
             for t in response.data or []
         ]
         if items:
-            last_entry = queue.add_many([to_payload(item) for item in items])[-1]
+            last_entry = queue.add(to_entry(items))
             fetched += len(items)
         token = meta.get("next_token")
         if not token or not position.since:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import redis
+
+_LOOK_BACK = 1  # buckets before today's that `seen` looks in
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -35,22 +38,44 @@ class RedisLocks:
 
 
 class RedisDedupe:
-    """Recently seen keys, shared by every process on the same Redis."""
+    """Recently seen keys, shared by every process on the same Redis: one set per day, each expiring on its own.
 
-    def __init__(self, client: redis.Redis, prefix: str = "squeaky:seen:") -> None:
+    A set per day rather than a key per post keeps a batch to three commands (SMISMEMBER
+    on today's and yesterday's sets, one SADD) instead of one SET per post. It answers for
+    the last day or two: redeliveries come within minutes, and for anything older the
+    database's unique key decides.
+    """
+
+    def __init__(self, client: redis.Redis, prefix: str = "squeaky:seen:", bucket_seconds: int = 86_400) -> None:
         self._r = client
         self._prefix = prefix
+        self._bucket = bucket_seconds
+
+    def _day(self, at: float) -> int:
+        return int(at // self._bucket)
 
     def seen(self, keys: list[str]) -> set[str]:
-        """Which of `keys` are remembered (one round trip)."""
+        """Which of `keys` are in any bucket still alive (one round trip)."""
         if not keys:
             return set()
-        values = self._r.mget([self._prefix + key for key in keys])
-        return {key for key, value in zip(keys, values, strict=True) if value is not None}
+        today = self._day(time.time())
+        pipe = self._r.pipeline(transaction=False)
+        days = range(today - _LOOK_BACK, today + 1)
+        for day in days:
+            pipe.smismember(f"{self._prefix}{day}", keys)
+        found: set[str] = set()
+        for flags in pipe.execute():
+            found.update(key for key, flag in zip(keys, flags, strict=True) if flag)
+        return found
 
     def remember(self, keys: list[str], ttl_seconds: float) -> None:
-        """Remember `keys` for `ttl_seconds` (one round trip)."""
+        """Add `keys` to today's bucket, which lives `ttl_seconds` past the end of the day (one round trip)."""
+        if not keys:
+            return
+        now = time.time()
+        bucket = f"{self._prefix}{self._day(now)}"
+        expire_at = (self._day(now) + 1) * self._bucket + int(ttl_seconds)
         pipe = self._r.pipeline(transaction=False)
-        for key in keys:
-            pipe.set(self._prefix + key, "1", ex=max(1, int(ttl_seconds)))
+        pipe.sadd(bucket, *keys)
+        pipe.expireat(bucket, expire_at)
         pipe.execute()

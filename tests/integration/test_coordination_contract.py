@@ -38,7 +38,7 @@ def coord(request: pytest.FixtureRequest) -> Iterator[Coordination]:
         RedisStreamQueue(client, "test:stream", "workers"),
         RedisLocks(client),
         WindowRateLimiter(REDIS_TEST_URL),
-        RedisDedupe(client),
+        RedisDedupe(client, bucket_seconds=1),
     )
 
 
@@ -94,12 +94,15 @@ def test_rate_limiter_allows_a_burst_then_says_how_long_to_wait(coord: Coordinat
     assert coord.limiter.acquire("slack:C2", per_second=1, burst=3) == 0  # keys are independent
 
 
-def test_dedupe_remembers_until_expiry(coord: Coordination) -> None:
-    assert not coord.dedupe.seen("k")
-    coord.dedupe.remember("k", ttl_seconds=1)
-    assert coord.dedupe.seen("k")
-    time.sleep(1.1)
-    assert not coord.dedupe.seen("k")
+def test_dedupe_remembers_at_least_the_ttl_then_forgets(coord: Coordination) -> None:
+    assert coord.dedupe.seen(["a", "b"]) == set()
+    coord.dedupe.remember(["a", "b"], ttl_seconds=1)
+    coord.dedupe.remember([], ttl_seconds=1)
+    assert coord.dedupe.seen(["a", "b", "c"]) == {"a", "b"}
+    time.sleep(0.9)
+    assert coord.dedupe.seen(["a"]) == {"a"}
+    time.sleep(2.2)
+    assert coord.dedupe.seen(["a", "b"]) == set()
 
 
 def test_redis_stream_survives_a_flush(redis_client: redis.Redis) -> None:

@@ -7,13 +7,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from handlers.clock import ManualClock
 from handlers.intake import receive
 from handlers.model import IncomingComplaint, NewCase
 from handlers.triage import Triage
 from storage.memory.keys import MemoryDedupe
+from storage.sql.engine import make_engine
+from storage.sql.migrate import upgrade
+from storage.sql.statistics import PlannerStatistics
 from storage.sql.tables import complaints, messages, outbox
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
@@ -104,3 +107,24 @@ def test_leaving_without_commit_rolls_back(engine: Engine) -> None:
         u.checkpoints.set("x", "1")
     with uow() as u:
         assert u.checkpoints.get("x") is None
+
+
+def test_planner_statistics_are_refreshed_after_a_fair_share_of_writes(pg_url: str) -> None:
+    upgrade(pg_url)
+    engine = make_engine(pg_url)
+    try:
+        keeper = PlannerStatistics(engine, share=0.5, floor=10)
+        assert keeper.wrote(9) is False
+        assert keeper.wrote(991) is True  # 1,000 rows written: past the floor
+        assert keeper.wrote(400) is False  # under half of the 1,000 the tables held at the last ANALYZE
+        assert keeper.wrote(100) is True
+        with engine.connect() as connection:
+            analyzed = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'complaints' AND last_analyze IS NOT NULL"
+                )
+            ).scalar()
+        assert analyzed == 1
+        assert PlannerStatistics(make_engine("sqlite://")).wrote(10**6) is False  # SQLite plans without them
+    finally:
+        engine.dispose()

@@ -94,3 +94,13 @@ def test_claimed_card_mentions_the_owner_and_offers_release() -> None:
     text = json.dumps(blocks)
     assert "Claimed by <@U0MARIA>" in text
     assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]] == [action_ids.RELEASE]
+
+
+def test_a_post_that_does_not_mention_us_says_it_cannot_get_a_public_reply() -> None:
+    t = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    found_by_search = Complaint(
+        1, "x", "7", "9", "ann", "Ann", "SqueakyAir lost my bag", t, t, Status.NEW, 1, mentions_us=False
+    )
+    addressed = Complaint(2, "x", "8", "9", "ann", "Ann", "@SqueakyAir lost my bag", t, t, Status.NEW, 1)
+    assert "no public reply" in json.dumps(card_blocks(card_for(found_by_search, t)))
+    assert "no public reply" not in json.dumps(card_blocks(card_for(addressed, t)))

@@ -1,0 +1,71 @@
+"""`python -m bench [ingest|threading|all]`: run the measurements and write their results files under docs/."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+from bench import ingest, threading_quality
+from bench.machine import describe
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+BENCHMARKS = DOCS / "benchmarks.md"
+THREADING = DOCS / "threading.md"
+PG = os.environ.get("SQUEAKY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("SQUEAKY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def write_section(path: Path, title: str, body: str, preamble: str) -> None:
+    """Replace (or add) one `## title` section of a results file, keeping the others."""
+    text = path.read_text(encoding="utf-8") if path.exists() else preamble
+    section = f"## {title}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(lambda _m: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    path.write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
+def run_ingest(posts: int) -> None:
+    """The ingest throughput benchmark."""
+    result = ingest.measure(posts, PG, REDIS)
+    body = f"Measured {describe()}.\n\n{ingest.report(result)}\n\n{ingest.__doc__ or ''}"
+    write_section(BENCHMARKS, "Ingest throughput", body, BENCHMARKS_PREAMBLE)
+    print(ingest.report(result))
+
+
+def run_threading() -> None:
+    """The threading quality measurement on the real twcs conversations."""
+    results = threading_quality.report(threading_quality.measure())
+    body = f"Measured {describe()}.\n\n{results}\n\n{threading_quality.__doc__}"
+    write_section(THREADING, "Threading on the real twcs conversations", body, THREADING_PREAMBLE)
+    print(results)
+
+
+BENCHMARKS_PREAMBLE = """# Benchmarks
+
+Written by `make bench` (`python -m bench`); each section is replaced by its latest run.
+Speed is measured here, never asserted in tests: machines are shared and noisy.
+"""
+THREADING_PREAMBLE = """# Threading quality
+
+Written by `make bench` (`python -m bench threading`).
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run what was asked for."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("which", nargs="?", default="all", choices=["ingest", "threading", "all"])
+    parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
+    args = parser.parse_args(argv)
+    if args.which in ("threading", "all"):
+        run_threading()
+    if args.which in ("ingest", "all"):
+        run_ingest(args.posts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
