@@ -15,7 +15,7 @@ from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
 from bot.x.normalize import normalize_tweet
 from bot.x.poller import MAX_PAGES, PollResult, poll_feed
 from handlers.clock import SystemClock
-from handlers.codec import from_payload
+from handlers.codec import from_entry
 from sandbox.x_api import LocalX
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
@@ -53,7 +53,7 @@ def test_poller_reads_every_page_since_the_checkpoint(local_x: LocalX) -> None:
         local_x.add_tweet("bob", f"@SqueakyAir storm {n}")
     result = _poll(local_x, feed, queue, db)
     assert (result.fetched, result.pages) == (250, 3)
-    texts = [from_payload(e.payload).text for e in queue.read("t", 1000, 0)]
+    texts = [item.text for e in queue.read("t", 1000, 0) for item in from_entry(e.payload)[0]]
     assert len(texts) == 251 and len(set(texts)) == 251
     assert MAX_PAGES >= 3
 
@@ -119,8 +119,9 @@ def test_search_feed_and_transient_failures_are_retried(local_x: LocalX) -> None
     result = _poll(local_x, search_feed(client, "SqueakyAir bag"), queue, db)
     assert result.fetched == 1
     [entry] = queue.read("t", 10, 0)
-    assert from_payload(entry.payload).text == "SqueakyAir lost my bag again"
-    assert not from_payload(entry.payload).mentions_us  # so no public reply will be offered
+    [item], _problems = from_entry(entry.payload)
+    assert item.text == "SqueakyAir lost my bag again"
+    assert not item.mentions_us  # so no public reply will be offered
     assert len([r for r in local_x.requests if r.path.startswith("/2/tweets/search")]) == 3
 
 
@@ -148,4 +149,4 @@ def test_the_position_survives_a_lost_stream(local_x: LocalX) -> None:
     _poll(local_x, feed, queue, db)  # on the stream, not yet stored...
     lost = MemoryStreamQueue()  # ...when Redis loses the stream
     assert _poll(local_x, feed, lost, db).fetched == 1
-    assert [from_payload(e.payload).text for e in lost.read("w", 10, 0)] == ["@SqueakyAir two"]
+    assert [item.text for e in lost.read("w", 10, 0) for item in from_entry(e.payload)[0]] == ["@SqueakyAir two"]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.codec import MalformedEntry, from_payload, to_payload
+from handlers.codec import MalformedEntry, from_entry, from_payload, to_entry, to_payload
 from handlers.model import IncomingComplaint
 
 
@@ -69,3 +69,15 @@ def test_round_trip() -> None:
 def test_malformed_payloads_are_refused_with_a_reason(payload: dict[str, object], reason: str) -> None:
     with pytest.raises(MalformedEntry, match=reason):
         from_payload(payload)
+
+
+def test_an_entry_carries_a_batch_and_sets_aside_only_the_bad_posts() -> None:
+    good = IncomingComplaint("x", "1", "9", "ann", "Ann", "hi", datetime(2026, 1, 2, tzinfo=UTC))
+    entry = to_entry([good, good])
+    entry["posts"].insert(1, {"source": "x"})
+    entry["posts"].append("not a post")
+    items, problems = from_entry(entry)
+    assert items == [good, good]
+    assert [p.split(":")[0] for p in problems] == ["post 1", "post 3"]
+    assert from_entry(to_payload(good)) == ([good], [])  # an older single-post entry still reads
+    assert from_entry({"posts": "nope"}) == ([], ["posts is not a list"])
