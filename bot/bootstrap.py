@@ -12,18 +12,26 @@ from bot.config import Settings
 from bot.outages import OUTAGES
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.listeners import register
+from bot.slack.modal_listeners import register as register_modals
+from bot.slack.team import TeamDirectory
+from bot.templates_file import load_templates
+from bot.tickets.webhook import WebhookTickets
+from bot.tickets.zendesk import ZendeskTickets
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
 from bot.x.client import make_client
+from bot.x.poller import brand_user_id
+from bot.x.replies import XReplies
 from handlers.clock import SystemClock
 from handlers.outbox_runner import OutboxRunner
-from handlers.ports import Clock, Dedupe, Locks, StreamQueue
+from handlers.ports import Clock, Dedupe, Locks, StreamQueue, TicketGateway
 from storage.memory.keys import MemoryDedupe, MemoryLocks
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
 from storage.redis.keys import RedisDedupe, RedisLocks
 from storage.redis.stream import RedisStreamQueue
 from storage.sql.engine import make_engine
+from storage.sql.tickets import BuiltinTickets
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
 STREAM = "squeaky:complaints"
@@ -78,21 +86,65 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     )
 
 
+def x_replies(core: Core) -> XReplies | None:
+    """The X reply gateway when the brand account's OAuth 1.0a keys are set, else None (replies then fail clearly)."""
+    s = core.settings
+    keys = (s.x_api_key, s.x_api_secret, s.x_access_token, s.x_access_token_secret)
+    if not all(keys) or not s.x_brand_handles:
+        return None
+    client = make_client(
+        s.x_api_url,
+        bearer_token=_secret(s.x_bearer_token),
+        consumer_key=_secret(s.x_api_key),
+        consumer_secret=_secret(s.x_api_secret),
+        access_token=_secret(s.x_access_token),
+        access_token_secret=_secret(s.x_access_token_secret),
+    )
+    handle = s.x_brand_handles[0]
+    return XReplies(client, handle, brand_user_id(client, core.uow_factory, handle), core.limiter)
+
+
+def tickets(core: Core) -> TicketGateway:
+    """The ticketing system TICKET_SYSTEM names, with the settings it needs."""
+    s = core.settings
+    if s.ticket_system == "zendesk":
+        s.require("zendesk_subdomain", "zendesk_email", "zendesk_api_token", why="TICKET_SYSTEM is zendesk")
+        assert s.zendesk_subdomain and s.zendesk_email
+        token = _secret(s.zendesk_api_token) or ""
+        return ZendeskTickets(s.zendesk_subdomain, s.zendesk_email, token, base_url=s.zendesk_url)
+    if s.ticket_system == "webhook":
+        s.require("ticket_webhook_url", "ticket_webhook_secret", why="TICKET_SYSTEM is webhook")
+        assert s.ticket_webhook_url
+        return WebhookTickets(s.ticket_webhook_url, _secret(s.ticket_webhook_secret) or "")
+    return BuiltinTickets(core.engine, core.clock, s.public_url)
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """The core plus the Slack gateway and the outbox runner: what the web process and the worker need."""
+    """The core plus Slack, X replies, tickets and the outbox runner: what the web process and the worker need."""
     settings.require("slack_bot_token", "slack_channel")
     core = build_core(settings, clock=clock)
     assert settings.slack_channel is not None
+    client = slack_client(settings)
     chat = SlackChatGateway(
-        slack_client(settings),
+        client,
         settings.slack_channel,
         core.limiter,
         posts_per_second=settings.slack_posts_per_second,
         post_burst=settings.slack_post_burst,
     )
+    ticketing = tickets(core)
+    runner = OutboxRunner(
+        core.uow_factory, core.clock, chat, social=x_replies(core), tickets=ticketing, outages=OUTAGES
+    )
     fields = {name: getattr(core, name) for name in Core.__dataclass_fields__}
-    runner = OutboxRunner(core.uow_factory, core.clock, chat, outages=OUTAGES)
-    return Services(**fields, chat=chat, outbox_runner=runner)
+    return Services(
+        **fields,
+        chat=chat,
+        outbox_runner=runner,
+        team=TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group),
+        templates=load_templates(settings.reply_templates),
+        ticket_system=ticketing.system,
+    )
 
 
 def build_bolt_app(services: Services) -> App:
@@ -107,4 +159,5 @@ def build_bolt_app(services: Services) -> App:
         process_before_response=False,
     )
     register(app, services)
+    register_modals(app, services)
     return app

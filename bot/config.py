@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -57,6 +57,34 @@ class Settings(BaseSettings):
     intake_token: SecretStr | None = Field(
         None, description="the bearer token other channels send to POST /intake (unset: the intake is off)"
     )
+    slack_agents_group: str | None = Field(
+        None, description="the Slack user group (S…) of the care team; unset: anyone who sees a card may act on it"
+    )
+    slack_leads_group: str | None = Field(
+        None, description="the Slack user group (S…) of team leads, who may reassign anyone's claim"
+    )
+    oncall_user: str | None = Field(None, description="the Slack user (U…) pinged when an agent escalates")
+    claim_deadline_minutes: float = Field(
+        15.0, gt=0, description="minutes a claim may stay unacknowledged before it goes back to the queue"
+    )
+    reply_templates: str = Field("config/replies.toml", description="the public reply templates file")
+    x_dm_link: str = Field(
+        "https://x.com/messages/compose", description="the link that opens a DM with the brand, for {dm_link}"
+    )
+    x_cost_per_post: float = Field(0.015, ge=0, description="what X charges for one post, in dollars")
+    x_cost_per_post_with_url: float = Field(0.20, ge=0, description="what X charges for a post with a URL, in dollars")
+    ticket_system: Literal["builtin", "zendesk", "webhook"] = Field(
+        "builtin", description="where tickets go: builtin (Squeaky's database), zendesk or webhook"
+    )
+    public_url: str | None = Field(None, description="Squeaky's public address, for links to built-in tickets")
+    zendesk_subdomain: str | None = Field(None, description="the Zendesk subdomain (yours.zendesk.com)")
+    zendesk_email: str | None = Field(None, description="the Zendesk agent email the API token belongs to")
+    zendesk_api_token: SecretStr | None = Field(None, description="the Zendesk API token")
+    zendesk_url: str | None = Field(None, description="the Zendesk base URL, if not https://SUBDOMAIN.zendesk.com")
+    ticket_webhook_url: str | None = Field(None, description="where the webhook ticketing system receives tickets")
+    ticket_webhook_secret: SecretStr | None = Field(
+        None, description="the shared secret that signs webhook tickets (HMAC-SHA256)"
+    )
     stream_reclaim_seconds: float = Field(
         60.0, gt=0, description="seconds before a worker takes over stream entries a dead worker left unacknowledged"
     )
@@ -94,11 +122,25 @@ class Settings(BaseSettings):
                 raise ValueError(f"{handle!r} is not an X handle (letters, digits and _, at most 15)")
         return value
 
-    @field_validator("slack_api_url", "x_api_url")
+    @field_validator("slack_api_url", "x_api_url", "zendesk_url", "ticket_webhook_url", "public_url", "x_dm_link")
     @classmethod
-    def _check_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("slack_agents_group", "slack_leads_group")
+    @classmethod
+    def _check_group(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("S") and value[1:].isalnum()):
+            raise ValueError("must be a user group id such as S0123ABCD (not a @handle)")
+        return value
+
+    @field_validator("oncall_user")
+    @classmethod
+    def _check_user(cls, value: str | None) -> str | None:
+        if value is not None and not (value[:1] in "UW" and value[1:].isalnum()):
+            raise ValueError("must be a user id such as U0123ABCD (not a @name)")
         return value
 
     @field_validator("slack_channel")

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.slack.team import TeamDirectory
 from handlers.outbox_runner import OutboxRunner
 from handlers.ports import ChatGateway, Clock, Dedupe, Locks, RateLimiter, StreamQueue, UnitOfWorkFactory
+from handlers.replies import ReplyTemplate
 from handlers.triage import Triage
 
 
@@ -33,3 +35,6 @@ class Services(Core):
 
     chat: ChatGateway
     outbox_runner: OutboxRunner
+    team: TeamDirectory
+    templates: list[ReplyTemplate]
+    ticket_system: str

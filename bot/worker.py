@@ -6,13 +6,18 @@ import logging
 import os
 import socket
 import threading
+import time
+from datetime import timedelta
 
 from bot.outages import OUTAGES, describe_outage
 from bot.wiring import Services
+from handlers.actions import expire_claims
 from handlers.pipeline import consume_once
 from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
+
+EXPIRY_CHECK_SECONDS = 10.0  # how often claims past their deadline are put back in the queue
 
 
 def consumer_name() -> str:
@@ -24,6 +29,7 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 500
     """Loop: one stream batch, then due outbox messages; errors are logged and backed off, never fatal."""
     consumer = consumer_name()
     statistics = PlannerStatistics(services.engine)
+    next_expiry = 0.0
     failures = 0
     log.info("worker %s started", consumer)
     while not stop.is_set():
@@ -39,6 +45,10 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 500
                 reclaim_idle_ms=int(services.settings.stream_reclaim_seconds * 1000),
             )
             statistics.wrote(batch.intake.rows_written)
+            if time.monotonic() >= next_expiry:
+                deadline = timedelta(minutes=services.settings.claim_deadline_minutes)
+                expire_claims(services.uow_factory, services.clock, deadline)
+                next_expiry = time.monotonic() + EXPIRY_CHECK_SECONDS
             services.outbox_runner.run_due()
             failures = 0
         except OUTAGES as exc:

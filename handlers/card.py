@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.model import Action, Actor, Complaint, Status
+from handlers.model import Action, Actor, Complaint, Delivery, PublicReply, Status, Ticket
 from handlers.timeago import ago
 
 
@@ -32,16 +32,42 @@ class CardView:
     noise_rule: str | None = None
     followup_count: int = 0
     public_reply_allowed: bool = True  # X lets us reply only to posts that mention or quote us
+    reply: PublicReply | None = None
+    ticket: Ticket | None = None
+    dismiss_reason: str | None = None
+    merged_into: int | None = None
+    more: tuple[Action, ...] = ()  # less frequent actions, behind a "more" menu
+
+
+def actions_for(complaint: Complaint) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
+    """The buttons a card shows now, and the actions behind its "more" menu."""
+    status, reply, ticket = complaint.status, complaint.reply, complaint.ticket
+    can_reply = complaint.mentions_us or complaint.source != "x"
+    reply_open = reply is None or reply.status is Delivery.FAILED
+    ticket_retry = ticket is not None and ticket.status is Delivery.FAILED
+    if status is Status.NEW:
+        return (Action.CLAIM,), (Action.DISMISS, Action.MERGE, Action.ESCALATE)
+    if status is Status.CLAIMED:
+        primary = (Action.ACKNOWLEDGE,) if can_reply else ()
+        return (*primary, Action.TICKET, Action.RELEASE), (
+            Action.REASSIGN,
+            Action.DISMISS,
+            Action.MERGE,
+            Action.ESCALATE,
+        )
+    if status is Status.ACKNOWLEDGED:
+        primary = (Action.ACKNOWLEDGE,) if reply_open and can_reply else ()
+        return (*primary, Action.TICKET, Action.CLOSE), (Action.REASSIGN, Action.MERGE, Action.ESCALATE)
+    if status is Status.TICKETED:
+        retry = (Action.TICKET,) if ticket_retry else ()
+        primary = (Action.ACKNOWLEDGE,) if reply_open and can_reply else ()
+        return (*retry, *primary, Action.CLOSE), (Action.REASSIGN, Action.MERGE, Action.ESCALATE)
+    return (), ()
 
 
 def card_for(complaint: Complaint, now: datetime) -> CardView:
     """Build the card of `complaint` as it stands at `now`."""
-    if complaint.status is Status.NEW:
-        actions: tuple[Action, ...] = (Action.CLAIM,)
-    elif complaint.status is Status.CLAIMED:
-        actions = (Action.RELEASE,)
-    else:
-        actions = ()
+    actions, more = actions_for(complaint)
     return CardView(
         complaint_id=complaint.id,
         author_name=complaint.author_name,
@@ -62,6 +88,11 @@ def card_for(complaint: Complaint, now: datetime) -> CardView:
         noise_rule=complaint.noise_rule,
         followup_count=complaint.followup_count,
         public_reply_allowed=complaint.mentions_us or complaint.source != "x",
+        reply=complaint.reply,
+        ticket=complaint.ticket,
+        dismiss_reason=complaint.dismiss_reason,
+        merged_into=complaint.merged_into,
+        more=more,
     )
 
 

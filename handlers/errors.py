@@ -41,9 +41,30 @@ class IllegalTransition(SqueakyError):
 class NotOwner(SqueakyError):
     """The action needs the claim, and the actor does not hold it."""
 
-    def __init__(self, action: Action, owner_name: str | None) -> None:
+    def __init__(self, action: Action, owner_name: str | None, *, leads_too: bool = False) -> None:
         holder = f"@{owner_name}" if owner_name else "nobody"
-        super().__init__(f"Only the agent holding the claim can {action.value}; it is held by {holder}.")
+        who = "the agent holding the claim or a team lead" if leads_too else "the agent holding the claim"
+        super().__init__(f"Only {who} can {action.value} this; it is held by {holder}.")
+
+
+class NotOnTeam(SqueakyError):
+    """The actor is not on the care team."""
+
+    def __init__(self, action: Action) -> None:
+        super().__init__(f"You are not on the care team, so you can't {action.value} complaints. Ask a team lead.")
+        self.action = action
+
+
+class NotLead(SqueakyError):
+    """Only a team lead (or Squeaky itself) may do this."""
+
+    def __init__(self, action: Action) -> None:
+        super().__init__(f"Only a team lead can {action.value} this.")
+        self.action = action
+
+
+class InvalidRequest(SqueakyError):
+    """The request itself is wrong (a reply too long, an unknown case to merge into); the message says how."""
 
 
 class ConcurrentUpdate(SqueakyError):

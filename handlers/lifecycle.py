@@ -1,34 +1,35 @@
 """The lifecycle rules: which action takes a complaint from which state to which.
 
-new -> claimed -> acknowledged -> ticketed -> closed, plus dismissed and merged.
-A claim can be released (back to new) or reassigned. This module is pure: it
-decides, and `transitions.apply` writes the decision.
+new -> claimed -> acknowledged -> ticketed -> closed, plus dismissed and merged. A claim
+can be released, reassigned, or taken back by the system when nobody acted in time. A
+public reply can also follow the ticket (so it can quote the ticket number), and a
+failed reply or ticket can be tried again. This module is pure: it decides, and
+`transitions.apply` writes the decision.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.errors import AlreadyClaimed, IllegalTransition, NotOwner
-from handlers.model import Action, Actor, Change, Complaint, Status
+from handlers.errors import AlreadyClaimed, IllegalTransition, InvalidRequest
+from handlers.model import Action, Actor, Change, Complaint, Delivery, PublicReply, Status, Ticket
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED})
 _OPEN = OPEN_STATUSES
 
-# action -> (states it may start from, state it leads to); None keeps the status.
-RULES: dict[Action, tuple[frozenset[Status], Status | None]] = {
-    Action.CLAIM: (frozenset({Status.NEW}), Status.CLAIMED),
-    Action.RELEASE: (frozenset({Status.CLAIMED}), Status.NEW),
-    Action.REASSIGN: (frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}), None),
-    Action.ACKNOWLEDGE: (frozenset({Status.CLAIMED}), Status.ACKNOWLEDGED),
-    Action.TICKET: (frozenset({Status.CLAIMED, Status.ACKNOWLEDGED}), Status.TICKETED),
-    Action.CLOSE: (frozenset({Status.ACKNOWLEDGED, Status.TICKETED}), Status.CLOSED),
-    Action.DISMISS: (frozenset({Status.NEW, Status.CLAIMED}), Status.DISMISSED),
-    Action.MERGE: (_OPEN, Status.MERGED),
+# The states each action may start from.
+RULES: dict[Action, frozenset[Status]] = {
+    Action.CLAIM: frozenset({Status.NEW}),
+    Action.RELEASE: frozenset({Status.CLAIMED}),
+    Action.EXPIRE: frozenset({Status.CLAIMED}),
+    Action.REASSIGN: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.ACKNOWLEDGE: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.TICKET: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.CLOSE: frozenset({Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.DISMISS: frozenset({Status.NEW, Status.CLAIMED}),
+    Action.MERGE: _OPEN,
+    Action.ESCALATE: _OPEN,
 }
-
-# Actions that only the agent holding the claim may take.
-_OWNER_ONLY = frozenset({Action.RELEASE, Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE})
 
 
 def is_terminal(status: Status) -> bool:
@@ -37,23 +38,62 @@ def is_terminal(status: Status) -> bool:
 
 
 def decide(
-    complaint: Complaint, action: Action, actor: Actor, now: datetime, *, new_owner: Actor | None = None
+    complaint: Complaint,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    *,
+    new_owner: Actor | None = None,
+    reply_text: str | None = None,
+    ticket_system: str | None = None,
+    ticket_subject: str | None = None,
+    reason: str | None = None,
+    into: int | None = None,
 ) -> Change:
     """Return the change `action` by `actor` makes to `complaint`, or raise a typed error saying why not."""
-    allowed_from, target = RULES[action]
-    if complaint.status not in allowed_from:
-        if action is Action.CLAIM and complaint.status is Status.CLAIMED and complaint.owner is not None:
+    status = complaint.status
+    if status not in RULES[action]:
+        if action is Action.CLAIM and status is Status.CLAIMED and complaint.owner is not None:
             raise AlreadyClaimed(complaint.owner.name, complaint.claimed_at, now)
-        raise IllegalTransition(action, complaint.status)
-    if action in _OWNER_ONLY and (complaint.owner is None or complaint.owner.id != actor.id):
-        raise NotOwner(action, complaint.owner.name if complaint.owner else None)
+        raise IllegalTransition(action, status)
     if action is Action.CLAIM:
-        return Change(status=Status.CLAIMED, owner=actor, claimed_at=now)
+        return Change(Status.CLAIMED, owner=actor, claimed_at=now)
+    if action in (Action.RELEASE, Action.EXPIRE):
+        return Change(Status.NEW, clear_owner=True)
     if action is Action.REASSIGN:
         if new_owner is None:
-            raise ValueError("reassign needs the new owner")
-        return Change(status=complaint.status, owner=new_owner, claimed_at=now)
-    assert target is not None
-    if action is Action.RELEASE or target in (Status.DISMISSED, Status.MERGED):
-        return Change(status=target, clear_owner=True)
-    return Change(status=target)
+            raise InvalidRequest("Pick the agent to hand this complaint to.")
+        return Change(status, owner=new_owner, claimed_at=now)
+    if action is Action.ACKNOWLEDGE:
+        return _acknowledge(complaint, reply_text)
+    if action is Action.TICKET:
+        return _ticket(complaint, ticket_system, ticket_subject)
+    if action is Action.CLOSE:
+        return Change(Status.CLOSED)
+    if action is Action.DISMISS:
+        if not reason:
+            raise InvalidRequest("Say why this is dismissed (spam, not for us, duplicate).")
+        return Change(Status.DISMISSED, clear_owner=True, dismiss_reason=reason)
+    if action is Action.MERGE:
+        if into is None or into == complaint.id:
+            raise InvalidRequest("Name another complaint to merge this one into.")
+        return Change(Status.MERGED, clear_owner=True, merged_into=into)
+    return Change(status)  # ESCALATE records, it does not move
+
+
+def _acknowledge(complaint: Complaint, text: str | None) -> Change:
+    if not text or not text.strip():
+        raise InvalidRequest("Write the public reply first.")
+    if complaint.reply is not None and complaint.reply.status is not Delivery.FAILED:
+        raise IllegalTransition(Action.ACKNOWLEDGE, Status.ACKNOWLEDGED)
+    status = Status.ACKNOWLEDGED if complaint.status is Status.CLAIMED else complaint.status
+    return Change(status, reply=PublicReply(text=text.strip(), status=Delivery.PENDING))
+
+
+def _ticket(complaint: Complaint, system: str | None, subject: str | None) -> Change:
+    retry = complaint.ticket is not None and complaint.ticket.status is Delivery.FAILED
+    if complaint.status is Status.TICKETED and not retry:
+        raise IllegalTransition(Action.TICKET, Status.TICKETED)
+    if not system or not subject or not subject.strip():
+        raise InvalidRequest("A ticket needs a subject.")
+    return Change(Status.TICKETED, ticket=Ticket(system=system, subject=subject.strip(), status=Delivery.PENDING))

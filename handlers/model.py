@@ -31,6 +31,16 @@ class Action(StrEnum):
     CLOSE = "close"
     DISMISS = "dismiss"
     MERGE = "merge"
+    ESCALATE = "escalate"
+    EXPIRE = "expire"  # the system takes back a claim nobody acted on in time
+
+
+class Role(StrEnum):
+    """What someone may do: agents act on complaints, leads may also reassign anyone's claim."""
+
+    AGENT = "agent"
+    LEAD = "lead"
+    SYSTEM = "system"
 
 
 @dataclass(frozen=True)
@@ -40,9 +50,41 @@ class Actor:
     id: str
     name: str
     surface: str
+    roles: frozenset[Role] = frozenset({Role.AGENT})
 
 
-SYSTEM = Actor(id="squeaky", name="Squeaky", surface="system")
+SYSTEM = Actor(id="squeaky", name="Squeaky", surface="system", roles=frozenset({Role.SYSTEM}))
+
+
+class Delivery(StrEnum):
+    """Where a side effect that leaves the building stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PublicReply:
+    """Our public reply on the complaint's post."""
+
+    text: str
+    status: Delivery
+    post_id: str | None = None
+    url: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """The ticket a complaint moved to, in the system of record."""
+
+    system: str
+    subject: str
+    status: Delivery
+    number: str | None = None
+    url: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,26 +146,36 @@ class Complaint:
     priority_reasons: tuple[str, ...] = ()
     noise_rule: str | None = None
     followup_count: int = 0
+    reply: PublicReply | None = None
+    ticket: Ticket | None = None
+    dismiss_reason: str | None = None
+    merged_into: int | None = None
 
     def changed(self, change: Change) -> Complaint:
         """Return this complaint as it stands after `change` (one version later)."""
+        updated = replace(self, status=change.status, version=self.version + 1)
         if change.clear_owner:
-            return replace(self, status=change.status, owner=None, claimed_at=None, version=self.version + 1)
-        if change.owner is not None:
-            return replace(
-                self, status=change.status, owner=change.owner, claimed_at=change.claimed_at, version=self.version + 1
-            )
-        return replace(self, status=change.status, version=self.version + 1)
+            updated = replace(updated, owner=None, claimed_at=None)
+        elif change.owner is not None:
+            updated = replace(updated, owner=change.owner, claimed_at=change.claimed_at)
+        for name in ("reply", "ticket", "dismiss_reason", "merged_into"):
+            if getattr(change, name) is not None:
+                updated = replace(updated, **{name: getattr(change, name)})
+        return updated
 
 
 @dataclass(frozen=True)
 class Change:
-    """The new values a transition writes: a status, and an owner when it changes."""
+    """The new values a transition writes: a status, an owner when it changes, and what the action records."""
 
     status: Status
     owner: Actor | None = None
     claimed_at: datetime | None = None
     clear_owner: bool = False
+    reply: PublicReply | None = None
+    ticket: Ticket | None = None
+    dismiss_reason: str | None = None
+    merged_into: int | None = None
 
 
 @dataclass(frozen=True)

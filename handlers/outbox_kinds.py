@@ -5,6 +5,10 @@ from __future__ import annotations
 CARD_POST = "card.post"
 CARD_UPDATE = "card.update"
 CARD_FOLLOWUP = "card.followup"
+CARD_LOG = "card.log"  # a line in the card's thread: who did what
+X_REPLY = "x.reply"  # a public reply on X
+TICKET_CREATE = "ticket.create"
+CHAT_DM = "chat.dm"  # a direct message (escalation, on-call pings)
 
 # Updates and follow-ups on cards already out go before new cards; new cards go by queue rank.
 URGENT_RANK = 1e15
@@ -37,3 +41,23 @@ def card_refresh_key(complaint_id: int, version: int, followup_count: int) -> st
     (and found no card yet), and must not swallow this one.
     """
     return f"card.refresh:{complaint_id}:{version}:{followup_count}"
+
+
+def card_log_key(complaint_id: int, version: int) -> str:
+    """Idempotency key of the thread line for one version of a complaint."""
+    return f"card.log:{complaint_id}:{version}"
+
+
+def reply_key(complaint_id: int, version: int) -> str:
+    """Idempotency key of a public reply (a new one for each attempt an agent makes)."""
+    return f"x.reply:{complaint_id}:{version}"
+
+
+def ticket_key(complaint_id: int, version: int) -> str:
+    """Idempotency key of a ticket creation (a new one for each attempt an agent makes)."""
+    return f"ticket.create:{complaint_id}:{version}"
+
+
+def dm_key(purpose: str, complaint_id: int, at: str) -> str:
+    """Idempotency key of a direct message about a complaint."""
+    return f"chat.dm:{purpose}:{complaint_id}:{at}"

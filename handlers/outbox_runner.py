@@ -8,13 +8,31 @@ from dataclasses import replace
 from datetime import timedelta
 
 from handlers.card import FollowUpLine, card_for
-from handlers.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_UPDATE, URGENT_RANK, card_refresh_key
-from handlers.ports import ChatGateway, Clock, DeliveryFailed, OutboxMessage, UnitOfWorkFactory
+from handlers.deliveries import MAX_ATTEMPTS, Deliveries
+from handlers.outbox_kinds import (
+    CARD_FOLLOWUP,
+    CARD_LOG,
+    CARD_POST,
+    CARD_UPDATE,
+    CHAT_DM,
+    TICKET_CREATE,
+    URGENT_RANK,
+    X_REPLY,
+    card_refresh_key,
+)
+from handlers.ports import (
+    ChatGateway,
+    Clock,
+    DeliveryFailed,
+    OutboxMessage,
+    SocialGateway,
+    TicketGateway,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 30.0
-MAX_ATTEMPTS = 10
 _BACKOFF_CAP_SECONDS = 300.0
 
 
@@ -32,17 +50,31 @@ class OutboxRunner:
         clock: Clock,
         chat: ChatGateway,
         *,
+        social: SocialGateway | None = None,
+        tickets: TicketGateway | None = None,
         outages: tuple[type[BaseException], ...] = (),
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._chat = chat
         self._outages = outages  # errors meaning our own storage is down: the caller waits them out
+        deliveries = Deliveries(uow_factory, clock, chat, social, tickets)
         self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
             CARD_POST: self._post_card,
             CARD_UPDATE: self._update_card,
             CARD_FOLLOWUP: self._post_followup,
+            CARD_LOG: self._done_after(deliveries.activity),
+            X_REPLY: self._done_after(deliveries.reply),
+            TICKET_CREATE: self._done_after(deliveries.ticket),
+            CHAT_DM: self._done_after(deliveries.direct_message),
         }
+
+    def _done_after(self, deliver: Callable[[OutboxMessage], None]) -> Callable[[OutboxMessage], None]:
+        def run(message: OutboxMessage) -> None:
+            deliver(message)
+            self._done(message)
+
+        return run
 
     def run_due(self, limit: int = 50, complaint_id: int | None = None) -> int:
         """Execute up to `limit` due messages (only one complaint's, if given); return how many were handled."""

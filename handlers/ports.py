@@ -12,9 +12,10 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from handlers.activity import ActivityLine
 from handlers.card import CardView, FollowUpLine
 from handlers.followups import OpenCase
-from handlers.model import AuditEvent, CardRef, Change, Complaint, Message, NewCase
+from handlers.model import AuditEvent, CardRef, Change, Complaint, Message, NewCase, PublicReply, Ticket
 
 # --- persistence -----------------------------------------------------------
 
@@ -61,6 +62,18 @@ class ComplaintRepository(Protocol):
         """Add to cases' follow-up counts; return each case's new count."""
         ...
 
+    def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
+        """Record how the public reply went (sent, with its link; or failed, with X's reason)."""
+        ...
+
+    def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
+        """Record how the ticket went (created, with its number and link; or failed, with the reason)."""
+        ...
+
+    def claimed_before(self, cutoff: datetime) -> list[int]:
+        """Complaints still claimed (not acknowledged or ticketed) since before `cutoff`."""
+        ...
+
 
 class MessageRepository(Protocol):
     """Every post seen, once."""
@@ -83,6 +96,10 @@ class MessageRepository(Protocol):
 
     def filtered_counts(self) -> dict[str, int]:
         """How many posts each noise rule filtered out, all time."""
+        ...
+
+    def for_complaint(self, complaint_id: int) -> list[Message]:
+        """Every post on a case (its opening, follow-ups, our replies), oldest first."""
         ...
 
 
@@ -359,4 +376,75 @@ class ChatGateway(Protocol):
 
     def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
         """Add a customer's follow-up under the card, in its thread."""
+        ...
+
+    def post_activity(self, ref: CardRef, line: ActivityLine) -> None:
+        """Add a line of history (who did what) under the card, in its thread."""
+        ...
+
+    def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
+        """Send a person a direct message, with a link to the card when there is one."""
+        ...
+
+    def permalink(self, ref: CardRef) -> str | None:
+        """A link to the card that opens it for anyone in the workspace."""
+        ...
+
+
+@dataclass(frozen=True)
+class PostedReply:
+    """A reply that is out on the social network."""
+
+    post_id: str
+    url: str | None
+
+
+class SocialGateway(Protocol):
+    """The social network we reply on (X now)."""
+
+    def reply(self, in_reply_to: str, text: str) -> PostedReply:
+        """Post `text` as a reply; raise DeliveryFailed saying whether and when to try again."""
+        ...
+
+    def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
+        """Our reply with this text to that post, if an earlier attempt did post it."""
+        ...
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """Everything a ticket carries: the whole conversation and a way back to the card."""
+
+    complaint_id: int
+    key: str  # idempotency key: the same request twice makes one ticket
+    subject: str
+    priority: str
+    notes: str
+    contact: str
+    customer_handle: str
+    customer_name: str
+    source: str
+    post_url: str | None
+    card_url: str | None
+    conversation: list[tuple[str, str, datetime]]  # (author handle, text, when), oldest first
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    """A created ticket: its number as agents say it, and a link."""
+
+    number: str
+    url: str | None
+
+
+class TicketGateway(Protocol):
+    """A system of record for tickets (built-in, Zendesk, a webhook)."""
+
+    @property
+    def system(self) -> str:
+        """The system's name, shown on the card."""
+        ...
+
+    def create(self, request: TicketRequest) -> TicketRef:
+        """Create the ticket; raise DeliveryFailed saying whether and when to try again."""
         ...

@@ -1,14 +1,21 @@
-"""Apply one lifecycle transition: a compare-and-set UPDATE, its audit event and card update, in one unit of work."""
+"""Apply one action: authorize, a compare-and-set UPDATE, its audit event, the card update, the thread line and any
+side effects, in one unit of work."""
 
 from __future__ import annotations
 
-from handlers.errors import ComplaintNotFound, ConcurrentUpdate
+from collections.abc import Callable
+from typing import Any
+
+from handlers.activity import ActivityLine, describe
+from handlers.errors import ComplaintNotFound, ConcurrentUpdate, NotLead, NotOnTeam, NotOwner
 from handlers.lifecycle import decide
 from handlers.model import Action, Actor, AuditEvent, Complaint
-from handlers.outbox_kinds import CARD_UPDATE, URGENT_RANK, card_update_key
-from handlers.ports import Clock, UnitOfWorkFactory
+from handlers.outbox_kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
+from handlers.permissions import authorize
+from handlers.ports import Clock, NewOutboxMessage, UnitOfWorkFactory
 
 _ATTEMPTS = 3
+Effects = Callable[[Complaint], list[NewOutboxMessage]]
 
 
 def apply(
@@ -18,13 +25,16 @@ def apply(
     action: Action,
     actor: Actor,
     *,
-    new_owner: Actor | None = None,
+    effects: Effects | None = None,
+    detail: dict[str, Any] | None = None,
+    **intent: Any,
 ) -> Complaint:
     """Carry out `action` on the complaint; return it as it now stands or raise a typed error.
 
-    The database decides: the UPDATE only lands if status and version are still
-    what we read. Losing the race re-reads and re-decides, so the loser gets the
-    precise reason ("already claimed by @maria just now").
+    The database decides: the UPDATE only lands if status and version are still what
+    we read. Losing the race re-reads and re-decides, so the loser gets the precise
+    reason ("already claimed by @maria just now"). A refusal for lack of rights is
+    audited too.
     """
     for _ in range(_ATTEMPTS):
         with uow_factory() as uow:
@@ -32,24 +42,30 @@ def apply(
             if complaint is None:
                 raise ComplaintNotFound(complaint_id)
             now = clock.now()
-            change = decide(complaint, action, actor, now, new_owner=new_owner)
+            try:
+                authorize(actor, action, complaint)
+            except (NotOnTeam, NotLead, NotOwner):
+                refused = AuditEvent(complaint_id, actor, f"refused:{action.value}", complaint.status, None, now, {})
+                uow.audit.record(refused)
+                uow.commit()
+                raise
+            change = decide(complaint, action, actor, now, **intent)
             if not uow.complaints.compare_and_set(complaint, change):
                 continue
-            uow.audit.record(
-                AuditEvent(
-                    complaint_id=complaint_id,
-                    actor=actor,
-                    action=action.value,
-                    from_status=complaint.status,
-                    to_status=change.status,
-                    at=now,
-                    detail={"owner": new_owner.id} if new_owner else {},
-                )
-            )
             updated = complaint.changed(change)
-            uow.outbox.enqueue(
-                CARD_UPDATE, card_update_key(complaint_id, updated.version), complaint_id, {}, URGENT_RANK
+            uow.audit.record(
+                AuditEvent(complaint_id, actor, action.value, complaint.status, change.status, now, detail or {})
             )
+            line = ActivityLine(actor, describe(action, complaint, updated))
+            outbox = [
+                NewOutboxMessage(
+                    CARD_UPDATE, card_update_key(complaint_id, updated.version), complaint_id, {}, URGENT_RANK
+                ),
+                NewOutboxMessage(
+                    CARD_LOG, card_log_key(complaint_id, updated.version), complaint_id, line.payload(), URGENT_RANK
+                ),
+            ]
+            uow.outbox.enqueue_many(outbox + (effects(updated) if effects else []))
             uow.commit()
             return updated
     raise ConcurrentUpdate(complaint_id)

@@ -10,10 +10,22 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from handlers.activity import ActivityLine
 from handlers.card import CardView, FollowUpLine
 from handlers.followups import OpenCase
 from handlers.lifecycle import OPEN_STATUSES
-from handlers.model import AuditEvent, CardRef, Change, Complaint, Message, MessageKind, NewCase, Status
+from handlers.model import (
+    AuditEvent,
+    CardRef,
+    Change,
+    Complaint,
+    Message,
+    MessageKind,
+    NewCase,
+    PublicReply,
+    Status,
+    Ticket,
+)
 from handlers.ports import DuplicateKey, NewOutboxMessage, OutboxMessage, ThreadIndex
 
 
@@ -91,6 +103,19 @@ class _Complaints:
                 index.by_author[case.author_handle.lower()] = OpenCase(case.id, case.created_at)
         return index
 
+    def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
+        self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], reply=reply)
+
+    def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
+        self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], ticket=ticket)
+
+    def claimed_before(self, cutoff: datetime) -> list[int]:
+        return [
+            c.id
+            for c in self.s.complaints.values()
+            if c.status is Status.CLAIMED and c.claimed_at is not None and c.claimed_at < cutoff
+        ]
+
     def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
         totals = {}
         for case_id, added in counts.items():
@@ -133,6 +158,10 @@ class _Messages:
     def filtered(self, limit: int) -> list[Message]:
         found = [m for m in self.s.messages.values() if m.kind is MessageKind.FILTERED]
         return list(reversed(found))[:limit]
+
+    def for_complaint(self, complaint_id: int) -> list[Message]:
+        found = [m for m in self.s.messages.values() if m.complaint_id == complaint_id]
+        return sorted(found, key=lambda m: m.incoming.created_at)
 
     def filtered_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -266,6 +295,8 @@ class FakeChat:
         self.updated: list[tuple[CardRef, CardView]] = []
         self.told: list[tuple[str, str]] = []
         self.followups: list[tuple[CardRef, FollowUpLine]] = []
+        self.activity: list[tuple[CardRef, ActivityLine]] = []
+        self.notified: list[tuple[str, str, CardRef | None]] = []
         self.fail_with: Exception | None = None
 
     def post_card(self, card: CardView) -> CardRef:
@@ -287,6 +318,15 @@ class FakeChat:
             if card.complaint_id == complaint_id:
                 return CardRef("C0CARE", f"1000.{n:06d}")
         return None
+
+    def post_activity(self, ref: CardRef, line: ActivityLine) -> None:
+        self.activity.append((ref, line))
+
+    def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
+        self.notified.append((user_id, text, ref))
+
+    def permalink(self, ref: CardRef) -> str | None:
+        return f"https://squeaky.slack.invalid/archives/{ref.channel}/p{ref.message_id.replace('.', '')}"
 
     def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
         if self.fail_with is not None:

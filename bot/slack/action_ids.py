@@ -6,6 +6,25 @@ from handlers.model import Action
 
 CLAIM = "squeaky.claim"
 RELEASE = "squeaky.release"
+ACKNOWLEDGE = "squeaky.acknowledge"
+TICKET = "squeaky.ticket"
+CLOSE = "squeaky.close"
+MORE = "squeaky.more"  # the overflow menu; each option's value names the action and the complaint
 
-BY_ACTION: dict[Action, str] = {Action.CLAIM: CLAIM, Action.RELEASE: RELEASE}
+BY_ACTION: dict[Action, str] = {
+    Action.CLAIM: CLAIM,
+    Action.RELEASE: RELEASE,
+    Action.ACKNOWLEDGE: ACKNOWLEDGE,
+    Action.TICKET: TICKET,
+    Action.CLOSE: CLOSE,
+}
 ACTION_BY_ID: dict[str, Action] = {action_id: action for action, action_id in BY_ACTION.items()}
+
+# Modals (view callback ids) and the inputs inside them.
+ACK_VIEW = "squeaky.view.acknowledge"
+TICKET_VIEW = "squeaky.view.ticket"
+DISMISS_VIEW = "squeaky.view.dismiss"
+MERGE_VIEW = "squeaky.view.merge"
+REASSIGN_VIEW = "squeaky.view.reassign"
+REPLY_TEXT = "squeaky.reply.text"  # typing in it updates the character count
+REPLY_TEMPLATE = "squeaky.reply.template"  # picking one rewrites the text

@@ -7,14 +7,27 @@ from typing import Any
 
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
+from handlers.activity import ActivityLine
 from handlers.card import CardView, FollowUpLine
-from handlers.model import Action, Status
+from handlers.model import Action, Delivery, PublicReply, Status, Ticket
 
 _SAFE_URL = re.compile(r"https://[\w.\-/?=&%]+\Z")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}\Z")  # a Slack user group id, mentioned as <!subteam^S…>
 
-_BUTTON_TEXT = {Action.CLAIM: "Claim", Action.RELEASE: "Release"}
-_BUTTON_STYLE = {Action.CLAIM: "primary"}
+_BUTTON_TEXT = {
+    Action.CLAIM: "Claim",
+    Action.RELEASE: "Release",
+    Action.ACKNOWLEDGE: "Acknowledge publicly",
+    Action.TICKET: "Move to ticket",
+    Action.CLOSE: "Close",
+}
+_BUTTON_STYLE = {Action.CLAIM: "primary", Action.ACKNOWLEDGE: "primary"}
+_MORE_TEXT = {
+    Action.REASSIGN: "Reassign…",
+    Action.DISMISS: "Dismiss…",
+    Action.MERGE: "Merge into…",
+    Action.ESCALATE: "Escalate to on-call",
+}
 
 _STATE_TEXT = {
     Status.NEW: ":large_yellow_circle: *New* — waiting for an agent",
@@ -35,10 +48,45 @@ def _owner_mention(card: CardView) -> str:
 
 
 def state_line(card: CardView) -> str:
-    """The one line that says where the complaint stands."""
-    if card.status is Status.CLAIMED:
-        return f":raising_hand: *Claimed by {_owner_mention(card)}* {card.owner_since or ''}".rstrip()
-    return _STATE_TEXT[card.status]
+    """The lines that say where the complaint stands: owner, public reply, ticket, dismissal or merge."""
+    lines = []
+    if card.status is Status.DISMISSED:
+        lines.append(f"{_STATE_TEXT[Status.DISMISSED]}: {sanitize(card.dismiss_reason or '', 80)}")
+    elif card.status is Status.MERGED:
+        lines.append(f"{_STATE_TEXT[Status.MERGED]} #{card.merged_into}")
+    elif card.owner is not None:
+        lines.append(f":raising_hand: *Claimed by {_owner_mention(card)}* {card.owner_since or ''}".rstrip())
+    else:
+        lines.append(_STATE_TEXT[card.status] if card.status is not Status.CLAIMED else "")
+    if card.reply is not None:
+        lines.append(_reply_line(card.reply))
+    if card.ticket is not None:
+        lines.append(_ticket_line(card.ticket))
+    if card.status is Status.CLOSED:
+        lines.append(_STATE_TEXT[Status.CLOSED])
+    return "\n".join(line for line in lines if line)
+
+
+def _reply_line(reply: PublicReply) -> str:
+    if reply.status is Delivery.SENT:
+        link = f" · <{reply.url}|see it on X>" if reply.url and _SAFE_URL.match(reply.url) else ""
+        return f":speech_balloon: *Replied publicly*{link}"
+    if reply.status is Delivery.FAILED:
+        return f":x: *Public reply refused*: {sanitize(reply.error or 'unknown error', 300)}"
+    pending = f" (retrying: {sanitize(reply.error, 200)})" if reply.error else ""
+    return f":hourglass_flowing_sand: *Public reply on its way to X*{pending}"
+
+
+def _ticket_line(ticket: Ticket) -> str:
+    system = sanitize(ticket.system, 40)
+    if ticket.status is Delivery.SENT:
+        number = sanitize(ticket.number or "", 60)
+        link = f"<{ticket.url}|{number}>" if ticket.url and _SAFE_URL.match(ticket.url) else number
+        return f":ticket: *Ticket {link}* in {system}"
+    if ticket.status is Delivery.FAILED:
+        return f":x: *Ticket not created* in {system}: {sanitize(ticket.error or 'unknown error', 300)}"
+    why = f": {sanitize(ticket.error, 200)}" if ticket.error else ""
+    return f":hourglass_flowing_sand: *Ticket pending* in {system}{why}"
 
 
 def triage_line(card: CardView) -> str:
@@ -88,15 +136,29 @@ def card_blocks(card: CardView) -> list[dict[str, Any]]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": triage_line(card)}]},
         {"type": "section", "text": {"type": "mrkdwn", "text": state_line(card)}},
     ]
-    if card.actions:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"complaint:{card.complaint_id}",
-                "elements": [_button(card, action) for action in card.actions],
-            }
-        )
+    if card.actions or card.more:
+        elements = [_button(card, action) for action in card.actions]
+        if card.more:
+            elements.append(_more_menu(card))
+        blocks.append({"type": "actions", "block_id": f"complaint:{card.complaint_id}", "elements": elements})
     return blocks
+
+
+def _more_menu(card: CardView) -> dict[str, Any]:
+    return {
+        "type": "overflow",
+        "action_id": action_ids.MORE,
+        "options": [
+            {"text": {"type": "plain_text", "text": _MORE_TEXT[action]}, "value": f"{action.value}:{card.complaint_id}"}
+            for action in card.more
+        ],
+    }
+
+
+def activity_text(line: ActivityLine) -> str:
+    """A history line for the card's thread: the actor (mentioned, when a Slack user) and what they did."""
+    who = f"<@{line.actor.id}>" if line.actor.surface == "slack" else f"*{sanitize(line.actor.name, 80)}*"
+    return f"{who} {sanitize(line.text, 500)}"
 
 
 def _button(card: CardView, action: Action) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot.slack.blocks import card_blocks, fallback_text, followup_text
+from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup_text
+from bot.slack.mrkdwn import sanitize
+from handlers.activity import ActivityLine
 from handlers.card import CardView, FollowUpLine
 from handlers.model import CardRef
 from handlers.ports import DeliveryFailed, RateLimiter
@@ -115,6 +117,26 @@ class SlackChatGateway:
         """chat.postMessage the follow-up into the card's thread (paced like any post in the channel)."""
         self._pace(f"slack:post:{ref.channel}", self._posts_per_second, self._post_burst)
         self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=followup_text(followup))
+
+    def post_activity(self, ref: CardRef, line: ActivityLine) -> None:
+        """chat.postMessage a line of the card's history into its thread."""
+        self._pace(f"slack:post:{ref.channel}", self._posts_per_second, self._post_burst)
+        self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=activity_text(line))
+
+    def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
+        """A direct message from the app to `user_id`, with a link to the card."""
+        link = self.permalink(ref) if ref else None
+        body = sanitize(text, 2000) + (f"\n<{link}|Open the card>" if link else "")
+        self._call("chat.postMessage", channel=user_id, text=body, unfurl_links=False)
+
+    def permalink(self, ref: CardRef) -> str | None:
+        """chat.getPermalink for the card (None if Slack will not say)."""
+        try:
+            answer = self._call("chat.getPermalink", channel=ref.channel, message_ts=ref.message_id)
+        except DeliveryFailed:
+            return None
+        link = answer.get("permalink")
+        return str(link) if link else None
 
     def _pace(self, key: str, per_second: float, burst: int) -> None:
         deadline = time.monotonic() + _MAX_WAIT_SECONDS

@@ -1,35 +1,43 @@
-"""Slack listeners: ack first, translate the payload into a command, run one use case, render the result."""
+"""Slack listeners for the card's buttons and menu: ack first, translate the payload, run one use case.
+
+The card itself is rendered by the outbox (for everyone, through chat.update); a
+refusal goes to the clicker alone, as an ephemeral message.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot.slack import action_ids
+from bot.slack.modals import Pricing, acknowledge_modal, dismiss_modal, merge_modal, reassign_modal, ticket_modal
 from bot.wiring import Services
+from handlers import actions
 from handlers.claim import claim, release
-from handlers.errors import SqueakyError
-from handlers.model import Action, Actor, CardRef
+from handlers.errors import ComplaintNotFound, SqueakyError
+from handlers.model import Action, Actor, CardRef, Complaint
+from handlers.permissions import authorize
+from handlers.replies import ReplyTemplate, available, render
 
 log = logging.getLogger(__name__)
-
-_USE_CASES = {Action.CLAIM: claim, Action.RELEASE: release}
 
 
 class BadPayload(ValueError):
     """An interaction payload we cannot read; the message is fit to show the user."""
 
 
-def actor_of(body: dict[str, Any]) -> Actor:
-    """The Slack user who clicked, as the core's Actor."""
+def actor_of(body: dict[str, Any], services: Services) -> Actor:
+    """The Slack user who acted, as the core's Actor with their roles on the care team."""
     user = body.get("user") or {}
     user_id = user.get("id")
     if not isinstance(user_id, str) or not user_id:
         raise BadPayload("the click carried no user")
     name = user.get("username") or user.get("name") or user_id
-    return Actor(id=user_id, name=str(name), surface="slack")
+    return Actor(id=user_id, name=str(name), surface="slack", roles=services.team.roles_of(user_id))
 
 
 def card_of(body: dict[str, Any]) -> CardRef | None:
@@ -42,40 +50,16 @@ def card_of(body: dict[str, Any]) -> CardRef | None:
     return None
 
 
-def complaint_id_of(action: dict[str, Any]) -> int:
-    """The complaint a button names."""
-    value = action.get("value")
-    if not isinstance(value, str) or not value.isdigit():
+def complaint_id_of(value: object) -> int:
+    """The complaint a button (or a menu option, `action:id`) names."""
+    text = str(value or "").rsplit(":", 1)[-1]
+    if not text.isdigit():
         raise BadPayload("this button names no complaint; the card may be from an older version")
-    return int(value)
+    return int(text)
 
 
-def register(app: App, services: Services) -> None:
-    """Attach every Squeaky listener to `app`."""
-
-    def on_card_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        ref = card_of(body)
-        try:
-            actor = actor_of(body)
-            complaint_id = complaint_id_of(action)
-            use_case = _USE_CASES[action_ids.ACTION_BY_ID[action["action_id"]]]
-        except BadPayload as exc:
-            log.warning("unreadable interaction payload: %s", exc)
-            _tell(services, ref, (body.get("user") or {}).get("id"), f"Sorry, that didn't work: {exc}.")
-            return
-        try:
-            use_case(services.uow_factory, services.clock, complaint_id, actor)
-        except SqueakyError as exc:
-            _tell(services, ref, actor.id, str(exc))
-            return
-        services.outbox_runner.run_due(complaint_id=complaint_id)
-
-    for action_id in action_ids.ACTION_BY_ID:
-        app.action(action_id)(on_card_button)
-
-
-def _tell(services: Services, ref: CardRef | None, user_id: object, text: str) -> None:
+def tell(services: Services, ref: CardRef | None, user_id: object, text: str) -> None:
+    """An ephemeral message to one user, next to the card (logged if it cannot be sent)."""
     if ref is None or not isinstance(user_id, str):
         log.warning("could not tell the user: %s", text)
         return
@@ -83,3 +67,98 @@ def _tell(services: Services, ref: CardRef | None, user_id: object, text: str) -
         services.chat.tell(ref, user_id, text)
     except Exception:
         log.exception("could not send an ephemeral message")
+
+
+def load(services: Services, complaint_id: int) -> Complaint:
+    """The complaint, or ComplaintNotFound."""
+    with services.uow_factory() as uow:
+        complaint = uow.complaints.get(complaint_id)
+    if complaint is None:
+        raise ComplaintNotFound(complaint_id)
+    return complaint
+
+
+def template_choices(services: Services, complaint: Complaint) -> list[tuple[ReplyTemplate, str]]:
+    """The templates that fit this complaint, each with its text filled in."""
+    link = services.settings.x_dm_link
+    return [(t, render(t, complaint, link)) for t in available(services.templates, complaint)]
+
+
+def pricing(services: Services) -> Pricing:
+    """What a post costs on X, from the settings."""
+    return Pricing(services.settings.x_cost_per_post, services.settings.x_cost_per_post_with_url)
+
+
+def reply_allowed(complaint: Complaint) -> bool:
+    """X lets us reply publicly only to posts that mention or quote our account."""
+    return complaint.mentions_us or complaint.source != "x"
+
+
+def open_modal(services: Services, client: WebClient, trigger_id: str, action: Action, complaint: Complaint) -> None:
+    """Open the modal for `action` (within the 3 seconds trigger_id lives)."""
+    if action is Action.ACKNOWLEDGE:
+        choices = template_choices(services, complaint)
+        text = choices[0][1] if choices else ""
+        view = acknowledge_modal(complaint, choices, text, pricing(services), allowed=reply_allowed(complaint))
+    elif action is Action.TICKET:
+        view = ticket_modal(complaint, services.ticket_system)
+    elif action is Action.DISMISS:
+        view = dismiss_modal(complaint)
+    elif action is Action.MERGE:
+        view = merge_modal(complaint)
+    else:
+        view = reassign_modal(complaint)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the card's listeners to `app`."""
+    uow, clock = services.uow_factory, services.clock
+    immediate: dict[Action, Callable[[int, Actor], object]] = {
+        Action.CLAIM: lambda cid, who: claim(uow, clock, cid, who),
+        Action.RELEASE: lambda cid, who: release(uow, clock, cid, who),
+        Action.CLOSE: lambda cid, who: actions.close(uow, clock, cid, who),
+        Action.ESCALATE: lambda cid, who: actions.escalate(uow, clock, cid, who, services.settings.oncall_user),
+    }
+    with_modal = {Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN}
+
+    def run(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
+        ref = card_of(body)
+        try:
+            actor = actor_of(body, services)
+            complaint_id = complaint_id_of(value)
+            if action in with_modal:
+                complaint = load(services, complaint_id)
+                authorize(actor, action, complaint)  # say no now, not after the modal
+                open_modal(services, client, str(body.get("trigger_id")), action, complaint)
+                return
+            immediate[action](complaint_id, actor)
+        except BadPayload as exc:
+            log.warning("unreadable interaction payload: %s", exc)
+            tell(services, ref, (body.get("user") or {}).get("id"), f"Sorry, that didn't work: {exc}.")
+            return
+        except SqueakyError as exc:
+            tell(services, ref, (body.get("user") or {}).get("id"), str(exc))
+            return
+        if action is Action.ESCALATE:
+            tell(services, ref, actor.id, "On-call has been pinged with a link to this card.")
+        services.outbox_runner.run_due(complaint_id=complaint_id)
+
+    def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        run(action_ids.ACTION_BY_ID[action["action_id"]], action.get("value"), body, client)
+
+    def on_more(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        value = str((action.get("selected_option") or {}).get("value") or "")
+        name, _, _rest = value.partition(":")
+        try:
+            chosen = Action(name)
+        except ValueError:
+            tell(services, card_of(body), (body.get("user") or {}).get("id"), "Sorry, that menu item is unknown.")
+            return
+        run(chosen, value, body, client)
+
+    for action_id in action_ids.ACTION_BY_ID:
+        app.action(action_id)(on_button)
+    app.action(action_ids.MORE)(on_more)

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import requests
 import tweepy
-from requests.adapters import HTTPAdapter
+
+from bot.http_redirect import BaseUrlAdapter
 
 TWEEPY_HOST = "https://api.twitter.com"  # tweepy.Client hard-codes this host
 DEFAULT_TIMEOUT_SECONDS = 15.0
-
-
-class _BaseUrlAdapter(HTTPAdapter):
-    """Sends requests meant for tweepy's host to `base_url` instead, and never waits forever."""
-
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(max_retries=0)
-        self._base_url = base_url.rstrip("/")
-        self._timeout = timeout
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """Rewrite the host, add the timeout, send."""
-        if request.url and request.url.startswith(TWEEPY_HOST):
-            request.url = self._base_url + request.url[len(TWEEPY_HOST) :]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
 
 
 def make_client(
@@ -48,5 +29,5 @@ def make_client(
         access_token_secret=access_token_secret,
         wait_on_rate_limit=False,
     )
-    client.session.mount(TWEEPY_HOST, _BaseUrlAdapter(base_url, timeout))
+    client.session.mount(TWEEPY_HOST, BaseUrlAdapter(TWEEPY_HOST, base_url, timeout))
     return client

@@ -35,11 +35,14 @@ from handlers.model import (
     CardRef,
     Change,
     Complaint,
+    Delivery,
     IncomingComplaint,
     Message,
     MessageKind,
     NewCase,
+    PublicReply,
     Status,
+    Ticket,
 )
 from handlers.ports import Clock, DuplicateKey, NewOutboxMessage, OutboxMessage, ThreadIndex
 from storage.sql.tables import audit_events, checkpoints, complaints, customers, messages, outbox
@@ -81,7 +84,57 @@ def _complaint(row: RowMapping) -> Complaint:
         priority_reasons=tuple(row["priority_reasons"] or ()),
         noise_rule=row["noise_rule"],
         followup_count=row["followup_count"],
+        reply=_reply(row),
+        ticket=_ticket(row),
+        dismiss_reason=row["dismiss_reason"],
+        merged_into=row["merged_into"],
     )
+
+
+def _reply(row: RowMapping) -> PublicReply | None:
+    if row["reply_status"] is None:
+        return None
+    return PublicReply(
+        text=row["reply_text"] or "",
+        status=Delivery(row["reply_status"]),
+        post_id=row["reply_post_id"],
+        url=row["reply_url"],
+        error=row["reply_error"],
+    )
+
+
+def _ticket(row: RowMapping) -> Ticket | None:
+    if row["ticket_status"] is None:
+        return None
+    return Ticket(
+        system=row["ticket_system"] or "",
+        subject=row["ticket_subject"] or "",
+        status=Delivery(row["ticket_status"]),
+        number=row["ticket_number"],
+        url=row["ticket_url"],
+        error=row["ticket_error"],
+    )
+
+
+def _reply_values(reply: PublicReply) -> dict[str, Any]:
+    return {
+        "reply_text": reply.text,
+        "reply_status": reply.status.value,
+        "reply_post_id": reply.post_id,
+        "reply_url": reply.url,
+        "reply_error": reply.error,
+    }
+
+
+def _ticket_values(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "ticket_system": ticket.system,
+        "ticket_subject": ticket.subject,
+        "ticket_status": ticket.status.value,
+        "ticket_number": ticket.number,
+        "ticket_url": ticket.url,
+        "ticket_error": ticket.error,
+    }
 
 
 def _chunks(values: set[str]) -> list[list[str]]:
@@ -212,6 +265,14 @@ class SqlComplaintRepository:
                 owner_surface=change.owner.surface,
                 claimed_at=change.claimed_at,
             )
+        if change.reply is not None:
+            values.update(_reply_values(change.reply))
+        if change.ticket is not None:
+            values.update(_ticket_values(change.ticket))
+        if change.dismiss_reason is not None:
+            values["dismiss_reason"] = change.dismiss_reason
+        if change.merged_into is not None:
+            values["merged_into"] = change.merged_into
         result = self._c.execute(
             update(complaints)
             .where(
@@ -222,6 +283,21 @@ class SqlComplaintRepository:
             .values(**values)
         )
         return result.rowcount == 1
+
+    def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
+        """Record how the public reply went."""
+        self._c.execute(update(complaints).where(complaints.c.id == complaint_id).values(**_reply_values(reply)))
+
+    def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
+        """Record how the ticket went."""
+        self._c.execute(update(complaints).where(complaints.c.id == complaint_id).values(**_ticket_values(ticket)))
+
+    def claimed_before(self, cutoff: datetime) -> list[int]:
+        """Complaints claimed since before `cutoff` that nobody acknowledged or ticketed."""
+        query = select(complaints.c.id).where(
+            complaints.c.status == Status.CLAIMED.value, complaints.c.claimed_at < cutoff
+        )
+        return list(self._c.execute(query.order_by(complaints.c.claimed_at)).scalars())
 
     def set_card(self, complaint_id: int, card: CardRef) -> None:
         """Remember where the card lives."""
@@ -312,6 +388,15 @@ class SqlMessageRepository:
             .where(messages.c.kind == MessageKind.FILTERED.value)
             .order_by(messages.c.received_at.desc(), messages.c.id.desc())
             .limit(limit)
+        )
+        return [_message(row) for row in self._c.execute(query).mappings()]
+
+    def for_complaint(self, complaint_id: int) -> list[Message]:
+        """Every post on a case, oldest first."""
+        query = (
+            select(messages)
+            .where(messages.c.complaint_id == complaint_id)
+            .order_by(messages.c.created_at, messages.c.id)
         )
         return [_message(row) for row in self._c.execute(query).mappings()]
 

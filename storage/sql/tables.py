@@ -101,10 +101,24 @@ complaints = Table(
     Column("queue_rank", Float, nullable=False, server_default="0"),
     Column("noise_rule", String(32)),
     Column("followup_count", Integer, nullable=False, server_default="0"),
+    Column("reply_text", Text),
+    Column("reply_status", String(16)),
+    Column("reply_post_id", String(64)),
+    Column("reply_url", Text),
+    Column("reply_error", Text),
+    Column("ticket_system", String(32)),
+    Column("ticket_subject", Text),
+    Column("ticket_status", String(16)),
+    Column("ticket_number", String(64)),
+    Column("ticket_url", Text),
+    Column("ticket_error", Text),
+    Column("dismiss_reason", String(64)),
+    Column("merged_into", Id, ForeignKey("complaints.id")),
     UniqueConstraint("source", "external_id"),
     Index(None, "status", "received_at"),
     Index(None, "author_key", "status"),
     Index(None, "conversation_id"),
+    Index(None, "status", "claimed_at"),
 )
 
 # Every tweet (or other post) Squeaky has seen, once: the opening of a case, a follow-up
@@ -173,6 +187,12 @@ tickets = Table(
     Column("subject", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("request_key", String(200), unique=True),  # the same request twice makes one ticket
+    Column("priority", String(16)),
+    Column("notes", Text),
+    Column("contact", Text),
+    Column("card_url", Text),
+    Column("conversation", JSON),
 )
 
 checkpoints = Table(

@@ -42,7 +42,7 @@ def test_mention_to_card_to_claim_and_a_refused_second_claim(squeaky: Running) -
     for raw in ("<!channel>", "<@U0BOSS>", "<http://evil.example"):
         assert raw not in card and raw not in post.params["text"]
     assert "&lt;!channel&gt;" in card
-    [button] = [e for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    button, _more = [e for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert button["action_id"] == action_ids.CLAIM
     [message] = slack.channel_messages(CHANNEL)
     ts = message["ts"]
@@ -75,6 +75,8 @@ def test_mention_to_card_to_claim_and_a_refused_second_claim(squeaky: Running) -
         ).all()
     assert (row["status"], row["owner_id"], row["version"]) == ("claimed", "U0ALICE", 2)
     assert [tuple(a) for a in actions] == [("claim", "U0ALICE")]
+    [line] = slack.thread(CHANNEL, ts)
+    assert line["text"] == "<@U0ALICE> claimed this"  # the card's thread keeps its history
 
 
 def test_a_second_delivery_of_the_same_tweet_makes_no_second_card(squeaky: Running) -> None:

@@ -13,7 +13,8 @@ from handlers.errors import AlreadyClaimed, ComplaintNotFound, ConcurrentUpdate,
 from handlers.intake import receive
 from handlers.lifecycle import RULES, decide, is_terminal
 from handlers.model import Action, Actor, Complaint, IncomingComplaint, Status
-from handlers.outbox_kinds import CARD_POST, CARD_UPDATE
+from handlers.outbox_kinds import CARD_LOG, CARD_POST, CARD_UPDATE
+from handlers.permissions import authorize
 from handlers.triage import Triage
 from tests.fakes import FakeDatabase, FakeDedupe
 
@@ -63,7 +64,8 @@ def stored(db: FakeDatabase) -> int:
 )
 def test_legal_transitions(action: Action, start: Status, end: Status) -> None:
     owner = MARIA if start is not Status.NEW else None
-    change = decide(complaint(start, owner), action, MARIA, T0)
+    intent = {"reply_text": "sorry!", "ticket_system": "built-in", "ticket_subject": "bag", "reason": "spam", "into": 9}
+    change = decide(complaint(start, owner), action, MARIA, T0, **intent)
     assert change.status is end
 
 
@@ -89,9 +91,10 @@ def test_second_claim_names_the_owner_and_how_long_ago() -> None:
 
 def test_only_the_owner_can_release_or_acknowledge() -> None:
     claimed = complaint(Status.CLAIMED, MARIA)
-    for action in (Action.RELEASE, Action.ACKNOWLEDGE):
+    for action in (Action.RELEASE, Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE):
         with pytest.raises(NotOwner, match="held by @maria"):
-            decide(claimed, action, JON, T0)
+            authorize(JON, action, claimed)
+        authorize(MARIA, action, claimed)
 
 
 def test_release_clears_the_owner() -> None:
@@ -119,7 +122,7 @@ def test_claim_writes_cas_audit_and_card_update_in_one_commit() -> None:
         Status.NEW,
         Status.CLAIMED,
     )
-    assert [row.message.kind for row in db.state.outbox.values()] == [CARD_POST, CARD_UPDATE]
+    assert [row.message.kind for row in db.state.outbox.values()] == [CARD_POST, CARD_UPDATE, CARD_LOG]
 
 
 def test_losing_claim_changes_nothing() -> None:

@@ -64,8 +64,13 @@ def test_card_shows_who_what_when_and_a_claim_button() -> None:
     assert "*Ann* @ann" in text and "lost bag" in text and "3 min ago" in text
     assert "<https://x.com/ann/status/7|view on X>" in text
     [actions] = [b for b in blocks if b["type"] == "actions"]
-    [button] = actions["elements"]
+    button, more = actions["elements"]
     assert (button["action_id"], button["value"]) == (action_ids.CLAIM, "1")
+    assert more["type"] == "overflow" and [o["value"] for o in more["options"]] == [
+        "dismiss:1",
+        "merge:1",
+        "escalate:1",
+    ]
 
 
 def test_unsafe_url_is_not_linked() -> None:
@@ -93,7 +98,8 @@ def test_claimed_card_mentions_the_owner_and_offers_release() -> None:
     blocks = card_blocks(card_for(claimed, t))
     text = json.dumps(blocks)
     assert "Claimed by <@U0MARIA>" in text
-    assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]] == [action_ids.RELEASE]
+    buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == [action_ids.ACKNOWLEDGE, action_ids.TICKET, action_ids.RELEASE, action_ids.MORE]
 
 
 def test_a_post_that_does_not_mention_us_says_it_cannot_get_a_public_reply() -> None:

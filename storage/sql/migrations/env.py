@@ -27,6 +27,11 @@ url = config.attributes.get("url") or os.environ.get("DATABASE_URL") or DEFAULT_
 engine = make_engine(url)
 
 with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch migrations rebuild tables; with foreign keys enforced SQLite refuses to drop the old one.
+        # The pragma only takes effect outside a transaction, so it goes straight to the driver connection.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -37,4 +42,6 @@ with engine.connect() as connection:
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 engine.dispose()

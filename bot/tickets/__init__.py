@@ -1,0 +1,1 @@
+"""Ticketing systems of record: built-in (in storage/sql/tickets.py), Zendesk and a signed webhook."""

@@ -1,0 +1,78 @@
+"""Tickets through a generic webhook: the request as JSON, signed with a shared secret (HMAC-SHA256)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import requests
+
+from handlers.ports import DeliveryFailed, TicketRef, TicketRequest
+
+SIGNATURE_HEADER = "X-Squeaky-Signature"
+TIMESTAMP_HEADER = "X-Squeaky-Timestamp"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature of a webhook body: v1= HMAC-SHA256 over "{timestamp}.{body}"."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"v1={digest}"
+
+
+class WebhookTickets:
+    """POSTs each ticket to a URL; the receiver answers 2xx with {"number": …, "url": …} (both optional)."""
+
+    system = "webhook"
+
+    def __init__(self, url: str, secret: str, timeout: float = 15) -> None:
+        self._url = url
+        self._secret = secret
+        self._timeout = timeout
+
+    def create(self, request: TicketRequest) -> TicketRef:
+        """Send the ticket; the Idempotency-Key header lets the receiver make one ticket of retries."""
+        body = json.dumps(
+            {
+                "key": request.key,
+                "complaint_id": request.complaint_id,
+                "subject": request.subject,
+                "priority": request.priority,
+                "notes": request.notes,
+                "contact": request.contact,
+                "customer": {"handle": request.customer_handle, "name": request.customer_name},
+                "source": request.source,
+                "post_url": request.post_url,
+                "card_url": request.card_url,
+                "conversation": [
+                    {"author": author, "text": text, "at": at.isoformat()} for author, text, at in request.conversation
+                ],
+            }
+        ).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": request.key,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(self._secret, timestamp, body),
+        }
+        try:
+            answer = requests.post(self._url, data=body, headers=headers, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise DeliveryFailed(f"the ticketing webhook is unreachable ({exc.__class__.__name__})") from None
+        if answer.status_code == 429 or answer.status_code >= 500:
+            retry = answer.headers.get("Retry-After")
+            raise DeliveryFailed(
+                f"the ticketing webhook answered {answer.status_code}",
+                retry_after=float(retry) if retry and retry.isdigit() else None,
+            )
+        if not answer.ok:
+            raise DeliveryFailed(f"the ticketing webhook refused the ticket ({answer.status_code})", permanent=True)
+        try:
+            data = answer.json()
+        except ValueError:
+            data = {}
+        number = str(data.get("number") or request.key) if isinstance(data, dict) else request.key
+        url = data.get("url") if isinstance(data, dict) and isinstance(data.get("url"), str) else None
+        return TicketRef(number=number, url=url)

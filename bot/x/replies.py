@@ -1,0 +1,70 @@
+"""Public replies on X through tweepy (OAuth 1.0a user context): paced, and never posted twice."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+import tweepy
+
+from bot.x.normalize import tweet_url
+from handlers.ports import DeliveryFailed, PostedReply, RateLimiter
+
+# X lets one user post 100 times per 15 minutes.
+POSTS_PER_WINDOW = 100
+WINDOW_SECONDS = 15 * 60
+
+
+class XReplies:
+    """Replies as the brand account; maps X's answers to retry-or-not decisions the outbox understands."""
+
+    def __init__(self, client: tweepy.Client, brand_handle: str, brand_id: str, limiter: RateLimiter) -> None:
+        self._client = client
+        self._handle = brand_handle
+        self._brand_id = brand_id
+        self._limiter = limiter
+
+    def reply(self, in_reply_to: str, text: str) -> PostedReply:
+        """POST /2/tweets as a reply to `in_reply_to`."""
+        wait = self._limiter.acquire("x:user:post", POSTS_PER_WINDOW / WINDOW_SECONDS, POSTS_PER_WINDOW)
+        if wait > 0:
+            raise DeliveryFailed("X's posting limit (100 per 15 minutes) is reached", retry_after=wait)
+        try:
+            response = self._client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to, user_auth=True)
+        except tweepy.TooManyRequests as exc:
+            reset = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
+            retry = max(1.0, float(reset) - time.time()) if reset and reset.isdigit() else 60.0
+            raise DeliveryFailed("X is rate limiting our replies", retry_after=retry) from None
+        except (tweepy.BadRequest, tweepy.Forbidden, tweepy.Unauthorized, tweepy.NotFound) as exc:
+            raise DeliveryFailed(f"X refused the reply: {_reason(exc)}", permanent=True) from None
+        except tweepy.TwitterServerError as exc:
+            raise DeliveryFailed(
+                f"X is failing ({exc.response.status_code if exc.response is not None else '5xx'})"
+            ) from None
+        except requests.RequestException as exc:
+            raise DeliveryFailed(f"X is unreachable ({exc.__class__.__name__})") from None
+        post_id = str(response.data["id"])
+        return PostedReply(post_id=post_id, url=tweet_url(self._handle, post_id))
+
+    def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
+        """Our recent post replying to `in_reply_to` with this text, if an earlier attempt did go out."""
+        try:
+            response = self._client.get_users_tweets(
+                self._brand_id,
+                since_id=in_reply_to,
+                max_results=100,
+                tweet_fields=["referenced_tweets"],
+                user_auth=True,
+            )
+        except (tweepy.TweepyException, requests.RequestException):
+            return None  # cannot tell: the caller posts, as X gives no idempotency key
+        for tweet in response.data or []:
+            refs = {str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"}
+            if in_reply_to in refs and tweet.text.strip() == text.strip():
+                return PostedReply(post_id=str(tweet.id), url=tweet_url(self._handle, str(tweet.id)))
+        return None
+
+
+def _reason(exc: tweepy.HTTPException) -> str:
+    messages = list(exc.api_messages) if getattr(exc, "api_messages", None) else []
+    return "; ".join(messages) or f"HTTP {exc.response.status_code if exc.response is not None else '?'}"

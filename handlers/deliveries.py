@@ -1,0 +1,136 @@
+"""What each outbox message does once its transaction committed: a public reply on X, a ticket, a line in a
+card's thread, a direct message. Each records its outcome on the complaint, so the card can show it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.activity import ActivityLine
+from handlers.model import Complaint, Delivery
+from handlers.outbox_kinds import CARD_UPDATE, URGENT_RANK
+from handlers.ports import (
+    ChatGateway,
+    Clock,
+    DeliveryFailed,
+    NewOutboxMessage,
+    OutboxMessage,
+    SocialGateway,
+    TicketGateway,
+    TicketRequest,
+    UnitOfWorkFactory,
+)
+
+MAX_ATTEMPTS = 10
+
+
+class Deliveries:
+    """Carries out replies, tickets, thread lines and direct messages, recording each outcome."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        chat: ChatGateway,
+        social: SocialGateway | None = None,
+        tickets: TicketGateway | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._chat = chat
+        self._social = social
+        self._tickets = tickets
+
+    def _complaint(self, message: OutboxMessage) -> Complaint | None:
+        if message.complaint_id is None:
+            return None
+        with self._uow() as uow:
+            return uow.complaints.get(message.complaint_id)
+
+    def _record(self, complaint: Complaint, what: str, **changes: object) -> None:
+        """Save a reply's or ticket's outcome and refresh the card (a key per outcome, never swallowed)."""
+        with self._uow() as uow:
+            if what == "reply" and complaint.reply is not None:
+                reply = replace(complaint.reply, **changes)  # type: ignore[arg-type]
+                uow.complaints.record_reply(complaint.id, reply)
+                tag = f"reply:{reply.status}:{reply.post_id or reply.error or ''}"[:120]
+            elif what == "ticket" and complaint.ticket is not None:
+                ticket = replace(complaint.ticket, **changes)  # type: ignore[arg-type]
+                uow.complaints.record_ticket(complaint.id, ticket)
+                tag = f"ticket:{ticket.status}:{ticket.number or ticket.error or ''}"[:120]
+            else:
+                return
+            key = f"card.update:{complaint.id}:v{complaint.version}:{tag}"
+            uow.outbox.enqueue_many([NewOutboxMessage(CARD_UPDATE, key, complaint.id, {}, URGENT_RANK)])
+            uow.commit()
+
+    def reply(self, message: OutboxMessage) -> None:
+        """Post the public reply, unless an earlier attempt already did; record the link or X's refusal."""
+        complaint = self._complaint(message)
+        if complaint is None or complaint.reply is None or complaint.reply.status is not Delivery.PENDING:
+            return
+        if self._social is None:
+            self._record(complaint, "reply", status=Delivery.FAILED, error="X replies are not configured (X_API_KEY…)")
+            return
+        text = complaint.reply.text
+        posted = self._social.find_reply(complaint.external_id, text) if message.attempts > 1 else None
+        try:
+            posted = posted or self._social.reply(complaint.external_id, text)
+        except DeliveryFailed as exc:
+            if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+                self._record(complaint, "reply", status=Delivery.FAILED, error=exc.reason)
+                return
+            raise
+        self._record(complaint, "reply", status=Delivery.SENT, post_id=posted.post_id, url=posted.url, error=None)
+
+    def ticket(self, message: OutboxMessage) -> None:
+        """Create the ticket with the whole conversation and a link back to the card; record its number."""
+        complaint = self._complaint(message)
+        if complaint is None or complaint.ticket is None or complaint.ticket.status is not Delivery.PENDING:
+            return
+        if self._tickets is None:
+            self._record(complaint, "ticket", status=Delivery.FAILED, error="no ticketing system is configured")
+            return
+        with self._uow() as uow:
+            conversation = [
+                (m.incoming.author_handle, m.incoming.text, m.incoming.created_at)
+                for m in uow.messages.for_complaint(complaint.id)
+            ]
+        request = TicketRequest(
+            complaint_id=complaint.id,
+            key=message.key,
+            subject=complaint.ticket.subject,
+            priority=str(message.payload.get("priority") or "normal"),
+            notes=str(message.payload.get("notes") or ""),
+            contact=str(message.payload.get("contact") or ""),
+            customer_handle=complaint.author_handle,
+            customer_name=complaint.author_name,
+            source=complaint.source,
+            post_url=complaint.url,
+            card_url=self._chat.permalink(complaint.card) if complaint.card else None,
+            conversation=conversation,
+        )
+        try:
+            created = self._tickets.create(request)
+        except DeliveryFailed as exc:
+            if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+                self._record(complaint, "ticket", status=Delivery.FAILED, error=exc.reason)
+                return
+            self._record(complaint, "ticket", error=f"retrying: {exc.reason}")  # the card says it is pending, and why
+            raise
+        self._record(complaint, "ticket", status=Delivery.SENT, number=created.number, url=created.url, error=None)
+
+    def activity(self, message: OutboxMessage) -> None:
+        """Post a line of the card's history in its thread (after the card itself is out)."""
+        complaint = self._complaint(message)
+        if complaint is None:
+            return
+        if complaint.card is None:
+            raise DeliveryFailed("the card is not posted yet", retry_after=2.0)
+        self._chat.post_activity(complaint.card, ActivityLine.from_payload(dict(message.payload)))
+
+    def direct_message(self, message: OutboxMessage) -> None:
+        """Send a direct message, with the card's link when there is a card."""
+        complaint = self._complaint(message)
+        self._chat.notify(
+            str(message.payload["user"]), str(message.payload["text"]), complaint.card if complaint else None
+        )
