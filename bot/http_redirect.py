@@ -18,9 +18,14 @@ class BaseUrlAdapter(HTTPAdapter):
         self._timeout = timeout
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """Rewrite the host, add the timeout, send."""
-        if request.url and request.url.startswith(self._host):
-            request.url = self._base_url + request.url[len(self._host) :]
+        """Rewrite the host, add the timeout, send; the answer shows the client its own host again."""
+        original = request.url
+        if original and original.startswith(self._host):
+            request.url = self._base_url + original[len(self._host) :]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
+        response = super().send(request, **kwargs)
+        if original:
+            request.url = original  # some clients check which host answered (zenpy does)
+            response.url = original
+        return response

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from handlers.activity import ActivityLine
-from handlers.model import Complaint, Delivery
+from handlers.model import Complaint, Delivery, IncomingComplaint, Message, MessageKind
 from handlers.outbox_kinds import CARD_UPDATE, URGENT_RANK
 from handlers.ports import (
     ChatGateway,
@@ -14,6 +14,7 @@ from handlers.ports import (
     DeliveryFailed,
     NewOutboxMessage,
     OutboxMessage,
+    PostedReply,
     SocialGateway,
     TicketGateway,
     TicketRequest,
@@ -81,6 +82,26 @@ class Deliveries:
                 return
             raise
         self._record(complaint, "reply", status=Delivery.SENT, post_id=posted.post_id, url=posted.url, error=None)
+        self._remember_our_reply(complaint, posted, text)
+
+    def _remember_our_reply(self, complaint: Complaint, posted: PostedReply, text: str) -> None:
+        """Store our reply on the case: tickets carry it, and a customer answering it threads onto this case."""
+        ours = IncomingComplaint(
+            source=complaint.source,
+            external_id=posted.post_id,
+            author_id="us",
+            author_handle="us",
+            author_name="us",
+            text=text,
+            created_at=self._clock.now(),
+            url=posted.url,
+            in_reply_to_id=complaint.external_id,
+            from_brand=True,
+        )
+        with self._uow() as uow:
+            if not uow.messages.known(complaint.source, {posted.post_id}):
+                uow.messages.add_many([Message(ours, MessageKind.BRAND, self._clock.now(), complaint.id, "our reply")])
+                uow.commit()
 
     def ticket(self, message: OutboxMessage) -> None:
         """Create the ticket with the whole conversation and a link back to the card; record its number."""

@@ -12,9 +12,17 @@ from slack_sdk.signature import SignatureVerifier
 
 
 def block_action(
-    user_id: str, username: str, action_id: str, value: str, channel: str, message_ts: str, team_id: str = "T0SQUEAKY"
+    user_id: str,
+    username: str,
+    action_id: str,
+    value: str,
+    channel: str,
+    message_ts: str,
+    team_id: str = "T0SQUEAKY",
+    *,
+    selected: str | None = None,
 ) -> dict[str, Any]:
-    """A block_actions payload for a button click on a message, as Slack documents it."""
+    """A block_actions payload for a click on a message (a button, or an overflow menu's `selected` option)."""
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": username, "name": username, "team_id": team_id},
@@ -32,11 +40,10 @@ def block_action(
         "actions": [
             {
                 "action_id": action_id,
-                "block_id": f"complaint:{value}",
-                "text": {"type": "plain_text", "text": "Claim"},
-                "value": value,
-                "type": "button",
+                "block_id": f"complaint:{value.rsplit(':', 1)[-1]}",
+                "type": "overflow" if selected else "button",
                 "action_ts": f"{time.time():.6f}",
+                **({"selected_option": {"value": selected}} if selected else {"value": value}),
             }
         ],
     }
@@ -53,3 +60,65 @@ def post_signed(url: str, secret: str, payload: dict[str, Any], *, timestamp: in
         "X-Slack-Signature": signature or "",
     }
     return requests.post(url, data=body.encode(), headers=headers, timeout=10)
+
+
+def input_state(view: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
+    """A submitted view's state.values: each input block of `view` answered from `answers` (by block id)."""
+    values: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input" or block.get("block_id") not in answers:
+            continue
+        element = block["element"]
+        answer = answers[block["block_id"]]
+        if element["type"] in ("static_select",):
+            state = {"type": element["type"], "selected_option": {"value": answer}}
+        elif element["type"] == "users_select":
+            state = {"type": "users_select", "selected_user": answer}
+        else:
+            state = {"type": element["type"], "value": answer}
+        values[block["block_id"]] = {element["action_id"]: state}
+    return {"values": values}
+
+
+def view_submission(user_id: str, username: str, view: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
+    """A view_submission payload for a modal Squeaky opened, with the user's answers."""
+    submitted = {**view, "state": input_state(view, answers)}
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0SQUEAKY", "domain": "squeaky"},
+        "user": {"id": user_id, "username": username, "name": username, "team_id": "T0SQUEAKY"},
+        "api_app_id": "A0SQUEAKY",
+        "token": "legacy-verification-token",
+        "trigger_id": f"{int(time.time())}.{user_id}.submit",
+        "view": submitted,
+        "response_urls": [],
+    }
+
+
+def view_action(
+    user_id: str,
+    username: str,
+    view: dict[str, Any],
+    action_id: str,
+    block_id: str,
+    answers: dict[str, str],
+    value: str,
+) -> dict[str, Any]:
+    """A block_actions payload from inside a modal (typing in a dispatching input, choosing in a select)."""
+    element = next(b["element"] for b in view.get("blocks", []) if b.get("block_id") == block_id)
+    action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": element["type"]}
+    if element["type"] == "static_select":
+        action["selected_option"] = {"value": value}
+    else:
+        action["value"] = value
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": username, "name": username, "team_id": "T0SQUEAKY"},
+        "api_app_id": "A0SQUEAKY",
+        "token": "legacy-verification-token",
+        "container": {"type": "view", "view_id": view.get("id")},
+        "trigger_id": f"{int(time.time())}.{user_id}.view",
+        "team": {"id": "T0SQUEAKY", "domain": "squeaky"},
+        "view": {**view, "state": input_state(view, answers)},
+        "actions": [action],
+    }

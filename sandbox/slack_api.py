@@ -52,7 +52,11 @@ class LocalSlack(LocalServer):
             "views.open": self._views_open,
             "users.info": self._users_info,
             "conversations.history": self._history,
+            "chat.getPermalink": self._permalink,
+            "views.update": self._views_update,
+            "usergroups.users.list": self._usergroup_users,
         }
+        self.usergroups: dict[str, list[str]] = {}
 
     # -- test helpers -----------------------------------------------------
 
@@ -151,6 +155,8 @@ class LocalSlack(LocalServer):
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel") or "")
+        if channel[:1] in ("U", "W"):  # a user id: the app's direct message with that user
+            channel = "D" + channel[1:]
         if not channel or channel[0] not in "CGD":
             return {"ok": False, "error": "channel_not_found"}
         if not params.get("text") and not params.get("blocks"):
@@ -216,6 +222,38 @@ class LocalSlack(LocalServer):
         if more:
             body["response_metadata"] = {"next_cursor": page[-1]["ts"]}
         return body
+
+    def _permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel")), str(params.get("message_ts"))
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"https://squeaky-local.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id = params.get("view_id")
+        for n, view in enumerate(self.views):
+            if view.get("id") == view_id:
+                if params.get("hash") and params["hash"] != view.get("hash"):
+                    return {"ok": False, "error": "hash_conflict"}
+                updated = dict(params.get("view") or {})
+                updated.update(id=view_id, team_id=self.team_id, state={"values": {}}, hash=self._next_ts())
+                self.views[n] = updated
+                return {"ok": True, "view": updated}
+        return {"ok": False, "error": "not_found"}
+
+    def _usergroup_users(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = str(params.get("usergroup") or "")
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroups[group])}
+
+    def dm(self, user_id: str) -> list[dict[str, Any]]:
+        """The app's direct messages to a user."""
+        return self.channel_messages("D" + user_id[1:])
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(params.get("user")))

@@ -16,7 +16,7 @@ _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})")
 _URL = re.compile(r"https?://\S+")
 _WINDOW_SECONDS = 15 * 60
 # Requests per 15-minute window, per endpoint, as X documents them for an app.
-LIMITS = {"mentions": 450, "search": 450, "users": 300, "post": 100}
+LIMITS = {"mentions": 450, "search": 450, "users": 300, "post": 100, "timeline": 900}
 _NOT_MENTIONED = (
     "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged "
     "by the author of the post you are replying to."
@@ -98,15 +98,17 @@ class LocalX(LocalServer):
             return "mentions"
         if request.path.startswith("/2/tweets/search"):
             return "search"
+        if request.path.endswith("/tweets"):
+            return "timeline"
         return "users"
 
     def handle(self, request: Request) -> Response:
         """Authenticate, count against the endpoint's window, answer."""
         route = self.route_of(request)
         auth = request.headers.get("authorization", "")
-        if route == "post":
-            if not auth.startswith("OAuth "):
-                return _problem(403, "Forbidden", "Posting needs user context (OAuth 1.0a or OAuth 2.0 user token).")
+        if route in ("post", "timeline"):
+            if not auth.startswith("OAuth ") and auth != f"Bearer {self.bearer_token}":
+                return _problem(403, "Forbidden", "This needs user context (OAuth 1.0a or OAuth 2.0 user token).")
         elif auth != f"Bearer {self.bearer_token}":
             return _problem(401, "Unauthorized", "Unauthorized")
         headers, exhausted = self._count(route)
@@ -139,6 +141,11 @@ class LocalX(LocalServer):
     def _answer(self, route: str, request: Request) -> Response:
         if route == "post":
             return self._post(request)
+        if route == "timeline":
+            of_user = re.fullmatch(r"/2/users/(\d+)/tweets", request.path)
+            if of_user is None or of_user.group(1) not in self.users:
+                return _problem(404, "Not Found Error", f"no user for {request.path}")
+            return self._page([t for t in self.tweets.values() if t["author_id"] == of_user.group(1)], request)
         if route == "users":
             match = re.fullmatch(r"/2/users/by/username/(\w{1,15})", request.path)
             if match is None:

@@ -25,10 +25,9 @@ class ZendeskTickets:
     ) -> None:
         self._host = f"https://{subdomain}.zendesk.com"
         session = requests.Session()
-        session.auth = (f"{email}/token", token)
         if base_url:
             session.mount(self._host, BaseUrlAdapter(self._host, base_url, timeout))
-        self._client = Zenpy(subdomain=subdomain, session=session, timeout=timeout)
+        self._client = Zenpy(subdomain=subdomain, email=email, token=token, session=session, timeout=timeout)
 
     def _ref(self, ticket_id: int) -> TicketRef:
         return TicketRef(number=f"#{ticket_id}", url=f"{self._host}/agent/tickets/{ticket_id}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import redis
@@ -47,27 +48,47 @@ class Running:
             pass
 
 
+Start = Callable[..., Running]
+
+
 @pytest.fixture
-def squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlack, local_x: LocalX) -> Iterator[Running]:
-    """Squeaky's web app on an ephemeral port, wired to PostgreSQL, Redis and the local Slack and X servers."""
+def start_squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlack, local_x: LocalX) -> Iterator[Start]:
+    """Start Squeaky's web app on an ephemeral port, with any settings overridden; stopped after the test."""
     upgrade(pg_url)
-    settings = Settings(
-        _env_file=None,
-        database_url=pg_url,
-        redis_url=REDIS_TEST_URL,
-        slack_bot_token=local_slack.token,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_channel=CHANNEL,
-        slack_api_url=f"{local_slack.url}/api/",
-        x_bearer_token=local_x.bearer_token,
-        x_api_url=local_x.url,
-        x_brand_handles=[local_x.brand],
-        intake_token=INTAKE_TOKEN,
-    )
-    services = build_services(settings)
-    server = create_server(WebApp(build_bolt_app(services), services), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield Running(services, f"http://127.0.0.1:{server.effective_port}", local_slack, local_x, settings)
-    server.close()
-    services.engine.dispose()
+    started: list[tuple[Any, Services]] = []
+
+    def start(**overrides: Any) -> Running:
+        values: dict[str, Any] = {
+            "database_url": pg_url,
+            "redis_url": REDIS_TEST_URL,
+            "slack_bot_token": local_slack.token,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_channel": CHANNEL,
+            "slack_api_url": f"{local_slack.url}/api/",
+            "x_bearer_token": local_x.bearer_token,
+            "x_api_url": local_x.url,
+            "x_brand_handles": [local_x.brand],
+            "x_api_key": "local-key",
+            "x_api_secret": "local-key-secret",
+            "x_access_token": "local-access-token",
+            "x_access_token_secret": "local-access-secret",
+            "intake_token": INTAKE_TOKEN,
+            "oncall_user": "U0ONCALL",
+        }
+        settings = Settings(_env_file=None, **{**values, **overrides})
+        services = build_services(settings)
+        server = create_server(WebApp(build_bolt_app(services), services), host="127.0.0.1", port=0, threads=8)
+        threading.Thread(target=server.run, daemon=True).start()
+        started.append((server, services))
+        return Running(services, f"http://127.0.0.1:{server.effective_port}", local_slack, local_x, settings)
+
+    yield start
+    for server, services in started:
+        server.close()
+        services.engine.dispose()
+
+
+@pytest.fixture
+def squeaky(start_squeaky: Start) -> Running:
+    """Squeaky with the default settings (built-in tickets, no user groups)."""
+    return start_squeaky()

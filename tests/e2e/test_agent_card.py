@@ -1,0 +1,317 @@
+"""The agent's card end to end: the real Bolt app over HTTP, signed clicks and modal submissions, the local Slack,
+X and Zendesk servers, a signed webhook receiver, real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bot.bootstrap import x_read_client
+from bot.ingest import poll_once
+from bot.slack import action_ids
+from sandbox.interactions import block_action, post_signed, view_action, view_submission
+from sandbox.server import LocalServer, Request, Response
+from sandbox.zendesk_api import LocalZendesk
+from storage.sql.tables import audit_events, tickets
+from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
+
+pytestmark = pytest.mark.e2e
+WEBHOOK_SECRET = "webhook-secret-for-tests-42"
+
+
+class WebhookReceiver(LocalServer):
+    """A ticketing system behind a webhook: checks the signature, makes one ticket per Idempotency-Key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tickets: dict[str, dict[str, Any]] = {}
+
+    def handle(self, request: Request) -> Response:
+        timestamp = request.headers.get("x-squeaky-timestamp", "")
+        expected = (
+            "v1="
+            + hmac.new(WEBHOOK_SECRET.encode(), timestamp.encode() + b"." + request.body, hashlib.sha256).hexdigest()
+        )
+        if not hmac.compare_digest(expected, request.headers.get("x-squeaky-signature", "")):
+            return Response(401, {"error": "bad signature"})
+        key = request.headers.get("idempotency-key", "")
+        self.tickets.setdefault(key, {"number": f"WH-{len(self.tickets) + 1}", **(request.json() or {})})
+        number = self.tickets[key]["number"]
+        return Response(201, {"number": number, "url": f"https://tickets.example/{number}"})
+
+
+@pytest.fixture
+def zendesk() -> Iterator[LocalZendesk]:
+    server = LocalZendesk()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver()
+    server.start()
+    yield server
+    server.stop()
+
+
+# --- helpers: what a person does in Slack ------------------------------------------------
+
+
+def new_card(squeaky: Running, text: str = "@SqueakyAir my bag never arrived, flight SQ212") -> dict[str, Any]:
+    squeaky.x.add_tweet("maria_k", text)
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    squeaky.work()
+    return squeaky.slack.channel_messages(CHANNEL)[-1]
+
+
+def click(squeaky: Running, user: str, card: dict[str, Any], action_id: str, *, selected: str | None = None) -> None:
+    complaint_id = _complaint_id(card)
+    payload = block_action(f"U0{user.upper()}", user, action_id, complaint_id, CHANNEL, card["ts"], selected=selected)
+    assert post_signed(squeaky.events_url, SIGNING_SECRET, payload).status_code == 200
+
+
+def submit(squeaky: Running, user: str, view: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
+    answer = post_signed(squeaky.events_url, SIGNING_SECRET, view_submission(f"U0{user.upper()}", user, view, answers))
+    assert answer.status_code == 200
+    return answer.json() if answer.text else {}
+
+
+def opened_view(squeaky: Running, count: int) -> dict[str, Any]:
+    return squeaky.slack.wait_for(lambda: len(squeaky.slack.views) >= count and squeaky.slack.views[count - 1])
+
+
+def card_shows(squeaky: Running, text: str, timeout: float = 10) -> str:
+    """Wait until the card shows `text` (the listener's own dispatch may still be running); return the card."""
+    deadline = time.monotonic() + timeout
+    while True:
+        squeaky.work()
+        shown = json.dumps(squeaky.slack.channel_messages(CHANNEL)[-1]["blocks"])
+        if text in shown or time.monotonic() > deadline:
+            assert text in shown, f"the card never showed {text!r}: {shown}"
+            return shown
+        time.sleep(0.1)
+
+
+def _complaint_id(card: dict[str, Any]) -> str:
+    return next(b["block_id"].split(":")[1] for b in card["blocks"] if b.get("type") == "actions")
+
+
+# --- the journey, once per ticketing system ------------------------------------------------
+
+
+@pytest.mark.parametrize("system", ["builtin", "zendesk", "webhook"])
+def test_claim_acknowledge_ticket_close(
+    start_squeaky: Start, zendesk: LocalZendesk, webhook: WebhookReceiver, system: str
+) -> None:
+    settings: dict[str, Any] = {"ticket_system": system, "public_url": "https://squeaky.example"}
+    if system == "zendesk":
+        settings.update(
+            zendesk_subdomain="squeaky",
+            zendesk_email=zendesk.email,
+            zendesk_api_token=zendesk.token,
+            zendesk_url=zendesk.url,
+        )
+    if system == "webhook":
+        settings.update(ticket_webhook_url=f"{webhook.url}/tickets", ticket_webhook_secret=WEBHOOK_SECRET)
+    squeaky = start_squeaky(**settings)
+    card = new_card(squeaky)
+    tweet_id = next(iter(squeaky.x.tweets))
+
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "alice", card, action_ids.ACKNOWLEDGE)
+    view = opened_view(squeaky, 1)
+    shown = json.dumps(view)
+    assert "A public reply is allowed" in shown and "We hear you, DM us" in shown
+    assert "costs *$0.200* (a post with a link)" in shown  # the first template carries the DM link
+
+    # typing updates the count the X way, and the price: no link, one plain post
+    text = "Hi Maria, so sorry about your bag. Please DM us your booking reference and we will sort it out today."
+    typing = view_action("U0ALICE", "alice", view, action_ids.REPLY_TEXT, "text:0", {"text:0": text}, text)
+    assert post_signed(squeaky.events_url, SIGNING_SECRET, typing).status_code == 200
+    updated = squeaky.slack.wait_for(
+        lambda: "costs *$0.015*" in json.dumps(squeaky.slack.views[0]) and squeaky.slack.views[0]
+    )
+    assert f"*{len(text)}/280*" in json.dumps(updated)
+
+    assert submit(squeaky, "alice", updated, {"text:0": text}) == {}
+    card_shows(squeaky, "Replied publicly")
+    [reply] = squeaky.x.posted
+    assert reply["text"] == text and reply["referenced_tweets"] == [{"type": "replied_to", "id": tweet_id}]
+
+    click(squeaky, "alice", card, action_ids.TICKET)
+    ticket_view = opened_view(squeaky, 2)
+    assert (
+        submit(squeaky, "alice", ticket_view, {"subject": "Lost bag SQ212", "priority": "high", "notes": "VIP-ish"})
+        == {}
+    )
+    shown = card_shows(squeaky, ":ticket: *Ticket <")
+    if system == "builtin":
+        assert "<https://squeaky.example/tickets/1|SQ-1>" in shown
+        with squeaky.services.engine.connect() as connection:
+            row = connection.execute(select(tickets)).mappings().one()
+        assert (row["subject"], row["priority"]) == ("Lost bag SQ212", "high")
+        assert [m["text"] for m in row["conversation"]][:2] == ["@SqueakyAir my bag never arrived, flight SQ212", text]
+    elif system == "zendesk":
+        [created] = zendesk.tickets.values()
+        assert created["subject"] == "Lost bag SQ212" and created["priority"] == "high"
+        assert (
+            "my bag never arrived" in created["description"]
+            and "squeaky-local.slack.com/archives" in created["description"]
+        )
+        assert f"<https://squeaky.zendesk.com/agent/tickets/{created['id']}|#{created['id']}>" in shown
+    else:
+        [created] = webhook.tickets.values()
+        assert created["subject"] == "Lost bag SQ212" and created["card_url"].startswith(
+            "https://squeaky-local.slack.com/"
+        )
+        assert "<https://tickets.example/WH-1|WH-1>" in shown
+
+    click(squeaky, "alice", card, action_ids.CLOSE)
+    card_shows(squeaky, ":white_check_mark: *Closed*")
+    history = [m["text"] for m in squeaky.slack.thread(CHANNEL, card["ts"])]
+    assert history[0] == "<@U0ALICE> claimed this" and history[-1] == "<@U0ALICE> closed this"
+    assert any("replied publicly" in line for line in history) and any("moved this offline" in line for line in history)
+
+
+# --- when the outside world says no, or is down -------------------------------------------------
+
+
+def test_a_reply_x_refuses_shows_why(squeaky: Running) -> None:
+    card = new_card(squeaky)
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "alice", card, action_ids.ACKNOWLEDGE)
+    squeaky.x.fail_next("post", 403, {"title": "Forbidden", "detail": "You are not allowed to reply.", "status": 403})
+    submit(squeaky, "alice", opened_view(squeaky, 1), {"text:0": "Hi!"})
+    shown = card_shows(squeaky, "Public reply refused*: X refused the reply")
+    assert squeaky.x.posted == []
+    assert "Acknowledge publicly" in shown  # it can be written again
+
+
+def test_an_x_outage_during_the_reply_is_retried_and_sends_once(squeaky: Running) -> None:
+    card = new_card(squeaky)
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "alice", card, action_ids.ACKNOWLEDGE)
+    squeaky.x.fail_next("post", 503, {"title": "Service Unavailable"}, count=1)
+    submit(squeaky, "alice", opened_view(squeaky, 1), {"text:0": "Hi Maria, on it."})
+    card_shows(squeaky, "Public reply on its way")
+    card_shows(squeaky, "Replied publicly")
+    assert len(squeaky.x.posted) == 1
+
+
+def test_a_ticketing_outage_leaves_the_ticket_pending_then_creates_it(
+    start_squeaky: Start, zendesk: LocalZendesk
+) -> None:
+    squeaky = start_squeaky(
+        ticket_system="zendesk", zendesk_subdomain="squeaky", zendesk_email=zendesk.email,
+        zendesk_api_token=zendesk.token, zendesk_url=zendesk.url,
+    )  # fmt: skip
+    card = new_card(squeaky)
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "alice", card, action_ids.TICKET)
+    zendesk.fail_next("POST", 503, {"error": "maintenance"}, count=2)
+    submit(squeaky, "alice", opened_view(squeaky, 1), {"subject": "Lost bag"})
+    card_shows(squeaky, "Ticket pending* in Zendesk: retrying: Zendesk is unavailable (HTTP 503)")
+    card_shows(squeaky, "|#1001>* in Zendesk")
+    assert len(zendesk.tickets) == 1
+
+
+# --- who may click what, and two at once ---------------------------------------------------------
+
+
+def test_concurrent_claims_make_one_owner_and_clear_answers(squeaky: Running) -> None:
+    card = new_card(squeaky)
+    agents = [f"agent{n}" for n in range(20)]
+    start = threading.Barrier(len(agents))
+
+    def go(name: str) -> int:
+        start.wait()
+        payload = block_action(f"U0{name.upper()}", name, action_ids.CLAIM, _complaint_id(card), CHANNEL, card["ts"])
+        return post_signed(squeaky.events_url, SIGNING_SECRET, payload).status_code
+
+    threads_out: list[int] = []
+    workers = [threading.Thread(target=lambda n=n: threads_out.append(go(n))) for n in agents]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert threads_out == [200] * 20
+    refusals = squeaky.slack.wait_for(
+        lambda: len(squeaky.slack.calls_to("chat.postEphemeral")) >= 19 and squeaky.slack.calls_to("chat.postEphemeral")
+    )
+    assert len(refusals) == 19 and all(r.params["text"].startswith("Already claimed by @agent") for r in refusals)
+    with squeaky.services.engine.connect() as connection:
+        claims = connection.execute(select(audit_events.c.actor_id).where(audit_events.c.action == "claim")).all()
+    assert len(claims) == 1
+
+
+def test_someone_outside_the_care_team_is_told_and_audited(start_squeaky: Start, local_slack: Any) -> None:
+    local_slack.usergroups["S0CARE"] = ["U0ALICE"]
+    local_slack.usergroups["S0LEADS"] = ["U0LEA"]
+    squeaky = start_squeaky(slack_agents_group="S0CARE", slack_leads_group="S0LEADS")
+    card = new_card(squeaky)
+    click(squeaky, "eve", card, action_ids.CLAIM)
+    [refusal] = local_slack.wait_for(lambda: local_slack.calls_to("chat.postEphemeral"))
+    assert refusal.params["user"] == "U0EVE" and "not on the care team" in refusal.params["text"]
+    with squeaky.services.engine.connect() as connection:
+        assert connection.execute(select(audit_events.c.action, audit_events.c.actor_id)).all() == [
+            ("refused:claim", "U0EVE")
+        ]
+    # a lead may hand alice's claim to someone else; the picker is in the card's menu
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "lea", card, action_ids.MORE, selected=f"reassign:{_complaint_id(card)}")
+    local_slack.add_user("U0ALICE", "alice")
+    assert submit(squeaky, "lea", opened_view(squeaky, 1), {"agent": "U0ALICE"}) == {}
+
+
+def test_a_modal_refusal_shows_in_the_modal(squeaky: Running) -> None:
+    card = new_card(squeaky)
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "alice", card, action_ids.ACKNOWLEDGE)
+    answer = submit(squeaky, "alice", opened_view(squeaky, 1), {"text:0": "x" * 300})
+    assert answer["response_action"] == "errors" and "300 characters" in answer["errors"]["text:0"]
+    assert squeaky.x.posted == []
+
+
+def test_escalation_and_dismissal_from_the_menu(squeaky: Running) -> None:
+    card = new_card(squeaky)
+    click(squeaky, "alice", card, action_ids.MORE, selected=f"escalate:{_complaint_id(card)}")
+    squeaky.work()
+    [ping] = squeaky.slack.dm("U0ONCALL")
+    assert "@alice escalated complaint" in ping["text"] and "squeaky-local.slack.com/archives" in ping["text"]
+    click(squeaky, "alice", card, action_ids.MORE, selected=f"dismiss:{_complaint_id(card)}")
+    assert submit(squeaky, "alice", opened_view(squeaky, 1), {"reason": "not for us"}) == {}
+    card_shows(squeaky, "Dismissed*: not for us")
+    assert requests.get(f"{squeaky.url}/healthz", timeout=5).ok
+
+
+def test_a_customer_answering_our_public_reply_lands_on_the_case(squeaky: Running) -> None:
+    card = new_card(squeaky)
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "alice", card, action_ids.ACKNOWLEDGE)
+    submit(squeaky, "alice", opened_view(squeaky, 1), {"text:0": "Hi Maria, DM us please."})
+    card_shows(squeaky, "Replied publicly")
+    [ours] = squeaky.x.posted
+    squeaky.x.add_tweet("maria_k", "@SqueakyAir done, sent you a DM", in_reply_to=ours["id"])
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    card_shows(squeaky, "1 follow-up in thread")
+    assert len(squeaky.slack.channel_messages(CHANNEL)) == 1
+    thread = [m["text"] for m in squeaky.slack.thread(CHANNEL, card["ts"])]
+    assert any("done, sent you a DM" in line and "reply in the thread" in line for line in thread)
