@@ -324,6 +324,10 @@ class RateLimiter(Protocol):
         """Take one slot; return 0 if taken, else the seconds to wait before asking again."""
         ...
 
+    def block(self, key: str, seconds: float) -> None:
+        """Refuse every slot under `key` for `seconds` (the other side said Retry-After), in every process."""
+        ...
+
 
 class Dedupe(Protocol):
     """A set of keys seen recently: a fast first check before the database's unique keys.

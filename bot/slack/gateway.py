@@ -152,6 +152,9 @@ class SlackChatGateway:
             error = str(exc.response.get("error", "unknown_error"))
             if exc.response.status_code == 429:
                 retry_after = float(exc.response.headers.get("Retry-After", 1))
+                if method in ("chat.postMessage", "chat.update"):  # every process holds back, not just this one
+                    key = f"slack:post:{kwargs.get('channel')}" if method == "chat.postMessage" else "slack:update"
+                    self._limiter.block(key, retry_after)
                 raise DeliveryFailed(f"Slack {method} rate limited", retry_after=retry_after) from None
             raise DeliveryFailed(f"Slack {method} failed: {error}", permanent=error in _PERMANENT) from None
         except (SlackRequestError, OSError) as exc:

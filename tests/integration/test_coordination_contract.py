@@ -94,6 +94,20 @@ def test_rate_limiter_allows_a_burst_then_says_how_long_to_wait(coord: Coordinat
     assert coord.limiter.acquire("slack:C2", per_second=1, burst=3) == 0  # keys are independent
 
 
+def test_a_block_holds_every_process_back_until_it_ends(coord: Coordination, request: pytest.FixtureRequest) -> None:
+    other_process = (
+        WindowRateLimiter("memory://") if "memory" in request.node.name else WindowRateLimiter(REDIS_TEST_URL)
+    )
+    coord.limiter.block("slack:post:C1", seconds=1)
+    wait = coord.limiter.acquire("slack:post:C1", per_second=1, burst=3)
+    assert 0 < wait <= 1
+    if "redis" in request.node.name:
+        assert other_process.acquire("slack:post:C1", per_second=1, burst=3) > 0  # shared through Redis
+    assert coord.limiter.acquire("slack:post:C2", per_second=1, burst=3) == 0
+    time.sleep(1.1)
+    assert coord.limiter.acquire("slack:post:C1", per_second=1, burst=3) == 0
+
+
 def test_dedupe_remembers_at_least_the_ttl_then_forgets(coord: Coordination) -> None:
     assert coord.dedupe.seen(["a", "b"]) == set()
     coord.dedupe.remember(["a", "b"], ttl_seconds=1)
