@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from bench import ingest, threading_quality
+from bench import clicks, ingest, threading_quality
 from bench.machine import describe
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -35,6 +35,14 @@ def run_ingest(posts: int) -> None:
     print(ingest.report(result))
 
 
+def run_clicks() -> None:
+    """The click-to-ack benchmark and the claim race."""
+    result = clicks.measure(PG, REDIS)
+    body = f"Measured {describe()}.\n\n{clicks.report(result)}\n\n{clicks.__doc__ or ''}"
+    write_section(BENCHMARKS, "Click to ack", body, BENCHMARKS_PREAMBLE)
+    print(clicks.report(result))
+
+
 def run_threading() -> None:
     """The threading quality measurement on the real twcs conversations."""
     results = threading_quality.report(threading_quality.measure())
@@ -57,13 +65,15 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", default="all", choices=["ingest", "threading", "all"])
+    parser.add_argument("which", nargs="?", default="all", choices=["ingest", "clicks", "threading", "all"])
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     args = parser.parse_args(argv)
     if args.which in ("threading", "all"):
         run_threading()
     if args.which in ("ingest", "all"):
         run_ingest(args.posts)
+    if args.which in ("clicks", "all"):
+        run_clicks()
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import redis
 import tweepy
 from pydantic import SecretStr
@@ -34,6 +36,7 @@ from storage.sql.engine import make_engine
 from storage.sql.tickets import BuiltinTickets
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
+LISTENER_THREADS = 32  # Bolt runs each listener (after its ack) on this pool; the next clicks ack on it too
 STREAM = "squeaky:complaints"
 GROUP = "workers"
 
@@ -154,6 +157,7 @@ def build_bolt_app(services: Services) -> App:
     if not settings.slack_app_token:  # Socket Mode needs no signing secret; HTTP always does
         settings.require("slack_signing_secret", why="every HTTP request from Slack is checked against it")
     app = App(
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
         signing_secret=_secret(settings.slack_signing_secret) or "",
         client=slack_client(settings),
         process_before_response=False,

@@ -25,8 +25,12 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 500) -> None:
-    """Loop: one stream batch, then due outbox messages; errors are logged and backed off, never fatal."""
+def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200) -> None:
+    """Loop: one stream batch, then due outbox messages; errors are logged and backed off, never fatal.
+
+    The web process only acks and decides; every card update, thread line and delivery is
+    this loop's, so it wakes at least every `block_ms` to keep cards current within a second.
+    """
     consumer = consumer_name()
     statistics = PlannerStatistics(services.engine)
     next_expiry = 0.0

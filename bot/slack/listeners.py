@@ -142,7 +142,6 @@ def register(app: App, services: Services) -> None:
             return
         if action is Action.ESCALATE:
             tell(services, ref, actor.id, "On-call has been pinged with a link to this card.")
-        services.outbox_runner.run_due(complaint_id=complaint_id)
 
     def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()

@@ -73,7 +73,6 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={block: str(exc)[:300]})
             return
         ack()
-        services.outbox_runner.run_due(complaint_id=complaint_id)
 
     def on_acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         text, block = reply_text(view)

@@ -15,6 +15,7 @@ from bot.bootstrap import build_bolt_app, build_services
 from bot.config import Settings
 from bot.web import WebApp
 from bot.wiring import Services
+from bot.worker import run_worker
 from handlers.pipeline import consume_once
 from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
@@ -56,6 +57,7 @@ def start_squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlac
     """Start Squeaky's web app on an ephemeral port, with any settings overridden; stopped after the test."""
     upgrade(pg_url)
     started: list[tuple[Any, Services]] = []
+    stop = threading.Event()  # the worker, as the worker process runs it
 
     def start(**overrides: Any) -> Running:
         values: dict[str, Any] = {
@@ -79,10 +81,12 @@ def start_squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlac
         services = build_services(settings)
         server = create_server(WebApp(build_bolt_app(services), services), host="127.0.0.1", port=0, threads=8)
         threading.Thread(target=server.run, daemon=True).start()
+        threading.Thread(target=run_worker, args=(services, stop), kwargs={"block_ms": 100}, daemon=True).start()
         started.append((server, services))
         return Running(services, f"http://127.0.0.1:{server.effective_port}", local_slack, local_x, settings)
 
     yield start
+    stop.set()
     for server, services in started:
         server.close()
         services.engine.dispose()

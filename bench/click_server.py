@@ -1,0 +1,52 @@
+"""A server process for the click benchmark: Squeaky's web app, or a bare Bolt app that only acks.
+
+`python -m bench.click_server squeaky|bare PORT` with the settings in the environment; it
+serves until killed. The benchmark's clients run in another process, so they do not share
+its interpreter lock.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from waitress import serve
+
+from bot.bootstrap import build_bolt_app, build_services
+from bot.config import load_settings
+from bot.slack import action_ids
+from bot.web import WebApp
+
+
+def bare_app() -> SlackRequestHandler:
+    """A Bolt app whose one listener only acks."""
+    app = App(
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
+        token_verification_enabled=False,
+    )
+
+    def only_ack(ack: Ack) -> None:
+        ack()
+
+    app.action(action_ids.CLAIM)(only_ack)
+    return SlackRequestHandler(app)
+
+
+def main() -> None:
+    """Serve the chosen app on 127.0.0.1:PORT."""
+    which, port = sys.argv[1], int(sys.argv[2])
+    if which == "bare":
+        app: object = bare_app()
+    else:
+        services = build_services(load_settings())
+        app = WebApp(build_bolt_app(services), services)
+    print("ready", flush=True)
+    serve(app, host="127.0.0.1", port=port, threads=16, _quiet=True)
+
+
+if __name__ == "__main__":
+    main()
