@@ -292,8 +292,7 @@ def test_a_modal_refusal_shows_in_the_modal(squeaky: Running) -> None:
 def test_escalation_and_dismissal_from_the_menu(squeaky: Running) -> None:
     card = new_card(squeaky)
     click(squeaky, "alice", card, action_ids.MORE, selected=f"escalate:{_complaint_id(card)}")
-    squeaky.work()
-    [ping] = squeaky.slack.dm("U0ONCALL")
+    [ping] = squeaky.slack.wait_for(lambda: squeaky.slack.dm("U0ONCALL"))  # the worker delivers it
     assert "@alice escalated complaint" in ping["text"] and "squeaky-local.slack.com/archives" in ping["text"]
     click(squeaky, "alice", card, action_ids.MORE, selected=f"dismiss:{_complaint_id(card)}")
     assert submit(squeaky, "alice", opened_view(squeaky, 1), {"reason": "not for us"}) == {}
