@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import redis
@@ -104,7 +105,9 @@ def x_replies(core: Core) -> XReplies | None:
         access_token_secret=_secret(s.x_access_token_secret),
     )
     handle = s.x_brand_handles[0]
-    return XReplies(client, handle, brand_user_id(client, core.uow_factory, handle), core.limiter)
+    return XReplies(
+        client, handle, functools.cache(lambda: brand_user_id(client, core.uow_factory, handle)), core.limiter
+    )
 
 
 def tickets(core: Core) -> TicketGateway:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sandbox.interactions import block_action, post_signed
+from sandbox.interactions import block_action, post_signed, view_submission
 from sandbox.slack_api import LocalSlack
 from sandbox.terminal import render
 from sandbox.x_api import LocalX
@@ -57,7 +57,10 @@ def _watch(slack: LocalSlack, stop: threading.Event) -> None:
         calls = slack.calls[shown:]
         shown += len(calls)
         for call in calls:
-            if call.method in ("chat.postMessage", "chat.update"):
+            if call.method == "chat.postMessage" and call.params.get("thread_ts"):
+                line = render([{"type": "section", "text": {"type": "mrkdwn", "text": call.params.get("text", "")}}])
+                print(f"── in the card's thread:\n{line}", flush=True)
+            elif call.method in ("chat.postMessage", "chat.update"):
                 verb = "new card" if call.method == "chat.postMessage" else "card updated"
                 print(f"\n── {verb} in #care ──\n{render(call.params.get('blocks', []))}", flush=True)
             elif call.method == "chat.postEphemeral":
@@ -85,17 +88,56 @@ def find_button(slack: LocalSlack, complaint_id: str, label: str) -> tuple[str, 
     return None
 
 
+HELP = "type: claim N NAME · release N NAME · reply N NAME your text · ticket N NAME subject · close N NAME · quit"
+LABELS = {
+    "claim": "claim",
+    "release": "release",
+    "close": "close",
+    "reply": "acknowledge publicly",
+    "ticket": "move to ticket",
+}
+
+
 def _click(slack: LocalSlack, events_url: str, secret: str, words: list[str]) -> str:
-    if len(words) != 3 or not words[1].isdigit():
-        return "type: claim N NAME, release N NAME, or quit"
-    label, complaint_id, name = words
-    found = find_button(slack, complaint_id, label)
+    if len(words) < 3 or words[0] not in LABELS or not words[1].isdigit():
+        return HELP
+    verb, complaint_id, name, rest = words[0], words[1], words[2], " ".join(words[3:])
+    if verb in ("reply", "ticket") and not rest:
+        return f"say what: {verb} {complaint_id} {name} " + (
+            "your reply" if verb == "reply" else "the ticket's subject"
+        )
+    found = find_button(slack, complaint_id, LABELS[verb])
     if found is None:
-        return f"card #{complaint_id} shows no {label.title()} button"
+        return f"card #{complaint_id} shows no {LABELS[verb].title()} button"
     ts, button = found
-    payload = block_action("U" + name.upper()[:10], name, button["action_id"], button["value"], CHANNEL, ts)
+    user_id = "U" + name.upper()[:10]
+    views_before = len(slack.views)
+    payload = block_action(user_id, name, button["action_id"], button["value"], CHANNEL, ts)
     response = post_signed(events_url, secret, payload)
-    return f"{name} clicked {label.title()} on #{complaint_id}: Slack got {response.status_code}"
+    if verb not in ("reply", "ticket"):
+        return f"{name} clicked {LABELS[verb].title()} on #{complaint_id}: Slack got {response.status_code}"
+    try:  # the button opened a modal: fill it in and submit it, as the agent would
+        view = slack.wait_for(lambda: len(slack.views) > views_before and slack.views[views_before], timeout=5)
+    except TimeoutError:
+        return f"{name} clicked {LABELS[verb].title()} on #{complaint_id}, but no form opened"
+    field = next((b["block_id"] for b in view.get("blocks", []) if str(b.get("block_id", "")).startswith("text:")), "")
+    answers = {field: rest} if verb == "reply" else {"subject": rest}
+    if verb == "reply" and not field:
+        return f"#{complaint_id} cannot get a public reply: it does not mention us"
+    answer = post_signed(events_url, secret, view_submission(user_id, name, view, answers))
+    errors = answer.json().get("errors") if answer.text else None
+    if errors:
+        return f"the form said no: {'; '.join(errors.values())}"
+    return f"{name} sent the {'public reply' if verb == 'reply' else 'ticket'} for #{complaint_id}"
+
+
+def _watch_x(x: LocalX, stop: threading.Event) -> None:
+    shown = 0
+    while not stop.is_set():
+        for tweet in x.posted[shown:]:
+            print(f"\n── on X, @{x.brand} replied publicly: {tweet['text']}", flush=True)
+        shown = len(x.posted)
+        stop.wait(0.3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         "X_BEARER_TOKEN": x.bearer_token,
         "X_API_URL": x.url,
         "X_BRAND_HANDLES": x.brand,
+        "X_API_KEY": "demo-key",
+        "X_API_SECRET": "demo-key-secret",
+        "X_ACCESS_TOKEN": "demo-access-token",
+        "X_ACCESS_TOKEN_SECRET": "demo-access-secret",
         "X_POLL_SECONDS": str(min(2.0, args.every)),
         "PORT": str(port),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
@@ -125,11 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("REDIS_URL", None)
     env.pop("SLACK_APP_TOKEN", None)
     print(f"Squeaky demo: local Slack at {slack.url}, local X at {x.url}, Squeaky at http://127.0.0.1:{port}")
-    print("Complaints arrive every few seconds. Type `claim 1 alice`, `claim 1 bob`, `release 1 alice` or `quit`.\n")
+    print("Complaints arrive every few seconds. Try `claim 1 alice`, then `claim 1 bob`, then")
+    print("`reply 1 alice Hi Maria, so sorry! DM us please`, `ticket 1 alice Missed connection`, `close 1 alice`.")
+    print(HELP + "\n")
     bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir)
     stop = threading.Event()
     threading.Thread(target=_drip, args=(x, load_demo(), args.every, stop), daemon=True).start()
     threading.Thread(target=_watch, args=(slack, stop), daemon=True).start()
+    threading.Thread(target=_watch_x, args=(x, stop), daemon=True).start()
     try:
         for line in sys.stdin:
             words = line.split()

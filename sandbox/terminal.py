@@ -17,6 +17,13 @@ def _plain(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _element(element: dict[str, Any]) -> str:
+    if element.get("type") == "overflow":
+        options = ", ".join(str(o.get("text", {}).get("text", "?")) for o in element.get("options", []))
+        return f"[More: {options}]"
+    return f"[{element.get('text', {}).get('text', '?')}]"
+
+
 def render(blocks: list[dict[str, Any]]) -> str:
     """The message as indented lines; buttons shown as [Label]."""
     lines: list[str] = []
@@ -27,7 +34,7 @@ def render(blocks: list[dict[str, Any]]) -> str:
         elif kind == "context":
             lines.append(" · ".join(_plain(str(e.get("text", ""))) for e in block.get("elements", [])))
         elif kind == "actions":
-            lines.append("  ".join(f"[{e.get('text', {}).get('text', '?')}]" for e in block.get("elements", [])))
+            lines.append("  ".join(_element(e) for e in block.get("elements", [])))
         else:
             lines.append(f"(a {kind} block, not shown here)")
     return "\n".join("  │ " + line for text in lines for line in text.splitlines())

@@ -54,6 +54,8 @@ def state_line(card: CardView) -> str:
         lines.append(f"{_STATE_TEXT[Status.DISMISSED]}: {sanitize(card.dismiss_reason or '', 80)}")
     elif card.status is Status.MERGED:
         lines.append(f"{_STATE_TEXT[Status.MERGED]} #{card.merged_into}")
+    elif card.owner is not None and card.status is Status.CLOSED:
+        lines.append(f"{_STATE_TEXT[Status.CLOSED]} · handled by {_owner_mention(card)}")
     elif card.owner is not None:
         lines.append(f":raising_hand: *Claimed by {_owner_mention(card)}* {card.owner_since or ''}".rstrip())
     else:
@@ -62,7 +64,7 @@ def state_line(card: CardView) -> str:
         lines.append(_reply_line(card.reply))
     if card.ticket is not None:
         lines.append(_ticket_line(card.ticket))
-    if card.status is Status.CLOSED:
+    if card.status is Status.CLOSED and card.owner is None:
         lines.append(_STATE_TEXT[Status.CLOSED])
     return "\n".join(line for line in lines if line)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import requests
 import tweepy
@@ -18,10 +19,12 @@ WINDOW_SECONDS = 15 * 60
 class XReplies:
     """Replies as the brand account; maps X's answers to retry-or-not decisions the outbox understands."""
 
-    def __init__(self, client: tweepy.Client, brand_handle: str, brand_id: str, limiter: RateLimiter) -> None:
+    def __init__(
+        self, client: tweepy.Client, brand_handle: str, brand_id: Callable[[], str], limiter: RateLimiter
+    ) -> None:
         self._client = client
         self._handle = brand_handle
-        self._brand_id = brand_id
+        self._brand_id = brand_id  # looked up when first needed: starting up needs neither X nor the database
         self._limiter = limiter
 
     def reply(self, in_reply_to: str, text: str) -> PostedReply:
@@ -56,7 +59,7 @@ class XReplies:
                 tweet_fields=["referenced_tweets"],
                 user_auth=True,
             )
-        except (tweepy.TweepyException, requests.RequestException):
+        except (tweepy.TweepyException, requests.RequestException, LookupError):
             return None  # cannot tell: the caller posts, as X gives no idempotency key
         for tweet in response.data or []:
             refs = {str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"}
