@@ -30,6 +30,23 @@ def _meta(complaint_id: int, **extra: Any) -> str:
     return json.dumps({"complaint_id": complaint_id, **extra})
 
 
+def _modal(
+    callback_id: str, title: str, complaint_id: int, blocks: list[dict[str, Any]], *, submit: str | None, **meta: Any
+) -> dict[str, Any]:
+    """A modal about one complaint: its id travels in private_metadata; no submit button when `submit` is None."""
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": _plain(title),
+        "close": _plain("Cancel" if submit else "Close"),
+        "private_metadata": _meta(complaint_id, **meta),
+        "blocks": blocks,
+    }
+    if submit:
+        view["submit"] = _plain(submit)
+    return view
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     """A modal's private metadata."""
     try:
@@ -81,14 +98,7 @@ def acknowledge_modal(
                 },
             }
         )
-        return {
-            "type": "modal",
-            "callback_id": action_ids.ACK_VIEW,
-            "title": _plain("Reply on X"),
-            "close": _plain("Close"),
-            "private_metadata": _meta(complaint.id),
-            "blocks": blocks,
-        }
+        return _modal(action_ids.ACK_VIEW, "Reply on X", complaint.id, blocks, submit=None)
     blocks.append(
         {
             "type": "context",
@@ -135,15 +145,9 @@ def acknowledge_modal(
     blocks.append(
         {"type": "context", "block_id": "count", "elements": [{"type": "mrkdwn", "text": count_line(text, pricing)}]}
     )
-    return {
-        "type": "modal",
-        "callback_id": action_ids.ACK_VIEW,
-        "title": _plain("Reply on X"),
-        "submit": _plain("Send reply"),
-        "close": _plain("Cancel"),
-        "private_metadata": _meta(complaint.id, text_version=text_version),
-        "blocks": blocks,
-    }
+    return _modal(
+        action_ids.ACK_VIEW, "Reply on X", complaint.id, blocks, submit="Send reply", text_version=text_version
+    )
 
 
 def reply_text(view: dict[str, Any]) -> tuple[str | None, str]:
@@ -158,14 +162,12 @@ def reply_text(view: dict[str, Any]) -> tuple[str | None, str]:
 def ticket_modal(complaint: Complaint, system: str) -> dict[str, Any]:
     """Move to a ticket: subject (prefilled), priority, notes, the customer's contact."""
     subject = f"{complaint.topic.capitalize()}: complaint #{complaint.id} from @{complaint.author_handle}"
-    return {
-        "type": "modal",
-        "callback_id": action_ids.TICKET_VIEW,
-        "title": _plain("Move to a ticket"),
-        "submit": _plain("Create ticket"),
-        "close": _plain("Cancel"),
-        "private_metadata": _meta(complaint.id),
-        "blocks": [
+    return _modal(
+        action_ids.TICKET_VIEW,
+        "Move to a ticket",
+        complaint.id,
+        submit="Create ticket",
+        blocks=[
             {
                 "type": "context",
                 "elements": [
@@ -198,20 +200,18 @@ def ticket_modal(complaint: Complaint, system: str) -> dict[str, Any]:
                 optional=True,
             ),
         ],
-    }
+    )
 
 
 def dismiss_modal(complaint: Complaint) -> dict[str, Any]:
     """Dismiss, with the reason."""
     reasons = ("spam", "not for us", "duplicate", "resolved elsewhere")
-    return {
-        "type": "modal",
-        "callback_id": action_ids.DISMISS_VIEW,
-        "title": _plain("Dismiss"),
-        "submit": _plain("Dismiss"),
-        "close": _plain("Cancel"),
-        "private_metadata": _meta(complaint.id),
-        "blocks": [
+    return _modal(
+        action_ids.DISMISS_VIEW,
+        "Dismiss",
+        complaint.id,
+        submit="Dismiss",
+        blocks=[
             {
                 "type": "input",
                 "block_id": "reason",
@@ -223,32 +223,28 @@ def dismiss_modal(complaint: Complaint) -> dict[str, Any]:
                 },
             }
         ],
-    }
+    )
 
 
 def merge_modal(complaint: Complaint) -> dict[str, Any]:
     """Merge into another case, by its number."""
-    return {
-        "type": "modal",
-        "callback_id": action_ids.MERGE_VIEW,
-        "title": _plain("Merge into another case"),
-        "submit": _plain("Merge"),
-        "close": _plain("Cancel"),
-        "private_metadata": _meta(complaint.id),
-        "blocks": [_text_input("into", "The case to merge into (its #number)", placeholder="#42")],
-    }
+    return _modal(
+        action_ids.MERGE_VIEW,
+        "Merge into another case",
+        complaint.id,
+        submit="Merge",
+        blocks=[_text_input("into", "The case to merge into (its #number)", placeholder="#42")],
+    )
 
 
 def reassign_modal(complaint: Complaint) -> dict[str, Any]:
     """Hand the claim to another agent."""
-    return {
-        "type": "modal",
-        "callback_id": action_ids.REASSIGN_VIEW,
-        "title": _plain("Reassign"),
-        "submit": _plain("Reassign"),
-        "close": _plain("Cancel"),
-        "private_metadata": _meta(complaint.id),
-        "blocks": [
+    return _modal(
+        action_ids.REASSIGN_VIEW,
+        "Reassign",
+        complaint.id,
+        submit="Reassign",
+        blocks=[
             {
                 "type": "input",
                 "block_id": "agent",
@@ -256,7 +252,7 @@ def reassign_modal(complaint: Complaint) -> dict[str, Any]:
                 "element": {"type": "users_select", "action_id": "value", "placeholder": _plain("Pick an agent")},
             }
         ],
-    }
+    )
 
 
 def _text_input(
