@@ -32,11 +32,6 @@ RULES: dict[Action, frozenset[Status]] = {
 }
 
 
-def is_terminal(status: Status) -> bool:
-    """True for states no action leads out of."""
-    return status not in _OPEN
-
-
 def decide(
     complaint: Complaint,
     action: Action,

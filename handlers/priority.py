@@ -66,7 +66,3 @@ def queue_rank(policy: PriorityPolicy, score: int, received_at: datetime) -> flo
     """
     return score - policy.aging_points_per_hour * received_at.timestamp() / 3600
 
-
-def waiting_points(policy: PriorityPolicy, received_at: datetime, now: datetime) -> int:
-    """The points a complaint has gained by waiting since `received_at`."""
-    return int(policy.aging_points_per_hour * max(0.0, (now - received_at).total_seconds()) / 3600)

@@ -33,7 +33,3 @@ def weighted_length(text: str) -> int:
         last = match.end()
     return total + sum(_weight(c) for c in text[last:])
 
-
-def fits(text: str) -> bool:
-    """True if X accepts `text` as one post."""
-    return 0 < weighted_length(text) <= MAX_WEIGHTED

@@ -14,7 +14,7 @@ from handlers.intake import receive
 from handlers.model import IncomingComplaint, MessageKind, Status
 from handlers.noise import OWN_POST, PASSING_MENTION, RETWEET, SPAM
 from handlers.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_UPDATE
-from handlers.priority import assess, queue_rank, waiting_points
+from handlers.priority import assess, queue_rank
 from handlers.triage import Triage, TriageConfigError, parse_triage
 from tests.fakes import FakeDatabase, FakeDedupe
 
@@ -111,7 +111,6 @@ def test_priority_comes_from_tier_urgency_and_waiting_not_followers() -> None:
     famous = assess(policy, tier="standard", text="refund question", followers=5_000_000)
     assert vip.score == 80 and vip.reasons == ("VIP tier (+50)", "urgent: “missed my connection” (+30)")
     assert standard.score == famous.score == 0
-    assert waiting_points(policy, T0, T0 + timedelta(hours=2)) == 12
 
 
 def test_followers_count_only_when_the_policy_says_so() -> None:
