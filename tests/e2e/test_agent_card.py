@@ -180,8 +180,10 @@ def test_claim_acknowledge_ticket_close(
 
     click(squeaky, "alice", card, action_ids.CLOSE)
     card_shows(squeaky, ":white_check_mark: *Closed*")
+    closed = "<@U0ALICE> closed this"  # the thread line follows the card's own update
+    squeaky.slack.wait_for(lambda: closed in [m["text"] for m in squeaky.slack.thread(CHANNEL, card["ts"])])
     history = [m["text"] for m in squeaky.slack.thread(CHANNEL, card["ts"])]
-    assert history[0] == "<@U0ALICE> claimed this" and history[-1] == "<@U0ALICE> closed this"
+    assert history[0] == "<@U0ALICE> claimed this" and history[-1] == closed
     assert any("replied publicly" in line for line in history) and any("moved this offline" in line for line in history)
 
 
@@ -312,5 +314,7 @@ def test_a_customer_answering_our_public_reply_lands_on_the_case(squeaky: Runnin
     poll_once(squeaky.services, x_read_client(squeaky.settings))
     card_shows(squeaky, "1 follow-up in thread")
     assert len(squeaky.slack.channel_messages(CHANNEL)) == 1
-    thread = [m["text"] for m in squeaky.slack.thread(CHANNEL, card["ts"])]
-    assert any("done, sent you a DM" in line and "reply in the thread" in line for line in thread)
+    answered = squeaky.slack.wait_for(
+        lambda: [m["text"] for m in squeaky.slack.thread(CHANNEL, card["ts"]) if "done, sent you a DM" in m["text"]]
+    )
+    assert "reply in the thread" in answered[0]

@@ -75,7 +75,7 @@ def test_mention_to_card_to_claim_and_a_refused_second_claim(squeaky: Running) -
         ).all()
     assert (row["status"], row["owner_id"], row["version"]) == ("claimed", "U0ALICE", 2)
     assert [tuple(a) for a in actions] == [("claim", "U0ALICE")]
-    [line] = slack.thread(CHANNEL, ts)
+    [line] = slack.wait_for(lambda: slack.thread(CHANNEL, ts))
     assert line["text"] == "<@U0ALICE> claimed this"  # the card's thread keeps its history
 
 
