@@ -174,3 +174,53 @@ def filtered(limit: int) -> None:
             click.echo(f"{item.created_at:%Y-%m-%d %H:%M}  [{message.note}]  @{item.author_handle}: {text}")
 
     _guard(go)
+
+
+@main.group()
+def vip() -> None:
+    """The VIP/elite registry: customers' tiers, which raise their complaints' priority."""
+
+
+@vip.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def vip_import(file: Path) -> None:
+    """Register tiers from a CSV of handle,tier rows (a header row is fine)."""
+
+    def go() -> None:
+        from bot.bootstrap import build_core
+        from handlers.registry import import_tiers
+        from storage.sql.migrate import upgrade
+
+        settings = _settings()
+        core = build_core(settings)
+        upgrade(settings.database_url)
+        tiers = set(core.triage.priority.tier_points)
+        report = import_tiers(core.uow_factory, file.read_text(encoding="utf-8", errors="replace"), tiers)
+        bad = len(report.problems)
+        click.echo(f"registered {report.stored:,} customers; {bad:,} line{'s' if bad != 1 else ''} could not be read")
+        for line, problem in report.problems[:50]:
+            click.echo(f"  line {line}: {problem}")
+        if report.problems and not report.stored:
+            sys.exit(1)
+
+    _guard(go)
+
+
+@vip.command("list")
+def vip_list() -> None:
+    """Show the registered customers and their tiers."""
+
+    def go() -> None:
+        from bot.bootstrap import build_core
+        from storage.sql.migrate import upgrade
+
+        settings = _settings()
+        core = build_core(settings)
+        upgrade(settings.database_url)
+        with core.uow_factory() as uow:
+            rows = uow.customers.registered()
+        for handle, tier in rows:
+            click.echo(f"@{handle}  {tier}")
+        click.echo(f"{len(rows):,} registered customers")
+
+    _guard(go)

@@ -118,6 +118,10 @@ class CustomerRepository(Protocol):
         """Register (or change) a customer's tier."""
         ...
 
+    def registered(self) -> list[tuple[str, str]]:
+        """Every registered customer's handle and tier, by handle."""
+        ...
+
 
 class AuditLog(Protocol):
     """The append-only audit trail."""

@@ -65,4 +65,3 @@ def queue_rank(policy: PriorityPolicy, score: int, received_at: datetime) -> flo
     term is the same for every complaint, so the first term alone orders the queue.
     """
     return score - policy.aging_points_per_hour * received_at.timestamp() / 3600
-

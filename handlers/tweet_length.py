@@ -32,4 +32,3 @@ def weighted_length(text: str) -> int:
         total += sum(_weight(c) for c in text[last : match.start()]) + URL_LENGTH
         last = match.end()
     return total + sum(_weight(c) for c in text[last:])
-

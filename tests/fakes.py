@@ -182,7 +182,10 @@ class _Customers:
         return {h.lower(): self.s.tiers[h.lower()] for h in handles if h.lower() in self.s.tiers}
 
     def set_tier(self, handle: str, tier: str) -> None:
-        self.s.tiers[handle.lower()] = tier
+        self.s.tiers[handle.lstrip("@").lower()] = tier
+
+    def registered(self) -> list[tuple[str, str]]:
+        return sorted(self.s.tiers.items())
 
 
 class _Audit:

@@ -445,6 +445,11 @@ class SqlCustomerRepository:
             found.update({handle: tier for handle, tier in self._c.execute(query)})
         return found
 
+    def registered(self) -> list[tuple[str, str]]:
+        """Every registered customer's handle and tier."""
+        query = select(customers.c.handle, customers.c.tier).order_by(customers.c.handle)
+        return [(handle, tier) for handle, tier in self._c.execute(query)]
+
     def set_tier(self, handle: str, tier: str) -> None:
         """Register or change a customer's tier."""
         now = self._clock.now()

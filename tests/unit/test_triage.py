@@ -221,3 +221,17 @@ def test_the_shipped_config_is_valid_and_complete() -> None:
     assert isinstance(TRIAGE, Triage)
     assert {t.name for t in TRIAGE.topics.topics} == {"outage", "delay/cancellation", "baggage", "refund", "billing"}
     assert TRIAGE.same_author_window == timedelta(hours=72)
+
+
+def test_the_vip_registry_imports_from_csv_and_reports_bad_lines() -> None:
+    from handlers.registry import import_tiers
+
+    db = FakeDatabase()
+    csv_text = "handle,tier\n@maria_k,VIP\nbob,elite\n,vip\ncarol,gold\ndave\n\nemma ,standard\n"
+    report = import_tiers(db, csv_text, {"vip", "elite", "standard"})
+    assert report.stored == 3
+    assert [line for line, _problem in report.problems] == [4, 5, 6]
+    assert "gold" in report.problems[1][1] and "two columns" in report.problems[2][1]
+    assert db.state.tiers == {"maria_k": "vip", "bob": "elite", "emma": "standard"}
+    run(db, tweet(1, "@SqueakyAir where is my bag", author="maria_k"))
+    assert db.state.complaints[1].tier == "vip" and db.state.complaints[1].priority == 50
