@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
+from gunicorn.app.base import BaseApplication
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
@@ -36,16 +38,40 @@ def bare_app() -> SlackRequestHandler:
     return SlackRequestHandler(app)
 
 
-def main() -> None:
-    """Serve the chosen app on 127.0.0.1:PORT."""
-    which, port = sys.argv[1], int(sys.argv[2])
+def _load(which: str) -> Any:
     if which == "bare":
-        app: object = bare_app()
-    else:
-        services = build_services(load_settings())
-        app = WebApp(build_bolt_app(services), services)
+        return bare_app()
+    services = build_services(load_settings())
+    return WebApp(build_bolt_app(services), services)
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    """The same server `python -m bot web` runs: gunicorn, gthread workers."""
+
+    def __init__(self, which: str, port: int, workers: int) -> None:
+        self._which, self._port, self._workers = which, port, workers
+        super().__init__()
+
+    def load_config(self) -> None:
+        self.cfg.set("bind", f"127.0.0.1:{self._port}")
+        self.cfg.set("workers", self._workers)
+        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("threads", 8)
+        self.cfg.set("loglevel", "warning")
+
+    def load(self) -> Any:
+        return _load(self._which)
+
+
+def main() -> None:
+    """Serve the chosen app on 127.0.0.1:PORT: `waitress` (one process) or `gunicorn N` (N workers)."""
+    which, port = sys.argv[1], int(sys.argv[2])
+    server = sys.argv[3] if len(sys.argv) > 3 else "waitress"
     print("ready", flush=True)
-    serve(app, host="127.0.0.1", port=port, threads=16, _quiet=True)
+    if server == "gunicorn":
+        _Gunicorn(which, port, int(sys.argv[4])).run()
+    else:
+        serve(_load(which), host="127.0.0.1", port=port, threads=16, _quiet=True)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from storage.sql.tables import audit_events
 
 PROJECT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret-0123456789"  # noqa: S105 - signs requests to a local server
+SERVER = ["gunicorn", "2"]  # as `python -m bot web` runs with WEB_CONCURRENCY=2 on this 2-core machine
 CONCURRENCY = 50
 ROUNDS = 10
 RACERS = 200
@@ -62,7 +63,7 @@ def _serve(which: str, env: dict[str, str]) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(  # noqa: S603 - our own module, fixed argv
-        [sys.executable, "-m", "bench.click_server", which, str(port)],
+        [sys.executable, "-m", "bench.click_server", which, str(port), *SERVER],
         env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
         stdout=subprocess.PIPE,
         text=True,
