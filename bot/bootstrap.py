@@ -26,8 +26,10 @@ from bot.x.client import make_client
 from bot.x.poller import brand_user_id
 from bot.x.replies import XReplies
 from handlers.clock import SystemClock
+from handlers.coordination import Dedupe, Locks, StreamQueue
+from handlers.gateways import TicketGateway
 from handlers.outbox_runner import OutboxRunner
-from handlers.ports import Clock, Dedupe, Locks, StreamQueue, TicketGateway
+from handlers.ports import Clock
 from storage.memory.keys import MemoryDedupe, MemoryLocks
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bot.sources.schema import Post, describe
 from handlers.codec import to_entry
-from handlers.ports import StreamQueue
+from handlers.coordination import StreamQueue
 
 MAX_BODY = 1_000_000
 MAX_POSTS = 500

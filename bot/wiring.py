@@ -8,8 +8,10 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.slack.team import TeamDirectory
+from handlers.coordination import Dedupe, Locks, RateLimiter, StreamQueue
+from handlers.gateways import ChatGateway
 from handlers.outbox_runner import OutboxRunner
-from handlers.ports import ChatGateway, Clock, Dedupe, Locks, RateLimiter, StreamQueue, UnitOfWorkFactory
+from handlers.ports import Clock, UnitOfWorkFactory
 from handlers.replies import ReplyTemplate
 from handlers.triage import Triage
 

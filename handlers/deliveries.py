@@ -6,20 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from handlers.activity import ActivityLine
+from handlers.gateways import ChatGateway, DeliveryFailed, PostedReply, SocialGateway, TicketGateway, TicketRequest
 from handlers.model import Complaint, Delivery, IncomingComplaint, Message, MessageKind
 from handlers.outbox_kinds import CARD_UPDATE, URGENT_RANK
-from handlers.ports import (
-    ChatGateway,
-    Clock,
-    DeliveryFailed,
-    NewOutboxMessage,
-    OutboxMessage,
-    PostedReply,
-    SocialGateway,
-    TicketGateway,
-    TicketRequest,
-    UnitOfWorkFactory,
-)
+from handlers.ports import Clock, NewOutboxMessage, OutboxMessage, UnitOfWorkFactory
 
 MAX_ATTEMPTS = 10
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, replace
 
-from handlers.ports import StreamQueue
+from handlers.coordination import StreamQueue
 
 
 @dataclass(frozen=True)

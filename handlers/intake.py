@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from handlers.coordination import Dedupe
 from handlers.followups import OpenCase, find_case
 from handlers.model import IncomingComplaint, Message, MessageKind, NewCase
 from handlers.noise import OWN_POST, NoiseAction, Verdict, judge
@@ -24,7 +25,7 @@ from handlers.outbox_kinds import (
     card_post_key,
     card_update_followups_key,
 )
-from handlers.ports import Clock, Dedupe, DuplicateKey, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
+from handlers.ports import Clock, DuplicateKey, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
 from handlers.priority import assess, queue_rank
 from handlers.triage import Triage
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from handlers.card import FollowUpLine, card_for
 from handlers.deliveries import MAX_ATTEMPTS, Deliveries
+from handlers.gateways import ChatGateway, DeliveryFailed, SocialGateway, TicketGateway
 from handlers.outbox_kinds import (
     CARD_FOLLOWUP,
     CARD_LOG,
@@ -20,15 +21,7 @@ from handlers.outbox_kinds import (
     X_REPLY,
     card_refresh_key,
 )
-from handlers.ports import (
-    ChatGateway,
-    Clock,
-    DeliveryFailed,
-    OutboxMessage,
-    SocialGateway,
-    TicketGateway,
-    UnitOfWorkFactory,
-)
+from handlers.ports import Clock, OutboxMessage, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

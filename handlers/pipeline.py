@@ -6,9 +6,10 @@ import logging
 from dataclasses import dataclass, field
 
 from handlers.codec import from_entry
+from handlers.coordination import Dedupe, StreamQueue
 from handlers.intake import IntakeResult, receive
 from handlers.model import IncomingComplaint
-from handlers.ports import Clock, Dedupe, StreamQueue, UnitOfWorkFactory
+from handlers.ports import Clock, UnitOfWorkFactory
 from handlers.triage import Triage
 
 log = logging.getLogger(__name__)

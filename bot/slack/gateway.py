@@ -14,8 +14,9 @@ from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup
 from bot.slack.mrkdwn import sanitize
 from handlers.activity import ActivityLine
 from handlers.card import CardView, FollowUpLine
+from handlers.coordination import RateLimiter
+from handlers.gateways import DeliveryFailed
 from handlers.model import CardRef
-from handlers.ports import DeliveryFailed, RateLimiter
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ import tweepy
 from bot.x.feeds import Feed, Pacer
 from bot.x.normalize import normalize_tweet
 from handlers.codec import to_entry
+from handlers.coordination import StreamQueue
 from handlers.feed_position import FeedPosition, advanced, resume
-from handlers.ports import Clock, StreamQueue, UnitOfWorkFactory
+from handlers.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

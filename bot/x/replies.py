@@ -9,7 +9,8 @@ import requests
 import tweepy
 
 from bot.x.normalize import tweet_url
-from handlers.ports import DeliveryFailed, PostedReply, RateLimiter
+from handlers.coordination import RateLimiter
+from handlers.gateways import DeliveryFailed, PostedReply
 
 # X lets one user post 100 times per 15 minutes.
 POSTS_PER_WINDOW = 100

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, insert, select
 
-from handlers.ports import Clock, TicketRef, TicketRequest
+from handlers.gateways import TicketRef, TicketRequest
+from handlers.ports import Clock
 from storage.sql.tables import tickets
 
 

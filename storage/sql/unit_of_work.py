@@ -7,12 +7,12 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from handlers.ports import Clock
+from storage.sql.complaint_repository import SqlComplaintRepository
+from storage.sql.message_repository import SqlMessageRepository
 from storage.sql.repositories import (
     SqlAuditLog,
     SqlCheckpoints,
-    SqlComplaintRepository,
     SqlCustomerRepository,
-    SqlMessageRepository,
     SqlOutbox,
 )
 

@@ -10,8 +10,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.gateway import SlackChatGateway
 from handlers.card import CardView, card_for
+from handlers.gateways import DeliveryFailed
 from handlers.model import Complaint, Status
-from handlers.ports import DeliveryFailed
 from sandbox.slack_api import LocalSlack
 from storage.rate_limit import WindowRateLimiter
 

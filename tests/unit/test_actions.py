@@ -10,10 +10,10 @@ from handlers import actions
 from handlers.claim import claim
 from handlers.clock import ManualClock
 from handlers.errors import IllegalTransition, InvalidRequest, NotOnTeam, NotOwner
+from handlers.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
 from handlers.intake import receive
 from handlers.model import Actor, Delivery, IncomingComplaint, Role, Status
 from handlers.outbox_runner import OutboxRunner
-from handlers.ports import DeliveryFailed, PostedReply, TicketRef, TicketRequest
 from handlers.replies import ReplyTemplate, TemplateError, available, check, render
 from handlers.triage import Triage
 from handlers.tweet_length import weighted_length

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from handlers.card import CardView
 from handlers.claim import claim
 from handlers.clock import ManualClock
+from handlers.gateways import DeliveryFailed
 from handlers.intake import receive
 from handlers.model import Actor, CardRef, IncomingComplaint, Status
 from handlers.outbox_runner import MAX_ATTEMPTS, OutboxRunner, backoff_seconds
-from handlers.ports import DeliveryFailed
 from handlers.triage import Triage
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 

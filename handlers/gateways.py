@@ -1,0 +1,116 @@
+"""Gateway ports: the outside world as the core needs it (a chat surface, a social network, a ticketing system)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from handlers.activity import ActivityLine
+from handlers.card import CardView, FollowUpLine
+from handlers.model import CardRef
+
+
+class DeliveryFailed(Exception):
+    """A gateway could not deliver a side effect; says whether and when to try again."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class ChatGateway(Protocol):
+    """A chat surface (Slack now, Teams later) as the core needs it."""
+
+    def post_card(self, card: CardView) -> CardRef:
+        """Post a new card; return where it lives."""
+        ...
+
+    def update_card(self, ref: CardRef, card: CardView) -> None:
+        """Replace a card's content for everyone."""
+        ...
+
+    def find_card(self, complaint_id: int, since: datetime) -> CardRef | None:
+        """The complaint's card if one was posted after `since` (a post whose answer was lost), else None."""
+        ...
+
+    def tell(self, ref: CardRef, user_id: str, text: str) -> None:
+        """Say something to one user only, next to the card."""
+        ...
+
+    def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
+        """Add a customer's follow-up under the card, in its thread."""
+        ...
+
+    def post_activity(self, ref: CardRef, line: ActivityLine) -> None:
+        """Add a line of history (who did what) under the card, in its thread."""
+        ...
+
+    def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
+        """Send a person a direct message, with a link to the card when there is one."""
+        ...
+
+    def permalink(self, ref: CardRef) -> str | None:
+        """A link to the card that opens it for anyone in the workspace."""
+        ...
+
+
+@dataclass(frozen=True)
+class PostedReply:
+    """A reply that is out on the social network."""
+
+    post_id: str
+    url: str | None
+
+
+class SocialGateway(Protocol):
+    """The social network we reply on (X now)."""
+
+    def reply(self, in_reply_to: str, text: str) -> PostedReply:
+        """Post `text` as a reply; raise DeliveryFailed saying whether and when to try again."""
+        ...
+
+    def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
+        """Our reply with this text to that post, if an earlier attempt did post it."""
+        ...
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """Everything a ticket carries: the whole conversation and a way back to the card."""
+
+    complaint_id: int
+    key: str  # idempotency key: the same request twice makes one ticket
+    subject: str
+    priority: str
+    notes: str
+    contact: str
+    customer_handle: str
+    customer_name: str
+    source: str
+    post_url: str | None
+    card_url: str | None
+    conversation: list[tuple[str, str, datetime]]  # (author handle, text, when), oldest first
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    """A created ticket: its number as agents say it, and a link."""
+
+    number: str
+    url: str | None
+
+
+class TicketGateway(Protocol):
+    """A system of record for tickets (built-in, Zendesk, a webhook)."""
+
+    @property
+    def system(self) -> str:
+        """The system's name, shown on the card."""
+        ...
+
+    def create(self, request: TicketRequest) -> TicketRef:
+        """Create the ticket; raise DeliveryFailed saying whether and when to try again."""
+        ...

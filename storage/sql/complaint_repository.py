@@ -1,0 +1,272 @@
+"""SQL storage of complaints (cases): inserts in batches, the compare-and-set, threading lookups, outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    bindparam,
+    select,
+    update,
+)
+
+from handlers.followups import OpenCase
+from handlers.lifecycle import OPEN_STATUSES
+from handlers.model import (
+    Actor,
+    CardRef,
+    Change,
+    Complaint,
+    Delivery,
+    NewCase,
+    PublicReply,
+    Status,
+    Ticket,
+)
+from handlers.ports import ThreadIndex
+from storage.sql.set_queries import bulk_insert, chunks, one_of
+from storage.sql.tables import complaints, messages
+
+_OPEN = [status.value for status in OPEN_STATUSES]
+
+
+def _complaint(row: RowMapping) -> Complaint:
+    owner = None
+    if row["owner_id"] is not None:
+        owner = Actor(id=row["owner_id"], name=row["owner_name"] or row["owner_id"], surface=row["owner_surface"] or "")
+    card = None
+    if row["card_channel"] is not None:
+        card = CardRef(channel=row["card_channel"], message_id=row["card_message_id"])
+    return Complaint(
+        id=row["id"],
+        source=row["source"],
+        external_id=row["external_id"],
+        author_id=row["author_id"],
+        author_handle=row["author_handle"],
+        author_name=row["author_name"],
+        text=row["text"],
+        created_at=row["created_at"],
+        received_at=row["received_at"],
+        status=Status(row["status"]),
+        version=row["version"],
+        tier=row["tier"],
+        url=row["url"],
+        conversation_id=row["conversation_id"],
+        in_reply_to_id=row["in_reply_to_id"],
+        mentions_us=bool(row["mentions_us"]),
+        owner=owner,
+        claimed_at=row["claimed_at"],
+        card=card,
+        topic=row["topic"],
+        skill_group=row["skill_group"],
+        priority=row["priority"],
+        priority_reasons=tuple(row["priority_reasons"] or ()),
+        noise_rule=row["noise_rule"],
+        followup_count=row["followup_count"],
+        reply=_reply(row),
+        ticket=_ticket(row),
+        dismiss_reason=row["dismiss_reason"],
+        merged_into=row["merged_into"],
+    )
+
+
+def _reply(row: RowMapping) -> PublicReply | None:
+    if row["reply_status"] is None:
+        return None
+    return PublicReply(
+        text=row["reply_text"] or "",
+        status=Delivery(row["reply_status"]),
+        post_id=row["reply_post_id"],
+        url=row["reply_url"],
+        error=row["reply_error"],
+    )
+
+
+def _ticket(row: RowMapping) -> Ticket | None:
+    if row["ticket_status"] is None:
+        return None
+    return Ticket(
+        system=row["ticket_system"] or "",
+        subject=row["ticket_subject"] or "",
+        status=Delivery(row["ticket_status"]),
+        number=row["ticket_number"],
+        url=row["ticket_url"],
+        error=row["ticket_error"],
+    )
+
+
+def _reply_values(reply: PublicReply) -> dict[str, Any]:
+    return {
+        "reply_text": reply.text,
+        "reply_status": reply.status.value,
+        "reply_post_id": reply.post_id,
+        "reply_url": reply.url,
+        "reply_error": reply.error,
+    }
+
+
+def _ticket_values(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "ticket_system": ticket.system,
+        "ticket_subject": ticket.subject,
+        "ticket_status": ticket.status.value,
+        "ticket_number": ticket.number,
+        "ticket_url": ticket.url,
+        "ticket_error": ticket.error,
+    }
+
+
+class SqlComplaintRepository:
+    """Complaints in the `complaints` table."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add_many(self, cases: list[NewCase]) -> list[int]:
+        """Insert new cases in one statement; their ids come back in the same order."""
+        bulk_insert(self._c, complaints, [_case_row(case) for case in cases])
+        ids: dict[tuple[str, str], int] = {}
+        for source in {case.incoming.source for case in cases}:
+            wanted = {case.incoming.external_id for case in cases if case.incoming.source == source}
+            for chunk in chunks(wanted):
+                query = select(complaints.c.external_id, complaints.c.id).where(
+                    complaints.c.source == source, one_of(self._c, complaints.c.external_id, chunk)
+                )
+                ids.update({(source, external_id): case_id for external_id, case_id in self._c.execute(query)})
+        return [ids[(case.incoming.source, case.incoming.external_id)] for case in cases]
+
+    def thread_index(
+        self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
+    ) -> ThreadIndex:
+        """Open cases holding these tweets, conversations or authors (each author's newest open case)."""
+        index = ThreadIndex(by_tweet={}, by_conversation={}, by_author={})
+        is_open = complaints.c.status.in_(_OPEN)
+        for chunk in chunks(tweet_ids):
+            query = (
+                select(messages.c.external_id, messages.c.complaint_id)
+                .join(complaints, complaints.c.id == messages.c.complaint_id)
+                .where(messages.c.source == source, one_of(self._c, messages.c.external_id, chunk), is_open)
+            )
+            index.by_tweet.update({external_id: case_id for external_id, case_id in self._c.execute(query)})
+        for chunk in chunks(conversation_ids):
+            query = (
+                select(complaints.c.conversation_id, complaints.c.id)
+                .where(complaints.c.source == source, one_of(self._c, complaints.c.conversation_id, chunk), is_open)
+                .order_by(complaints.c.id.desc())
+            )
+            index.by_conversation.update({conversation: case_id for conversation, case_id in self._c.execute(query)})
+        for chunk in chunks(authors):
+            query = (
+                select(complaints.c.author_key, complaints.c.id, complaints.c.created_at)
+                .where(complaints.c.source == source, one_of(self._c, complaints.c.author_key, chunk), is_open)
+                .order_by(complaints.c.created_at)
+            )
+            for row in self._c.execute(query):
+                index.by_author[row.author_key] = OpenCase(row.id, row.created_at)
+        return index
+
+    def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
+        """Add to cases' follow-up counts (one executemany); return the new counts."""
+        if not counts:
+            return {}
+        statement = (
+            update(complaints)
+            .where(complaints.c.id == bindparam("case_id"))
+            .values(followup_count=complaints.c.followup_count + bindparam("added"))
+        )
+        self._c.execute(statement, [{"case_id": k, "added": v} for k, v in sorted(counts.items())])
+        query = select(complaints.c.id, complaints.c.followup_count).where(
+            one_of(self._c, complaints.c.id, sorted(counts))
+        )
+        return {case_id: total for case_id, total in self._c.execute(query)}
+
+    def get(self, complaint_id: int) -> Complaint | None:
+        """Return one complaint, or None."""
+        row = self._c.execute(select(complaints).where(complaints.c.id == complaint_id)).mappings().first()
+        return _complaint(row) if row else None
+
+    def compare_and_set(self, complaint: Complaint, change: Change) -> bool:
+        """One conditional UPDATE on status and version; True if this caller's change landed."""
+        values: dict[str, Any] = {"status": change.status.value, "version": complaints.c.version + 1}
+        if change.clear_owner:
+            values.update(owner_id=None, owner_name=None, owner_surface=None, claimed_at=None)
+        elif change.owner is not None:
+            values.update(
+                owner_id=change.owner.id,
+                owner_name=change.owner.name,
+                owner_surface=change.owner.surface,
+                claimed_at=change.claimed_at,
+            )
+        if change.reply is not None:
+            values.update(_reply_values(change.reply))
+        if change.ticket is not None:
+            values.update(_ticket_values(change.ticket))
+        if change.dismiss_reason is not None:
+            values["dismiss_reason"] = change.dismiss_reason
+        if change.merged_into is not None:
+            values["merged_into"] = change.merged_into
+        result = self._c.execute(
+            update(complaints)
+            .where(
+                complaints.c.id == complaint.id,
+                complaints.c.version == complaint.version,
+                complaints.c.status == complaint.status.value,
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
+        """Record how the public reply went."""
+        self._c.execute(update(complaints).where(complaints.c.id == complaint_id).values(**_reply_values(reply)))
+
+    def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
+        """Record how the ticket went."""
+        self._c.execute(update(complaints).where(complaints.c.id == complaint_id).values(**_ticket_values(ticket)))
+
+    def claimed_before(self, cutoff: datetime) -> list[int]:
+        """Complaints claimed since before `cutoff` that nobody acknowledged or ticketed."""
+        query = select(complaints.c.id).where(
+            complaints.c.status == Status.CLAIMED.value, complaints.c.claimed_at < cutoff
+        )
+        return list(self._c.execute(query.order_by(complaints.c.claimed_at)).scalars())
+
+    def set_card(self, complaint_id: int, card: CardRef) -> None:
+        """Remember where the card lives."""
+        self._c.execute(
+            update(complaints)
+            .where(complaints.c.id == complaint_id)
+            .values(card_channel=card.channel, card_message_id=card.message_id)
+        )
+
+
+def _case_row(case: NewCase) -> dict[str, Any]:
+    item = case.incoming
+    return {
+        "source": item.source,
+        "external_id": item.external_id,
+        "author_id": item.author_id,
+        "author_handle": item.author_handle,
+        "author_key": item.author_handle.lower(),
+        "author_name": item.author_name,
+        "text": item.text,
+        "url": item.url,
+        "conversation_id": item.conversation_id,
+        "in_reply_to_id": item.in_reply_to_id,
+        "mentions_us": item.mentions_us,
+        "created_at": item.created_at,
+        "received_at": case.received_at,
+        "status": Status.NEW.value,
+        "version": 1,
+        "tier": case.tier,
+        "topic": case.topic,
+        "skill_group": case.skill_group,
+        "priority": case.priority,
+        "priority_reasons": list(case.priority_reasons),
+        "queue_rank": case.queue_rank,
+        "noise_rule": case.noise_rule,
+        "followup_count": 0,
+    }
