@@ -9,6 +9,7 @@ from typing import Any
 from bot.bootstrap import build_bolt_app, build_core, build_services
 from bot.config import Settings
 from bot.ingest import run_ingest
+from bot.serving import BackgroundServer
 from bot.web import WebApp
 from bot.worker import run_worker
 
@@ -25,8 +26,6 @@ def _start(name: str, target: Any, *args: Any) -> threading.Thread:
 
 def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     """Migrate, then serve Slack, work the stream and poll X in one process until `stop` is set."""
-    from waitress.server import create_server
-
     from storage.sql.migrate import upgrade
 
     services = build_services(settings)
@@ -46,9 +45,8 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
         stop.wait()
         handler.close()  # type: ignore[no-untyped-call]
     else:
-        server = create_server(WebApp(bolt, services), host="0.0.0.0", port=port, threads=8)
+        server = BackgroundServer(WebApp(bolt, services), host="0.0.0.0", port=port).start()
         log.info("Squeaky is listening on http://127.0.0.1:%d/slack/events", port)
-        _start("web", server.run)
         stop.wait()
         server.close()
     for thread in threads:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import redis
-from waitress.server import create_server
 
 from bot.bootstrap import build_bolt_app, build_services
 from bot.config import Settings
+from bot.serving import BackgroundServer
 from bot.web import WebApp
 from bot.wiring import Services
 from bot.worker import run_worker
@@ -79,11 +79,10 @@ def start_squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlac
         }
         settings = Settings(_env_file=None, **{**values, **overrides})
         services = build_services(settings)
-        server = create_server(WebApp(build_bolt_app(services), services), host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=server.run, daemon=True).start()
+        server = BackgroundServer(WebApp(build_bolt_app(services), services), host="127.0.0.1", port=0).start()
         threading.Thread(target=run_worker, args=(services, stop), kwargs={"block_ms": 100}, daemon=True).start()
         started.append((server, services))
-        return Running(services, f"http://127.0.0.1:{server.effective_port}", local_slack, local_x, settings)
+        return Running(services, f"http://127.0.0.1:{server.port}", local_slack, local_x, settings)
 
     yield start
     stop.set()
