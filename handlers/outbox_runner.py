@@ -69,10 +69,10 @@ class OutboxRunner:
 
         return run
 
-    def run_due(self, limit: int = 50, complaint_id: int | None = None) -> int:
-        """Execute up to `limit` due messages (only one complaint's, if given); return how many were handled."""
+    def run_due(self, limit: int = 50) -> int:
+        """Execute up to `limit` due messages, highest rank first; return how many were handled."""
         with self._uow() as uow:
-            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, complaint_id)
+            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit)
             uow.commit()
         fresh: set[int] = set()  # complaints whose card this batch already rendered from the current state
         for message in messages:

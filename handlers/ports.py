@@ -170,9 +170,7 @@ class Outbox(Protocol):
         """Add several messages at once (the same rules as `enqueue`)."""
         ...
 
-    def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, complaint_id: int | None = None
-    ) -> list[OutboxMessage]:
+    def lease_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
         """Take up to `limit` due messages for `lease_seconds` (nobody else gets them meanwhile)."""
         ...
 

@@ -216,15 +216,12 @@ class _Outbox:
         for m in messages:
             self.enqueue(m.kind, m.key, m.complaint_id, m.payload, m.rank)
 
-    def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, complaint_id: int | None = None
-    ) -> list[OutboxMessage]:
+    def lease_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
         leased = []
         for row in sorted(self.s.outbox.values(), key=lambda r: (-r.rank, r.message.id)):
             due = row.status == "pending" and (row.available_at is None or row.available_at <= now)
             free = row.leased_until is None or row.leased_until < now
-            mine = complaint_id is None or row.message.complaint_id == complaint_id
-            if due and free and mine and len(leased) < limit:
+            if due and free and len(leased) < limit:
                 row.message = replace(row.message, attempts=row.message.attempts + 1)
                 row.leased_until = now + timedelta(seconds=lease_seconds)
                 leased.append(row.message)

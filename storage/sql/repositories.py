@@ -139,9 +139,7 @@ class SqlOutbox:
         ]
         self._c.execute(insert_or_ignore(self._c, outbox), rows)
 
-    def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, complaint_id: int | None = None
-    ) -> list[OutboxMessage]:
+    def lease_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
         """Lease due messages with a compare-and-set on the lease, so two executors never take the same one."""
         due = and_(
             outbox.c.status == "pending",
@@ -149,8 +147,6 @@ class SqlOutbox:
             or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
         )
         query = select(outbox).where(due).order_by(outbox.c.rank.desc(), outbox.c.id).limit(limit)
-        if complaint_id is not None:
-            query = query.where(outbox.c.complaint_id == complaint_id)
         leased: list[OutboxMessage] = []
         until = now + timedelta(seconds=lease_seconds)
         for row in self._c.execute(query).mappings().all():
