@@ -56,6 +56,29 @@ class ChatGateway(Protocol):
         """A link to the card that opens it for anyone in the workspace."""
         ...
 
+    def announce(self, text: str, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
+        """Post a message in the channel (calling on the team leads when `leads`); return where it lives.
+
+        With `ref`, replace that earlier announcement instead (an alert whose count moved on).
+        """
+        ...
+
+
+class Pager(Protocol):
+    """Who wakes on-call: a chat direct message by default, or an incident tool. Keys make each call idempotent."""
+
+    def trigger(self, key: str, summary: str, user: str | None, link: str | None) -> None:
+        """Raise (or re-raise) the alert `key` for the on-call person `user`."""
+        ...
+
+    def acknowledge(self, key: str) -> None:
+        """Someone took the alert on."""
+        ...
+
+    def resolve(self, key: str) -> None:
+        """The alert's cause is gone."""
+        ...
+
 
 @dataclass(frozen=True)
 class PostedReply:

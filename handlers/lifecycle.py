@@ -9,6 +9,7 @@ failed reply or ticket can be tried again. This module is pure: it decides, and
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from handlers.errors import AlreadyClaimed, IllegalTransition, InvalidRequest
@@ -46,6 +47,22 @@ def decide(
     into: int | None = None,
 ) -> Change:
     """Return the change `action` by `actor` makes to `complaint`, or raise a typed error saying why not."""
+    change = _decide(complaint, action, actor, now, new_owner, reply_text, ticket_system, ticket_subject, reason, into)
+    return replace(change, at=now)
+
+
+def _decide(
+    complaint: Complaint,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    new_owner: Actor | None,
+    reply_text: str | None,
+    ticket_system: str | None,
+    ticket_subject: str | None,
+    reason: str | None,
+    into: int | None,
+) -> Change:
     status = complaint.status
     if status not in RULES[action]:
         if action is Action.CLAIM and status is Status.CLAIMED and complaint.owner is not None:

@@ -150,6 +150,11 @@ class Complaint:
     ticket: Ticket | None = None
     dismiss_reason: str | None = None
     merged_into: int | None = None
+    first_claimed_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    ticketed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    sla_stage: int = 0  # escalations sent while it waited unclaimed (see handlers.sla.Stage)
 
     def changed(self, change: Change) -> Complaint:
         """Return this complaint as it stands after `change` (one version later)."""
@@ -161,7 +166,14 @@ class Complaint:
         for name in ("reply", "ticket", "dismiss_reason", "merged_into"):
             if getattr(change, name) is not None:
                 updated = replace(updated, **{name: getattr(change, name)})
-        return updated
+        reached = change.milestones(self)
+        return replace(
+            updated,
+            first_claimed_at=reached.get("first_claimed_at", self.first_claimed_at),
+            acknowledged_at=reached.get("acknowledged_at", self.acknowledged_at),
+            ticketed_at=reached.get("ticketed_at", self.ticketed_at),
+            resolved_at=reached.get("resolved_at", self.resolved_at),
+        )
 
 
 @dataclass(frozen=True)
@@ -176,13 +188,26 @@ class Change:
     ticket: Ticket | None = None
     dismiss_reason: str | None = None
     merged_into: int | None = None
+    at: datetime | None = None  # when it was decided
+
+    def milestones(self, before: Complaint) -> dict[str, datetime]:
+        """The milestones this change reaches for the first time (first claim, public reply, ticket, resolution)."""
+        if self.at is None:
+            return {}
+        reached = {
+            "first_claimed_at": self.owner is not None,
+            "acknowledged_at": self.reply is not None,
+            "ticketed_at": self.ticket is not None,
+            "resolved_at": self.status in (Status.CLOSED, Status.DISMISSED, Status.MERGED),
+        }
+        return {name: self.at for name, hit in reached.items() if hit and getattr(before, name) is None}
 
 
 @dataclass(frozen=True)
 class AuditEvent:
-    """One line of the audit trail: who did what to which complaint, when and from where."""
+    """One line of the audit trail: who did what to which complaint (none for team settings), when and where."""
 
-    complaint_id: int
+    complaint_id: int | None
     actor: Actor
     action: str
     from_status: Status | None

@@ -8,7 +8,9 @@ CARD_FOLLOWUP = "card.followup"
 CARD_LOG = "card.log"  # a line in the card's thread: who did what
 X_REPLY = "x.reply"  # a public reply on X
 TICKET_CREATE = "ticket.create"
-CHAT_DM = "chat.dm"  # a direct message (escalation, on-call pings)
+CHAT_DM = "chat.dm"  # a direct message (escalation)
+CHAT_ANNOUNCE = "chat.announce"  # a message in the channel (the lead group called on, a spike alert)
+PAGE = "page"  # trigger, acknowledge or resolve an on-call alert through the pager
 
 # Updates and follow-ups on cards already out go before new cards; new cards go by queue rank.
 URGENT_RANK = 1e15
@@ -61,3 +63,13 @@ def ticket_key(complaint_id: int, version: int) -> str:
 def dm_key(purpose: str, complaint_id: int, at: str) -> str:
     """Idempotency key of a direct message about a complaint."""
     return f"chat.dm:{purpose}:{complaint_id}:{at}"
+
+
+def page_key(alert: str, action: str, at: str) -> str:
+    """Idempotency key of one pager call about an alert."""
+    return f"page:{alert}:{action}:{at}"
+
+
+def complaint_alert(complaint_id: int) -> str:
+    """The pager's alert key for a complaint waiting for an owner (its dedup key)."""
+    return f"squeaky-complaint-{complaint_id}"

@@ -7,15 +7,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
+from handlers.alerts import AlertDeliveries, ChatPager
 from handlers.card import FollowUpLine, card_for
 from handlers.deliveries import MAX_ATTEMPTS, Deliveries
-from handlers.gateways import ChatGateway, DeliveryFailed, SocialGateway, TicketGateway
+from handlers.gateways import ChatGateway, DeliveryFailed, Pager, SocialGateway, TicketGateway
 from handlers.outbox_kinds import (
     CARD_FOLLOWUP,
     CARD_LOG,
     CARD_POST,
     CARD_UPDATE,
+    CHAT_ANNOUNCE,
     CHAT_DM,
+    PAGE,
     TICKET_CREATE,
     URGENT_RANK,
     X_REPLY,
@@ -45,6 +48,7 @@ class OutboxRunner:
         *,
         social: SocialGateway | None = None,
         tickets: TicketGateway | None = None,
+        pager: Pager | None = None,
         outages: tuple[type[BaseException], ...] = (),
     ) -> None:
         self._uow = uow_factory
@@ -52,6 +56,7 @@ class OutboxRunner:
         self._chat = chat
         self._outages = outages  # errors meaning our own storage is down: the caller waits them out
         deliveries = Deliveries(uow_factory, clock, chat, social, tickets)
+        alerts = AlertDeliveries(uow_factory, chat, pager or ChatPager(chat))
         self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
             CARD_POST: self._post_card,
             CARD_UPDATE: self._update_card,
@@ -60,6 +65,8 @@ class OutboxRunner:
             X_REPLY: self._done_after(deliveries.reply),
             TICKET_CREATE: self._done_after(deliveries.ticket),
             CHAT_DM: self._done_after(deliveries.direct_message),
+            CHAT_ANNOUNCE: self._done_after(alerts.announce),
+            PAGE: self._done_after(alerts.page),
         }
 
     def _done_after(self, deliver: Callable[[OutboxMessage], None]) -> Callable[[OutboxMessage], None]:

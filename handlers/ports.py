@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 
 from handlers.followups import OpenCase
 from handlers.model import AuditEvent, CardRef, Change, Complaint, Message, NewCase, PublicReply, Ticket
+from handlers.team_ports import TeamSettings, TeamStats
 
 # --- persistence -----------------------------------------------------------
 
@@ -71,6 +72,17 @@ class ComplaintRepository(Protocol):
 
     def claimed_before(self, cutoff: datetime) -> list[int]:
         """Complaints still claimed (not acknowledged or ticketed) since before `cutoff`."""
+        ...
+
+    def unclaimed_past(
+        self, deadlines: dict[str, datetime], others: datetime | None, below_stage: int, limit: int
+    ) -> list[Complaint]:
+        """Unclaimed complaints escalated less than `below_stage` and received at or before their tier's time in
+        `deadlines` (or `others` for tiers not listed; None leaves them out), oldest first."""
+        ...
+
+    def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
+        """Move an unclaimed complaint's escalation from one stage to the next; False if someone else did."""
         ...
 
 
@@ -230,6 +242,16 @@ class UnitOfWork(Protocol):
     @property
     def checkpoints(self) -> Checkpoints:
         """Feed positions."""
+        ...
+
+    @property
+    def team(self) -> TeamSettings:
+        """Service levels, the on-call roster, the spike detector's memory."""
+        ...
+
+    @property
+    def stats(self) -> TeamStats:
+        """Team statistics."""
         ...
 
     def __enter__(self) -> Self: ...

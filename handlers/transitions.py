@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers.activity import ActivityLine, describe
 from handlers.errors import ComplaintNotFound, ConcurrentUpdate, NotLead, NotOnTeam, NotOwner
+from handlers.escalation import page_followups
 from handlers.lifecycle import decide
 from handlers.model import Action, Actor, AuditEvent, Complaint
 from handlers.outbox_kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
@@ -65,6 +66,7 @@ def apply(
                     CARD_LOG, card_log_key(complaint_id, updated.version), complaint_id, line.payload(), URGENT_RANK
                 ),
             ]
+            outbox += page_followups(complaint, action)
             uow.outbox.enqueue_many(outbox + (effects(updated) if effects else []))
             uow.commit()
             return updated

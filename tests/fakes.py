@@ -26,7 +26,11 @@ from handlers.model import (
     Status,
     Ticket,
 )
+from handlers.oncall import Roster
 from handlers.ports import DuplicateKey, NewOutboxMessage, OutboxMessage, ThreadIndex
+from handlers.sla import SlaPolicy
+from handlers.spikes import SpikeState
+from handlers.team_ports import TeamStats
 
 
 @dataclass
@@ -49,6 +53,10 @@ class FakeState:
     audit: list[AuditEvent] = field(default_factory=list)
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
     checkpoints: dict[str, str] = field(default_factory=dict)
+    sla: dict[str, SlaPolicy] = field(default_factory=dict)
+    roster: Roster | None = None
+    spikes: dict[str, SpikeState] = field(default_factory=dict)
+    announcements: dict[str, CardRef] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -115,6 +123,23 @@ class _Complaints:
             for c in self.s.complaints.values()
             if c.status is Status.CLAIMED and c.claimed_at is not None and c.claimed_at < cutoff
         ]
+
+    def unclaimed_past(
+        self, deadlines: dict[str, datetime], others: datetime | None, below_stage: int, limit: int
+    ) -> list[Complaint]:
+        def due(c: Complaint) -> bool:
+            cutoff = deadlines.get(c.tier, others if c.tier not in deadlines else None)
+            return cutoff is not None and c.received_at <= cutoff
+
+        waiting = [c for c in self.s.complaints.values() if c.status is Status.NEW and c.sla_stage < below_stage]
+        return sorted(filter(due, waiting), key=lambda c: c.received_at)[:limit]
+
+    def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
+        complaint = self.s.complaints.get(complaint_id)
+        if complaint is None or complaint.sla_stage != from_stage or complaint.status is not Status.NEW:
+            return False
+        self.s.complaints[complaint_id] = replace(complaint, sla_stage=to_stage)
+        return True
 
     def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
         totals = {}
@@ -250,6 +275,42 @@ class _Checkpoints:
         self.s.checkpoints[name] = value
 
 
+class _Team:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def sla_policies(self) -> dict[str, SlaPolicy]:
+        return dict(self.s.sla)
+
+    def set_sla_policy(self, policy: SlaPolicy) -> None:
+        self.s.sla[policy.tier] = policy
+
+    def roster(self) -> Roster | None:
+        return self.s.roster
+
+    def set_roster(self, roster: Roster) -> None:
+        self.s.roster = roster
+
+    def spike_states(self) -> dict[str, SpikeState]:
+        return dict(self.s.spikes)
+
+    def set_spike_state(self, topic: str, state: SpikeState) -> None:
+        self.s.spikes[topic] = state
+
+    def announcement(self, key: str) -> CardRef | None:
+        return self.s.announcements.get(key)
+
+    def remember_announcement(self, key: str, ref: CardRef) -> None:
+        self.s.announcements[key] = ref
+
+
+class _NoStats:
+    """Statistics are SQL through and through: their tests run on SQLite and PostgreSQL, not on these fakes."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"stats.{name} has no fake; test it against a real database")
+
+
 class FakeUnitOfWork:
     """Works on a copy of the state; commit swaps it in, leaving without commit drops it (a rollback)."""
 
@@ -264,6 +325,8 @@ class FakeUnitOfWork:
         self.audit = _Audit(self._state)
         self.outbox = _Outbox(self._state)
         self.checkpoints = _Checkpoints(self._state)
+        self.team = _Team(self._state)
+        self.stats: TeamStats = _NoStats()  # type: ignore[assignment]
         return self
 
     def __exit__(
@@ -297,6 +360,7 @@ class FakeChat:
         self.followups: list[tuple[CardRef, FollowUpLine]] = []
         self.activity: list[tuple[CardRef, ActivityLine]] = []
         self.notified: list[tuple[str, str, CardRef | None]] = []
+        self.announced: list[tuple[str, bool]] = []
         self.fail_with: Exception | None = None
 
     def post_card(self, card: CardView) -> CardRef:
@@ -324,6 +388,15 @@ class FakeChat:
 
     def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
         self.notified.append((user_id, text, ref))
+
+    def announce(self, text: str, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if ref is not None:
+            self.announced.append((f"(edit {ref.message_id}) {text}", leads))
+            return ref
+        self.announced.append((text, leads))
+        return CardRef("C0CARE", f"a{len(self.announced)}")
 
     def permalink(self, ref: CardRef) -> str | None:
         return f"https://squeaky.slack.invalid/archives/{ref.channel}/p{ref.message_id.replace('.', '')}"

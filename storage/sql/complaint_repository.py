@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     RowMapping,
+    and_,
     bindparam,
+    or_,
     select,
     update,
 )
@@ -70,6 +72,11 @@ def _complaint(row: RowMapping) -> Complaint:
         ticket=_ticket(row),
         dismiss_reason=row["dismiss_reason"],
         merged_into=row["merged_into"],
+        first_claimed_at=row["first_claimed_at"],
+        acknowledged_at=row["acknowledged_at"],
+        ticketed_at=row["ticketed_at"],
+        resolved_at=row["resolved_at"],
+        sla_stage=row["sla_stage"],
     )
 
 
@@ -208,6 +215,9 @@ class SqlComplaintRepository:
             values["dismiss_reason"] = change.dismiss_reason
         if change.merged_into is not None:
             values["merged_into"] = change.merged_into
+        values.update(change.milestones(complaint))
+        if change.at is not None:
+            values["updated_at"] = change.at
         result = self._c.execute(
             update(complaints)
             .where(
@@ -233,6 +243,36 @@ class SqlComplaintRepository:
             complaints.c.status == Status.CLAIMED.value, complaints.c.claimed_at < cutoff
         )
         return list(self._c.execute(query.order_by(complaints.c.claimed_at)).scalars())
+
+    def unclaimed_past(
+        self, deadlines: dict[str, datetime], others: datetime | None, below_stage: int, limit: int
+    ) -> list[Complaint]:
+        """Unclaimed complaints past their tier's deadline and escalated less than `below_stage`, oldest first."""
+        due = [and_(complaints.c.tier == tier, complaints.c.received_at <= at) for tier, at in deadlines.items()]
+        if others is not None:
+            due.append(and_(complaints.c.tier.not_in(list(deadlines)), complaints.c.received_at <= others))
+        if not due:
+            return []
+        query = (
+            select(complaints)
+            .where(complaints.c.status == Status.NEW.value, complaints.c.sla_stage < below_stage, or_(*due))
+            .order_by(complaints.c.received_at)
+            .limit(limit)
+        )
+        return [_complaint(row) for row in self._c.execute(query).mappings()]
+
+    def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
+        """Compare-and-set the escalation stage of a still-unclaimed complaint."""
+        result = self._c.execute(
+            update(complaints)
+            .where(
+                complaints.c.id == complaint_id,
+                complaints.c.sla_stage == from_stage,
+                complaints.c.status == Status.NEW.value,
+            )
+            .values(sla_stage=to_stage)
+        )
+        return result.rowcount == 1
 
     def set_card(self, complaint_id: int, card: CardRef) -> None:
         """Remember where the card lives."""
@@ -269,4 +309,5 @@ def _case_row(case: NewCase) -> dict[str, Any]:
         "queue_rank": case.queue_rank,
         "noise_rule": case.noise_rule,
         "followup_count": 0,
+        "updated_at": case.received_at,
     }

@@ -114,11 +114,20 @@ complaints = Table(
     Column("ticket_error", Text),
     Column("dismiss_reason", String(64)),
     Column("merged_into", Id, ForeignKey("complaints.id")),
+    # Milestones (the first time each happened), for team statistics and service levels.
+    Column("first_claimed_at", UTCDateTime()),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("ticketed_at", UTCDateTime()),
+    Column("resolved_at", UTCDateTime()),
+    Column("sla_stage", Integer, nullable=False, server_default="0"),  # escalations sent while unclaimed
+    Column("updated_at", UTCDateTime()),  # the last transition: which days the statistics rollup must redo
     UniqueConstraint("source", "external_id"),
     Index(None, "status", "received_at"),
     Index(None, "author_key", "status"),
     Index(None, "conversation_id"),
     Index(None, "status", "claimed_at"),
+    Index(None, "received_at"),
+    Index(None, "updated_at"),
 )
 
 # Every tweet (or other post) Squeaky has seen, once: the opening of a case, a follow-up
@@ -146,7 +155,7 @@ audit_events = Table(
     "audit_events",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("complaint_id", Id, ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("complaint_id", Id, ForeignKey("complaints.id"), index=True),  # none for team settings and spikes
     Column("actor_id", String(64), nullable=False),
     Column("actor_name", String(128), nullable=False),
     Column("surface", String(16), nullable=False),
@@ -201,4 +210,39 @@ checkpoints = Table(
     Column("name", String(128), primary_key=True),
     Column("value", String(256), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Service levels per customer tier, as team leads set them (defaults apply to tiers not listed).
+sla_policies = Table(
+    "sla_policies",
+    metadata,
+    Column("tier", String(32), primary_key=True),
+    Column("claim_minutes", Integer, nullable=False),
+    Column("ack_minutes", Integer, nullable=False),
+    Column("page_on_arrival", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Small named team settings kept as JSON: the on-call roster, the spike detector's memory.
+team_settings = Table(
+    "team_settings",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Team statistics rolled up per hour of arrival (hours = 1) and per UTC day (hours = 24), with
+# `hour_start` in hours since the Unix epoch: counts, and histograms of durations in
+# logarithmic buckets, for the whole team (dim "all") and per tier, topic, source and agent.
+stats_rollup = Table(
+    "stats_rollup",
+    metadata,
+    Column("hours", Integer, primary_key=True),
+    Column("hour_start", Integer, primary_key=True),
+    Column("dim", String(16), primary_key=True),
+    Column("value", String(128), primary_key=True),
+    Column("metric", String(16), primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("n", BigInteger, nullable=False),
 )

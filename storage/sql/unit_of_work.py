@@ -15,6 +15,8 @@ from storage.sql.repositories import (
     SqlCustomerRepository,
     SqlOutbox,
 )
+from storage.sql.team_settings import SqlTeamSettings
+from storage.sql.team_stats import SqlTeamStats
 
 
 class SqlUnitOfWork:
@@ -35,6 +37,8 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(connection)
         self.outbox = SqlOutbox(connection, self._clock)
         self.checkpoints = SqlCheckpoints(connection, self._clock)
+        self.team = SqlTeamSettings(connection, self._clock)
+        self.stats = SqlTeamStats(connection)
         return self
 
     def __exit__(

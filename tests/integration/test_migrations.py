@@ -18,7 +18,19 @@ from storage.sql.migrate import downgrade, upgrade
 from storage.sql.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"complaints", "customers", "audit_events", "outbox", "tickets", "checkpoints", "messages", "alembic_version"}
+TABLES = {
+    "complaints",
+    "customers",
+    "audit_events",
+    "outbox",
+    "tickets",
+    "checkpoints",
+    "messages",
+    "sla_policies",
+    "team_settings",
+    "stats_rollup",
+    "alembic_version",
+}
 
 pytestmark = pytest.mark.integration
 

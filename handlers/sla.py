@@ -1,0 +1,72 @@
+"""Service levels per customer tier: how soon a complaint must be claimed and publicly acknowledged, and who is
+pinged when it is not. Pure arithmetic on stored times, so timers survive any restart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import IntEnum
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """A tier's service level: minutes to claim, minutes to acknowledge publicly, and whether arrival pages."""
+
+    tier: str
+    claim_minutes: int
+    ack_minutes: int
+    page_on_arrival: bool = False
+
+    @property
+    def claim_within(self) -> timedelta:
+        """How long a complaint of this tier may wait for an owner."""
+        return timedelta(minutes=self.claim_minutes)
+
+    @property
+    def ack_within(self) -> timedelta:
+        """How long a complaint of this tier may wait for a public acknowledgement."""
+        return timedelta(minutes=self.ack_minutes)
+
+
+DEFAULT_POLICIES: dict[str, SlaPolicy] = {
+    "vip": SlaPolicy("vip", claim_minutes=5, ack_minutes=15, page_on_arrival=True),
+    "standard": SlaPolicy("standard", claim_minutes=60, ack_minutes=240),
+}
+
+
+def policy_for(policies: dict[str, SlaPolicy], tier: str) -> SlaPolicy:
+    """The tier's policy; a tier without one follows "standard"."""
+    return policies.get(tier) or policies.get("standard") or DEFAULT_POLICIES["standard"]
+
+
+def with_defaults(stored: dict[str, SlaPolicy]) -> dict[str, SlaPolicy]:
+    """The default policies overridden by what leads have set."""
+    return {**DEFAULT_POLICIES, **stored}
+
+
+class Stage(IntEnum):
+    """How far an unclaimed complaint has been escalated: each step happens once, in order."""
+
+    NONE = 0
+    ARRIVAL = 1  # on-call told on arrival (tiers that page on arrival)
+    ON_CALL = 2  # on-call paged: past the claim deadline
+    LEADS = 3  # the lead group pinged in the channel: still unclaimed a while after that
+
+
+def due_stage(received_at: datetime, policy: SlaPolicy, leads_after: timedelta, now: datetime) -> Stage:
+    """The escalation an unclaimed complaint has earned by `now`."""
+    breach = received_at + policy.claim_within
+    if now >= breach + leads_after:
+        return Stage.LEADS
+    if now >= breach:
+        return Stage.ON_CALL
+    return Stage.ARRIVAL if policy.page_on_arrival else Stage.NONE
+
+
+def met(received_at: datetime, done_at: datetime | None, within: timedelta, now: datetime) -> bool | None:
+    """Whether a deadline was met: True, False, or None while it is still running."""
+    if done_at is not None:
+        return done_at - received_at <= within
+    if now - received_at > within:
+        return False
+    return None

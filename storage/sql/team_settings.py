@@ -1,0 +1,81 @@
+"""Team settings in SQL: service levels per tier, and small named JSON settings (roster, spike memory)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from handlers.model import CardRef
+from handlers.oncall import Roster
+from handlers.ports import Clock
+from handlers.sla import SlaPolicy
+from handlers.spikes import SpikeState
+from storage.sql.tables import sla_policies, team_settings
+
+_ROSTER = "oncall.roster"
+_SPIKE = "spike:"
+_ANNOUNCEMENT = "announcement:"
+
+
+class SqlTeamSettings:
+    """The `sla_policies` and `team_settings` tables."""
+
+    def __init__(self, connection: Connection, clock: Clock) -> None:
+        self._c = connection
+        self._clock = clock
+
+    def sla_policies(self) -> dict[str, SlaPolicy]:
+        """Service levels leads have set, by tier."""
+        rows = self._c.execute(select(sla_policies)).mappings()
+        return {
+            r["tier"]: SlaPolicy(r["tier"], r["claim_minutes"], r["ack_minutes"], bool(r["page_on_arrival"]))
+            for r in rows
+        }
+
+    def set_sla_policy(self, policy: SlaPolicy) -> None:
+        """Set one tier's service level (replacing what was there)."""
+        self._c.execute(delete(sla_policies).where(sla_policies.c.tier == policy.tier))
+        self._c.execute(
+            insert(sla_policies).values(
+                tier=policy.tier,
+                claim_minutes=policy.claim_minutes,
+                ack_minutes=policy.ack_minutes,
+                page_on_arrival=policy.page_on_arrival,
+                updated_at=self._clock.now(),
+            )
+        )
+
+    def _get(self, name: str) -> Any:
+        return self._c.execute(select(team_settings.c.value).where(team_settings.c.name == name)).scalar()
+
+    def _set(self, name: str, value: Any) -> None:
+        self._c.execute(delete(team_settings).where(team_settings.c.name == name))
+        self._c.execute(insert(team_settings).values(name=name, value=value, updated_at=self._clock.now()))
+
+    def roster(self) -> Roster | None:
+        """The on-call roster, if set."""
+        value = self._get(_ROSTER)
+        return Roster.from_json(value) if value else None
+
+    def set_roster(self, roster: Roster) -> None:
+        """Replace the on-call roster."""
+        self._set(_ROSTER, roster.to_json())
+
+    def spike_states(self) -> dict[str, SpikeState]:
+        """The spike detector's memory, by topic."""
+        query = select(team_settings.c.name, team_settings.c.value).where(team_settings.c.name.like(f"{_SPIKE}%"))
+        return {name.removeprefix(_SPIKE): SpikeState.from_json(value) for name, value in self._c.execute(query)}
+
+    def set_spike_state(self, topic: str, state: SpikeState) -> None:
+        """Remember one topic's detector state."""
+        self._set(_SPIKE + topic, state.to_json())
+
+    def announcement(self, key: str) -> CardRef | None:
+        """Where an alert's channel message lives."""
+        value = self._get(_ANNOUNCEMENT + key)
+        return CardRef(value["channel"], value["message_id"]) if value else None
+
+    def remember_announcement(self, key: str, ref: CardRef) -> None:
+        """Remember where an alert's channel message lives."""
+        self._set(_ANNOUNCEMENT + key, {"channel": ref.channel, "message_id": ref.message_id})

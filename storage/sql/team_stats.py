@@ -1,0 +1,238 @@
+"""Team statistics in SQL: figures from the rollup (see storage/sql/stats_rollup.py), live lists and counts."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select, text
+
+from handlers.lifecycle import OPEN_STATUSES
+from handlers.model import CardRef, Status
+from handlers.sla import SlaPolicy, policy_for
+from handlers.stats import (
+    Compliance,
+    Dimension,
+    Period,
+    Row,
+    SeriesPoint,
+    StatsReport,
+    Waiting,
+    at_most,
+    bucket_of,
+    durations,
+    percentile,
+)
+from storage.sql.stats_rollup import Rollup, seconds_sql
+from storage.sql.tables import complaints
+
+TOP_TOPICS = 5
+_OPEN = [s.value for s in OPEN_STATUSES]
+
+
+@dataclass
+class _Cells:
+    """Counts and histograms by (dim, value) and metric."""
+
+    counts: dict[tuple[str, str], dict[str, dict[int, int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(dict))
+    )
+
+    def add(self, dim: str, value: str, metric: str, bucket: int, n: int) -> None:
+        histogram = self.counts[(dim, value)][metric]
+        histogram[bucket] = histogram.get(bucket, 0) + n
+
+    def count(self, key: tuple[str, str], metric: str) -> int:
+        return sum(self.counts.get(key, {}).get(metric, {}).values())
+
+    def histogram(self, key: tuple[str, str], metric: str) -> dict[int, int]:
+        return self.counts.get(key, {}).get(metric, {})
+
+    def row(self, key: tuple[str, str], name: str) -> Row:
+        return Row(
+            name,
+            received=self.count(key, "received"),
+            claimed=self.count(key, "claimed"),
+            acknowledged=self.count(key, "to_ack"),
+            ticketed=self.count(key, "to_ticket"),
+            dismissed=self.count(key, "dismissed"),
+            to_claim=durations(self.histogram(key, "to_claim")),
+            to_ack=durations(self.histogram(key, "to_ack")),
+            to_ticket=durations(self.histogram(key, "to_ticket")),
+        )
+
+    def values(self, dim: str) -> list[str]:
+        return sorted(value for d, value in self.counts if d == dim)
+
+
+class SqlTeamStats:
+    """Team statistics from the `complaints` table and its daily rollup."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+        self._dialect = connection.dialect.name
+
+    def _params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self._dialect != "sqlite":
+            return params
+        # SQLite keeps naive UTC text (as UTCDateTime writes it): compare like with like.
+        out: dict[str, Any] = {}
+        for k, v in params.items():
+            if isinstance(v, datetime):
+                v = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+            elif isinstance(v, date):
+                v = v.isoformat()
+            elif isinstance(v, list):
+                v = [d.isoformat() if isinstance(d, date) else d for d in v]
+            out[k] = v
+        return out
+
+    def _cells(self, period: Period, dims: list[str], counts_only: list[str]) -> _Cells:
+        rollup = Rollup(self._c, self._params)
+        statement, params = rollup.cells_sql(rollup.plan(period.start, period.end), dims, counts_only)
+        cells = _Cells()
+        for dim, value, metric, bucket, n in self._c.execute(statement, params):
+            cells.add(dim, str(value), metric, int(bucket), int(n))
+        return cells
+
+    def report(
+        self, period: Period, policies: dict[str, SlaPolicy], by: Dimension | None, now: datetime
+    ) -> StatsReport:
+        """Volume, milestones, p50/p90 durations, service levels per tier, backlog and busiest topics."""
+        dims = ["all", "tier", "topic"] + ([by] if by and by not in ("tier", "topic") else [])
+        cells = self._cells(period, dims, [] if by == "topic" else ["topic"])
+        late = self._late(period, policies, now)
+        compliance = []
+        for tier in cells.values("tier"):
+            policy = policy_for(policies, tier)
+            key = ("tier", tier)
+            took, acked = cells.histogram(key, "to_claim"), cells.histogram(key, "to_ack")
+            claim_met = at_most(took, policy.claim_within.total_seconds())
+            ack_met = at_most(acked, policy.ack_within.total_seconds())
+            claim_late, ack_late = late.get(tier, (0, 0))
+            compliance.append(
+                Compliance(
+                    tier,
+                    claim_met,
+                    sum(took.values()) - claim_met + claim_late,
+                    ack_met,
+                    sum(acked.values()) - ack_met + ack_late,
+                )
+            )
+        topics = sorted(
+            ((t, cells.count(("topic", t), "received")) for t in cells.values("topic")),
+            key=lambda item: (-item[1], item[0]),
+        )
+        breakdown = []
+        if by:
+            rows = [cells.row((by, value), value) for value in cells.values(by)]
+            breakdown = sorted(rows, key=lambda row: (-row.received, row.key))
+        backlog, oldest = self._backlog()
+        return StatsReport(
+            period=period,
+            total=cells.row(("all", ""), "all"),
+            compliance=compliance,
+            backlog=backlog,
+            oldest_waiting=oldest,
+            topics=topics[:TOP_TOPICS],
+            by=by,
+            breakdown=breakdown,
+        )
+
+    def _late(self, period: Period, policies: dict[str, SlaPolicy], now: datetime) -> dict[str, tuple[int, int]]:
+        """Open complaints of the period already past their deadlines, by tier: (unclaimed, unacknowledged)."""
+        waited = seconds_sql(self._dialect, ":now")
+        query = text(
+            f"SELECT tier, {waited} AS waited, first_claimed_at IS NULL AND resolved_at IS NULL AS unclaimed, "  # noqa: S608
+            "acknowledged_at IS NULL AS unacknowledged FROM complaints "
+            "WHERE status IN :open AND received_at >= :start AND received_at < :end"
+        ).bindparams(bindparam("open", expanding=True))
+        params = {"now": now, "open": _OPEN, "start": period.start, "end": period.end}
+        late: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for tier, waited_s, unclaimed, unacknowledged in self._c.execute(query, self._params(params)):
+            policy = policy_for(policies, tier)
+            late[tier][0] += bool(unclaimed) and waited_s > policy.claim_within.total_seconds()
+            late[tier][1] += bool(unacknowledged) and waited_s > policy.ack_within.total_seconds()
+        return {tier: (a, b) for tier, (a, b) in late.items()}
+
+    def _backlog(self) -> tuple[int, datetime | None]:
+        query = select(func.count(), func.min(complaints.c.received_at)).where(complaints.c.status == Status.NEW.value)
+        count, oldest = self._c.execute(query).one()
+        if isinstance(oldest, str):  # SQLite's MIN() returns the stored text
+            oldest = datetime.fromisoformat(oldest)
+        if isinstance(oldest, datetime) and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), oldest
+
+    def roll_up(self, now: datetime) -> int:
+        """Bring the rollup up to date; return how many hours were redone."""
+        return Rollup(self._c, self._params).roll_up(now)
+
+    def series(self, period: Period) -> list[SeriesPoint]:
+        """Per hour (a day or two) or per day: complaints received, and the median time to acknowledge them."""
+        step = period.bucket
+        ack_s = seconds_sql(self._dialect, "acknowledged_at")
+        query = text(
+            f"SELECT received_at, {ack_s} FROM complaints WHERE received_at >= :start AND received_at < :end"  # noqa: S608
+        )
+        counts: dict[int, int] = defaultdict(int)
+        acks: dict[int, dict[int, int]] = defaultdict(dict)
+        params = self._params({"start": period.start, "end": period.end})
+        for received_at, ack in self._c.execute(query, params):
+            at = received_at if isinstance(received_at, datetime) else datetime.fromisoformat(str(received_at))
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            index = int((at - period.start) / step)
+            counts[index] += 1
+            if ack is not None:
+                bucket = bucket_of(float(ack))
+                acks[index][bucket] = acks[index].get(bucket, 0) + 1
+        steps = math.ceil((period.end - period.start) / step)
+        return [
+            SeriesPoint(period.start + i * step, counts.get(i, 0), percentile(acks.get(i, {}), 0.5))
+            for i in range(steps)
+        ]
+
+    def waiting(self, limit: int) -> list[Waiting]:
+        """Unclaimed complaints, highest priority first."""
+        query = (
+            select(complaints)
+            .where(complaints.c.status == Status.NEW.value)
+            .order_by(complaints.c.priority.desc(), complaints.c.received_at, complaints.c.id)
+            .limit(limit)
+        )
+        return [_waiting(r) for r in self._c.execute(query).mappings()]
+
+    def holders(self) -> list[tuple[str, int]]:
+        """Open complaints by who holds them."""
+        held = [s for s in _OPEN if s != Status.NEW.value]
+        query = (
+            select(complaints.c.owner_name, func.count())
+            .where(complaints.c.status.in_(held), complaints.c.owner_name.is_not(None))
+            .group_by(complaints.c.owner_name)
+        )
+        return sorted(((str(n), int(c)) for n, c in self._c.execute(query)), key=lambda item: (-item[1], item[0]))
+
+    def topic_counts(self, since: datetime) -> dict[str, int]:
+        """Complaints received since `since`, by topic."""
+        query = (
+            select(complaints.c.topic, func.count())
+            .where(complaints.c.received_at >= since)
+            .group_by(complaints.c.topic)
+        )
+        return {str(topic): int(count) for topic, count in self._c.execute(query)}
+
+    def examples(self, topic: str | None, since: datetime, limit: int) -> list[Waiting]:
+        """The most urgent, newest complaints on a topic since `since`."""
+        query = select(complaints).where(complaints.c.received_at >= since)
+        if topic is not None:
+            query = query.where(complaints.c.topic == topic)
+        query = query.order_by(complaints.c.priority.desc(), complaints.c.received_at.desc()).limit(limit)
+        return [_waiting(r) for r in self._c.execute(query).mappings()]
+
+
+def _waiting(r: Any) -> Waiting:
+    card = CardRef(r["card_channel"], r["card_message_id"]) if r["card_channel"] else None
+    return Waiting(r["id"], r["author_handle"], r["text"], r["tier"], r["topic"], r["priority"], r["received_at"], card)

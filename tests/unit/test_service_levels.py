@@ -1,0 +1,135 @@
+"""Service levels on fakes and a controllable clock: deadlines per tier, pings once per step, across restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from handlers.claim import claim
+from handlers.clock import ManualClock
+from handlers.escalation import check_service_levels
+from handlers.intake import receive
+from handlers.model import Actor, IncomingComplaint
+from handlers.oncall import Roster
+from handlers.outbox_kinds import CHAT_ANNOUNCE, PAGE
+from handlers.outbox_runner import OutboxRunner
+from handlers.sla import DEFAULT_POLICIES, SlaPolicy, Stage, due_stage, met
+from handlers.triage import Triage
+from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+LEADS_AFTER = timedelta(minutes=15)
+MARIA = Actor("U0MARIA", "maria", "slack")
+
+
+class World:
+    def __init__(self) -> None:
+        self.db, self.clock, self.chat = FakeDatabase(), ManualClock(T0), FakeChat()
+        self.runner = OutboxRunner(self.db, self.clock, self.chat)
+
+    def arrive(self, handle: str, tier: str = "standard") -> int:
+        if tier != "standard":
+            with self.db() as uow:
+                uow.customers.set_tier(handle, tier)
+                uow.commit()
+        post = IncomingComplaint("x", f"t-{handle}", handle, handle, handle, "@SqueakyAir where is my bag", T0)
+        [complaint_id] = receive(self.db, self.clock, FakeDedupe(), Triage(), [post]).opened
+        return complaint_id
+
+    def sweep(self, fallback: str | None = "U0ONCALL") -> list[tuple[int, Stage]]:
+        return check_service_levels(self.db, self.clock, leads_after=LEADS_AFTER, fallback_on_call=fallback)
+
+    def pings(self) -> list[tuple[str, str]]:
+        rows = self.db.state.outbox.values()
+        return [(r.message.kind, r.message.key) for r in rows if r.message.kind in (PAGE, CHAT_ANNOUNCE)]
+
+
+def test_the_stage_follows_the_tier_deadline() -> None:
+    vip, standard = DEFAULT_POLICIES["vip"], DEFAULT_POLICIES["standard"]
+    assert due_stage(T0, vip, LEADS_AFTER, T0) is Stage.ARRIVAL
+    assert due_stage(T0, standard, LEADS_AFTER, T0) is Stage.NONE
+    assert due_stage(T0, vip, LEADS_AFTER, T0 + timedelta(minutes=5)) is Stage.ON_CALL
+    assert due_stage(T0, standard, LEADS_AFTER, T0 + timedelta(minutes=59)) is Stage.NONE
+    assert due_stage(T0, standard, LEADS_AFTER, T0 + timedelta(minutes=75)) is Stage.LEADS
+    assert met(T0, T0 + timedelta(minutes=4), vip.claim_within, T0) is True
+    assert met(T0, None, vip.claim_within, T0 + timedelta(minutes=3)) is None
+    assert met(T0, None, vip.claim_within, T0 + timedelta(minutes=6)) is False
+
+
+def test_an_unclaimed_complaint_pings_on_call_then_the_leads_each_once() -> None:
+    world = World()
+    complaint_id = world.arrive("ann")
+    world.clock.advance(minutes=59)
+    assert world.sweep() == []
+    world.clock.advance(minutes=1)
+    assert world.sweep() == [(complaint_id, Stage.ON_CALL)]
+    assert world.sweep() == []  # a second pass (or a second worker) sends nothing more
+    world.clock.advance(minutes=15)
+    assert world.sweep() == [(complaint_id, Stage.LEADS)]
+    world.clock.advance(hours=5)
+    assert world.sweep() == []
+    assert [kind for kind, _ in world.pings()] == [PAGE, CHAT_ANNOUNCE]
+    world.runner.run_due()
+    assert world.chat.notified[0][0] == "U0ONCALL" and "waiting 60 min" in world.chat.notified[0][1]
+    [(text, leads)] = world.chat.announced
+    assert leads and "Still unclaimed" in text
+    audited = [e.action for e in world.db.state.audit if e.complaint_id == complaint_id]
+    assert audited.count("ping:on_call") == 1 and audited.count("ping:leads") == 1
+
+
+def test_timers_live_in_storage_so_a_restart_neither_loses_nor_repeats_a_ping() -> None:
+    world = World()
+    complaint_id = world.arrive("ann")
+    world.clock.advance(minutes=61)
+    assert world.sweep() == [(complaint_id, Stage.ON_CALL)]
+    restarted = World()  # a new process: new runner and clock, the same database
+    restarted.db, restarted.clock = world.db, ManualClock(world.clock.now() + timedelta(minutes=20))
+    assert restarted.sweep() == [(complaint_id, Stage.LEADS)]
+    assert restarted.sweep() == []
+
+
+def test_after_an_outage_both_steps_are_owed_but_no_late_arrival_ping() -> None:
+    world = World()
+    complaint_id = world.arrive("vip_ann", tier="vip")
+    world.clock.advance(hours=3)  # nothing ran for three hours
+    assert world.sweep() == [(complaint_id, Stage.LEADS)]
+    assert [key for _, key in world.pings()] == [
+        f"page:squeaky-complaint-{complaint_id}:trigger2:",
+        f"chat.announce:sla:{complaint_id}",
+    ]
+
+
+def test_a_vip_pages_on_arrival_and_claiming_acknowledges_the_page() -> None:
+    world = World()
+    complaint_id = world.arrive("vip_ann", tier="vip")
+    assert world.sweep() == [(complaint_id, Stage.ARRIVAL)]
+    claim(world.db, world.clock, complaint_id, MARIA)
+    world.clock.advance(minutes=30)
+    assert world.sweep() == []  # claimed: no breach ping
+    payloads = [r.message.payload for r in world.db.state.outbox.values() if r.message.kind == PAGE]
+    assert [p["action"] for p in payloads] == ["trigger", "acknowledge"]
+
+
+def test_a_standard_customer_does_not_page_on_arrival_unless_the_lead_says_so() -> None:
+    world = World()
+    world.arrive("bob")
+    assert world.sweep() == []
+    with world.db() as uow:
+        uow.team.set_sla_policy(SlaPolicy("standard", 60, 240, page_on_arrival=True))
+        uow.commit()
+    assert [stage for _, stage in world.sweep()] == [Stage.ARRIVAL]
+
+
+def test_the_rostered_person_is_paged_and_nobody_on_call_goes_to_the_channel() -> None:
+    world = World()
+    with world.db() as uow:
+        uow.team.set_roster(Roster(("U0LI",)))
+        uow.commit()
+    world.arrive("vip_ann", tier="vip")
+    world.sweep(fallback=None)
+    world.runner.run_due()
+    assert world.chat.notified[0][0] == "U0LI"
+    alone = World()
+    alone.arrive("vip_bo", tier="vip")
+    alone.sweep(fallback=None)
+    alone.runner.run_due()
+    assert alone.chat.notified == [] and "Nobody is on call" in alone.chat.announced[0][0]
