@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -61,9 +62,11 @@ class Settings(BaseSettings):
         None, description="the Slack user group (S…) of the care team; unset: anyone who sees a card may act on it"
     )
     slack_leads_group: str | None = Field(
-        None, description="the Slack user group (S…) of team leads, who may reassign anyone's claim"
+        None, description="the Slack user group (S…) of team leads: they reassign claims and change team settings"
     )
-    oncall_user: str | None = Field(None, description="the Slack user (U…) pinged when an agent escalates")
+    oncall_user: str | None = Field(
+        None, description="the Slack user (U…) on call when no roster is set (`/squeaky oncall`): escalations and pings"
+    )
     claim_deadline_minutes: float = Field(
         15.0, gt=0, description="minutes a claim may stay unacknowledged before it goes back to the queue"
     )
@@ -88,6 +91,22 @@ class Settings(BaseSettings):
     stream_reclaim_seconds: float = Field(
         60.0, gt=0, description="seconds before a worker takes over stream entries a dead worker left unacknowledged"
     )
+    team_timezone: str = Field(
+        "UTC", description="the care team's time zone (IANA name, e.g. Europe/Berlin): for today and hand-offs"
+    )
+    oncall_handoff_hour: int = Field(9, ge=0, le=23, description="the local hour an on-call rotation hands off at")
+    sla_leads_after_minutes: float = Field(
+        15.0, gt=0, description="minutes after on-call is paged before the lead group is called on in the channel"
+    )
+    pagerduty_routing_key: SecretStr | None = Field(
+        None, description="a PagerDuty Events API v2 routing key: page through PagerDuty instead of Slack DMs"
+    )
+    pagerduty_events_url: str = Field(
+        "https://events.pagerduty.com/v2/enqueue", description="the PagerDuty Events API v2 address"
+    )
+    spike_window_minutes: int = Field(10, ge=1, le=1440, description="the window spike detection counts over")
+    spike_ratio: float = Field(3.0, gt=1, description="how many times its usual rate a topic must reach to spike")
+    spike_min_count: int = Field(10, ge=1, description="the fewest complaints in the window that can make a spike")
     triage_config: str = Field(
         "config/triage.toml", description="the triage policy file: topics, noise rules, priority, threading"
     )
@@ -122,7 +141,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"{handle!r} is not an X handle (letters, digits and _, at most 15)")
         return value
 
-    @field_validator("slack_api_url", "x_api_url", "zendesk_url", "ticket_webhook_url", "public_url", "x_dm_link")
+    @field_validator("team_timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name such as Europe/Berlin or America/New_York") from None
+        return value
+
+    @field_validator(
+        "slack_api_url",
+        "x_api_url",
+        "zendesk_url",
+        "ticket_webhook_url",
+        "public_url",
+        "x_dm_link",
+        "pagerduty_events_url",
+    )
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

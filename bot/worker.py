@@ -6,18 +6,14 @@ import logging
 import os
 import socket
 import threading
-import time
-from datetime import timedelta
 
+from bot import housekeeping
 from bot.outages import OUTAGES, describe_outage
 from bot.wiring import Services
-from handlers.actions import expire_claims
 from handlers.pipeline import consume_once
 from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
-
-EXPIRY_CHECK_SECONDS = 10.0  # how often claims past their deadline are put back in the queue
 
 
 def consumer_name() -> str:
@@ -27,14 +23,15 @@ def consumer_name() -> str:
 
 def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200) -> None:
     """Loop: one stream batch, then due outbox messages; errors are logged and backed off, never fatal.
+    The periodic jobs (claim expiry, service levels, spikes, the stats rollup) run beside it (bot.housekeeping).
 
     The web process only acks and decides; every card update, thread line and delivery is
     this loop's, so it wakes at least every `block_ms` to keep cards current within a second.
     """
     consumer = consumer_name()
     statistics = PlannerStatistics(services.engine)
-    next_expiry = 0.0
     failures = 0
+    chores = housekeeping.start(services, stop)
     log.info("worker %s started", consumer)
     while not stop.is_set():
         try:
@@ -49,10 +46,6 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
                 reclaim_idle_ms=int(services.settings.stream_reclaim_seconds * 1000),
             )
             statistics.wrote(batch.intake.rows_written)
-            if time.monotonic() >= next_expiry:
-                deadline = timedelta(minutes=services.settings.claim_deadline_minutes)
-                expire_claims(services.uow_factory, services.clock, deadline)
-                next_expiry = time.monotonic() + EXPIRY_CHECK_SECONDS
             services.outbox_runner.run_due()
             failures = 0
         except OUTAGES as exc:
@@ -67,4 +60,5 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
             delay = min(30.0, 0.5 * 2**failures)
             log.exception("worker pass failed; retrying in %.1fs", delay)
             stop.wait(delay)
+    chores.join(timeout=10)
     log.info("worker %s stopped", consumer)

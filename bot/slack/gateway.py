@@ -58,7 +58,9 @@ class SlackChatGateway:
         *,
         posts_per_second: float = POSTS_PER_SECOND,
         post_burst: int = POST_BURST,
+        leads_group: str | None = None,
     ) -> None:
+        self._leads_group = leads_group
         self._client = client
         self._channel = channel
         self._limiter = limiter
@@ -123,6 +125,19 @@ class SlackChatGateway:
         """chat.postMessage a line of the card's history into its thread."""
         self._pace(f"slack:post:{ref.channel}", self._posts_per_second, self._post_burst)
         self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=activity_text(line))
+
+    def announce(self, text: str, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
+        """chat.postMessage a message in the channel (the lead group mentioned when `leads`), or chat.update `ref`."""
+        body = sanitize(text)
+        if leads and self._leads_group:
+            body = f"<!subteam^{self._leads_group}> {body}"
+        if ref is not None:
+            self._pace("slack:update", UPDATES_PER_SECOND, UPDATE_BURST)
+            self._call("chat.update", channel=ref.channel, ts=ref.message_id, text=body)
+            return ref
+        self._pace(f"slack:post:{self._channel}", self._posts_per_second, self._post_burst)
+        response = self._call("chat.postMessage", channel=self._channel, text=body, unfurl_links=False)
+        return CardRef(channel=str(response["channel"]), message_id=str(response["ts"]))
 
     def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
         """A direct message from the app to `user_id`, with a link to the card."""

@@ -19,6 +19,7 @@ from bot.wiring import Services
 from handlers import actions
 from handlers.claim import claim, release
 from handlers.errors import ComplaintNotFound, SqueakyError
+from handlers.escalation import who_is_on_call
 from handlers.model import Action, Actor, CardRef, Complaint
 from handlers.permissions import authorize
 from handlers.replies import ReplyTemplate, available, render
@@ -118,7 +119,9 @@ def register(app: App, services: Services) -> None:
         Action.CLAIM: lambda cid, who: claim(uow, clock, cid, who),
         Action.RELEASE: lambda cid, who: release(uow, clock, cid, who),
         Action.CLOSE: lambda cid, who: actions.close(uow, clock, cid, who),
-        Action.ESCALATE: lambda cid, who: actions.escalate(uow, clock, cid, who, services.settings.oncall_user),
+        Action.ESCALATE: lambda cid, who: actions.escalate(
+            uow, clock, cid, who, who_is_on_call(uow, clock, services.settings.oncall_user)
+        ),
     }
     with_modal = {Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN}
 

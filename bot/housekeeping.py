@@ -1,0 +1,87 @@
+"""The worker's periodic jobs, on their own thread: claim expiry, service-level pings, spike watch, stats rollup.
+
+Each job runs under a coordination lock, so with several workers only one runs it at a
+time; everything they decide is in the database, so a job cut short by a crash is simply
+done again by the next pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.outages import OUTAGES, describe_outage
+from bot.wiring import Services
+from handlers.actions import expire_claims
+from handlers.escalation import check_service_levels
+from handlers.spike_watch import check_spikes
+from handlers.spikes import SpikeRules
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Something to run every `every` seconds."""
+
+    name: str
+    every: float
+    run: Callable[[], object]
+
+
+def jobs(services: Services) -> list[Job]:
+    """The worker's periodic jobs, configured from the settings."""
+    s, uow, clock = services.settings, services.uow_factory, services.clock
+    rules = SpikeRules(window_minutes=s.spike_window_minutes, ratio=s.spike_ratio, min_count=s.spike_min_count)
+
+    def roll_up() -> int:
+        with uow() as unit:
+            hours = unit.stats.roll_up(clock.now())
+            unit.commit()
+        return hours
+
+    return [
+        Job("claims", 10, lambda: expire_claims(uow, clock, timedelta(minutes=s.claim_deadline_minutes))),
+        Job(
+            "service-levels",
+            5,
+            lambda: check_service_levels(
+                uow, clock, leads_after=timedelta(minutes=s.sla_leads_after_minutes), fallback_on_call=s.oncall_user
+            ),
+        ),
+        Job("spikes", 60, lambda: check_spikes(uow, clock, rules, fallback_on_call=s.oncall_user)),
+        Job("stats-rollup", 30, roll_up),
+    ]
+
+
+def run_jobs(services: Services, stop: threading.Event, schedule: list[Job], *, tick: float = 1.0) -> None:
+    """Run each job when due, one worker at a time, until `stop`; a failing job is logged and tried next time."""
+    due = dict.fromkeys((job.name for job in schedule), 0.0)
+    while not stop.is_set():
+        for job in schedule:
+            if stop.is_set() or time.monotonic() < due[job.name]:
+                continue
+            due[job.name] = time.monotonic() + job.every
+            token = services.locks.acquire(f"squeaky:job:{job.name}", ttl_seconds=max(120.0, job.every * 4))
+            if token is None:
+                continue  # another worker has it this time
+            try:
+                job.run()
+            except OUTAGES as exc:
+                log.warning("%s: %s; it runs again in %.0fs", job.name, describe_outage(exc), job.every)
+            except Exception:
+                log.exception("%s failed; it runs again in %.0fs", job.name, job.every)
+            finally:
+                services.locks.release(f"squeaky:job:{job.name}", token)
+        stop.wait(tick)
+
+
+def start(services: Services, stop: threading.Event) -> threading.Thread:
+    """Start the jobs on a daemon thread."""
+    thread = threading.Thread(target=run_jobs, args=(services, stop, jobs(services)), name="housekeeping", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,1 @@
+"""Pagers beyond the default chat direct message."""
