@@ -13,6 +13,8 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.outages import OUTAGES
+from bot.paging.pagerduty import PagerDutyPager
+from bot.slack.commands import register as register_commands
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.listeners import register
 from bot.slack.modal_listeners import register as register_modals
@@ -27,7 +29,7 @@ from bot.x.poller import brand_user_id
 from bot.x.replies import XReplies
 from handlers.clock import SystemClock
 from handlers.coordination import Dedupe, Locks, StreamQueue
-from handlers.gateways import TicketGateway
+from handlers.gateways import Pager, TicketGateway
 from handlers.outbox_runner import OutboxRunner
 from handlers.ports import Clock
 from storage.memory.keys import MemoryDedupe, MemoryLocks
@@ -127,6 +129,12 @@ def tickets(core: Core) -> TicketGateway:
     return BuiltinTickets(core.engine, core.clock, s.public_url)
 
 
+def pager(settings: Settings) -> Pager | None:
+    """PagerDuty when PAGERDUTY_ROUTING_KEY is set; None means the default, a Slack DM to whoever is on call."""
+    key = _secret(settings.pagerduty_routing_key)
+    return PagerDutyPager(key, settings.pagerduty_events_url) if key else None
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """The core plus Slack, X replies, tickets and the outbox runner: what the web process and the worker need."""
     settings.require("slack_bot_token", "slack_channel")
@@ -139,10 +147,17 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         core.limiter,
         posts_per_second=settings.slack_posts_per_second,
         post_burst=settings.slack_post_burst,
+        leads_group=settings.slack_leads_group,
     )
     ticketing = tickets(core)
     runner = OutboxRunner(
-        core.uow_factory, core.clock, chat, social=x_replies(core), tickets=ticketing, outages=OUTAGES
+        core.uow_factory,
+        core.clock,
+        chat,
+        social=x_replies(core),
+        tickets=ticketing,
+        pager=pager(settings),
+        outages=OUTAGES,
     )
     fields = {name: getattr(core, name) for name in Core.__dataclass_fields__}
     return Services(
@@ -169,4 +184,5 @@ def build_bolt_app(services: Services) -> App:
     )
     register(app, services)
     register_modals(app, services)
+    register_commands(app, services)
     return app

@@ -50,16 +50,57 @@ def block_action(
 
 
 def post_signed(url: str, secret: str, payload: dict[str, Any], *, timestamp: int | None = None) -> requests.Response:
-    """POST the payload form-encoded with a valid Slack signature (or one made at `timestamp`)."""
-    body = urlencode({"payload": json.dumps(payload)})
+    """POST an interaction payload form-encoded with a valid Slack signature (or one made at `timestamp`)."""
+    return _post(
+        url, secret, urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", timestamp
+    )
+
+
+def post_command(url: str, secret: str, fields: dict[str, str], *, timestamp: int | None = None) -> requests.Response:
+    """POST a slash command's fields form-encoded and signed, as Slack does."""
+    return _post(url, secret, urlencode(fields), "application/x-www-form-urlencoded", timestamp)
+
+
+def post_event(url: str, secret: str, event: dict[str, Any], *, timestamp: int | None = None) -> requests.Response:
+    """POST an Events API event_callback as JSON, signed."""
+    body = {
+        "token": "legacy-verification-token",
+        "team_id": "T0SQUEAKY",
+        "api_app_id": "A0SQUEAKY",
+        "type": "event_callback",
+        "event_id": f"Ev{time.time_ns()}",
+        "event_time": int(time.time()),
+        "event": event,
+    }
+    return _post(url, secret, json.dumps(body), "application/json", timestamp)
+
+
+def _post(url: str, secret: str, body: str, content_type: str, timestamp: int | None) -> requests.Response:
     ts = str(timestamp if timestamp is not None else int(time.time()))
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature or "",
-    }
+    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature or ""}
     return requests.post(url, data=body.encode(), headers=headers, timeout=10)
+
+
+def slash_command(
+    user_id: str, username: str, text: str, channel: str, response_url: str, command: str = "/squeaky"
+) -> dict[str, str]:
+    """A slash command's fields as Slack sends them (mentions escaped as <@U…|name>)."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": "T0SQUEAKY",
+        "team_domain": "squeaky",
+        "channel_id": channel,
+        "channel_name": "care",
+        "user_id": user_id,
+        "user_name": username,
+        "command": command,
+        "text": text,
+        "api_app_id": "A0SQUEAKY",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{int(time.time())}.{user_id}.command",
+    }
 
 
 def input_state(view: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from sandbox.server import LocalServer, Request, Response
+from sandbox.slack_files import FilesAndHome
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 
@@ -26,8 +27,8 @@ class SlackCall:
     at: float = field(default_factory=time.time)
 
 
-class LocalSlack(LocalServer):
-    """Serves /api/<method> for auth.test, chat.postMessage, chat.update, chat.postEphemeral, views.open, users.info."""
+class LocalSlack(FilesAndHome, LocalServer):
+    """Serves /api/<method> for the Web API methods Squeaky calls (chat, views, users, files, conversations)."""
 
     def __init__(
         self, token: str = "xoxb-local-test-token", team_id: str = "T0SQUEAKY", bot_user_id: str = "U0BOT"
@@ -55,8 +56,12 @@ class LocalSlack(LocalServer):
             "chat.getPermalink": self._permalink,
             "views.update": self._views_update,
             "usergroups.users.list": self._usergroup_users,
+            **self.extra_methods(),
         }
         self.usergroups: dict[str, list[str]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.responses: list[dict[str, Any]] = []
 
     # -- test helpers -----------------------------------------------------
 
@@ -117,6 +122,11 @@ class LocalSlack(LocalServer):
 
     def handle(self, request: Request) -> Response:
         """Check the token, record the call, answer it."""
+        with self._changed:
+            extra = self.serve_extra(request)
+            if extra is not None:
+                self._changed.notify_all()
+                return extra
         method = self.route_of(request)
         params = _params(request)
         token = _token(request, params)
