@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|threading|all]`: run the measurements and write their results files under docs/."""
+"""`python -m bench [ingest|clicks|stats|threading|all]`: run the measurements, write the results under docs/."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from bench import clicks, ingest, threading_quality
+from bench import clicks, ingest, stats, threading_quality
 from bench.machine import describe
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -43,6 +43,14 @@ def run_clicks() -> None:
     print(clicks.report(result))
 
 
+def run_stats(complaints: int) -> None:
+    """The team stats benchmark."""
+    result = stats.measure(PG, REDIS, complaints)
+    body = f"Measured {describe()}.\n\n{stats.report(result)}\n\n{stats.__doc__ or ''}"
+    write_section(BENCHMARKS, "Team stats", body, BENCHMARKS_PREAMBLE)
+    print(stats.report(result))
+
+
 def run_threading() -> None:
     """The threading quality measurement on the real twcs conversations."""
     results = threading_quality.report(threading_quality.measure())
@@ -65,8 +73,9 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", default="all", choices=["ingest", "clicks", "threading", "all"])
+    parser.add_argument("which", nargs="?", default="all", choices=["ingest", "clicks", "stats", "threading", "all"])
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
+    parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
     args = parser.parse_args(argv)
     if args.which in ("threading", "all"):
         run_threading()
@@ -74,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         run_ingest(args.posts)
     if args.which in ("clicks", "all"):
         run_clicks()
+    if args.which in ("stats", "all"):
+        run_stats(args.complaints)
     return 0
 
 

@@ -57,7 +57,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 @contextmanager
-def _serve(which: str, env: dict[str, str]) -> Iterator[str]:
+def serve_app(which: str, env: dict[str, str]) -> Iterator[str]:
     """Run `bench.click_server` in its own process; yield its events URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -131,7 +131,7 @@ def measure(admin_url: str, redis_url: str) -> ClickResult:
                 "SLACK_CHANNEL": "C0CARE",
                 "SLACK_API_URL": f"{slack.url}/api/",
             }
-            with _serve("squeaky", env) as events:
+            with serve_app("squeaky", env) as events:
                 _clicks(events, ids[:CONCURRENCY])  # warm up connections and caches
                 squeaky = _clicks(events, ids[CONCURRENCY:])
                 race_id = ids[-1]
@@ -158,7 +158,7 @@ def measure(admin_url: str, redis_url: str) -> ClickResult:
                         or 0
                     )
             services.engine.dispose()
-        with _serve("bare", env) as bare_events:
+        with serve_app("bare", env) as bare_events:
             _clicks(bare_events, list(range(CONCURRENCY)))
             bare = _clicks(bare_events, list(range(CONCURRENCY * ROUNDS)))
     finally:

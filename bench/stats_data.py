@@ -34,9 +34,10 @@ def _milestones(rng: random.Random, received: datetime, tier: str, now: datetime
         planned = {"claimed": claimed, "dismissed": claimed + timedelta(minutes=1)}
     else:
         acked = claimed + _minutes(rng, 4)
-        planned = {"claimed": claimed, "acknowledged": acked, "closed": acked + _minutes(rng, 120)}
+        planned = {"claimed": claimed, "acknowledged": acked}
         if rng.random() < 0.4:
             planned["ticketed"] = acked + _minutes(rng, 30)
+        planned["closed"] = max(planned.values()) + _minutes(rng, 120)
     happened = {name: at for name, at in planned.items() if at <= now}
     status = max(happened, key=lambda name: happened[name], default="new")
     resolved = happened.get("closed") or happened.get("dismissed")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, text
+from sqlalchemy import Connection, bindparam, text
 
 from handlers.stats import RATIO
 from storage.sql.repositories import SqlCheckpoints
@@ -50,7 +50,8 @@ def rollup_sql(dialect: str, where: str, dims: Iterable[str] = DIMS, counts_only
     `counts_only` names dims for which only the number received is wanted (no histograms).
     """
     seconds = _SECONDS[dialect].format
-    base = "hour, tier, topic, source, agent"
+    dims = list(dims)
+    base = ", ".join(["hour", *(DIMS[d] for d in dims if d != "all")])
     lean = set(counts_only)
     per_dim = " UNION ALL ".join(
         f"SELECT hour, '{dim}' AS dim, {DIMS[dim]} AS value, metric, bucket, count(*) AS n FROM cells "  # noqa: S608
@@ -140,8 +141,8 @@ class Rollup:
             params["start"] = start
         return {int(hour) for (hour,) in self._c.execute(text(query), self._params(params))}
 
-    def plan(self, start: datetime, end: datetime) -> Plan:
-        """Split [start, end) into rolled-up days, rolled-up hours and live ranges."""
+    def plan(self, start: datetime, end: datetime, *, days: bool = True) -> Plan:
+        """Split [start, end) into rolled-up days (unless not `days`), rolled-up hours and live ranges."""
         watermark = self.watermark()
         if watermark is None:
             return Plan(live=[(start, end)])
@@ -152,7 +153,7 @@ class Rollup:
         hour = first
         while hour < last:
             day_end = (hour // 24 + 1) * 24
-            if hour % 24 == 0 and day_end <= last and not dirty.intersection(range(hour, day_end)):
+            if days and hour % 24 == 0 and day_end <= last and not dirty.intersection(range(hour, day_end)):
                 plan.days.append(hour)
                 hour = day_end
                 continue
@@ -198,15 +199,48 @@ class Rollup:
             params,
         )
 
+    def hourly_sql(self, plan: Plan, metrics: list[str]) -> tuple[Any, dict[str, Any]]:
+        """One statement of the team's (dim "all") figures per hour: (hour, metric, bucket, n)."""
+        params: dict[str, Any] = {"metrics": metrics}
+        parts = []
+        if plan.hours:
+            runs_sql = " OR ".join(
+                f"(hour_start >= :h{i} AND hour_start < :k{i})" for i in range(len(runs(plan.hours)))
+            )
+            for i, (a, b) in enumerate(runs(plan.hours)):
+                params.update({f"h{i}": a, f"k{i}": b})
+            parts.append(
+                "SELECT hour_start AS hour, metric, bucket, n FROM stats_rollup "  # noqa: S608 - fixed fragments
+                f"WHERE hours = 1 AND dim = 'all' AND metric IN :metrics AND ({runs_sql})"
+            )
+        if plan.live:
+            live = rollup_sql(self._dialect, ranges_sql(plan.live, params, "l"), ["all"])
+            parts.append(f"SELECT hour, metric, bucket, n FROM ({live}) live WHERE metric IN :metrics")  # noqa: S608
+        statement = text(" UNION ALL ".join(parts)).bindparams(bindparam("metrics", expanding=True))
+        return statement, self._params(params)
+
     def cells_sql(self, plan: Plan, dims: list[str], counts_only: list[str]) -> tuple[Any, dict[str, Any]]:
         """One statement summing the plan's rollup rows and live aggregate: (dim, value, metric, bucket, n)."""
         parts: list[str] = []
-        params: dict[str, Any] = {"dims": dims, "full": [d for d in dims if d not in counts_only] or ["-"]}
-        keep = "dim IN :dims AND (dim IN :full OR metric = 'received')"
+        full, lean = [d for d in dims if d not in counts_only], [d for d in dims if d in counts_only]
+        params: dict[str, Any] = {}
+        names = []
         if plan.days or plan.hours:
             rolled = "((hours = 24 AND hour_start IN :days) OR (hours = 1 AND hour_start IN :hours))"
-            parts.append(f"SELECT dim, value, metric, bucket, n FROM stats_rollup WHERE {rolled} AND {keep}")  # noqa: S608
             params.update(days=plan.days or [-1], hours=plan.hours or [-1])
+            names += ["days", "hours"]
+            # Each part's conditions match the primary key's order (hours, hour_start, dim, metric), so they seek.
+            if full:
+                parts.append(f"SELECT dim, value, metric, bucket, n FROM stats_rollup WHERE {rolled} AND dim IN :full")  # noqa: S608
+                params["full"] = full
+                names.append("full")
+            if lean:
+                parts.append(
+                    f"SELECT dim, value, metric, bucket, n FROM stats_rollup WHERE {rolled} "  # noqa: S608
+                    "AND dim IN :lean AND metric = 'received'"
+                )
+                params["lean"] = lean
+                names.append("lean")
         if plan.live:
             where = ranges_sql(plan.live, params, "l")
             live = rollup_sql(self._dialect, where, dims, counts_only)
@@ -215,13 +249,7 @@ class Rollup:
             f"SELECT dim, value, metric, bucket, sum(n) FROM ({' UNION ALL '.join(parts)}) x "  # noqa: S608
             "GROUP BY dim, value, metric, bucket"
         )
-        statement = text(sql)
-        if plan.days or plan.hours:
-            names = ("dims", "full", "days", "hours")
-            expanding: list[BindParameter[Any]] = [bindparam(name, expanding=True) for name in names]
-            statement = statement.bindparams(*expanding)
-        else:
-            del params["dims"], params["full"]
+        statement = text(sql).bindparams(*[bindparam(name, expanding=True) for name in names])
         return statement, self._params(params)
 
 

@@ -241,8 +241,8 @@ stats_rollup = Table(
     Column("hours", Integer, primary_key=True),
     Column("hour_start", Integer, primary_key=True),
     Column("dim", String(16), primary_key=True),
-    Column("value", String(128), primary_key=True),
     Column("metric", String(16), primary_key=True),
+    Column("value", String(128), primary_key=True),
     Column("bucket", Integer, primary_key=True),
     Column("n", BigInteger, nullable=False),
 )

@@ -22,7 +22,6 @@ from handlers.stats import (
     StatsReport,
     Waiting,
     at_most,
-    bucket_of,
     durations,
     percentile,
 )
@@ -30,6 +29,9 @@ from storage.sql.stats_rollup import Rollup, seconds_sql
 from storage.sql.tables import complaints
 
 TOP_TOPICS = 5
+# For the report's transaction on PostgreSQL: the live part's aggregates stay in memory, and a plan is made for
+# each run's hours (a prepared statement's generic plan, which psycopg uses after five runs, scans them all).
+SESSION = ("work_mem = '32MB'", "plan_cache_mode = force_custom_plan")
 _OPEN = [s.value for s in OPEN_STATUSES]
 
 
@@ -68,6 +70,18 @@ class _Cells:
         return sorted(value for d, value in self.counts if d == dim)
 
 
+def limit_params(policies: dict[str, SlaPolicy]) -> dict[str, Any]:
+    """Each tier's deadlines in seconds as bound parameters (tier names come from leads: never into the SQL)."""
+    params: dict[str, Any] = {}
+    for i, policy in enumerate(policies.values()):
+        params.update(
+            {f"tier{i}": policy.tier, f"claim{i}": policy.claim_minutes * 60, f"ack{i}": policy.ack_minutes * 60}
+        )
+    standard = policy_for(policies, "standard")
+    params.update(claim_default=standard.claim_minutes * 60, ack_default=standard.ack_minutes * 60)
+    return params
+
+
 class SqlTeamStats:
     """Team statistics from the `complaints` table and its daily rollup."""
 
@@ -90,21 +104,18 @@ class SqlTeamStats:
             out[k] = v
         return out
 
-    def _cells(self, period: Period, dims: list[str], counts_only: list[str]) -> _Cells:
-        rollup = Rollup(self._c, self._params)
-        statement, params = rollup.cells_sql(rollup.plan(period.start, period.end), dims, counts_only)
-        cells = _Cells()
-        for dim, value, metric, bucket, n in self._c.execute(statement, params):
-            cells.add(dim, str(value), metric, int(bucket), int(n))
-        return cells
-
     def report(
         self, period: Period, policies: dict[str, SlaPolicy], by: Dimension | None, now: datetime
     ) -> StatsReport:
         """Volume, milestones, p50/p90 durations, service levels per tier, backlog and busiest topics."""
-        dims = ["all", "tier", "topic"] + ([by] if by and by not in ("tier", "topic") else [])
-        cells = self._cells(period, dims, [] if by == "topic" else ["topic"])
-        late = self._late(period, policies, now)
+        if self._dialect == "postgresql":
+            for setting in SESSION:
+                self._c.exec_driver_sql(f"SET LOCAL {setting}")
+        queries = self.queries(period, policies, by, now)
+        cells = _Cells()
+        for dim, value, metric, bucket, n in self._c.execute(*queries["cells"]):
+            cells.add(dim, str(value), metric, int(bucket), int(n))
+        late = {str(tier): (int(a or 0), int(b or 0)) for tier, a, b in self._c.execute(*queries["late"])}
         compliance = []
         for tier in cells.values("tier"):
             policy = policy_for(policies, tier)
@@ -130,7 +141,7 @@ class SqlTeamStats:
         if by:
             rows = [cells.row((by, value), value) for value in cells.values(by)]
             breakdown = sorted(rows, key=lambda row: (-row.received, row.key))
-        backlog, oldest = self._backlog()
+        backlog, oldest = self._backlog(queries["backlog"])
         return StatsReport(
             period=period,
             total=cells.row(("all", ""), "all"),
@@ -142,25 +153,35 @@ class SqlTeamStats:
             breakdown=breakdown,
         )
 
-    def _late(self, period: Period, policies: dict[str, SlaPolicy], now: datetime) -> dict[str, tuple[int, int]]:
-        """Open complaints of the period already past their deadlines, by tier: (unclaimed, unacknowledged)."""
+    def queries(
+        self, period: Period, policies: dict[str, SlaPolicy], by: Dimension | None, now: datetime
+    ) -> dict[str, tuple[Any, dict[str, Any]]]:
+        """The statements a report runs, with their parameters: what `stats` is built on (the benchmark runs them
+        bare). Planning which hours come from the rollup reads the watermark and the recently changed hours."""
+        dims = ["all", "tier", "topic"] + ([by] if by and by not in ("tier", "topic") else [])
+        rollup = Rollup(self._c, self._params)
+        cells = rollup.cells_sql(rollup.plan(period.start, period.end), dims, [] if by == "topic" else ["topic"])
         waited = seconds_sql(self._dialect, ":now")
-        query = text(
-            f"SELECT tier, {waited} AS waited, first_claimed_at IS NULL AND resolved_at IS NULL AS unclaimed, "  # noqa: S608
-            "acknowledged_at IS NULL AS unacknowledged FROM complaints "
-            "WHERE status IN :open AND received_at >= :start AND received_at < :end"
-        ).bindparams(bindparam("open", expanding=True))
-        params = {"now": now, "open": _OPEN, "start": period.start, "end": period.end}
-        late: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for tier, waited_s, unclaimed, unacknowledged in self._c.execute(query, self._params(params)):
-            policy = policy_for(policies, tier)
-            late[tier][0] += bool(unclaimed) and waited_s > policy.claim_within.total_seconds()
-            late[tier][1] += bool(unacknowledged) and waited_s > policy.ack_within.total_seconds()
-        return {tier: (a, b) for tier, (a, b) in late.items()}
+        claim_case = " ".join(f"WHEN :tier{i} THEN :claim{i}" for i in range(len(policies)))
+        ack_case = " ".join(f"WHEN :tier{i} THEN :ack{i}" for i in range(len(policies)))
+        late = text(
+            f"SELECT tier, sum(CASE WHEN first_claimed_at IS NULL AND {waited} > "  # noqa: S608 - fixed fragments
+            f"(CASE tier {claim_case} ELSE :claim_default END) THEN 1 ELSE 0 END), "
+            f"sum(CASE WHEN {waited} > (CASE tier {ack_case} ELSE :ack_default END) THEN 1 ELSE 0 END) "
+            "FROM complaints WHERE status IN :waiting AND acknowledged_at IS NULL "
+            "AND received_at >= :start AND received_at < :end GROUP BY tier"
+        ).bindparams(bindparam("waiting", expanding=True))
+        waiting = [Status.NEW.value, Status.CLAIMED.value, Status.TICKETED.value]
+        late_params = self._params(
+            {"now": now, "waiting": waiting, "start": period.start, "end": period.end, **limit_params(policies)}
+        )
+        backlog = select(func.count(), func.min(complaints.c.received_at)).where(
+            complaints.c.status == Status.NEW.value
+        )
+        return {"cells": cells, "late": (late, late_params), "backlog": (backlog, {})}
 
-    def _backlog(self) -> tuple[int, datetime | None]:
-        query = select(func.count(), func.min(complaints.c.received_at)).where(complaints.c.status == Status.NEW.value)
-        count, oldest = self._c.execute(query).one()
+    def _backlog(self, query: tuple[Any, dict[str, Any]]) -> tuple[int, datetime | None]:
+        count, oldest = self._c.execute(*query).one()
         if isinstance(oldest, str):  # SQLite's MIN() returns the stored text
             oldest = datetime.fromisoformat(oldest)
         if isinstance(oldest, datetime) and oldest.tzinfo is None:
@@ -173,25 +194,23 @@ class SqlTeamStats:
 
     def series(self, period: Period) -> list[SeriesPoint]:
         """Per hour (a day or two) or per day: complaints received, and the median time to acknowledge them."""
-        step = period.bucket
-        ack_s = seconds_sql(self._dialect, "acknowledged_at")
-        query = text(
-            f"SELECT received_at, {ack_s} FROM complaints WHERE received_at >= :start AND received_at < :end"  # noqa: S608
-        )
+        rollup = Rollup(self._c, self._params)
+        statement, params = rollup.hourly_sql(rollup.plan(period.start, period.end, days=False), ["received", "to_ack"])
+        step = period.bucket.total_seconds()
+        # Hourly charts step on the clock's hours; daily ones on the period's start.
+        origin = math.floor(period.start.timestamp() / step) * step if step == 3600 else period.start.timestamp()
         counts: dict[int, int] = defaultdict(int)
         acks: dict[int, dict[int, int]] = defaultdict(dict)
-        params = self._params({"start": period.start, "end": period.end})
-        for received_at, ack in self._c.execute(query, params):
-            at = received_at if isinstance(received_at, datetime) else datetime.fromisoformat(str(received_at))
-            at = at if at.tzinfo else at.replace(tzinfo=UTC)
-            index = int((at - period.start) / step)
-            counts[index] += 1
-            if ack is not None:
-                bucket = bucket_of(float(ack))
-                acks[index][bucket] = acks[index].get(bucket, 0) + 1
-        steps = math.ceil((period.end - period.start) / step)
+        for hour, metric, bucket, n in self._c.execute(statement, params):
+            index = max(0, int((int(hour) * 3600 - origin) // step))
+            if metric == "received":
+                counts[index] += int(n)
+            else:
+                acks[index][int(bucket)] = acks[index].get(int(bucket), 0) + int(n)
+        steps = math.ceil((period.end.timestamp() - origin) / step)
+        first = datetime.fromtimestamp(origin, UTC)
         return [
-            SeriesPoint(period.start + i * step, counts.get(i, 0), percentile(acks.get(i, {}), 0.5))
+            SeriesPoint(first + i * period.bucket, counts.get(i, 0), percentile(acks.get(i, {}), 0.5))
             for i in range(steps)
         ]
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
@@ -15,6 +16,7 @@ from bot.slack import action_ids
 from sandbox.interactions import block_action, post_command, post_event, post_signed, slash_command
 from sandbox.pagerduty_api import LocalPagerDuty
 from sandbox.slack_api import LocalSlack
+from storage.sql.tables import complaints as complaints_table
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
 
 pytestmark = pytest.mark.e2e
@@ -57,9 +59,20 @@ def shown(message: dict[str, Any]) -> str:
 def complaints(squeaky: Running, *texts: str, author: str = "maria_k") -> list[dict[str, Any]]:
     for n, text in enumerate(texts):
         squeaky.x.add_tweet(f"{author}{n}" if len(texts) > 1 else author, text)
+    before = len(squeaky.slack.channel_messages(CHANNEL))
     poll_once(squeaky.services, x_read_client(squeaky.settings))
-    squeaky.work()
+    # this thread works the stream and the outbox, and so does the background worker: whichever gets there first
+    squeaky.slack.wait_for(
+        lambda: len(squeaky.slack.channel_messages(CHANNEL)) >= before + len(texts) or squeaky.work()
+    )
+    squeaky.slack.wait_for(lambda: all_carded(squeaky) or squeaky.work())  # the card's address is stored after it posts
     return squeaky.slack.channel_messages(CHANNEL)
+
+
+def all_carded(squeaky: Running) -> bool:
+    with squeaky.services.engine.connect() as connection:
+        waiting = connection.execute(select(complaints_table.c.id).where(complaints_table.c.card_channel.is_(None)))
+        return waiting.first() is None
 
 
 def click(squeaky: Running, user: str, card: dict[str, Any], action_id: str) -> None:
@@ -120,7 +133,7 @@ def test_backlog_lists_the_waiting_most_urgent_first_with_links(lead_squeaky: Ru
     complaints(lead_squeaky, "@SqueakyAir my flight was cancelled and I am stuck", "@SqueakyAir app is slow")
     answer = shown(command(lead_squeaky, MARIA, "backlog"))
     assert "Backlog: 2 waiting for an owner" in answer
-    assert answer.count("https://squeaky-local.slack.com/archives/C0CARE/p") == 2
+    assert answer.count("https://squeaky-local.slack.com/archives/C0CARE/p") == 2, answer
     assert answer.index("cancelled") < answer.index("app is slow")  # the urgent one first
 
 
@@ -181,3 +194,15 @@ def test_pagerduty_is_triggered_acknowledged_and_resolved_by_dedup_key(
     click(squeaky, MARIA, card, action_ids.CLAIM)
     squeaky.slack.wait_for(lambda: squeaky.work() or incident.status == "acknowledged", timeout=20)
     assert squeaky.slack.dm("U0ONCALL") == []  # PagerDuty, not Slack, woke on-call
+
+
+def test_the_registry_and_on_call_through_the_command(lead_squeaky: Running) -> None:
+    imported = shown(command(lead_squeaky, LEA, "vip import handle,tier; @ann_b,vip; @corp_cfo,elite; @x,diamond"))
+    assert "Imported 2 customer(s)" in imported and "tier 'diamond' is not one of" in imported
+    command(lead_squeaky, LEA, "vip remove @ann_b")
+    listed = shown(command(lead_squeaky, MARIA, "vip list"))
+    assert "@corp_cfo: elite" in listed and "ann_b" not in listed
+    assert "On call now: <@U0ONCALL>" in shown(command(lead_squeaky, MARIA, "oncall"))  # ONCALL_USER until a roster
+    assert "On call now: <@U0LI>" in shown(command(lead_squeaky, LEA, "oncall set <@U0LI|li>"))
+    assert "On call now: <@U0LI>" in shown(command(lead_squeaky, MARIA, "oncall show"))
+    assert "Only team leads" in shown(command(lead_squeaky, MARIA, "oncall set <@U0MARIA|maria>"))

@@ -167,3 +167,18 @@ def test_a_spike_on_one_topic_raises_one_alert_updates_it_and_clears(engine: Eng
     with engine.connect() as connection:
         audited = connection.execute(select(audit_events.c.action).where(audit_events.c.complaint_id.is_(None)))
         assert [a for (a,) in audited] == [f"spike:{e}" for e in billing]
+
+
+def test_the_chart_series_counts_each_complaint_once_rolled_up_or_live(engine: Engine) -> None:
+    team = Team(engine)
+    handled_day(team)  # 09:00 to about 12:20
+    period = Period(T0 - timedelta(hours=2), T0 + timedelta(hours=6), "the morning")
+    with team.uow() as uow:
+        live = uow.stats.series(period)
+    team.roll_up()
+    with team.uow() as uow:
+        rolled = uow.stats.series(period)
+    assert rolled == live
+    assert [p.at.hour for p in live] == [7, 8, 9, 10, 11, 12, 13, 14]
+    assert sum(p.received for p in live) == 6 and live[2].received == 4  # a, b, c and d arrived between 9 and 10
+    assert close(live[2].ack_p50, 20 * 60)  # a 5 min, b 20, d 100; c never acknowledged

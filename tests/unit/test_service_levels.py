@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
+from handlers import actions
 from handlers.claim import claim
 from handlers.clock import ManualClock
 from handlers.escalation import check_service_levels
@@ -133,3 +134,28 @@ def test_the_rostered_person_is_paged_and_nobody_on_call_goes_to_the_channel() -
     alone.sweep(fallback=None)
     alone.runner.run_due()
     assert alone.chat.notified == [] and "Nobody is on call" in alone.chat.announced[0][0]
+
+
+def test_deadlines_are_the_same_instant_whatever_zone_the_times_come_in() -> None:
+    kolkata = timezone(timedelta(hours=5, minutes=30))
+    received = datetime(2026, 11, 22, 14, 30, tzinfo=kolkata)  # 09:00 UTC
+    standard = DEFAULT_POLICIES["standard"]
+    assert due_stage(received, standard, LEADS_AFTER, datetime(2026, 11, 22, 9, 59, tzinfo=UTC)) is Stage.NONE
+    assert due_stage(received, standard, LEADS_AFTER, datetime(2026, 11, 22, 10, 0, tzinfo=UTC)) is Stage.ON_CALL
+    new_york = timezone(timedelta(hours=-5))
+    assert due_stage(received, standard, LEADS_AFTER, datetime(2026, 11, 22, 5, 15, tzinfo=new_york)) is Stage.LEADS
+
+
+def test_the_page_is_resolved_once_the_complaint_is_handled() -> None:
+    world = World()
+    complaint_id = world.arrive("vip_ann", tier="vip")
+    world.sweep()
+    claim(world.db, world.clock, complaint_id, MARIA)
+    actions.acknowledge(world.db, world.clock, complaint_id, MARIA, "We hear you, Ann.")
+    actions.close(world.db, world.clock, complaint_id, MARIA)
+    pages = [r.message for r in world.db.state.outbox.values() if r.message.kind == PAGE]
+    assert [(p.payload["action"], p.payload["alert"]) for p in pages] == [
+        ("trigger", f"squeaky-complaint-{complaint_id}"),
+        ("acknowledge", f"squeaky-complaint-{complaint_id}"),
+        ("resolve", f"squeaky-complaint-{complaint_id}"),  # once, though both the reply and the close handled it
+    ]

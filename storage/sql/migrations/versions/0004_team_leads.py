@@ -54,12 +54,12 @@ def upgrade() -> None:
         sa.Column("hours", sa.Integer(), nullable=False),
         sa.Column("hour_start", sa.Integer(), nullable=False),
         sa.Column("dim", sa.String(length=16), nullable=False),
-        sa.Column("value", sa.String(length=128), nullable=False),
         sa.Column("metric", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
         sa.Column("bucket", sa.Integer(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "hours", "hour_start", "dim", "value", "metric", "bucket", name=op.f("pk_stats_rollup")
+            "hours", "hour_start", "dim", "metric", "value", "bucket", name=op.f("pk_stats_rollup")
         ),
     )
 
