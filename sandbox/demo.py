@@ -1,22 +1,20 @@
-"""`python -m sandbox`: Squeaky on the embedded defaults against local Slack and X stand-ins, in a terminal.
+"""`python -m sandbox`: Squeaky on the embedded defaults against local Slack and X stand-ins.
 
 Starts the local Slack Web API and X API, runs the real `python -m bot run` against
-them (SQLite in a scratch folder, in-process coordination), drips the demo
-complaints in as mentions, prints every card as Slack would show it, and lets you
-click buttons by typing `claim 1 alice` or `release 1 alice`.
+them (SQLite in a scratch folder, in-process coordination) and drips the demo
+complaints in as mentions. The sandbox page (sandbox/workspace.py) shows the care
+channel in a browser, where you click as alice, bob or lea. With `--terminal`, every
+card prints in the terminal instead, and you click by typing `claim 1 alice`.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
-import os
-import secrets
+import re
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,18 +22,14 @@ from typing import Any
 
 from sandbox.interactions import block_action, post_signed, view_submission
 from sandbox.slack_api import LocalSlack
+from sandbox.stack import CHANNEL, DemoStack
 from sandbox.terminal import render
+from sandbox.workspace import Progress, SandboxWorkspace
 from sandbox.x_api import LocalX
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "complaints.jsonl"
-PROJECT = Path(__file__).resolve().parents[1]
-CHANNEL = "C0CARE"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+PAGE_PORT = 8700
+_FIRST_MENTION = re.compile(r"@\w+")
 
 
 def load_demo(path: Path = DEMO_FILE) -> list[dict[str, str]]:
@@ -43,12 +37,30 @@ def load_demo(path: Path = DEMO_FILE) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _drip(x: LocalX, complaints: list[dict[str, str]], every: float, stop: threading.Event) -> None:
+def load_twcs(path: Path, limit: int, brand: str) -> list[dict[str, str]]:
+    """Opening tweets of conversations from a twcs-style CSV, addressed to our brand instead of theirs."""
+    found: list[dict[str, str]] = []
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("inbound") != "True" or row.get("in_response_to_tweet_id") or not row.get("text"):
+                continue
+            text = _FIRST_MENTION.sub(f"@{brand}", row["text"], count=1)
+            if f"@{brand}" not in text:
+                text = f"@{brand} {text}"
+            found.append({"handle": f"customer_{row['author_id']}"[:15], "name": "Customer", "text": text})
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _drip(x: LocalX, complaints: list[dict[str, str]], every: float, stop: threading.Event, progress: Progress) -> None:
+    progress.total = len(complaints)
     for complaint in complaints:
         if stop.wait(every):
             return
         x.add_user(complaint["handle"], complaint["name"])
         x.add_tweet(complaint["handle"], complaint["text"])
+        progress.replayed += 1
 
 
 def _watch(slack: LocalSlack, stop: threading.Event) -> None:
@@ -140,61 +152,66 @@ def _watch_x(x: LocalX, stop: threading.Event) -> None:
         stop.wait(0.3)
 
 
+def _report(workspace: SandboxWorkspace, slack: LocalSlack, stop: threading.Event) -> None:
+    said = ""
+    while not stop.wait(1.0):
+        carded = sum(
+            1 for m in slack.channel_messages(CHANNEL) if (m.get("metadata") or {}).get("event_type") == "squeaky_card"
+        )
+        line = f"replayed {workspace.progress.replayed} of {workspace.progress.total} complaints · {carded} carded"
+        if line != said:
+            print(line, flush=True)
+            said = line
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the demo until Ctrl-C or `quit`."""
+    """Run the demo until Ctrl-C (or `quit` in the terminal mode)."""
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--every", type=float, default=3.0, help="seconds between two demo complaints (default 3)")
+    parser.add_argument("--port", type=int, default=PAGE_PORT, help=f"the sandbox page's port (default {PAGE_PORT})")
+    parser.add_argument("--replay", type=Path, help="replay opening tweets from a twcs-style CSV instead of the demo")
+    parser.add_argument("--limit", type=int, default=50, help="how many tweets --replay takes (default 50)")
+    parser.add_argument("--terminal", action="store_true", help="print the channel in the terminal; no page")
     args = parser.parse_args(argv)
-    slack, x = LocalSlack(), LocalX()
-    slack.start()
-    x.start()
-    port, secret = _free_port(), secrets.token_hex(16)
-    workdir = Path(tempfile.mkdtemp(prefix="squeaky-demo-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'squeaky.db'}"),
-        "SLACK_BOT_TOKEN": slack.token,
-        "SLACK_SIGNING_SECRET": secret,
-        "SLACK_CHANNEL": CHANNEL,
-        "SLACK_API_URL": f"{slack.url}/api/",
-        "X_BEARER_TOKEN": x.bearer_token,
-        "X_API_URL": x.url,
-        "X_BRAND_HANDLES": x.brand,
-        "X_API_KEY": "demo-key",
-        "X_API_SECRET": "demo-key-secret",
-        "X_ACCESS_TOKEN": "demo-access-token",
-        "X_ACCESS_TOKEN_SECRET": "demo-access-secret",
-        "X_POLL_SECONDS": str(min(2.0, args.every)),
-        "PORT": str(port),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
-    }
-    env.pop("REDIS_URL", None)
-    env.pop("SLACK_APP_TOKEN", None)
-    print(f"Squeaky demo: local Slack at {slack.url}, local X at {x.url}, Squeaky at http://127.0.0.1:{port}")
-    print("Complaints arrive every few seconds. Try `claim 1 alice`, then `claim 1 bob`, then")
-    print("`reply 1 alice Hi Maria, so sorry! DM us please`, `ticket 1 alice Missed connection`, `close 1 alice`.")
-    print(HELP + "\n")
-    bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir)
-    stop = threading.Event()
-    threading.Thread(target=_drip, args=(x, load_demo(), args.every, stop), daemon=True).start()
-    threading.Thread(target=_watch, args=(slack, stop), daemon=True).start()
-    threading.Thread(target=_watch_x, args=(x, stop), daemon=True).start()
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped from outside: stop Squeaky and the stand-ins too
+    stack = DemoStack(poll_seconds=min(2.0, args.every))
+    complaints = load_twcs(args.replay, args.limit, stack.x.brand) if args.replay else load_demo()
+    progress, stop = stack.workspace.progress, stack.stopping
+    threading.Thread(target=_drip, args=(stack.x, complaints, args.every, stop, progress), daemon=True).start()
     try:
-        for line in sys.stdin:
-            words = line.split()
-            if words == ["quit"]:
-                break
-            if words:
-                print(_click(slack, f"http://127.0.0.1:{port}/slack/events", secret, words), flush=True)
+        if args.terminal:
+            _terminal(stack.slack, stack.x, stack.events_url, stack.secret, stop)
         else:
-            while bot.poll() is None:  # no terminal attached: keep running until interrupted
-                time.sleep(1)
+            page = stack.serve_page(args.port)
+            print(f"Squeaky is running on SQLite with in-process coordination. Open {page} in a browser.")
+            print("Be alice, claim a card; switch to bob and click Claim too; switch to lea and type /squeaky stats.")
+            print(f"{len(complaints)} complaints arrive every {args.every:g} s. Ctrl-C stops everything.", flush=True)
+            threading.Thread(target=_report, args=(stack.workspace, stack.slack, stop), daemon=True).start()
+            while stack.bot.poll() is None:
+                time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        stop.set()
-        bot.send_signal(signal.SIGTERM)
-        bot.wait(timeout=30)
-        slack.stop()
-        x.stop()
+        stack.stop()
     return 0
+
+
+def _terminal(slack: LocalSlack, x: LocalX, events_url: str, secret: str, stop: threading.Event) -> None:
+    print(f"Squeaky demo: local Slack at {slack.url}, local X at {x.url}")
+    print("Complaints arrive every few seconds. Try `claim 1 alice`, then `claim 1 bob`, then")
+    print("`reply 1 alice Hi Maria, so sorry! DM us please`, `ticket 1 alice Missed connection`, `close 1 alice`.")
+    print(HELP + "\n")
+    threading.Thread(target=_watch, args=(slack, stop), daemon=True).start()
+    threading.Thread(target=_watch_x, args=(x, stop), daemon=True).start()
+    for line in sys.stdin:
+        words = line.split()
+        if words == ["quit"]:
+            return
+        if words:
+            print(_click(slack, events_url, secret, words), flush=True)
+    while not stop.wait(1):  # no terminal attached: keep running until interrupted
+        pass

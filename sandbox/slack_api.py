@@ -209,6 +209,9 @@ class LocalSlack(FilesAndHome, LocalServer):
         if not view:
             return {"ok": False, "error": "invalid_arguments"}
         view.update(id=f"V{next(self._ts):08d}", team_id=self.team_id, state={"values": {}}, hash=self._next_ts())
+        view["opened_for"] = (
+            str(params["trigger_id"]).split(".")[1] if str(params["trigger_id"]).count(".") >= 2 else ""
+        )
         self.views.append(view)
         return {"ok": True, "view": view}
 
@@ -251,6 +254,7 @@ class LocalSlack(FilesAndHome, LocalServer):
                     return {"ok": False, "error": "hash_conflict"}
                 updated = dict(params.get("view") or {})
                 updated.update(id=view_id, team_id=self.team_id, state={"values": {}}, hash=self._next_ts())
+                updated["opened_for"] = view.get("opened_for", "")
                 self.views[n] = updated
                 return {"ok": True, "view": updated}
         return {"ok": False, "error": "not_found"}

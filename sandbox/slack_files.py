@@ -50,9 +50,9 @@ class FilesAndHome:
             return Response(200, f"OK - {len(request.body)}".encode(), {"Content-Type": "text/plain"})
         if request.path.startswith("/commands/response/"):
             body = request.json()
-            self.responses.append(
-                body if isinstance(body, dict) else {"invalid": request.body.decode(errors="replace")}
-            )
+            if not isinstance(body, dict):
+                body = {"invalid": request.body.decode(errors="replace")}
+            self.responses.append({**body, "response_url_path": request.path})
             return Response(200, {"ok": True})
         return None
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from sandbox.demo import load_demo
 from sandbox.terminal import render
@@ -25,7 +26,7 @@ class Session:
     def __init__(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "DATABASE_URL", "REDIS_URL"))}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--every", "0.3"],
+            [sys.executable, "-m", "sandbox", "--terminal", "--every", "0.3"],
             cwd=ROOT,
             env=env,
             stdin=subprocess.PIPE,
@@ -91,3 +92,43 @@ def test_demo_file_is_well_formed_and_shows_hostile_text_inert() -> None:
     assert all(c["text"].startswith("@SqueakyAir") for c in complaints)
     shown = render([{"type": "section", "text": {"type": "mrkdwn", "text": "&lt;!channel&gt; a &amp; b"}}])
     assert shown == "  │ <!channel> a & b"
+
+
+def test_make_run_serves_the_sandbox_page_and_reports_progress() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "DATABASE_URL", "REDIS_URL"))}
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--every", "0.2", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in demo.stdout or []], daemon=True).start()
+    seen: list[str] = []
+
+    def expect(pattern: str) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            if pattern in line:
+                return line
+        raise AssertionError(f"the demo never printed {pattern!r}; it printed:\n{''.join(seen)}")
+
+    try:
+        address = expect("in a browser.").split("Open ", 1)[1].split(" in a browser", 1)[0]
+        expect(f"replayed {len(load_demo())} of {len(load_demo())} complaints · {len(load_demo())} carded")
+        page = requests.get(address, timeout=5)
+        assert page.ok and "Squeaky sandbox" in page.text and "development and demos" in page.text
+        state = requests.get(f"{address}/ui/state", params={"user": "U0BOB"}, timeout=5).json()
+        assert state["me"]["name"] == "bob" and len(state["channel"]) == len(load_demo())
+        assert all(m["card"] for m in state["channel"]) and len(state["x"]) == len(load_demo())
+        assert requests.get(f"{address}/ui/state", params={"user": "U0MALLORY"}, timeout=5).status_code == 400
+    finally:
+        demo.terminate()
+        demo.wait(timeout=30)

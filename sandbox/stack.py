@@ -1,0 +1,91 @@
+"""The demo stack: the local Slack and X, the sandbox page, and the real `python -m bot run` on the embedded defaults
+(a SQLite file in a scratch folder, in-process coordination), wired to each other."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from sandbox.slack_api import LocalSlack
+from sandbox.workspace import LEADS_GROUP, SandboxWorkspace
+from sandbox.x_api import LocalX
+
+PROJECT = Path(__file__).resolve().parents[1]
+CHANNEL = "C0CARE"
+
+
+def free_port() -> int:
+    """A port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class DemoStack:
+    """Everything `make run` starts; `stop()` (or leaving the `with` block) ends it all."""
+
+    def __init__(self, *, poll_seconds: float = 2.0) -> None:
+        self.slack, self.x = LocalSlack(), LocalX()
+        self.slack.start()
+        self.x.start()
+        self.port, self.secret = free_port(), secrets.token_hex(16)
+        self.events_url = f"http://127.0.0.1:{self.port}/slack/events"
+        self.workspace = SandboxWorkspace(self.slack, self.x, self.events_url, self.secret, channel=CHANNEL)
+        self.stopping = threading.Event()
+        workdir = Path(tempfile.mkdtemp(prefix="squeaky-demo-"))
+        env = {
+            **os.environ,
+            "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'squeaky.db'}"),
+            "SLACK_BOT_TOKEN": self.slack.token,
+            "SLACK_SIGNING_SECRET": self.secret,
+            "SLACK_CHANNEL": CHANNEL,
+            "SLACK_API_URL": f"{self.slack.url}/api/",
+            "SLACK_LEADS_GROUP": LEADS_GROUP,
+            "ONCALL_USER": "U0LEA",
+            "X_BEARER_TOKEN": self.x.bearer_token,
+            "X_API_URL": self.x.url,
+            "X_BRAND_HANDLES": self.x.brand,
+            "X_API_KEY": "demo-key",
+            "X_API_SECRET": "demo-key-secret",
+            "X_ACCESS_TOKEN": "demo-access-token",
+            "X_ACCESS_TOKEN_SECRET": "demo-access-secret",
+            "X_POLL_SECONDS": str(poll_seconds),
+            "PORT": str(self.port),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
+        }
+        for name in ("REDIS_URL", "SLACK_APP_TOKEN", "PAGERDUTY_ROUTING_KEY", "SLACK_AGENTS_GROUP"):
+            env.pop(name, None)
+        self.bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir)
+
+    def serve_page(self, port: int) -> str:
+        """Serve the sandbox page on `port` (any free port if that one is taken); return its address."""
+        try:
+            return self.workspace.start(port)
+        except OSError:
+            return self.workspace.start()
+
+    def stop(self) -> None:
+        """Stop Squeaky, then the stand-ins."""
+        self.stopping.set()
+        if self.bot.poll() is None:
+            self.bot.send_signal(signal.SIGTERM)
+            try:
+                self.bot.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.bot.kill()
+        self.workspace.stop()
+        self.slack.stop()
+        self.x.stop()
+
+    def __enter__(self) -> DemoStack:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

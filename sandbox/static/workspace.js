@@ -1,0 +1,219 @@
+// The sandbox page: polls the workspace's state for the person you are, renders it, and sends what you do.
+"use strict";
+const { el, mrkdwn, textObject, renderBlocks, emojify } = window.BlockKit;
+
+let me = new URLSearchParams(location.search).get("as") || localStorage.getItem("squeaky.me") || "U0ALICE";
+let tab = "channel";
+let state = null;
+const rendered = {};
+const modal = { id: null, hash: null, values: {}, errors: {}, timer: null };
+
+async function send(path, body) {
+  const response = await fetch(path, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: me, ...body }),
+  });
+  return response.json();
+}
+
+function files(list) {
+  return (list || []).map((f) => el("div", { class: "block image" },
+    el("div", { class: "context" }, f.title || f.name || ""),
+    el("img", { src: "/files/" + encodeURIComponent(f.id), alt: f.title || "", "data-testid": "image" })));
+}
+
+function message(m, channel, people) {
+  const ctx = { people, onAction: (a) => send("/ui/click", { ...a, ts: m.ts, channel }) };
+  const body = m.blocks && m.blocks.length ? renderBlocks(m.blocks, ctx) : el("div", {}, mrkdwn(m.text, people));
+  const replies = (m.replies || []).map((r) => el("div", { class: "reply", "data-testid": "reply" }, mrkdwn(r.text, people), files(r.files)));
+  return el("div", { class: "message", "data-ts": m.ts, "data-testid": m.card ? "card" : "message" },
+    el("div", { class: "who" }, "Squeaky", el("small", {}, m.edited ? "APP · edited" : "APP")),
+    body, files(m.files),
+    replies.length ? el("div", { class: "thread", "data-testid": "thread" }, replies) : null);
+}
+
+function answer(a, people) {
+  const body = a.body || {};
+  const blocks = body.blocks && body.blocks.length ? renderBlocks(body.blocks, { people, onAction: () => {} }) : mrkdwn(body.text, people);
+  return el("div", { class: "ephemeral", "data-testid": "answer" },
+    el("div", { class: "label" }, body.response_type === "in_channel" ? `Posted in #care: ${a.command || ""}` : `Only visible to you: ${a.command || "reply"}`),
+    blocks);
+}
+
+function paint(id, value, build) {
+  const key = JSON.stringify(value);
+  if (rendered[id] === key) return;
+  rendered[id] = key;
+  const target = document.getElementById(id);
+  const atBottom = target.scrollHeight - target.scrollTop - target.clientHeight < 40;
+  target.replaceChildren(...build());
+  if (atBottom) target.scrollTop = target.scrollHeight;
+}
+
+function render() {
+  const people = state.people;
+  const p = state.progress;
+  document.getElementById("progress").textContent = p.total
+    ? `demo: ${p.replayed} of ${p.total} complaints replayed · ${p.carded} carded` : `${p.carded} carded`;
+  paint("channel", [state.channel, people], () =>
+    state.channel.length ? state.channel.map((m) => message(m, "C0CARE", people)) : [el("p", { class: "hint" }, "No complaints yet.")]);
+  paint("dms", [state.dms, people], () =>
+    state.dms.length ? state.dms.map((m) => message(m, "D" + me.slice(1), people)) : [el("p", {}, "No direct messages.")]);
+  paint("home", [state.home, people], () =>
+    state.home ? [renderBlocks(state.home.blocks, { people, onAction: () => {} })] : [el("p", {}, "Opening the Home tab…")]);
+  paint("private", [state.ephemerals, state.answers, people], () => [
+    ...state.answers.slice(-3).map((a) => answer(a, people)),
+    ...state.ephemerals.slice(-3).map((e) => el("div", { class: "ephemeral", "data-testid": "ephemeral" },
+      el("div", { class: "label" }, "Only visible to you"), mrkdwn(e.text, people))),
+  ]);
+  paint("x", state.x, () => state.x.map(tweet));
+  renderModal(state.modal, people);
+}
+
+function tweet(t) {
+  return el("div", { class: "tweet", "data-testid": "tweet" },
+    el("div", { class: "author" }, "@" + t.author), el("div", {}, t.text), (t.replies || []).map(tweet));
+}
+
+// -- modals ---------------------------------------------------------------------------------------------
+
+function answers() {
+  const out = {};
+  for (const [block, value] of Object.entries(modal.values)) out[block] = value;
+  return out;
+}
+
+function dispatch(view, block, element, value) {
+  clearTimeout(modal.timer);
+  modal.timer = setTimeout(() => send("/ui/view-action", {
+    view_id: view.id, block_id: block.block_id, action_id: element.action_id, value, answers: answers(),
+  }), element.type === "plain_text_input" ? 300 : 0);
+}
+
+function inputElement(view, block, people) {
+  const element = block.element;
+  const saved = modal.values[block.block_id];
+  const dispatches = block.dispatch_action;
+  const remember = (value) => { modal.values[block.block_id] = value; };
+  switch (element.type) {
+    case "plain_text_input": {
+      const value = saved !== undefined ? saved : (element.initial_value || "");
+      remember(value);
+      const field = el(element.multiline ? "textarea" : "input", {
+        "data-block": block.block_id, placeholder: element.placeholder ? element.placeholder.text : "",
+        oninput: (event) => { remember(event.target.value); if (dispatches) dispatch(view, block, element, event.target.value); },
+      });
+      field.value = value;
+      return field;
+    }
+    case "static_select": case "users_select": {
+      const options = element.type === "users_select"
+        ? people.map((p) => ({ value: p.id, text: { text: p.name } })) : element.options;
+      const initial = saved !== undefined ? saved : (element.initial_option ? element.initial_option.value : "");
+      if (initial) remember(initial);
+      const select = el("select", {
+        "data-block": block.block_id,
+        onchange: (event) => { remember(event.target.value); if (dispatches) dispatch(view, block, element, event.target.value); },
+      }, el("option", { value: "" }, element.placeholder ? element.placeholder.text : "Choose…"),
+      options.map((o) => el("option", { value: o.value }, o.text.text)));
+      select.value = initial;
+      return select;
+    }
+    default:
+      return window.BlockKit.unknown(`input ${element.type}`);
+  }
+}
+
+function renderModal(view, people) {
+  const backdrop = document.getElementById("modal-backdrop");
+  if (!view) {
+    backdrop.classList.add("hidden");
+    Object.assign(modal, { id: null, hash: null, values: {}, errors: {} });
+    return;
+  }
+  if (view.id === modal.id && view.hash === modal.hash) return;
+  if (view.id !== modal.id) Object.assign(modal, { values: {}, errors: {} });
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.block : null;
+  modal.id = view.id;
+  modal.hash = view.hash;
+  const ids = new Set((view.blocks || []).map((b) => b.block_id));
+  for (const key of Object.keys(modal.values)) if (!ids.has(key)) delete modal.values[key];
+  const body = (view.blocks || []).map((block) => {
+    if (block.type !== "input") return window.BlockKit.renderBlocks([block], { people, onAction: () => {} });
+    return el("div", { class: "input" },
+      el("label", {}, block.label ? block.label.text : ""),
+      inputElement(view, block, people),
+      modal.errors[block.block_id] ? el("div", { class: "error", "data-testid": "modal-error" }, modal.errors[block.block_id]) : null);
+  });
+  const close = () => send("/ui/close", { view_id: view.id });
+  const submit = async () => {
+    const result = await send("/ui/submit", { view_id: view.id, answers: answers() });
+    if (result.answer && result.answer.response_action === "errors") {
+      modal.errors = result.answer.errors || {};
+      modal.hash = null;
+      renderModal(view, people);
+    }
+  };
+  const box = document.getElementById("modal");
+  box.dataset.view = view.hash || "";
+  box.replaceChildren(
+    el("h3", {}, emojify(view.title ? view.title.text : "")), ...body,
+    el("div", { class: "buttons" },
+      el("button", { class: "bk", onclick: close }, view.close ? view.close.text : "Cancel"),
+      view.submit ? el("button", { class: "bk primary", "data-testid": "submit", onclick: submit }, view.submit.text) : null));
+  backdrop.classList.remove("hidden");
+  if (focused) {
+    const again = box.querySelector(`[data-block="${CSS.escape(focused)}"]`);
+    if (again) { again.focus(); if (again.setSelectionRange) again.setSelectionRange(again.value.length, again.value.length); }
+  }
+}
+
+// -- the page's controls ----------------------------------------------------------------------------------
+
+async function refresh() {
+  if (window.sandboxPaused) return;  // a screen that has not refreshed yet (tests use it for a claim collision)
+  try {
+    const response = await fetch("/ui/state?user=" + encodeURIComponent(me));
+    state = await response.json();
+    render();
+  } catch (error) {
+    document.getElementById("progress").textContent = "the sandbox is not answering";
+  }
+}
+
+function setup() {
+  const who = document.getElementById("who");
+  fetch("/ui/state?user=" + encodeURIComponent(me)).then((r) => r.json()).then((s) => {
+    who.replaceChildren(...s.people.map((p) => el("option", { value: p.id }, `${p.name} (${p.role})`)));
+    who.value = me;
+  });
+  who.addEventListener("change", () => {
+    me = who.value;
+    localStorage.setItem("squeaky.me", me);
+    for (const key of Object.keys(rendered)) delete rendered[key];
+    Object.assign(modal, { id: null, hash: null, values: {}, errors: {} });
+    if (tab === "home") send("/ui/home", {});
+    refresh();
+  });
+  for (const button of document.querySelectorAll(".tab")) {
+    button.addEventListener("click", () => {
+      tab = button.dataset.tab;
+      for (const other of document.querySelectorAll(".tab")) other.classList.toggle("active", other === button);
+      for (const pane of ["channel", "dms", "home"]) document.getElementById(pane).classList.toggle("hidden", pane !== tab);
+      if (tab === "home") send("/ui/home", {});
+    });
+  }
+  document.getElementById("composer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = document.getElementById("command");
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    const result = await send("/ui/command", { text });
+    if (result.error) alert(result.error);
+    refresh();
+  });
+  refresh();
+  setInterval(refresh, 700);
+}
+
+setup();
