@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run demo test lint unit bench clean
+.PHONY: install run demo test lint unit bench screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ unit: install
 ## Benchmarks and measurements (real PostgreSQL and Redis); results go to docs/benchmarks.md and docs/threading.md.
 bench: install
 	$(PY) -m bench
+
+## The sandbox journey in Debian's Chromium, one screenshot per step, into docs/screenshots/ (apt install chromium).
+screenshots: install
+	$(PY) -m sandbox.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache squeaky.db squeaky.db-wal squeaky.db-shm
