@@ -2,8 +2,9 @@
 
 A complaint arrives; alice claims it; bob, whose screen had not refreshed yet, clicks
 Claim too and is told privately who has it; alice acknowledges publicly with a template
-and the reply appears on the X side; alice moves it to a ticket; lea, a team lead, runs
-`/squeaky stats today public` and the chart arrives; lea opens the Home tab.
+and the reply appears on the X side; alice moves it to a ticket; lea, a team lead,
+reassigns it to bob, runs `/squeaky stats today public` and the chart arrives; lea opens
+the Home tab.
 """
 
 from __future__ import annotations
@@ -94,6 +95,14 @@ def run(browser: Browser, url: str, shots: Path | None = None, timeout: float = 
     shoot(alice, shots, "card-handled")
 
     lea = open_as(browser, url, "U0LEA")
+    handled = card(lea, "@maria_k")
+    handled.locator("select").select_option(label="Reassign…")  # a lead hands alice's case to bob
+    lead_modal = lea.get_by_test_id("modal")
+    expect(lead_modal).to_contain_text("Reassign")
+    lead_modal.locator("select").select_option(label="bob (agent)")
+    lead_modal.get_by_test_id("submit").click()
+    expect(lead_modal).to_be_hidden()
+    expect(handled).to_contain_text("@bob")
     lea.get_by_test_id("command").fill("/squeaky stats today public")
     lea.get_by_test_id("command").press("Enter")
     expect(lea.get_by_test_id("answer").filter(has_text="Stats for today")).to_be_visible()

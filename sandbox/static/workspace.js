@@ -107,7 +107,7 @@ function inputElement(view, block, people) {
     }
     case "static_select": case "users_select": {
       const options = element.type === "users_select"
-        ? people.map((p) => ({ value: p.id, text: { text: p.name } })) : element.options;
+        ? people.map((p) => ({ value: p.id, text: { text: `${p.name} (${p.role})` } })) : element.options;
       const initial = saved !== undefined ? saved : (element.initial_option ? element.initial_option.value : "");
       if (initial) remember(initial);
       const select = el("select", {
@@ -199,6 +199,7 @@ function setup() {
       tab = button.dataset.tab;
       for (const other of document.querySelectorAll(".tab")) other.classList.toggle("active", other === button);
       for (const pane of ["channel", "dms", "home"]) document.getElementById(pane).classList.toggle("hidden", pane !== tab);
+      document.getElementById("private").classList.toggle("hidden", tab !== "channel");  // as in Slack: in the channel
       if (tab === "home") send("/ui/home", {});
     });
   }
