@@ -99,17 +99,18 @@ class LocalSlack(FilesAndHome, LocalServer):
         self.fail_next(method, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}, count)
 
     def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
-        """Wait until `predicate()` is truthy (re-checked on every call received); return its value or raise."""
+        """Wait until `predicate()` is truthy (re-checked on every call, and every 0.2 s); return its value or raise."""
         deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                value = predicate()
-                if value:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(f"local Slack: condition not met within {timeout}s; calls: {self._summary()}")
-                self._changed.wait(remaining)
+        while True:
+            # Checked without holding the lock: a predicate may itself call this server (a worker pass posting cards).
+            value = predicate()
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"local Slack: condition not met within {timeout}s; calls: {self._summary()}")
+            with self._changed:
+                self._changed.wait(min(remaining, 0.2))  # conditions may also turn on things other than calls
 
     def _summary(self) -> list[str]:
         return [call.method for call in self.calls]

@@ -69,9 +69,11 @@ def webhook() -> Iterator[WebhookReceiver]:
 
 
 def new_card(squeaky: Running, text: str = "@SqueakyAir my bag never arrived, flight SQ212") -> dict[str, Any]:
+    before = len(squeaky.slack.channel_messages(CHANNEL))
     squeaky.x.add_tweet("maria_k", text)
     poll_once(squeaky.services, x_read_client(squeaky.settings))
-    squeaky.work()
+    # the background worker works the stream and the outbox as well as this thread: whichever gets there first
+    squeaky.slack.wait_for(lambda: len(squeaky.slack.channel_messages(CHANNEL)) > before or squeaky.work())
     return squeaky.slack.channel_messages(CHANNEL)[-1]
 
 

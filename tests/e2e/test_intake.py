@@ -101,4 +101,4 @@ def test_a_follow_up_on_x_lands_in_the_cards_thread(squeaky: Running) -> None:
     thread = slack.wait_for(lambda: len(slack.thread(CHANNEL, card["ts"])) >= 2 and slack.thread(CHANNEL, card["ts"]))
     assert [t["text"].splitlines()[-1] for t in thread] == ["@SqueakyAir hello?? anyone", "@SqueakyAir still waiting"]
     assert "reply in the thread" in thread[0]["text"] and "same customer" in thread[1]["text"]
-    assert "2 follow-ups in thread" in json.dumps(slack.channel_messages(CHANNEL)[0]["blocks"])
+    slack.wait_for(lambda: "2 follow-ups in thread" in json.dumps(slack.channel_messages(CHANNEL)[0]["blocks"]))

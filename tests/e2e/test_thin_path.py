@@ -21,9 +21,16 @@ HOSTILE = "@SqueakyAir my bag never arrived <!channel> <@U0BOSS> <http://evil.ex
 
 
 def _work(squeaky: Running) -> None:
+    """A worker pass here; the background worker may have taken the batch, so wait until every case is carded."""
     s = squeaky.services
     consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=200)
     s.outbox_runner.run_due()
+    squeaky.slack.wait_for(lambda: (s.queue.pending() == 0 and _all_carded(squeaky)) or squeaky.work())
+
+
+def _all_carded(squeaky: Running) -> bool:
+    with squeaky.services.engine.connect() as connection:
+        return connection.execute(select(complaints.c.id).where(complaints.c.card_channel.is_(None))).first() is None
 
 
 def test_mention_to_card_to_claim_and_a_refused_second_claim(squeaky: Running) -> None:
