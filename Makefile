@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run demo test lint unit bench screenshots clean
+.PHONY: install run demo test lint unit bench screenshots fuzz clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ unit: install
 ## Benchmarks and measurements (real PostgreSQL and Redis); results go to docs/benchmarks.md and docs/threading.md.
 bench: install
 	$(PY) -m bench
+
+## Property-based fuzzing of every outside input with 10,000 examples each (CI runs 150; real PostgreSQL and Redis).
+fuzz: install
+	SQUEAKY_FUZZ_EXAMPLES=10000 $(PY) -m pytest -p no:cacheprovider --timeout 7200 tests/e2e/test_fuzz.py
 
 ## The sandbox journey in Debian's Chromium, one screenshot per step, into docs/screenshots/ (apt install chromium).
 screenshots: install

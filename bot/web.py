@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -12,10 +14,13 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot.intake_http import MAX_BODY, handle_intake
+from bot.slack.guard import check_request
 from bot.wiring import Services
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 INTAKE_PATH = "/intake"
@@ -32,12 +37,32 @@ class WebApp:
         """Serve one request."""
         path = environ.get("PATH_INFO", "")
         if path == SLACK_PATH:
-            return self._slack(environ, start_response)
+            return self._slack_events(environ, start_response)
         if path == "/healthz":
             return self._health(start_response)
         if path == INTAKE_PATH:
             return self._intake(environ, start_response)
         return _json(start_response, "404 Not Found", {"error": f"no such path: {path[:100]}"})
+
+    def _slack_events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Hand the request to Bolt, unless it is signed but malformed in a way Bolt would answer with a 500."""
+        secret = self._services.settings.slack_signing_secret
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = {
+            "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+            "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+            "content-type": environ.get("CONTENT_TYPE", ""),
+        }
+        wrong = check_request(body, headers, secret.get_secret_value()) if secret else None
+        if wrong is not None:
+            log.warning("refused a malformed Slack payload: %s", wrong)
+            return _json(start_response, "400 Bad Request", {"error": f"malformed payload: {wrong}"})
+        return self._slack(environ, start_response)
 
     def _intake(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":

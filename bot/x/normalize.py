@@ -34,9 +34,10 @@ def _created_at(value: Any, fallback: datetime) -> datetime:
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return fallback
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # X means UTC; a naive time would not store
     return fallback
 
 
