@@ -19,6 +19,22 @@ _ATTEMPTS = 3
 Effects = Callable[[Complaint], list[NewOutboxMessage]]
 
 
+def check_allowed(
+    uow_factory: UnitOfWorkFactory, clock: Clock, complaint: Complaint, action: Action, actor: Actor
+) -> None:
+    """Raise the typed refusal if `actor` may not do `action` (before a form opens, say), auditing the attempt."""
+    try:
+        authorize(actor, action, complaint)
+    except (NotOnTeam, NotLead, NotOwner):
+        with uow_factory() as uow:
+            refused = AuditEvent(
+                complaint.id, actor, f"refused:{action.value}", complaint.status, None, clock.now(), {}
+            )
+            uow.audit.record(refused)
+            uow.commit()
+        raise
+
+
 def apply(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,

@@ -21,8 +21,8 @@ from handlers.claim import claim, release
 from handlers.errors import ComplaintNotFound, SqueakyError
 from handlers.escalation import who_is_on_call
 from handlers.model import Action, Actor, CardRef, Complaint
-from handlers.permissions import authorize
 from handlers.replies import ReplyTemplate, available, render
+from handlers.transitions import check_allowed
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def register(app: App, services: Services) -> None:
             complaint_id = complaint_id_of(value)
             if action in with_modal:
                 complaint = load(services, complaint_id)
-                authorize(actor, action, complaint)  # say no now, not after the modal
+                check_allowed(uow, clock, complaint, action, actor)  # say no now (audited), not after the modal
                 open_modal(services, client, str(body.get("trigger_id")), action, complaint)
                 return
             immediate[action](complaint_id, actor)
