@@ -81,9 +81,9 @@ def check_request(body: bytes, headers: dict[str, str], signing_secret: str) -> 
     content_type = headers.get("content-type", "")
     if "application/x-www-form-urlencoded" not in content_type:
         return None
-    form = parse_qs(body.decode("utf-8", "replace"))
-    if "payload" not in form:
-        return None  # a slash command: Bolt reads its fields as they come
+    form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)  # as Bolt parses it
+    if "payload" not in form:  # a slash command: its fields are text, and Bolt reads some names as objects
+        return problem({name: values[-1] for name, values in form.items()})
     try:
         payload = json.loads(form["payload"][-1])
     except ValueError:
