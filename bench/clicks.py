@@ -56,6 +56,18 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def app_env(database_url: str, redis_url: str, slack: LocalSlack) -> dict[str, str]:
+    """The settings a served app runs with in the benchmarks: the run's database, Redis and local Slack."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_CHANNEL": "C0CARE",
+        "SLACK_API_URL": f"{slack.url}/api/",
+    }
+
+
 @contextmanager
 def serve_app(which: str, env: dict[str, str]) -> Iterator[str]:
     """Run `bench.click_server` in its own process; yield its events URL."""
@@ -123,14 +135,7 @@ def measure(admin_url: str, redis_url: str) -> ClickResult:
             ids = receive(services.uow_factory, services.clock, services.dedupe, services.triage, items).opened
             while services.outbox_runner.run_due(limit=500):
                 pass
-            env = {
-                "DATABASE_URL": url,
-                "REDIS_URL": redis_url,
-                "SLACK_BOT_TOKEN": slack.token,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_CHANNEL": "C0CARE",
-                "SLACK_API_URL": f"{slack.url}/api/",
-            }
+            env = app_env(url, redis_url, slack)
             with serve_app("squeaky", env) as events:
                 _clicks(events, ids[:CONCURRENCY])  # warm up connections and caches
                 squeaky = _clicks(events, ids[CONCURRENCY:])

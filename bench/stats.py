@@ -15,7 +15,7 @@ import redis
 from sqlalchemy import text
 
 from bench import stats_data
-from bench.clicks import SECRET, serve_app
+from bench.clicks import SECRET, app_env, serve_app
 from bench.ingest import scratch_database
 from handlers.clock import SystemClock
 from handlers.lead_desk import LeadDesk
@@ -116,14 +116,7 @@ def measure(admin_url: str, redis_url: str, total: int = COMPLAINTS) -> StatsRes
                 in_process.append((time.perf_counter() - started) * 1000)
                 assert answer.report is not None and answer.report.total.received > 0
             engine.dispose()
-            env = {
-                "DATABASE_URL": url,
-                "REDIS_URL": redis_url,
-                "SLACK_BOT_TOKEN": slack.token,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_CHANNEL": "C0CARE",
-                "SLACK_API_URL": f"{slack.url}/api/",
-            }
+            env = app_env(url, redis_url, slack)
             http = []
             with serve_app("squeaky", env) as events:
                 for n in range(RUNS + 3):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -76,7 +76,3 @@ def load(database_url: str, total: int, now: datetime) -> None:
             for row in rows(total, now):
                 copy.write_row(row)
         connection.execute("VACUUM ANALYZE complaints")
-
-
-if __name__ == "__main__":  # pragma: no cover - a manual check of the generator
-    print(next(rows(1, datetime.now(UTC))))

@@ -5,10 +5,6 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-# The object API (Figure, not pyplot) draws in memory with no display and no global state, so threads may share it.
-from matplotlib.dates import DateFormatter, date2num
-from matplotlib.figure import Figure
-
 from handlers.ports import UnitOfWorkFactory
 from handlers.stats import Period, SeriesPoint
 
@@ -18,6 +14,11 @@ _LINE = "#D9534F"
 
 def volume_and_ack_chart(period: Period, series: list[SeriesPoint], timezone: str = "UTC") -> bytes:
     """A PNG: complaints received per step (bars) and the median minutes to acknowledge them (line)."""
+    # Imported here: matplotlib takes over half a second to import, and only the web process ever draws.
+    # The object API (Figure, not pyplot) draws in memory with no display and no global state, so threads may share it.
+    from matplotlib.dates import DateFormatter, date2num
+    from matplotlib.figure import Figure
+
     zone = ZoneInfo(timezone)
     figure = Figure(figsize=(8, 3.6), dpi=100)
     volume = figure.add_subplot()

@@ -61,12 +61,3 @@ def due_stage(received_at: datetime, policy: SlaPolicy, leads_after: timedelta, 
     if now >= breach:
         return Stage.ON_CALL
     return Stage.ARRIVAL if policy.page_on_arrival else Stage.NONE
-
-
-def met(received_at: datetime, done_at: datetime | None, within: timedelta, now: datetime) -> bool | None:
-    """Whether a deadline was met: True, False, or None while it is still running."""
-    if done_at is not None:
-        return done_at - received_at <= within
-    if now - received_at > within:
-        return False
-    return None

@@ -77,11 +77,6 @@ class Compliance:
     ack_met: int = 0
     ack_missed: int = 0
 
-    @staticmethod
-    def rate(met: int, missed: int) -> float | None:
-        """The share met, or None when nothing was due."""
-        return met / (met + missed) if met + missed else None
-
 
 @dataclass(frozen=True)
 class Row:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.server import Request, Response
@@ -23,9 +24,7 @@ class FilesAndHome:
     team_id: str
     bot_user_id: str
     url: str
-
-    def _next_ts(self) -> str:
-        raise NotImplementedError
+    _next_ts: Callable[[], str]  # LocalSlack's: message timestamps as Slack makes them
 
     def extra_methods(self) -> dict[str, Any]:
         """The Web API methods this mixin answers."""

@@ -13,7 +13,7 @@ from handlers.model import Actor, IncomingComplaint
 from handlers.oncall import Roster
 from handlers.outbox_kinds import CHAT_ANNOUNCE, PAGE
 from handlers.outbox_runner import OutboxRunner
-from handlers.sla import DEFAULT_POLICIES, SlaPolicy, Stage, due_stage, met
+from handlers.sla import DEFAULT_POLICIES, SlaPolicy, Stage, due_stage
 from handlers.triage import Triage
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 
@@ -51,9 +51,6 @@ def test_the_stage_follows_the_tier_deadline() -> None:
     assert due_stage(T0, vip, LEADS_AFTER, T0 + timedelta(minutes=5)) is Stage.ON_CALL
     assert due_stage(T0, standard, LEADS_AFTER, T0 + timedelta(minutes=59)) is Stage.NONE
     assert due_stage(T0, standard, LEADS_AFTER, T0 + timedelta(minutes=75)) is Stage.LEADS
-    assert met(T0, T0 + timedelta(minutes=4), vip.claim_within, T0) is True
-    assert met(T0, None, vip.claim_within, T0 + timedelta(minutes=3)) is None
-    assert met(T0, None, vip.claim_within, T0 + timedelta(minutes=6)) is False
 
 
 def test_an_unclaimed_complaint_pings_on_call_then_the_leads_each_once() -> None:
