@@ -38,7 +38,11 @@ class Settings(BaseSettings):
     slack_posts_per_second: float = Field(
         1.0, gt=0, description="messages Squeaky posts per second in one channel (Slack allows about 1)"
     )
-    slack_post_burst: int = Field(3, ge=1, description="messages Squeaky may post in a short burst in one channel")
+    slack_post_burst: int = Field(
+        1,
+        ge=1,
+        description="messages Squeaky may post at once in one channel; more than 1 risks 429s, Slack's burst is unsaid",
+    )
 
     x_bearer_token: SecretStr | None = Field(None, description="the X API bearer token used to read mentions")
     x_api_key: SecretStr | None = Field(None, description="the X app's API key (OAuth 1.0a, to post replies)")

@@ -35,6 +35,8 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
     log.info("worker %s started", consumer)
     while not stop.is_set():
         try:
+            opening = services.outbox_runner.seconds_to_next_opening()  # a paused lane's slot is not to be missed
+            wait_ms = block_ms if opening is None else max(1, min(block_ms, int(opening * 1000) + 1))
             batch = consume_once(
                 services.queue,
                 consumer,
@@ -42,7 +44,7 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
                 services.clock,
                 services.dedupe,
                 services.triage,
-                block_ms=block_ms,
+                block_ms=wait_ms,
                 reclaim_idle_ms=int(services.settings.stream_reclaim_seconds * 1000),
             )
             statistics.wrote(batch.intake.rows_written)

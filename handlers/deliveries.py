@@ -6,12 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from handlers.activity import ActivityLine
-from handlers.gateways import ChatGateway, DeliveryFailed, PostedReply, SocialGateway, TicketGateway, TicketRequest
+from handlers.gateways import (
+    ChatGateway,
+    Deferred,
+    DeliveryFailed,
+    PostedReply,
+    SocialGateway,
+    TicketGateway,
+    TicketRequest,
+)
 from handlers.model import Complaint, Delivery, IncomingComplaint, Message, MessageKind
 from handlers.outbox_kinds import CARD_UPDATE, URGENT_RANK
 from handlers.ports import Clock, NewOutboxMessage, OutboxMessage, UnitOfWorkFactory
-
-MAX_ATTEMPTS = 10
 
 
 class Deliveries:
@@ -67,9 +73,10 @@ class Deliveries:
         try:
             posted = posted or self._social.reply(complaint.external_id, text)
         except DeliveryFailed as exc:
-            if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+            if exc.permanent or (exc.counts and message.last_chance):
                 self._record(complaint, "reply", status=Delivery.FAILED, error=exc.reason)
                 return
+            self._record(complaint, "reply", error=exc.reason)  # the card says it is pending, and why
             raise
         self._record(complaint, "reply", status=Delivery.SENT, post_id=posted.post_id, url=posted.url, error=None)
         self._remember_our_reply(complaint, posted, text)
@@ -123,7 +130,7 @@ class Deliveries:
         try:
             created = self._tickets.create(request)
         except DeliveryFailed as exc:
-            if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+            if exc.permanent or (exc.counts and message.last_chance):
                 self._record(complaint, "ticket", status=Delivery.FAILED, error=exc.reason)
                 return
             self._record(complaint, "ticket", error=f"retrying: {exc.reason}")  # the card says it is pending, and why
@@ -136,7 +143,7 @@ class Deliveries:
         if complaint is None:
             return
         if complaint.card is None:
-            raise DeliveryFailed("the card is not posted yet", retry_after=2.0)
+            raise Deferred("waiting for the card to be posted")
         self._chat.post_activity(complaint.card, ActivityLine.from_payload(dict(message.payload)))
 
     def direct_message(self, message: OutboxMessage) -> None:

@@ -12,13 +12,40 @@ from handlers.model import CardRef
 
 
 class DeliveryFailed(Exception):
-    """A gateway could not deliver a side effect; says whether and when to try again."""
+    """A gateway could not deliver a side effect; says whether and when to try again.
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    - `permanent`: no retry will help (the outside refused this message).
+    - `throttled`: the outside asked us to slow down (a rate limit, ours or theirs); nothing was sent.
+      Waiting is not failing: no failure is counted, and the message's lane pauses until `retry_after`.
+    - `outage`: the outside is down or did not answer (5xx, unreachable, a timeout). No failure is counted
+      either, and the lane pauses with a growing backoff. The try may have landed, so the next one looks first.
+    - otherwise: a failure of this message, counted; it gives up after MAX_FAILURES.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        throttled: bool = False,
+        outage: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
+        self.throttled = throttled
+        self.outage = outage
+
+    @property
+    def counts(self) -> bool:
+        """Whether this failure counts towards giving up (rate limits and outages do not)."""
+        return not (self.throttled or self.outage)
+
+
+class Deferred(Exception):
+    """Not yet: this message waits for another one (a line for a card's thread waits for the card)."""
 
 
 class ChatGateway(Protocol):

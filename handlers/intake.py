@@ -26,7 +26,7 @@ from handlers.outbox_kinds import (
     card_update_followups_key,
 )
 from handlers.ports import Clock, DuplicateKey, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
-from handlers.priority import assess, queue_rank
+from handlers.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
 from handlers.triage import Triage
 
 DEDUPE_TTL_SECONDS = 7 * 24 * 3600
@@ -152,20 +152,22 @@ def _store_source(
         for case, case_id in zip(cases, ids, strict=True)
     ]
     followups = [m for m in messages if m.kind is MessageKind.FOLLOWUP and m.complaint_id is not None]
+    counts = uow.complaints.count_followups(dict(Counter(m.complaint_id for m in followups if m.complaint_id)))
+    # a follow-up's line in the thread shares the channel's posting budget with new cards: it goes by its case's rank
     outbox += [
         NewOutboxMessage(
             CARD_FOLLOWUP,
             card_followup_key(source, m.incoming.external_id),
             m.complaint_id,
             {"source": source, "external_id": m.incoming.external_id},
-            URGENT_RANK,
+            counts[m.complaint_id][1] + FOLLOWUP_LINE_POINTS,
         )
         for m in followups
+        if m.complaint_id is not None
     ]
-    counts = uow.complaints.count_followups(dict(Counter(m.complaint_id for m in followups if m.complaint_id)))
     outbox += [
         NewOutboxMessage(CARD_UPDATE, card_update_followups_key(case_id, count), case_id, {}, URGENT_RANK)
-        for case_id, count in counts.items()
+        for case_id, (count, _rank) in counts.items()
     ]
     uow.messages.add_many(messages)
     uow.outbox.enqueue_many(outbox)

@@ -12,8 +12,34 @@ CHAT_DM = "chat.dm"  # a direct message (escalation)
 CHAT_ANNOUNCE = "chat.announce"  # a message in the channel (the lead group called on, a spike alert)
 PAGE = "page"  # trigger, acknowledge or resolve an on-call alert through the pager
 
-# Updates and follow-ups on cards already out go before new cards; new cards go by queue rank.
+# Card updates, thread lines of agents' actions and alerts go first; new cards and customers' follow-ups go by
+# their case's queue rank.
 URGENT_RANK = 1e15
+
+# Lanes: the kinds that share one outside budget. A rate limit or an outage pauses its lane, not the others.
+CHAT_CHANNEL = "chat.channel"  # posts in the care channel (Slack allows about one a second)
+LANES: dict[str, str] = {
+    CARD_POST: CHAT_CHANNEL,
+    CARD_FOLLOWUP: CHAT_CHANNEL,
+    CARD_LOG: CHAT_CHANNEL,
+    CHAT_ANNOUNCE: CHAT_CHANNEL,
+    CARD_UPDATE: "chat.update",
+    CHAT_DM: "chat.dm",
+    X_REPLY: "social",
+    TICKET_CREATE: "tickets",
+    PAGE: "pager",
+}
+WAITS_FOR_CARD = frozenset({CARD_FOLLOWUP, CARD_LOG})  # thread lines: due once their card is out
+
+
+def lane_of(kind: str) -> str:
+    """The lane a kind of message travels in (an unknown kind travels alone)."""
+    return LANES.get(kind, kind)
+
+
+def kinds_in(lanes: set[str]) -> frozenset[str]:
+    """Every known kind travelling in these lanes."""
+    return frozenset(kind for kind, lane in LANES.items() if lane in lanes)
 
 
 def card_post_key(complaint_id: int) -> str:

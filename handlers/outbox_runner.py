@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.alerts import AlertDeliveries, ChatPager
 from handlers.card import FollowUpLine, card_for
-from handlers.deliveries import MAX_ATTEMPTS, Deliveries
-from handlers.gateways import ChatGateway, DeliveryFailed, Pager, SocialGateway, TicketGateway
+from handlers.deliveries import Deliveries
+from handlers.gateways import ChatGateway, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
 from handlers.outbox_kinds import (
     CARD_FOLLOWUP,
     CARD_LOG,
@@ -21,8 +21,11 @@ from handlers.outbox_kinds import (
     PAGE,
     TICKET_CREATE,
     URGENT_RANK,
+    WAITS_FOR_CARD,
     X_REPLY,
     card_refresh_key,
+    kinds_in,
+    lane_of,
 )
 from handlers.ports import Clock, OutboxMessage, UnitOfWorkFactory
 
@@ -30,15 +33,27 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 30.0
 _BACKOFF_CAP_SECONDS = 300.0
+_OUTAGE_BACKOFF_CAP_SECONDS = 30.0  # how long a lane waits, at most, before it looks again whether the outside is back
+WAIT_FOR_CARD_SECONDS = 600.0  # a thread line waits this long for its card (the card's post wakes it sooner)
 
 
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff for the n-th failed attempt: 1 s, 2 s, 4 s, ... capped at 5 minutes."""
-    return min(_BACKOFF_CAP_SECONDS, 2.0 ** max(0, attempts - 1))
+def backoff_seconds(failures: int) -> float:
+    """Exponential backoff after the n-th counted failure: 1 s, 2 s, 4 s, ... capped at 5 minutes."""
+    return min(_BACKOFF_CAP_SECONDS, 2.0 ** max(0, failures - 1))
+
+
+def outage_backoff_seconds(streak: int) -> float:
+    """How long a lane pauses after its n-th outage in a row: 1 s, 2 s, 4 s, ... capped at 30 s."""
+    return min(_OUTAGE_BACKOFF_CAP_SECONDS, 2.0 ** max(0, streak - 1))
 
 
 class OutboxRunner:
-    """Leases due outbox messages and executes them through the gateways, with retries and backoff."""
+    """Leases due messages and executes them through the gateways, with retries and backoff.
+
+    Messages travel in lanes (outbox_kinds.LANES): a rate limit or an outage pauses its lane only, and while a
+    lane is paused its messages stay in the outbox untouched, keeping their chances. When the lane opens, the
+    highest rank goes first, so a new VIP complaint's card never waits behind standard ones already queued.
+    """
 
     def __init__(
         self,
@@ -55,6 +70,8 @@ class OutboxRunner:
         self._clock = clock
         self._chat = chat
         self._outages = outages  # errors meaning our own storage is down: the caller waits them out
+        self._paused: dict[str, datetime] = {}  # lane -> when it opens again
+        self._outage_streak: dict[str, int] = {}
         deliveries = Deliveries(uow_factory, clock, chat, social, tickets)
         alerts = AlertDeliveries(uow_factory, chat, pager or ChatPager(chat))
         self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
@@ -76,13 +93,28 @@ class OutboxRunner:
 
         return run
 
+    def seconds_to_next_opening(self) -> float | None:
+        """How long until the first paused lane opens again (None if none is paused): the worker's next wake-up."""
+        now = self._clock.now()
+        waits = [(until - now).total_seconds() for until in self._paused.values() if until > now]
+        return min(waits) if waits else None
+
+    def paused_lanes(self) -> dict[str, datetime]:
+        """The lanes paused by a rate limit or an outage, and when each opens again."""
+        now = self._clock.now()
+        return {lane: until for lane, until in self._paused.items() if until > now}
+
     def run_due(self, limit: int = 50) -> int:
         """Execute up to `limit` due messages, highest rank first; return how many were handled."""
         with self._uow() as uow:
-            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit)
+            skip = kinds_in(set(self.paused_lanes()))
+            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, skip)
             uow.commit()
         fresh: set[int] = set()  # complaints whose card this batch already rendered from the current state
         for message in messages:
+            if lane_of(message.kind) in self.paused_lanes():  # paused by an earlier message of this batch
+                self._release(message, self._clock.now())
+                continue
             if message.kind == CARD_UPDATE and message.complaint_id in fresh:
                 self._done(message)
                 continue
@@ -96,22 +128,40 @@ class OutboxRunner:
         if handler is None:
             self._give_up(message, f"unknown outbox kind {message.kind!r}")
             return
+        lane = lane_of(message.kind)
         try:
             handler(message)
+            self._outage_streak.pop(lane, None)
+        except Deferred as waiting:
+            self._release(message, self._clock.now() + timedelta(seconds=WAIT_FOR_CARD_SECONDS), str(waiting))
         except DeliveryFailed as exc:
-            if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+            if exc.throttled:  # nothing was sent: the try is taken back, and the lane waits as asked
+                self._pause(lane, exc.retry_after or 1.0)
+                self._release(message, self._clock.now(), exc.reason)
+            elif exc.outage:
+                streak = self._outage_streak[lane] = self._outage_streak.get(lane, 0) + 1
+                delay = max(exc.retry_after or 0.0, outage_backoff_seconds(streak))
+                self._pause(lane, delay)
+                self._retry(message, 0.0, exc.reason, failed=False)  # due when the lane opens; it looks first
+            elif exc.permanent or message.last_chance:
                 self._give_up(message, exc.reason)
             else:
-                delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(message.attempts)
+                delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(message.failures + 1)
                 self._retry(message, delay, exc.reason)
         except self._outages:
             raise  # not this message's fault, and nothing can be recorded about it now
         except Exception as exc:  # a bug or an unexpected answer: keep the message, back off, say why
             log.exception("outbox message %s (%s) failed", message.id, message.kind)
-            if message.attempts >= MAX_ATTEMPTS:
+            if message.last_chance:
                 self._give_up(message, repr(exc))
             else:
-                self._retry(message, backoff_seconds(message.attempts), repr(exc))
+                self._retry(message, backoff_seconds(message.failures + 1), repr(exc))
+
+    def _pause(self, lane: str, seconds: float) -> None:
+        until = self._clock.now() + timedelta(seconds=seconds)
+        if until > self._paused.get(lane, until - timedelta(seconds=1)):
+            self._paused[lane] = until
+            log.info("outbox lane %s paused for %.1fs", lane, seconds)
 
     def _post_card(self, message: OutboxMessage) -> None:
         complaint_id = _complaint_id(message)
@@ -133,6 +183,7 @@ class OutboxRunner:
                 # it changed while the card was on its way: show the newer state too
                 key = card_refresh_key(complaint_id, current.version, current.followup_count)
                 uow.outbox.enqueue(CARD_UPDATE, key, complaint_id, {}, URGENT_RANK)
+            uow.outbox.wake(complaint_id, WAITS_FOR_CARD, self._clock.now())  # its thread lines can go now
             uow.outbox.mark_done(message.id, self._clock.now())
             uow.commit()
 
@@ -154,7 +205,7 @@ class OutboxRunner:
             self._done(message)
             return
         if complaint.card is None:
-            raise DeliveryFailed("the card is not posted yet", retry_after=2.0)
+            raise Deferred("waiting for the card to be posted")
         item = followup.incoming
         line = FollowUpLine(item.author_handle, item.text, followup.note or "follow-up", item.url)
         self._chat.post_followup(complaint.card, line)
@@ -165,10 +216,17 @@ class OutboxRunner:
             uow.outbox.mark_done(message.id, self._clock.now())
             uow.commit()
 
-    def _retry(self, message: OutboxMessage, delay: float, reason: str) -> None:
+    def _retry(self, message: OutboxMessage, delay: float, reason: str, *, failed: bool = True) -> None:
         log.warning("outbox message %s (%s) will retry in %.1fs: %s", message.id, message.kind, delay, reason)
         with self._uow() as uow:
-            uow.outbox.retry_later(message.id, self._clock.now() + timedelta(seconds=delay), reason)
+            uow.outbox.retry_later(message.id, self._clock.now() + timedelta(seconds=delay), reason, failed=failed)
+            uow.commit()
+
+    def _release(self, message: OutboxMessage, at: datetime, reason: str | None = None) -> None:
+        if reason:
+            log.debug("outbox message %s (%s) waits: %s", message.id, message.kind, reason)
+        with self._uow() as uow:
+            uow.outbox.release(message.id, at)
             uow.commit()
 
     def _give_up(self, message: OutboxMessage, reason: str) -> None:

@@ -7,7 +7,7 @@ handlers/gateways.py. Adapters live in storage/ (SQL, Redis, in-process) and bot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -18,6 +18,8 @@ from handlers.model import AuditEvent, CardRef, Change, Complaint, Message, NewC
 from handlers.team_ports import TeamSettings, TeamStats
 
 # --- persistence -----------------------------------------------------------
+
+MAX_FAILURES = 10  # counted failures before an outbox message gives up (rate limits and outages never count)
 
 
 class DuplicateKey(Exception):
@@ -58,8 +60,8 @@ class ComplaintRepository(Protocol):
         """Open cases that hold any of these tweets, conversations or (lower-cased) authors."""
         ...
 
-    def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
-        """Add to cases' follow-up counts; return each case's new count."""
+    def count_followups(self, counts: dict[int, int]) -> dict[int, tuple[int, float]]:
+        """Add to cases' follow-up counts; return each case's new count and its queue rank."""
         ...
 
     def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
@@ -155,7 +157,13 @@ class OutboxMessage:
     key: str
     complaint_id: int | None
     payload: Mapping[str, Any]
-    attempts: int
+    attempts: int  # tries, this one included: more than one means an earlier try may have landed
+    failures: int = 0  # counted failures before this try
+
+    @property
+    def last_chance(self) -> bool:
+        """Whether one more counted failure gives this message up."""
+        return self.failures + 1 >= MAX_FAILURES
 
 
 @dataclass(frozen=True)
@@ -182,16 +190,27 @@ class Outbox(Protocol):
         """Add several messages at once (the same rules as `enqueue`)."""
         ...
 
-    def lease_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
-        """Take up to `limit` due messages for `lease_seconds` (nobody else gets them meanwhile)."""
+    def lease_due(
+        self, now: datetime, lease_seconds: float, limit: int, skip_kinds: Collection[str] = ()
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages, highest rank first, for `lease_seconds` (nobody else gets them meanwhile);
+        none of `skip_kinds`."""
+        ...
+
+    def release(self, message_id: int, at: datetime) -> None:
+        """Give a leased message back untried (its try is not counted); due again at `at`."""
+        ...
+
+    def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:
+        """Make a complaint's pending messages of these kinds due now (what waited for its card)."""
         ...
 
     def mark_done(self, message_id: int, now: datetime) -> None:
         """The side effect happened."""
         ...
 
-    def retry_later(self, message_id: int, at: datetime, error: str) -> None:
-        """The side effect failed; try again at `at`."""
+    def retry_later(self, message_id: int, at: datetime, error: str, *, failed: bool = True) -> None:
+        """The try did not deliver; try again at `at`. `failed` counts it towards giving up."""
         ...
 
     def give_up(self, message_id: int, now: datetime, error: str) -> None:

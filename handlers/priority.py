@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# A follow-up's line in its card's thread ranks this far below its case: an unseen case of a tier goes before
+# more lines on a seen one (whose card already shows the follow-up count, updated in another lane).
+FOLLOWUP_LINE_POINTS = -25
+
 
 @dataclass(frozen=True)
 class PriorityPolicy:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -57,6 +57,7 @@ class FakeState:
     roster: Roster | None = None
     spikes: dict[str, SpikeState] = field(default_factory=dict)
     announcements: dict[str, CardRef] = field(default_factory=dict)
+    ranks: dict[int, float] = field(default_factory=dict)  # complaints' queue ranks
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -93,6 +94,7 @@ class _Complaints:
                 noise_rule=case.noise_rule,
             )
             self.s.complaints[complaint.id] = complaint
+            self.s.ranks[complaint.id] = case.queue_rank
             ids.append(complaint.id)
         return ids
 
@@ -141,12 +143,12 @@ class _Complaints:
         self.s.complaints[complaint_id] = replace(complaint, sla_stage=to_stage)
         return True
 
-    def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
+    def count_followups(self, counts: dict[int, int]) -> dict[int, tuple[int, float]]:
         totals = {}
         for case_id, added in counts.items():
             case = self.s.complaints[case_id]
             self.s.complaints[case_id] = replace(case, followup_count=case.followup_count + added)
-            totals[case_id] = case.followup_count + added
+            totals[case_id] = (case.followup_count + added, self.s.ranks.get(case_id, 0.0))
         return totals
 
     def get(self, complaint_id: int) -> Complaint | None:
@@ -234,30 +236,46 @@ class _Outbox:
         if any(row.message.key == key for row in self.s.outbox.values()):
             return
         message_id = len(self.s.outbox) + 1
-        message = OutboxMessage(message_id, kind, key, complaint_id, dict(payload), 0)
+        message = OutboxMessage(message_id, kind, key, complaint_id, dict(payload), 0, 0)
         self.s.outbox[message_id] = _OutboxRow(message, rank)
 
     def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
         for m in messages:
             self.enqueue(m.kind, m.key, m.complaint_id, m.payload, m.rank)
 
-    def lease_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+    def lease_due(
+        self, now: datetime, lease_seconds: float, limit: int, skip_kinds: Collection[str] = ()
+    ) -> list[OutboxMessage]:
         leased = []
         for row in sorted(self.s.outbox.values(), key=lambda r: (-r.rank, r.message.id)):
             due = row.status == "pending" and (row.available_at is None or row.available_at <= now)
             free = row.leased_until is None or row.leased_until < now
-            if due and free and len(leased) < limit:
+            if due and free and row.message.kind not in skip_kinds and len(leased) < limit:
                 row.message = replace(row.message, attempts=row.message.attempts + 1)
                 row.leased_until = now + timedelta(seconds=lease_seconds)
                 leased.append(row.message)
         return leased
 
+    def release(self, message_id: int, at: datetime) -> None:
+        row = self.s.outbox[message_id]
+        row.message = replace(row.message, attempts=row.message.attempts - 1)
+        row.available_at, row.leased_until = at, None
+
+    def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:
+        for row in self.s.outbox.values():
+            ours = row.message.complaint_id == complaint_id and row.message.kind in kinds
+            waiting = row.status == "pending" and row.available_at is not None and row.available_at > now
+            if ours and waiting and row.leased_until is None:
+                row.available_at = now
+
     def mark_done(self, message_id: int, now: datetime) -> None:
         self.s.outbox[message_id].status = "done"
 
-    def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+    def retry_later(self, message_id: int, at: datetime, error: str, *, failed: bool = True) -> None:
         row = self.s.outbox[message_id]
         row.available_at, row.leased_until, row.last_error = at, None, error
+        if failed:
+            row.message = replace(row.message, failures=row.message.failures + 1)
 
     def give_up(self, message_id: int, now: datetime, error: str) -> None:
         row = self.s.outbox[message_id]

@@ -24,11 +24,13 @@ class PagerDutyPager:
         try:
             response = requests.post(self._url, json=body, timeout=self._timeout)
         except requests.RequestException as exc:
-            raise DeliveryFailed(f"PagerDuty unreachable: {exc.__class__.__name__}") from None
+            raise DeliveryFailed(f"PagerDuty unreachable: {exc.__class__.__name__}", outage=True) from None
         if response.status_code == 429:
-            raise DeliveryFailed("PagerDuty rate limited", retry_after=float(response.headers.get("Retry-After", 30)))
+            raise DeliveryFailed(
+                "PagerDuty rate limited", retry_after=float(response.headers.get("Retry-After", 30)), throttled=True
+            )
         if response.status_code >= 500:
-            raise DeliveryFailed(f"PagerDuty answered {response.status_code}")
+            raise DeliveryFailed(f"PagerDuty answered {response.status_code}", outage=True)
         if response.status_code >= 400:
             raise DeliveryFailed(f"PagerDuty refused the event: {response.text[:200]}", permanent=True)
 

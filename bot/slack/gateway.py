@@ -22,11 +22,11 @@ log = logging.getLogger(__name__)
 
 # chat.postMessage allows about one message a second per channel, with short bursts.
 POSTS_PER_SECOND = 1.0
-POST_BURST = 3
+POST_BURST = 1  # Slack tolerates short bursts but does not say how long: an even pace draws no 429s
 # chat.update is Tier 3 (50+ a minute per workspace).
 UPDATES_PER_SECOND = 0.8
 UPDATE_BURST = 10
-_MAX_WAIT_SECONDS = 10.0
+_SHORT_WAIT_SECONDS = 0.05  # a wait this short is slept; a longer one hands the slot to the outbox's next pass
 CARD_EVENT = "squeaky_card"  # message metadata that ties a Slack message to its complaint
 _HISTORY_PAGES = 10
 
@@ -45,6 +45,9 @@ _PERMANENT = {
     "message_not_found",
     "cant_update_message",
 }
+
+# Slack errors that mean Slack itself is struggling: wait it out, like a 5xx.
+_OUTAGE = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 
 
 class SlackChatGateway:
@@ -155,24 +158,29 @@ class SlackChatGateway:
         return str(link) if link else None
 
     def _pace(self, key: str, per_second: float, burst: int) -> None:
-        deadline = time.monotonic() + _MAX_WAIT_SECONDS
-        while (wait := self._limiter.acquire(key, per_second, burst)) > 0:
-            if time.monotonic() + wait > deadline:
-                raise DeliveryFailed(f"rate limit {key} is saturated", retry_after=wait)
+        """Take a slot in the budget, or say how long to wait: the outbox then takes the next message by rank."""
+        wait = self._limiter.acquire(key, per_second, burst)
+        if 0 < wait <= _SHORT_WAIT_SECONDS:
             time.sleep(wait)
+            wait = self._limiter.acquire(key, per_second, burst)
+        if wait > 0:
+            raise DeliveryFailed(f"pacing {key}", retry_after=wait, throttled=True)
 
     def _call(self, method: str, **kwargs: object) -> dict[str, Any]:
         try:
             response = self._client.api_call(method, json=kwargs)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown_error"))
-            if exc.response.status_code == 429:
+            error = str(exc.response.get("error", "unknown_error")) if isinstance(exc.response.data, dict) else ""
+            status = exc.response.status_code
+            if status == 429:
                 retry_after = float(exc.response.headers.get("Retry-After", 1))
                 if method in ("chat.postMessage", "chat.update"):  # every process holds back, not just this one
                     key = f"slack:post:{kwargs.get('channel')}" if method == "chat.postMessage" else "slack:update"
                     self._limiter.block(key, retry_after)
-                raise DeliveryFailed(f"Slack {method} rate limited", retry_after=retry_after) from None
+                raise DeliveryFailed(f"Slack {method} rate limited", retry_after=retry_after, throttled=True) from None
+            if status >= 500 or error in _OUTAGE:
+                raise DeliveryFailed(f"Slack {method} is failing ({error or status})", outage=True) from None
             raise DeliveryFailed(f"Slack {method} failed: {error}", permanent=error in _PERMANENT) from None
-        except (SlackRequestError, OSError) as exc:
-            raise DeliveryFailed(f"Slack {method} unreachable: {exc.__class__.__name__}") from None
+        except (SlackRequestError, OSError, ValueError) as exc:  # ValueError: an answer that is not JSON
+            raise DeliveryFailed(f"Slack {method} unreachable: {exc.__class__.__name__}", outage=True) from None
         return dict(response.data) if isinstance(response.data, dict) else {}

@@ -60,12 +60,16 @@ class WebhookTickets:
         try:
             answer = requests.post(self._url, data=body, headers=headers, timeout=self._timeout)
         except requests.RequestException as exc:
-            raise DeliveryFailed(f"the ticketing webhook is unreachable ({exc.__class__.__name__})") from None
+            raise DeliveryFailed(
+                f"the ticketing webhook is unreachable ({exc.__class__.__name__})", outage=True
+            ) from None
         if answer.status_code == 429 or answer.status_code >= 500:
             retry = answer.headers.get("Retry-After")
             raise DeliveryFailed(
                 f"the ticketing webhook answered {answer.status_code}",
                 retry_after=float(retry) if retry and retry.isdigit() else None,
+                throttled=answer.status_code == 429,
+                outage=answer.status_code >= 500,
             )
         if not answer.ok:
             raise DeliveryFailed(f"the ticketing webhook refused the ticket ({answer.status_code})", permanent=True)

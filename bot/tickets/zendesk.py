@@ -47,9 +47,13 @@ class ZendeskTickets:
             audit = self._client.tickets.create(ticket)
         except APIException as exc:
             status = getattr(getattr(exc, "response", None), "status_code", 0) or 0
-            if status == 429 or status >= 500:
-                raise DeliveryFailed(f"Zendesk is unavailable (HTTP {status})") from None
+            if status == 429:
+                raise DeliveryFailed(
+                    "Zendesk is rate limiting us (HTTP 429)", retry_after=10.0, throttled=True
+                ) from None
+            if status >= 500:
+                raise DeliveryFailed(f"Zendesk is unavailable (HTTP {status})", outage=True) from None
             raise DeliveryFailed(f"Zendesk refused the ticket: {exc}", permanent=True) from None
         except (ZenpyException, requests.RequestException) as exc:
-            raise DeliveryFailed(f"Zendesk is unreachable ({exc.__class__.__name__})") from None
+            raise DeliveryFailed(f"Zendesk is unreachable ({exc.__class__.__name__})", outage=True) from None
         return self._ref(int(audit.ticket.id))

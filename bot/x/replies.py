@@ -32,21 +32,21 @@ class XReplies:
         """POST /2/tweets as a reply to `in_reply_to`."""
         wait = self._limiter.acquire("x:user:post", POSTS_PER_WINDOW / WINDOW_SECONDS, POSTS_PER_WINDOW)
         if wait > 0:
-            raise DeliveryFailed("X's posting limit (100 per 15 minutes) is reached", retry_after=wait)
+            raise DeliveryFailed("X's posting limit (100 per 15 minutes) is reached", retry_after=wait, throttled=True)
         try:
             response = self._client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to, user_auth=True)
         except tweepy.TooManyRequests as exc:
             reset = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
             retry = max(1.0, float(reset) - time.time()) if reset and reset.isdigit() else 60.0
-            raise DeliveryFailed("X is rate limiting our replies", retry_after=retry) from None
+            raise DeliveryFailed("X is rate limiting our replies", retry_after=retry, throttled=True) from None
         except (tweepy.BadRequest, tweepy.Forbidden, tweepy.Unauthorized, tweepy.NotFound) as exc:
             raise DeliveryFailed(f"X refused the reply: {_reason(exc)}", permanent=True) from None
         except tweepy.TwitterServerError as exc:
             raise DeliveryFailed(
-                f"X is failing ({exc.response.status_code if exc.response is not None else '5xx'})"
+                f"X is failing ({exc.response.status_code if exc.response is not None else '5xx'})", outage=True
             ) from None
         except requests.RequestException as exc:
-            raise DeliveryFailed(f"X is unreachable ({exc.__class__.__name__})") from None
+            raise DeliveryFailed(f"X is unreachable ({exc.__class__.__name__})", outage=True) from None
         post_id = str(response.data["id"])
         return PostedReply(post_id=post_id, url=tweet_url(self._handle, post_id))
 

@@ -175,8 +175,8 @@ class SqlComplaintRepository:
                 index.by_author[row.author_key] = OpenCase(row.id, row.created_at)
         return index
 
-    def count_followups(self, counts: dict[int, int]) -> dict[int, int]:
-        """Add to cases' follow-up counts (one executemany); return the new counts."""
+    def count_followups(self, counts: dict[int, int]) -> dict[int, tuple[int, float]]:
+        """Add to cases' follow-up counts (one executemany); return the new counts and the cases' queue ranks."""
         if not counts:
             return {}
         statement = (
@@ -185,10 +185,10 @@ class SqlComplaintRepository:
             .values(followup_count=complaints.c.followup_count + bindparam("added"))
         )
         self._c.execute(statement, [{"case_id": k, "added": v} for k, v in sorted(counts.items())])
-        query = select(complaints.c.id, complaints.c.followup_count).where(
+        query = select(complaints.c.id, complaints.c.followup_count, complaints.c.queue_rank).where(
             one_of(self._c, complaints.c.id, sorted(counts))
         )
-        return {case_id: total for case_id, total in self._c.execute(query)}
+        return {case_id: (total, rank) for case_id, total, rank in self._c.execute(query)}
 
     def get(self, complaint_id: int) -> Complaint | None:
         """Return one complaint, or None."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -139,14 +139,17 @@ class SqlOutbox:
         ]
         self._c.execute(insert_or_ignore(self._c, outbox), rows)
 
-    def lease_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+    def lease_due(
+        self, now: datetime, lease_seconds: float, limit: int, skip_kinds: Collection[str] = ()
+    ) -> list[OutboxMessage]:
         """Lease due messages with a compare-and-set on the lease, so two executors never take the same one."""
         due = and_(
             outbox.c.status == "pending",
             outbox.c.available_at <= now,
             or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
         )
-        query = select(outbox).where(due).order_by(outbox.c.rank.desc(), outbox.c.id).limit(limit)
+        wanted = and_(due, outbox.c.kind.not_in(sorted(skip_kinds))) if skip_kinds else due
+        query = select(outbox).where(wanted).order_by(outbox.c.rank.desc(), outbox.c.id).limit(limit)
         leased: list[OutboxMessage] = []
         until = now + timedelta(seconds=lease_seconds)
         for row in self._c.execute(query).mappings().all():
@@ -164,9 +167,32 @@ class SqlOutbox:
                         complaint_id=row["complaint_id"],
                         payload=row["payload"],
                         attempts=row["attempts"] + 1,
+                        failures=row["failures"],
                     )
                 )
         return leased
+
+    def release(self, message_id: int, at: datetime) -> None:
+        """Give the message back untried: the lease's try is taken back, and it is due again at `at`."""
+        self._c.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.leased_until.is_not(None))
+            .values(available_at=at, leased_until=None, attempts=outbox.c.attempts - 1)
+        )
+
+    def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:
+        """Make the complaint's waiting messages of these kinds due now (those not leased)."""
+        self._c.execute(
+            update(outbox)
+            .where(
+                outbox.c.complaint_id == complaint_id,
+                outbox.c.kind.in_(sorted(kinds)),
+                outbox.c.status == "pending",
+                outbox.c.available_at > now,
+                outbox.c.leased_until.is_(None),
+            )
+            .values(available_at=now)
+        )
 
     def mark_done(self, message_id: int, now: datetime) -> None:
         """The side effect happened."""
@@ -174,13 +200,12 @@ class SqlOutbox:
             update(outbox).where(outbox.c.id == message_id).values(status="done", done_at=now, leased_until=None)
         )
 
-    def retry_later(self, message_id: int, at: datetime, error: str) -> None:
-        """Release the lease and make the message due again at `at`."""
-        self._c.execute(
-            update(outbox)
-            .where(outbox.c.id == message_id)
-            .values(available_at=at, leased_until=None, last_error=error[:2000])
-        )
+    def retry_later(self, message_id: int, at: datetime, error: str, *, failed: bool = True) -> None:
+        """Release the lease and make the message due again at `at`; `failed` counts one failure."""
+        values: dict[str, Any] = {"available_at": at, "leased_until": None, "last_error": error[:2000]}
+        if failed:
+            values["failures"] = outbox.c.failures + 1
+        self._c.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
 
     def give_up(self, message_id: int, now: datetime, error: str) -> None:
         """Stop trying; keep the error."""

@@ -175,7 +175,8 @@ outbox = Table(
     Column("complaint_id", Id, ForeignKey("complaints.id")),
     Column("payload", JSON, nullable=False),
     Column("status", String(16), nullable=False, server_default="pending"),
-    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),  # tries (leases that ran)
+    Column("failures", Integer, nullable=False, server_default="0"),  # counted failures (not rate limits, outages)
     Column("available_at", UTCDateTime(), nullable=False),
     Column("leased_until", UTCDateTime()),
     Column("last_error", Text),

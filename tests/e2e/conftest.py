@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import redis
+from sqlalchemy import func, select
 
 from bot.bootstrap import build_bolt_app, build_services
 from bot.config import Settings
@@ -19,12 +22,15 @@ from bot.worker import run_worker
 from handlers.pipeline import consume_once
 from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
+from sandbox.zendesk_api import LocalZendesk
 from storage.sql.migrate import upgrade
+from storage.sql.tables import outbox
 from tests.conftest import REDIS_TEST_URL
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789"
 CHANNEL = "C0CARE"
 INTAKE_TOKEN = "intake-token-for-tests-0123"
+SOON_SECONDS = 3.0  # `work()` waits for outbox messages due this soon (a paused lane), not for long backoffs
 
 
 @dataclass
@@ -41,12 +47,28 @@ class Running:
     def events_url(self) -> str:
         return f"{self.url}/slack/events"
 
-    def work(self) -> None:
-        """One worker pass: a stream batch, then the due outbox (as the worker process does)."""
+    def work(self, timeout: float = 20.0) -> None:
+        """A stream batch, then the outbox until nothing is due within a few seconds: what the worker process does
+        given a moment (the background worker may hold some of it; a rate limit may pause a lane meanwhile)."""
         s = self.services
         consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=200)
-        while s.outbox_runner.run_due():
-            pass
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = s.queue.pending()  # a batch the background worker is storing
+            if not busy:
+                s.outbox_runner.run_due()
+                soon = s.clock.now() + timedelta(seconds=SOON_SECONDS)
+                with s.engine.connect() as connection:
+                    busy = connection.execute(
+                        select(func.count())
+                        .select_from(outbox)
+                        .where(outbox.c.status == "pending", outbox.c.available_at <= soon)
+                    ).scalar()
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{busy} stream entries or outbox messages still due after {timeout}s")
+            time.sleep(0.05)
 
 
 Start = Callable[..., Running]
@@ -89,6 +111,15 @@ def start_squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlac
     for server, services in started:
         server.close()
         services.engine.dispose()
+
+
+@pytest.fixture
+def zendesk() -> Iterator[LocalZendesk]:
+    """A local Zendesk (the tickets API)."""
+    server = LocalZendesk()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

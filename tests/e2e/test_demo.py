@@ -43,7 +43,9 @@ class Session:
         for line in self.process.stdout:
             self.lines.put(line)
 
-    def expect(self, text: str, timeout: float = 30) -> None:
+    def expect(self, *texts: str, timeout: float = 30) -> None:
+        """Read on until every text has been printed (in any order: X's side and the card's run side by side)."""
+        missing = list(texts)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -51,9 +53,10 @@ class Session:
             except queue.Empty:
                 continue
             self.seen.append(line)
-            if text in line:
+            missing = [text for text in missing if text not in line]
+            if not missing:
                 return
-        raise AssertionError(f"demo never printed {text!r}; it printed:\n{''.join(self.seen)}")
+        raise AssertionError(f"demo never printed {missing!r}; it printed:\n{''.join(self.seen)}")
 
     def type(self, line: str) -> None:
         assert self.process.stdin is not None
@@ -71,8 +74,7 @@ def test_demo_streams_cards_and_shows_a_claim_collision() -> None:
         demo.type("claim 1 bob")
         demo.expect("only UBOB sees: Already claimed by @alice")
         demo.type("reply 1 alice Hi Maria, so sorry! Please DM us your booking ref.")
-        demo.expect("on X, @SqueakyAir replied publicly: Hi Maria, so sorry!")
-        demo.expect("Replied publicly")
+        demo.expect("on X, @SqueakyAir replied publicly: Hi Maria, so sorry!", "Replied publicly")
         demo.type("ticket 1 alice Missed connection in Lisbon")
         demo.expect("*Ticket SQ-1* in built-in")
         demo.type("close 1 alice")
@@ -82,8 +84,9 @@ def test_demo_streams_cards_and_shows_a_claim_collision() -> None:
         demo.type("quit")
         assert demo.process.wait(timeout=30) == 0
     finally:
-        if demo.process.poll() is None:
-            demo.process.kill()
+        if demo.process.poll() is None:  # SIGTERM: the demo stops the Squeaky it started, leaving no process behind
+            demo.process.terminate()
+            demo.process.wait(timeout=30)
 
 
 def test_demo_file_is_well_formed_and_shows_hostile_text_inert() -> None:

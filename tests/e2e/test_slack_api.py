@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -79,8 +80,12 @@ def test_gateway_turns_429_into_a_retry_after_and_bad_channel_into_a_permanent_f
     local_slack.rate_limit_next("chat.postMessage", retry_after=7)
     with pytest.raises(DeliveryFailed) as limited:
         gateway.post_card(_card())
-    assert limited.value.retry_after == 7 and not limited.value.permanent
-    ref = gateway.post_card(_card())
+    assert limited.value.retry_after == 7 and limited.value.throttled and not limited.value.counts
+    with pytest.raises(DeliveryFailed) as held:  # every process sharing the limiter holds back as told
+        gateway.post_card(_card())
+    assert held.value.throttled and 6 < (held.value.retry_after or 0) <= 7
+    assert [r.path for r in local_slack.requests].count("/api/chat.postMessage") == 1  # the 429 only
+    ref = SlackChatGateway(_client(local_slack), "C0CARE", WindowRateLimiter("memory://")).post_card(_card())
     assert ref.channel == "C0CARE" and local_slack.messages[(ref.channel, ref.message_id)]["blocks"]
     wrong = SlackChatGateway(_client(local_slack), "C0GONE", limiter)
     local_slack.fail_next("chat.postMessage", 200, {"ok": False, "error": "channel_not_found"})
@@ -91,11 +96,17 @@ def test_gateway_turns_429_into_a_retry_after_and_bad_channel_into_a_permanent_f
 
 def test_gateway_paces_posts_per_channel(local_slack: LocalSlack) -> None:
     limiter = WindowRateLimiter("memory://")
-    gateway = SlackChatGateway(_client(local_slack), "C0CARE", limiter)
-    for _ in range(4):  # a burst of 3, then the fourth waits for the window
+    gateway = SlackChatGateway(_client(local_slack), "C0CARE", limiter, post_burst=3)
+    for _ in range(3):  # a burst of 3...
         gateway.post_card(_card())
+    with pytest.raises(DeliveryFailed) as paced:  # ...then the fourth is handed back, with how long to wait
+        gateway.post_card(_card())
+    assert paced.value.throttled and 0 < (paced.value.retry_after or 0) <= 3
+    assert len(local_slack.calls_to("chat.postMessage")) == 3
+    time.sleep(paced.value.retry_after or 0)
+    gateway.post_card(_card())
     times = [c.at for c in local_slack.calls_to("chat.postMessage")]
-    assert times[3] - times[0] >= 0.9
+    assert len(times) == 4 and times[3] - times[0] >= 0.9
 
 
 def test_a_card_is_found_again_by_its_metadata(local_slack: LocalSlack) -> None:

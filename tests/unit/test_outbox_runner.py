@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from handlers.card import CardView
 from handlers.claim import claim
@@ -10,7 +10,9 @@ from handlers.clock import ManualClock
 from handlers.gateways import DeliveryFailed
 from handlers.intake import receive
 from handlers.model import Actor, CardRef, IncomingComplaint, Status
-from handlers.outbox_runner import MAX_ATTEMPTS, OutboxRunner, backoff_seconds
+from handlers.outbox_runner import OutboxRunner, backoff_seconds, outage_backoff_seconds
+from handlers.ports import MAX_FAILURES
+from handlers.priority import FOLLOWUP_LINE_POINTS
 from handlers.triage import Triage
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 
@@ -62,15 +64,15 @@ def test_claim_before_the_card_is_out_is_shown_by_the_post_itself() -> None:
     assert chat.updated == []
 
 
-def test_rate_limited_post_waits_for_retry_after() -> None:
+def test_rate_limited_post_waits_for_retry_after_without_using_up_a_chance() -> None:
     db, clock, chat, runner, _ = setup()
-    chat.fail_with = DeliveryFailed("Slack chat.postMessage rate limited", retry_after=30)
+    chat.fail_with = DeliveryFailed("Slack chat.postMessage rate limited", retry_after=30, throttled=True)
     runner.run_due()
     [row] = db.state.outbox.values()
-    assert row.status == "pending" and row.last_error and "rate limited" in row.last_error
+    assert row.status == "pending" and (row.message.attempts, row.message.failures) == (0, 0)  # the try is taken back
     chat.fail_with = None
     clock.advance(seconds=29)
-    assert runner.run_due() == 0
+    assert runner.run_due() == 0 and "chat.channel" in runner.paused_lanes()
     clock.advance(seconds=2)
     assert runner.run_due() == 1 and len(chat.posted) == 1
 
@@ -83,14 +85,55 @@ def test_permanent_failure_gives_up_and_keeps_the_reason() -> None:
     assert row.status == "failed" and row.last_error and "channel_not_found" in row.last_error
 
 
-def test_transient_failures_back_off_then_give_up() -> None:
+def test_failures_of_the_message_back_off_then_give_up() -> None:
     db, clock, chat, runner, _ = setup()
-    chat.fail_with = DeliveryFailed("Slack chat.postMessage unreachable: ConnectionError")
-    for _ in range(MAX_ATTEMPTS):
+    chat.fail_with = DeliveryFailed("Slack chat.postMessage failed: invalid_arguments")
+    for _ in range(MAX_FAILURES):
         clock.advance(seconds=400)
         runner.run_due()
     [row] = db.state.outbox.values()
-    assert row.status == "failed" and row.message.attempts == MAX_ATTEMPTS
+    assert row.status == "failed" and row.message.failures == MAX_FAILURES - 1  # the last one gives up instead
+
+
+def test_an_outage_never_gives_up_and_one_message_at_a_time_looks_whether_the_outside_is_back() -> None:
+    db, clock, chat, runner, _ = setup()
+    more = [IncomingComplaint("x", str(n), str(n), f"c{n}", "C", "late", T0) for n in range(2, 6)]
+    receive(db, clock, FakeDedupe(), Triage(), more)
+    tries = 0
+
+    def down(card: CardView) -> CardRef:
+        nonlocal tries
+        tries += 1
+        raise DeliveryFailed("Slack chat.postMessage is failing (500)", outage=True)
+
+    chat.post_card = down  # type: ignore[method-assign]
+    for _ in range(60):  # ten minutes of outage
+        clock.advance(seconds=10)
+        runner.run_due()
+    rows = list(db.state.outbox.values())
+    assert all(r.status == "pending" and r.message.failures == 0 for r in rows)
+    assert tries <= 60  # one probe per pass at most, never the whole batch
+    assert outage_backoff_seconds(10) == 30
+    del chat.post_card  # back to the recording one
+    clock.advance(seconds=31)
+    for _ in range(3):
+        runner.run_due()
+    assert sorted(c.complaint_id for c in chat.posted) == sorted(db.state.complaints)  # each once
+
+
+def test_when_the_channel_opens_the_highest_rank_goes_first_even_if_it_came_last() -> None:
+    db, clock, chat, runner, _ = setup()
+    standard = [IncomingComplaint("x", str(n), str(n), f"c{n}", "C", "late", T0) for n in range(2, 6)]
+    receive(db, clock, FakeDedupe(), Triage(), standard)
+    chat.fail_with = DeliveryFailed("pacing slack:post:C0CARE", retry_after=1.0, throttled=True)
+    runner.run_due()  # every card waits for the channel
+    db.state.tiers["vera"] = "vip"
+    vip = IncomingComplaint("x", "9", "99", "vera", "Vera", "late", T0 + timedelta(seconds=1))
+    [vip_id] = receive(db, clock, FakeDedupe(), Triage(), [vip]).opened
+    chat.fail_with = None
+    clock.advance(seconds=2)
+    runner.run_due()
+    assert chat.posted[0].complaint_id == vip_id
 
 
 def test_backoff_doubles_and_is_capped() -> None:
@@ -149,3 +192,21 @@ def test_a_post_whose_answer_was_lost_is_found_not_posted_again() -> None:
     assert len(chat.posted) == 1
     assert db.state.complaints[complaint_id].card == CardRef("C0CARE", "1000.000001")
     assert [card.complaint_id for _ref, card in chat.updated] == [complaint_id]  # refreshed, since unknown
+
+
+def test_a_follow_up_waits_for_its_card_as_long_as_it_takes_then_goes_right_after_it() -> None:
+    db, clock, chat, runner, complaint_id = setup()
+    again = IncomingComplaint("x", "2", "9", "ann", "Ann", "hello??", T0, in_reply_to_id="1")
+    receive(db, clock, FakeDedupe(), Triage(), [again])
+    [followup] = [r for r in db.state.outbox.values() if r.message.kind == "card.followup"]
+    # by its case's priority, after new cases of its tier: not ahead of every new card
+    assert followup.rank == db.state.ranks[complaint_id] + FOLLOWUP_LINE_POINTS
+    chat.fail_with = DeliveryFailed("pacing slack:post:C0CARE", retry_after=5.0, throttled=True)
+    for _ in range(360):  # half an hour of a saturated channel
+        runner.run_due()
+        clock.advance(seconds=5)
+    assert followup.status == "pending" and followup.message.failures == 0 and chat.followups == []
+    chat.fail_with = None
+    runner.run_due()  # the card goes out, and wakes the line that waited for it
+    runner.run_due()
+    assert len(chat.posted) == 1 and [f.text for _ref, f in chat.followups] == ["hello??"]
