@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class LocalServer(ABC):
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._failures: dict[str, deque[Failure]] = {}
+        self._outages: list[tuple[str | None, float, Failure]] = []  # (route or every route, until, answer)
+        self._slow: dict[str, deque[float]] = {}
         self.lock = threading.RLock()
         self.requests: list[Request] = []  # everything received, failures included
 
@@ -122,10 +125,38 @@ class LocalServer(ABC):
             queue = self._failures.setdefault(route, deque())
             queue.extend(Failure(status, body, headers or {}) for _ in range(count))
 
+    def fail_for(
+        self, seconds: float, status: int, body: Any, headers: dict[str, str] | None = None, *, route: str | None = None
+    ) -> None:
+        """An outage: answer every request (to `route`, or to any route) with this failure for `seconds`."""
+        with self.lock:
+            self._outages.append((route, time.monotonic() + seconds, Failure(status, body, headers or {})))
+
+    def clear_outages(self) -> None:
+        """End every outage now: the outside is back."""
+        with self.lock:
+            self._outages.clear()
+
+    def slow_next(self, route: str, seconds: float, count: int = 1) -> None:
+        """Carry out the next `count` requests to `route`, then answer only after `seconds`: a client that times out
+        meanwhile cannot know its request took effect."""
+        with self.lock:
+            self._slow.setdefault(route, deque()).extend([seconds] * count)
+
     def _take_failure(self, route: str) -> Failure | None:
         with self.lock:
+            now = time.monotonic()
+            self._outages = [outage for outage in self._outages if outage[1] > now]
+            for where, _until, failure in self._outages:
+                if where is None or where == route:
+                    return failure
             queue = self._failures.get(route)
             return queue.popleft() if queue else None
+
+    def _take_delay(self, route: str) -> float:
+        with self.lock:
+            queue = self._slow.get(route)
+            return queue.popleft() if queue else 0.0
 
     def dispatch(self, request: Request) -> Response:
         """Answer a canned failure for the route if one is queued, else the real answer."""
@@ -135,10 +166,14 @@ class LocalServer(ABC):
         failure = self._take_failure(route)
         if failure is not None:
             return Response(failure.status, failure.body, failure.headers)
+        delay = self._take_delay(route)
         try:
             return self.handle(request)
         except Exception as exc:  # a bug in the stand-in must show up in the test, not hang it
             return Response(500, {"error": f"local server error: {exc!r}"})
+        finally:
+            if delay:
+                time.sleep(delay)
 
     def route_of(self, request: Request) -> str:
         """The name failures are queued under (subclasses refine it)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -15,6 +16,8 @@ from handlers.gateways import DeliveryFailed, PostedReply
 # X lets one user post 100 times per 15 minutes.
 POSTS_PER_WINDOW = 100
 WINDOW_SECONDS = 15 * 60
+
+log = logging.getLogger(__name__)
 
 
 class XReplies:
@@ -54,14 +57,19 @@ class XReplies:
         """Our recent post replying to `in_reply_to` with this text, if an earlier attempt did go out."""
         try:
             response = self._client.get_users_tweets(
-                self._brand_id,
+                self._brand_id(),
                 since_id=in_reply_to,
                 max_results=100,
                 tweet_fields=["referenced_tweets"],
                 user_auth=True,
             )
-        except (tweepy.TweepyException, requests.RequestException, LookupError):
-            return None  # cannot tell: the caller posts, as X gives no idempotency key
+        except (tweepy.TwitterServerError, requests.RequestException) as exc:
+            # X is down or slow: posting now could say it twice in public, so wait for X to answer the question
+            why = f"X cannot tell yet whether the reply went out ({exc.__class__.__name__})"
+            raise DeliveryFailed(why, outage=True) from None
+        except (tweepy.TweepyException, LookupError) as exc:
+            log.warning("cannot look for an earlier reply (%s); posting it, as X takes no idempotency key", exc)
+            return None
         for tweet in response.data or []:
             refs = {str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"}
             if in_reply_to in refs and tweet.text.strip() == text.strip():

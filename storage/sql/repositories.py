@@ -233,5 +233,9 @@ class SqlCheckpoints:
         changed = self._c.execute(
             update(checkpoints).where(checkpoints.c.name == name).values(value=value, updated_at=now)
         )
-        if changed.rowcount == 0:
-            self._c.execute(insert(checkpoints).values(name=name, value=value, updated_at=now))
+        if changed.rowcount == 0:  # the first time: two pollers may get here at once, and one insert wins
+            row = {"name": name, "value": value, "updated_at": now}
+            if self._c.execute(insert_or_ignore(self._c, checkpoints), [row]).rowcount == 0:
+                self._c.execute(
+                    update(checkpoints).where(checkpoints.c.name == name).values(value=value, updated_at=now)
+                )

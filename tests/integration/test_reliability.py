@@ -157,7 +157,7 @@ def test_postgres_refusing_connections_delays_but_loses_nothing(
         wait_until(lambda: stored(pg_url)[0] >= 100, 60, "the first complaints")
         proxy.refuse()
         queue.add_many([complaint(n) for n in range(300, 500)])  # complaints keep coming during the outage
-        time.sleep(5)
+        time.sleep(30)  # PostgreSQL refuses connections for 30 s
         assert stored(pg_url)[0] < 500  # nothing could be stored through the proxy meanwhile
         proxy.restore()
         wait_until(lambda: stored(pg_url) == (500, 500), 90, "every complaint stored and carded after the outage")
