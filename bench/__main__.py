@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|clicks|stats|threading|all]`: run the measurements, write the results under docs/."""
+"""`python -m bench [ingest|clicks|stats|storm|threading|all]`: run the measurements, write the results under docs/."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from bench import clicks, ingest, stats, threading_quality
+from bench import clicks, ingest, stats, storm, threading_quality
 from bench.machine import describe
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -51,6 +51,14 @@ def run_stats(complaints: int) -> None:
     print(stats.report(result))
 
 
+def run_storm() -> None:
+    """The complaint storm against Slack's posting limit."""
+    result = storm.measure(PG, REDIS)
+    body = f"Measured {describe()}.\n\n{storm.report(result)}\n\n{storm.__doc__ or ''}\n\n{storm.NOTES}"
+    write_section(BENCHMARKS, "Complaint storm", body, BENCHMARKS_PREAMBLE)
+    print(storm.report(result))
+
+
 def run_threading() -> None:
     """The threading quality measurement on the real twcs conversations."""
     results = threading_quality.report(threading_quality.measure())
@@ -73,7 +81,8 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", default="all", choices=["ingest", "clicks", "stats", "threading", "all"])
+    parts = ["ingest", "clicks", "stats", "storm", "threading", "all"]
+    parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
     args = parser.parse_args(argv)
@@ -83,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         run_ingest(args.posts)
     if args.which in ("clicks", "all"):
         run_clicks()
+    if args.which in ("storm", "all"):
+        run_storm()
     if args.which in ("stats", "all"):
         run_stats(args.complaints)
     return 0

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 from sandbox.server import LocalServer, Request, Response
 from sandbox.slack_files import FilesAndHome
+from sandbox.slack_limits import ChannelPostLimit
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 
@@ -62,6 +63,7 @@ class LocalSlack(FilesAndHome, LocalServer):
         self.files: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []
+        self.post_limit: ChannelPostLimit | None = None  # set it to enforce Slack's posting limit (off by default)
 
     # -- test helpers -----------------------------------------------------
 
@@ -131,6 +133,10 @@ class LocalSlack(FilesAndHome, LocalServer):
         method = self.route_of(request)
         params = _params(request)
         token = _token(request, params)
+        if method == "chat.postMessage" and self.post_limit is not None:
+            retry_after = self.post_limit.admit(_channel_of(str(params.get("channel") or "")))
+            if retry_after is not None:
+                return Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
         with self._changed:
             self.calls.append(SlackCall(method, params, token))
             self._changed.notify_all()
@@ -165,9 +171,7 @@ class LocalSlack(FilesAndHome, LocalServer):
         }
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = str(params.get("channel") or "")
-        if channel[:1] in ("U", "W"):  # a user id: the app's direct message with that user
-            channel = "D" + channel[1:]
+        channel = _channel_of(str(params.get("channel") or ""))
         if not channel or channel[0] not in "CGD":
             return {"ok": False, "error": "channel_not_found"}
         if not params.get("text") and not params.get("blocks"):
@@ -289,6 +293,11 @@ def _params(request: Request) -> dict[str, Any]:
                 with contextlib.suppress(ValueError):
                     params[name] = json.loads(params[name])
     return {**request.query, **params}
+
+
+def _channel_of(channel: str) -> str:
+    """The channel a post goes to: a user id means the app's direct message with that user."""
+    return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
 
 
 def _token(request: Request, params: dict[str, Any]) -> str | None:

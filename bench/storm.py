@@ -1,0 +1,360 @@
+"""Storm: 10,000 customer posts from the twcs rows (many of them follow-ups) arrive within 10 s at the web app's
+HTTP intake (gunicorn, as `python -m bot web` serves it, beside Bolt); one `python -m bot worker` process stores,
+threads and cards them in PostgreSQL and Redis; the local Slack enforces about one message a second per channel
+with bursts of two, and answers 429 with Retry-After. A dozen of the storm's customers are VIPs. The figures are
+read after a fixed observation window: at one card a second, most standard cards are still queued then, by rank."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import redis
+import requests
+from sqlalchemy import func, select
+
+from bench.clicks import PROJECT, app_env, serve_app
+from bench.ingest import DATA, run_bare_insert, scratch_database
+from bot.bootstrap import build_core
+from bot.config import Settings
+from bot.slack.gateway import CARD_EVENT
+from bot.sources.twcs import read_twcs
+from handlers.model import IncomingComplaint
+from sandbox.slack_api import LocalSlack
+from sandbox.slack_limits import ChannelPostLimit
+from storage.sql.migrate import upgrade
+from storage.sql.tables import complaints, messages
+
+POSTS = 10_000
+STORM_SECONDS = 10.0
+REQUESTS = 100  # 100 posts each, one request every 0.1 s
+VIPS = 12
+OBSERVE_SECONDS = 90.0  # from the first post to the reading of the figures
+INTAKE_TOKEN = "bench-intake-token-0123456789"  # noqa: S105 - a local server's token
+CHANNEL = "C0CARE"
+SOURCE = "twcs"
+
+
+@dataclass
+class StormResult:
+    """What the run measured."""
+
+    sent: int
+    send_seconds: float
+    stored: int
+    store_seconds: float
+    bare_insert_seconds: float
+    cases: int
+    followups: int
+    filtered: int
+    vip_cases: int
+    cards: int
+    duplicate_cards: int
+    thread_lines: int
+    orphan_lines: int
+    followups_of_carded: int
+    inversions: int
+    vip_card_seconds: list[float]
+    slack_calls: int
+    refusals: int
+    early_calls: int
+    worker_peak_mb: float
+    observed_seconds: float
+    card_spacing: list[float] = field(default_factory=list)
+
+
+def storm_posts(total: int, path: Path = DATA) -> list[IncomingComplaint]:
+    """The file's customer posts (not the brands' answers), repeated with fresh ids until there are `total`."""
+    base = [p for p in read_twcs(path) if isinstance(p, IncomingComplaint) and not p.from_brand]
+    out: list[IncomingComplaint] = []
+    for round_ in range(total // len(base) + 1):
+        tag = f"s{round_}-"
+        out += [
+            replace(
+                p,
+                source=SOURCE,
+                external_id=tag + p.external_id,
+                author_id=tag + p.author_id,
+                author_handle=tag + p.author_handle,
+                in_reply_to_id=tag + p.in_reply_to_id if p.in_reply_to_id else None,
+                conversation_id=tag + p.conversation_id if p.conversation_id else None,
+            )
+            for p in base
+        ]
+    return out[:total]
+
+
+def _as_post(p: IncomingComplaint) -> dict[str, Any]:
+    post: dict[str, Any] = {
+        "source": p.source,
+        "id": p.external_id,
+        "author": {"id": p.author_id, "handle": p.author_handle, "name": p.author_name or p.author_handle},
+        "text": p.text,
+        "created_at": p.created_at.isoformat(),
+    }
+    if p.in_reply_to_id:
+        post["in_reply_to_id"] = p.in_reply_to_id
+    if p.conversation_id:
+        post["conversation_id"] = p.conversation_id
+    return post
+
+
+def pick_vips(items: list[IncomingComplaint], count: int) -> set[str]:
+    """Authors of opening posts spread evenly over the storm (lower-case handles)."""
+    openers = [p.author_handle.lower() for p in items if not p.in_reply_to_id]
+    step = max(1, len(openers) // count)
+    return set(openers[step // 2 :: step][:count])
+
+
+def _send(url: str, items: list[IncomingComplaint]) -> tuple[dict[str, float], float]:
+    """POST the storm in REQUESTS requests over STORM_SECONDS; return each post's arrival (its 202) and the span."""
+    per = len(items) // REQUESTS
+    batches = [items[n * per : (n + 1) * per] for n in range(REQUESTS)]
+    bodies = [json.dumps({"posts": [_as_post(p) for p in batch]}) for batch in batches]
+    headers = {"Authorization": f"Bearer {INTAKE_TOKEN}", "Content-Type": "application/json"}
+    arrivals: dict[str, float] = {}
+    started = time.time()
+
+    def one(n: int) -> None:
+        time.sleep(max(0.0, started + n * STORM_SECONDS / REQUESTS - time.time()))
+        answer = requests.post(url, data=bodies[n], headers=headers, timeout=30)
+        if answer.status_code != 202:
+            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
+        done = time.time()
+        for p in batches[n]:
+            arrivals[p.external_id] = done
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, range(REQUESTS)))
+    return arrivals, time.time() - started
+
+
+def _peak_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure(admin_url: str, redis_url: str) -> StormResult:
+    """The storm on a fresh database and Redis; the bare INSERT of the same rows on another."""
+    items = storm_posts(POSTS)
+    vips = pick_vips(items, VIPS)
+    redis.Redis.from_url(redis_url).flushdb()
+    slack = LocalSlack()
+    slack.post_limit = ChannelPostLimit(per_second=1.0, burst=2)
+    slack.start()
+    try:
+        with scratch_database(admin_url) as url:
+            upgrade(url)
+            core = build_core(Settings(_env_file=None, database_url=url, redis_url=redis_url))
+            with core.uow_factory() as uow:
+                for handle in sorted(vips):
+                    uow.customers.set_tier(handle, "vip")
+                uow.commit()
+            # a team that pages on VIPs has someone on call: the pages go to their direct messages
+            env = {**app_env(url, redis_url, slack), "INTAKE_TOKEN": INTAKE_TOKEN, "ONCALL_USER": "U0ONCALL"}
+            with tempfile.TemporaryFile("w+") as worker_log, serve_app("squeaky", env) as events:
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "bot", "worker"],
+                    env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
+                    stdout=worker_log,
+                    stderr=subprocess.STDOUT,
+                )
+                try:
+                    time.sleep(2)  # the worker connects and starts its consumer group
+                    first = time.time()
+                    arrivals, send_seconds = _send(events.replace("/slack/events", "/intake"), items)
+                    stored_at = _wait_stored(core.engine, len(items), first + 120)
+                    _wait_vip_cards(core.engine, first + OBSERVE_SECONDS)
+                    time.sleep(max(0.0, first + OBSERVE_SECONDS - time.time()))
+                    peak = _peak_mb(worker.pid)
+                finally:
+                    worker.terminate()
+                    worker.wait(timeout=30)
+            observed = time.time() - first
+            result = _read(core.engine, slack, items, arrivals, vips)
+            core.engine.dispose()
+        with scratch_database(admin_url) as url:
+            bare = run_bare_insert(items, url)
+    finally:
+        slack.stop()
+    return replace(
+        result,
+        send_seconds=send_seconds,
+        store_seconds=stored_at - first,
+        bare_insert_seconds=bare,
+        worker_peak_mb=peak,
+        observed_seconds=observed,
+    )
+
+
+def _wait_stored(engine: Any, total: int, deadline: float) -> float:
+    while time.time() < deadline:
+        with engine.connect() as connection:
+            stored = connection.execute(select(func.count()).select_from(messages)).scalar() or 0
+        if stored >= total:
+            return time.time()
+        time.sleep(0.1)
+    return time.time()
+
+
+def _wait_vip_cards(engine: Any, deadline: float) -> None:
+    while time.time() < deadline:
+        with engine.connect() as connection:
+            waiting = connection.execute(
+                select(func.count())
+                .select_from(complaints)
+                .where(complaints.c.tier == "vip", complaints.c.card_message_id.is_(None))
+            ).scalar()
+        if not waiting:
+            return
+        time.sleep(0.2)
+
+
+def _read(
+    engine: Any, slack: LocalSlack, items: list[IncomingComplaint], arrivals: dict[str, float], vips: set[str]
+) -> StormResult:
+    """Everything the figures need, from the database and from what the local Slack received."""
+    with engine.connect() as connection:
+        cases = {
+            row.id: row
+            for row in connection.execute(
+                select(complaints.c.id, complaints.c.external_id, complaints.c.tier, complaints.c.received_at)
+            )
+        }
+        kinds = dict(connection.execute(select(messages.c.kind, func.count()).group_by(messages.c.kind)).tuples().all())
+        stored = sum(kinds.values())
+        followup_cases = connection.execute(
+            select(messages.c.complaint_id).where(messages.c.kind == "followup")
+        ).scalars()
+        followup_case_ids = list(followup_cases)
+    posted = slack.channel_messages(CHANNEL)
+    card_at: dict[int, float] = {}
+    duplicates = 0
+    card_ts: set[str] = set()
+    for message in posted:
+        meta = message.get("metadata") or {}
+        if meta.get("event_type") != CARD_EVENT:
+            continue
+        complaint_id = int(meta["event_payload"]["complaint_id"])
+        duplicates += complaint_id in card_at
+        card_at.setdefault(complaint_id, float(message["ts"]))
+        card_ts.add(str(message["ts"]))
+    with slack.lock:
+        lines = [m for (c, _ts), m in slack.messages.items() if c == CHANNEL and m.get("thread_ts")]
+    orphans = sum(1 for m in lines if str(m["thread_ts"]) not in card_ts)
+    vip_ids = {cid for cid, row in cases.items() if row.tier == "vip"}
+    vip_seconds = [card_at[cid] - arrivals[cases[cid].external_id] for cid in vip_ids if cid in card_at]
+    inversions = 0
+    for cid, at in card_at.items():
+        if cid in vip_ids:
+            continue
+        inversions += sum(
+            1
+            for vid in vip_ids
+            if cases[vid].received_at.timestamp() + WAITING_FROM < at and card_at.get(vid, float("inf")) > at
+        )
+    spacing = sorted(card_at.values())
+    if os.environ.get("SQUEAKY_BENCH_TIMELINE"):  # what the channel received, in order, for a closer look
+        start = min(arrivals.values())
+        for message in sorted(posted + lines, key=lambda m: float(m["ts"])):
+            meta = (message.get("metadata") or {}).get("event_payload") or {}
+            cid = meta.get("complaint_id")
+            what = f"card {cases[cid].tier}" if cid else ("thread" if message.get("thread_ts") else "message")
+            print(f"{float(message['ts']) - start:7.2f} {what} {str(message.get('text'))[:60]!r}", file=sys.stderr)
+    limit = slack.post_limit
+    return StormResult(
+        sent=len(items),
+        send_seconds=0.0,
+        stored=stored,
+        store_seconds=0.0,
+        bare_insert_seconds=0.0,
+        cases=kinds.get("opening", 0),
+        followups=kinds.get("followup", 0),
+        filtered=kinds.get("filtered", 0),
+        vip_cases=len(vip_ids),
+        cards=len(card_at),
+        duplicate_cards=duplicates,
+        thread_lines=len(lines),
+        orphan_lines=orphans,
+        followups_of_carded=sum(1 for cid in followup_case_ids if cid in card_at),
+        inversions=inversions,
+        vip_card_seconds=vip_seconds,
+        slack_calls=len(slack.calls) + (len(limit.refusals) if limit else 0),
+        refusals=len(limit.refusals) if limit else 0,
+        early_calls=len(limit.early_calls) if limit else 0,
+        worker_peak_mb=0.0,
+        observed_seconds=0.0,
+        card_spacing=[b - a for a, b in itertools.pairwise(spacing)],
+    )
+
+
+NOTES = """What the figures mean:
+
+- Slack shows about one new message a second in a channel, so a storm of 5,000 new cases takes well over an hour
+  to reach the channel. Squeaky does not try to beat that. It posts at an even pace (no 429s to earn) and by rank,
+  re-read before every post: VIPs first, then urgent complaints, then the rest by waiting time.
+- Storing does not wait for Slack. Every post is stored (once) as the storm arrives, threaded onto its case, and
+  counted in stats and spike alerts at once.
+- A follow-up on a case whose card is out updates the card's follow-up count at once (chat.update, its own budget).
+  Its line in the card's thread ranks 25 points below its case, so it goes after new cases of its tier. A line
+  whose card is not out yet waits for the card, without using up its chances, and goes right after it.
+- A 429 pauses the channel's lane for its Retry-After, in every worker (the pause is shared through Redis), and
+  the try it refused does not count against the message."""
+
+
+# A VIP counts as waiting from this long after it was stored: its intake transaction commits, and the worker's
+# pass that was already posting a card when it arrived finishes that post.
+WAITING_FROM = 0.25
+
+
+def _pct(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def report(r: StormResult) -> str:
+    """The results, as Markdown."""
+    carded_vips = len(r.vip_card_seconds)
+    per_card = r.slack_calls / r.cards if r.cards else float("nan")
+    return "\n".join(
+        [
+            "| measure | result | target |",
+            "|---|---|---|",
+            f"| posts sent to the intake | {r.sent:,} in {r.send_seconds:.1f} s ({REQUESTS} requests) "
+            "| 10,000 in 10 s |",
+            f"| posts stored (each once) | **{r.stored:,}**: {r.cases:,} cases, {r.followups:,} follow-ups, "
+            f"{r.filtered:,} filtered | all |",
+            f"| time to store them all, from the first post | {r.store_seconds:.1f} s "
+            f"({max(0.0, r.store_seconds - r.send_seconds):.1f} s after the last one arrived) | |",
+            f"| bare batched INSERT of the same rows | {r.bare_insert_seconds:.1f} s | |",
+            f"| cards posted in {r.observed_seconds:.0f} s | {r.cards:,}, **{r.duplicate_cards} duplicates**; "
+            f"{r.cases - r.cards:,} still queued by rank | ≤ 1 per case |",
+            f"| follow-ups | all {r.followups:,} attached to their cases; {r.followups_of_carded:,} on carded cases; "
+            f"{r.thread_lines:,} lines posted in threads, {r.orphan_lines} outside a card's thread | all threaded |",
+            f"| standard cards posted while a VIP waited | **{r.inversions}** | 0 |",
+            f"| VIP arrival to card ({carded_vips} of {r.vip_cases} VIP cases carded) "
+            f"| **p50 {_pct(r.vip_card_seconds, 0.5):.1f} s · p99 {_pct(r.vip_card_seconds, 0.99):.1f} s** | |",
+            f"| gap between cards (the channel's limit is about 1 s) | median {_median(r.card_spacing):.2f} s | |",
+            f"| Slack calls | {r.slack_calls:,}: {r.slack_calls / r.sent:.3f} per post, {per_card:.2f} per card | |",
+            f"| 429s received · calls made before their Retry-After | {r.refusals} · **{r.early_calls}** "
+            "| all honoured |",
+            f"| worker peak memory (VmHWM) | **{r.worker_peak_mb:.0f} MB** | ≤ 200 MB |",
+        ]
+    )
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

@@ -1,0 +1,70 @@
+"""Slack's posting limit, enforced by the local Slack: about one message a second per channel, with short bursts.
+
+A call over the limit is answered as Slack answers it: HTTP 429, `{"ok": false, "error": "ratelimited"}` and a
+Retry-After header in whole seconds. Every 429 is remembered, and so is every call that came back to the same
+channel before its Retry-After had passed: a client that honours Retry-After makes none.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+_CLOCK_SLACK = 0.05  # the client's clock and ours are read at slightly different moments
+
+
+@dataclass
+class Refusal:
+    """One 429: the channel, when, and until when the client was told to wait."""
+
+    channel: str
+    at: float
+    retry_after: int
+
+    @property
+    def until(self) -> float:
+        """When the client may call again."""
+        return self.at + self.retry_after
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+@dataclass
+class ChannelPostLimit:
+    """A token bucket per channel for chat.postMessage: `per_second` refill, `burst` at most."""
+
+    per_second: float = 1.0
+    burst: int = 2
+    refusals: list[Refusal] = field(default_factory=list)
+    early_calls: list[tuple[str, float]] = field(default_factory=list)  # calls made inside a Retry-After window
+    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def admit(self, channel: str, now: float | None = None) -> int | None:
+        """None if this post may go now; else the whole seconds to wait (the Retry-After to answer)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            last = next((r for r in reversed(self.refusals) if r.channel == channel), None)
+            if last is not None and now < last.until - _CLOCK_SLACK:
+                self.early_calls.append((channel, now))
+            bucket = self._buckets.setdefault(channel, _Bucket(float(self.burst), now))
+            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.per_second)
+            bucket.stamp = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return None
+            retry_after = max(1, math.ceil((1.0 - bucket.tokens) / self.per_second))
+            self.refusals.append(Refusal(channel, now, retry_after))
+            return retry_after
+
+    @property
+    def honoured(self) -> bool:
+        """Whether every Retry-After was waited out."""
+        with self._lock:
+            return not self.early_calls
