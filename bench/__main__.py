@@ -27,44 +27,46 @@ def write_section(path: Path, title: str, body: str, preamble: str) -> None:
     path.write_text(text.rstrip() + "\n", encoding="utf-8")
 
 
+def publish(path: Path, title: str, results: str, about: str, preamble: str) -> None:
+    """Write one measurement's results, with the machine it ran on and what it measures; print them too."""
+    write_section(path, title, f"Measured {describe()}.\n\n{results}\n\n{about}", preamble)
+    print(results)
+
+
 def run_ingest(posts: int) -> None:
     """The ingest throughput benchmark."""
-    result = ingest.measure(posts, PG, REDIS)
-    body = f"Measured {describe()}.\n\n{ingest.report(result)}\n\n{ingest.__doc__ or ''}"
-    write_section(BENCHMARKS, "Ingest throughput", body, BENCHMARKS_PREAMBLE)
-    print(ingest.report(result))
+    results = ingest.report(ingest.measure(posts, PG, REDIS))
+    publish(BENCHMARKS, "Ingest throughput", results, ingest.__doc__ or "", BENCHMARKS_PREAMBLE)
 
 
 def run_clicks() -> None:
     """The click-to-ack benchmark and the claim race."""
-    result = clicks.measure(PG, REDIS)
-    body = f"Measured {describe()}.\n\n{clicks.report(result)}\n\n{clicks.__doc__ or ''}"
-    write_section(BENCHMARKS, "Click to ack", body, BENCHMARKS_PREAMBLE)
-    print(clicks.report(result))
+    results = clicks.report(clicks.measure(PG, REDIS))
+    publish(BENCHMARKS, "Click to ack", results, clicks.__doc__ or "", BENCHMARKS_PREAMBLE)
 
 
 def run_stats(complaints: int) -> None:
     """The team stats benchmark."""
-    result = stats.measure(PG, REDIS, complaints)
-    body = f"Measured {describe()}.\n\n{stats.report(result)}\n\n{stats.__doc__ or ''}"
-    write_section(BENCHMARKS, "Team stats", body, BENCHMARKS_PREAMBLE)
-    print(stats.report(result))
+    results = stats.report(stats.measure(PG, REDIS, complaints))
+    publish(BENCHMARKS, "Team stats", results, stats.__doc__ or "", BENCHMARKS_PREAMBLE)
 
 
 def run_storm() -> None:
     """The complaint storm against Slack's posting limit."""
-    result = storm.measure(PG, REDIS)
-    body = f"Measured {describe()}.\n\n{storm.report(result)}\n\n{storm.__doc__ or ''}\n\n{storm.NOTES}"
-    write_section(BENCHMARKS, "Complaint storm", body, BENCHMARKS_PREAMBLE)
-    print(storm.report(result))
+    results = storm.report(storm.measure(PG, REDIS))
+    publish(BENCHMARKS, "Complaint storm", results, f"{storm.__doc__ or ''}\n\n{storm.NOTES}", BENCHMARKS_PREAMBLE)
 
 
 def run_threading() -> None:
     """The threading quality measurement on the real twcs conversations."""
     results = threading_quality.report(threading_quality.measure())
-    body = f"Measured {describe()}.\n\n{results}\n\n{threading_quality.__doc__}"
-    write_section(THREADING, "Threading on the real twcs conversations", body, THREADING_PREAMBLE)
-    print(results)
+    publish(
+        THREADING,
+        "Threading on the real twcs conversations",
+        results,
+        threading_quality.__doc__ or "",
+        THREADING_PREAMBLE,
+    )
 
 
 BENCHMARKS_PREAMBLE = """# Benchmarks

@@ -46,14 +46,23 @@ SOURCE = "twcs"
 
 
 @dataclass
+class Timings:
+    """The run's clock readings, taken before its outcome is read."""
+
+    send_seconds: float
+    store_seconds: float
+    bare_insert_seconds: float
+    worker_peak_mb: float
+    observed_seconds: float
+
+
+@dataclass
 class StormResult:
     """What the run measured."""
 
+    timings: Timings
     sent: int
-    send_seconds: float
     stored: int
-    store_seconds: float
-    bare_insert_seconds: float
     cases: int
     followups: int
     filtered: int
@@ -68,8 +77,6 @@ class StormResult:
     slack_calls: int
     refusals: int
     early_calls: int
-    worker_peak_mb: float
-    observed_seconds: float
     card_spacing: list[float] = field(default_factory=list)
 
 
@@ -157,6 +164,8 @@ def measure(admin_url: str, redis_url: str) -> StormResult:
     slack.start()
     try:
         with scratch_database(admin_url) as url:
+            bare = run_bare_insert(items, url)
+        with scratch_database(admin_url) as url:
             upgrade(url)
             core = build_core(Settings(_env_file=None, database_url=url, redis_url=redis_url))
             with core.uow_factory() as uow:
@@ -183,21 +192,12 @@ def measure(admin_url: str, redis_url: str) -> StormResult:
                 finally:
                     worker.terminate()
                     worker.wait(timeout=30)
-            observed = time.time() - first
-            result = _read(core.engine, slack, items, arrivals, vips)
+            timings = Timings(send_seconds, stored_at - first, bare, peak, time.time() - first)
+            result = _read(core.engine, slack, items, arrivals, vips, timings)
             core.engine.dispose()
-        with scratch_database(admin_url) as url:
-            bare = run_bare_insert(items, url)
     finally:
         slack.stop()
-    return replace(
-        result,
-        send_seconds=send_seconds,
-        store_seconds=stored_at - first,
-        bare_insert_seconds=bare,
-        worker_peak_mb=peak,
-        observed_seconds=observed,
-    )
+    return result
 
 
 def _wait_stored(engine: Any, total: int, deadline: float) -> float:
@@ -224,7 +224,12 @@ def _wait_vip_cards(engine: Any, deadline: float) -> None:
 
 
 def _read(
-    engine: Any, slack: LocalSlack, items: list[IncomingComplaint], arrivals: dict[str, float], vips: set[str]
+    engine: Any,
+    slack: LocalSlack,
+    items: list[IncomingComplaint],
+    arrivals: dict[str, float],
+    vips: set[str],
+    timings: Timings,
 ) -> StormResult:
     """Everything the figures need, from the database and from what the local Slack received."""
     with engine.connect() as connection:
@@ -276,11 +281,9 @@ def _read(
             print(f"{float(message['ts']) - start:7.2f} {what} {str(message.get('text'))[:60]!r}", file=sys.stderr)
     limit = slack.post_limit
     return StormResult(
+        timings=timings,
         sent=len(items),
-        send_seconds=0.0,
         stored=stored,
-        store_seconds=0.0,
-        bare_insert_seconds=0.0,
         cases=kinds.get("opening", 0),
         followups=kinds.get("followup", 0),
         filtered=kinds.get("filtered", 0),
@@ -295,8 +298,6 @@ def _read(
         slack_calls=len(slack.calls) + (len(limit.refusals) if limit else 0),
         refusals=len(limit.refusals) if limit else 0,
         early_calls=len(limit.early_calls) if limit else 0,
-        worker_peak_mb=0.0,
-        observed_seconds=0.0,
         card_spacing=[b - a for a, b in itertools.pairwise(spacing)],
     )
 
@@ -327,20 +328,21 @@ def _pct(values: list[float], share: float) -> float:
 
 def report(r: StormResult) -> str:
     """The results, as Markdown."""
+    t = r.timings
     carded_vips = len(r.vip_card_seconds)
     per_card = r.slack_calls / r.cards if r.cards else float("nan")
     return "\n".join(
         [
             "| measure | result | target |",
             "|---|---|---|",
-            f"| posts sent to the intake | {r.sent:,} in {r.send_seconds:.1f} s ({REQUESTS} requests) "
+            f"| posts sent to the intake | {r.sent:,} in {t.send_seconds:.1f} s ({REQUESTS} requests) "
             "| 10,000 in 10 s |",
             f"| posts stored (each once) | **{r.stored:,}**: {r.cases:,} cases, {r.followups:,} follow-ups, "
             f"{r.filtered:,} filtered | all |",
-            f"| time to store them all, from the first post | {r.store_seconds:.1f} s "
-            f"({max(0.0, r.store_seconds - r.send_seconds):.1f} s after the last one arrived) | |",
-            f"| bare batched INSERT of the same rows | {r.bare_insert_seconds:.1f} s | |",
-            f"| cards posted in {r.observed_seconds:.0f} s | {r.cards:,}, **{r.duplicate_cards} duplicates**; "
+            f"| time to store them all, from the first post | {t.store_seconds:.1f} s "
+            f"({max(0.0, t.store_seconds - t.send_seconds):.1f} s after the last one arrived) | |",
+            f"| bare batched INSERT of the same rows | {t.bare_insert_seconds:.1f} s | |",
+            f"| cards posted in {t.observed_seconds:.0f} s | {r.cards:,}, **{r.duplicate_cards} duplicates**; "
             f"{r.cases - r.cards:,} still queued by rank | ≤ 1 per case |",
             f"| follow-ups | all {r.followups:,} attached to their cases; {r.followups_of_carded:,} on carded cases; "
             f"{r.thread_lines:,} lines posted in threads, {r.orphan_lines} outside a card's thread | all threaded |",
@@ -351,7 +353,7 @@ def report(r: StormResult) -> str:
             f"| Slack calls | {r.slack_calls:,}: {r.slack_calls / r.sent:.3f} per post, {per_card:.2f} per card | |",
             f"| 429s received · calls made before their Retry-After | {r.refusals} · **{r.early_calls}** "
             "| all honoured |",
-            f"| worker peak memory (VmHWM) | **{r.worker_peak_mb:.0f} MB** | ≤ 200 MB |",
+            f"| worker peak memory (VmHWM) | **{t.worker_peak_mb:.0f} MB** | ≤ 200 MB |",
         ]
     )
 

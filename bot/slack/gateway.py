@@ -47,7 +47,7 @@ _PERMANENT = {
 }
 
 # Slack errors that mean Slack itself is struggling: wait it out, like a 5xx.
-_OUTAGE = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+_OUTAGE = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
 class SlackChatGateway:

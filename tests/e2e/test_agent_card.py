@@ -98,10 +98,10 @@ def card_shows(squeaky: Running, text: str, timeout: float = 10) -> str:
 
 
 def card_showed(squeaky: Running, text: str, timeout: float = 10) -> None:
-    """Wait until the card has shown `text` at some point: a passing state (pending, retrying) may be gone already."""
+    """Wait until the card has shown `text` at some point: a passing state (pending, retrying) may be gone already.
+    The background worker does the work: a lane paused by an outage keeps `work()` from returning."""
 
     def shown() -> bool:
-        squeaky.work()
         calls = squeaky.slack.calls_to("chat.postMessage") + squeaky.slack.calls_to("chat.update")
         return any(text in json.dumps(call.params.get("blocks")) for call in calls)
 

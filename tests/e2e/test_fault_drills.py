@@ -22,7 +22,7 @@ from bot.slack import action_ids
 from sandbox.zendesk_api import LocalZendesk
 from storage.sql.tables import complaints, messages, outbox
 from tests.e2e.conftest import CHANNEL, Running, Start
-from tests.e2e.test_agent_card import click, opened_view, submit
+from tests.e2e.test_agent_card import card_showed, click, opened_view, submit
 
 pytestmark = pytest.mark.e2e
 OUTAGE_SECONDS = 30.0  # each half of the Slack drill: 500s, then 429s
@@ -79,16 +79,6 @@ def showing(squeaky: Running, card: dict[str, Any], text: str, timeout: float = 
     squeaky.slack.wait_for(shown, timeout)
 
 
-def ever_showed(squeaky: Running, text: str, timeout: float = 30) -> None:
-    """Wait until some card has shown `text` at some point (a passing state: pending, retrying)."""
-
-    def shown() -> bool:
-        calls = squeaky.slack.calls_to("chat.postMessage") + squeaky.slack.calls_to("chat.update")
-        return any(text in json.dumps(call.params.get("blocks")) for call in calls)
-
-    squeaky.slack.wait_for(shown, timeout)
-
-
 def every_case_carded_once(squeaky: Running, cases: int, timeout: float) -> None:
     """Wait until each of `cases` complaints has exactly one card."""
     squeaky.slack.wait_for(lambda: stored(squeaky)[0] == cases and len(cards(squeaky)) == cases, timeout)
@@ -129,7 +119,7 @@ def test_x_failing_and_timing_out_sends_the_reply_once_and_misses_no_mention(squ
     for n in range(4):
         x.add_tweet(f"traveller{n}", f"@SqueakyAir lost bag number {n}")
     submit(squeaky, "alice", opened_view(squeaky, 1), {"text:0": "Hi Maria, please DM us your booking reference."})
-    ever_showed(squeaky, "Public reply on its way to X* (retrying: X is failing (503))")
+    card_showed(squeaky, "Public reply on its way to X* (retrying: X is failing (503))")
     time.sleep(10)
     x.slow_next("post", 16)  # X posts the reply, but answers after our 15 s timeout
     x.slow_next("mentions", 16)
@@ -149,7 +139,7 @@ def test_the_ticketing_system_down_all_run_holds_tickets_not_the_rest(
     showing(squeaky, card, "Claimed by <@U0ALICE>")
     click(squeaky, "alice", card, action_ids.TICKET)
     submit(squeaky, "alice", opened_view(squeaky, 1), {"subject": "Lost bag"})
-    ever_showed(squeaky, "Ticket pending* in Zendesk: retrying: Zendesk is unavailable (HTTP 503)")
+    card_showed(squeaky, "Ticket pending* in Zendesk: retrying: Zendesk is unavailable (HTTP 503)")
     for n in range(3):  # the rest of the product goes on: new complaints are carded, replies go out
         squeaky.x.add_tweet(f"traveller{n}", f"@SqueakyAir stuck in Oslo, day {n}")
     every_case_carded_once(squeaky, 4, timeout=30)
