@@ -25,6 +25,7 @@ from bot.tickets.zendesk import ZendeskTickets
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
 from bot.x.client import make_client
+from bot.x.length import XPostLength
 from bot.x.poller import brand_user_id
 from bot.x.replies import XReplies
 from handlers.clock import SystemClock
@@ -167,6 +168,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         team=TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group),
         templates=load_templates(settings.reply_templates),
         ticket_system=ticketing.system,
+        post_length=XPostLength(),
     )
 
 

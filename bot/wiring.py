@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.slack.team import TeamDirectory
 from handlers.coordination import Dedupe, Locks, RateLimiter, StreamQueue
-from handlers.gateways import ChatGateway
+from handlers.gateways import ChatGateway, LengthRule
 from handlers.outbox_runner import OutboxRunner
 from handlers.ports import Clock, UnitOfWorkFactory
 from handlers.replies import ReplyTemplate
@@ -40,3 +40,4 @@ class Services(Core):
     team: TeamDirectory
     templates: list[ReplyTemplate]
     ticket_system: str
+    post_length: LengthRule  # how the network we reply on counts a post

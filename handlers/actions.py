@@ -7,18 +7,26 @@ from datetime import timedelta
 
 from handlers import transitions
 from handlers.errors import ComplaintNotFound, ConcurrentUpdate, IllegalTransition, InvalidRequest
+from handlers.gateways import LengthRule
 from handlers.lifecycle import OPEN_STATUSES
 from handlers.model import SYSTEM, Action, Actor, Complaint
 from handlers.outbox_kinds import CHAT_DM, TICKET_CREATE, X_REPLY, dm_key, reply_key, ticket_key
 from handlers.ports import Clock, NewOutboxMessage, UnitOfWorkFactory
-from handlers.tweet_length import MAX_WEIGHTED, weighted_length
 
 
-def acknowledge(uow_factory: UnitOfWorkFactory, clock: Clock, complaint_id: int, agent: Actor, text: str) -> Complaint:
+def acknowledge(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    complaint_id: int,
+    agent: Actor,
+    text: str,
+    *,
+    length: LengthRule,
+) -> Complaint:
     """Reply publicly on X (through the outbox); the card shows the reply's link once it is out."""
-    length = weighted_length(text)
-    if length > MAX_WEIGHTED:
-        raise InvalidRequest(f"The reply is {length} characters the way X counts them; the limit is {MAX_WEIGHTED}.")
+    measured = length.measure(text)
+    if measured.over:
+        raise InvalidRequest(f"The reply is {measured.length} characters {length.rule}; the limit is {measured.limit}.")
 
     def effects(updated: Complaint) -> list[NewOutboxMessage]:
         return [NewOutboxMessage(X_REPLY, reply_key(complaint_id, updated.version), complaint_id, {})]

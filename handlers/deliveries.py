@@ -69,9 +69,10 @@ class Deliveries:
             self._record(complaint, "reply", status=Delivery.FAILED, error="X replies are not configured (X_API_KEY…)")
             return
         text = complaint.reply.text
-        posted = self._social.find_reply(complaint.external_id, text) if message.attempts > 1 else None
+        since = complaint.acknowledged_at or complaint.received_at  # when the reply was decided
         try:
-            posted = posted or self._social.reply(complaint.external_id, text)
+            posted = self._social.find_reply(complaint.external_id, since) if message.attempts > 1 else None
+            posted = posted or self._social.reply(complaint.external_id, text, since)
         except DeliveryFailed as exc:
             if exc.permanent or (exc.counts and message.last_chance):
                 self._record(complaint, "reply", status=Delivery.FAILED, error=exc.reason)

@@ -6,6 +6,12 @@ entries, reading again from `since` would skip them. So the position also keeps
 `safe`: a `since` whose entries the workers have all acknowledged. When the stream's
 epoch changes, the poller starts again from `safe`; the database's unique keys make
 the re-read posts no-ops.
+
+A feed answers newest first. When a poll stops before it has read down to `since` (a
+burst larger than one poll reads), `since` stays where it is: the position keeps
+`until`, the oldest post read so far, and `pending`, the newest, and the next poll reads
+on downwards from `until`. Only when that pass reaches `since` does `since` move to
+`pending`, so no post is skipped however many arrive between two polls.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ class FeedPosition:
     safe: str | None = None  # newest post id whose stream entries were all acknowledged
     epoch: str | None = None  # the stream's epoch when `since` was written
     last_entry: str | None = None  # the stream entry of the newest post read
+    until: str | None = None  # an unfinished pass: the oldest post it has read so far
+    pending: str | None = None  # an unfinished pass: the newest post it read, `since` once it is done
 
     def dumps(self) -> str:
         """As stored in the checkpoints table."""
@@ -37,7 +45,7 @@ class FeedPosition:
         if not value.startswith("{"):
             return cls(since=value, safe=value)
         data = json.loads(value)
-        return cls(**{k: data.get(k) for k in ("since", "safe", "epoch", "last_entry")})
+        return cls(**{k: data.get(k) for k in ("since", "safe", "epoch", "last_entry", "until", "pending")})
 
 
 def resume(position: FeedPosition, queue: StreamQueue) -> FeedPosition:
@@ -51,7 +59,14 @@ def resume(position: FeedPosition, queue: StreamQueue) -> FeedPosition:
 
 
 def advanced(position: FeedPosition, newest: str | None, last_entry: str | None) -> FeedPosition:
-    """The position after reading up to `newest`, whose last stream entry is `last_entry`."""
-    if newest is None:
-        return position
-    return replace(position, since=newest, last_entry=last_entry or position.last_entry)
+    """The position after a pass that read everything down to `since`, the newest post being `newest`."""
+    done = replace(position, until=None, pending=None, last_entry=last_entry or position.last_entry)
+    reached = position.pending or newest
+    return replace(done, since=reached) if reached is not None else done
+
+
+def part_way(position: FeedPosition, newest: str | None, oldest: str, last_entry: str | None) -> FeedPosition:
+    """The position after a poll that stopped before reaching `since`: read on below `oldest` next time."""
+    return replace(
+        position, until=oldest, pending=position.pending or newest, last_entry=last_entry or position.last_entry
+    )

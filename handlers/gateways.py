@@ -115,15 +115,42 @@ class PostedReply:
     url: str | None
 
 
+@dataclass(frozen=True)
+class PostLength:
+    """A post's length as its network counts it."""
+
+    length: int
+    limit: int
+    links: int
+
+    @property
+    def over(self) -> int:
+        """How far past the limit it is (0 when it fits)."""
+        return max(0, self.length - self.limit)
+
+
+class LengthRule(Protocol):
+    """How a network counts a post's length."""
+
+    rule: str  # how it counts, in a few words, for the reply form: "the way X counts them (…)"
+
+    def measure(self, text: str) -> PostLength:
+        """The post's length, its network's limit, and its links."""
+        ...
+
+
 class SocialGateway(Protocol):
     """The social network we reply on (X now)."""
 
-    def reply(self, in_reply_to: str, text: str) -> PostedReply:
-        """Post `text` as a reply; raise DeliveryFailed saying whether and when to try again."""
+    def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
+        """Post `text` as a reply (decided at `since`); raise DeliveryFailed saying whether and when to try again.
+
+        A network that refuses the text as already posted answers with the earlier post instead.
+        """
         ...
 
-    def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
-        """Our reply with this text to that post, if an earlier attempt did post it."""
+    def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
+        """Our reply to that post made since `since`, if an earlier attempt did post it."""
         ...
 
 

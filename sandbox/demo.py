@@ -25,7 +25,7 @@ from sandbox.slack_api import LocalSlack
 from sandbox.stack import CHANNEL, DemoStack
 from sandbox.terminal import render
 from sandbox.workspace import Progress, SandboxWorkspace
-from sandbox.x_api import LocalX
+from sandbox.x_api import LocalX, as_people_see
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "complaints.jsonl"
 PAGE_PORT = 8700
@@ -147,7 +147,7 @@ def _watch_x(x: LocalX, stop: threading.Event) -> None:
     shown = 0
     while not stop.is_set():
         for tweet in x.posted[shown:]:
-            print(f"\n── on X, @{x.brand} replied publicly: {tweet['text']}", flush=True)
+            print(f"\n── on X, @{x.brand} replied publicly: {as_people_see(tweet)}", flush=True)
         shown = len(x.posted)
         stop.wait(0.3)
 

@@ -28,7 +28,7 @@ from sandbox.interactions import (
 )
 from sandbox.server import LocalServer, Request, Response
 from sandbox.slack_api import LocalSlack
-from sandbox.x_api import LocalX
+from sandbox.x_api import LocalX, as_people_see
 
 STATIC = Path(__file__).resolve().parent / "static"
 CARD_EVENT = "squeaky_card"
@@ -182,7 +182,7 @@ class SandboxWorkspace(LocalServer):
             users = {uid: u["username"] for uid, u in self.x.users.items()}
             tweets = sorted(self.x.tweets.values(), key=lambda t: int(t["id"]))
         shown = {
-            t["id"]: {"id": t["id"], "author": users.get(t["author_id"], "?"), "text": t["text"], "replies": []}
+            t["id"]: {"id": t["id"], "author": users.get(t["author_id"], "?"), "text": as_people_see(t), "replies": []}
             for t in tweets
         }
         roots: list[dict[str, Any]] = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import html
 import itertools
 import re
 import time
@@ -10,13 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from twitter_text import extract_urls_with_indices, parse_tweet
+
 from sandbox.server import LocalServer, Request, Response
 
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})")
-_URL = re.compile(r"https?://\S+")
 _WINDOW_SECONDS = 15 * 60
 # Requests per 15-minute window, per endpoint, as X documents them for an app.
 LIMITS = {"mentions": 450, "search": 450, "users": 300, "post": 100, "timeline": 900}
+_DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
+_TOO_LONG = "Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text."
 _NOT_MENTIONED = (
     "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged "
     "by the author of the post you are replying to."
@@ -60,21 +65,27 @@ class LocalX(LocalServer):
     ) -> dict[str, Any]:
         """Post a tweet as `username` (the account is created if needed); return it in v2 shape."""
         author_id = self.add_user(username)
+        stored, links = as_x_stores(text)
         with self.lock:
             tweet_id = str(next(self._ids))
             parent = self.tweets.get(in_reply_to or "")
             tweet: dict[str, Any] = {
                 "id": tweet_id,
-                "text": text,
+                "text": stored,
                 "edit_history_tweet_ids": [tweet_id],
                 "author_id": author_id,
                 "created_at": (created_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "conversation_id": parent["conversation_id"] if parent else tweet_id,
                 "lang": "en",
             }
-            mentions = [{"start": m.start(), "end": m.end(), "username": m.group(1)} for m in _MENTION.finditer(text)]
+            entities: dict[str, Any] = {}
+            mentions = [{"start": m.start(), "end": m.end(), "username": m.group(1)} for m in _MENTION.finditer(stored)]
             if mentions:
-                tweet["entities"] = {"mentions": mentions}
+                entities["mentions"] = mentions
+            if links:
+                entities["urls"] = links
+            if entities:
+                tweet["entities"] = entities
             if parent:
                 tweet["referenced_tweets"] = [{"type": "replied_to", "id": parent["id"]}]
                 tweet["in_reply_to_user_id"] = parent["author_id"]
@@ -194,9 +205,17 @@ class LocalX(LocalServer):
             return _problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
         since = int(q["since_id"]) if q.get("since_id", "").isdigit() else None
         until = _decode_token(q.get("pagination_token"))
+        if q.get("until_id", "").isdigit():
+            until = min(until or int(q["until_id"]), int(q["until_id"]))
+        # X: "since_id takes precedence over start_time" when a request gives both
+        start = q.get("start_time") if since is None else None
         chosen = sorted(tweets, key=lambda t: int(t["id"]), reverse=True)
         chosen = [
-            t for t in chosen if (since is None or int(t["id"]) > since) and (until is None or int(t["id"]) < until)
+            t
+            for t in chosen
+            if (since is None or int(t["id"]) > since)
+            and (until is None or int(t["id"]) < until)
+            and (start is None or _when(t["created_at"]) >= _when(start))
         ]
         page, rest = chosen[:max_results], chosen[max_results:]
         fields = set(filter(None, q.get("tweet.fields", "").split(",")))
@@ -218,8 +237,11 @@ class LocalX(LocalServer):
         if not isinstance(body, dict) or not isinstance(body.get("text"), str):
             return _problem(400, "Invalid Request", "One or more parameters to your request was invalid.")
         text = body["text"]
-        if weighted_length(text) > 280:
-            return _problem(400, "Invalid Request", "Your Tweet text is too long.")
+        if not parse_tweet(text).valid:
+            return _problem(400, "Invalid Request", _TOO_LONG)
+        stored, _links = as_x_stores(text)
+        if any(t["author_id"] == self.brand_id and t["text"] == stored for t in self.tweets.values()):
+            return _problem(403, "Forbidden", _DUPLICATE)
         reply_to = (
             ((body.get("reply") or {}).get("in_reply_to_tweet_id")) if isinstance(body.get("reply"), dict) else None
         )
@@ -233,12 +255,52 @@ class LocalX(LocalServer):
                 return _problem(403, "Forbidden", _NOT_MENTIONED)
         tweet = self.add_tweet(self.brand, text, in_reply_to=str(reply_to) if reply_to else None)
         self.posted.append(tweet)
-        return Response(201, {"data": {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}})
+        data = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
+        return Response(201, {"data": data})
 
 
-def weighted_length(text: str) -> int:
-    """Tweet length the way X counts it for the stand-in: a URL counts 23."""
-    return len(_URL.sub("x" * 23, text))
+def as_x_stores(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """The text as X keeps and returns it: each link wrapped as a 23-character t.co link, then `&<>` escaped;
+    with the `entities.urls` that say where each link points."""
+    out: list[str] = []
+    links: list[dict[str, Any]] = []
+    last = 0
+    for found in extract_urls_with_indices(text):
+        start, end = found["indices"]
+        out.append(_escape(text[last:start]))
+        position = sum(len(part) for part in out)
+        expanded = found["url"] if "://" in found["url"] else f"http://{found['url']}"
+        short = "https://t.co/" + hashlib.sha256(expanded.encode()).hexdigest()[:10]
+        display = expanded.split("://", 1)[1]
+        links.append(
+            {
+                "start": position,
+                "end": position + len(short),
+                "url": short,
+                "expanded_url": expanded,
+                "display_url": display if len(display) <= 26 else display[:25] + "…",
+            }
+        )
+        out.append(short)
+        last = end
+    out.append(_escape(text[last:]))
+    return "".join(out), links
+
+
+def as_people_see(tweet: dict[str, Any]) -> str:
+    """The text as x.com shows it to a reader: entities unescaped, each t.co link as its display address."""
+    text = html.unescape(tweet["text"])
+    for link in (tweet.get("entities") or {}).get("urls") or []:
+        text = text.replace(link["url"], link["display_url"])
+    return text
+
+
+def _when(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _mentions(tweet: dict[str, Any]) -> list[dict[str, Any]]:

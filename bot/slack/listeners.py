@@ -86,8 +86,9 @@ def template_choices(services: Services, complaint: Complaint) -> list[tuple[Rep
 
 
 def pricing(services: Services) -> Pricing:
-    """What a post costs on X, from the settings."""
-    return Pricing(services.settings.x_cost_per_post, services.settings.x_cost_per_post_with_url)
+    """What a post costs on X, from the settings, and how X counts its length."""
+    settings = services.settings
+    return Pricing(settings.x_cost_per_post, settings.x_cost_per_post_with_url, services.post_length)
 
 
 def reply_allowed(complaint: Complaint) -> bool:

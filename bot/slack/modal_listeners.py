@@ -76,7 +76,13 @@ def register(app: App, services: Services) -> None:
 
     def on_acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         text, block = reply_text(view)
-        submit(ack, body, view, block, lambda cid, who: actions.acknowledge(uow, clock, cid, who, text or ""))
+        submit(
+            ack,
+            body,
+            view,
+            block,
+            lambda cid, who: actions.acknowledge(uow, clock, cid, who, text or "", length=services.post_length),
+        )
 
     def on_ticket(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         def run(cid: int, who: Actor) -> object:

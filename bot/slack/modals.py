@@ -9,17 +9,18 @@ from typing import Any
 
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
+from handlers.gateways import LengthRule
 from handlers.model import Complaint
 from handlers.replies import ReplyTemplate
-from handlers.tweet_length import MAX_WEIGHTED, urls, weighted_length
 
 
 @dataclass(frozen=True)
 class Pricing:
-    """What a post costs on X, from the settings."""
+    """What a post costs on X, from the settings, and how X counts its length."""
 
     per_post: float
     per_post_with_url: float
+    length: LengthRule
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -58,12 +59,11 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 def count_line(text: str, pricing: Pricing) -> str:
     """The reply's length the way X counts it, and what sending it costs."""
-    length = weighted_length(text)
-    has_url = bool(urls(text))
-    cost = pricing.per_post_with_url if has_url else pricing.per_post
-    over = f" · :warning: {length - MAX_WEIGHTED} over the limit" if length > MAX_WEIGHTED else ""
-    kind = "a post with a link" if has_url else "one post"
-    counted = f"*{length}/{MAX_WEIGHTED}* characters the way X counts them (a link counts 23){over}"
+    measured = pricing.length.measure(text)
+    cost = pricing.per_post_with_url if measured.links else pricing.per_post
+    over = f" · :warning: {measured.over} over the limit" if measured.over else ""
+    kind = "a post with a link" if measured.links else "one post"
+    counted = f"*{measured.length}/{measured.limit}* characters {pricing.length.rule}{over}"
     return f"{counted} · costs *${cost:.3f}* ({kind})"
 
 

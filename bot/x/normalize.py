@@ -41,6 +41,17 @@ def _created_at(value: Any, fallback: datetime) -> datetime:
     return fallback
 
 
+def readable_text(tweet: Any) -> str:
+    """The post's text as its author wrote it: t.co links expanded from `entities.urls`, X's `&amp;` escapes undone."""
+    text = html.unescape(str(_field(tweet, "text") or ""))  # X escapes only &, < and >: one unescape undoes it
+    entities = _field(tweet, "entities") or {}
+    links = entities.get("urls") if isinstance(entities, Mapping) else None
+    for link in links or []:
+        if isinstance(link, Mapping) and isinstance(link.get("url"), str) and isinstance(link.get("expanded_url"), str):
+            text = text.replace(link["url"], link["expanded_url"])
+    return text
+
+
 def mentions_account(tweet: Any, handles: Iterable[str]) -> bool:
     """True if the tweet @-mentions one of `handles` (the entities when present, else the text)."""
     wanted = {h.lower() for h in handles}
@@ -97,7 +108,7 @@ def normalize_tweet(
         author_id=author_id,
         author_handle=handle,
         author_name=name,
-        text=html.unescape(str(_field(tweet, "text") or "")),  # X sends &amp; &lt; &gt; escaped
+        text=readable_text(tweet),
         created_at=_created_at(_field(tweet, "created_at"), now),
         url=tweet_url(handle, tweet_id),
         conversation_id=str(conversation) if conversation else None,

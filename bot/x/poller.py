@@ -12,7 +12,7 @@ from bot.x.feeds import Feed, Pacer
 from bot.x.normalize import normalize_tweet
 from handlers.codec import to_entry
 from handlers.coordination import StreamQueue
-from handlers.feed_position import FeedPosition, advanced, resume
+from handlers.feed_position import FeedPosition, advanced, part_way, resume
 from handlers.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "in_reply_to_user_
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id", "in_reply_to_user_id"]
 USER_FIELDS = ["username", "name", "public_metrics"]
 PAGE_SIZE = 100
-MAX_PAGES = 20  # 2,000 mentions per poll at most; the rest come next poll
+MAX_PAGES = 20  # 2,000 mentions per poll at most; the next poll reads on below the oldest one read
 
 
 @dataclass
@@ -65,6 +65,7 @@ def poll_feed(
     The position moves only after every page is on the stream: a crash in between
     re-reads those posts, and the workers' dedupe makes the second delivery a no-op. If
     the stream itself was lost, `resume` starts again from the last safely stored post.
+    A poll that stops after MAX_PAGES keeps its place, and the next one reads on from there.
     """
     with uow_factory() as uow:
         stored = FeedPosition.loads(uow.checkpoints.get(feed.checkpoint))
@@ -73,8 +74,10 @@ def poll_feed(
         log.warning("the stream was lost: reading %s again from %s", feed.label, position.since)
     token: str | None = None
     newest: str | None = None
+    oldest: str | None = None
     last_entry: str | None = None
     fetched = pages = 0
+    finished = False
     while pages < MAX_PAGES:
         params: dict[str, Any] = {
             "max_results": PAGE_SIZE,
@@ -84,6 +87,8 @@ def poll_feed(
         }
         if position.since:
             params["since_id"] = position.since
+        if position.until:
+            params["until_id"] = position.until
         if token:
             params["pagination_token"] = token
         response = pacer.call(feed, params)
@@ -91,6 +96,8 @@ def poll_feed(
         meta = response.meta or {}
         if newest is None and meta.get("newest_id"):
             newest = str(meta["newest_id"])
+        if meta.get("oldest_id"):
+            oldest = str(meta["oldest_id"])
         includes = response.includes or {}
         users = {str(u.id): u for u in includes.get("users", [])}
         referenced = {str(t.id): t for t in includes.get("tweets", [])}
@@ -103,9 +110,16 @@ def poll_feed(
             last_entry = queue.add(to_entry(items))
             fetched += len(items)
         token = meta.get("next_token")
-        if not token or not position.since:
-            break  # first run: start from the newest page, not the account's whole history
-    moved = advanced(position, newest, last_entry)
+        if not token or not position.since:  # first run: start from the newest page, not the whole history
+            finished = True
+            break
+    if finished:
+        moved = advanced(position, newest, last_entry)
+    elif oldest is None:
+        moved = position
+    else:
+        moved = part_way(position, newest, oldest, last_entry)
+        log.info("%s: %d read this poll, reading on below %s next poll", feed.label, fetched, oldest)
     if moved != stored:
         with uow_factory() as uow:
             uow.checkpoints.set(feed.checkpoint, moved.dumps())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import requests
 import tweepy
@@ -16,6 +17,10 @@ from handlers.gateways import DeliveryFailed, PostedReply
 # X lets one user post 100 times per 15 minutes.
 POSTS_PER_WINDOW = 100
 WINDOW_SECONDS = 15 * 60
+# X's answer to a second post with the same text from the same account.
+DUPLICATE = "duplicate content"
+# How far our clock and X's may disagree when we ask for posts made since the first attempt.
+CLOCK_SKEW = timedelta(minutes=2)
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +36,8 @@ class XReplies:
         self._brand_id = brand_id  # looked up when first needed: starting up needs neither X nor the database
         self._limiter = limiter
 
-    def reply(self, in_reply_to: str, text: str) -> PostedReply:
-        """POST /2/tweets as a reply to `in_reply_to`."""
+    def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
+        """POST /2/tweets as a reply to `in_reply_to`; a duplicate-content refusal is our earlier reply, found."""
         wait = self._limiter.acquire("x:user:post", POSTS_PER_WINDOW / WINDOW_SECONDS, POSTS_PER_WINDOW)
         if wait > 0:
             raise DeliveryFailed("X's posting limit (100 per 15 minutes) is reached", retry_after=wait, throttled=True)
@@ -43,6 +48,8 @@ class XReplies:
             retry = max(1.0, float(reset) - time.time()) if reset and reset.isdigit() else 60.0
             raise DeliveryFailed("X is rate limiting our replies", retry_after=retry, throttled=True) from None
         except (tweepy.BadRequest, tweepy.Forbidden, tweepy.Unauthorized, tweepy.NotFound) as exc:
+            if DUPLICATE in _reason(exc).lower():
+                return self._already_posted(in_reply_to, since)
             raise DeliveryFailed(f"X refused the reply: {_reason(exc)}", permanent=True) from None
         except tweepy.TwitterServerError as exc:
             raise DeliveryFailed(
@@ -53,14 +60,27 @@ class XReplies:
         post_id = str(response.data["id"])
         return PostedReply(post_id=post_id, url=tweet_url(self._handle, post_id))
 
-    def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
-        """Our recent post replying to `in_reply_to` with this text, if an earlier attempt did go out."""
+    def _already_posted(self, in_reply_to: str, since: datetime) -> PostedReply:
+        """X says this exact text is out already: it is our earlier attempt, so show that post."""
+        found = self.find_reply(in_reply_to, since)
+        if found is None:
+            why = "X says this reply is already posted, but it is not among our replies to the post yet"
+            raise DeliveryFailed(why, outage=True)
+        return found
+
+    def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
+        """Our post replying to `in_reply_to` made since `since`, if an earlier attempt did go out.
+
+        Found by what X keeps intact, the post it replies to and when it was made, never by its text:
+        X returns links wrapped as t.co and `&<>` escaped, so the text we sent is not the text X shows.
+        """
         try:
             response = self._client.get_users_tweets(
                 self._brand_id(),
                 since_id=in_reply_to,
+                start_time=since - CLOCK_SKEW,
                 max_results=100,
-                tweet_fields=["referenced_tweets"],
+                tweet_fields=["referenced_tweets", "created_at"],
                 user_auth=True,
             )
         except (tweepy.TwitterServerError, requests.RequestException) as exc:
@@ -70,11 +90,16 @@ class XReplies:
         except (tweepy.TweepyException, LookupError) as exc:
             log.warning("cannot look for an earlier reply (%s); posting it, as X takes no idempotency key", exc)
             return None
-        for tweet in response.data or []:
-            refs = {str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"}
-            if in_reply_to in refs and tweet.text.strip() == text.strip():
-                return PostedReply(post_id=str(tweet.id), url=tweet_url(self._handle, str(tweet.id)))
-        return None
+        ours = [
+            tweet
+            for tweet in response.data or []
+            if in_reply_to in {str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"}
+            and (tweet.created_at is None or tweet.created_at >= since - CLOCK_SKEW)  # X may ignore start_time
+        ]
+        if not ours:
+            return None
+        first = min(ours, key=lambda tweet: int(tweet.id))  # the first attempt that landed is the reply
+        return PostedReply(post_id=str(first.id), url=tweet_url(self._handle, str(first.id)))
 
 
 def _reason(exc: tweepy.HTTPException) -> str:

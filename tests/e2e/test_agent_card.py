@@ -220,6 +220,26 @@ def test_an_x_outage_during_the_reply_is_retried_and_sends_once(squeaky: Running
     assert len(squeaky.x.posted) == 1
 
 
+def test_x_refusing_a_duplicate_is_read_as_already_posted(squeaky: Running) -> None:
+    """The first try lands but its answer is lost, and the look-up fails too: the second try hears "duplicate
+    content" from X, which means the reply is out. The card shows that one post, and nothing is posted twice."""
+    card = new_card(squeaky)
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "alice", card, action_ids.ACKNOWLEDGE)
+    squeaky.x.slow_next("post", 16)  # posted, answered after our 15 s timeout
+    squeaky.x.fail_next("timeline", 400, {"title": "Invalid Request", "detail": "One or more parameters…"})
+    text = "Hi Maria, we hear you & we're on it <3 DM us: https://x.com/messages/compose"
+    submit(squeaky, "alice", opened_view(squeaky, 1), {"text:0": text})
+    [reply] = squeaky.slack.wait_for(lambda: squeaky.x.posted)
+    shown = card_shows(squeaky, "Replied publicly", timeout=60)
+    assert f"https://x.com/SqueakyAir/status/{reply['id']}" in shown
+    assert len(squeaky.x.posted) == 1
+    refused = [r for r in squeaky.x.requests if r.method == "POST" and r.path == "/2/tweets"]
+    assert len(refused) == 2  # the second try was refused as duplicate content, and read as "already out"
+    assert reply["text"].startswith("Hi Maria, we hear you &amp; we're on it &lt;3 DM us: https://t.co/")
+
+
 def test_a_ticketing_outage_leaves_the_ticket_pending_then_creates_it(
     start_squeaky: Start, zendesk: LocalZendesk
 ) -> None:

@@ -118,13 +118,18 @@ def test_x_failing_and_timing_out_sends_the_reply_once_and_misses_no_mention(squ
     x.fail_for(10, 503, {"title": "Service Unavailable", "status": 503})
     for n in range(4):
         x.add_tweet(f"traveller{n}", f"@SqueakyAir lost bag number {n}")
-    submit(squeaky, "alice", opened_view(squeaky, 1), {"text:0": "Hi Maria, please DM us your booking reference."})
+    # a link in the reply: X shows it back as t.co, so the text we sent is not the text X keeps
+    text = "Hi Maria, please DM us your booking reference: https://x.com/messages/compose"
+    submit(squeaky, "alice", opened_view(squeaky, 1), {"text:0": text})
     card_showed(squeaky, "Public reply on its way to X* (retrying: X is failing (503))")
     time.sleep(10)
     x.slow_next("post", 16)  # X posts the reply, but answers after our 15 s timeout
     x.slow_next("mentions", 16)
     showing(squeaky, card, "Replied publicly", timeout=60)
     assert len(x.posted) == 1, x.posted  # the retry after the timeout found the reply instead of posting again
+    [reply] = x.posted
+    assert "https://t.co/" in reply["text"] and reply["entities"]["urls"][0]["expanded_url"] == text.split(": ")[1]
+    showing(squeaky, card, f"https://x.com/SqueakyAir/status/{reply['id']}")  # the card links the one reply
     every_case_carded_once(squeaky, 5, timeout=30)
     _cases, posts, failed = stored(squeaky)
     assert failed == 0 and posts == 6  # five mentions and our one reply, each once

@@ -13,10 +13,14 @@ from bot.ingest import seconds_until_reset
 from bot.x.client import make_client
 from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
 from bot.x.normalize import normalize_tweet
-from bot.x.poller import MAX_PAGES, PollResult, poll_feed
+from bot.x.poller import MAX_PAGES, PAGE_SIZE, PollResult, poll_feed
 from handlers.clock import SystemClock
 from handlers.codec import from_entry
+from handlers.intake import receive
+from handlers.outbox_kinds import CARD_POST
+from handlers.triage import Triage
 from sandbox.x_api import LocalX
+from storage.memory.keys import MemoryDedupe
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
 from tests.conftest import SHARED_DATA
@@ -123,6 +127,33 @@ def test_search_feed_and_transient_failures_are_retried(local_x: LocalX) -> None
     assert item.text == "SqueakyAir lost my bag again"
     assert not item.mentions_us  # so no public reply will be offered
     assert len([r for r in local_x.requests if r.path.startswith("/2/tweets/search")]) == 3
+
+
+def test_a_burst_larger_than_one_poll_is_read_whole_over_the_next_polls(local_x: LocalX) -> None:
+    """2,500 mentions arrive between two polls: one poll reads 2,000 (newest first) and stops; the position stays
+    below the unread ones, the next poll reads on down to it, and every mention is stored and carded once."""
+    client = make_client(local_x.url, bearer_token=local_x.bearer_token)
+    db, queue = FakeDatabase(), MemoryStreamQueue()
+    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir")
+    local_x.add_tweet("ann", "@SqueakyAir the first, before the storm")
+    assert _poll(local_x, feed, queue, db).fetched == 1
+    for n in range(2500):
+        local_x.add_tweet(f"storm{n}", f"@SqueakyAir storm {n}: my flight is cancelled")
+    first = _poll(local_x, feed, queue, db)
+    assert (first.fetched, first.pages) == (PAGE_SIZE * MAX_PAGES, MAX_PAGES)
+    assert (_poll(local_x, feed, queue, db).fetched, _poll(local_x, feed, queue, db).fetched) == (500, 0)
+    local_x.add_tweet("bob", "@SqueakyAir after the storm")
+    assert _poll(local_x, feed, queue, db).fetched == 1
+
+    stored = 0
+    while entries := queue.read("w", 100, 0):
+        items = [item for e in entries for item in from_entry(e.payload)[0]]
+        stored += len(receive(db, SystemClock(), MemoryDedupe(), Triage(), items).opened)
+        queue.ack([e.id for e in entries])
+    texts = [c.text for c in db.state.complaints.values()]
+    assert stored == 2502 and len(set(texts)) == 2502 and sum(t.startswith("@SqueakyAir storm ") for t in texts) == 2500
+    carded = [row.message.complaint_id for row in db.state.outbox.values() if row.message.kind == CARD_POST]
+    assert sorted(carded) == sorted(db.state.complaints)  # each case carded once
 
 
 def test_requests_are_paced_inside_the_window(local_x: LocalX) -> None:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.triage_file import load_triage
+from bot.x.length import XPostLength
 from handlers import actions
 from handlers.claim import claim
 from handlers.clock import ManualClock
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 MARIA = Actor("U0MARIA", "maria", "slack")
 JON = Actor("U0JON", "jon", "slack")
+
+X_LENGTH = XPostLength()
 
 
 class Team:
@@ -66,7 +69,9 @@ def handled_day(team: Team) -> dict[str, int]:
         claim(team.uow, team.clock, ids[name], MARIA if name != "b" else JON)
         if ack_after is not None:
             team.clock.advance(minutes=ack_after - claim_after)
-            actions.acknowledge(team.uow, team.clock, ids[name], MARIA if name != "b" else JON, "We hear you.")
+            actions.acknowledge(
+                team.uow, team.clock, ids[name], MARIA if name != "b" else JON, "We hear you.", length=X_LENGTH
+            )
         team.clock.advance(minutes=1)
     ids["spam"] = team.arrive("@SqueakyAir buy followers")
     team.clock.advance(minutes=3)

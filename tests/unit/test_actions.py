@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.x.length import XPostLength
 from handlers import actions
 from handlers.claim import claim
 from handlers.clock import ManualClock
@@ -16,7 +17,6 @@ from handlers.model import Actor, Delivery, IncomingComplaint, Role, Status
 from handlers.outbox_runner import OutboxRunner
 from handlers.replies import ReplyTemplate, TemplateError, available, check, render
 from handlers.triage import Triage
-from handlers.tweet_length import weighted_length
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -25,23 +25,23 @@ JON = Actor("U0JON", "jon", "slack")
 LEAD = Actor("U0LEA", "lea", "slack", frozenset({Role.AGENT, Role.LEAD}))
 OUTSIDER = Actor("U0EVE", "eve", "slack", frozenset())
 
+X_LENGTH = XPostLength()
+
 
 class FakeSocial:
     def __init__(self) -> None:
         self.posted: list[tuple[str, str]] = []
         self.fail_with: DeliveryFailed | None = None
-        self.out_there: list[tuple[str, str]] = []  # replies X has even if we never heard back
+        self.out_there: list[str] = []  # posts we replied to that X has, even if we never heard back
 
-    def reply(self, in_reply_to: str, text: str) -> PostedReply:
+    def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
         if self.fail_with is not None:
             raise self.fail_with
         self.posted.append((in_reply_to, text))
         return PostedReply(f"9{len(self.posted)}", f"https://x.com/SqueakyAir/status/9{len(self.posted)}")
 
-    def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
-        return (
-            PostedReply("77", "https://x.com/SqueakyAir/status/77") if (in_reply_to, text) in self.out_there else None
-        )
+    def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
+        return PostedReply("77", "https://x.com/SqueakyAir/status/77") if in_reply_to in self.out_there else None
 
 
 class FakeTickets:
@@ -84,7 +84,9 @@ def world() -> World:
 
 def test_a_public_reply_goes_out_once_and_the_card_shows_its_link(world: World) -> None:
     claim(world.db, world.clock, world.id, MARIA)
-    actions.acknowledge(world.db, world.clock, world.id, MARIA, "Hi Ann, we hear you. DM us your booking ref.")
+    actions.acknowledge(
+        world.db, world.clock, world.id, MARIA, "Hi Ann, we hear you. DM us your booking ref.", length=X_LENGTH
+    )
     assert world.complaint.status is Status.ACKNOWLEDGED and world.complaint.reply.status is Delivery.PENDING
     world.drain()
     assert world.social.posted == [("100", "Hi Ann, we hear you. DM us your booking ref.")]
@@ -97,28 +99,28 @@ def test_a_public_reply_goes_out_once_and_the_card_shows_its_link(world: World) 
 def test_a_refused_reply_shows_xs_reason_and_can_be_tried_again(world: World) -> None:
     claim(world.db, world.clock, world.id, MARIA)
     world.social.fail_with = DeliveryFailed("X refused the reply: not mentioned", permanent=True)
-    actions.acknowledge(world.db, world.clock, world.id, MARIA, "Hello")
+    actions.acknowledge(world.db, world.clock, world.id, MARIA, "Hello", length=X_LENGTH)
     world.drain()
     assert (world.complaint.reply.status, world.complaint.reply.error) == (
         Delivery.FAILED,
         "X refused the reply: not mentioned",
     )
     world.social.fail_with = None
-    actions.acknowledge(world.db, world.clock, world.id, MARIA, "Hello again")
+    actions.acknowledge(world.db, world.clock, world.id, MARIA, "Hello again", length=X_LENGTH)
     world.drain()
     assert world.complaint.reply.status is Delivery.SENT and world.social.posted == [("100", "Hello again")]
     with pytest.raises(IllegalTransition):
-        actions.acknowledge(world.db, world.clock, world.id, MARIA, "a third time")
+        actions.acknowledge(world.db, world.clock, world.id, MARIA, "a third time", length=X_LENGTH)
 
 
 def test_an_outage_is_retried_and_a_reply_that_did_go_out_is_not_posted_again(world: World) -> None:
     claim(world.db, world.clock, world.id, MARIA)
     world.social.fail_with = DeliveryFailed("X is failing (503)")
-    actions.acknowledge(world.db, world.clock, world.id, MARIA, "Hello")
+    actions.acknowledge(world.db, world.clock, world.id, MARIA, "Hello", length=X_LENGTH)
     world.runner.run_due()
     assert world.complaint.reply.status is Delivery.PENDING
     world.social.fail_with = None
-    world.social.out_there.append(("100", "Hello"))  # the 503 hid a post that did land
+    world.social.out_there.append("100")  # the 503 hid a post that did land
     world.drain()
     assert world.social.posted == [] and world.complaint.reply.post_id == "77"
 
@@ -126,9 +128,10 @@ def test_an_outage_is_retried_and_a_reply_that_did_go_out_is_not_posted_again(wo
 def test_a_reply_over_280_the_way_x_counts_is_refused_before_anything_changes(world: World) -> None:
     claim(world.db, world.clock, world.id, MARIA)
     with pytest.raises(InvalidRequest, match="281 characters"):
-        actions.acknowledge(world.db, world.clock, world.id, MARIA, "x" * 281)
+        actions.acknowledge(world.db, world.clock, world.id, MARIA, "x" * 281, length=X_LENGTH)
     assert world.complaint.status is Status.CLAIMED
-    assert weighted_length("日本" * 70) == 280 and weighted_length("see https://example.com/" + "a" * 100) == 27
+    assert X_LENGTH.measure("日本" * 70).length == 280
+    assert X_LENGTH.measure("see https://example.com/" + "a" * 100).length == 27
 
 
 def test_a_ticket_stays_pending_while_the_system_is_down_then_carries_the_conversation(world: World) -> None:
@@ -157,7 +160,7 @@ def test_the_reply_can_follow_the_ticket_and_quote_its_number(world: World) -> N
     assert available([template], world.complaint) == [template]
     text = render(template, world.complaint, "https://x.com/messages/compose")
     assert text == "Hi Ann, ticket SQ-1 is open. https://x.com/messages/compose"
-    actions.acknowledge(world.db, world.clock, world.id, MARIA, text)
+    actions.acknowledge(world.db, world.clock, world.id, MARIA, text, length=X_LENGTH)
     assert world.complaint.status is Status.TICKETED  # a reply after the ticket keeps the ticketed state
 
 

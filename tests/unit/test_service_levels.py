@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from bot.x.length import XPostLength
 from handlers import actions
 from handlers.claim import claim
 from handlers.clock import ManualClock
@@ -20,6 +21,8 @@ from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 LEADS_AFTER = timedelta(minutes=15)
 MARIA = Actor("U0MARIA", "maria", "slack")
+
+X_LENGTH = XPostLength()
 
 
 class World:
@@ -148,7 +151,7 @@ def test_the_page_is_resolved_once_the_complaint_is_handled() -> None:
     complaint_id = world.arrive("vip_ann", tier="vip")
     world.sweep()
     claim(world.db, world.clock, complaint_id, MARIA)
-    actions.acknowledge(world.db, world.clock, complaint_id, MARIA, "We hear you, Ann.")
+    actions.acknowledge(world.db, world.clock, complaint_id, MARIA, "We hear you, Ann.", length=X_LENGTH)
     actions.close(world.db, world.clock, complaint_id, MARIA)
     pages = [r.message for r in world.db.state.outbox.values() if r.message.kind == PAGE]
     assert [(p.payload["action"], p.payload["alert"]) for p in pages] == [
