@@ -23,11 +23,11 @@ from handlers.model import Actor, AuditEvent, Role
 from handlers.oncall import Roster, next_handoff, on_call, starting_now
 from handlers.ports import Clock, UnitOfWorkFactory
 from handlers.registry import import_tiers
+from handlers.rich_text import Line, Person, joined
 from handlers.sla import SlaPolicy, policy_for, with_defaults
 from handlers.stats import Period, StatsReport, Waiting, parse_period
 
 BACKLOG_SIZE = 15
-USER_MARK = r"<user:([A-Z0-9]+)>"  # how answers name a chat user; each surface renders it as a mention
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Answer:
     """What the command answers: a title and lines, or a report or backlog to render; private unless `public`."""
 
     title: str
-    lines: tuple[str, ...] = ()
+    lines: tuple[str | Line, ...] = ()  # a string is plain text; people are mentioned only through a Line
     public: bool = False
     report: StatsReport | None = None
     chart: Period | None = None  # draw volume and time to acknowledge over this period
@@ -50,7 +50,7 @@ class Dashboard:
     today: StatsReport
     waiting: tuple[Waiting, ...]
     holders: tuple[tuple[str, int], ...]
-    on_call: str | None
+    on_call: Person | None
 
 
 @dataclass
@@ -92,7 +92,7 @@ class LeadDesk:
             waiting = tuple(uow.stats.waiting(5))
             holders = tuple(uow.stats.holders())
             person = on_call(uow.team.roster(), now) or self.fallback_on_call
-        return Dashboard(today, waiting, holders, person)
+        return Dashboard(today, waiting, holders, Person(person) if person else None)
 
     def _refuse(self, actor: Actor, text: str, why: str) -> Answer:
         with self.uow_factory() as uow:
@@ -201,19 +201,14 @@ class LeadDesk:
 
     def _show_oncall(self, roster: Roster | None, now: datetime, title: str) -> Answer:
         person = on_call(roster, now) or self.fallback_on_call
-        lines = [f"On call now: {_mention(person)}" if person else "Nobody is on call."]
+        lines: list[str | Line] = [Line.of("On call now: ", Person(person)) if person else "Nobody is on call."]
         if roster is not None and roster.cadence:
             handoff = next_handoff(roster, now)
-            order = ", ".join(_mention(u) for u in roster.users)
-            lines.append(f"Rotation ({roster.cadence}): {order}")
+            order = joined([Person(u) for u in roster.users])
+            lines.append(Line.of(f"Rotation ({roster.cadence}): ", *order))
             if handoff is not None:
                 lines.append(f"Next hand-off: {handoff:%a %d %b %H:%M} ({roster.timezone})")
         return Answer(title, tuple(lines))
-
-
-def _mention(user: str) -> str:
-    """A person, marked for the chat surface to render as a mention (see USER_MARK)."""
-    return f"<user:{user}>"
 
 
 def _order(policy: SlaPolicy) -> tuple[int, str]:

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.slack.mrkdwn import sanitize
-from handlers.lead_desk import USER_MARK, Answer
+from handlers.lead_desk import Answer
+from handlers.rich_text import Line, Person
 from handlers.stats import Compliance, Durations, Row, StatsReport, Waiting
 from handlers.timeago import ago
 
-_ESCAPED_USER = re.compile(USER_MARK.replace("<", "&lt;").replace(">", "&gt;"))
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,20}\Z")
 NOTE = "Times are from arrival: median (p50) and 90th percentile, read from histograms to within about 2.5%."
 
 
@@ -35,8 +36,20 @@ def share(part: int, whole: int) -> str:
 
 
 def text(value: str, limit: int = 3000) -> str:
-    """Outside text made inert, with people marked by the core rendered as mentions."""
-    return _ESCAPED_USER.sub(r"<@\1>", sanitize(value, limit))
+    """Outside text made inert: no mention, channel ping or link can come out of it."""
+    return sanitize(value, limit)
+
+
+def mention(person: Person) -> str:
+    """A person as a Slack mention (only a well-formed Slack user id becomes one; anything else stays text)."""
+    return f"<@{person.user_id}>" if _SLACK_USER.match(person.user_id) else text(f"@{person.user_id}", 80)
+
+
+def rich(line: str | Line, limit: int = 3000) -> str:
+    """A line of the core's text in mrkdwn: its words inert, its people mentioned."""
+    if isinstance(line, str):
+        return text(line, limit)
+    return "".join(text(s, limit) if isinstance(s, str) else mention(s) for s in line.spans)[:limit]
 
 
 def _section(mrkdwn: str) -> dict[str, Any]:
@@ -133,7 +146,7 @@ def answer_message(answer: Answer, links: dict[int, str], now: datetime) -> dict
     if answer.waiting:
         blocks.append(_section(waiting_lines(answer.waiting, links, now)))
     if answer.lines:
-        blocks.append(_section("\n".join(text(line, 500) for line in answer.lines)))
+        blocks.append(_section("\n".join(rich(line, 500) for line in answer.lines)))
     return {
         "response_type": "in_channel" if answer.public else "ephemeral",
         "text": text(answer.title, 300),

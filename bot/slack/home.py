@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.charts import period_chart
 from bot.outages import OUTAGES, describe_outage
-from bot.slack.answers import duration, share, text, waited, waiting_lines
+from bot.slack.answers import duration, mention, share, text, waited, waiting_lines
 from bot.slack.links import WorkspaceLinks
 from bot.wiring import Services
 from handlers.lead_desk import Dashboard, LeadDesk
@@ -48,7 +48,7 @@ def home_view(
     held = " · ".join(f"{text(name, 60)} {count}" for name, count in dashboard.holders) or "nobody holds a complaint"
     blocks.append(_section(f"*Who holds what*: {held}"))
     on_call = (
-        f"<@{dashboard.on_call}>" if dashboard.on_call else "nobody (a lead can run `/squeaky oncall set @someone`)"
+        mention(dashboard.on_call) if dashboard.on_call else "nobody (a lead can run `/squeaky oncall set @someone`)"
     )
     blocks.append(_section(f"*On call*: {on_call}"))
     if chart_file:

@@ -10,6 +10,7 @@ from handlers.clock import ManualClock
 from handlers.lead_commands import Backlog, CommandError, Help, OnCall, Sla, Stats, Vip, parse
 from handlers.lead_desk import LeadDesk
 from handlers.model import Actor, Role
+from handlers.rich_text import Line, Person
 from handlers.sla import SlaPolicy
 from tests.fakes import FakeDatabase
 
@@ -120,12 +121,12 @@ def test_vip_add_list_remove_and_import(desk: LeadDesk) -> None:
 
 
 def test_oncall_show_set_and_rotation(desk: LeadDesk) -> None:
-    assert desk.run(AGENT, "oncall").lines == ("On call now: <user:U0DEFAULT>",)
-    assert desk.run(LEAD, "oncall set @U0LI").lines == ("On call now: <user:U0LI>",)
+    assert desk.run(AGENT, "oncall").lines == (Line.of("On call now: ", Person("U0DEFAULT")),)
+    assert desk.run(LEAD, "oncall set @U0LI").lines == (Line.of("On call now: ", Person("U0LI")),)
     answer = desk.run(LEAD, "oncall rotation @U1 @U2 weekly at 10:00 on monday")
     # 08:30 UTC on Monday is 09:30 in Berlin, before the 10:00 hand-off: U1 has the week that began last Monday.
     assert answer.lines == (
-        "On call now: <user:U1>",
-        "Rotation (weekly): <user:U1>, <user:U2>",
+        Line.of("On call now: ", Person("U1")),
+        Line.of("Rotation (weekly): ", Person("U1"), ", ", Person("U2")),
         "Next hand-off: Mon 23 Nov 10:00 (Europe/Berlin)",
     )

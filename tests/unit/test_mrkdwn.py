@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
 from bot.slack import action_ids
+from bot.slack.answers import answer_message
 from bot.slack.blocks import card_blocks, fallback_text
+from bot.slack.home import home_view
 from bot.slack.mrkdwn import escape, sanitize
 from handlers.card import card_for
+from handlers.clock import ManualClock
+from handlers.lead_desk import Answer, Dashboard
 from handlers.model import Actor, Complaint, Status
+from handlers.rich_text import Line, Person
+from handlers.stats import Compliance, Row, StatsReport, Waiting, parse_period
 
 HOSTILE = [
     "<!channel> refund me",
@@ -21,7 +28,11 @@ HOSTILE = [
     "<http://evil.example|yourbank.com> log in",
     "a & b < c > d",
     "&lt;!channel&gt; pre-escaped",
+    "<user:U0CEO123> look",  # the shape the core once used to mark people in text
+    "<!subteam^S0LEADS> wake up",
 ]
+# What must never come out of outside text in Slack: a mention, a channel or group ping, a link.
+PINGS = ("<@", "<!", "<#", "<http", "<mailto")
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -55,6 +66,45 @@ def test_card_renders_hostile_text_inert() -> None:
     rendered = json.dumps(card_blocks(card)) + fallback_text(card)
     for needle in ("<!channel", "<!here", "<@U0123ABC>", "<#C0123", "<http://evil", "<@U1>"):
         assert needle not in rendered
+
+
+def _mrkdwn(tree: object) -> list[str]:
+    """Every text Slack parses as mrkdwn (plain_text never makes a mention or a link)."""
+    if isinstance(tree, list):
+        return [t for item in tree for t in _mrkdwn(item)]
+    if not isinstance(tree, dict):
+        return []
+    found = [tree["text"]] if tree.get("type") == "mrkdwn" else []
+    return found + [t for value in tree.values() for t in _mrkdwn(value)]
+
+
+def _report(hostile: str, now: datetime) -> StatsReport:
+    period = parse_period("today", now, "UTC")
+    rows = [Row(hostile, received=3, claimed=1)]
+    return StatsReport(period, Row(hostile, 3), [Compliance(hostile)], 3, now, [(hostile, 3)], "topic", rows)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_answers_backlog_and_home_render_outside_text_inert(hostile: str) -> None:
+    """Everywhere a lead or agent sees customers' words: the backlog, the stats answer, the Home tab."""
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    waiting = (Waiting(7, hostile, hostile, hostile, hostile, 0, now),)
+    answer = Answer(
+        hostile,
+        lines=(hostile, Line.of(hostile, Person("U0LEA"), hostile), Line.of(Person(hostile))),
+        report=_report(hostile, now),
+        waiting=waiting,
+    )
+    message = answer_message(answer, {7: "https://slack.example/card"}, now)
+    dashboard = Dashboard(_report(hostile, now), waiting, ((hostile, 1),), Person("U0LEA"))
+    services = SimpleNamespace(clock=ManualClock(now))
+    home = home_view(dashboard, {}, services, None)  # type: ignore[arg-type]
+    rendered = "\n".join([message["text"], *_mrkdwn(message), *_mrkdwn(home)])
+    assert hostile.split()[0] in json.dumps([message, home]) or "&" in hostile  # the words are shown, as text
+    rendered = rendered.replace("<@U0LEA>", "").replace("<https://slack.example/card|open card>", "")
+    for ping in PINGS:
+        assert ping not in rendered, (ping, rendered)
+    assert "U0LEA" not in rendered.replace("@U0LEA", "")  # the one real person, only as a mention
 
 
 def test_card_shows_who_what_when_and_a_claim_button() -> None:
