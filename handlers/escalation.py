@@ -35,25 +35,32 @@ def _steps(before: int, due: Stage) -> list[Stage]:
     return [Stage(s) for s in range(before + 1, due + 1) if not (s == Stage.ARRIVAL and due > Stage.ARRIVAL)]
 
 
+def _wait(complaint: Complaint) -> str:
+    """The wait for an owner a page belongs to: each wait has its own ladder, and its own pager calls."""
+    return complaint.waiting_since.strftime("%Y%m%dT%H%M%S")
+
+
 def _ping(
     complaint: Complaint, stage: Stage, policy: SlaPolicy, on_call_user: str | None, now: datetime
 ) -> NewOutboxMessage:
-    waited = _minutes(now - complaint.received_at)
+    waited = _minutes(now - complaint.waiting_since)
+    wait = _wait(complaint)
     who = f"complaint #{complaint.id} from @{complaint.author_handle} ({complaint.tier})"
     if stage is Stage.LEADS:
         text = (
             f"Still unclaimed: {who} has waited {waited} min; the service level is {policy.claim_minutes} min "
             "and on-call was paged. Can someone take it?"
         )
-        key = f"chat.announce:sla:{complaint.id}"
+        key = f"chat.announce:sla:{complaint.id}:{wait}"
         return NewOutboxMessage(CHAT_ANNOUNCE, key, complaint.id, {"text": text, "leads": True})
     if stage is Stage.ARRIVAL:
-        summary = f"New {who}: “{complaint.text[:140]}”"
+        new = "Back in the queue:" if complaint.requeued_at else "New"
+        summary = f"{new} {who}: “{complaint.text[:140]}”"
     else:
         summary = f"Unclaimed past its service level: {who}, waiting {waited} min (level: {policy.claim_minutes} min)"
     payload = {"action": "trigger", "alert": complaint_alert(complaint.id), "summary": summary, "user": on_call_user}
     return NewOutboxMessage(
-        PAGE, page_key(complaint_alert(complaint.id), f"trigger{int(stage)}", ""), complaint.id, payload
+        PAGE, page_key(complaint_alert(complaint.id), f"trigger{int(stage)}", wait), complaint.id, payload
     )
 
 
@@ -73,7 +80,7 @@ def check_service_levels(
     reached = []
     for complaint in {c.id: c for c in new + late}.values():
         policy = policy_for(policies, complaint.tier)
-        due = due_stage(complaint.received_at, policy, leads_after, now)
+        due = due_stage(complaint.waiting_since, policy, leads_after, now)
         if due <= complaint.sla_stage:
             continue
         with uow_factory() as uow:
@@ -84,7 +91,7 @@ def check_service_levels(
                 uow.outbox.enqueue_many([ping])
                 detail = {
                     "to": "leads" if stage is Stage.LEADS else on_call_user,
-                    "waited_s": (now - complaint.received_at).total_seconds(),
+                    "waited_s": (now - complaint.waiting_since).total_seconds(),
                 }
                 uow.audit.record(
                     AuditEvent(
@@ -114,4 +121,4 @@ def page_followups(before: Complaint, action: Action) -> list[NewOutboxMessage]:
     else:
         return []
     payload = {"action": step, "alert": alert}
-    return [NewOutboxMessage(PAGE, page_key(alert, step, ""), before.id, payload)]
+    return [NewOutboxMessage(PAGE, page_key(alert, step, _wait(before)), before.id, payload)]

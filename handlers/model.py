@@ -154,11 +154,19 @@ class Complaint:
     acknowledged_at: datetime | None = None
     ticketed_at: datetime | None = None
     resolved_at: datetime | None = None
-    sla_stage: int = 0  # escalations sent while it waited unclaimed (see handlers.sla.Stage)
+    sla_stage: int = 0  # escalations sent in this wait for an owner (see handlers.sla.Stage)
+    requeued_at: datetime | None = None  # when it last went back to the queue (a release, an expired claim)
+
+    @property
+    def waiting_since(self) -> datetime:
+        """When its current wait for an owner began: arrival, or going back to the queue."""
+        return self.requeued_at or self.received_at
 
     def changed(self, change: Change) -> Complaint:
         """Return this complaint as it stands after `change` (one version later)."""
         updated = replace(self, status=change.status, version=self.version + 1)
+        if change.requeues(self):  # a new wait for an owner: its own service level ladder
+            updated = replace(updated, sla_stage=0, requeued_at=change.at)
         if change.clear_owner:
             updated = replace(updated, owner=None, claimed_at=None)
         elif change.owner is not None:
@@ -189,6 +197,10 @@ class Change:
     dismiss_reason: str | None = None
     merged_into: int | None = None
     at: datetime | None = None  # when it was decided
+
+    def requeues(self, before: Complaint) -> bool:
+        """Whether this change puts a complaint that had an owner back in the queue."""
+        return self.status is Status.NEW and before.status is not Status.NEW and self.at is not None
 
     def milestones(self, before: Complaint) -> dict[str, datetime]:
         """The milestones this change reaches for the first time (first claim, public reply, ticket, resolution)."""

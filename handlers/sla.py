@@ -53,9 +53,9 @@ class Stage(IntEnum):
     LEADS = 3  # the lead group pinged in the channel: still unclaimed a while after that
 
 
-def due_stage(received_at: datetime, policy: SlaPolicy, leads_after: timedelta, now: datetime) -> Stage:
-    """The escalation an unclaimed complaint has earned by `now`."""
-    breach = received_at + policy.claim_within
+def due_stage(waiting_since: datetime, policy: SlaPolicy, leads_after: timedelta, now: datetime) -> Stage:
+    """The escalation an unclaimed complaint, waiting for an owner since `waiting_since`, has earned by `now`."""
+    breach = waiting_since + policy.claim_within
     if now >= breach + leads_after:
         return Stage.LEADS
     if now >= breach:

@@ -131,10 +131,10 @@ class _Complaints:
     ) -> list[Complaint]:
         def due(c: Complaint) -> bool:
             cutoff = deadlines.get(c.tier, others if c.tier not in deadlines else None)
-            return cutoff is not None and c.received_at <= cutoff
+            return cutoff is not None and c.waiting_since <= cutoff
 
         waiting = [c for c in self.s.complaints.values() if c.status is Status.NEW and c.sla_stage < below_stage]
-        return sorted(filter(due, waiting), key=lambda c: c.received_at)[:limit]
+        return sorted(filter(due, waiting), key=lambda c: c.waiting_since)[:limit]
 
     def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
         complaint = self.s.complaints.get(complaint_id)

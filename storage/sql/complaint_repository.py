@@ -10,6 +10,7 @@ from sqlalchemy import (
     RowMapping,
     and_,
     bindparam,
+    func,
     or_,
     select,
     update,
@@ -77,6 +78,7 @@ def _complaint(row: RowMapping) -> Complaint:
         ticketed_at=row["ticketed_at"],
         resolved_at=row["resolved_at"],
         sla_stage=row["sla_stage"],
+        requeued_at=row["requeued_at"],
     )
 
 
@@ -216,6 +218,8 @@ class SqlComplaintRepository:
         if change.merged_into is not None:
             values["merged_into"] = change.merged_into
         values.update(change.milestones(complaint))
+        if change.requeues(complaint):  # a new wait for an owner starts its own service level ladder
+            values.update(sla_stage=0, requeued_at=change.at)
         if change.at is not None:
             values["updated_at"] = change.at
         result = self._c.execute(
@@ -247,16 +251,18 @@ class SqlComplaintRepository:
     def unclaimed_past(
         self, deadlines: dict[str, datetime], others: datetime | None, below_stage: int, limit: int
     ) -> list[Complaint]:
-        """Unclaimed complaints past their tier's deadline and escalated less than `below_stage`, oldest first."""
-        due = [and_(complaints.c.tier == tier, complaints.c.received_at <= at) for tier, at in deadlines.items()]
+        """Unclaimed complaints waiting since before their tier's deadline and escalated less than `below_stage`
+        in this wait, longest waiting first."""
+        since = func.coalesce(complaints.c.requeued_at, complaints.c.received_at)
+        due = [and_(complaints.c.tier == tier, since <= at) for tier, at in deadlines.items()]
         if others is not None:
-            due.append(and_(complaints.c.tier.not_in(list(deadlines)), complaints.c.received_at <= others))
+            due.append(and_(complaints.c.tier.not_in(list(deadlines)), since <= others))
         if not due:
             return []
         query = (
             select(complaints)
             .where(complaints.c.status == Status.NEW.value, complaints.c.sla_stage < below_stage, or_(*due))
-            .order_by(complaints.c.received_at)
+            .order_by(since)
             .limit(limit)
         )
         return [_complaint(row) for row in self._c.execute(query).mappings()]

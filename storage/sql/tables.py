@@ -119,7 +119,8 @@ complaints = Table(
     Column("acknowledged_at", UTCDateTime()),
     Column("ticketed_at", UTCDateTime()),
     Column("resolved_at", UTCDateTime()),
-    Column("sla_stage", Integer, nullable=False, server_default="0"),  # escalations sent while unclaimed
+    Column("sla_stage", Integer, nullable=False, server_default="0"),  # escalations sent in this wait
+    Column("requeued_at", UTCDateTime()),  # the wait for an owner began here, not at arrival (a release, an expiry)
     Column("updated_at", UTCDateTime()),  # the last transition: which days the statistics rollup must redo
     UniqueConstraint("source", "external_id"),
     Index(None, "status", "received_at"),

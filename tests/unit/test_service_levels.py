@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from bot.x.length import XPostLength
 from handlers import actions
-from handlers.claim import claim
+from handlers.claim import claim, release
 from handlers.clock import ManualClock
 from handlers.escalation import check_service_levels
 from handlers.intake import receive
@@ -94,8 +94,8 @@ def test_after_an_outage_both_steps_are_owed_but_no_late_arrival_ping() -> None:
     world.clock.advance(hours=3)  # nothing ran for three hours
     assert world.sweep() == [(complaint_id, Stage.LEADS)]
     assert [key for _, key in world.pings()] == [
-        f"page:squeaky-complaint-{complaint_id}:trigger2:",
-        f"chat.announce:sla:{complaint_id}",
+        f"page:squeaky-complaint-{complaint_id}:trigger2:20261122T090000",
+        f"chat.announce:sla:{complaint_id}:20261122T090000",
     ]
 
 
@@ -159,3 +159,30 @@ def test_the_page_is_resolved_once_the_complaint_is_handled() -> None:
         ("acknowledge", f"squeaky-complaint-{complaint_id}"),
         ("resolve", f"squeaky-complaint-{complaint_id}"),  # once, though both the reply and the close handled it
     ]
+
+
+def test_a_complaint_back_in_the_queue_starts_its_own_ladder() -> None:
+    """Paged, claimed, then released (or its claim expired): the new wait pages again, timed from the release."""
+    world = World()
+    complaint_id = world.arrive("ann")
+    world.clock.advance(minutes=61)
+    assert world.sweep() == [(complaint_id, Stage.ON_CALL)]
+    claim(world.db, world.clock, complaint_id, MARIA)
+    world.clock.advance(minutes=5)
+    release(world.db, world.clock, complaint_id, MARIA)
+    world.clock.advance(minutes=59)
+    assert world.sweep() == []  # an hour from the release, not from arrival
+    world.clock.advance(minutes=1)
+    assert world.sweep() == [(complaint_id, Stage.ON_CALL)]
+    world.clock.advance(minutes=15)
+    assert world.sweep() == [(complaint_id, Stage.LEADS)]
+
+    claim(world.db, world.clock, complaint_id, MARIA)  # and once more, through an expired claim
+    world.clock.advance(minutes=20)
+    assert actions.expire_claims(world.db, world.clock, timedelta(minutes=15)) == [complaint_id]
+    world.clock.advance(minutes=60)
+    assert world.sweep() == [(complaint_id, Stage.ON_CALL)]
+    pages = [key for kind, key in world.pings() if kind == PAGE and ":trigger" in key]
+    assert len(pages) == len(set(pages)) == 3  # one page per wait that earned one, none swallowed as a repeat
+    assert len([key for kind, key in world.pings() if ":acknowledge:" in key]) == 2  # each claim tells the pager
+    assert len([key for kind, key in world.pings() if kind == CHAT_ANNOUNCE]) == 1
