@@ -8,7 +8,6 @@ from datetime import timedelta
 from handlers import transitions
 from handlers.errors import ComplaintNotFound, ConcurrentUpdate, IllegalTransition, InvalidRequest
 from handlers.gateways import LengthRule
-from handlers.lifecycle import OPEN_STATUSES
 from handlers.model import SYSTEM, Action, Actor, Complaint
 from handlers.outbox_kinds import CHAT_DM, TICKET_CREATE, X_REPLY, dm_key, reply_key, ticket_key
 from handlers.ports import Clock, NewOutboxMessage, UnitOfWorkFactory
@@ -88,12 +87,10 @@ def dismiss(uow_factory: UnitOfWorkFactory, clock: Clock, complaint_id: int, age
 
 
 def merge(uow_factory: UnitOfWorkFactory, clock: Clock, complaint_id: int, agent: Actor, into: int) -> Complaint:
-    """Fold the complaint into another open case."""
-    with uow_factory() as uow:
-        target = uow.complaints.get(into)
-    if target is None or target.status not in OPEN_STATUSES:
-        raise InvalidRequest(f"#{into} is not an open complaint; merge into one that is.")
-    return transitions.apply(uow_factory, clock, complaint_id, Action.MERGE, agent, detail={"into": into}, into=into)
+    """Fold the complaint into another open case (checked, with this one, in one transaction)."""
+    return transitions.apply(
+        uow_factory, clock, complaint_id, Action.MERGE, agent, detail={"into": into}, partner=into, into=into
+    )
 
 
 def reassign(

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers.activity import ActivityLine, describe
-from handlers.errors import ComplaintNotFound, ConcurrentUpdate, NotLead, NotOnTeam, NotOwner
+from handlers.errors import ComplaintNotFound, ConcurrentUpdate, InvalidRequest, NotLead, NotOnTeam, NotOwner
 from handlers.escalation import page_followups
-from handlers.lifecycle import decide
-from handlers.model import Action, Actor, AuditEvent, Complaint
+from handlers.lifecycle import OPEN_STATUSES, decide
+from handlers.model import Action, Actor, AuditEvent, Change, Complaint
 from handlers.outbox_kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
 from handlers.permissions import authorize
 from handlers.ports import Clock, NewOutboxMessage, UnitOfWorkFactory
@@ -44,6 +44,7 @@ def apply(
     *,
     effects: Effects | None = None,
     detail: dict[str, Any] | None = None,
+    partner: int | None = None,
     **intent: Any,
 ) -> Complaint:
     """Carry out `action` on the complaint; return it as it now stands or raise a typed error.
@@ -52,6 +53,10 @@ def apply(
     we read. Losing the race re-reads and re-decides, so the loser gets the precise
     reason ("already claimed by @maria just now"). A refusal for lack of rights is
     audited too.
+
+    `partner` is another case the action needs open (a merge's target): it is checked and
+    its version moved in the same transaction, both rows in id order, so two merges of A
+    into B and B into A cannot both land.
     """
     for _ in range(_ATTEMPTS):
         with uow_factory() as uow:
@@ -67,8 +72,14 @@ def apply(
                 uow.commit()
                 raise
             change = decide(complaint, action, actor, now, **intent)
-            if not uow.complaints.compare_and_set(complaint, change):
-                continue
+            writes = [(complaint, change)]
+            if partner is not None:
+                other = uow.complaints.get(partner)
+                if other is None or other.status not in OPEN_STATUSES:
+                    raise InvalidRequest(f"#{partner} is not an open complaint; merge into one that is.")
+                writes.append((other, Change(other.status)))  # only its version moves: "still open, as read"
+            if not all(uow.complaints.compare_and_set(c, w) for c, w in sorted(writes, key=lambda cw: cw[0].id)):
+                continue  # leaving the unit of work undone rolls back whatever did land
             updated = complaint.changed(change)
             uow.audit.record(
                 AuditEvent(complaint_id, actor, action.value, complaint.status, change.status, now, detail or {})

@@ -104,8 +104,14 @@ class _Complaints:
         open_cases = {c.id: c for c in self.s.complaints.values() if c.source == source and c.status in OPEN_STATUSES}
         index = ThreadIndex({}, {}, {})
         for (msg_source, external_id), message in self.s.messages.items():
-            if msg_source == source and external_id in tweet_ids and message.complaint_id in open_cases:
-                index.by_tweet[external_id] = message.complaint_id
+            case_id = message.complaint_id
+            for _ in range(8):  # a merged case's tweets belong to the case it was merged into
+                case = self.s.complaints.get(case_id) if case_id is not None else None
+                if case is None or case.status is not Status.MERGED or case.merged_into is None:
+                    break
+                case_id = case.merged_into
+            if msg_source == source and external_id in tweet_ids and case_id in open_cases:
+                index.by_tweet[external_id] = case_id
         for case in sorted(open_cases.values(), key=lambda c: c.created_at):
             if case.conversation_id in conversation_ids:
                 index.by_conversation.setdefault(case.conversation_id, case.id)

@@ -34,6 +34,7 @@ from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaints, messages
 
 _OPEN = [status.value for status in OPEN_STATUSES]
+MAX_MERGE_HOPS = 8  # a chain of merges (A into B, B into C) is followed this far
 
 
 def _complaint(row: RowMapping) -> Complaint:
@@ -150,16 +151,23 @@ class SqlComplaintRepository:
     def thread_index(
         self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
     ) -> ThreadIndex:
-        """Open cases holding these tweets, conversations or authors (each author's newest open case)."""
+        """Open cases holding these tweets, conversations or authors (each author's newest open case).
+
+        A tweet of a case that was merged belongs to the case it was merged into.
+        """
         index = ThreadIndex(by_tweet={}, by_conversation={}, by_author={})
         is_open = complaints.c.status.in_(_OPEN)
+        held = complaints.c.status.in_([*_OPEN, Status.MERGED.value])
+        found: dict[str, int] = {}
         for chunk in chunks(tweet_ids):
             query = (
                 select(messages.c.external_id, messages.c.complaint_id)
                 .join(complaints, complaints.c.id == messages.c.complaint_id)
-                .where(messages.c.source == source, one_of(self._c, messages.c.external_id, chunk), is_open)
+                .where(messages.c.source == source, one_of(self._c, messages.c.external_id, chunk), held)
             )
-            index.by_tweet.update({external_id: case_id for external_id, case_id in self._c.execute(query)})
+            found.update({external_id: case_id for external_id, case_id in self._c.execute(query)})
+        open_case = self._open_case_of(set(found.values()))
+        index.by_tweet.update({tweet: open_case[case] for tweet, case in found.items() if case in open_case})
         for chunk in chunks(conversation_ids):
             query = (
                 select(complaints.c.conversation_id, complaints.c.id)
@@ -176,6 +184,31 @@ class SqlComplaintRepository:
             for row in self._c.execute(query):
                 index.by_author[row.author_key] = OpenCase(row.id, row.created_at)
         return index
+
+    def _open_case_of(self, case_ids: set[int]) -> dict[int, int]:
+        """Each case's open case: itself when open, else the open case its merges lead to (if any)."""
+        resolved: dict[int, int] = {}
+        pending = {case: case for case in case_ids}  # the case asked about -> where its chain has got to
+        for _ in range(MAX_MERGE_HOPS):
+            if not pending:
+                break
+            rows = self._c.execute(
+                select(complaints.c.id, complaints.c.status, complaints.c.merged_into).where(
+                    complaints.c.id.in_(set(pending.values()))
+                )
+            ).all()
+            step = {row.id: row for row in rows}
+            moved: dict[int, int] = {}
+            for asked, at in pending.items():
+                row = step.get(at)
+                if row is None:
+                    continue
+                if row.status in _OPEN:
+                    resolved[asked] = at
+                elif row.status == Status.MERGED.value and row.merged_into is not None:
+                    moved[asked] = row.merged_into
+            pending = moved
+        return resolved
 
     def count_followups(self, counts: dict[int, int]) -> dict[int, tuple[int, float]]:
         """Add to cases' follow-up counts (one executemany); return the new counts and the cases' queue ranks."""
