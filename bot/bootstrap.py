@@ -127,7 +127,7 @@ def tickets(core: Core) -> TicketGateway:
         s.require("ticket_webhook_url", "ticket_webhook_secret", why="TICKET_SYSTEM is webhook")
         assert s.ticket_webhook_url
         return WebhookTickets(s.ticket_webhook_url, _secret(s.ticket_webhook_secret) or "")
-    return BuiltinTickets(core.engine, core.clock, s.public_url)
+    return BuiltinTickets(core.engine, core.clock)
 
 
 def pager(settings: Settings) -> Pager | None:
@@ -169,6 +169,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         templates=load_templates(settings.reply_templates),
         ticket_system=ticketing.system,
         post_length=XPostLength(),
+        builtin_tickets=ticketing if isinstance(ticketing, BuiltinTickets) else None,
     )
 
 

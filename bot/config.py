@@ -84,6 +84,9 @@ class Settings(BaseSettings):
         "builtin", description="where tickets go: builtin (Squeaky's database), zendesk or webhook"
     )
     public_url: str | None = Field(None, description="Squeaky's public address, for links to built-in tickets")
+    ticket_link_minutes: float = Field(
+        5.0, gt=0, le=60, description="minutes an Open ticket link to a built-in ticket's page works"
+    )
     zendesk_subdomain: str | None = Field(None, description="the Zendesk subdomain (yours.zendesk.com)")
     zendesk_email: str | None = Field(None, description="the Zendesk agent email the API token belongs to")
     zendesk_api_token: SecretStr | None = Field(None, description="the Zendesk API token")

@@ -1,4 +1,5 @@
-"""The web process: Bolt over HTTP at /slack/events, plus a health check, as one WSGI app."""
+"""The web process: Bolt over HTTP at /slack/events, the HTTP intake, built-in tickets' pages and a health check,
+as one WSGI app."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import io
 import json
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -15,6 +18,8 @@ from sqlalchemy import text
 
 from bot.intake_http import MAX_BODY, handle_intake
 from bot.slack.guard import check_request
+from bot.tickets.links import LINK_PATH, link_opens
+from bot.tickets.page import ticket_page
 from bot.wiring import Services
 
 if TYPE_CHECKING:
@@ -27,7 +32,8 @@ INTAKE_PATH = "/intake"
 
 
 class WebApp:
-    """Routes /slack/events to Bolt, /intake to the HTTP intake, answers /healthz; anything else is a JSON 404."""
+    """Routes /slack/events to Bolt, /intake to the HTTP intake, /tickets/N to a signed ticket page, answers /healthz;
+    anything else is a JSON 404."""
 
     def __init__(self, bolt_app: App, services: Services) -> None:
         self._slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
@@ -42,6 +48,8 @@ class WebApp:
             return self._health(start_response)
         if path == INTAKE_PATH:
             return self._intake(environ, start_response)
+        if path.startswith(LINK_PATH):
+            return self._ticket(path, environ, start_response)
         return _json(start_response, "404 Not Found", {"error": f"no such path: {path[:100]}"})
 
     def _slack_events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -82,6 +90,28 @@ class WebApp:
         )
         return _json(start_response, f"{answer.status} {HTTPStatus(answer.status).phrase}", answer.body, answer.headers)
 
+    def _ticket(self, path: str, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """A built-in ticket's page, for a link signed a few minutes ago; anything else sees nothing of it."""
+        store, secret = self._services.builtin_tickets, self._services.settings.slack_signing_secret
+        if store is None or secret is None:
+            return _json(start_response, "404 Not Found", {"error": "tickets are not kept in Squeaky here"})
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        expires, signature = query.get("expires", [""])[0], query.get("sig", [""])[0]
+        ticket_id = path.removeprefix(LINK_PATH)
+        now = self._services.clock.now()
+        if not ticket_id.isdigit() or not link_opens(
+            secret.get_secret_value(), int(ticket_id), expires, signature, now
+        ):
+            return _html(start_response, "403 Forbidden", _REFUSED)
+        ticket = store.get(int(ticket_id))
+        if ticket is None:
+            return _json(start_response, "404 Not Found", {"error": f"no ticket {ticket_id}"})
+        with self._services.uow_factory() as uow:
+            complaint = uow.complaints.get(ticket.complaint_id)
+            trail = uow.audit.for_complaint(ticket.complaint_id)
+        page = ticket_page(ticket, complaint, trail, datetime.fromtimestamp(int(expires), UTC))
+        return _html(start_response, "200 OK", page)
+
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
             with self._services.engine.connect() as connection:
@@ -97,6 +127,28 @@ def _json(
     data = json.dumps(body).encode()
     extra = list((headers or {}).items())
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *extra])
+    return [data]
+
+
+_REFUSED = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Link not valid</title><p>This ticket link is not valid "
+    "or has expired. Click <b>Open ticket</b> on the card for a new one.</p></html>"
+)
+
+
+def _html(start_response: StartResponse, status: str, page: str) -> Iterable[bytes]:
+    data = page.encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(data))),
+            ("Cache-Control", "no-store"),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Robots-Tag", "noindex"),
+            ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+        ],
+    )
     return [data]
 
 

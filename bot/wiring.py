@@ -14,6 +14,7 @@ from handlers.outbox_runner import OutboxRunner
 from handlers.ports import Clock, UnitOfWorkFactory
 from handlers.replies import ReplyTemplate
 from handlers.triage import Triage
+from storage.sql.tickets import BuiltinTickets
 
 
 @dataclass
@@ -41,3 +42,4 @@ class Services(Core):
     templates: list[ReplyTemplate]
     ticket_system: str
     post_length: LengthRule  # how the network we reply on counts a post
+    builtin_tickets: BuiltinTickets | None = None  # when tickets live in Squeaky: their pages

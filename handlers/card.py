@@ -37,6 +37,7 @@ class CardView:
     dismiss_reason: str | None = None
     merged_into: int | None = None
     more: tuple[Action, ...] = ()  # less frequent actions, behind a "more" menu
+    ticket_page: bool = False  # the ticket lives in Squeaky: "Open ticket" makes a short-lived link to its page
 
 
 def actions_for(complaint: Complaint) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
@@ -93,6 +94,10 @@ def card_for(complaint: Complaint, now: datetime) -> CardView:
         dismiss_reason=complaint.dismiss_reason,
         merged_into=complaint.merged_into,
         more=more,
+        ticket_page=complaint.ticket is not None
+        and complaint.ticket.status is Delivery.SENT
+        and complaint.ticket.url is None
+        and complaint.ticket.number is not None,
     )
 
 

@@ -58,6 +58,7 @@ class DemoStack:
             "X_ACCESS_TOKEN_SECRET": "demo-access-secret",
             "X_POLL_SECONDS": str(poll_seconds),
             "PORT": str(self.port),
+            "PUBLIC_URL": f"http://127.0.0.1:{self.port}",  # Open ticket links lead to this Squeaky
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
         }
         for name in ("REDIS_URL", "SLACK_APP_TOKEN", "PAGERDUTY_ROUTING_KEY", "SLACK_AGENTS_GROUP"):

@@ -9,6 +9,7 @@ RELEASE = "squeaky.release"
 ACKNOWLEDGE = "squeaky.acknowledge"
 TICKET = "squeaky.ticket"
 CLOSE = "squeaky.close"
+OPEN_TICKET = "squeaky.open_ticket"  # a short-lived link to a built-in ticket's page, for the clicker alone
 MORE = "squeaky.more"  # the overflow menu; each option's value names the action and the complaint
 
 BY_ACTION: dict[Action, str] = {

@@ -138,12 +138,23 @@ def card_blocks(card: CardView) -> list[dict[str, Any]]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": triage_line(card)}]},
         {"type": "section", "text": {"type": "mrkdwn", "text": state_line(card)}},
     ]
-    if card.actions or card.more:
+    if card.actions or card.more or card.ticket_page:
         elements = [_button(card, action) for action in card.actions]
+        if card.ticket_page:
+            elements.append(_open_ticket_button(card))
         if card.more:
             elements.append(_more_menu(card))
         blocks.append({"type": "actions", "block_id": f"complaint:{card.complaint_id}", "elements": elements})
     return blocks
+
+
+def _open_ticket_button(card: CardView) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_ids.OPEN_TICKET,
+        "text": {"type": "plain_text", "text": "Open ticket"},
+        "value": str(card.complaint_id),
+    }
 
 
 def _more_menu(card: CardView) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,12 +16,13 @@ from slack_sdk import WebClient
 
 from bot.slack import action_ids
 from bot.slack.modals import Pricing, acknowledge_modal, dismiss_modal, merge_modal, reassign_modal, ticket_modal
+from bot.tickets.links import signed_link
 from bot.wiring import Services
 from handlers import actions
 from handlers.claim import claim, release
-from handlers.errors import ComplaintNotFound, SqueakyError
+from handlers.errors import ComplaintNotFound, InvalidRequest, SqueakyError
 from handlers.escalation import who_is_on_call
-from handlers.model import Action, Actor, CardRef, Complaint
+from handlers.model import Action, Actor, CardRef, Complaint, Role
 from handlers.replies import ReplyTemplate, available, render
 from handlers.transitions import check_allowed
 
@@ -96,6 +98,21 @@ def reply_allowed(complaint: Complaint) -> bool:
     return complaint.mentions_us or complaint.source != "x"
 
 
+def ticket_link(services: Services, actor: Actor, complaint_id: int) -> str:
+    """A short-lived signed link to the complaint's built-in ticket, for someone on the care team."""
+    if Role.AGENT not in actor.roles:
+        raise InvalidRequest("You are not on the care team, so you can't open tickets. Ask a team lead.")
+    settings, store = services.settings, services.builtin_tickets
+    if store is None or not settings.public_url or settings.slack_signing_secret is None:
+        raise InvalidRequest("Ticket pages need PUBLIC_URL and SLACK_SIGNING_SECRET: ask whoever runs Squeaky.")
+    ticket_id = store.of_complaint(complaint_id)
+    if ticket_id is None:
+        raise InvalidRequest(f"#{complaint_id} has no ticket in Squeaky.")
+    life = timedelta(minutes=settings.ticket_link_minutes)
+    secret = settings.slack_signing_secret.get_secret_value()
+    return signed_link(settings.public_url, secret, ticket_id, services.clock.now(), life)
+
+
 def open_modal(services: Services, client: WebClient, trigger_id: str, action: Action, complaint: Complaint) -> None:
     """Open the modal for `action` (within the 3 seconds trigger_id lives)."""
     if action is Action.ACKNOWLEDGE:
@@ -162,6 +179,18 @@ def register(app: App, services: Services) -> None:
             return
         run(chosen, value, body, client)
 
+    def on_open_ticket(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        ref, user_id = card_of(body), (body.get("user") or {}).get("id")
+        try:
+            link = ticket_link(services, actor_of(body, services), complaint_id_of(action.get("value")))
+        except (BadPayload, SqueakyError) as exc:
+            tell(services, ref, user_id, str(exc))
+            return
+        minutes = services.settings.ticket_link_minutes
+        tell(services, ref, user_id, f"<{link}|Open the ticket> (this link works for {minutes:g} minutes, for you).")
+
     for action_id in action_ids.ACTION_BY_ID:
         app.action(action_id)(on_button)
+    app.action(action_ids.OPEN_TICKET)(on_open_ticket)
     app.action(action_ids.MORE)(on_more)

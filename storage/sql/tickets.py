@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import Engine, insert, select
 
 from handlers.gateways import TicketRef, TicketRequest
@@ -9,19 +13,62 @@ from handlers.ports import Clock
 from storage.sql.tables import tickets
 
 
+@dataclass(frozen=True)
+class StoredTicket:
+    """A built-in ticket as its page shows it."""
+
+    id: int
+    number: str
+    complaint_id: int
+    subject: str
+    status: str
+    created_at: datetime
+    priority: str
+    notes: str
+    contact: str
+    conversation: list[dict[str, Any]]  # {"author", "text", "at"}, oldest first
+
+
 class BuiltinTickets:
-    """Stores each ticket, with the whole conversation, in the `tickets` table; the same request twice is one ticket."""
+    """Stores each ticket, with the whole conversation, in the `tickets` table; the same request twice is one ticket.
+
+    A built-in ticket has no standing address: its page opens only through a short-lived
+    signed link that an agent asks for from the card.
+    """
 
     system = "built-in"
 
-    def __init__(self, engine: Engine, clock: Clock, public_url: str | None = None) -> None:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
-        self._public_url = public_url.rstrip("/") if public_url else None
 
     def _ref(self, ticket_id: int) -> TicketRef:
-        url = f"{self._public_url}/tickets/{ticket_id}" if self._public_url else None
-        return TicketRef(number=f"SQ-{ticket_id}", url=url)
+        return TicketRef(number=f"SQ-{ticket_id}", url=None)
+
+    def get(self, ticket_id: int) -> StoredTicket | None:
+        """The ticket, for its page."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(tickets).where(tickets.c.id == ticket_id)).mappings().first()
+        if row is None:
+            return None
+        return StoredTicket(
+            id=row["id"],
+            number=f"SQ-{row['id']}",
+            complaint_id=row["complaint_id"],
+            subject=row["subject"],
+            status=row["status"],
+            created_at=row["created_at"],
+            priority=row["priority"] or "normal",
+            notes=row["notes"] or "",
+            contact=row["contact"] or "",
+            conversation=list(row["conversation"] or []),
+        )
+
+    def of_complaint(self, complaint_id: int) -> int | None:
+        """The id of the complaint's newest built-in ticket."""
+        with self._engine.connect() as connection:
+            query = select(tickets.c.id).where(tickets.c.complaint_id == complaint_id).order_by(tickets.c.id.desc())
+            return connection.execute(query.limit(1)).scalar()
 
     def create(self, request: TicketRequest) -> TicketRef:
         """Write the ticket (or find the one this request already made)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -112,6 +114,19 @@ def _complaint_id(card: dict[str, Any]) -> str:
     return next(b["block_id"].split(":")[1] for b in card["blocks"] if b.get("type") == "actions")
 
 
+def open_ticket_page(squeaky: Running, card: dict[str, Any], user: str = "alice") -> str:
+    """Click "Open ticket", follow the link only the clicker was shown, and return the page."""
+    before = len(squeaky.slack.calls_to("chat.postEphemeral"))
+    click(squeaky, user, card, action_ids.OPEN_TICKET)
+    told = squeaky.slack.wait_for(lambda: squeaky.slack.calls_to("chat.postEphemeral")[before:])[0]
+    assert told.params["user"] == f"U0{user.upper()}"
+    link = re.search(r"<(https://squeaky\.example(/tickets/\d+\?[^|>]+))\|Open the ticket>", told.params["text"])
+    assert link is not None, told.params["text"]
+    answer = requests.get(squeaky.url + html.unescape(link.group(2)), timeout=5)
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    return answer.text
+
+
 # --- the journey, once per ticketing system ------------------------------------------------
 
 
@@ -161,13 +176,15 @@ def test_claim_acknowledge_ticket_close(
         submit(squeaky, "alice", ticket_view, {"subject": "Lost bag SQ212", "priority": "high", "notes": "VIP-ish"})
         == {}
     )
-    shown = card_shows(squeaky, ":ticket: *Ticket <")
+    shown = card_shows(squeaky, ":ticket: *Ticket ")
     if system == "builtin":
-        assert "<https://squeaky.example/tickets/1|SQ-1>" in shown
+        assert ":ticket: *Ticket SQ-1* in built-in" in shown and "Open ticket" in shown  # no standing link
         with squeaky.services.engine.connect() as connection:
             row = connection.execute(select(tickets)).mappings().one()
         assert (row["subject"], row["priority"]) == ("Lost bag SQ212", "high")
         assert [m["text"] for m in row["conversation"]][:2] == ["@SqueakyAir my bag never arrived, flight SQ212", text]
+        page = open_ticket_page(squeaky, card)
+        assert "SQ-1: Lost bag SQ212" in page and "my bag never arrived" in page and "@alice" in page
     elif system == "zendesk":
         [created] = zendesk.tickets.values()
         assert created["subject"] == "Lost bag SQ212" and created["priority"] == "high"
