@@ -81,7 +81,7 @@ def web() -> None:
     def go() -> None:
         from bot.processes import run_web
 
-        run_web(_settings())
+        run_web(_settings(), _stop_on_signals)
 
     _guard(go)
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
+
+from slack_bolt import App
 
 from bot.bootstrap import build_bolt_app, build_core, build_services
 from bot.config import Settings
 from bot.ingest import run_ingest
 from bot.serving import BackgroundServer
 from bot.web import WebApp
+from bot.wiring import Services
 from bot.worker import run_worker
 
 log = logging.getLogger(__name__)
@@ -37,13 +41,7 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     else:
         log.warning("X is not configured (X_BEARER_TOKEN, X_BRAND_HANDLES): no mentions will be polled")
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
-        handler.connect()  # type: ignore[no-untyped-call]
-        log.info("Squeaky is running over Slack Socket Mode")
-        stop.wait()
-        handler.close()  # type: ignore[no-untyped-call]
+        serve_socket_mode(bolt, services, stop, port)
     else:
         server = BackgroundServer(WebApp(bolt, services), host="0.0.0.0", port=port).start()
         log.info("Squeaky is listening on http://127.0.0.1:%d/slack/events", port)
@@ -53,14 +51,27 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
         thread.join(timeout=5)
 
 
-def run_web(settings: Settings) -> None:
-    """Serve the Bolt app: gunicorn with several workers over HTTP, or Socket Mode when SLACK_APP_TOKEN is set."""
-    if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+def serve_socket_mode(bolt: App, services: Services, stop: threading.Event, port: int) -> None:
+    """Slack over Socket Mode; the HTTP intake, ticket pages and /healthz still over HTTP on `port`, until `stop`."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    token = services.settings.slack_app_token
+    assert token is not None
+    server = BackgroundServer(WebApp(bolt, services, slack_over_http=False), host="0.0.0.0", port=port).start()
+    handler = SocketModeHandler(bolt, token.get_secret_value())
+    handler.connect()  # type: ignore[no-untyped-call]
+    log.info("Squeaky is running over Slack Socket Mode; /intake and /healthz on http://127.0.0.1:%d", port)
+    stop.wait()
+    handler.close()  # type: ignore[no-untyped-call]
+    server.close()
+
+
+def run_web(settings: Settings, stop: Callable[[], threading.Event]) -> None:
+    """Serve the Bolt app: gunicorn with several workers over HTTP, or Socket Mode when SLACK_APP_TOKEN is set
+    (then `stop()` gives the event that ends it; gunicorn handles its own signals)."""
+    if settings.slack_app_token:
         services = build_services(settings)
-        handler = SocketModeHandler(build_bolt_app(services), settings.slack_app_token.get_secret_value())
-        handler.start()  # type: ignore[no-untyped-call]
+        serve_socket_mode(build_bolt_app(services), services, stop(), settings.port)
         return
     from gunicorn.app.base import BaseApplication
 

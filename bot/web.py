@@ -35,14 +35,17 @@ class WebApp:
     """Routes /slack/events to Bolt, /intake to the HTTP intake, /tickets/N to a signed ticket page, answers /healthz;
     anything else is a JSON 404."""
 
-    def __init__(self, bolt_app: App, services: Services) -> None:
+    def __init__(self, bolt_app: App, services: Services, *, slack_over_http: bool = True) -> None:
         self._slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
         self._services = services
+        self._slack_over_http = slack_over_http  # False under Socket Mode: Slack does not come here
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request."""
         path = environ.get("PATH_INFO", "")
         if path == SLACK_PATH:
+            if not self._slack_over_http:
+                return _json(start_response, "404 Not Found", {"error": "Slack reaches Squeaky over Socket Mode here"})
             return self._slack_events(environ, start_response)
         if path == "/healthz":
             return self._health(start_response)

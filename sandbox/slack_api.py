@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 from sandbox.server import LocalServer, Request, Response
 from sandbox.slack_files import FilesAndHome
 from sandbox.slack_limits import ChannelPostLimit
+from sandbox.slack_socket import LocalSocketMode
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 
@@ -57,15 +58,26 @@ class LocalSlack(FilesAndHome, LocalServer):
             "chat.getPermalink": self._permalink,
             "views.update": self._views_update,
             "usergroups.users.list": self._usergroup_users,
+            "apps.connections.open": lambda params: {"ok": True},  # answered before the bot token check
             **self.extra_methods(),
         }
         self.usergroups: dict[str, list[str]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []
+        self.app_token = "xapp-1-A0SQUEAKY-local-app-token"
+        self._socket_mode: LocalSocketMode | None = None
         self.post_limit: ChannelPostLimit | None = None  # set it to enforce Slack's posting limit (off by default)
 
     # -- test helpers -----------------------------------------------------
+
+    @property
+    def socket_mode(self) -> LocalSocketMode:
+        """The Socket Mode endpoint, started when first asked for."""
+        with self.lock:
+            if self._socket_mode is None:
+                self._socket_mode = LocalSocketMode()
+            return self._socket_mode
 
     def add_user(self, user_id: str, name: str, real_name: str | None = None) -> None:
         """Make a workspace member known to users.info."""
@@ -78,6 +90,12 @@ class LocalSlack(FilesAndHome, LocalServer):
                 "profile": {"display_name": name, "real_name": real_name or name},
                 "is_bot": False,
             }
+
+    def stop(self) -> None:
+        """Stop serving, Socket Mode included."""
+        if self._socket_mode is not None:
+            self._socket_mode.stop()
+        super().stop()
 
     def calls_to(self, method: str) -> list[SlackCall]:
         """Every recorded call of one method, oldest first."""
@@ -145,6 +163,11 @@ class LocalSlack(FilesAndHome, LocalServer):
             return Response(200, {"ok": False, "error": "unknown_method"})
         if token is None:
             return Response(200, {"ok": False, "error": "not_authed"})
+        if method == "apps.connections.open":  # the one method that takes the app-level token, and only it
+            if token != self.app_token:
+                error = "not_allowed_token_type" if token == self.token else "invalid_auth"
+                return Response(200, {"ok": False, "error": error})
+            return Response(200, {"ok": True, "url": self.socket_mode.link(f"ticket-{len(self.calls)}")})
         if token != self.token:
             return Response(200, {"ok": False, "error": "invalid_auth"})
         with self._changed:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,57 @@ def test_run_serves_polls_and_cards_in_one_process(tmp_path: Path, local_slack: 
     assert failure is None, f"{failure}\n--- squeaky's output ---\n{output}"
     assert process.returncode == 0, output
     assert local_slack.token not in output and local_x.bearer_token not in output
+
+
+@pytest.mark.parametrize("command", ["web", "run"])
+def test_socket_mode_still_serves_the_intake_and_the_health_check(
+    command: str, tmp_path: Path, local_slack: LocalSlack
+) -> None:
+    """Over Socket Mode Slack does not call us, but other networks' posts and the platform's health check do."""
+    port = _free_port()
+    env = _clean_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'squeaky.db'}",
+        SLACK_BOT_TOKEN=local_slack.token,
+        SLACK_APP_TOKEN=local_slack.app_token,
+        SLACK_CHANNEL="C0CARE",
+        SLACK_API_URL=f"{local_slack.url}/api/",
+        INTAKE_TOKEN="intake-token-for-socket-mode",
+        PORT=str(port),
+    )
+    if command == "web":  # `run` migrates first; `web` expects the release step to have done it
+        subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, check=True, timeout=60)
+    process = subprocess.Popen(  # noqa: S603 - the command is one of the two parameters above
+        [sys.executable, "-m", "bot", command], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    post = {"source": "instagram", "id": "ig-1", "author": {"id": "u1", "handle": "ann"}, "text": "bag lost"}
+    post["created_at"] = "2026-11-22T09:00:00Z"
+    failure: BaseException | None = None
+    try:
+        local_slack.wait_for(lambda: local_slack.socket_mode.connections, timeout=30)  # Slack said hello
+        health = _get_when_up(f"{base}/healthz")
+        assert health.status_code == 200 and health.json() == {"ok": True}
+        headers = {"Authorization": "Bearer intake-token-for-socket-mode"}
+        accepted = requests.post(f"{base}/intake", json={"posts": [post]}, headers=headers, timeout=10)
+        assert accepted.status_code == 202, accepted.text
+        assert requests.post(f"{base}/slack/events", data=b"{}", timeout=5).status_code == 404
+        if command == "run":  # one process: the worker cards it
+            local_slack.wait_for(lambda: local_slack.calls_to("chat.postMessage"), timeout=30)
+    except (AssertionError, TimeoutError, requests.RequestException) as exc:
+        failure = exc
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert failure is None, f"{failure}\n--- squeaky's output ---\n{output.decode()}"
+    assert process.returncode == 0, output.decode()
+
+
+def _get_when_up(url: str, seconds: float = 30) -> requests.Response:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return requests.get(url, timeout=5)
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
