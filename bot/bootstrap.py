@@ -185,6 +185,7 @@ def build_bolt_app(services: Services) -> App:
         client=slack_client(settings),
         process_before_response=False,
     )
+    services.team.warm()  # who is on the care team, read before the first click needs it
     register(app, services)
     register_modals(app, services)
     register_commands(app, services)

@@ -1,8 +1,9 @@
 """The /squeaky slash command and the Home tab: thin listeners over handlers.lead_desk.
 
 The answer is usually ready well inside Slack's 3 seconds, so it goes back as the ack itself
-(ephemeral, or in the channel with `public`). If it is not ready in ANSWER_WITHIN seconds the
-ack says so and the answer follows through the response_url. Charts are drawn after the ack
+(ephemeral, or in the channel with `public`). If it is not ready in ANSWER_WITHIN seconds (a
+slow database, or Slack slow to say who leads) the ack says so and the answer follows through
+the response_url. Charts are drawn after the ack
 and uploaded as images (files upload v2): into the channel when public, else into the
 asker's direct messages with Squeaky.
 """
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as AnswerTimeout
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -22,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.charts import period_chart
 from bot.outages import OUTAGES, describe_outage
 from bot.slack.answers import answer_message
+from bot.slack.budget import AnswerBudget
 from bot.slack.home import publish_home
 from bot.slack.links import WorkspaceLinks
 from bot.wiring import Services
@@ -31,7 +31,6 @@ from handlers.model import Actor
 log = logging.getLogger(__name__)
 
 COMMAND = "/squeaky"
-ANSWER_WITHIN = 2.0  # seconds; Slack gives up on an ack after 3
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -57,9 +56,10 @@ def register(app: App, services: Services) -> None:
     """Attach /squeaky and the Home tab to `app`."""
     desk = desk_for(services)
     links = WorkspaceLinks(app.client)
-    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="squeaky-command")
+    budget = AnswerBudget(workers=4)
 
-    def answer(actor: Actor, words: str) -> tuple[Answer, dict[str, Any]]:
+    def answer(user_id: str, user_name: str, words: str) -> tuple[Answer, dict[str, Any]]:
+        actor = Actor(user_id, user_name, "slack", services.team.roles_of(user_id))
         try:
             result = desk.run(actor, words)
         except OUTAGES as exc:
@@ -74,12 +74,12 @@ def register(app: App, services: Services) -> None:
         if not isinstance(user_id, str) or not user_id:
             ack(response_type="ephemeral", text="Sorry: that command carried no user.")
             return
-        actor = Actor(user_id, str(body.get("user_name") or user_id), "slack", services.team.roles_of(user_id))
-        future = pool.submit(answer, actor, words_of(str(body.get("text") or "")))
-        try:
-            result, message = future.result(timeout=ANSWER_WITHIN)
+        name, words = str(body.get("user_name") or user_id), words_of(str(body.get("text") or ""))
+        future = budget.start(lambda: answer(user_id, name, words))
+        if future.done():
+            result, message = future.result()
             ack(**message)
-        except AnswerTimeout:
+        else:
             ack(response_type="ephemeral", text="Working on it: the answer follows in a moment.")
             result, message = future.result()
             respond(**message)

@@ -9,11 +9,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import action_ids
-from bot.slack.listeners import BadPayload, actor_of, load, pricing, reply_allowed, template_choices
+from bot.slack.budget import AnswerBudget
+from bot.slack.listeners import BadPayload, actor_of, load, pricing, reply_allowed, tell, template_choices
 from bot.slack.modals import acknowledge_modal, metadata, reply_text, value_of
 from bot.wiring import Services
 from handlers import actions
-from handlers.errors import SqueakyError
+from handlers.errors import InvalidRequest, SqueakyError
 from handlers.model import Actor
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def _complaint_id(view: dict[str, Any]) -> int:
 def register(app: App, services: Services) -> None:
     """Attach the modals' listeners to `app`."""
     uow, clock = services.uow_factory, services.clock
+    budget = AnswerBudget()
 
     def redraw(client: WebClient, view: dict[str, Any], text: str, version: int) -> None:
         complaint = load(services, _complaint_id(view))
@@ -64,15 +66,36 @@ def register(app: App, services: Services) -> None:
             log.warning("could not apply the template", exc_info=True)
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], block: str, run: Any) -> None:
-        """Run the use case before acking, so a refusal shows in the modal itself; then render the card."""
-        try:
-            actor = actor_of(body, services)
-            complaint_id = _complaint_id(view)
-            run(complaint_id, actor)
-        except (SqueakyError, BadPayload) as exc:
-            ack(response_action="errors", errors={block: str(exc)[:300]})
+        """Run the use case before acking, so a refusal shows in the modal itself; if it cannot finish within
+        Slack's deadline (Slack slow to say who is on the team), the modal closes and a refusal comes privately."""
+
+        def work() -> str | None:
+            try:
+                run(_complaint_id(view), actor_of(body, services))
+            except (SqueakyError, BadPayload) as exc:
+                return str(exc)[:300]
+            return None
+
+        future = budget.start(work)
+        if not future.done():
+            ack()
+            user_id = (body.get("user") or {}).get("id")
+            future.add_done_callback(lambda done: _tell_late(view, user_id, done.result()))
             return
-        ack()
+        refusal = future.result()
+        if refusal:
+            ack(response_action="errors", errors={block: refusal})
+        else:
+            ack()
+
+    def _tell_late(view: dict[str, Any], user_id: object, refusal: str | None) -> None:
+        if refusal is None:
+            return
+        try:
+            card = load(services, _complaint_id(view)).card
+        except (SqueakyError, BadPayload):
+            card = None
+        tell(services, card, user_id, refusal)
 
     def on_acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         text, block = reply_text(view)
@@ -111,21 +134,20 @@ def register(app: App, services: Services) -> None:
             return
         submit(ack, body, view, "into", lambda cid, who: actions.merge(uow, clock, cid, who, int(raw)))
 
-    def on_reassign(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def on_reassign(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = value_of(view, "agent")
         if not user_id:
             ack(response_action="errors", errors={"agent": "Pick the agent to hand this to."})
             return
-        try:
-            info = client.users_info(user=user_id).get("user") or {}
-            name = str(info.get("name") or user_id)
-        except Exception:
-            name = user_id
-        new_owner = Actor(user_id, name, "slack", services.team.roles_of(user_id))
-        if not new_owner.roles:
-            ack(response_action="errors", errors={"agent": f"@{name} is not on the care team."})
-            return
-        submit(ack, body, view, "agent", lambda cid, who: actions.reassign(uow, clock, cid, who, new_owner))
+
+        def run(cid: int, who: Actor) -> object:
+            team = services.team
+            new_owner = Actor(user_id, team.name_of(user_id), "slack", team.roles_of(user_id))
+            if not new_owner.roles:
+                raise InvalidRequest(f"@{new_owner.name} is not on the care team.")
+            return actions.reassign(uow, clock, cid, who, new_owner)
+
+        submit(ack, body, view, "agent", run)
 
     app.action(action_ids.REPLY_TEXT)(on_typing)
     app.action(action_ids.REPLY_TEMPLATE)(on_template)
