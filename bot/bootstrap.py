@@ -19,6 +19,7 @@ from bot.slack.gateway import SlackChatGateway
 from bot.slack.listeners import register
 from bot.slack.modal_listeners import register as register_modals
 from bot.slack.team import TeamDirectory
+from bot.startup_checks import require_chat, require_slack_requests, require_tickets
 from bot.templates_file import load_templates
 from bot.tickets.webhook import WebhookTickets
 from bot.tickets.zendesk import ZendeskTickets
@@ -118,13 +119,12 @@ def x_replies(core: Core) -> XReplies | None:
 def tickets(core: Core) -> TicketGateway:
     """The ticketing system TICKET_SYSTEM names, with the settings it needs."""
     s = core.settings
+    require_tickets(s)
     if s.ticket_system == "zendesk":
-        s.require("zendesk_subdomain", "zendesk_email", "zendesk_api_token", why="TICKET_SYSTEM is zendesk")
         assert s.zendesk_subdomain and s.zendesk_email
         token = _secret(s.zendesk_api_token) or ""
         return ZendeskTickets(s.zendesk_subdomain, s.zendesk_email, token, base_url=s.zendesk_url)
     if s.ticket_system == "webhook":
-        s.require("ticket_webhook_url", "ticket_webhook_secret", why="TICKET_SYSTEM is webhook")
         assert s.ticket_webhook_url
         return WebhookTickets(s.ticket_webhook_url, _secret(s.ticket_webhook_secret) or "")
     return BuiltinTickets(core.engine, core.clock)
@@ -138,7 +138,7 @@ def pager(settings: Settings) -> Pager | None:
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """The core plus Slack, X replies, tickets and the outbox runner: what the web process and the worker need."""
-    settings.require("slack_bot_token", "slack_channel")
+    require_chat(settings)
     core = build_core(settings, clock=clock)
     assert settings.slack_channel is not None
     client = slack_client(settings)
@@ -176,9 +176,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
 def build_bolt_app(services: Services) -> App:
     """The Bolt app with every listener attached (HTTP and Socket Mode share it)."""
     settings = services.settings
-    settings.require("slack_bot_token")
-    if not settings.slack_app_token:  # Socket Mode needs no signing secret; HTTP always does
-        settings.require("slack_signing_secret", why="every HTTP request from Slack is checked against it")
+    require_slack_requests(settings)
     app = App(
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
         signing_secret=_secret(settings.slack_signing_secret) or "",

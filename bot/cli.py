@@ -14,13 +14,17 @@ import click
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
+from bot.startup_checks import Process, check_settings
 
 log = logging.getLogger("bot")
 T = TypeVar("T")
 
 
-def _settings() -> Settings:
+def _settings(process: Process | None = None) -> Settings:
+    """The settings, checked for what `process` needs before it starts anything."""
     settings = load_settings()
+    if process is not None:
+        check_settings(settings, process)
     setup_logging(settings.secret_values())
     return settings
 
@@ -68,7 +72,7 @@ def run(port: int | None) -> None:
     def go() -> None:
         from bot.processes import run_all
 
-        settings = _settings()
+        settings = _settings("run")
         run_all(settings, _stop_on_signals(), port or settings.port)
 
     _guard(go)
@@ -81,7 +85,7 @@ def web() -> None:
     def go() -> None:
         from bot.processes import run_web
 
-        run_web(_settings(), _stop_on_signals)
+        run_web(_settings("web"), _stop_on_signals)
 
     _guard(go)
 
@@ -93,7 +97,7 @@ def worker() -> None:
     def go() -> None:
         from bot.processes import run_worker_process
 
-        run_worker_process(_settings(), _stop_on_signals())
+        run_worker_process(_settings("worker"), _stop_on_signals())
 
     _guard(go)
 
@@ -105,7 +109,7 @@ def ingest() -> None:
     def go() -> None:
         from bot.processes import run_ingest_process
 
-        run_ingest_process(_settings(), _stop_on_signals())
+        run_ingest_process(_settings("ingest"), _stop_on_signals())
 
     _guard(go)
 

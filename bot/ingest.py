@@ -9,6 +9,7 @@ import time
 import tweepy
 
 from bot.bootstrap import x_read_client
+from bot.startup_checks import require_x_reading
 from bot.wiring import Core
 from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
 from bot.x.poller import brand_user_id, poll_feed
@@ -62,7 +63,7 @@ def poll_once(core: Core, client: tweepy.Client, pacer: Pacer | None = None) -> 
 def run_ingest(core: Core, stop: threading.Event) -> None:
     """Poll every X_POLL_SECONDS; wait out 429s until x-rate-limit-reset; back off on 5xx and timeouts."""
     settings = core.settings
-    settings.require("x_bearer_token", "x_brand_handles")
+    require_x_reading(settings)
     client = x_read_client(settings)
     pacer = Pacer(core.limiter, stop)
     failures = 0

@@ -19,8 +19,6 @@ from bot.worker import run_worker
 
 log = logging.getLogger(__name__)
 
-_SHARED_STREAM = "separate worker and ingest processes share the stream through Redis; `python -m bot run` needs none"
-
 
 def _start(name: str, target: Any, *args: Any) -> threading.Thread:
     thread = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -93,11 +91,9 @@ def run_web(settings: Settings, stop: Callable[[], threading.Event]) -> None:
 
 def run_worker_process(settings: Settings, stop: threading.Event) -> None:
     """The worker on its own; it shares the stream with ingest through Redis."""
-    settings.require("redis_url", why=_SHARED_STREAM)
     run_worker(build_services(settings), stop)
 
 
 def run_ingest_process(settings: Settings, stop: threading.Event) -> None:
     """The X poller on its own; it shares the stream with the workers through Redis."""
-    settings.require("redis_url", why=_SHARED_STREAM)
     run_ingest(build_core(settings), stop)

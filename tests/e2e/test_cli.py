@@ -48,6 +48,50 @@ def test_missing_setting_stops_with_one_line(tmp_path: Path) -> None:
     ]
 
 
+FULL = {
+    "SLACK_BOT_TOKEN": "xoxb-set-but-unused",
+    "SLACK_SIGNING_SECRET": "set-but-unused",
+    "SLACK_CHANNEL": "C0CARE",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "X_BEARER_TOKEN": "set-but-unused",
+    "X_BRAND_HANDLES": "SqueakyAir",
+}
+NEEDS = {
+    "web": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET"],
+    "run": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET"],
+    "worker": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "REDIS_URL"],
+    "ingest": ["REDIS_URL", "X_BEARER_TOKEN", "X_BRAND_HANDLES"],
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "missing"), [(command, name) for command, names in NEEDS.items() for name in names]
+)
+def test_each_process_stops_with_one_line_for_each_missing_setting(command: str, missing: str, tmp_path: Path) -> None:
+    """Before gunicorn forks, a thread starts or a port opens: one line naming the setting, exit code 2."""
+    env = _clean_env(**{k: v for k, v in FULL.items() if k != missing}, DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
+    done = subprocess.run(  # noqa: S603 - the command is one of the four processes above
+        [sys.executable, "-m", "bot", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"squeaky: {missing} is not set: ") and line.endswith(
+        "Set it in the environment or in .env."
+    )
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "run"])
+def test_a_ticket_system_without_its_settings_stops_with_one_line(command: str, tmp_path: Path) -> None:
+    env = _clean_env(**FULL, TICKET_SYSTEM="zendesk", DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
+    done = subprocess.run(  # noqa: S603 - the command is one of the three processes above
+        [sys.executable, "-m", "bot", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        "squeaky: ZENDESK_SUBDOMAIN is not set: the Zendesk subdomain (yours.zendesk.com) (TICKET_SYSTEM is zendesk)."
+        " Set it in the environment or in .env."
+    ]
+
+
 def test_unknown_command_gets_usage(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],

@@ -1,0 +1,52 @@
+"""What each process needs set, checked before it starts anything: a missing setting is one line, never a trace.
+
+The builders in bot.bootstrap call the same checks, so the list of what a part needs is
+written once, and a process finds out before gunicorn forks, a thread starts or a port opens.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.config import Settings
+
+Process = Literal["web", "worker", "ingest", "run"]
+SHARED_STREAM = "separate worker and ingest processes share the stream through Redis; `python -m bot run` needs none"
+
+
+def require_chat(settings: Settings) -> None:
+    """Posting and updating cards: the bot token and the care channel."""
+    settings.require("slack_bot_token", "slack_channel")
+
+
+def require_tickets(settings: Settings) -> None:
+    """The ticketing system TICKET_SYSTEM names."""
+    if settings.ticket_system == "zendesk":
+        settings.require("zendesk_subdomain", "zendesk_email", "zendesk_api_token", why="TICKET_SYSTEM is zendesk")
+    elif settings.ticket_system == "webhook":
+        settings.require("ticket_webhook_url", "ticket_webhook_secret", why="TICKET_SYSTEM is webhook")
+
+
+def require_slack_requests(settings: Settings) -> None:
+    """Answering Slack: over HTTP every request is checked against the signing secret (Socket Mode needs none)."""
+    settings.require("slack_bot_token")
+    if not settings.slack_app_token:
+        settings.require("slack_signing_secret", why="every HTTP request from Slack is checked against it")
+
+
+def require_x_reading(settings: Settings) -> None:
+    """Polling X: the bearer token and the handles whose mentions are complaints."""
+    settings.require("x_bearer_token", "x_brand_handles")
+
+
+def check_settings(settings: Settings, process: Process) -> None:
+    """Raise the SettingsError `process` would meet while starting, before it starts anything."""
+    if process in ("web", "worker", "run"):
+        require_chat(settings)
+        require_tickets(settings)
+    if process in ("web", "run"):
+        require_slack_requests(settings)
+    if process in ("worker", "ingest"):
+        settings.require("redis_url", why=SHARED_STREAM)
+    if process == "ingest":
+        require_x_reading(settings)
