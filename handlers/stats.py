@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -26,11 +26,27 @@ class Period:
     start: datetime
     end: datetime
     label: str
+    timezone: str = "UTC"  # whose calendar days the chart counts in
 
     @property
     def bucket(self) -> timedelta:
         """The chart's step: hours for a day or two, days beyond."""
         return timedelta(hours=1) if self.end - self.start <= timedelta(days=2) else timedelta(days=1)
+
+    def steps(self) -> list[datetime]:
+        """Where the chart's bars start, covering the period: clock hours, or midnights in the team's time zone
+        (so a day across a DST change is 23 or 25 hours long, as the team lives it)."""
+        if self.bucket == timedelta(hours=1):
+            first = self.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+            count = math.ceil((self.end - first) / timedelta(hours=1))
+            return [first + n * timedelta(hours=1) for n in range(count)]
+        zone = ZoneInfo(self.timezone)
+        day = self.start.astimezone(zone).date()
+        steps: list[datetime] = []
+        while (midnight := datetime.combine(day, time(), zone)) < self.end:
+            steps.append(midnight.astimezone(UTC))
+            day += timedelta(days=1)
+        return steps
 
 
 def parse_period(word: str | None, now: datetime, timezone: str) -> Period:
@@ -39,9 +55,9 @@ def parse_period(word: str | None, now: datetime, timezone: str) -> Period:
     zone = ZoneInfo(timezone)
     if word == "today":
         midnight = datetime.combine(now.astimezone(zone).date(), time(), zone)
-        return Period(midnight, now, "today")
+        return Period(midnight, now, "today", timezone)
     if word in _RELATIVE:
-        return Period(now - _RELATIVE[word], now, f"the last {word}")
+        return Period(now - _RELATIVE[word], now, f"the last {word}", timezone)
     match = _RANGE.match(word)
     if not match:
         raise InvalidRequest(f"`{word}` is not a period: use today, 24h, 7d, 30d or 2026-11-01..2026-11-07.")
@@ -55,7 +71,7 @@ def parse_period(word: str | None, now: datetime, timezone: str) -> Period:
     end = datetime.combine(last + timedelta(days=1), time(), zone)
     if end - start > MAX_RANGE:
         raise InvalidRequest("A period can be at most a year long.")
-    return Period(start, end, f"{first.isoformat()} to {last.isoformat()}")
+    return Period(start, end, f"{first.isoformat()} to {last.isoformat()}", timezone)
 
 
 @dataclass(frozen=True)

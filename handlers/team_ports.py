@@ -62,7 +62,7 @@ class TeamStats(Protocol):
         ...
 
     def waiting(self, limit: int) -> list[Waiting]:
-        """Unclaimed complaints, highest priority first (oldest first within a priority)."""
+        """Unclaimed complaints in the card queue's order: its rank (priority plus waiting time), then arrival."""
         ...
 
     def holders(self) -> list[tuple[str, int]]:

@@ -22,7 +22,7 @@ from bot.charts import period_chart
 from bot.outages import OUTAGES, describe_outage
 from bot.slack.answers import answer_message
 from bot.slack.budget import AnswerBudget
-from bot.slack.home import publish_home
+from bot.slack.home import HomeChart, publish_home
 from bot.slack.links import WorkspaceLinks
 from bot.wiring import Services
 from handlers.lead_desk import Answer, LeadDesk
@@ -57,6 +57,7 @@ def register(app: App, services: Services) -> None:
     desk = desk_for(services)
     links = WorkspaceLinks(app.client)
     budget = AnswerBudget(workers=4)
+    home_chart = HomeChart(services)
 
     def answer(user_id: str, user_name: str, words: str) -> tuple[Answer, dict[str, Any]]:
         actor = Actor(user_id, user_name, "slack", services.team.roles_of(user_id))
@@ -107,7 +108,7 @@ def register(app: App, services: Services) -> None:
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
         user_id = event.get("user")
         if isinstance(user_id, str) and event.get("tab", "home") == "home":
-            publish_home(services, desk, links, client, user_id)
+            publish_home(services, desk, links, client, user_id, home_chart)
 
     app.command(COMMAND)(on_command)
     app.event("app_home_opened")(on_home_opened)

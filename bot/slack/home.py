@@ -4,6 +4,8 @@ team leads. Published with views.publish whenever someone opens the tab."""
 from __future__ import annotations
 
 import logging
+import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,6 +21,7 @@ from handlers.model import Role
 from handlers.stats import parse_period
 
 log = logging.getLogger(__name__)
+CHART_MINUTES = 5  # how long one drawing of the Home tab's chart is shown before it is drawn again
 
 
 def _section(mrkdwn: str) -> dict[str, Any]:
@@ -73,8 +76,33 @@ def outsider_view() -> dict[str, Any]:
     return {"type": "home", "blocks": [_section("Squeaky is for the care team. Ask a team lead to add you to it.")]}
 
 
-def publish_home(services: Services, desk: LeadDesk, links: WorkspaceLinks, client: WebClient, user_id: str) -> None:
-    """Publish the Home tab for one person (the chart only for leads: drawing it costs a query and an upload)."""
+class HomeChart:
+    """The leads' 24-hour chart, drawn and uploaded once per CHART_MINUTES and shared by every Home tab opened then."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._lock = threading.Lock()
+        self._uploaded: tuple[datetime, str] | None = None  # (when it was drawn, the Slack file id)
+
+    def file_id(self, client: WebClient) -> str | None:
+        """The chart's file for now: the one drawn in the last CHART_MINUTES, or a new one."""
+        now = self._services.clock.now()
+        with self._lock:  # one drawing at a time, however many leads open the tab at once
+            if self._uploaded is not None and now - self._uploaded[0] < timedelta(minutes=CHART_MINUTES):
+                return self._uploaded[1]
+            zone = self._services.settings.team_timezone
+            png = period_chart(self._services.uow_factory, parse_period("24h", now, zone), zone)
+            uploaded = client.files_upload_v2(file=png, filename="squeaky-home.png", title="The last 24 hours")
+            file_id = str((uploaded.get("file") or {}).get("id") or "") or None
+            if file_id:
+                self._uploaded = (now, file_id)
+            return file_id
+
+
+def publish_home(
+    services: Services, desk: LeadDesk, links: WorkspaceLinks, client: WebClient, user_id: str, chart: HomeChart
+) -> None:
+    """Publish the Home tab for one person (the chart only for leads, drawn at most once per CHART_MINUTES)."""
     roles = services.team.roles_of(user_id)
     try:
         if Role.AGENT not in roles:
@@ -83,10 +111,7 @@ def publish_home(services: Services, desk: LeadDesk, links: WorkspaceLinks, clie
         dashboard = desk.dashboard()
         chart_file = None
         if Role.LEAD in roles:
-            zone = services.settings.team_timezone
-            png = period_chart(services.uow_factory, parse_period("24h", services.clock.now(), zone), zone)
-            uploaded = client.files_upload_v2(file=png, filename="squeaky-home.png", title="The last 24 hours")
-            chart_file = str((uploaded.get("file") or {}).get("id") or "") or None
+            chart_file = chart.file_id(client)
         found = {w.complaint_id: links.link(w.card) for w in dashboard.waiting if w.card is not None}
         view = home_view(dashboard, {k: v for k, v in found.items() if v}, services, chart_file)
         client.views_publish(user_id=user_id, view=view)

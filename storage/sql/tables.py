@@ -127,6 +127,7 @@ complaints = Table(
     Index(None, "author_key", "status"),
     Index(None, "conversation_id"),
     Index(None, "status", "claimed_at"),
+    Index(None, "status", "queue_rank"),  # the backlog, in the card queue's order
     Index(None, "received_at"),
     Index(None, "updated_at"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -196,30 +196,24 @@ class SqlTeamStats:
         """Per hour (a day or two) or per day: complaints received, and the median time to acknowledge them."""
         rollup = Rollup(self._c, self._params)
         statement, params = rollup.hourly_sql(rollup.plan(period.start, period.end, days=False), ["received", "to_ack"])
-        step = period.bucket.total_seconds()
-        # Hourly charts step on the clock's hours; daily ones on the period's start.
-        origin = math.floor(period.start.timestamp() / step) * step if step == 3600 else period.start.timestamp()
+        steps = period.steps()  # clock hours, or calendar days in the team's time zone
+        starts = [step.timestamp() for step in steps]
         counts: dict[int, int] = defaultdict(int)
         acks: dict[int, dict[int, int]] = defaultdict(dict)
         for hour, metric, bucket, n in self._c.execute(statement, params):
-            index = max(0, int((int(hour) * 3600 - origin) // step))
+            index = max(0, bisect_right(starts, int(hour) * 3600) - 1)
             if metric == "received":
                 counts[index] += int(n)
             else:
                 acks[index][int(bucket)] = acks[index].get(int(bucket), 0) + int(n)
-        steps = math.ceil((period.end.timestamp() - origin) / step)
-        first = datetime.fromtimestamp(origin, UTC)
-        return [
-            SeriesPoint(first + i * period.bucket, counts.get(i, 0), percentile(acks.get(i, {}), 0.5))
-            for i in range(steps)
-        ]
+        return [SeriesPoint(at, counts.get(i, 0), percentile(acks.get(i, {}), 0.5)) for i, at in enumerate(steps)]
 
     def waiting(self, limit: int) -> list[Waiting]:
-        """Unclaimed complaints, highest priority first."""
+        """Unclaimed complaints in the card queue's order: its rank (priority plus waiting time), then arrival."""
         query = (
             select(complaints)
             .where(complaints.c.status == Status.NEW.value)
-            .order_by(complaints.c.priority.desc(), complaints.c.received_at, complaints.c.id)
+            .order_by(complaints.c.queue_rank.desc(), complaints.c.received_at, complaints.c.id)
             .limit(limit)
         )
         return [_waiting(r) for r in self._c.execute(query).mappings()]

@@ -168,6 +168,15 @@ def test_the_home_tab_is_a_dashboard_with_a_chart_for_leads(lead_squeaky: Runnin
         lead_squeaky.events_url, SIGNING_SECRET, {"type": "app_home_opened", "user": EVE, "tab": "home"}
     ).ok
     assert "for the care team" in shown(lead_squeaky.slack.wait_for(lambda: lead_squeaky.slack.home_views.get(EVE)))
+    # the lead opens the tab again a moment later: the same chart, not a second upload
+    uploads = len(lead_squeaky.slack.calls_to("files.completeUploadExternal"))
+    del lead_squeaky.slack.home_views[LEA]
+    assert post_event(
+        lead_squeaky.events_url, SIGNING_SECRET, {"type": "app_home_opened", "user": LEA, "tab": "home"}
+    ).ok
+    again = lead_squeaky.slack.wait_for(lambda: lead_squeaky.slack.home_views.get(LEA))
+    [same] = [b for b in again["blocks"] if b["type"] == "image"]
+    assert same == image and len(lead_squeaky.slack.calls_to("files.completeUploadExternal")) == uploads == 1
 
 
 def test_a_vip_complaint_pings_on_call_by_dm_on_arrival(lead_squeaky: Running) -> None:

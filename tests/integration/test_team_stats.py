@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -187,3 +188,31 @@ def test_the_chart_series_counts_each_complaint_once_rolled_up_or_live(engine: E
     assert [p.at.hour for p in live] == [7, 8, 9, 10, 11, 12, 13, 14]
     assert sum(p.received for p in live) == 6 and live[2].received == 4  # a, b, c and d arrived between 9 and 10
     assert close(live[2].ack_p50, 20 * 60)  # a 5 min, b 20, d 100; c never acknowledged
+
+
+def test_a_daily_chart_counts_the_teams_calendar_days_across_a_dst_change(engine: Engine) -> None:
+    """Berlin left summer time on 25 Oct 2026: that day had 25 hours, and 23:30 that night is still the 25th."""
+    clock = ManualClock(datetime(2026, 10, 25, 22, 30, tzinfo=UTC))  # 23:30 in Berlin, on the 25th
+    uow = SqlUnitOfWorkFactory(engine, clock)
+    for n in range(2):  # and one at 00:30 on the 26th
+        post = IncomingComplaint("x", f"dst{n}", f"c{n}", f"c{n}", "C", "@SqueakyAir lost bag", clock.now())
+        receive(uow, clock, MemoryDedupe(), Triage(), [post])
+        clock.advance(hours=1)
+    period = parse_period("2026-10-24..2026-10-27", clock.now(), "Europe/Berlin")
+    with uow() as u:
+        series = u.stats.series(period)
+    by_day = {point.at.astimezone(ZoneInfo("Europe/Berlin")).day: point.received for point in series}
+    assert by_day == {24: 0, 25: 1, 26: 1, 27: 0}
+
+
+def test_the_backlog_is_ordered_by_the_same_rank_as_the_card_queue(engine: Engine) -> None:
+    """An urgent complaint just in, and a plain one waiting for ten hours: aging has put the plain one first."""
+    team = Team(engine, load_triage("config/triage.toml"))
+    waiting_long = team.arrive("@SqueakyAir where is my refund")
+    team.clock.advance(hours=10)
+    urgent = team.arrive("@SqueakyAir I will miss my connection today")
+    with team.uow() as uow:
+        order = [w.complaint_id for w in uow.stats.waiting(5)]
+        ranks = {c: uow.complaints.get(c).priority for c in (waiting_long, urgent)}  # type: ignore[union-attr]
+    assert ranks[urgent] > ranks[waiting_long]  # by priority alone the urgent one would lead
+    assert order == [waiting_long, urgent]

@@ -1,4 +1,5 @@
-"""complaints: when the current wait for an owner began, so a complaint back in the queue starts a new ladder
+"""complaints: when the current wait for an owner began (a complaint back in the queue starts a new ladder), and an
+index for the backlog in the card queue's order
 
 Revision ID: 0006
 Revises: 0005
@@ -20,9 +21,11 @@ def upgrade() -> None:
     """Apply this migration."""
     with op.batch_alter_table("complaints") as batch_op:
         batch_op.add_column(sa.Column("requeued_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_complaints_status_queue_rank", "complaints", ["status", "queue_rank"])
 
 
 def downgrade() -> None:
     """Revert this migration."""
+    op.drop_index("ix_complaints_status_queue_rank", table_name="complaints")
     with op.batch_alter_table("complaints") as batch_op:
         batch_op.drop_column("requeued_at")
