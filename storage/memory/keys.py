@@ -5,14 +5,16 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 
 class _ExpiringKeys:
-    """A dict of key -> (value, expiry) behind one lock."""
+    """A dict of key -> (value, expiry) behind one lock; `now` is the clock it expires by (seconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self._items: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
+        self._now = now
 
     def _live(self, key: str, now: float) -> str | None:
         item = self._items.get(key)
@@ -29,7 +31,7 @@ class MemoryLocks(_ExpiringKeys):
 
     def acquire(self, name: str, ttl_seconds: float) -> str | None:
         """Take the lock, or None if it is held."""
-        now = time.monotonic()
+        now = self._now()
         with self._lock:
             if self._live(name, now) is not None:
                 return None
@@ -40,7 +42,7 @@ class MemoryLocks(_ExpiringKeys):
     def release(self, name: str, token: str) -> bool:
         """Release the lock if `token` still holds it."""
         with self._lock:
-            if self._live(name, time.monotonic()) != token:
+            if self._live(name, self._now()) != token:
                 return False
             del self._items[name]
             return True
@@ -51,19 +53,19 @@ class MemoryDedupe(_ExpiringKeys):
 
     _SWEEP_EVERY = 10_000
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(now)
         self._added = 0
 
     def seen(self, keys: list[str]) -> set[str]:
         """Which of `keys` are remembered."""
-        now = time.monotonic()
+        now = self._now()
         with self._lock:
             return {key for key in keys if self._live(key, now) is not None}
 
     def remember(self, keys: list[str], ttl_seconds: float) -> None:
         """Remember `keys` for `ttl_seconds`; expired keys are swept now and then, so memory stays bounded."""
-        now = time.monotonic()
+        now = self._now()
         with self._lock:
             for key in keys:
                 self._items[key] = ("1", now + ttl_seconds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 
 import redis
 
@@ -46,10 +47,17 @@ class RedisDedupe:
     database's unique key decides.
     """
 
-    def __init__(self, client: redis.Redis, prefix: str = "squeaky:seen:", bucket_seconds: int = 86_400) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str = "squeaky:seen:",
+        bucket_seconds: int = 86_400,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self._r = client
         self._prefix = prefix
         self._bucket = bucket_seconds
+        self._now = now  # which bucket is today's (Redis itself expires each bucket at its EXPIREAT)
 
     def _day(self, at: float) -> int:
         return int(at // self._bucket)
@@ -58,7 +66,7 @@ class RedisDedupe:
         """Which of `keys` are in any bucket still alive (one round trip)."""
         if not keys:
             return set()
-        today = self._day(time.time())
+        today = self._day(self._now())
         pipe = self._r.pipeline(transaction=False)
         days = range(today - _LOOK_BACK, today + 1)
         for day in days:
@@ -72,7 +80,7 @@ class RedisDedupe:
         """Add `keys` to today's bucket, which lives `ttl_seconds` past the end of the day (one round trip)."""
         if not keys:
             return
-        now = time.time()
+        now = self._now()
         bucket = f"{self._prefix}{self._day(now)}"
         expire_at = (self._day(now) + 1) * self._bucket + int(ttl_seconds)
         pipe = self._r.pipeline(transaction=False)

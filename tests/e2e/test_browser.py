@@ -3,21 +3,22 @@ and Redis: the whole journey a newcomer takes, with two agents and a lead."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 
+import playwright.sync_api as playwright_api  # a dev requirement: missing, the suite fails here (never skips)
 import pytest
 
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
+from sandbox import journey
 from sandbox.workspace import LEADS_GROUP, SandboxWorkspace
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-playwright_api = pytest.importorskip("playwright.sync_api")
-journey = pytest.importorskip("sandbox.journey")
 
-if shutil.which(journey.CHROMIUM) is None and not __import__("os").path.exists(journey.CHROMIUM):
+if shutil.which(journey.CHROMIUM) is None and not os.path.exists(journey.CHROMIUM):
     pytest.fail(f"{journey.CHROMIUM} is missing: install Debian's chromium (.ci/run does)", pytrace=False)
 
 

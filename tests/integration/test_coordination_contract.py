@@ -20,25 +20,45 @@ from tests.conftest import REDIS_TEST_URL
 pytestmark = pytest.mark.integration
 
 
+class Clock:
+    """Seconds that move only when told: expiry is proven by moving it, not by sleeping on a loaded machine."""
+
+    def __init__(self, start: float) -> None:
+        self.at = start
+
+    def __call__(self) -> float:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += seconds
+
+
 @dataclass
 class Coordination:
     queue: StreamQueue
     locks: Locks
     limiter: RateLimiter
     dedupe: Dedupe
+    clock: Clock  # what the in-process adapters expire by, and which bucket the Redis dedupe reads
+    redis: redis.Redis | None = None  # Redis expires keys on its own clock: its TTLs are read instead
 
 
 @pytest.fixture(params=["memory", "redis"])
 def coord(request: pytest.FixtureRequest) -> Iterator[Coordination]:
+    clock = Clock(1_800_000_000.0)
     if request.param == "memory":
-        yield Coordination(MemoryStreamQueue(), MemoryLocks(), WindowRateLimiter("memory://"), MemoryDedupe())
+        yield Coordination(
+            MemoryStreamQueue(), MemoryLocks(clock), WindowRateLimiter("memory://"), MemoryDedupe(clock), clock
+        )
         return
     client: redis.Redis = request.getfixturevalue("redis_client")
     yield Coordination(
         RedisStreamQueue(client, "test:stream", "workers"),
         RedisLocks(client),
         WindowRateLimiter(REDIS_TEST_URL),
-        RedisDedupe(client, bucket_seconds=1),
+        RedisDedupe(client, bucket_seconds=60, now=clock),
+        clock,
+        client,
     )
 
 
@@ -80,9 +100,15 @@ def test_lock_is_exclusive_released_only_by_its_holder_and_expires(coord: Coordi
     assert coord.locks.acquire("card:1", ttl_seconds=5) is None
     assert coord.locks.release("card:1", "not-the-token") is False
     assert coord.locks.release("card:1", token) is True
-    short = coord.locks.acquire("card:2", ttl_seconds=0.1)
+    short = coord.locks.acquire("card:2", ttl_seconds=0.5)
     assert short is not None
-    time.sleep(0.2)
+    if coord.redis is not None:  # Redis keeps the TTL: read it, then let it lapse as Redis would
+        assert 0 < coord.redis.pttl("squeaky:lock:card:2") <= 500
+        coord.redis.delete("squeaky:lock:card:2")
+    else:
+        coord.clock.advance(0.49)
+        assert coord.locks.acquire("card:2", ttl_seconds=5) is None  # still held just before its TTL
+        coord.clock.advance(0.02)
     assert coord.locks.acquire("card:2", ttl_seconds=5) is not None
     assert coord.locks.release("card:2", short) is False  # it expired and someone else holds it now
 
@@ -110,12 +136,15 @@ def test_a_block_holds_every_process_back_until_it_ends(coord: Coordination, req
 
 def test_dedupe_remembers_at_least_the_ttl_then_forgets(coord: Coordination) -> None:
     assert coord.dedupe.seen(["a", "b"]) == set()
-    coord.dedupe.remember(["a", "b"], ttl_seconds=1)
-    coord.dedupe.remember([], ttl_seconds=1)
+    coord.dedupe.remember(["a", "b"], ttl_seconds=30)
+    coord.dedupe.remember([], ttl_seconds=30)
     assert coord.dedupe.seen(["a", "b", "c"]) == {"a", "b"}
-    time.sleep(0.9)
+    if coord.redis is not None:  # the bucket lives to the end of its minute plus the TTL, on Redis's clock
+        [bucket] = coord.redis.keys("squeaky:seen:*")
+        assert coord.redis.expiretime(bucket) == (int(coord.clock()) // 60 + 1) * 60 + 30
+    coord.clock.advance(29)
     assert coord.dedupe.seen(["a"]) == {"a"}
-    time.sleep(2.2)
+    coord.clock.advance(120)  # past the TTL and out of the buckets the Redis dedupe reads
     assert coord.dedupe.seen(["a", "b"]) == set()
 
 
