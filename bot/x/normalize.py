@@ -42,13 +42,18 @@ def _created_at(value: Any, fallback: datetime) -> datetime:
 
 
 def readable_text(tweet: Any) -> str:
-    """The post's text as its author wrote it: t.co links expanded from `entities.urls`, X's `&amp;` escapes undone."""
+    """The post's text as people read it on X: t.co links shown as their address (`display_url`, or the whole
+    `expanded_url` where X shortened the display), X's `&amp;` escapes undone."""
     text = html.unescape(str(_field(tweet, "text") or ""))  # X escapes only &, < and >: one unescape undoes it
     entities = _field(tweet, "entities") or {}
     links = entities.get("urls") if isinstance(entities, Mapping) else None
     for link in links or []:
-        if isinstance(link, Mapping) and isinstance(link.get("url"), str) and isinstance(link.get("expanded_url"), str):
-            text = text.replace(link["url"], link["expanded_url"])
+        if not isinstance(link, Mapping) or not isinstance(link.get("url"), str):
+            continue
+        shown, expanded = link.get("display_url"), link.get("expanded_url")
+        address = shown if isinstance(shown, str) and not shown.endswith("…") else expanded
+        if isinstance(address, str):
+            text = text.replace(link["url"], address)
     return text
 
 

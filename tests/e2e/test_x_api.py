@@ -114,6 +114,20 @@ def test_x_html_escapes_are_undone_once() -> None:
     assert "&amp;" not in complaint.text and " & " in complaint.text
 
 
+def test_posts_come_back_as_x_keeps_them_and_read_as_their_author_wrote(local_x: LocalX) -> None:
+    """X wraps every link as a 23-character t.co link and escapes & < >; the card shows the addresses and the text."""
+    long = "https://help.squeakyair.com/claims/baggage/delayed?ref=SQ212&lang=en"
+    local_x.add_tweet("ann", f"@SqueakyAir bags & <strollers> lost: see squeakyair.com and {long}")
+    client = make_client(local_x.url, bearer_token=local_x.bearer_token)
+    page = client.get_users_mentions(local_x.brand_id, tweet_fields=["entities"], max_results=5)
+    [tweet] = page.data
+    assert "&amp; &lt;strollers&gt;" in tweet.text and "squeakyair.com" not in tweet.text
+    assert [len(u["url"]) for u in tweet.entities["urls"]] == [23, 23]
+    assert tweet.entities["urls"][1]["expanded_url"] == long and tweet.entities["urls"][1]["display_url"].endswith("…")
+    complaint = normalize_tweet(tweet, {}, ["SqueakyAir"], SystemClock().now())
+    assert complaint.text == f"@SqueakyAir bags & <strollers> lost: see squeakyair.com and {long}"
+
+
 def test_search_feed_and_transient_failures_are_retried(local_x: LocalX) -> None:
     client = make_client(local_x.url, bearer_token=local_x.bearer_token)
     db, queue = FakeDatabase(), MemoryStreamQueue()
