@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -49,11 +50,37 @@ SOURCE = "twcs"
 class Timings:
     """The run's clock readings, taken before its outcome is read."""
 
+    started: float  # when the first request of the storm was sent (time.time)
     send_seconds: float
     store_seconds: float
     bare_insert_seconds: float
     worker_peak_mb: float
     observed_seconds: float
+
+
+@dataclass
+class Pauses:
+    """How long the worker's outbox lanes were paused, and why, from its log."""
+
+    count: dict[tuple[str, str], int] = field(default_factory=dict)  # (lane, why) -> pauses
+    seconds: dict[tuple[str, str], float] = field(default_factory=dict)  # (lane, why) -> seconds asked for
+
+
+_PAUSE = re.compile(r"outbox lane (\S+) paused for ([\d.]+)s: (.*)$")
+
+
+def read_pauses(log: str) -> Pauses:
+    """Every lane pause the worker logged (at DEBUG, its own pacing too), grouped by lane and kind of reason."""
+    pauses = Pauses()
+    for line in log.splitlines():
+        found = _PAUSE.search(line)
+        if found is None:
+            continue
+        lane, seconds, reason = found[1], float(found[2]), found[3]
+        why = "our own pace" if reason.startswith("pacing") else "429" if "rate limited" in reason else "outage"
+        pauses.count[(lane, why)] = pauses.count.get((lane, why), 0) + 1
+        pauses.seconds[(lane, why)] = pauses.seconds.get((lane, why), 0.0) + seconds
+    return pauses
 
 
 @dataclass
@@ -74,6 +101,10 @@ class StormResult:
     followups_of_carded: int
     inversions: int
     vip_card_seconds: list[float]
+    vip_store_seconds: list[float]  # arrival to stored: the ingest part of a VIP's wait
+    first_card_seconds: float  # from the storm's first request
+    first_vip_card_seconds: float
+    pauses: Pauses
     slack_calls: int
     refusals: int
     early_calls: int
@@ -174,10 +205,11 @@ def measure(admin_url: str, redis_url: str) -> StormResult:
                 uow.commit()
             # a team that pages on VIPs has someone on call: the pages go to their direct messages
             env = {**app_env(url, redis_url, slack), "INTAKE_TOKEN": INTAKE_TOKEN, "ONCALL_USER": "U0ONCALL"}
+            worker_env = {**env, "LOG_LEVEL": "DEBUG"}  # every lane pause, our own pacing included
             with tempfile.TemporaryFile("w+") as worker_log, serve_app("squeaky", env) as events:
                 worker = subprocess.Popen(
                     [sys.executable, "-m", "bot", "worker"],
-                    env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
+                    env={**os.environ, **worker_env, "PYTHONPATH": str(PROJECT)},
                     stdout=worker_log,
                     stderr=subprocess.STDOUT,
                 )
@@ -192,8 +224,10 @@ def measure(admin_url: str, redis_url: str) -> StormResult:
                 finally:
                     worker.terminate()
                     worker.wait(timeout=30)
-            timings = Timings(send_seconds, stored_at - first, bare, peak, time.time() - first)
-            result = _read(core.engine, slack, items, arrivals, vips, timings)
+                worker_log.seek(0)
+                pauses = read_pauses(worker_log.read())
+            timings = Timings(first, send_seconds, stored_at - first, bare, peak, time.time() - first)
+            result = _read(core.engine, slack, items, arrivals, vips, timings, pauses)
             core.engine.dispose()
     finally:
         slack.stop()
@@ -230,6 +264,7 @@ def _read(
     arrivals: dict[str, float],
     vips: set[str],
     timings: Timings,
+    pauses: Pauses,
 ) -> StormResult:
     """Everything the figures need, from the database and from what the local Slack received."""
     with engine.connect() as connection:
@@ -262,6 +297,7 @@ def _read(
     orphans = sum(1 for m in lines if str(m["thread_ts"]) not in card_ts)
     vip_ids = {cid for cid, row in cases.items() if row.tier == "vip"}
     vip_seconds = [card_at[cid] - arrivals[cases[cid].external_id] for cid in vip_ids if cid in card_at]
+    vip_stored = [cases[cid].received_at.timestamp() - arrivals[cases[cid].external_id] for cid in vip_ids]
     inversions = 0
     for cid, at in card_at.items():
         if cid in vip_ids:
@@ -295,6 +331,11 @@ def _read(
         followups_of_carded=sum(1 for cid in followup_case_ids if cid in card_at),
         inversions=inversions,
         vip_card_seconds=vip_seconds,
+        vip_store_seconds=vip_stored,
+        first_card_seconds=min(card_at.values(), default=float("nan")) - timings.started,
+        first_vip_card_seconds=min((card_at[c] for c in vip_ids if c in card_at), default=float("nan"))
+        - timings.started,
+        pauses=pauses,
         slack_calls=len(slack.calls) + (len(limit.refusals) if limit else 0),
         refusals=len(limit.refusals) if limit else 0,
         early_calls=len(limit.early_calls) if limit else 0,
@@ -348,13 +389,27 @@ def report(r: StormResult) -> str:
             f"{r.thread_lines:,} lines posted in threads, {r.orphan_lines} outside a card's thread | all threaded |",
             f"| standard cards posted while a VIP waited | **{r.inversions}** | 0 |",
             f"| VIP arrival to card ({carded_vips} of {r.vip_cases} VIP cases carded) "
-            f"| **p50 {_pct(r.vip_card_seconds, 0.5):.1f} s · p99 {_pct(r.vip_card_seconds, 0.99):.1f} s** | |",
+            f"| **p50 {_pct(r.vip_card_seconds, 0.5):.1f} s · p99 {_pct(r.vip_card_seconds, 0.99):.1f} s** "
+            "| p99 ≤ 2 s |",
+            f"| of which arrival to stored | p50 {_pct(r.vip_store_seconds, 0.5):.1f} s · "
+            f"p99 {_pct(r.vip_store_seconds, 0.99):.1f} s | |",
+            f"| first card · first VIP card, from the storm's first post | {r.first_card_seconds:.1f} s · "
+            f"{r.first_vip_card_seconds:.1f} s | first card ≤ 2 s |",
             f"| gap between cards (the channel's limit is about 1 s) | median {_median(r.card_spacing):.2f} s | |",
+            f"| outbox lanes paused (count, seconds asked for) | {_pauses(r.pauses)} | |",
             f"| Slack calls | {r.slack_calls:,}: {r.slack_calls / r.sent:.3f} per post, {per_card:.2f} per card | |",
             f"| 429s received · calls made before their Retry-After | {r.refusals} · **{r.early_calls}** "
             "| all honoured |",
             f"| worker peak memory (VmHWM) | **{t.worker_peak_mb:.0f} MB** | ≤ 200 MB |",
         ]
+    )
+
+
+def _pauses(p: Pauses) -> str:
+    if not p.count:
+        return "never"
+    return "; ".join(
+        f"{lane} for {why}: {p.count[(lane, why)]:,} ({p.seconds[(lane, why)]:.1f} s)" for lane, why in sorted(p.count)
     )
 
 

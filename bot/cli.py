@@ -25,7 +25,7 @@ def _settings(process: Process | None = None) -> Settings:
     settings = load_settings()
     if process is not None:
         check_settings(settings, process)
-    setup_logging(settings.secret_values())
+    setup_logging(settings.secret_values(), logging.getLevelName(settings.log_level))
     return settings
 
 

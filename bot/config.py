@@ -39,9 +39,10 @@ class Settings(BaseSettings):
         1.0, gt=0, description="messages Squeaky posts per second in one channel (Slack allows about 1)"
     )
     slack_post_burst: int = Field(
-        1,
+        2,
         ge=1,
-        description="messages Squeaky may post at once in one channel; more than 1 risks 429s, Slack's burst is unsaid",
+        description="a channel's short burst: everything but VIP cards leaves its last slot, so a VIP's card goes "
+        "at once (1: no reserve)",
     )
 
     x_bearer_token: SecretStr | None = Field(None, description="the X API bearer token used to read mentions")
@@ -94,6 +95,9 @@ class Settings(BaseSettings):
     ticket_webhook_url: str | None = Field(None, description="where the webhook ticketing system receives tickets")
     ticket_webhook_secret: SecretStr | None = Field(
         None, description="the shared secret that signs webhook tickets (HMAC-SHA256)"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="how much Squeaky logs: DEBUG adds every pause of an outbox lane for pacing"
     )
     stream_reclaim_seconds: float = Field(
         60.0, gt=0, description="seconds before a worker takes over stream entries a dead worker left unacknowledged"

@@ -162,6 +162,6 @@ def create_wsgi_app() -> WebApp:
     from bot.logs import setup_logging
 
     settings = load_settings()
-    setup_logging(settings.secret_values())
+    setup_logging(settings.secret_values(), logging.getLevelName(settings.log_level))
     services = build_services(settings)
     return WebApp(build_bolt_app(services), services)

@@ -1,4 +1,9 @@
-"""The worker process: consume the complaint stream, persist, and run the outbox, until told to stop."""
+"""The worker process: consume the complaint stream and persist it, and deliver the outbox, until told to stop.
+
+Ingest and delivery run on their own threads and never wait on each other: a storm's
+batches are stored while cards go out at the channel's pace, and a VIP's card goes out as
+soon as its post is stored and the channel has a slot, whatever the backlog behind it.
+"""
 
 from __future__ import annotations
 
@@ -21,22 +26,27 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def _backoff(failures: int) -> float:
+    return min(30.0, 0.5 * 2.0**failures)
+
+
 def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200) -> None:
-    """Loop: one stream batch, then due outbox messages; errors are logged and backed off, never fatal.
-    The periodic jobs (claim expiry, service levels, spikes, the stats rollup) run beside it (bot.housekeeping).
+    """Ingest on this thread, the outbox on a delivery thread, the periodic jobs on a third (bot.housekeeping).
 
     The web process only acks and decides; every card update, thread line and delivery is
-    this loop's, so it wakes at least every `block_ms` to keep cards current within a second.
+    the delivery thread's, which wakes at least every `block_ms` and at once when ingest
+    stores new cases, so cards stay current within a second.
     """
     consumer = consumer_name()
     statistics = PlannerStatistics(services.engine)
-    failures = 0
+    stored = threading.Event()  # ingest stored new cases: their cards may go now
     chores = housekeeping.start(services, stop)
+    delivery = threading.Thread(target=deliver, args=(services, stop, stored, block_ms), name="delivery", daemon=True)
+    delivery.start()
     log.info("worker %s started", consumer)
+    failures = 0
     while not stop.is_set():
         try:
-            opening = services.outbox_runner.seconds_to_next_opening()  # a paused lane's slot is not to be missed
-            wait_ms = block_ms if opening is None else max(1, min(block_ms, int(opening * 1000) + 1))
             batch = consume_once(
                 services.queue,
                 consumer,
@@ -44,23 +54,50 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
                 services.clock,
                 services.dedupe,
                 services.triage,
-                block_ms=wait_ms,
+                block_ms=block_ms,
                 reclaim_idle_ms=int(services.settings.stream_reclaim_seconds * 1000),
+                stored=lambda part: stored.set() if part.rows_written else None,
             )
             statistics.wrote(batch.intake.rows_written)
-            services.outbox_runner.run_due()
             failures = 0
         except OUTAGES as exc:
             failures += 1
-            delay = min(30.0, 0.5 * 2**failures)
+            why = describe_outage(exc)
             log.warning(
-                "%s; retrying in %.1fs (nothing is lost: entries stay on the stream)", describe_outage(exc), delay
+                "%s; retrying ingest in %.1fs (nothing is lost: entries stay on the stream)", why, _backoff(failures)
             )
-            stop.wait(delay)
+            stop.wait(_backoff(failures))
         except Exception:
             failures += 1
-            delay = min(30.0, 0.5 * 2**failures)
-            log.exception("worker pass failed; retrying in %.1fs", delay)
-            stop.wait(delay)
+            log.exception("ingest pass failed; retrying in %.1fs", _backoff(failures))
+            stop.wait(_backoff(failures))
+    delivery.join(timeout=10)
     chores.join(timeout=10)
     log.info("worker %s stopped", consumer)
+
+
+def deliver(services: Services, stop: threading.Event, stored: threading.Event, block_ms: int = 200) -> None:
+    """The delivery loop: due outbox messages by rank, then sleep until new cases, a paused lane's opening, or
+    `block_ms`, whichever comes first."""
+    runner = services.outbox_runner
+    failures = 0
+    while not stop.is_set():
+        try:
+            stored.clear()
+            handled = runner.run_due()
+            failures = 0
+        except OUTAGES as exc:
+            failures += 1
+            log.warning("%s; retrying delivery in %.1fs", describe_outage(exc), _backoff(failures))
+            stop.wait(_backoff(failures))
+            continue
+        except Exception:
+            failures += 1
+            log.exception("delivery pass failed; retrying in %.1fs", _backoff(failures))
+            stop.wait(_backoff(failures))
+            continue
+        if handled:
+            continue  # more may be due right away
+        opening = runner.seconds_to_next_opening()  # a paused lane's slot is not to be missed
+        wait = block_ms / 1000 if opening is None else min(block_ms / 1000, opening + 0.001)
+        stored.wait(wait)

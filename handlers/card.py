@@ -8,6 +8,8 @@ from datetime import datetime
 from handlers.model import Action, Actor, Complaint, Delivery, PublicReply, Status, Ticket
 from handlers.timeago import ago
 
+STANDARD_TIER = "standard"  # every other tier (vip, elite) is a registered customer's desk
+
 
 @dataclass(frozen=True)
 class CardView:
@@ -37,6 +39,7 @@ class CardView:
     dismiss_reason: str | None = None
     merged_into: int | None = None
     more: tuple[Action, ...] = ()  # less frequent actions, behind a "more" menu
+    uses_reserve: bool = False  # a tier above standard: its card may take the channel's reserved slot, not wait
     ticket_page: bool = False  # the ticket lives in Squeaky: "Open ticket" makes a short-lived link to its page
 
 
@@ -94,6 +97,7 @@ def card_for(complaint: Complaint, now: datetime) -> CardView:
         dismiss_reason=complaint.dismiss_reason,
         merged_into=complaint.merged_into,
         more=more,
+        uses_reserve=complaint.tier != STANDARD_TIER,
         ticket_page=complaint.ticket is not None
         and complaint.ticket.status is Delivery.SENT
         and complaint.ticket.url is None

@@ -72,7 +72,12 @@ class RateLimiter(Protocol):
     """Rate limits keyed by name, shared by every process that shares the backend."""
 
     def acquire(self, key: str, per_second: float, burst: int) -> float:
-        """Take one slot; return 0 if taken, else the seconds to wait before asking again."""
+        """Take a slot of a moving window (`burst` in any `burst / per_second` s); 0 if taken, else seconds to wait."""
+        ...
+
+    def take(self, key: str, per_second: float, burst: int, keep: int = 0) -> float:
+        """Take a token from a bucket (`per_second`, at most `burst`) leaving `keep` for those who may use the
+        reserve; 0 if taken, else the seconds to wait before asking again."""
         ...
 
     def block(self, key: str, seconds: float) -> None:

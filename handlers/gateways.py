@@ -10,6 +10,8 @@ from handlers.activity import ActivityLine
 from handlers.card import CardView, FollowUpLine
 from handlers.model import CardRef
 
+PACING = "pacing"  # how a DeliveryFailed that is our own pace (not the outside saying no) begins its reason
+
 
 class DeliveryFailed(Exception):
     """A gateway could not deliver a side effect; says whether and when to try again.

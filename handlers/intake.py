@@ -8,7 +8,7 @@ nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -18,11 +18,11 @@ from handlers.model import IncomingComplaint, Message, MessageKind, NewCase
 from handlers.noise import OWN_POST, NoiseAction, Verdict, judge
 from handlers.outbox_kinds import (
     CARD_FOLLOWUP,
-    CARD_POST,
     CARD_UPDATE,
     URGENT_RANK,
     card_followup_key,
     card_post_key,
+    card_post_kind,
     card_update_followups_key,
 )
 from handlers.ports import Clock, DuplicateKey, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
@@ -31,6 +31,7 @@ from handlers.triage import Triage
 
 DEDUPE_TTL_SECONDS = 7 * 24 * 3600
 _ATTEMPTS = 3  # a batch that lost a unique-key race is re-read: what the winner stored is then a duplicate
+MAX_POSTS_PER_TRANSACTION = 500  # a storm is stored in transactions this size: short, and none holds locks long
 
 
 @dataclass
@@ -44,6 +45,17 @@ class IntakeResult:
     marked: int = 0
     duplicates: int = 0
     brand_replies: int = 0
+
+    def absorb(self, other: IntakeResult) -> None:
+        """Add what another batch did to this result."""
+        self.opened.extend(other.opened)
+        self.threaded += other.threaded
+        self.rows_written += other.rows_written
+        for rule, count in other.filtered.items():
+            self.filtered[rule] = self.filtered.get(rule, 0) + count
+        self.marked += other.marked
+        self.duplicates += other.duplicates
+        self.brand_replies += other.brand_replies
 
 
 def dedupe_key(item: IncomingComplaint) -> str:
@@ -77,6 +89,28 @@ def receive(
                     raise  # the batch stays on the stream, to be taken again
         result = stored
         dedupe.remember(list(fresh), DEDUPE_TTL_SECONDS)
+    return result
+
+
+def receive_bounded(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    dedupe: Dedupe,
+    triage: Triage,
+    items: Sequence[IncomingComplaint],
+    most: int = MAX_POSTS_PER_TRANSACTION,
+    stored: Callable[[IntakeResult], None] | None = None,
+) -> IntakeResult:
+    """Store `items` oldest first in transactions of at most `most` posts, so no storm holds a long transaction
+    (and the row locks agents' claims wait on); `stored` hears of each as it commits, so delivery can start.
+    A post threads onto a case stored by an earlier transaction."""
+    ordered = sorted(items, key=_written_order)
+    result = IntakeResult()
+    for start in range(0, len(ordered), most):
+        part = receive(uow_factory, clock, dedupe, triage, ordered[start : start + most])
+        if stored is not None:
+            stored(part)
+        result.absorb(part)
     return result
 
 
@@ -148,7 +182,7 @@ def _store_source(
 
     messages = [replace(m, complaint_id=real(m.complaint_id)) for m in messages]
     outbox = [
-        NewOutboxMessage(CARD_POST, card_post_key(case_id), case_id, {}, case.queue_rank)
+        NewOutboxMessage(card_post_kind(case.tier), card_post_key(case_id), case_id, {}, case.queue_rank)
         for case, case_id in zip(cases, ids, strict=True)
     ]
     followups = [m for m in messages if m.kind is MessageKind.FOLLOWUP and m.complaint_id is not None]
@@ -160,14 +194,16 @@ def _store_source(
             card_followup_key(source, m.incoming.external_id),
             m.complaint_id,
             {"source": source, "external_id": m.incoming.external_id},
-            counts[m.complaint_id][1] + FOLLOWUP_LINE_POINTS,
+            counts[m.complaint_id].rank + FOLLOWUP_LINE_POINTS,
         )
         for m in followups
         if m.complaint_id is not None
     ]
+    # the card's follow-up count: only cards that are out need updating (one on its way shows the count it finds)
     outbox += [
-        NewOutboxMessage(CARD_UPDATE, card_update_followups_key(case_id, count), case_id, {}, URGENT_RANK)
-        for case_id, (count, _rank) in counts.items()
+        NewOutboxMessage(CARD_UPDATE, card_update_followups_key(case_id, counted.count), case_id, {}, URGENT_RANK)
+        for case_id, counted in counts.items()
+        if counted.carded
     ]
     uow.messages.add_many(messages)
     uow.outbox.enqueue_many(outbox)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from handlers.card import STANDARD_TIER
+
 CARD_POST = "card.post"
+CARD_POST_RESERVED = "card.post.reserved"  # a card that may take the channel's reserved slot (a tier above standard)
 CARD_UPDATE = "card.update"
 CARD_FOLLOWUP = "card.followup"
 CARD_LOG = "card.log"  # a line in the card's thread: who did what
@@ -20,6 +23,7 @@ URGENT_RANK = 1e15
 CHAT_CHANNEL = "chat.channel"  # posts in the care channel (Slack allows about one a second)
 LANES: dict[str, str] = {
     CARD_POST: CHAT_CHANNEL,
+    CARD_POST_RESERVED: "chat.channel.reserve",  # our own pace pausing the channel leaves these free to go
     CARD_FOLLOWUP: CHAT_CHANNEL,
     CARD_LOG: CHAT_CHANNEL,
     CHAT_ANNOUNCE: CHAT_CHANNEL,
@@ -30,6 +34,12 @@ LANES: dict[str, str] = {
     PAGE: "pager",
 }
 WAITS_FOR_CARD = frozenset({CARD_FOLLOWUP, CARD_LOG})  # thread lines: due once their card is out
+POSTS_A_CARD = frozenset({CARD_POST, CARD_POST_RESERVED})
+
+
+def card_post_kind(tier: str) -> str:
+    """The kind of a new case's card: one of a tier above standard may use the channel's reserved slot."""
+    return CARD_POST if tier == STANDARD_TIER else CARD_POST_RESERVED
 
 
 def lane_of(kind: str) -> str:

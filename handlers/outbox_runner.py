@@ -10,15 +10,17 @@ from datetime import datetime, timedelta
 from handlers.alerts import AlertDeliveries, ChatPager
 from handlers.card import FollowUpLine, card_for
 from handlers.deliveries import Deliveries
-from handlers.gateways import ChatGateway, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
+from handlers.gateways import PACING, ChatGateway, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
 from handlers.outbox_kinds import (
     CARD_FOLLOWUP,
     CARD_LOG,
     CARD_POST,
+    CARD_POST_RESERVED,
     CARD_UPDATE,
     CHAT_ANNOUNCE,
     CHAT_DM,
     PAGE,
+    POSTS_A_CARD,
     TICKET_CREATE,
     URGENT_RANK,
     WAITS_FOR_CARD,
@@ -76,6 +78,7 @@ class OutboxRunner:
         alerts = AlertDeliveries(uow_factory, chat, pager or ChatPager(chat))
         self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
             CARD_POST: self._post_card,
+            CARD_POST_RESERVED: self._post_card,
             CARD_UPDATE: self._update_card,
             CARD_FOLLOWUP: self._post_followup,
             CARD_LOG: self._done_after(deliveries.activity),
@@ -119,7 +122,7 @@ class OutboxRunner:
                 self._done(message)
                 continue
             self._execute(message)
-            if message.kind in (CARD_POST, CARD_UPDATE) and message.complaint_id is not None:
+            if (message.kind in POSTS_A_CARD or message.kind == CARD_UPDATE) and message.complaint_id is not None:
                 fresh.add(message.complaint_id)
         return len(messages)
 
@@ -136,12 +139,12 @@ class OutboxRunner:
             self._release(message, self._clock.now() + timedelta(seconds=WAIT_FOR_CARD_SECONDS), str(waiting))
         except DeliveryFailed as exc:
             if exc.throttled:  # nothing was sent: the try is taken back, and the lane waits as asked
-                self._pause(lane, exc.retry_after or 1.0)
+                self._pause(lane, exc.retry_after or 1.0, exc.reason)
                 self._release(message, self._clock.now(), exc.reason)
             elif exc.outage:
                 streak = self._outage_streak[lane] = self._outage_streak.get(lane, 0) + 1
                 delay = max(exc.retry_after or 0.0, outage_backoff_seconds(streak))
-                self._pause(lane, delay)
+                self._pause(lane, delay, exc.reason)
                 self._retry(message, 0.0, exc.reason, failed=False)  # due when the lane opens; it looks first
             elif exc.permanent or message.last_chance:
                 self._give_up(message, exc.reason)
@@ -157,11 +160,12 @@ class OutboxRunner:
             else:
                 self._retry(message, backoff_seconds(message.failures + 1), repr(exc))
 
-    def _pause(self, lane: str, seconds: float) -> None:
+    def _pause(self, lane: str, seconds: float, why: str) -> None:
         until = self._clock.now() + timedelta(seconds=seconds)
         if until > self._paused.get(lane, until - timedelta(seconds=1)):
             self._paused[lane] = until
-            log.info("outbox lane %s paused for %.1fs", lane, seconds)
+            level = logging.DEBUG if why.startswith(PACING) else logging.INFO  # our own pace is routine
+            log.log(level, "outbox lane %s paused for %.3fs: %s", lane, seconds, why)
 
     def _post_card(self, message: OutboxMessage) -> None:
         complaint_id = _complaint_id(message)

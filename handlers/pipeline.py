@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from handlers.codec import from_entry
 from handlers.coordination import Dedupe, StreamQueue
-from handlers.intake import IntakeResult, receive
+from handlers.intake import IntakeResult, receive_bounded
 from handlers.model import IncomingComplaint
 from handlers.ports import Clock, UnitOfWorkFactory
 from handlers.triage import Triage
@@ -47,11 +48,13 @@ def consume_once(
     count: int = 200,
     block_ms: int = 1000,
     reclaim_idle_ms: int = RECLAIM_IDLE_MS,
+    stored: Callable[[IntakeResult], None] | None = None,
 ) -> BatchResult:
     """One batch: this consumer's unacknowledged entries first (after a failure), then abandoned ones, then new ones.
 
-    Entries are acknowledged only after their batch is committed: a crash or a database
-    outage leaves them pending, to be taken again.
+    The batch is stored in bounded transactions (intake.MAX_POSTS_PER_TRANSACTION posts each).
+    Entries are acknowledged only after all of them committed: a crash or a database outage
+    leaves them pending, to be taken again, and the posts already stored are known duplicates.
     """
     entries = queue.own_pending(consumer, count) or queue.reclaim(consumer, reclaim_idle_ms, count)
     if not entries:
@@ -65,7 +68,7 @@ def consume_once(
             log.error("stream entry %s: a post is not a complaint, set aside: %s", entry.id, problem)
         result.rejected += len(problems)
     if items:
-        result.intake = receive(uow_factory, clock, dedupe, triage, items)
+        result.intake = receive_bounded(uow_factory, clock, dedupe, triage, items, stored=stored)
     if entries:
         queue.ack([entry.id for entry in entries])
     return result

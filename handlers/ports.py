@@ -60,8 +60,8 @@ class ComplaintRepository(Protocol):
         """Open cases that hold any of these tweets, conversations or (lower-cased) authors."""
         ...
 
-    def count_followups(self, counts: dict[int, int]) -> dict[int, tuple[int, float]]:
-        """Add to cases' follow-up counts; return each case's new count and its queue rank."""
+    def count_followups(self, counts: dict[int, int]) -> dict[int, FollowupCount]:
+        """Add to cases' follow-up counts; return each case's new count, its queue rank and whether it has a card."""
         ...
 
     def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
@@ -146,6 +146,15 @@ class AuditLog(Protocol):
     def for_complaint(self, complaint_id: int) -> list[AuditEvent]:
         """Return a complaint's events, oldest first."""
         ...
+
+
+@dataclass(frozen=True)
+class FollowupCount:
+    """A case's follow-ups after a batch added some: what its card and its thread lines need to know."""
+
+    count: int
+    rank: float  # the case's queue rank: its thread lines go by it
+    carded: bool  # whether its card is out (else the card, when posted, shows the count)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from handlers.model import (
     Ticket,
 )
 from handlers.oncall import Roster
-from handlers.ports import DuplicateKey, NewOutboxMessage, OutboxMessage, ThreadIndex
+from handlers.ports import DuplicateKey, FollowupCount, NewOutboxMessage, OutboxMessage, ThreadIndex
 from handlers.sla import SlaPolicy
 from handlers.spikes import SpikeState
 from handlers.team_ports import TeamStats
@@ -149,12 +149,13 @@ class _Complaints:
         self.s.complaints[complaint_id] = replace(complaint, sla_stage=to_stage)
         return True
 
-    def count_followups(self, counts: dict[int, int]) -> dict[int, tuple[int, float]]:
+    def count_followups(self, counts: dict[int, int]) -> dict[int, FollowupCount]:
         totals = {}
         for case_id, added in counts.items():
             case = self.s.complaints[case_id]
             self.s.complaints[case_id] = replace(case, followup_count=case.followup_count + added)
-            totals[case_id] = (case.followup_count + added, self.s.ranks.get(case_id, 0.0))
+            rank = self.s.ranks.get(case_id, 0.0)
+            totals[case_id] = FollowupCount(case.followup_count + added, rank, case.card is not None)
         return totals
 
     def get(self, complaint_id: int) -> Complaint | None:

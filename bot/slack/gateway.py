@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from bot.slack.mrkdwn import sanitize
 from handlers.activity import ActivityLine
 from handlers.card import CardView, FollowUpLine
 from handlers.coordination import RateLimiter
-from handlers.gateways import DeliveryFailed
+from handlers.gateways import PACING, DeliveryFailed
 from handlers.model import CardRef
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class SlackChatGateway:
 
     def post_card(self, card: CardView) -> CardRef:
         """chat.postMessage the card into the channel."""
-        self._pace(f"slack:post:{self._channel}", self._posts_per_second, self._post_burst)
+        self._pace_post(self._channel, reserve=card.uses_reserve)
         response = self._call(
             "chat.postMessage",
             channel=self._channel,
@@ -121,12 +122,12 @@ class SlackChatGateway:
 
     def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
         """chat.postMessage the follow-up into the card's thread (paced like any post in the channel)."""
-        self._pace(f"slack:post:{ref.channel}", self._posts_per_second, self._post_burst)
+        self._pace_post(ref.channel)
         self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=followup_text(followup))
 
     def post_activity(self, ref: CardRef, line: ActivityLine) -> None:
         """chat.postMessage a line of the card's history into its thread."""
-        self._pace(f"slack:post:{ref.channel}", self._posts_per_second, self._post_burst)
+        self._pace_post(ref.channel)
         self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=activity_text(line))
 
     def announce(self, text: str, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
@@ -138,12 +139,13 @@ class SlackChatGateway:
             self._pace("slack:update", UPDATES_PER_SECOND, UPDATE_BURST)
             self._call("chat.update", channel=ref.channel, ts=ref.message_id, text=body)
             return ref
-        self._pace(f"slack:post:{self._channel}", self._posts_per_second, self._post_burst)
+        self._pace_post(self._channel)
         response = self._call("chat.postMessage", channel=self._channel, text=body, unfurl_links=False)
         return CardRef(channel=str(response["channel"]), message_id=str(response["ts"]))
 
     def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
         """A direct message from the app to `user_id`, with a link to the card."""
+        self._pace_post(user_id, reserve=True)  # a DM is a channel too; a page may use its whole burst
         link = self.permalink(ref) if ref else None
         body = sanitize(text, 2000) + (f"\n<{link}|Open the card>" if link else "")
         self._call("chat.postMessage", channel=user_id, text=body, unfurl_links=False)
@@ -157,14 +159,24 @@ class SlackChatGateway:
         link = answer.get("permalink")
         return str(link) if link else None
 
+    def _pace_post(self, channel: str, *, reserve: bool = False) -> None:
+        """A slot in the channel's posting budget: a token bucket whose last token only a card that may use the
+        reserve takes, so a VIP's card need not wait for the next slot (Slack allows short bursts)."""
+        key, keep = f"slack:post:{channel}", 0 if reserve else 1
+        self._wait_for(key, lambda: self._limiter.take(key, self._posts_per_second, self._post_burst, keep))
+
     def _pace(self, key: str, per_second: float, burst: int) -> None:
-        """Take a slot in the budget, or say how long to wait: the outbox then takes the next message by rank."""
-        wait = self._limiter.acquire(key, per_second, burst)
+        """A slot in a moving-window budget (card updates)."""
+        self._wait_for(key, lambda: self._limiter.acquire(key, per_second, burst))
+
+    def _wait_for(self, key: str, take: Callable[[], float]) -> None:
+        """Take a slot, or say how long to wait: the outbox then takes the next message by rank."""
+        wait = take()
         if 0 < wait <= _SHORT_WAIT_SECONDS:
             time.sleep(wait)
-            wait = self._limiter.acquire(key, per_second, burst)
+            wait = take()
         if wait > 0:
-            raise DeliveryFailed(f"pacing {key}", retry_after=wait, throttled=True)
+            raise DeliveryFailed(f"{PACING} {key}", retry_after=wait, throttled=True)
 
     def _call(self, method: str, **kwargs: object) -> dict[str, Any]:
         try:

@@ -29,7 +29,7 @@ from handlers.model import (
     Status,
     Ticket,
 )
-from handlers.ports import ThreadIndex
+from handlers.ports import FollowupCount, ThreadIndex
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaints, messages
 
@@ -210,8 +210,8 @@ class SqlComplaintRepository:
             pending = moved
         return resolved
 
-    def count_followups(self, counts: dict[int, int]) -> dict[int, tuple[int, float]]:
-        """Add to cases' follow-up counts (one executemany); return the new counts and the cases' queue ranks."""
+    def count_followups(self, counts: dict[int, int]) -> dict[int, FollowupCount]:
+        """Add to cases' follow-up counts (one executemany); return the new counts, ranks and whether carded."""
         if not counts:
             return {}
         statement = (
@@ -220,10 +220,13 @@ class SqlComplaintRepository:
             .values(followup_count=complaints.c.followup_count + bindparam("added"))
         )
         self._c.execute(statement, [{"case_id": k, "added": v} for k, v in sorted(counts.items())])
-        query = select(complaints.c.id, complaints.c.followup_count, complaints.c.queue_rank).where(
-            one_of(self._c, complaints.c.id, sorted(counts))
-        )
-        return {case_id: (total, rank) for case_id, total, rank in self._c.execute(query)}
+        query = select(
+            complaints.c.id, complaints.c.followup_count, complaints.c.queue_rank, complaints.c.card_message_id
+        ).where(one_of(self._c, complaints.c.id, sorted(counts)))
+        return {
+            case_id: FollowupCount(total, rank, card is not None)
+            for case_id, total, rank, card in self._c.execute(query)
+        }
 
     def get(self, complaint_id: int) -> Complaint | None:
         """Return one complaint, or None."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -23,9 +22,9 @@ def _client(slack: LocalSlack, token: str | None = None) -> WebClient:
     return WebClient(token=token or slack.token, base_url=f"{slack.url}/api/")
 
 
-def _card() -> CardView:
+def _card(tier: str = "standard") -> CardView:
     t = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-    return card_for(Complaint(7, "x", "1", "9", "ann", "Ann", "late", t, t, Status.NEW, 1), t)
+    return card_for(Complaint(7, "x", "1", "9", "ann", "Ann", "late", t, t, Status.NEW, 1, tier=tier), t)
 
 
 def test_methods_answer_as_slack_documents(local_slack: LocalSlack) -> None:
@@ -94,19 +93,27 @@ def test_gateway_turns_429_into_a_retry_after_and_bad_channel_into_a_permanent_f
     assert gone.value.permanent and "channel_not_found" in gone.value.reason
 
 
-def test_gateway_paces_posts_per_channel(local_slack: LocalSlack) -> None:
-    limiter = WindowRateLimiter("memory://")
+def test_gateway_paces_posts_per_channel_and_keeps_the_last_slot_for_a_vip(local_slack: LocalSlack) -> None:
+    clock = [1000.0]
+    limiter = WindowRateLimiter("memory://", now=lambda: clock[0])
     gateway = SlackChatGateway(_client(local_slack), "C0CARE", limiter, post_burst=3)
-    for _ in range(3):  # a burst of 3...
+    for _ in range(2):  # a burst of 2...
         gateway.post_card(_card())
-    with pytest.raises(DeliveryFailed) as paced:  # ...then the fourth is handed back, with how long to wait
+    with pytest.raises(DeliveryFailed) as paced:  # ...then the third is handed back: the last slot is kept
         gateway.post_card(_card())
-    assert paced.value.throttled and 0 < (paced.value.retry_after or 0) <= 3
+    assert paced.value.throttled and 0 < (paced.value.retry_after or 0) <= 1
+    gateway.post_card(_card("vip"))  # a VIP's card takes it at once
+    with pytest.raises(DeliveryFailed):  # and then the channel is spent, for VIPs too
+        gateway.post_card(_card("vip"))
     assert len(local_slack.calls_to("chat.postMessage")) == 3
-    time.sleep(paced.value.retry_after or 0)
+    clock[0] += 1.0
+    gateway.post_card(_card("vip"))  # a second's refill: a slot, which only the reserve may take yet
+    with pytest.raises(DeliveryFailed) as again:
+        gateway.post_card(_card())
+    assert again.value.retry_after == pytest.approx(2.0)  # a standard card waits until it would leave one behind
+    clock[0] += 2.0
     gateway.post_card(_card())
-    times = [c.at for c in local_slack.calls_to("chat.postMessage")]
-    assert len(times) == 4 and times[3] - times[0] >= 0.9
+    assert len(local_slack.calls_to("chat.postMessage")) == 5
 
 
 def test_a_card_is_found_again_by_its_metadata(local_slack: LocalSlack) -> None:

@@ -17,7 +17,7 @@ from bot.x.poller import MAX_PAGES, PAGE_SIZE, PollResult, poll_feed
 from handlers.clock import SystemClock
 from handlers.codec import from_entry
 from handlers.intake import receive
-from handlers.outbox_kinds import CARD_POST
+from handlers.outbox_kinds import POSTS_A_CARD
 from handlers.triage import Triage
 from sandbox.x_api import LocalX
 from storage.memory.keys import MemoryDedupe
@@ -166,7 +166,7 @@ def test_a_burst_larger_than_one_poll_is_read_whole_over_the_next_polls(local_x:
         queue.ack([e.id for e in entries])
     texts = [c.text for c in db.state.complaints.values()]
     assert stored == 2502 and len(set(texts)) == 2502 and sum(t.startswith("@SqueakyAir storm ") for t in texts) == 2500
-    carded = [row.message.complaint_id for row in db.state.outbox.values() if row.message.kind == CARD_POST]
+    carded = [row.message.complaint_id for row in db.state.outbox.values() if row.message.kind in POSTS_A_CARD]
     assert sorted(carded) == sorted(db.state.complaints)  # each case carded once
 
 

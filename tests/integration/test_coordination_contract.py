@@ -48,7 +48,7 @@ def coord(request: pytest.FixtureRequest) -> Iterator[Coordination]:
     clock = Clock(1_800_000_000.0)
     if request.param == "memory":
         yield Coordination(
-            MemoryStreamQueue(), MemoryLocks(clock), WindowRateLimiter("memory://"), MemoryDedupe(clock), clock
+            MemoryStreamQueue(), MemoryLocks(clock), WindowRateLimiter("memory://", clock), MemoryDedupe(clock), clock
         )
         return
     client: redis.Redis = request.getfixturevalue("redis_client")
@@ -118,6 +118,18 @@ def test_rate_limiter_allows_a_burst_then_says_how_long_to_wait(coord: Coordinat
     wait = coord.limiter.acquire("slack:C1", per_second=1, burst=3)
     assert 0 < wait <= 3
     assert coord.limiter.acquire("slack:C2", per_second=1, burst=3) == 0  # keys are independent
+
+
+def test_a_bucket_keeps_its_reserve_for_those_who_may_use_it(coord: Coordination) -> None:
+    """Two tokens, one a second: ordinary takes leave one behind; the reserve's user takes the last."""
+    assert coord.limiter.take("slack:post:C9", per_second=1, burst=2, keep=1) == 0
+    assert 0.8 < coord.limiter.take("slack:post:C9", per_second=1, burst=2, keep=1) <= 1.0  # the reserve is kept
+    assert coord.limiter.take("slack:post:C9", per_second=1, burst=2, keep=0) == 0  # a VIP's card takes it
+    assert 0.8 < coord.limiter.take("slack:post:C9", per_second=1, burst=2, keep=0) <= 1.0  # and now all wait
+    assert 1.8 < coord.limiter.take("slack:post:C9", per_second=1, burst=2, keep=1) <= 2.0
+    assert coord.limiter.take("slack:post:C8", per_second=1, burst=2, keep=1) == 0  # keys are independent
+    coord.limiter.block("slack:post:C8", seconds=1)
+    assert 0 < coord.limiter.take("slack:post:C8", per_second=1, burst=2, keep=0) <= 1  # a 429's pause holds too
 
 
 def test_a_block_holds_every_process_back_until_it_ends(coord: Coordination, request: pytest.FixtureRequest) -> None:

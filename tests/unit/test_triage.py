@@ -11,9 +11,9 @@ import pytest
 from handlers.clock import ManualClock
 from handlers.followups import CONVERSATION, REPLY, SAME_AUTHOR
 from handlers.intake import receive
-from handlers.model import IncomingComplaint, MessageKind, Status
+from handlers.model import CardRef, IncomingComplaint, MessageKind, Status
 from handlers.noise import OWN_POST, PASSING_MENTION, RETWEET, SPAM
-from handlers.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_UPDATE
+from handlers.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_POST_RESERVED, CARD_UPDATE
 from handlers.priority import assess, queue_rank
 from handlers.triage import Triage, TriageConfigError, parse_triage
 from tests.fakes import FakeDatabase, FakeDedupe
@@ -143,7 +143,7 @@ def test_new_cards_are_queued_highest_priority_first() -> None:
     )
     with db() as uow:
         leased = uow.outbox.lease_due(T0 + timedelta(seconds=1), 30, 10)
-    assert [(m.kind, m.complaint_id) for m in leased] == [(CARD_POST, 3), (CARD_POST, 2), (CARD_POST, 1)]
+    assert [(m.kind, m.complaint_id) for m in leased] == [(CARD_POST_RESERVED, 3), (CARD_POST, 2), (CARD_POST, 1)]
     assert db.state.complaints[3].tier == "vip" and db.state.complaints[2].topic == "delay/cancellation"
 
 
@@ -158,7 +158,13 @@ def test_reply_to_the_customers_tweet_joins_the_case_and_updates_the_card() -> N
     assert db.state.complaints[1].followup_count == 1
     assert db.state.messages[("x", "2")].note == REPLY
     kinds = sorted(row.message.kind for row in db.state.outbox.values())
-    assert kinds == sorted([CARD_POST, CARD_FOLLOWUP, CARD_UPDATE])
+    assert kinds == sorted([CARD_POST, CARD_FOLLOWUP])  # the card is not out yet: when it is, it shows the count
+    with db() as uow:
+        uow.complaints.set_card(1, CardRef("C0CARE", "1000.000001"))
+        uow.commit()
+    run(db, tweet(3, "@SqueakyAir still nothing", minutes=40, in_reply_to_id="1"))
+    kinds = sorted(row.message.kind for row in db.state.outbox.values())
+    assert kinds == sorted([CARD_POST, CARD_FOLLOWUP, CARD_FOLLOWUP, CARD_UPDATE])  # the card out: its count moves
 
 
 def test_reply_to_our_reply_joins_the_case() -> None:
