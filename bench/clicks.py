@@ -1,5 +1,10 @@
-"""Click to ack: p50/p99 from a signed click to Slack's 200 at 50 concurrent clicks, against a bare Bolt app that
-only acks, on the same server in the same run; and 200 concurrent claims of one card."""
+"""Click to ack, and click to card updated: bursts of 50 concurrent signed clicks on Claim, a second apart (and never
+before the last burst's cards show it). p50/p99 from each click to Slack's 200, against a bare Bolt app that only
+acks given the same bursts, on the same server in the same run; and from each click to the chat.update that shows
+the new owner to everyone, against a bare chat.update round trip to the same local Slack, 50 at once, in the same
+run. And 200 concurrent claims of one card. The web app runs under gunicorn as
+`python -m bot web` does; one `python -m bot worker` decides the clicks and updates the cards, with Slack's
+chat.update pacing lifted (the local Slack sets no limit; the real one allows about 50 a minute)."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from typing import Any
 
 import redis
 import requests
+from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bench.ingest import scratch_database
@@ -31,7 +37,7 @@ from handlers.model import IncomingComplaint
 from sandbox.interactions import block_action, post_signed
 from sandbox.slack_api import LocalSlack
 from storage.sql.migrate import upgrade
-from storage.sql.tables import audit_events
+from storage.sql.tables import audit_events, complaints
 
 PROJECT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret-0123456789"  # noqa: S105 - signs requests to a local server
@@ -39,6 +45,7 @@ SERVER = ["gunicorn", "2"]  # as `python -m bot web` runs with WEB_CONCURRENCY=2
 CONCURRENCY = 50
 ROUNDS = 10
 RACERS = 200
+BURST_PAUSE = 1.0  # seconds from the end of one burst of clicks to the next (longer if its cards take longer)
 
 
 @dataclass
@@ -47,6 +54,8 @@ class ClickResult:
 
     squeaky_ms: list[float]
     bare_ms: list[float]
+    updated_ms: list[float]  # click to the chat.update showing the new owner
+    bare_update_ms: list[float]  # a bare chat.update round trip, 50 at once
     race_owners: int
     race_statuses: dict[int, int]
 
@@ -95,13 +104,16 @@ def serve_app(which: str, env: dict[str, str]) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def _clicks(url: str, complaint_ids: list[int]) -> list[float]:
-    """Click Claim on each complaint, CONCURRENCY at a time; return each click's time to HTTP 200, in ms."""
+def _clicks(url: str, complaint_ids: list[int], sent: dict[int, float] | None = None) -> list[float]:
+    """Click Claim on each complaint, CONCURRENCY at a time; return each click's time to HTTP 200, in ms
+    (and note in `sent` when each click left)."""
 
     def one(complaint_id: int) -> float:
         payload = block_action(
             f"U{complaint_id:08d}", f"agent{complaint_id}", action_ids.CLAIM, str(complaint_id), "C0CARE", "1.000001"
         )
+        if sent is not None:
+            sent[complaint_id] = time.time()
         started = time.perf_counter()
         status = post_signed(url, SECRET, payload).status_code
         elapsed = (time.perf_counter() - started) * 1000
@@ -111,6 +123,52 @@ def _clicks(url: str, complaint_ids: list[int]) -> list[float]:
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         return list(pool.map(one, complaint_ids))
+
+
+def _updated_ms(slack: LocalSlack, sent: dict[int, float], card_ts: dict[int, str], deadline: float) -> list[float]:
+    """For each click, the time until the local Slack received the chat.update that shows its owner, in ms."""
+    wanted = {card_ts[cid]: cid for cid in sent}
+    seen: dict[int, float] = {}
+    while time.time() < deadline and len(seen) < len(sent):
+        for call in slack.calls_to("chat.update"):
+            cid = wanted.get(str(call.params.get("ts")))
+            if cid is not None and cid not in seen and "Claimed by" in str(call.params.get("blocks")):
+                seen[cid] = call.at
+        time.sleep(0.2)
+    if len(seen) < len(sent):
+        raise RuntimeError(f"{len(sent) - len(seen)} cards never showed their new owner")
+    return [(seen[cid] - sent[cid]) * 1000 for cid in sent]
+
+
+def _bare_updates(slack: LocalSlack, ts: str, rounds: int) -> list[float]:
+    """A bare chat.update of one message through slack-sdk, CONCURRENCY at a time: the floor of a card update."""
+    client = WebClient(token=slack.token, base_url=f"{slack.url}/api/")
+
+    def one(n: int) -> float:
+        started = time.perf_counter()
+        client.chat_update(channel="C0CARE", ts=ts, text=f"edit {n}")
+        return (time.perf_counter() - started) * 1000
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(one, range(CONCURRENCY)))  # warm up
+        return list(pool.map(one, range(CONCURRENCY * rounds)))
+
+
+@contextmanager
+def running_worker(env: dict[str, str]) -> Iterator[None]:
+    """`python -m bot worker` in its own process, for the run."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(2)  # it connects and joins the consumer groups
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def measure(admin_url: str, redis_url: str) -> ClickResult:
@@ -135,10 +193,19 @@ def measure(admin_url: str, redis_url: str) -> ClickResult:
             ids = receive(services.uow_factory, services.clock, services.dedupe, services.triage, items).opened
             while services.outbox_runner.run_due(limit=500):
                 pass
-            env = app_env(url, redis_url, slack)
-            with serve_app("squeaky", env) as events:
+            with services.engine.connect() as connection:
+                rows = connection.execute(select(complaints.c.id, complaints.c.card_message_id))
+                card_ts = {cid: str(ts) for cid, ts in rows}
+            env = {**app_env(url, redis_url, slack), "SLACK_UPDATES_PER_SECOND": "1000"}
+            with serve_app("squeaky", env) as events, running_worker(env):
                 _clicks(events, ids[:CONCURRENCY])  # warm up connections and caches
-                squeaky = _clicks(events, ids[CONCURRENCY:])
+                squeaky, updated = [], []
+                for round_ in range(1, ROUNDS):  # 50 agents click at once, a burst a second
+                    sent: dict[int, float] = {}
+                    squeaky += _clicks(events, ids[round_ * CONCURRENCY : (round_ + 1) * CONCURRENCY], sent)
+                    burst_done = time.time()
+                    updated += _updated_ms(slack, sent, card_ts, time.time() + 120)
+                    time.sleep(max(0.0, burst_done + BURST_PAUSE - time.time()))
                 race_id = ids[-1]
                 racers = [
                     block_action(f"U{n:08d}", f"racer{n}", action_ids.CLAIM, str(race_id), "C0CARE", "1.000001")
@@ -152,7 +219,7 @@ def measure(admin_url: str, redis_url: str) -> ClickResult:
 
                 with ThreadPoolExecutor(RACERS) as pool:
                     statuses = list(pool.map(race, racers))
-                time.sleep(2)  # listeners finish after their ack
+                time.sleep(3)  # the worker decides after the acks
                 with services.engine.connect() as connection:
                     owners = (
                         connection.execute(
@@ -163,15 +230,19 @@ def measure(admin_url: str, redis_url: str) -> ClickResult:
                         or 0
                     )
             services.engine.dispose()
+        bare_updates = _bare_updates(slack, card_ts[ids[0]], ROUNDS)
         with serve_app("bare", env) as bare_events:
             _clicks(bare_events, list(range(CONCURRENCY)))
-            bare = _clicks(bare_events, list(range(CONCURRENCY * ROUNDS)))
+            bare = []
+            for round_ in range(1, ROUNDS):  # the same bursts, a second apart
+                bare += _clicks(bare_events, list(range(round_ * CONCURRENCY, (round_ + 1) * CONCURRENCY)))
+                time.sleep(BURST_PAUSE)
     finally:
         slack.stop()
     counts: dict[int, int] = {}
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1
-    return ClickResult(squeaky, bare, owners, counts)
+    return ClickResult(squeaky, bare, updated, bare_updates, owners, counts)
 
 
 def report(r: ClickResult) -> str:
@@ -179,6 +250,8 @@ def report(r: ClickResult) -> str:
     p50, p99 = _percentile(r.squeaky_ms, 0.5), _percentile(r.squeaky_ms, 0.99)
     b50, b99 = _percentile(r.bare_ms, 0.5), _percentile(r.bare_ms, 0.99)
     ok = r.race_statuses.get(200, 0)
+    u50, u99 = _percentile(r.updated_ms, 0.5), _percentile(r.updated_ms, 0.99)
+    f50, f99 = _percentile(r.bare_update_ms, 0.5), _percentile(r.bare_update_ms, 0.99)
     return "\n".join(
         [
             "| measure | result | target |",
@@ -187,6 +260,11 @@ def report(r: ClickResult) -> str:
             f"| p50 {p50:.1f} ms · **p99 {p99:.1f} ms** | p99 ≤ 50 ms |",
             f"| the same against a bare Bolt app that only acks | p50 {b50:.1f} ms · p99 {b99:.1f} ms | |",
             f"| Squeaky p99 ÷ bare p99 | **{p99 / b99:.2f}** | ≤ 1.5 |",
+            f"| click to the card updated for everyone ({len(r.updated_ms)} clicks, {CONCURRENCY} at once) "
+            f"| p50 {u50:.0f} ms · **p99 {u99:.0f} ms** | |",
+            f"| a bare chat.update round trip to the same Slack, {CONCURRENCY} at once "
+            f"| p50 {f50:.0f} ms · p99 {f99:.0f} ms | |",
+            f"| card updated p99 ÷ bare chat.update p99 | **{u99 / f99:.2f}** | ≤ 2 |",
             f"| {RACERS} concurrent claims of one card "
             f"| {r.race_owners} owner · {ok} answered 200 · {RACERS - ok} errors | 1 owner, 0 errors |",
             f"| mean click, Squeaky / bare "

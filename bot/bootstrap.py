@@ -45,6 +45,7 @@ from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
 LISTENER_THREADS = 32  # Bolt runs each listener (after its ack) on this pool; the next clicks ack on it too
 STREAM = "squeaky:complaints"
+CLICKS = "squeaky:clicks"
 GROUP = "workers"
 
 
@@ -70,16 +71,19 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
     queue: StreamQueue
+    clicks: StreamQueue
     locks: Locks
     dedupe: Dedupe
     if settings.redis_url:
         client = redis.Redis.from_url(settings.redis_url)
         queue = RedisStreamQueue(client, STREAM, GROUP)
+        clicks = RedisStreamQueue(client, CLICKS, GROUP)
         locks = RedisLocks(client)
         dedupe = RedisDedupe(client)
         limiter = WindowRateLimiter(settings.redis_url)
     else:
         queue = MemoryStreamQueue()
+        clicks = MemoryStreamQueue()
         locks = MemoryLocks()
         dedupe = MemoryDedupe()
         limiter = WindowRateLimiter("memory://")
@@ -89,6 +93,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         engine=engine,
         uow_factory=SqlUnitOfWorkFactory(engine, clock),
         queue=queue,
+        clicks=clicks,
         locks=locks,
         limiter=limiter,
         dedupe=dedupe,
@@ -148,6 +153,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         core.limiter,
         posts_per_second=settings.slack_posts_per_second,
         post_burst=settings.slack_post_burst,
+        updates_per_second=settings.slack_updates_per_second,
         leads_group=settings.slack_leads_group,
     )
     ticketing = tickets(core)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     slack_posts_per_second: float = Field(
         1.0, gt=0, description="messages Squeaky posts per second in one channel (Slack allows about 1)"
     )
+    slack_updates_per_second: float = Field(
+        0.8, gt=0, description="card updates (chat.update) per second in the workspace (Slack's Tier 3: 50+ a minute)"
+    )
     slack_post_burst: int = Field(
         2,
         ge=1,

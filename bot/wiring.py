@@ -26,6 +26,7 @@ class Core:
     engine: Engine
     uow_factory: UnitOfWorkFactory
     queue: StreamQueue
+    clicks: StreamQueue  # clicks the web process acked, for a worker to decide
     locks: Locks
     limiter: RateLimiter
     dedupe: Dedupe

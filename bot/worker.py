@@ -1,8 +1,10 @@
-"""The worker process: consume the complaint stream and persist it, and deliver the outbox, until told to stop.
+"""The worker process: consume the complaint stream and persist it, decide agents' clicks, and deliver the outbox,
+until told to stop.
 
-Ingest and delivery run on their own threads and never wait on each other: a storm's
-batches are stored while cards go out at the channel's pace, and a VIP's card goes out as
-soon as its post is stored and the channel has a slot, whatever the backlog behind it.
+Ingest, deciding and delivery run on their own threads and never wait on each other: a
+storm's batches are stored while cards go out at the channel's pace, a VIP's card goes
+out as soon as its post is stored and the channel has a slot, and a click is decided the
+moment it is queued, whatever the backlog.
 """
 
 from __future__ import annotations
@@ -11,14 +13,20 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from bot import housekeeping
 from bot.outages import OUTAGES, describe_outage
+from bot.slack.clicks import ClickDecider
 from bot.wiring import Services
 from handlers.pipeline import consume_once
 from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
+DELIVERY_THREADS = 2  # outbox passes at once: one waits on Slack while the other renders (leases never overlap)
+DECIDING_THREADS = 4  # clicks decided at once: most of a decision is waiting on the database
 
 
 def consumer_name() -> str:
@@ -39,10 +47,16 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
     """
     consumer = consumer_name()
     statistics = PlannerStatistics(services.engine)
-    stored = threading.Event()  # ingest stored new cases: their cards may go now
+    stored = threading.Event()  # ingest stored new cases, or a click was decided: the outbox has work
     chores = housekeeping.start(services, stop)
-    delivery = threading.Thread(target=deliver, args=(services, stop, stored, block_ms), name="delivery", daemon=True)
-    delivery.start()
+    deliveries = [
+        threading.Thread(target=deliver, args=(services, stop, stored, block_ms), name=f"delivery-{n}", daemon=True)
+        for n in range(DELIVERY_THREADS)
+    ]
+    for delivery in deliveries:
+        delivery.start()
+    deciding = threading.Thread(target=decide_clicks, args=(services, stop, stored), name="clicks", daemon=True)
+    deciding.start()
     log.info("worker %s started", consumer)
     failures = 0
     while not stop.is_set():
@@ -71,9 +85,46 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
             failures += 1
             log.exception("ingest pass failed; retrying in %.1fs", _backoff(failures))
             stop.wait(_backoff(failures))
-    delivery.join(timeout=10)
+    for delivery in deliveries:
+        delivery.join(timeout=10)
+    deciding.join(timeout=10)
     chores.join(timeout=10)
     log.info("worker %s stopped", consumer)
+
+
+def decide_clicks(services: Services, stop: threading.Event, decided: threading.Event, block_ms: int = 1000) -> None:
+    """The clicks the web processes queued, each decided once by one worker (a dead worker's are taken over);
+    a batch is decided DECIDING_THREADS at a time (the database decides between clicks on one card)."""
+    consumer, decider, failures = consumer_name(), ClickDecider(services), 0
+    idle_ms = int(services.settings.stream_reclaim_seconds * 1000)
+    with ThreadPoolExecutor(DECIDING_THREADS, thread_name_prefix="decide") as pool:
+        while not stop.is_set():
+            try:
+                queue = services.clicks
+                entries = queue.own_pending(consumer, 50) or queue.reclaim(consumer, idle_ms, 50)
+                entries = entries or queue.read(consumer, 50, block_ms)
+                if entries:
+                    list(pool.map(lambda entry: _decide(decider, entry.payload, decided), entries))
+                    queue.ack([entry.id for entry in entries])
+                failures = 0
+            except OUTAGES as exc:  # the batch stays pending, to be decided once the database is back
+                failures += 1
+                log.warning("%s; retrying the clicks in %.1fs", describe_outage(exc), _backoff(failures))
+                stop.wait(_backoff(failures))
+            except Exception:
+                failures += 1
+                log.exception("deciding clicks failed; retrying in %.1fs", _backoff(failures))
+                stop.wait(_backoff(failures))
+
+
+def _decide(decider: ClickDecider, payload: Mapping[str, Any], decided: threading.Event) -> None:
+    try:
+        decider.decide(payload)
+    except OUTAGES:
+        raise
+    except Exception:
+        log.exception("a click could not be decided; dropped: %.200r", payload)
+    decided.set()  # its card update is in the outbox: delivery need not wait for the rest of the batch
 
 
 def deliver(services: Services, stop: threading.Event, stored: threading.Event, block_ms: int = 200) -> None:

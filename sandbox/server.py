@@ -49,6 +49,13 @@ class Failure:
     headers: dict[str, str]
 
 
+class _Server(ThreadingHTTPServer):
+    """A threaded server whose listen queue holds a burst of new connections, as a real service's does
+    (socketserver's default of 5 drops the rest, and their clients retry a second later)."""
+
+    request_queue_size = 128
+
+
 class LocalServer(ABC):
     """Serves `handle(request)` over HTTP on 127.0.0.1; subclasses implement the API."""
 
@@ -95,7 +102,7 @@ class LocalServer(ABC):
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd = _Server(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=type(self).__name__, daemon=True)
         self._thread.start()

@@ -47,7 +47,7 @@ class WindowRateLimiter:
         if blocked := self._blocked(key):
             return blocked
         window = max(1, math.ceil(burst / per_second))
-        item = RateLimitItemPerSecond(burst, window)
+        item = RateLimitItemPerSecond(max(burst, int(per_second * window)), window)  # a rate above the burst holds
         if self._limiter.hit(item, key):
             return 0.0
         reset_at = self._limiter.get_window_stats(item, key).reset_time

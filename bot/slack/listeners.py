@@ -1,13 +1,15 @@
-"""Slack listeners for the card's buttons and menu: ack first, translate the payload, run one use case.
+"""Slack listeners for the card's buttons and menu: ack first, then translate the payload.
 
-The card itself is rendered by the outbox (for everyone, through chat.update); a
-refusal goes to the clicker alone, as an ephemeral message.
+A click with no form is queued for a worker to decide (bot.slack.clicks); one with a form
+is checked and its form opened here. The card itself is rendered by the outbox (for
+everyone, through chat.update); a refusal goes to the clicker alone, as an ephemeral message.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -15,70 +17,18 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import action_ids
+from bot.slack.clicks import DECIDED_BY_WORKER, enqueue
 from bot.slack.modals import Pricing, acknowledge_modal, dismiss_modal, merge_modal, reassign_modal, ticket_modal
+from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, load, tell
 from bot.tickets.links import signed_link
 from bot.wiring import Services
-from handlers import actions
-from handlers.claim import claim, release
-from handlers.errors import ComplaintNotFound, InvalidRequest, SqueakyError
-from handlers.escalation import who_is_on_call
-from handlers.model import Action, Actor, CardRef, Complaint, Role
+from handlers.errors import InvalidRequest, SqueakyError
+from handlers.model import Action, Actor, Complaint, Role
 from handlers.replies import ReplyTemplate, available, render
 from handlers.transitions import check_allowed
 
 log = logging.getLogger(__name__)
-
-
-class BadPayload(ValueError):
-    """An interaction payload we cannot read; the message is fit to show the user."""
-
-
-def actor_of(body: dict[str, Any], services: Services) -> Actor:
-    """The Slack user who acted, as the core's Actor with their roles on the care team."""
-    user = body.get("user") or {}
-    user_id = user.get("id")
-    if not isinstance(user_id, str) or not user_id:
-        raise BadPayload("the click carried no user")
-    name = user.get("username") or user.get("name") or user_id
-    return Actor(id=user_id, name=str(name), surface="slack", roles=services.team.roles_of(user_id))
-
-
-def card_of(body: dict[str, Any]) -> CardRef | None:
-    """The card the click came from."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    if isinstance(channel, str) and isinstance(ts, str):
-        return CardRef(channel=channel, message_id=ts)
-    return None
-
-
-def complaint_id_of(value: object) -> int:
-    """The complaint a button (or a menu option, `action:id`) names."""
-    text = str(value or "").rsplit(":", 1)[-1]
-    if not text.isdigit():
-        raise BadPayload("this button names no complaint; the card may be from an older version")
-    return int(text)
-
-
-def tell(services: Services, ref: CardRef | None, user_id: object, text: str) -> None:
-    """An ephemeral message to one user, next to the card (logged if it cannot be sent)."""
-    if ref is None or not isinstance(user_id, str):
-        log.warning("could not tell the user: %s", text)
-        return
-    try:
-        services.chat.tell(ref, user_id, text)
-    except Exception:
-        log.exception("could not send an ephemeral message")
-
-
-def load(services: Services, complaint_id: int) -> Complaint:
-    """The complaint, or ComplaintNotFound."""
-    with services.uow_factory() as uow:
-        complaint = uow.complaints.get(complaint_id)
-    if complaint is None:
-        raise ComplaintNotFound(complaint_id)
-    return complaint
+AFTER_ACK_THREADS = 4  # forms opened at once per web process (each within the 3 s a trigger_id lives)
 
 
 def template_choices(services: Services, complaint: Complaint) -> list[tuple[ReplyTemplate, str]]:
@@ -130,43 +80,57 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, action: A
     client.views_open(trigger_id=trigger_id, view=view)
 
 
+class AfterAck:
+    """Where a click's own work runs once Slack has its ack (opening a form, making a ticket link): a few threads of
+    its own, so a burst of clicks never holds Bolt's threads, which ack the next clicks."""
+
+    def __init__(self, threads: int = AFTER_ACK_THREADS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slack-decide")
+
+    def submit(self, work: Callable[..., object], *args: object) -> None:
+        """Run `work(*args)` soon; a failure is logged, never lost silently."""
+        self._pool.submit(self._logged, work, *args)
+
+    @staticmethod
+    def _logged(work: Callable[..., object], *args: object) -> None:
+        try:
+            work(*args)
+        except Exception:
+            log.exception("a click's work failed after its ack")
+
+
 def register(app: App, services: Services) -> None:
     """Attach the card's listeners to `app`."""
     uow, clock = services.uow_factory, services.clock
-    immediate: dict[Action, Callable[[int, Actor], object]] = {
-        Action.CLAIM: lambda cid, who: claim(uow, clock, cid, who),
-        Action.RELEASE: lambda cid, who: release(uow, clock, cid, who),
-        Action.CLOSE: lambda cid, who: actions.close(uow, clock, cid, who),
-        Action.ESCALATE: lambda cid, who: actions.escalate(
-            uow, clock, cid, who, who_is_on_call(uow, clock, services.settings.oncall_user)
-        ),
-    }
-    with_modal = {Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN}
+    after_ack = AfterAck()
 
-    def run(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
-        ref = card_of(body)
+    def act(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
+        """A click with no form goes to a worker to decide; one that opens a form is checked, and its form opened."""
+        if action in DECIDED_BY_WORKER:
+            try:
+                enqueue(services.clicks, action, value, body)
+            except Exception:
+                log.exception("could not queue a click")
+                tell(services, card_of(body), (body.get("user") or {}).get("id"), "Sorry, try that again in a moment.")
+            return
+        after_ack.submit(open_form, action, value, body, client)
+
+    def open_form(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
+        ref, user_id = card_of(body), (body.get("user") or {}).get("id")
         try:
             actor = actor_of(body, services)
-            complaint_id = complaint_id_of(value)
-            if action in with_modal:
-                complaint = load(services, complaint_id)
-                check_allowed(uow, clock, complaint, action, actor)  # say no now (audited), not after the modal
-                open_modal(services, client, str(body.get("trigger_id")), action, complaint)
-                return
-            immediate[action](complaint_id, actor)
+            complaint = load(services, complaint_id_of(value))
+            check_allowed(uow, clock, complaint, action, actor)  # say no now (audited), not after the form
+            open_modal(services, client, str(body.get("trigger_id")), action, complaint)
         except BadPayload as exc:
             log.warning("unreadable interaction payload: %s", exc)
-            tell(services, ref, (body.get("user") or {}).get("id"), f"Sorry, that didn't work: {exc}.")
-            return
+            tell(services, ref, user_id, f"Sorry, that didn't work: {exc}.")
         except SqueakyError as exc:
-            tell(services, ref, (body.get("user") or {}).get("id"), str(exc))
-            return
-        if action is Action.ESCALATE:
-            tell(services, ref, actor.id, "On-call has been pinged with a link to this card.")
+            tell(services, ref, user_id, str(exc))
 
     def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        run(action_ids.ACTION_BY_ID[action["action_id"]], action.get("value"), body, client)
+        act(action_ids.ACTION_BY_ID[action["action_id"]], action.get("value"), body, client)
 
     def on_more(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -177,10 +141,13 @@ def register(app: App, services: Services) -> None:
         except ValueError:
             tell(services, card_of(body), (body.get("user") or {}).get("id"), "Sorry, that menu item is unknown.")
             return
-        run(chosen, value, body, client)
+        act(chosen, value, body, client)
 
     def on_open_ticket(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
+        after_ack.submit(open_ticket, body, action)
+
+    def open_ticket(body: dict[str, Any], action: dict[str, Any]) -> None:
         ref, user_id = card_of(body), (body.get("user") or {}).get("id")
         try:
             link = ticket_link(services, actor_of(body, services), complaint_id_of(action.get("value")))

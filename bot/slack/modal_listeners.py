@@ -10,8 +10,9 @@ from slack_sdk import WebClient
 
 from bot.slack import action_ids
 from bot.slack.budget import AnswerBudget
-from bot.slack.listeners import BadPayload, actor_of, load, pricing, reply_allowed, tell, template_choices
+from bot.slack.listeners import pricing, reply_allowed, template_choices
 from bot.slack.modals import acknowledge_modal, metadata, reply_text, value_of
+from bot.slack.payloads import BadPayload, actor_of, load, tell
 from bot.wiring import Services
 from handlers import actions
 from handlers.errors import InvalidRequest, SqueakyError

@@ -142,35 +142,40 @@ class SqlOutbox:
     def lease_due(
         self, now: datetime, lease_seconds: float, limit: int, skip_kinds: Collection[str] = ()
     ) -> list[OutboxMessage]:
-        """Lease due messages with a compare-and-set on the lease, so two executors never take the same one."""
+        """Lease the highest-ranked due messages in one statement: rows another executor is leasing right now are
+        skipped (PostgreSQL's SKIP LOCKED; SQLite takes the write lock first), so two never take the same one."""
         due = and_(
             outbox.c.status == "pending",
             outbox.c.available_at <= now,
             or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
         )
         wanted = and_(due, outbox.c.kind.not_in(sorted(skip_kinds))) if skip_kinds else due
-        query = select(outbox).where(wanted).order_by(outbox.c.rank.desc(), outbox.c.id).limit(limit)
-        leased: list[OutboxMessage] = []
+        chosen = select(outbox.c.id).where(wanted).order_by(outbox.c.rank.desc(), outbox.c.id).limit(limit)
+        if self._c.dialect.name == "postgresql":
+            chosen = chosen.with_for_update(skip_locked=True)
         until = now + timedelta(seconds=lease_seconds)
-        for row in self._c.execute(query).mappings().all():
-            taken = self._c.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"], outbox.c.attempts == row["attempts"], due)
-                .values(leased_until=until, attempts=outbox.c.attempts + 1)
+        rows = self._c.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(chosen.scalar_subquery()), due)
+            .values(leased_until=until, attempts=outbox.c.attempts + 1)
+            .returning(outbox)
+        ).mappings()
+        leased = [
+            (
+                row["rank"],
+                OutboxMessage(
+                    id=row["id"],
+                    kind=row["kind"],
+                    key=row["key"],
+                    complaint_id=row["complaint_id"],
+                    payload=row["payload"],
+                    attempts=row["attempts"],
+                    failures=row["failures"],
+                ),
             )
-            if taken.rowcount == 1:
-                leased.append(
-                    OutboxMessage(
-                        id=row["id"],
-                        kind=row["kind"],
-                        key=row["key"],
-                        complaint_id=row["complaint_id"],
-                        payload=row["payload"],
-                        attempts=row["attempts"] + 1,
-                        failures=row["failures"],
-                    )
-                )
-        return leased
+            for row in rows
+        ]
+        return [message for _rank, message in sorted(leased, key=lambda rm: (-rm[0], rm[1].id))]
 
     def release(self, message_id: int, at: datetime) -> None:
         """Give the message back untried: the lease's try is taken back, and it is due again at `at`."""

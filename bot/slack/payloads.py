@@ -1,0 +1,65 @@
+"""What a Slack interaction payload says, read safely: who clicked, on which card, naming which complaint; and how
+to answer one person privately next to a card."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.wiring import Services
+from handlers.errors import ComplaintNotFound
+from handlers.model import Actor, CardRef, Complaint
+
+log = logging.getLogger(__name__)
+
+
+class BadPayload(ValueError):
+    """An interaction payload we cannot read; the message is fit to show the user."""
+
+
+def actor_of(body: dict[str, Any], services: Services) -> Actor:
+    """The Slack user who acted, as the core's Actor with their roles on the care team."""
+    user = body.get("user") or {}
+    user_id = user.get("id")
+    if not isinstance(user_id, str) or not user_id:
+        raise BadPayload("the click carried no user")
+    name = user.get("username") or user.get("name") or user_id
+    return Actor(id=user_id, name=str(name), surface="slack", roles=services.team.roles_of(user_id))
+
+
+def card_of(body: dict[str, Any]) -> CardRef | None:
+    """The card the click came from."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    if isinstance(channel, str) and isinstance(ts, str):
+        return CardRef(channel=channel, message_id=ts)
+    return None
+
+
+def complaint_id_of(value: object) -> int:
+    """The complaint a button (or a menu option, `action:id`) names."""
+    text = str(value or "").rsplit(":", 1)[-1]
+    if not text.isdigit():
+        raise BadPayload("this button names no complaint; the card may be from an older version")
+    return int(text)
+
+
+def tell(services: Services, ref: CardRef | None, user_id: object, text: str) -> None:
+    """An ephemeral message to one user, next to the card (logged if it cannot be sent)."""
+    if ref is None or not isinstance(user_id, str):
+        log.warning("could not tell the user: %s", text)
+        return
+    try:
+        services.chat.tell(ref, user_id, text)
+    except Exception:
+        log.exception("could not send an ephemeral message")
+
+
+def load(services: Services, complaint_id: int) -> Complaint:
+    """The complaint, or ComplaintNotFound."""
+    with services.uow_factory() as uow:
+        complaint = uow.complaints.get(complaint_id)
+    if complaint is None:
+        raise ComplaintNotFound(complaint_id)
+    return complaint
