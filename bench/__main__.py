@@ -42,7 +42,7 @@ def run_ingest(posts: int) -> None:
 def run_clicks() -> None:
     """The click-to-ack benchmark and the claim race."""
     results = clicks.report(clicks.measure(PG, REDIS))
-    publish(BENCHMARKS, "Click to ack", results, clicks.__doc__ or "", BENCHMARKS_PREAMBLE)
+    publish(BENCHMARKS, "Clicks", results, clicks.__doc__ or "", BENCHMARKS_PREAMBLE)
 
 
 def run_stats(complaints: int) -> None:

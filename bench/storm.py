@@ -346,15 +346,22 @@ def _read(
 NOTES = """What the figures mean:
 
 - Slack shows about one new message a second in a channel, so a storm of 5,000 new cases takes well over an hour
-  to reach the channel. Squeaky does not try to beat that. It posts at an even pace (no 429s to earn) and by rank,
-  re-read before every post: VIPs first, then urgent complaints, then the rest by waiting time.
+  to reach the channel. Squeaky does not try to beat that. It posts at an even pace and by rank, re-read before
+  every post: VIPs first, then urgent complaints, then the rest by waiting time. The channel's budget is a token
+  bucket with a burst of two whose last token only a VIP's card takes: a VIP's card goes at once rather than at
+  the next slot, and VIPs arriving faster than one a second queue behind each other only.
+- Ingest, delivery and housekeeping run on their own threads of the worker: storing the storm never holds a card
+  back, and delivery is woken as each ingest transaction (500 posts at most) commits.
 - Storing does not wait for Slack. Every post is stored (once) as the storm arrives, threaded onto its case, and
   counted in stats and spike alerts at once.
-- A follow-up on a case whose card is out updates the card's follow-up count at once (chat.update, its own budget).
+- A follow-up on a case whose card is out updates the card's follow-up count at once (chat.update, its own budget);
+  on a case whose card is not out yet it costs nothing: the card shows the count when it is posted.
   Its line in the card's thread ranks 25 points below its case, so it goes after new cases of its tier. A line
   whose card is not out yet waits for the card, without using up its chances, and goes right after it.
 - A 429 pauses the channel's lane for its Retry-After, in every worker (the pause is shared through Redis), and
-  the try it refused does not count against the message."""
+  the try it refused does not count against the message. The 429s counted here are the on-call person's direct
+  messages (a VIP pages on arrival, a dozen in ten seconds), each honoured.
+- Every lane pause is in the worker's log at DEBUG (LOG_LEVEL), with its reason; the table adds them up."""
 
 
 # A VIP counts as waiting from this long after it was stored: its intake transaction commits, and the worker's

@@ -25,7 +25,6 @@ from handlers.pipeline import consume_once
 from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
-DELIVERY_THREADS = 2  # outbox passes at once: one waits on Slack while the other renders (leases never overlap)
 DECIDING_THREADS = 4  # clicks decided at once: most of a decision is waiting on the database
 
 
@@ -49,12 +48,8 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
     statistics = PlannerStatistics(services.engine)
     stored = threading.Event()  # ingest stored new cases, or a click was decided: the outbox has work
     chores = housekeeping.start(services, stop)
-    deliveries = [
-        threading.Thread(target=deliver, args=(services, stop, stored, block_ms), name=f"delivery-{n}", daemon=True)
-        for n in range(DELIVERY_THREADS)
-    ]
-    for delivery in deliveries:
-        delivery.start()
+    delivery = threading.Thread(target=deliver, args=(services, stop, stored, block_ms), name="delivery", daemon=True)
+    delivery.start()
     deciding = threading.Thread(target=decide_clicks, args=(services, stop, stored), name="clicks", daemon=True)
     deciding.start()
     log.info("worker %s started", consumer)
@@ -85,8 +80,7 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
             failures += 1
             log.exception("ingest pass failed; retrying in %.1fs", _backoff(failures))
             stop.wait(_backoff(failures))
-    for delivery in deliveries:
-        delivery.join(timeout=10)
+    delivery.join(timeout=10)
     deciding.join(timeout=10)
     chores.join(timeout=10)
     log.info("worker %s stopped", consumer)
