@@ -43,7 +43,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret-0123456789"  # noqa: S105 - signs requests to a local server
 SERVER = ["gunicorn", "2"]  # as `python -m bot web` runs with WEB_CONCURRENCY=2 on this 2-core machine
 CONCURRENCY = 50
-ROUNDS = 10
+ROUNDS = 20  # bursts of CONCURRENCY clicks: enough samples for a steady p99
 RACERS = 200
 BURST_PAUSE = 1.0  # seconds from the end of one burst of clicks to the next (longer if its cards take longer)
 
