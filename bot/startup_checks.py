@@ -11,7 +11,10 @@ from typing import Literal
 from bot.config import Settings
 
 Process = Literal["web", "worker", "ingest", "run"]
-SHARED_STREAM = "separate worker and ingest processes share the stream through Redis; `python -m bot run` needs none"
+SHARED_STREAM = (
+    "separate web, worker and ingest processes share the stream and agents' clicks through Redis; "
+    "`python -m bot run` needs none"
+)
 
 
 def require_chat(settings: Settings) -> None:
@@ -46,7 +49,7 @@ def check_settings(settings: Settings, process: Process) -> None:
         require_tickets(settings)
     if process in ("web", "run"):
         require_slack_requests(settings)
-    if process in ("worker", "ingest"):
+    if process in ("web", "worker", "ingest"):
         settings.require("redis_url", why=SHARED_STREAM)
     if process == "ingest":
         require_x_reading(settings)

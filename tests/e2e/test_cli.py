@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 
 from bot.slack import action_ids
 from sandbox.interactions import block_action, post_signed
 from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
+from tests.conftest import REDIS_TEST_URL
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +59,7 @@ FULL = {
     "X_BRAND_HANDLES": "SqueakyAir",
 }
 NEEDS = {
-    "web": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET"],
+    "web": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET", "REDIS_URL"],
     "run": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET"],
     "worker": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "REDIS_URL"],
     "ingest": ["REDIS_URL", "X_BEARER_TOKEN", "X_BRAND_HANDLES"],
@@ -151,7 +153,7 @@ def test_run_serves_polls_and_cards_in_one_process(tmp_path: Path, local_slack: 
 
 @pytest.mark.parametrize("command", ["web", "run"])
 def test_socket_mode_still_serves_the_intake_and_the_health_check(
-    command: str, tmp_path: Path, local_slack: LocalSlack
+    command: str, tmp_path: Path, local_slack: LocalSlack, redis_client: redis.Redis
 ) -> None:
     """Over Socket Mode Slack does not call us, but other networks' posts and the platform's health check do."""
     port = _free_port()
@@ -164,6 +166,8 @@ def test_socket_mode_still_serves_the_intake_and_the_health_check(
         INTAKE_TOKEN="intake-token-for-socket-mode",
         PORT=str(port),
     )
+    if command == "web":  # a web process on its own shares the stream and the clicks with workers through Redis
+        env["REDIS_URL"] = REDIS_TEST_URL
     if command == "web":  # `run` migrates first; `web` expects the release step to have done it
         subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, check=True, timeout=60)
     process = subprocess.Popen(  # noqa: S603 - the command is one of the two parameters above
