@@ -30,10 +30,6 @@ class Line:
         """A line from its spans."""
         return cls(tuple(spans))
 
-    def plain(self) -> str:
-        """The line with people as @id: for logs, tests and surfaces without mentions."""
-        return "".join(s if isinstance(s, str) else f"@{s.user_id}" for s in self.spans)
-
 
 def joined(people: list[Person] | tuple[Person, ...], separator: str = ", ") -> tuple[Span, ...]:
     """People as spans separated by `separator`."""

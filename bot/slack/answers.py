@@ -46,10 +46,10 @@ def mention(person: Person) -> str:
 
 
 def rich(line: str | Line, limit: int = 3000) -> str:
-    """A line of the core's text in mrkdwn: its words inert, its people mentioned."""
+    """A line of the core's text in mrkdwn: its words inert (each cut to `limit`), its people mentioned."""
     if isinstance(line, str):
         return text(line, limit)
-    return "".join(text(s, limit) if isinstance(s, str) else mention(s) for s in line.spans)[:limit]
+    return "".join(text(s, limit) if isinstance(s, str) else mention(s) for s in line.spans)
 
 
 def _section(mrkdwn: str) -> dict[str, Any]:

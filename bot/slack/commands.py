@@ -1,11 +1,11 @@
 """The /squeaky slash command and the Home tab: thin listeners over handlers.lead_desk.
 
 The answer is usually ready well inside Slack's 3 seconds, so it goes back as the ack itself
-(ephemeral, or in the channel with `public`). If it is not ready in ANSWER_WITHIN seconds (a
-slow database, or Slack slow to say who leads) the ack says so and the answer follows through
-the response_url. Charts are drawn after the ack
-and uploaded as images (files upload v2): into the channel when public, else into the
-asker's direct messages with Squeaky.
+(ephemeral, or in the channel with `public`). If it is not ready within the answer budget
+(bot.slack.budget: a slow database, or Slack slow to say who leads) the ack says so and the
+answer follows through the response_url. Charts are drawn after the ack and uploaded as
+images (files upload v2): into the channel when public, else into the asker's direct
+messages with Squeaky.
 """
 
 from __future__ import annotations

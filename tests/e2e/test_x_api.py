@@ -47,10 +47,14 @@ def _poll(local_x: LocalX, feed: Feed, queue: MemoryStreamQueue, db: FakeDatabas
     return poll_feed(feed, pacer, queue, db, SystemClock(), brand_handles=["SqueakyAir"], brand_ids=[local_x.brand_id])
 
 
-def test_poller_reads_every_page_since_the_checkpoint(local_x: LocalX) -> None:
+def _mentions(local_x: LocalX) -> tuple[Feed, MemoryStreamQueue, FakeDatabase]:
+    """The brand's mentions feed, a stream and a database for a poller test."""
     client = make_client(local_x.url, bearer_token=local_x.bearer_token)
-    db, queue = FakeDatabase(), MemoryStreamQueue()
-    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir")
+    return mentions_feed(client, local_x.brand_id, "SqueakyAir"), MemoryStreamQueue(), FakeDatabase()
+
+
+def test_poller_reads_every_page_since_the_checkpoint(local_x: LocalX) -> None:
+    feed, queue, db = _mentions(local_x)
     local_x.add_tweet("ann", "@SqueakyAir first")
     assert _poll(local_x, feed, queue, db).fetched == 1
     for n in range(250):
@@ -146,9 +150,7 @@ def test_search_feed_and_transient_failures_are_retried(local_x: LocalX) -> None
 def test_a_burst_larger_than_one_poll_is_read_whole_over_the_next_polls(local_x: LocalX) -> None:
     """2,500 mentions arrive between two polls: one poll reads 2,000 (newest first) and stops; the position stays
     below the unread ones, the next poll reads on down to it, and every mention is stored and carded once."""
-    client = make_client(local_x.url, bearer_token=local_x.bearer_token)
-    db, queue = FakeDatabase(), MemoryStreamQueue()
-    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir")
+    feed, queue, db = _mentions(local_x)
     local_x.add_tweet("ann", "@SqueakyAir the first, before the storm")
     assert _poll(local_x, feed, queue, db).fetched == 1
     for n in range(2500):
