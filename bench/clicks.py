@@ -32,8 +32,8 @@ from bench.ingest import scratch_database
 from bot.bootstrap import build_services
 from bot.config import Settings
 from bot.slack import action_ids
-from handlers.intake import receive
-from handlers.model import IncomingComplaint
+from handlers.cases.model import IncomingComplaint
+from handlers.intake.receive import receive
 from sandbox.interactions import block_action, post_signed
 from sandbox.slack_api import LocalSlack
 from storage.sql.migrate import upgrade

@@ -17,9 +17,9 @@ from sqlalchemy import Engine, create_engine, insert, text
 from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.sources.twcs import read_twcs
-from handlers.codec import to_entry
-from handlers.model import IncomingComplaint
-from handlers.pipeline import consume_once
+from handlers.cases.model import IncomingComplaint
+from handlers.intake.stream_batches import consume_once
+from handlers.intake.stream_codec import to_entry
 from storage.sql.engine import make_engine, normalize_url
 from storage.sql.migrate import upgrade
 from storage.sql.statistics import PlannerStatistics

@@ -11,7 +11,7 @@ import psycopg
 
 from bot.sources.twcs import read_twcs
 from bot.triage_file import load_triage
-from handlers.model import IncomingComplaint
+from handlers.cases.model import IncomingComplaint
 from storage.sql.engine import normalize_url
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_dev.csv"

@@ -29,11 +29,11 @@ from bot.x.client import make_client
 from bot.x.length import XPostLength
 from bot.x.poller import brand_user_id
 from bot.x.replies import XReplies
-from handlers.clock import SystemClock
-from handlers.coordination import Dedupe, Locks, StreamQueue
-from handlers.gateways import Pager, TicketGateway
-from handlers.outbox_runner import OutboxRunner
-from handlers.ports import Clock
+from handlers.outbox.runner import OutboxRunner
+from handlers.ports.clock import SystemClock
+from handlers.ports.coordination import Dedupe, Locks, StreamQueue
+from handlers.ports.gateways import Pager, TicketGateway
+from handlers.ports.persistence import Clock
 from storage.memory.keys import MemoryDedupe, MemoryLocks
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-from handlers.ports import UnitOfWorkFactory
-from handlers.stats import Period, SeriesPoint
+from handlers.ports.persistence import UnitOfWorkFactory
+from handlers.team.stats import Period, SeriesPoint
 
 _BAR = "#4A90D9"
 _LINE = "#D9534F"

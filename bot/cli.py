@@ -156,7 +156,7 @@ def filtered(limit: int) -> None:
     """List the posts the noise rules filtered out (no card), newest first, with the rule that did it."""
 
     def go() -> None:
-        from handlers.clock import SystemClock
+        from handlers.ports.clock import SystemClock
         from storage.sql.engine import make_engine
         from storage.sql.migrate import upgrade
         from storage.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -192,7 +192,7 @@ def vip_import(file: Path) -> None:
 
     def go() -> None:
         from bot.bootstrap import build_core
-        from handlers.registry import import_tiers
+        from handlers.intake.vip_registry import import_tiers
         from storage.sql.migrate import upgrade
 
         settings = _settings()

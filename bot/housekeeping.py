@@ -16,10 +16,10 @@ from datetime import timedelta
 
 from bot.outages import OUTAGES, describe_outage
 from bot.wiring import Services
-from handlers.actions import expire_claims
-from handlers.escalation import check_service_levels
-from handlers.spike_watch import check_spikes
-from handlers.spikes import SpikeRules
+from handlers.cases.actions import expire_claims
+from handlers.team.service_levels import check_service_levels
+from handlers.team.spike_watch import check_spikes
+from handlers.team.spikes import SpikeRules
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.sources.schema import Post, describe
-from handlers.codec import to_entry
-from handlers.coordination import StreamQueue
+from handlers.intake.stream_codec import to_entry
+from handlers.ports.coordination import StreamQueue
 
 MAX_BODY = 1_000_000
 MAX_POSTS = 500

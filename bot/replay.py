@@ -11,9 +11,9 @@ from pathlib import Path
 from bot.sources.jsonl import read_jsonl
 from bot.sources.twcs import Unreadable, read_twcs
 from bot.wiring import Core
-from handlers.codec import to_entry
-from handlers.intake import IntakeResult, receive
-from handlers.model import IncomingComplaint
+from handlers.cases.model import IncomingComplaint
+from handlers.intake.receive import IntakeResult, receive
+from handlers.intake.stream_codec import to_entry
 
 log = logging.getLogger(__name__)
 

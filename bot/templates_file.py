@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 from bot.config import SettingsError
-from handlers.replies import ReplyTemplate, TemplateError, check
+from handlers.cases.reply_templates import ReplyTemplate, TemplateError, check
 
 PROJECT = Path(__file__).resolve().parents[1]
 

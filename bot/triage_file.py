@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 from bot.config import SettingsError
-from handlers.triage import Triage, TriageConfigError, parse_triage
+from handlers.intake.triage import Triage, TriageConfigError, parse_triage
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -8,12 +8,12 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.slack.team import TeamDirectory
-from handlers.coordination import Dedupe, Locks, RateLimiter, StreamQueue
-from handlers.gateways import ChatGateway, LengthRule
-from handlers.outbox_runner import OutboxRunner
-from handlers.ports import Clock, UnitOfWorkFactory
-from handlers.replies import ReplyTemplate
-from handlers.triage import Triage
+from handlers.cases.reply_templates import ReplyTemplate
+from handlers.intake.triage import Triage
+from handlers.outbox.runner import OutboxRunner
+from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
+from handlers.ports.gateways import ChatGateway, LengthRule
+from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from storage.sql.tickets import BuiltinTickets
 
 

@@ -21,7 +21,7 @@ from bot import housekeeping
 from bot.outages import OUTAGES, describe_outage
 from bot.slack.clicks import ClickDecider
 from bot.wiring import Services
-from handlers.pipeline import consume_once
+from handlers.intake.stream_batches import consume_once
 from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from handlers.activity import ActivityLine
-from handlers.card import CardView, FollowUpLine
-from handlers.followups import OpenCase
-from handlers.lifecycle import OPEN_STATUSES
-from handlers.model import (
+from handlers.cases.activity import ActivityLine
+from handlers.cases.card_view import CardView, FollowUpLine
+from handlers.cases.lifecycle import OPEN_STATUSES
+from handlers.cases.model import (
     AuditEvent,
     CardRef,
     Change,
@@ -26,11 +25,12 @@ from handlers.model import (
     Status,
     Ticket,
 )
-from handlers.oncall import Roster
-from handlers.ports import DuplicateKey, FollowupCount, NewOutboxMessage, OutboxMessage, ThreadIndex
-from handlers.sla import SlaPolicy
-from handlers.spikes import SpikeState
-from handlers.team_ports import TeamStats
+from handlers.intake.follow_ups import OpenCase
+from handlers.ports.persistence import DuplicateKey, FollowupCount, NewOutboxMessage, OutboxMessage, ThreadIndex
+from handlers.ports.team import TeamStats
+from handlers.team.oncall import Roster
+from handlers.team.sla import SlaPolicy
+from handlers.team.spikes import SpikeState
 
 
 @dataclass

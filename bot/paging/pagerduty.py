@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from handlers.gateways import DeliveryFailed
+from handlers.ports.gateways import DeliveryFailed
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.slack.mrkdwn import sanitize
-from handlers.lead_desk import Answer
-from handlers.rich_text import Line, Person
-from handlers.stats import Compliance, Durations, Row, StatsReport, Waiting
-from handlers.timeago import ago
+from handlers.team.command_answers import Answer
+from handlers.team.stats import Compliance, Durations, Row, StatsReport, Waiting
+from handlers.text.rich_text import Line, Person
+from handlers.text.timeago import ago
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,20}\Z")
 NOTE = "Times are from arrival: median (p50) and 90th percentile, read from histograms to within about 2.5%."

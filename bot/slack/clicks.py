@@ -16,12 +16,12 @@ from typing import Any
 
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
 from bot.wiring import Services
-from handlers import actions
-from handlers.claim import claim, release
-from handlers.coordination import StreamQueue
-from handlers.errors import SqueakyError
-from handlers.escalation import who_is_on_call
-from handlers.model import Action, Actor
+from handlers.cases import actions
+from handlers.cases.claim import claim, release
+from handlers.cases.errors import SqueakyError
+from handlers.cases.model import Action, Actor
+from handlers.ports.coordination import StreamQueue
+from handlers.team.service_levels import who_is_on_call
 
 log = logging.getLogger(__name__)
 

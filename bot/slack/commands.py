@@ -1,4 +1,4 @@
-"""The /squeaky slash command and the Home tab: thin listeners over handlers.lead_desk.
+"""The /squeaky slash command and the Home tab: thin listeners over handlers.team.command_answers.
 
 The answer is usually ready well inside Slack's 3 seconds, so it goes back as the ack itself
 (ephemeral, or in the channel with `public`). If it is not ready within the answer budget
@@ -25,8 +25,8 @@ from bot.slack.budget import AnswerBudget
 from bot.slack.home import HomeChart, publish_home
 from bot.slack.links import WorkspaceLinks
 from bot.wiring import Services
-from handlers.lead_desk import Answer, LeadDesk
-from handlers.model import Actor
+from handlers.cases.model import Actor
+from handlers.team.command_answers import Answer, LeadDesk
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup_text
 from bot.slack.mrkdwn import sanitize
-from handlers.activity import ActivityLine
-from handlers.card import CardView, FollowUpLine
-from handlers.coordination import RateLimiter
-from handlers.gateways import PACING, DeliveryFailed
-from handlers.model import CardRef
+from handlers.cases.activity import ActivityLine
+from handlers.cases.card_view import CardView, FollowUpLine
+from handlers.cases.model import CardRef
+from handlers.ports.coordination import RateLimiter
+from handlers.ports.gateways import PACING, DeliveryFailed
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from bot.outages import OUTAGES, describe_outage
 from bot.slack.answers import duration, mention, share, text, waited, waiting_lines
 from bot.slack.links import WorkspaceLinks
 from bot.wiring import Services
-from handlers.lead_desk import Dashboard, LeadDesk
-from handlers.model import Role
-from handlers.stats import parse_period
+from handlers.cases.model import Role
+from handlers.team.command_answers import Dashboard, LeadDesk
+from handlers.team.stats import parse_period
 
 log = logging.getLogger(__name__)
 CHART_MINUTES = 5  # how long one drawing of the Home tab's chart is shown before it is drawn again

@@ -7,7 +7,7 @@ import threading
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from handlers.model import CardRef
+from handlers.cases.model import CardRef
 
 
 class WorkspaceLinks:

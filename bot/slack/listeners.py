@@ -22,10 +22,10 @@ from bot.slack.modals import Pricing, acknowledge_modal, dismiss_modal, merge_mo
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, load, tell
 from bot.tickets.links import signed_link
 from bot.wiring import Services
-from handlers.errors import InvalidRequest, SqueakyError
-from handlers.model import Action, Actor, Complaint, Role
-from handlers.replies import ReplyTemplate, available, render
-from handlers.transitions import check_allowed
+from handlers.cases.errors import InvalidRequest, SqueakyError
+from handlers.cases.model import Action, Actor, Complaint, Role
+from handlers.cases.reply_templates import ReplyTemplate, available, render
+from handlers.cases.transitions import check_allowed
 
 log = logging.getLogger(__name__)
 AFTER_ACK_THREADS = 4  # forms opened at once per web process (each within the 3 s a trigger_id lives)

@@ -14,9 +14,9 @@ from bot.slack.listeners import pricing, reply_allowed, template_choices
 from bot.slack.modals import acknowledge_modal, metadata, reply_text, value_of
 from bot.slack.payloads import BadPayload, actor_of, load, tell
 from bot.wiring import Services
-from handlers import actions
-from handlers.errors import InvalidRequest, SqueakyError
-from handlers.model import Actor
+from handlers.cases import actions
+from handlers.cases.errors import InvalidRequest, SqueakyError
+from handlers.cases.model import Actor
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
-from handlers.gateways import LengthRule
-from handlers.model import Complaint
-from handlers.replies import ReplyTemplate
+from handlers.cases.model import Complaint
+from handlers.cases.reply_templates import ReplyTemplate
+from handlers.ports.gateways import LengthRule
 
 
 @dataclass(frozen=True)

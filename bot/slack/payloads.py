@@ -7,8 +7,8 @@ import logging
 from typing import Any
 
 from bot.wiring import Services
-from handlers.errors import ComplaintNotFound
-from handlers.model import Actor, CardRef, Complaint
+from handlers.cases.errors import ComplaintNotFound
+from handlers.cases.model import Actor, CardRef, Complaint
 
 log = logging.getLogger(__name__)
 

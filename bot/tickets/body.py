@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.gateways import TicketRequest
+from handlers.ports.gateways import TicketRequest
 
 
 def ticket_body(request: TicketRequest) -> str:

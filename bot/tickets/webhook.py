@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from handlers.gateways import DeliveryFailed, TicketRef, TicketRequest
+from handlers.ports.gateways import DeliveryFailed, TicketRef, TicketRequest
 
 SIGNATURE_HEADER = "X-Squeaky-Signature"
 TIMESTAMP_HEADER = "X-Squeaky-Timestamp"

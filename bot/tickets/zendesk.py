@@ -10,7 +10,7 @@ from zenpy.lib.exception import APIException, ZenpyException
 
 from bot.http_redirect import BaseUrlAdapter
 from bot.tickets.body import ticket_body
-from handlers.gateways import DeliveryFailed, TicketRef, TicketRequest
+from handlers.ports.gateways import DeliveryFailed, TicketRef, TicketRequest
 
 _PRIORITIES = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}
 

@@ -13,7 +13,7 @@ import requests
 import tweepy
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from handlers.coordination import RateLimiter
+from handlers.ports.coordination import RateLimiter
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twitter_text import extract_urls, parse_tweet
 
-from handlers.gateways import PostLength
+from handlers.ports.gateways import PostLength
 
 MAX_WEIGHTED = 280
 URL_LENGTH = 23  # every link counts as a t.co link, whatever its own length

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.model import IncomingComplaint
+from handlers.cases.model import IncomingComplaint
 
 _HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}\Z")
 

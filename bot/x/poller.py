@@ -10,10 +10,10 @@ import tweepy
 
 from bot.x.feeds import Feed, Pacer
 from bot.x.normalize import normalize_tweet
-from handlers.codec import to_entry
-from handlers.coordination import StreamQueue
-from handlers.feed_position import FeedPosition, advanced, part_way, resume
-from handlers.ports import Clock, UnitOfWorkFactory
+from handlers.intake.feed_position import FeedPosition, advanced, part_way, resume
+from handlers.intake.stream_codec import to_entry
+from handlers.ports.coordination import StreamQueue
+from handlers.ports.persistence import Clock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ import requests
 import tweepy
 
 from bot.x.normalize import tweet_url
-from handlers.coordination import RateLimiter
-from handlers.gateways import DeliveryFailed, PostedReply
+from handlers.ports.coordination import RateLimiter
+from handlers.ports.gateways import DeliveryFailed, PostedReply
 
 # X lets one user post 100 times per 15 minutes.
 POSTS_PER_WINDOW = 100

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.coordination import StreamEntry
+from handlers.ports.coordination import StreamEntry
 from storage.stream_ids import stream_order
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import redis
 
-from handlers.coordination import StreamEntry
+from handlers.ports.coordination import StreamEntry
 from storage.stream_ids import stream_order
 
 _FIELD = "c"  # one field per entry, holding the JSON payload

@@ -16,9 +16,8 @@ from sqlalchemy import (
     update,
 )
 
-from handlers.followups import OpenCase
-from handlers.lifecycle import OPEN_STATUSES
-from handlers.model import (
+from handlers.cases.lifecycle import OPEN_STATUSES
+from handlers.cases.model import (
     Actor,
     CardRef,
     Change,
@@ -29,7 +28,8 @@ from handlers.model import (
     Status,
     Ticket,
 )
-from handlers.ports import FollowupCount, ThreadIndex
+from handlers.intake.follow_ups import OpenCase
+from handlers.ports.persistence import FollowupCount, ThreadIndex
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaints, messages
 

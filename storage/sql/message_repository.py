@@ -9,7 +9,7 @@ from sqlalchemy import (
     select,
 )
 
-from handlers.model import (
+from handlers.cases.model import (
     IncomingComplaint,
     Message,
     MessageKind,

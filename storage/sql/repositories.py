@@ -15,12 +15,12 @@ from sqlalchemy import (
     update,
 )
 
-from handlers.model import (
+from handlers.cases.model import (
     Actor,
     AuditEvent,
     Status,
 )
-from handlers.ports import Clock, NewOutboxMessage, OutboxMessage
+from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage
 from storage.sql.set_queries import chunks, insert_or_ignore, one_of
 from storage.sql.tables import audit_events, checkpoints, customers, outbox
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from handlers.ports import DuplicateKey
+from handlers.ports.persistence import DuplicateKey
 
 CHUNK = 5000  # ids per IN (...) list or array
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from handlers.stats import RATIO
+from handlers.team.stats import RATIO
 from storage.sql.repositories import SqlCheckpoints
 
 DIMS = {"all": "''", "tier": "tier", "topic": "topic", "source": "source", "agent": "agent"}

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from handlers.model import CardRef
-from handlers.oncall import Roster
-from handlers.ports import Clock
-from handlers.sla import SlaPolicy
-from handlers.spikes import SpikeState
+from handlers.cases.model import CardRef
+from handlers.ports.persistence import Clock
+from handlers.team.oncall import Roster
+from handlers.team.sla import SlaPolicy
+from handlers.team.spikes import SpikeState
 from storage.sql.tables import sla_policies, team_settings
 
 _ROSTER = "oncall.roster"

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text
 
-from handlers.lifecycle import OPEN_STATUSES
-from handlers.model import CardRef, Status
-from handlers.sla import SlaPolicy, policy_for
-from handlers.stats import (
+from handlers.cases.lifecycle import OPEN_STATUSES
+from handlers.cases.model import CardRef, Status
+from handlers.team.sla import SlaPolicy, policy_for
+from handlers.team.stats import (
     Compliance,
     Dimension,
     Period,

@@ -6,7 +6,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
-from handlers.ports import Clock
+from handlers.ports.persistence import Clock
 from storage.sql.complaint_repository import SqlComplaintRepository
 from storage.sql.message_repository import SqlMessageRepository
 from storage.sql.repositories import (

@@ -19,7 +19,7 @@ from bot.serving import BackgroundServer
 from bot.web import WebApp
 from bot.wiring import Services
 from bot.worker import run_worker
-from handlers.pipeline import consume_once
+from handlers.intake.stream_batches import consume_once
 from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
 from sandbox.zendesk_api import LocalZendesk

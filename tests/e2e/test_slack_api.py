@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.gateway import SlackChatGateway
-from handlers.card import CardView, card_for
-from handlers.gateways import DeliveryFailed
-from handlers.model import Complaint, Status
+from handlers.cases.card_view import CardView, card_for
+from handlers.cases.model import Complaint, Status
+from handlers.ports.gateways import DeliveryFailed
 from sandbox.slack_api import LocalSlack
 from storage.rate_limit import WindowRateLimiter
 

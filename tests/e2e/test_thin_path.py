@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
 from bot.slack import action_ids
-from handlers.pipeline import consume_once
+from handlers.intake.stream_batches import consume_once
 from sandbox.interactions import block_action, post_signed
 from storage.sql.tables import audit_events, complaints
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running

@@ -8,10 +8,10 @@ import pytest
 import requests
 
 from bot.tickets.links import signed_link
-from handlers.claim import claim
-from handlers.gateways import TicketRequest
-from handlers.intake import receive
-from handlers.model import Actor, IncomingComplaint, Role
+from handlers.cases.claim import claim
+from handlers.cases.model import Actor, IncomingComplaint, Role
+from handlers.intake.receive import receive
+from handlers.ports.gateways import TicketRequest
 from tests.e2e.conftest import SIGNING_SECRET, Running, Start
 
 pytestmark = pytest.mark.e2e

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
-from handlers.claim import claim
-from handlers.clock import SystemClock
-from handlers.errors import AlreadyClaimed
-from handlers.intake import receive
-from handlers.model import Actor, IncomingComplaint, Status
-from handlers.triage import Triage
+from handlers.cases.claim import claim
+from handlers.cases.errors import AlreadyClaimed
+from handlers.cases.model import Actor, IncomingComplaint, Status
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage
+from handlers.ports.clock import SystemClock
 from storage.memory.keys import MemoryDedupe
 from storage.sql.tables import audit_events
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 import redis
 
-from handlers.coordination import Dedupe, Locks, RateLimiter, StreamQueue
+from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
 from storage.memory.keys import MemoryDedupe, MemoryLocks
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from handlers import actions
-from handlers.clock import SystemClock
-from handlers.errors import SqueakyError
-from handlers.intake import receive
-from handlers.model import Actor, IncomingComplaint, Role, Status
-from handlers.triage import Triage
+from handlers.cases import actions
+from handlers.cases.errors import SqueakyError
+from handlers.cases.model import Actor, IncomingComplaint, Role, Status
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage
+from handlers.ports.clock import SystemClock
 from storage.memory.keys import MemoryDedupe
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 

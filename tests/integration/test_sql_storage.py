@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from handlers.clock import ManualClock
-from handlers.intake import receive
-from handlers.model import IncomingComplaint, NewCase
-from handlers.triage import Triage
+from handlers.cases.model import IncomingComplaint, NewCase
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage
+from handlers.ports.clock import ManualClock
 from storage.memory.keys import MemoryDedupe
 from storage.sql.engine import make_engine
 from storage.sql.migrate import upgrade

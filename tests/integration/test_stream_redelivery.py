@@ -9,12 +9,12 @@ import pytest
 import redis
 from sqlalchemy import Engine, func, select
 
-from handlers.clock import SystemClock
-from handlers.codec import to_payload
-from handlers.intake import receive
-from handlers.model import IncomingComplaint
-from handlers.pipeline import consume_once
-from handlers.triage import Triage
+from handlers.cases.model import IncomingComplaint
+from handlers.intake.receive import receive
+from handlers.intake.stream_batches import consume_once
+from handlers.intake.stream_codec import to_payload
+from handlers.intake.triage import Triage
+from handlers.ports.clock import SystemClock
 from storage.redis.keys import RedisDedupe
 from storage.redis.stream import RedisStreamQueue
 from storage.sql.tables import complaints, messages, outbox

@@ -10,16 +10,16 @@ from sqlalchemy import Engine, func, select
 
 from bot.triage_file import load_triage
 from bot.x.length import XPostLength
-from handlers import actions
-from handlers.claim import claim
-from handlers.clock import ManualClock
-from handlers.intake import receive
-from handlers.model import Actor, IncomingComplaint
-from handlers.sla import DEFAULT_POLICIES
-from handlers.spike_watch import check_spikes
-from handlers.spikes import ALL_TOPICS, SpikeEvent, SpikeRules
-from handlers.stats import Period, StatsReport, parse_period
-from handlers.triage import Triage
+from handlers.cases import actions
+from handlers.cases.claim import claim
+from handlers.cases.model import Actor, IncomingComplaint
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage
+from handlers.ports.clock import ManualClock
+from handlers.team.sla import DEFAULT_POLICIES
+from handlers.team.spike_watch import check_spikes
+from handlers.team.spikes import ALL_TOPICS, SpikeEvent, SpikeRules
+from handlers.team.stats import Period, StatsReport, parse_period
 from storage.memory.keys import MemoryDedupe
 from storage.sql.tables import audit_events, stats_rollup
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory

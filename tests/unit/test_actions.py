@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.x.length import XPostLength
-from handlers import actions
-from handlers.claim import claim
-from handlers.clock import ManualClock
-from handlers.errors import IllegalTransition, InvalidRequest, NotOnTeam, NotOwner
-from handlers.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
-from handlers.intake import receive
-from handlers.model import Actor, Delivery, IncomingComplaint, Role, Status
-from handlers.outbox_runner import OutboxRunner
-from handlers.replies import ReplyTemplate, TemplateError, available, check, render
-from handlers.triage import Triage
+from handlers.cases import actions
+from handlers.cases.claim import claim
+from handlers.cases.errors import IllegalTransition, InvalidRequest, NotOnTeam, NotOwner
+from handlers.cases.model import Actor, Delivery, IncomingComplaint, Role, Status
+from handlers.cases.reply_templates import ReplyTemplate, TemplateError, available, check, render
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage
+from handlers.outbox.runner import OutboxRunner
+from handlers.ports.clock import ManualClock
+from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from handlers.stats import parse_period
+from handlers.team.stats import parse_period
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.codec import MalformedEntry, from_entry, from_payload, to_entry, to_payload
-from handlers.model import IncomingComplaint
+from handlers.cases.model import IncomingComplaint
+from handlers.intake.stream_codec import MalformedEntry, from_entry, from_payload, to_entry, to_payload
 
 
 def test_round_trip() -> None:

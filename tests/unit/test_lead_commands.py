@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.clock import ManualClock
-from handlers.lead_commands import Backlog, CommandError, Help, OnCall, Sla, Stats, Vip, parse
-from handlers.lead_desk import LeadDesk
-from handlers.model import Actor, Role
-from handlers.rich_text import Line, Person
-from handlers.sla import SlaPolicy
+from handlers.cases.model import Actor, Role
+from handlers.ports.clock import ManualClock
+from handlers.team.command_answers import LeadDesk
+from handlers.team.command_words import Backlog, CommandError, Help, OnCall, Sla, Stats, Vip, parse
+from handlers.team.sla import SlaPolicy
+from handlers.text.rich_text import Line, Person
 from tests.fakes import FakeDatabase
 
 T0 = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday

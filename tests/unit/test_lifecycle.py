@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers import transitions
-from handlers.claim import claim, release
-from handlers.clock import ManualClock
-from handlers.errors import AlreadyClaimed, ComplaintNotFound, ConcurrentUpdate, IllegalTransition, NotOwner
-from handlers.intake import receive
-from handlers.lifecycle import RULES, decide
-from handlers.model import Action, Actor, Complaint, IncomingComplaint, Status
-from handlers.outbox_kinds import CARD_LOG, CARD_POST, CARD_UPDATE
-from handlers.permissions import authorize
-from handlers.triage import Triage
+from handlers.cases import transitions
+from handlers.cases.claim import claim, release
+from handlers.cases.errors import AlreadyClaimed, ComplaintNotFound, ConcurrentUpdate, IllegalTransition, NotOwner
+from handlers.cases.lifecycle import RULES, decide
+from handlers.cases.model import Action, Actor, Complaint, IncomingComplaint, Status
+from handlers.cases.permissions import authorize
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage
+from handlers.outbox.kinds import CARD_LOG, CARD_POST, CARD_UPDATE
+from handlers.ports.clock import ManualClock
 from tests.fakes import FakeDatabase, FakeDedupe
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

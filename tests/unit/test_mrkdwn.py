@@ -13,12 +13,12 @@ from bot.slack.answers import answer_message
 from bot.slack.blocks import card_blocks, fallback_text
 from bot.slack.home import home_view
 from bot.slack.mrkdwn import escape, sanitize
-from handlers.card import card_for
-from handlers.clock import ManualClock
-from handlers.lead_desk import Answer, Dashboard
-from handlers.model import Actor, Complaint, Status
-from handlers.rich_text import Line, Person
-from handlers.stats import Compliance, Row, StatsReport, Waiting, parse_period
+from handlers.cases.card_view import card_for
+from handlers.cases.model import Actor, Complaint, Status
+from handlers.ports.clock import ManualClock
+from handlers.team.command_answers import Answer, Dashboard
+from handlers.team.stats import Compliance, Row, StatsReport, Waiting, parse_period
+from handlers.text.rich_text import Line, Person
 
 HOSTILE = [
     "<!channel> refund me",

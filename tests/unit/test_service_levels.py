@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 from bot.x.length import XPostLength
-from handlers import actions
-from handlers.claim import claim, release
-from handlers.clock import ManualClock
-from handlers.escalation import check_service_levels
-from handlers.intake import receive
-from handlers.model import Actor, IncomingComplaint
-from handlers.oncall import Roster
-from handlers.outbox_kinds import CHAT_ANNOUNCE, PAGE
-from handlers.outbox_runner import OutboxRunner
-from handlers.sla import DEFAULT_POLICIES, SlaPolicy, Stage, due_stage
-from handlers.triage import Triage
+from handlers.cases import actions
+from handlers.cases.claim import claim, release
+from handlers.cases.model import Actor, IncomingComplaint
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage
+from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE
+from handlers.outbox.runner import OutboxRunner
+from handlers.ports.clock import ManualClock
+from handlers.team.oncall import Roster
+from handlers.team.service_levels import check_service_levels
+from handlers.team.sla import DEFAULT_POLICIES, SlaPolicy, Stage, due_stage
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from handlers.clock import ManualClock
-from handlers.followups import CONVERSATION, REPLY, SAME_AUTHOR
-from handlers.intake import receive
-from handlers.model import CardRef, IncomingComplaint, MessageKind, Status
-from handlers.noise import OWN_POST, PASSING_MENTION, RETWEET, SPAM
-from handlers.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_POST_RESERVED, CARD_UPDATE
-from handlers.priority import assess, queue_rank
-from handlers.triage import Triage, TriageConfigError, parse_triage
+from handlers.cases.model import CardRef, IncomingComplaint, MessageKind, Status
+from handlers.intake.follow_ups import CONVERSATION, REPLY, SAME_AUTHOR
+from handlers.intake.noise import OWN_POST, PASSING_MENTION, RETWEET, SPAM
+from handlers.intake.priority import assess, queue_rank
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage, TriageConfigError, parse_triage
+from handlers.outbox.kinds import CARD_FOLLOWUP, CARD_POST, CARD_POST_RESERVED, CARD_UPDATE
+from handlers.ports.clock import ManualClock
 from tests.fakes import FakeDatabase, FakeDedupe
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -230,7 +230,7 @@ def test_the_shipped_config_is_valid_and_complete() -> None:
 
 
 def test_the_vip_registry_imports_from_csv_and_reports_bad_lines() -> None:
-    from handlers.registry import import_tiers
+    from handlers.intake.vip_registry import import_tiers
 
     db = FakeDatabase()
     csv_text = "handle,tier\n@maria_k,VIP\nbob,elite\n,vip\ncarol,gold\ndave\n\nemma ,standard\n"

@@ -1,0 +1,55 @@
+"""The line each action leaves in the card's thread: who did what (platform-neutral; renderers add the mention)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.cases.model import Action, Actor, Complaint
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """One line of a card's history: the actor and what they did, in words."""
+
+    actor: Actor
+    text: str
+
+    def payload(self) -> dict[str, str]:
+        """As an outbox payload."""
+        return {
+            "actor_id": self.actor.id,
+            "actor_name": self.actor.name,
+            "surface": self.actor.surface,
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, str]) -> ActivityLine:
+        """Back from an outbox payload."""
+        actor = Actor(payload["actor_id"], payload["actor_name"], payload["surface"])
+        return cls(actor, payload["text"])
+
+
+def describe(action: Action, before: Complaint, after: Complaint) -> str:
+    """What `action` did, as the rest of a sentence that starts with the actor."""
+    if action is Action.CLAIM:
+        return "claimed this"
+    if action is Action.RELEASE:
+        return "released this back to the queue"
+    if action is Action.EXPIRE:
+        held = f"@{before.owner.name}" if before.owner else "its owner"
+        return f"took back the claim of {held}: nobody acted on it in time. It is back in the queue"
+    if action is Action.REASSIGN:
+        return f"handed this to @{after.owner.name}" if after.owner else "reassigned this"
+    if action is Action.ACKNOWLEDGE:
+        return "replied publicly; the reply is on its way to X"
+    if action is Action.TICKET:
+        system = after.ticket.system if after.ticket else "the ticketing system"
+        return f"moved this offline to a ticket ({system}); creating it now"
+    if action is Action.CLOSE:
+        return "closed this"
+    if action is Action.DISMISS:
+        return f"dismissed this: {after.dismiss_reason}"
+    if action is Action.MERGE:
+        return f"merged this into #{after.merged_into}"
+    return "escalated this to on-call"

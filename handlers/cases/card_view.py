@@ -1,0 +1,115 @@
+"""The card: a platform-neutral picture of a complaint that each chat surface renders its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.cases.model import Action, Actor, Complaint, Delivery, PublicReply, Status, Ticket
+from handlers.text.timeago import ago
+
+STANDARD_TIER = "standard"  # every other tier (vip, elite) is a registered customer's desk
+
+
+@dataclass(frozen=True)
+class CardView:
+    """What a card shows; raw outside text, which each renderer must escape for its surface."""
+
+    complaint_id: int
+    author_name: str
+    author_handle: str
+    tier: str
+    text: str
+    url: str | None
+    created_at: datetime
+    posted_ago: str
+    status: Status
+    owner: Actor | None
+    owner_since: str | None
+    actions: tuple[Action, ...]
+    topic: str = "other"
+    skill_group: str | None = None
+    priority: int = 0
+    priority_reasons: tuple[str, ...] = ()
+    noise_rule: str | None = None
+    followup_count: int = 0
+    public_reply_allowed: bool = True  # X lets us reply only to posts that mention or quote us
+    reply: PublicReply | None = None
+    ticket: Ticket | None = None
+    dismiss_reason: str | None = None
+    merged_into: int | None = None
+    more: tuple[Action, ...] = ()  # less frequent actions, behind a "more" menu
+    uses_reserve: bool = False  # a tier above standard: its card may take the channel's reserved slot, not wait
+    ticket_page: bool = False  # the ticket lives in Squeaky: "Open ticket" makes a short-lived link to its page
+
+
+def actions_for(complaint: Complaint) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
+    """The buttons a card shows now, and the actions behind its "more" menu."""
+    status, reply, ticket = complaint.status, complaint.reply, complaint.ticket
+    can_reply = complaint.mentions_us or complaint.source != "x"
+    reply_open = reply is None or reply.status is Delivery.FAILED
+    ticket_retry = ticket is not None and ticket.status is Delivery.FAILED
+    if status is Status.NEW:
+        return (Action.CLAIM,), (Action.DISMISS, Action.MERGE, Action.ESCALATE)
+    if status is Status.CLAIMED:
+        primary = (Action.ACKNOWLEDGE,) if can_reply else ()
+        return (*primary, Action.TICKET, Action.RELEASE), (
+            Action.REASSIGN,
+            Action.DISMISS,
+            Action.MERGE,
+            Action.ESCALATE,
+        )
+    if status is Status.ACKNOWLEDGED:
+        primary = (Action.ACKNOWLEDGE,) if reply_open and can_reply else ()
+        return (*primary, Action.TICKET, Action.CLOSE), (Action.REASSIGN, Action.MERGE, Action.ESCALATE)
+    if status is Status.TICKETED:
+        retry = (Action.TICKET,) if ticket_retry else ()
+        primary = (Action.ACKNOWLEDGE,) if reply_open and can_reply else ()
+        return (*retry, *primary, Action.CLOSE), (Action.REASSIGN, Action.MERGE, Action.ESCALATE)
+    return (), ()
+
+
+def card_for(complaint: Complaint, now: datetime) -> CardView:
+    """Build the card of `complaint` as it stands at `now`."""
+    actions, more = actions_for(complaint)
+    return CardView(
+        complaint_id=complaint.id,
+        author_name=complaint.author_name,
+        author_handle=complaint.author_handle,
+        tier=complaint.tier,
+        text=complaint.text,
+        url=complaint.url,
+        created_at=complaint.created_at,
+        posted_ago=ago(complaint.created_at, now),
+        status=complaint.status,
+        owner=complaint.owner,
+        owner_since=ago(complaint.claimed_at, now) if complaint.claimed_at else None,
+        actions=actions,
+        topic=complaint.topic,
+        skill_group=complaint.skill_group,
+        priority=complaint.priority,
+        priority_reasons=complaint.priority_reasons,
+        noise_rule=complaint.noise_rule,
+        followup_count=complaint.followup_count,
+        public_reply_allowed=complaint.mentions_us or complaint.source != "x",
+        reply=complaint.reply,
+        ticket=complaint.ticket,
+        dismiss_reason=complaint.dismiss_reason,
+        merged_into=complaint.merged_into,
+        more=more,
+        uses_reserve=complaint.tier != STANDARD_TIER,
+        ticket_page=complaint.ticket is not None
+        and complaint.ticket.status is Delivery.SENT
+        and complaint.ticket.url is None
+        and complaint.ticket.number is not None,
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpLine:
+    """A customer's follow-up, shown in the card's thread (raw outside text; renderers escape it)."""
+
+    author_handle: str
+    text: str
+    reason: str
+    url: str | None

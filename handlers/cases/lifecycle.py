@@ -1,0 +1,111 @@
+"""The lifecycle rules: which action takes a complaint from which state to which.
+
+new -> claimed -> acknowledged -> ticketed -> closed, plus dismissed and merged. A claim
+can be released, reassigned, or taken back by the system when nobody acted in time. A
+public reply can also follow the ticket (so it can quote the ticket number), and a
+failed reply or ticket can be tried again. This module is pure: it decides, and
+`transitions.apply` writes the decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from handlers.cases.errors import AlreadyClaimed, IllegalTransition, InvalidRequest
+from handlers.cases.model import Action, Actor, Change, Complaint, Delivery, PublicReply, Status, Ticket
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED})
+_OPEN = OPEN_STATUSES
+
+# The states each action may start from.
+RULES: dict[Action, frozenset[Status]] = {
+    Action.CLAIM: frozenset({Status.NEW}),
+    Action.RELEASE: frozenset({Status.CLAIMED}),
+    Action.EXPIRE: frozenset({Status.CLAIMED}),
+    Action.REASSIGN: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.ACKNOWLEDGE: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.TICKET: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.CLOSE: frozenset({Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.DISMISS: frozenset({Status.NEW, Status.CLAIMED}),
+    Action.MERGE: _OPEN,
+    Action.ESCALATE: _OPEN,
+}
+
+
+def decide(
+    complaint: Complaint,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    *,
+    new_owner: Actor | None = None,
+    reply_text: str | None = None,
+    ticket_system: str | None = None,
+    ticket_subject: str | None = None,
+    reason: str | None = None,
+    into: int | None = None,
+) -> Change:
+    """Return the change `action` by `actor` makes to `complaint`, or raise a typed error saying why not."""
+    change = _decide(complaint, action, actor, now, new_owner, reply_text, ticket_system, ticket_subject, reason, into)
+    return replace(change, at=now)
+
+
+def _decide(
+    complaint: Complaint,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    new_owner: Actor | None,
+    reply_text: str | None,
+    ticket_system: str | None,
+    ticket_subject: str | None,
+    reason: str | None,
+    into: int | None,
+) -> Change:
+    status = complaint.status
+    if status not in RULES[action]:
+        if action is Action.CLAIM and status is Status.CLAIMED and complaint.owner is not None:
+            raise AlreadyClaimed(complaint.owner.name, complaint.claimed_at, now)
+        raise IllegalTransition(action, status)
+    if action is Action.CLAIM:
+        return Change(Status.CLAIMED, owner=actor, claimed_at=now)
+    if action in (Action.RELEASE, Action.EXPIRE):
+        return Change(Status.NEW, clear_owner=True)
+    if action is Action.REASSIGN:
+        if new_owner is None:
+            raise InvalidRequest("Pick the agent to hand this complaint to.")
+        return Change(status, owner=new_owner, claimed_at=now)
+    if action is Action.ACKNOWLEDGE:
+        return _acknowledge(complaint, reply_text)
+    if action is Action.TICKET:
+        return _ticket(complaint, ticket_system, ticket_subject)
+    if action is Action.CLOSE:
+        return Change(Status.CLOSED)
+    if action is Action.DISMISS:
+        if not reason:
+            raise InvalidRequest("Say why this is dismissed (spam, not for us, duplicate).")
+        return Change(Status.DISMISSED, clear_owner=True, dismiss_reason=reason)
+    if action is Action.MERGE:
+        if into is None or into == complaint.id:
+            raise InvalidRequest("Name another complaint to merge this one into.")
+        return Change(Status.MERGED, clear_owner=True, merged_into=into)
+    return Change(status)  # ESCALATE records, it does not move
+
+
+def _acknowledge(complaint: Complaint, text: str | None) -> Change:
+    if not text or not text.strip():
+        raise InvalidRequest("Write the public reply first.")
+    if complaint.reply is not None and complaint.reply.status is not Delivery.FAILED:
+        raise IllegalTransition(Action.ACKNOWLEDGE, Status.ACKNOWLEDGED)
+    status = Status.ACKNOWLEDGED if complaint.status is Status.CLAIMED else complaint.status
+    return Change(status, reply=PublicReply(text=text.strip(), status=Delivery.PENDING))
+
+
+def _ticket(complaint: Complaint, system: str | None, subject: str | None) -> Change:
+    retry = complaint.ticket is not None and complaint.ticket.status is Delivery.FAILED
+    if complaint.status is Status.TICKETED and not retry:
+        raise IllegalTransition(Action.TICKET, Status.TICKETED)
+    if not system or not subject or not subject.strip():
+        raise InvalidRequest("A ticket needs a subject.")
+    return Change(Status.TICKETED, ticket=Ticket(system=system, subject=subject.strip(), status=Delivery.PENDING))

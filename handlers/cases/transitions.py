@@ -1,0 +1,100 @@
+"""Apply one action: authorize, a compare-and-set UPDATE, its audit event, the card update, the thread line and any
+side effects, in one unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handlers.cases.activity import ActivityLine, describe
+from handlers.cases.errors import ComplaintNotFound, ConcurrentUpdate, InvalidRequest, NotLead, NotOnTeam, NotOwner
+from handlers.cases.lifecycle import OPEN_STATUSES, decide
+from handlers.cases.model import Action, Actor, AuditEvent, Change, Complaint
+from handlers.cases.permissions import authorize
+from handlers.outbox.kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
+from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
+from handlers.team.service_levels import page_followups
+
+_ATTEMPTS = 3
+Effects = Callable[[Complaint], list[NewOutboxMessage]]
+
+
+def check_allowed(
+    uow_factory: UnitOfWorkFactory, clock: Clock, complaint: Complaint, action: Action, actor: Actor
+) -> None:
+    """Raise the typed refusal if `actor` may not do `action` (before a form opens, say), auditing the attempt."""
+    try:
+        authorize(actor, action, complaint)
+    except (NotOnTeam, NotLead, NotOwner):
+        with uow_factory() as uow:
+            refused = AuditEvent(
+                complaint.id, actor, f"refused:{action.value}", complaint.status, None, clock.now(), {}
+            )
+            uow.audit.record(refused)
+            uow.commit()
+        raise
+
+
+def apply(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    complaint_id: int,
+    action: Action,
+    actor: Actor,
+    *,
+    effects: Effects | None = None,
+    detail: dict[str, Any] | None = None,
+    partner: int | None = None,
+    **intent: Any,
+) -> Complaint:
+    """Carry out `action` on the complaint; return it as it now stands or raise a typed error.
+
+    The database decides: the UPDATE only lands if status and version are still what
+    we read. Losing the race re-reads and re-decides, so the loser gets the precise
+    reason ("already claimed by @maria just now"). A refusal for lack of rights is
+    audited too.
+
+    `partner` is another case the action needs open (a merge's target): it is checked and
+    its version moved in the same transaction, both rows in id order, so two merges of A
+    into B and B into A cannot both land.
+    """
+    for _ in range(_ATTEMPTS):
+        with uow_factory() as uow:
+            complaint = uow.complaints.get(complaint_id)
+            if complaint is None:
+                raise ComplaintNotFound(complaint_id)
+            now = clock.now()
+            try:
+                authorize(actor, action, complaint)
+            except (NotOnTeam, NotLead, NotOwner):
+                refused = AuditEvent(complaint_id, actor, f"refused:{action.value}", complaint.status, None, now, {})
+                uow.audit.record(refused)
+                uow.commit()
+                raise
+            change = decide(complaint, action, actor, now, **intent)
+            writes = [(complaint, change)]
+            if partner is not None:
+                other = uow.complaints.get(partner)
+                if other is None or other.status not in OPEN_STATUSES:
+                    raise InvalidRequest(f"#{partner} is not an open complaint; merge into one that is.")
+                writes.append((other, Change(other.status)))  # only its version moves: "still open, as read"
+            if not all(uow.complaints.compare_and_set(c, w) for c, w in sorted(writes, key=lambda cw: cw[0].id)):
+                continue  # leaving the unit of work undone rolls back whatever did land
+            updated = complaint.changed(change)
+            uow.audit.record(
+                AuditEvent(complaint_id, actor, action.value, complaint.status, change.status, now, detail or {})
+            )
+            line = ActivityLine(actor, describe(action, complaint, updated))
+            outbox = [
+                NewOutboxMessage(
+                    CARD_UPDATE, card_update_key(complaint_id, updated.version), complaint_id, {}, URGENT_RANK
+                ),
+                NewOutboxMessage(
+                    CARD_LOG, card_log_key(complaint_id, updated.version), complaint_id, line.payload(), URGENT_RANK
+                ),
+            ]
+            outbox += page_followups(complaint, action)
+            uow.outbox.enqueue_many(outbox + (effects(updated) if effects else []))
+            uow.commit()
+            return updated
+    raise ConcurrentUpdate(complaint_id)

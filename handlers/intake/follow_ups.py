@@ -1,0 +1,58 @@
+"""Threading: a customer's follow-up lands on their existing case, not on a new card.
+
+A follow-up is a reply to a tweet of the case (the customer's, or our reply), a tweet
+in the same conversation, or a new tweet from the same author while their case is
+open and younger than the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers.cases.model import IncomingComplaint
+
+REPLY = "reply in the thread"
+CONVERSATION = "same conversation"
+SAME_AUTHOR = "same customer, case still open"
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """What threading needs to know of an open case."""
+
+    id: int
+    created_at: datetime  # when the customer first tweeted about it
+
+
+@dataclass(frozen=True)
+class Link:
+    """The case a follow-up belongs to, and why."""
+
+    case_id: int
+    reason: str
+
+
+def find_case(
+    item: IncomingComplaint,
+    *,
+    by_tweet: Mapping[str, int],
+    by_conversation: Mapping[str, int],
+    by_author: Mapping[str, OpenCase],
+    window: timedelta,
+) -> Link | None:
+    """The open case `item` follows up on, or None when it starts a new one.
+
+    `by_tweet` maps tweet ids of open cases (their first tweet, follow-ups and our
+    replies) to the case; `by_conversation` maps conversation ids; `by_author` the
+    author's (lower-cased handle) newest open case.
+    """
+    if item.in_reply_to_id and item.in_reply_to_id in by_tweet:
+        return Link(by_tweet[item.in_reply_to_id], REPLY)
+    if item.conversation_id and item.conversation_id in by_conversation:
+        return Link(by_conversation[item.conversation_id], CONVERSATION)
+    case = by_author.get(item.author_handle.lower())
+    if case is not None and timedelta(0) <= item.created_at - case.created_at <= window:
+        return Link(case.id, SAME_AUTHOR)
+    return None

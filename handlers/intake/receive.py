@@ -1,0 +1,231 @@
+"""Receive normalized complaints in batches: store each post once, thread follow-ups, triage new cases, queue cards.
+
+One transaction per batch. Dedupe is the fast first check; the messages table's
+unique key on (source, external id) is the last word, so a flushed Redis changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from handlers.cases.model import IncomingComplaint, Message, MessageKind, NewCase
+from handlers.intake.follow_ups import OpenCase, find_case
+from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
+from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
+from handlers.intake.triage import Triage
+from handlers.outbox.kinds import (
+    CARD_FOLLOWUP,
+    CARD_UPDATE,
+    URGENT_RANK,
+    card_followup_key,
+    card_post_key,
+    card_post_kind,
+    card_update_followups_key,
+)
+from handlers.ports.coordination import Dedupe
+from handlers.ports.persistence import Clock, DuplicateKey, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
+
+DEDUPE_TTL_SECONDS = 7 * 24 * 3600
+_ATTEMPTS = 3  # a batch that lost a unique-key race is re-read: what the winner stored is then a duplicate
+MAX_POSTS_PER_TRANSACTION = 500  # a storm is stored in transactions this size: short, and none holds locks long
+
+
+@dataclass
+class IntakeResult:
+    """What one batch did."""
+
+    opened: list[int] = field(default_factory=list)
+    threaded: int = 0
+    rows_written: int = 0  # rows added to storage, all tables together
+    filtered: dict[str, int] = field(default_factory=dict)
+    marked: int = 0
+    duplicates: int = 0
+    brand_replies: int = 0
+
+    def absorb(self, other: IntakeResult) -> None:
+        """Add what another batch did to this result."""
+        self.opened.extend(other.opened)
+        self.threaded += other.threaded
+        self.rows_written += other.rows_written
+        for rule, count in other.filtered.items():
+            self.filtered[rule] = self.filtered.get(rule, 0) + count
+        self.marked += other.marked
+        self.duplicates += other.duplicates
+        self.brand_replies += other.brand_replies
+
+
+def dedupe_key(item: IncomingComplaint) -> str:
+    """The key that makes a post the same post, whichever path delivered it."""
+    return f"complaint:{item.source}:{item.external_id}"
+
+
+def receive(
+    uow_factory: UnitOfWorkFactory, clock: Clock, dedupe: Dedupe, triage: Triage, items: Sequence[IncomingComplaint]
+) -> IntakeResult:
+    """Store, thread and triage `items` in one transaction; a second delivery of any of them is a no-op."""
+    result = IntakeResult()
+    keys = [dedupe_key(item) for item in items]
+    remembered = dedupe.seen(keys) if keys else set()
+    fresh: dict[str, IncomingComplaint] = {}
+    for key, item in zip(keys, items, strict=True):
+        if key in remembered or key in fresh:
+            result.duplicates += 1
+        else:
+            fresh[key] = item
+    if fresh:
+        for attempt in range(_ATTEMPTS):
+            stored = IntakeResult(duplicates=result.duplicates)
+            try:
+                with uow_factory() as uow:
+                    _store(uow, clock, triage, list(fresh.values()), stored)
+                    uow.commit()
+                break
+            except DuplicateKey:
+                if attempt == _ATTEMPTS - 1:
+                    raise  # the batch stays on the stream, to be taken again
+        result = stored
+        dedupe.remember(list(fresh), DEDUPE_TTL_SECONDS)
+    return result
+
+
+def receive_bounded(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    dedupe: Dedupe,
+    triage: Triage,
+    items: Sequence[IncomingComplaint],
+    most: int = MAX_POSTS_PER_TRANSACTION,
+    stored: Callable[[IntakeResult], None] | None = None,
+) -> IntakeResult:
+    """Store `items` oldest first in transactions of at most `most` posts, so no storm holds a long transaction
+    (and the row locks agents' claims wait on); `stored` hears of each as it commits, so delivery can start.
+    A post threads onto a case stored by an earlier transaction."""
+    ordered = sorted(items, key=_written_order)
+    result = IntakeResult()
+    for start in range(0, len(ordered), most):
+        part = receive(uow_factory, clock, dedupe, triage, ordered[start : start + most])
+        if stored is not None:
+            stored(part)
+        result.absorb(part)
+    return result
+
+
+def _store(uow: UnitOfWork, clock: Clock, triage: Triage, items: list[IncomingComplaint], result: IntakeResult) -> None:
+    now = clock.now()
+    by_source: dict[str, list[IncomingComplaint]] = {}
+    for item in items:
+        by_source.setdefault(item.source, []).append(item)
+    for source, group in by_source.items():
+        known = uow.messages.known(source, {i.external_id for i in group})
+        result.duplicates += sum(1 for i in group if i.external_id in known)
+        fresh = sorted((i for i in group if i.external_id not in known), key=_written_order)
+        if fresh:
+            _store_source(uow, now, triage, source, fresh, result)
+
+
+def _store_source(
+    uow: UnitOfWork, now: datetime, triage: Triage, source: str, items: list[IncomingComplaint], result: IntakeResult
+) -> None:
+    """Decide each post in time order; cases opened in this batch get provisional ids (-1, -2, ...) until inserted."""
+    index = uow.complaints.thread_index(
+        source,
+        {i.in_reply_to_id for i in items if i.in_reply_to_id},
+        {i.conversation_id for i in items if i.conversation_id},
+        {i.author_handle.lower() for i in items},
+    )
+    tiers = uow.customers.tiers_of({i.author_handle.lower() for i in items})
+    cases: list[NewCase] = []
+    messages: list[Message] = []
+
+    for item in items:
+        link = find_case(
+            item,
+            by_tweet=index.by_tweet,
+            by_conversation=index.by_conversation,
+            by_author=index.by_author,
+            window=triage.same_author_window,
+        )
+        verdict = None if item.from_brand else judge(item, triage.noise, replies_to_a_case=link is not None)
+        if item.from_brand and link is None:
+            verdict = Verdict(OWN_POST, NoiseAction.FILTER)
+        if verdict is not None and verdict.action is NoiseAction.FILTER:
+            messages.append(Message(item, MessageKind.FILTERED, now, note=verdict.rule))
+            result.filtered[verdict.rule] = result.filtered.get(verdict.rule, 0) + 1
+        elif link is not None:
+            kind = MessageKind.BRAND if item.from_brand else MessageKind.FOLLOWUP
+            messages.append(Message(item, kind, now, link.case_id, link.reason))
+            index.by_tweet[item.external_id] = link.case_id
+            if item.from_brand:
+                result.brand_replies += 1
+            else:
+                result.threaded += 1
+        else:
+            marked = verdict.rule if verdict is not None else None
+            result.marked += marked is not None
+            cases.append(_triage(item, now, triage, tiers.get(item.author_handle.lower(), "standard"), marked))
+            provisional = -len(cases)
+            messages.append(Message(item, MessageKind.OPENING, now, provisional))
+            index.by_tweet[item.external_id] = provisional
+            if item.conversation_id:
+                index.by_conversation.setdefault(item.conversation_id, provisional)
+            index.by_author[item.author_handle.lower()] = OpenCase(provisional, item.created_at)
+
+    ids = uow.complaints.add_many(cases) if cases else []
+    result.opened.extend(ids)
+
+    def real(case_id: int | None) -> int | None:
+        return ids[-case_id - 1] if case_id is not None and case_id < 0 else case_id
+
+    messages = [replace(m, complaint_id=real(m.complaint_id)) for m in messages]
+    outbox = [
+        NewOutboxMessage(card_post_kind(case.tier), card_post_key(case_id), case_id, {}, case.queue_rank)
+        for case, case_id in zip(cases, ids, strict=True)
+    ]
+    followups = [m for m in messages if m.kind is MessageKind.FOLLOWUP and m.complaint_id is not None]
+    counts = uow.complaints.count_followups(dict(Counter(m.complaint_id for m in followups if m.complaint_id)))
+    # a follow-up's line in the thread shares the channel's posting budget with new cards: it goes by its case's rank
+    outbox += [
+        NewOutboxMessage(
+            CARD_FOLLOWUP,
+            card_followup_key(source, m.incoming.external_id),
+            m.complaint_id,
+            {"source": source, "external_id": m.incoming.external_id},
+            counts[m.complaint_id].rank + FOLLOWUP_LINE_POINTS,
+        )
+        for m in followups
+        if m.complaint_id is not None
+    ]
+    # the card's follow-up count: only cards that are out need updating (one on its way shows the count it finds)
+    outbox += [
+        NewOutboxMessage(CARD_UPDATE, card_update_followups_key(case_id, counted.count), case_id, {}, URGENT_RANK)
+        for case_id, counted in counts.items()
+        if counted.carded
+    ]
+    uow.messages.add_many(messages)
+    uow.outbox.enqueue_many(outbox)
+    result.rows_written += len(cases) + len(messages) + len(outbox)
+
+
+def _written_order(item: IncomingComplaint) -> tuple[datetime, int, str]:
+    """Time, then id: X's ids grow with time, and break ties between posts of the same second."""
+    return item.created_at, len(item.external_id), item.external_id
+
+
+def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, marked: str | None) -> NewCase:
+    topic = triage.topics.classify(item.text)
+    priority = assess(triage.priority, tier=tier, text=item.text, noise_rule=marked, followers=item.author_followers)
+    return NewCase(
+        incoming=item,
+        received_at=now,
+        tier=tier,
+        topic=topic.name,
+        skill_group=topic.skill_group,
+        priority=priority.score,
+        priority_reasons=priority.reasons,
+        queue_rank=queue_rank(triage.priority, priority.score, now),
+        noise_rule=marked,
+    )

@@ -1,0 +1,155 @@
+"""What each outbox message does once its transaction committed: a public reply on X, a ticket, a line in a
+card's thread, a direct message. Each records its outcome on the complaint, so the card can show it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.cases.activity import ActivityLine
+from handlers.cases.model import Complaint, Delivery, IncomingComplaint, Message, MessageKind
+from handlers.outbox.kinds import CARD_UPDATE, URGENT_RANK
+from handlers.ports.gateways import (
+    ChatGateway,
+    Deferred,
+    DeliveryFailed,
+    PostedReply,
+    SocialGateway,
+    TicketGateway,
+    TicketRequest,
+)
+from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage, UnitOfWorkFactory
+
+
+class Deliveries:
+    """Carries out replies, tickets, thread lines and direct messages, recording each outcome."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        chat: ChatGateway,
+        social: SocialGateway | None = None,
+        tickets: TicketGateway | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._chat = chat
+        self._social = social
+        self._tickets = tickets
+
+    def _complaint(self, message: OutboxMessage) -> Complaint | None:
+        if message.complaint_id is None:
+            return None
+        with self._uow() as uow:
+            return uow.complaints.get(message.complaint_id)
+
+    def _record(self, complaint: Complaint, what: str, **changes: object) -> None:
+        """Save a reply's or ticket's outcome and refresh the card (a key per outcome, never swallowed)."""
+        with self._uow() as uow:
+            if what == "reply" and complaint.reply is not None:
+                reply = replace(complaint.reply, **changes)  # type: ignore[arg-type]
+                uow.complaints.record_reply(complaint.id, reply)
+                tag = f"reply:{reply.status}:{reply.post_id or reply.error or ''}"[:120]
+            elif what == "ticket" and complaint.ticket is not None:
+                ticket = replace(complaint.ticket, **changes)  # type: ignore[arg-type]
+                uow.complaints.record_ticket(complaint.id, ticket)
+                tag = f"ticket:{ticket.status}:{ticket.number or ticket.error or ''}"[:120]
+            else:
+                return
+            key = f"card.update:{complaint.id}:v{complaint.version}:{tag}"
+            uow.outbox.enqueue_many([NewOutboxMessage(CARD_UPDATE, key, complaint.id, {}, URGENT_RANK)])
+            uow.commit()
+
+    def reply(self, message: OutboxMessage) -> None:
+        """Post the public reply, unless an earlier attempt already did; record the link or X's refusal."""
+        complaint = self._complaint(message)
+        if complaint is None or complaint.reply is None or complaint.reply.status is not Delivery.PENDING:
+            return
+        if self._social is None:
+            self._record(complaint, "reply", status=Delivery.FAILED, error="X replies are not configured (X_API_KEY…)")
+            return
+        text = complaint.reply.text
+        since = complaint.acknowledged_at or complaint.received_at  # when the reply was decided
+        try:
+            posted = self._social.find_reply(complaint.external_id, since) if message.attempts > 1 else None
+            posted = posted or self._social.reply(complaint.external_id, text, since)
+        except DeliveryFailed as exc:
+            if exc.permanent or (exc.counts and message.last_chance):
+                self._record(complaint, "reply", status=Delivery.FAILED, error=exc.reason)
+                return
+            self._record(complaint, "reply", error=exc.reason)  # the card says it is pending, and why
+            raise
+        self._record(complaint, "reply", status=Delivery.SENT, post_id=posted.post_id, url=posted.url, error=None)
+        self._remember_our_reply(complaint, posted, text)
+
+    def _remember_our_reply(self, complaint: Complaint, posted: PostedReply, text: str) -> None:
+        """Store our reply on the case: tickets carry it, and a customer answering it threads onto this case."""
+        ours = IncomingComplaint(
+            source=complaint.source,
+            external_id=posted.post_id,
+            author_id="us",
+            author_handle="us",
+            author_name="us",
+            text=text,
+            created_at=self._clock.now(),
+            url=posted.url,
+            in_reply_to_id=complaint.external_id,
+            from_brand=True,
+        )
+        with self._uow() as uow:
+            if not uow.messages.known(complaint.source, {posted.post_id}):
+                uow.messages.add_many([Message(ours, MessageKind.BRAND, self._clock.now(), complaint.id, "our reply")])
+                uow.commit()
+
+    def ticket(self, message: OutboxMessage) -> None:
+        """Create the ticket with the whole conversation and a link back to the card; record its number."""
+        complaint = self._complaint(message)
+        if complaint is None or complaint.ticket is None or complaint.ticket.status is not Delivery.PENDING:
+            return
+        if self._tickets is None:
+            self._record(complaint, "ticket", status=Delivery.FAILED, error="no ticketing system is configured")
+            return
+        with self._uow() as uow:
+            conversation = [
+                (m.incoming.author_handle, m.incoming.text, m.incoming.created_at)
+                for m in uow.messages.for_complaint(complaint.id)
+            ]
+        request = TicketRequest(
+            complaint_id=complaint.id,
+            key=message.key,
+            subject=complaint.ticket.subject,
+            priority=str(message.payload.get("priority") or "normal"),
+            notes=str(message.payload.get("notes") or ""),
+            contact=str(message.payload.get("contact") or ""),
+            customer_handle=complaint.author_handle,
+            customer_name=complaint.author_name,
+            source=complaint.source,
+            post_url=complaint.url,
+            card_url=self._chat.permalink(complaint.card) if complaint.card else None,
+            conversation=conversation,
+        )
+        try:
+            created = self._tickets.create(request)
+        except DeliveryFailed as exc:
+            if exc.permanent or (exc.counts and message.last_chance):
+                self._record(complaint, "ticket", status=Delivery.FAILED, error=exc.reason)
+                return
+            self._record(complaint, "ticket", error=f"retrying: {exc.reason}")  # the card says it is pending, and why
+            raise
+        self._record(complaint, "ticket", status=Delivery.SENT, number=created.number, url=created.url, error=None)
+
+    def activity(self, message: OutboxMessage) -> None:
+        """Post a line of the card's history in its thread (after the card itself is out)."""
+        complaint = self._complaint(message)
+        if complaint is None:
+            return
+        if complaint.card is None:
+            raise Deferred("waiting for the card to be posted")
+        self._chat.post_activity(complaint.card, ActivityLine.from_payload(dict(message.payload)))
+
+    def direct_message(self, message: OutboxMessage) -> None:
+        """Send a direct message, with the card's link when there is a card."""
+        complaint = self._complaint(message)
+        self._chat.notify(
+            str(message.payload["user"]), str(message.payload["text"]), complaint.card if complaint else None
+        )

@@ -1,0 +1,246 @@
+"""Carry out the outbox: post and update cards after the transactions that decided them have committed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from handlers.cases.card_view import FollowUpLine, card_for
+from handlers.outbox.alerts import AlertDeliveries, ChatPager
+from handlers.outbox.deliveries import Deliveries
+from handlers.outbox.kinds import (
+    CARD_FOLLOWUP,
+    CARD_LOG,
+    CARD_POST,
+    CARD_POST_RESERVED,
+    CARD_UPDATE,
+    CHAT_ANNOUNCE,
+    CHAT_DM,
+    PAGE,
+    POSTS_A_CARD,
+    TICKET_CREATE,
+    URGENT_RANK,
+    WAITS_FOR_CARD,
+    X_REPLY,
+    card_refresh_key,
+    kinds_in,
+    lane_of,
+)
+from handlers.ports.gateways import PACING, ChatGateway, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
+from handlers.ports.persistence import Clock, OutboxMessage, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 30.0
+_BACKOFF_CAP_SECONDS = 300.0
+_OUTAGE_BACKOFF_CAP_SECONDS = 30.0  # how long a lane waits, at most, before it looks again whether the outside is back
+WAIT_FOR_CARD_SECONDS = 600.0  # a thread line waits this long for its card (the card's post wakes it sooner)
+
+
+def backoff_seconds(failures: int) -> float:
+    """Exponential backoff after the n-th counted failure: 1 s, 2 s, 4 s, ... capped at 5 minutes."""
+    return min(_BACKOFF_CAP_SECONDS, 2.0 ** max(0, failures - 1))
+
+
+def outage_backoff_seconds(streak: int) -> float:
+    """How long a lane pauses after its n-th outage in a row: 1 s, 2 s, 4 s, ... capped at 30 s."""
+    return min(_OUTAGE_BACKOFF_CAP_SECONDS, 2.0 ** max(0, streak - 1))
+
+
+class OutboxRunner:
+    """Leases due messages and executes them through the gateways, with retries and backoff.
+
+    Messages travel in lanes (outbox_kinds.LANES): a rate limit or an outage pauses its lane only, and while a
+    lane is paused its messages stay in the outbox untouched, keeping their chances. When the lane opens, the
+    highest rank goes first, so a new VIP complaint's card never waits behind standard ones already queued.
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        chat: ChatGateway,
+        *,
+        social: SocialGateway | None = None,
+        tickets: TicketGateway | None = None,
+        pager: Pager | None = None,
+        outages: tuple[type[BaseException], ...] = (),
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._chat = chat
+        self._outages = outages  # errors meaning our own storage is down: the caller waits them out
+        self._paused: dict[str, datetime] = {}  # lane -> when it opens again
+        self._outage_streak: dict[str, int] = {}
+        deliveries = Deliveries(uow_factory, clock, chat, social, tickets)
+        alerts = AlertDeliveries(uow_factory, chat, pager or ChatPager(chat))
+        self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
+            CARD_POST: self._post_card,
+            CARD_POST_RESERVED: self._post_card,
+            CARD_UPDATE: self._update_card,
+            CARD_FOLLOWUP: self._post_followup,
+            CARD_LOG: self._done_after(deliveries.activity),
+            X_REPLY: self._done_after(deliveries.reply),
+            TICKET_CREATE: self._done_after(deliveries.ticket),
+            CHAT_DM: self._done_after(deliveries.direct_message),
+            CHAT_ANNOUNCE: self._done_after(alerts.announce),
+            PAGE: self._done_after(alerts.page),
+        }
+
+    def _done_after(self, deliver: Callable[[OutboxMessage], None]) -> Callable[[OutboxMessage], None]:
+        def run(message: OutboxMessage) -> None:
+            deliver(message)
+            self._done(message)
+
+        return run
+
+    def seconds_to_next_opening(self) -> float | None:
+        """How long until the first paused lane opens again (None if none is paused): the worker's next wake-up."""
+        now = self._clock.now()
+        waits = [(until - now).total_seconds() for until in self._paused.values() if until > now]
+        return min(waits) if waits else None
+
+    def paused_lanes(self) -> dict[str, datetime]:
+        """The lanes paused by a rate limit or an outage, and when each opens again."""
+        now = self._clock.now()
+        return {lane: until for lane, until in self._paused.items() if until > now}
+
+    def run_due(self, limit: int = 50) -> int:
+        """Execute up to `limit` due messages, highest rank first; return how many were handled."""
+        with self._uow() as uow:
+            skip = kinds_in(set(self.paused_lanes()))
+            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, skip)
+            uow.commit()
+        fresh: set[int] = set()  # complaints whose card this batch already rendered from the current state
+        for message in messages:
+            if lane_of(message.kind) in self.paused_lanes():  # paused by an earlier message of this batch
+                self._release(message, self._clock.now())
+                continue
+            if message.kind == CARD_UPDATE and message.complaint_id in fresh:
+                self._done(message)
+                continue
+            self._execute(message)
+            if (message.kind in POSTS_A_CARD or message.kind == CARD_UPDATE) and message.complaint_id is not None:
+                fresh.add(message.complaint_id)
+        return len(messages)
+
+    def _execute(self, message: OutboxMessage) -> None:
+        handler = self._handlers.get(message.kind)
+        if handler is None:
+            self._give_up(message, f"unknown outbox kind {message.kind!r}")
+            return
+        lane = lane_of(message.kind)
+        try:
+            handler(message)
+            self._outage_streak.pop(lane, None)
+        except Deferred as waiting:
+            self._release(message, self._clock.now() + timedelta(seconds=WAIT_FOR_CARD_SECONDS), str(waiting))
+        except DeliveryFailed as exc:
+            if exc.throttled:  # nothing was sent: the try is taken back, and the lane waits as asked
+                self._pause(lane, exc.retry_after or 1.0, exc.reason)
+                self._release(message, self._clock.now(), exc.reason)
+            elif exc.outage:
+                streak = self._outage_streak[lane] = self._outage_streak.get(lane, 0) + 1
+                delay = max(exc.retry_after or 0.0, outage_backoff_seconds(streak))
+                self._pause(lane, delay, exc.reason)
+                self._retry(message, 0.0, exc.reason, failed=False)  # due when the lane opens; it looks first
+            elif exc.permanent or message.last_chance:
+                self._give_up(message, exc.reason)
+            else:
+                delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(message.failures + 1)
+                self._retry(message, delay, exc.reason)
+        except self._outages:
+            raise  # not this message's fault, and nothing can be recorded about it now
+        except Exception as exc:  # a bug or an unexpected answer: keep the message, back off, say why
+            log.exception("outbox message %s (%s) failed", message.id, message.kind)
+            if message.last_chance:
+                self._give_up(message, repr(exc))
+            else:
+                self._retry(message, backoff_seconds(message.failures + 1), repr(exc))
+
+    def _pause(self, lane: str, seconds: float, why: str) -> None:
+        until = self._clock.now() + timedelta(seconds=seconds)
+        if until > self._paused.get(lane, until - timedelta(seconds=1)):
+            self._paused[lane] = until
+            level = logging.DEBUG if why.startswith(PACING) else logging.INFO  # our own pace is routine
+            log.log(level, "outbox lane %s paused for %.3fs: %s", lane, seconds, why)
+
+    def _post_card(self, message: OutboxMessage) -> None:
+        complaint_id = _complaint_id(message)
+        with self._uow() as uow:
+            complaint = uow.complaints.get(complaint_id)
+        if complaint is None or complaint.card is not None:
+            self._done(message)
+            return
+        found = None
+        if message.attempts > 1:  # an earlier attempt may have posted it and died before saving the answer
+            found = self._chat.find_card(complaint_id, complaint.received_at - timedelta(minutes=1))
+        ref = found or self._chat.post_card(card_for(complaint, self._clock.now()))
+        if found is not None:
+            complaint = replace(complaint, version=-1)  # what the lost post showed is unknown: refresh it
+        with self._uow() as uow:
+            uow.complaints.set_card(complaint_id, ref)
+            current = uow.complaints.get(complaint_id)
+            if current is not None and replace(current, card=None) != complaint:
+                # it changed while the card was on its way: show the newer state too
+                key = card_refresh_key(complaint_id, current.version, current.followup_count)
+                uow.outbox.enqueue(CARD_UPDATE, key, complaint_id, {}, URGENT_RANK)
+            uow.outbox.wake(complaint_id, WAITS_FOR_CARD, self._clock.now())  # its thread lines can go now
+            uow.outbox.mark_done(message.id, self._clock.now())
+            uow.commit()
+
+    def _update_card(self, message: OutboxMessage) -> None:
+        complaint_id = _complaint_id(message)
+        with self._uow() as uow:
+            complaint = uow.complaints.get(complaint_id)
+        if complaint is not None and complaint.card is not None:
+            self._chat.update_card(complaint.card, card_for(complaint, self._clock.now()))
+        # with no card yet, the pending card.post renders the current state
+        self._done(message)
+
+    def _post_followup(self, message: OutboxMessage) -> None:
+        complaint_id = _complaint_id(message)
+        with self._uow() as uow:
+            complaint = uow.complaints.get(complaint_id)
+            followup = uow.messages.get(str(message.payload["source"]), str(message.payload["external_id"]))
+        if complaint is None or followup is None:
+            self._done(message)
+            return
+        if complaint.card is None:
+            raise Deferred("waiting for the card to be posted")
+        item = followup.incoming
+        line = FollowUpLine(item.author_handle, item.text, followup.note or "follow-up", item.url)
+        self._chat.post_followup(complaint.card, line)
+        self._done(message)
+
+    def _done(self, message: OutboxMessage) -> None:
+        with self._uow() as uow:
+            uow.outbox.mark_done(message.id, self._clock.now())
+            uow.commit()
+
+    def _retry(self, message: OutboxMessage, delay: float, reason: str, *, failed: bool = True) -> None:
+        log.warning("outbox message %s (%s) will retry in %.1fs: %s", message.id, message.kind, delay, reason)
+        with self._uow() as uow:
+            uow.outbox.retry_later(message.id, self._clock.now() + timedelta(seconds=delay), reason, failed=failed)
+            uow.commit()
+
+    def _release(self, message: OutboxMessage, at: datetime, reason: str | None = None) -> None:
+        if reason:
+            log.debug("outbox message %s (%s) waits: %s", message.id, message.kind, reason)
+        with self._uow() as uow:
+            uow.outbox.release(message.id, at)
+            uow.commit()
+
+    def _give_up(self, message: OutboxMessage, reason: str) -> None:
+        log.error("outbox message %s (%s) failed for good: %s", message.id, message.kind, reason)
+        with self._uow() as uow:
+            uow.outbox.give_up(message.id, self._clock.now(), reason)
+            uow.commit()
+
+
+def _complaint_id(message: OutboxMessage) -> int:
+    if message.complaint_id is None:
+        raise ValueError(f"outbox message {message.id} ({message.kind}) names no complaint")
+    return message.complaint_id

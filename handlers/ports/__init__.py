@@ -1,0 +1,1 @@
+"""Ports: the Protocols the core needs from storage, coordination and the outside world, and the clock."""

@@ -1,0 +1,304 @@
+"""The persistence ports of the core: repositories, the unit of work, the clock.
+
+Coordination ports are in handlers/coordination.py and the outside world's in
+handlers/gateways.py. Adapters live in storage/ (SQL, Redis, in-process) and bot/
+(Slack, X, ticketing); the core sees only these Protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from handlers.cases.model import AuditEvent, CardRef, Change, Complaint, Message, NewCase, PublicReply, Ticket
+from handlers.intake.follow_ups import OpenCase
+from handlers.ports.team import TeamSettings, TeamStats
+
+# --- persistence -----------------------------------------------------------
+
+MAX_FAILURES = 10  # counted failures before an outbox message gives up (rate limits and outages never count)
+
+
+class DuplicateKey(Exception):
+    """A concurrent writer stored the same post first; the whole batch is rolled back and may be retried."""
+
+
+@dataclass
+class ThreadIndex:
+    """Open cases by the tweets in them, by conversation and by author: what threading looks up."""
+
+    by_tweet: dict[str, int]
+    by_conversation: dict[str, int]
+    by_author: dict[str, OpenCase]
+
+
+class ComplaintRepository(Protocol):
+    """Stored complaints (cases)."""
+
+    def add_many(self, cases: list[NewCase]) -> list[int]:
+        """Insert new cases; return their ids in the same order. Raises DuplicateKey on a unique-key race."""
+        ...
+
+    def get(self, complaint_id: int) -> Complaint | None:
+        """Return the complaint, or None."""
+        ...
+
+    def compare_and_set(self, complaint: Complaint, change: Change) -> bool:
+        """Apply `change` only if the row still has `complaint`'s status and version; True if it did."""
+        ...
+
+    def set_card(self, complaint_id: int, card: CardRef) -> None:
+        """Remember where the complaint's card was posted."""
+        ...
+
+    def thread_index(
+        self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
+    ) -> ThreadIndex:
+        """Open cases that hold any of these tweets, conversations or (lower-cased) authors."""
+        ...
+
+    def count_followups(self, counts: dict[int, int]) -> dict[int, FollowupCount]:
+        """Add to cases' follow-up counts; return each case's new count, its queue rank and whether it has a card."""
+        ...
+
+    def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
+        """Record how the public reply went (sent, with its link; or failed, with X's reason)."""
+        ...
+
+    def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
+        """Record how the ticket went (created, with its number and link; or failed, with the reason)."""
+        ...
+
+    def claimed_before(self, cutoff: datetime) -> list[int]:
+        """Complaints still claimed (not acknowledged or ticketed) since before `cutoff`."""
+        ...
+
+    def unclaimed_past(
+        self, deadlines: dict[str, datetime], others: datetime | None, below_stage: int, limit: int
+    ) -> list[Complaint]:
+        """Unclaimed complaints escalated less than `below_stage` and received at or before their tier's time in
+        `deadlines` (or `others` for tiers not listed; None leaves them out), oldest first."""
+        ...
+
+    def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
+        """Move an unclaimed complaint's escalation from one stage to the next; False if someone else did."""
+        ...
+
+
+class MessageRepository(Protocol):
+    """Every post seen, once."""
+
+    def known(self, source: str, external_ids: set[str]) -> set[str]:
+        """Which of these ids are stored already."""
+        ...
+
+    def add_many(self, messages: list[Message]) -> None:
+        """Store messages. Raises DuplicateKey when one is stored already (a concurrent writer won)."""
+        ...
+
+    def get(self, source: str, external_id: str) -> Message | None:
+        """One stored message."""
+        ...
+
+    def filtered(self, limit: int) -> list[Message]:
+        """The most recent posts the noise rules filtered out, newest first."""
+        ...
+
+    def filtered_counts(self) -> dict[str, int]:
+        """How many posts each noise rule filtered out, all time."""
+        ...
+
+    def for_complaint(self, complaint_id: int) -> list[Message]:
+        """Every post on a case (its opening, follow-ups, our replies), oldest first."""
+        ...
+
+
+class CustomerRepository(Protocol):
+    """Customers known by handle, with their tier."""
+
+    def tier_of(self, handle: str) -> str:
+        """Return the customer's tier ("standard" when unknown)."""
+        ...
+
+    def tiers_of(self, handles: set[str]) -> dict[str, str]:
+        """Tiers of the registered customers among `handles` (lower-cased keys); the others are standard."""
+        ...
+
+    def set_tier(self, handle: str, tier: str) -> None:
+        """Register (or change) a customer's tier."""
+        ...
+
+    def registered(self) -> list[tuple[str, str]]:
+        """Every registered customer's handle and tier, by handle."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The append-only audit trail."""
+
+    def record(self, event: AuditEvent) -> None:
+        """Append one event."""
+        ...
+
+    def for_complaint(self, complaint_id: int) -> list[AuditEvent]:
+        """Return a complaint's events, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class FollowupCount:
+    """A case's follow-ups after a batch added some: what its card and its thread lines need to know."""
+
+    count: int
+    rank: float  # the case's queue rank: its thread lines go by it
+    carded: bool  # whether its card is out (else the card, when posted, shows the count)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A side effect decided inside a transaction, to be carried out after it commits."""
+
+    id: int
+    kind: str
+    key: str
+    complaint_id: int | None
+    payload: Mapping[str, Any]
+    attempts: int  # tries, this one included: more than one means an earlier try may have landed
+    failures: int = 0  # counted failures before this try
+
+    @property
+    def last_chance(self) -> bool:
+        """Whether one more counted failure gives this message up."""
+        return self.failures + 1 >= MAX_FAILURES
+
+
+@dataclass(frozen=True)
+class NewOutboxMessage:
+    """An outbox message to add."""
+
+    kind: str
+    key: str
+    complaint_id: int | None
+    payload: Mapping[str, Any]
+    rank: float = 0.0
+
+
+class Outbox(Protocol):
+    """Side effects waiting to leave the building."""
+
+    def enqueue(
+        self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
+    ) -> None:
+        """Add a message; a second message with the same idempotency key is ignored. Higher rank goes first."""
+        ...
+
+    def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
+        """Add several messages at once (the same rules as `enqueue`)."""
+        ...
+
+    def lease_due(
+        self, now: datetime, lease_seconds: float, limit: int, skip_kinds: Collection[str] = ()
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages, highest rank first, for `lease_seconds` (nobody else gets them meanwhile);
+        none of `skip_kinds`."""
+        ...
+
+    def release(self, message_id: int, at: datetime) -> None:
+        """Give a leased message back untried (its try is not counted); due again at `at`."""
+        ...
+
+    def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:
+        """Make a complaint's pending messages of these kinds due now (what waited for its card)."""
+        ...
+
+    def mark_done(self, message_id: int, now: datetime) -> None:
+        """The side effect happened."""
+        ...
+
+    def retry_later(self, message_id: int, at: datetime, error: str, *, failed: bool = True) -> None:
+        """The try did not deliver; try again at `at`. `failed` counts it towards giving up."""
+        ...
+
+    def give_up(self, message_id: int, now: datetime, error: str) -> None:
+        """The side effect failed for good; keep the error for agents to see."""
+        ...
+
+
+class Checkpoints(Protocol):
+    """Named positions in outside feeds (for example the newest tweet id seen)."""
+
+    def get(self, name: str) -> str | None:
+        """Return the checkpoint, or None."""
+        ...
+
+    def set(self, name: str, value: str) -> None:
+        """Move the checkpoint."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction and the repositories that share it."""
+
+    @property
+    def complaints(self) -> ComplaintRepository:
+        """Complaints (cases)."""
+        ...
+
+    @property
+    def messages(self) -> MessageRepository:
+        """Every post seen."""
+        ...
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """Customers and their tiers."""
+        ...
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit trail."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """Side effects waiting to leave the building."""
+        ...
+
+    @property
+    def checkpoints(self) -> Checkpoints:
+        """Feed positions."""
+        ...
+
+    @property
+    def team(self) -> TeamSettings:
+        """Service levels, the on-call roster, the spike detector's memory."""
+        ...
+
+    @property
+    def stats(self) -> TeamStats:
+        """Team statistics."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Commit the transaction; leaving the block without commit rolls back."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class Clock(Protocol):
+    """The time, as the core sees it (controllable in tests)."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware UTC."""
+        ...

@@ -1,0 +1,82 @@
+"""Ports for team leads and on-call: the team's settings (service levels, roster, spike memory) and statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from handlers.cases.model import CardRef
+from handlers.team.oncall import Roster
+from handlers.team.sla import SlaPolicy
+from handlers.team.spikes import SpikeState
+from handlers.team.stats import Dimension, Period, SeriesPoint, StatsReport, Waiting
+
+
+class TeamSettings(Protocol):
+    """Settings team leads change from chat, kept in the database."""
+
+    def sla_policies(self) -> dict[str, SlaPolicy]:
+        """The service levels leads have set, by tier (defaults are not stored)."""
+        ...
+
+    def set_sla_policy(self, policy: SlaPolicy) -> None:
+        """Set one tier's service level."""
+        ...
+
+    def roster(self) -> Roster | None:
+        """The on-call roster, or None when nobody has set one."""
+        ...
+
+    def set_roster(self, roster: Roster) -> None:
+        """Replace the on-call roster."""
+        ...
+
+    def spike_states(self) -> dict[str, SpikeState]:
+        """What the spike detector remembers, by topic."""
+        ...
+
+    def set_spike_state(self, topic: str, state: SpikeState) -> None:
+        """Remember one topic's detector state."""
+        ...
+
+    def announcement(self, key: str) -> CardRef | None:
+        """Where the channel message for an alert was posted, if it was."""
+        ...
+
+    def remember_announcement(self, key: str, ref: CardRef) -> None:
+        """Remember where an alert's channel message lives, to update it."""
+        ...
+
+
+class TeamStats(Protocol):
+    """Aggregates over complaints, for the stats command, its chart and the leads' dashboard."""
+
+    def report(
+        self, period: Period, policies: dict[str, SlaPolicy], by: Dimension | None, now: datetime
+    ) -> StatsReport:
+        """Volume, milestones, durations, service levels, backlog and busiest topics over `period`."""
+        ...
+
+    def series(self, period: Period) -> list[SeriesPoint]:
+        """Complaints received and median time to acknowledge, per step of `period.bucket`."""
+        ...
+
+    def waiting(self, limit: int) -> list[Waiting]:
+        """Unclaimed complaints in the card queue's order: its rank (priority plus waiting time), then arrival."""
+        ...
+
+    def holders(self) -> list[tuple[str, int]]:
+        """Who holds open complaints now, and how many each, most first."""
+        ...
+
+    def topic_counts(self, since: datetime) -> dict[str, int]:
+        """Complaints received since `since`, by topic."""
+        ...
+
+    def examples(self, topic: str | None, since: datetime, limit: int) -> list[Waiting]:
+        """The newest complaints on a topic (any topic when None) since `since`."""
+        ...
+
+    def roll_up(self, now: datetime) -> int:
+        """Bring the precomputed aggregates up to date with every change so far; return how much was redone."""
+        ...

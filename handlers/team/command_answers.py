@@ -1,0 +1,220 @@
+"""Run the team command: who may do what, then each subcommand against storage; answers are platform-neutral."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from handlers.cases.errors import InvalidRequest
+from handlers.cases.model import Actor, AuditEvent, Role
+from handlers.intake.vip_registry import import_tiers
+from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.team.command_words import (
+    Backlog,
+    CommandError,
+    Help,
+    OnCall,
+    Request,
+    Sla,
+    Stats,
+    Vip,
+    changes_settings,
+    help_text,
+    parse,
+)
+from handlers.team.oncall import Roster, next_handoff, on_call, starting_now
+from handlers.team.sla import SlaPolicy, policy_for, with_defaults
+from handlers.team.stats import Period, StatsReport, Waiting, parse_period
+from handlers.text.rich_text import Line, Person, joined
+
+BACKLOG_SIZE = 15
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the command answers: a title and lines, or a report or backlog to render; private unless `public`."""
+
+    title: str
+    lines: tuple[str | Line, ...] = ()  # a string is plain text; people are mentioned only through a Line
+    public: bool = False
+    report: StatsReport | None = None
+    chart: Period | None = None  # draw volume and time to acknowledge over this period
+    waiting: tuple[Waiting, ...] = ()
+    refused: bool = False
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The leads' at-a-glance view: today's figures, the queue, who holds what, who is on call."""
+
+    today: StatsReport
+    waiting: tuple[Waiting, ...]
+    holders: tuple[tuple[str, int], ...]
+    on_call: Person | None
+
+
+@dataclass
+class LeadDesk:
+    """What the command needs: storage, the clock, the team's time zone and who is on call by default."""
+
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+    timezone: str = "UTC"
+    fallback_on_call: str | None = None
+    handoff_hour: int = 9
+    tiers: set[str] = field(default_factory=lambda: {"vip", "elite", "standard"})
+
+    def run(self, actor: Actor, text: str) -> Answer:
+        """Answer one command line from `actor`; bad words get the help, refusals are audited."""
+        try:
+            request = parse(text)
+        except CommandError as exc:
+            return Answer(f"Sorry: {exc.reason}.", tuple(help_text(exc.subcommand)), refused=True)
+        if isinstance(request, Help):
+            title = f"/squeaky {request.subcommand}" if request.subcommand else "Squeaky's commands"
+            return Answer(title, tuple(help_text(request.subcommand)))
+        if Role.AGENT not in actor.roles:
+            return self._refuse(actor, text, "Squeaky's commands are for the care team; ask a team lead to add you.")
+        if changes_settings(request) and Role.LEAD not in actor.roles:
+            return self._refuse(actor, text, "Only team leads can change that; anyone on the team can read it.")
+        try:
+            return self._answer(actor, request)
+        except (InvalidRequest, CommandError) as exc:
+            sub = exc.subcommand if isinstance(exc, CommandError) else type(request).__name__.lower()
+            return Answer(f"Sorry: {exc}", tuple(help_text(sub)), refused=True)
+
+    def dashboard(self) -> Dashboard:
+        """Today's figures, the five most urgent waiting, who holds what, and who is on call."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            policies = with_defaults(uow.team.sla_policies())
+            today = uow.stats.report(parse_period("today", now, self.timezone), policies, None, now)
+            waiting = tuple(uow.stats.waiting(5))
+            holders = tuple(uow.stats.holders())
+            person = on_call(uow.team.roster(), now) or self.fallback_on_call
+        return Dashboard(today, waiting, holders, Person(person) if person else None)
+
+    def _refuse(self, actor: Actor, text: str, why: str) -> Answer:
+        with self.uow_factory() as uow:
+            event = AuditEvent(None, actor, "refused:command", None, None, self.clock.now(), {"command": text[:200]})
+            uow.audit.record(event)
+            uow.commit()
+        return Answer(why, refused=True)
+
+    def _audit(self, actor: Actor, what: str, detail: dict[str, object]) -> None:
+        with self.uow_factory() as uow:
+            uow.audit.record(AuditEvent(None, actor, f"settings:{what}", None, None, self.clock.now(), dict(detail)))
+            uow.commit()
+
+    def _answer(self, actor: Actor, request: Request) -> Answer:
+        if isinstance(request, Stats):
+            return self._stats(request)
+        if isinstance(request, Backlog):
+            with self.uow_factory() as uow:
+                waiting = uow.stats.waiting(BACKLOG_SIZE)
+            title = f"Backlog: {len(waiting)} waiting for an owner" if waiting else "Backlog: nothing waiting"
+            return Answer(title, public=request.public, waiting=tuple(waiting))
+        if isinstance(request, Vip):
+            return self._vip(actor, request)
+        if isinstance(request, Sla):
+            return self._sla(actor, request)
+        assert isinstance(request, OnCall)
+        return self._oncall(actor, request)
+
+    def _stats(self, request: Stats) -> Answer:
+        now = self.clock.now()
+        period = parse_period(request.period, now, self.timezone)
+        with self.uow_factory() as uow:
+            policies = with_defaults(uow.team.sla_policies())
+            report = uow.stats.report(period, policies, request.by, now)
+        return Answer(f"Stats for {period.label}", public=request.public, report=report, chart=period)
+
+    def _vip(self, actor: Actor, request: Vip) -> Answer:
+        if request.verb == "list":
+            with self.uow_factory() as uow:
+                registered = [(h, t) for h, t in uow.customers.registered() if t != "standard"]
+            lines = tuple(f"@{handle}: {tier}" for handle, tier in registered) or ("Nobody is registered yet.",)
+            return Answer(f"Registered customers ({len(registered)})", lines)
+        if request.verb == "import":
+            report = import_tiers(self.uow_factory, request.rows, self.tiers)
+            self._audit(actor, "vip.import", {"stored": report.stored, "problems": len(report.problems)})
+            problems = tuple(f"row {n}: {why}" for n, why in report.problems)
+            return Answer(f"Imported {report.stored} customer(s)", problems)
+        assert request.handle is not None
+        if request.verb == "add":
+            if request.tier not in self.tiers:
+                raise InvalidRequest(f"`{request.tier}` is not a tier; the tiers are {', '.join(sorted(self.tiers))}.")
+            with self.uow_factory() as uow:
+                uow.customers.set_tier(request.handle, request.tier)
+                uow.commit()
+            self._audit(actor, "vip.add", {"handle": request.handle, "tier": request.tier})
+            return Answer(f"@{request.handle} is now {request.tier}: their complaints go to the top of the queue.")
+        with self.uow_factory() as uow:
+            uow.customers.set_tier(request.handle, "standard")
+            uow.commit()
+        self._audit(actor, "vip.remove", {"handle": request.handle})
+        return Answer(f"@{request.handle} is a standard customer again.")
+
+    def _sla(self, actor: Actor, request: Sla) -> Answer:
+        with self.uow_factory() as uow:
+            policies = with_defaults(uow.team.sla_policies())
+            if request.verb == "show":
+                return Answer("Service levels", tuple(_describe(p) for p in sorted(policies.values(), key=_order)))
+            assert request.tier is not None
+            current = policy_for(policies, request.tier)
+            if request.verb == "set":
+                assert request.claim_minutes is not None
+                ack = request.ack_minutes or max(current.ack_minutes, request.claim_minutes)
+                if ack < request.claim_minutes:
+                    raise InvalidRequest("The time to acknowledge cannot be shorter than the time to claim.")
+                policy = SlaPolicy(request.tier, request.claim_minutes, ack, current.page_on_arrival)
+            else:
+                assert request.page is not None
+                policy = SlaPolicy(request.tier, current.claim_minutes, current.ack_minutes, request.page)
+            uow.team.set_sla_policy(policy)
+            uow.commit()
+        self._audit(actor, f"sla.{request.verb}", {"policy": _describe(policy)})
+        return Answer("Service level set", (_describe(policy),))
+
+    def _oncall(self, actor: Actor, request: OnCall) -> Answer:
+        now = self.clock.now()
+        if request.verb != "show":
+            roster: Roster
+            if request.verb == "set":
+                roster = Roster(request.users, timezone=self.timezone)
+            else:
+                rotation = Roster(
+                    request.users,
+                    cadence=request.cadence,
+                    handoff_hour=self.handoff_hour if request.hour is None else request.hour,
+                    handoff_weekday=request.weekday if request.weekday is not None else 0,
+                    timezone=self.timezone,
+                )
+                roster = starting_now(rotation, now)
+            with self.uow_factory() as uow:
+                uow.team.set_roster(roster)
+                uow.commit()
+            self._audit(actor, f"oncall.{request.verb}", {"roster": roster.to_json()})
+        with self.uow_factory() as uow:
+            current = uow.team.roster()
+        return self._show_oncall(current, now, "On-call set" if request.verb != "show" else "On call")
+
+    def _show_oncall(self, roster: Roster | None, now: datetime, title: str) -> Answer:
+        person = on_call(roster, now) or self.fallback_on_call
+        lines: list[str | Line] = [Line.of("On call now: ", Person(person)) if person else "Nobody is on call."]
+        if roster is not None and roster.cadence:
+            handoff = next_handoff(roster, now)
+            order = joined([Person(u) for u in roster.users])
+            lines.append(Line.of(f"Rotation ({roster.cadence}): ", *order))
+            if handoff is not None:
+                lines.append(f"Next hand-off: {handoff:%a %d %b %H:%M} ({roster.timezone})")
+        return Answer(title, tuple(lines))
+
+
+def _order(policy: SlaPolicy) -> tuple[int, str]:
+    return (policy.claim_minutes, policy.tier)
+
+
+def _describe(policy: SlaPolicy) -> str:
+    page = ", pages on-call on arrival" if policy.page_on_arrival else ""
+    return f"{policy.tier}: claim within {policy.claim_minutes} min, acknowledge within {policy.ack_minutes} min{page}"

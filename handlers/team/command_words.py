@@ -1,0 +1,248 @@
+"""The team command's words: subcommands, their arguments and their help, parsed into requests (no I/O here).
+
+One command, subcommands: `stats`, `backlog`, `vip`, `sla`, `oncall`, `help`. Anything it
+cannot read is answered with the help for that subcommand, never with a trace.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from handlers.team.stats import DIMENSIONS, Dimension
+
+USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "stats": (
+        "stats [today|24h|7d|30d|FROM..TO] [by agent|tier|topic|source] [public]",
+        ("stats", "stats 7d by agent", "stats 2026-11-01..2026-11-07 by tier public"),
+    ),
+    "backlog": ("backlog [public]: the complaints waiting for an owner, most urgent first", ("backlog",)),
+    "vip": (
+        "vip add @handle [TIER] | vip remove @handle | vip list | vip import handle,tier; handle,tier …",
+        ("vip add @jane_doe", "vip add @acme_ceo elite", "vip remove @jane_doe", "vip import @ann,vip; @bob,elite"),
+    ),
+    "sla": (
+        "sla show | sla set TIER CLAIM_MINUTES [ACK_MINUTES] | sla page TIER on|off",
+        ("sla show", "sla set vip 5 15", "sla set standard 60", "sla page elite on"),
+    ),
+    "oncall": (
+        "oncall show | oncall set @user | oncall rotation @a @b @c daily|weekly [at HH:MM] [on DAY]",
+        ("oncall show", "oncall set @maria", "oncall rotation @maria @li @sam weekly at 09:00 on monday"),
+    ),
+    "help": ("help [SUBCOMMAND]", ("help", "help stats")),
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_USER = re.compile(r"^@([UW][A-Z0-9]+)$")
+_TIER = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,64}$")
+_TIME = re.compile(r"^(\d{1,2})(?::00)?$")
+
+
+class CommandError(ValueError):
+    """The words could not be read; says why, and which subcommand's help to show."""
+
+    def __init__(self, subcommand: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.subcommand = subcommand
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Help:
+    """`help [SUBCOMMAND]`."""
+
+    subcommand: str | None = None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """`stats`: the period in the words it was asked in, a breakdown, and where to answer."""
+
+    period: str | None = None
+    by: Dimension | None = None
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """`backlog`."""
+
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Vip:
+    """`vip add|remove|list|import`."""
+
+    verb: Literal["add", "remove", "list", "import"]
+    handle: str | None = None
+    tier: str = "vip"
+    rows: str = ""
+
+
+@dataclass(frozen=True)
+class Sla:
+    """`sla show|set|page`."""
+
+    verb: Literal["show", "set", "page"]
+    tier: str | None = None
+    claim_minutes: int | None = None
+    ack_minutes: int | None = None
+    page: bool | None = None
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """`oncall show|set|rotation`."""
+
+    verb: Literal["show", "set", "rotation"]
+    users: tuple[str, ...] = ()
+    cadence: Literal["daily", "weekly"] | None = None
+    hour: int | None = None
+    weekday: int | None = None
+
+
+Request = Help | Stats | Backlog | Vip | Sla | OnCall
+
+
+def changes_settings(request: Request) -> bool:
+    """Whether the request changes team settings (only leads may)."""
+    if isinstance(request, Vip):
+        return request.verb != "list"
+    if isinstance(request, Sla | OnCall):
+        return request.verb != "show"
+    return False
+
+
+def help_text(subcommand: str | None = None) -> list[str]:
+    """The help: one subcommand's usage with examples, or every subcommand's usage."""
+    if subcommand in USAGE:
+        usage, examples = USAGE[subcommand]
+        return [usage, *(f"e.g. {example}" for example in examples)]
+    return [usage for usage, _ in USAGE.values()]
+
+
+def _minutes(word: str, sub: str, what: str) -> int:
+    if not word.isdigit() or not 1 <= int(word) <= 7 * 24 * 60:
+        raise CommandError(sub, f"{what} must be a whole number of minutes between 1 and 10080, not `{word}`")
+    return int(word)
+
+
+def _tier(word: str, sub: str) -> str:
+    tier = word.lower()
+    if not _TIER.match(tier):
+        raise CommandError(sub, f"`{word}` is not a tier name (letters, digits, - and _)")
+    return tier
+
+
+def _parse_stats(words: list[str]) -> Stats:
+    public = "public" in [w.lower() for w in words]
+    words = [w for w in words if w.lower() != "public"]
+    by: Dimension | None = None
+    lowered = [w.lower() for w in words]
+    if "by" in lowered:
+        at = lowered.index("by")
+        if at + 1 >= len(words) or lowered[at + 1] not in DIMENSIONS:
+            raise CommandError("stats", f"`by` takes one of {', '.join(DIMENSIONS)}")
+        by = next(d for d in DIMENSIONS if d == lowered[at + 1])
+        del words[at : at + 2]
+    if len(words) > 1:
+        raise CommandError("stats", f"I don't know what `{' '.join(words[1:])}` means here")
+    return Stats(words[0] if words else None, by, public)
+
+
+def _parse_vip(words: list[str], raw: str) -> Vip:
+    verb = words[0].lower() if words else ""
+    if verb == "list" and len(words) == 1:
+        return Vip("list")
+    if verb == "import":
+        rows = raw.split(None, 2)[2] if len(raw.split(None, 2)) > 2 else ""
+        if not rows.strip():
+            raise CommandError("vip", "`vip import` needs rows: handle,tier; handle,tier")
+        return Vip("import", rows=rows.replace(";", "\n"))
+    if verb in ("add", "remove") and len(words) >= 2:
+        if not _HANDLE.match(words[1]):
+            raise CommandError("vip", f"`{words[1]}` is not an X handle")
+        if verb == "remove" and len(words) == 2:
+            return Vip("remove", words[1].lstrip("@"))
+        if verb == "add" and len(words) <= 3:
+            return Vip("add", words[1].lstrip("@"), _tier(words[2], "vip") if len(words) == 3 else "vip")
+    raise CommandError("vip", "say add, remove, list or import, with a handle where one is needed")
+
+
+def _parse_sla(words: list[str]) -> Sla:
+    verb = words[0].lower() if words else "show"
+    if verb == "show" and len(words) <= 1:
+        return Sla("show")
+    if verb == "set" and len(words) in (3, 4):
+        tier = _tier(words[1], "sla")
+        claim = _minutes(words[2], "sla", "the time to claim")
+        ack = _minutes(words[3], "sla", "the time to acknowledge") if len(words) == 4 else None
+        return Sla("set", tier, claim, ack)
+    if verb == "page" and len(words) == 3 and words[2].lower() in ("on", "off"):
+        return Sla("page", _tier(words[1], "sla"), page=words[2].lower() == "on")
+    raise CommandError("sla", "say show, set TIER MINUTES [MINUTES], or page TIER on|off")
+
+
+def _user(word: str) -> str:
+    match = _USER.match(word)
+    if not match:
+        raise CommandError("oncall", f"`{word}` is not a person: mention them, like @maria")
+    return match[1]
+
+
+def _parse_oncall(words: list[str]) -> OnCall:
+    verb = words[0].lower() if words else "show"
+    if verb == "show" and len(words) <= 1:
+        return OnCall("show")
+    if verb == "set" and len(words) == 2:
+        return OnCall("set", (_user(words[1]),))
+    if verb != "rotation":
+        raise CommandError("oncall", "say show, set @user, or rotation @a @b … daily|weekly")
+    rest = [w.lower() for w in words[1:]]
+    users = tuple(_user(w) for w in words[1:] if w.startswith("@"))
+    rest = [w for w in rest if not w.startswith("@")]
+    if len(users) < 2 or not rest or rest[0] not in ("daily", "weekly"):
+        raise CommandError("oncall", "a rotation needs two or more people, then daily or weekly")
+    cadence: Literal["daily", "weekly"] = "daily" if rest[0] == "daily" else "weekly"
+    hour = weekday = None
+    options = rest[1:]
+    while options:
+        if len(options) < 2 or options[0] not in ("at", "on"):
+            raise CommandError("oncall", f"I don't know what `{' '.join(options)}` means here")
+        key, value, options = options[0], options[1], options[2:]
+        if key == "at":
+            match = _TIME.match(value)
+            if not match or int(match[1]) > 23:
+                raise CommandError("oncall", f"`{value}` is not an hour: hand-offs are on the hour, like 09:00")
+            hour = int(match[1])
+        else:
+            if value not in WEEKDAYS:
+                raise CommandError("oncall", f"`{value}` is not a day of the week")
+            weekday = WEEKDAYS.index(value)
+    return OnCall("rotation", users, cadence, hour, weekday)
+
+
+def parse(text: str) -> Request:
+    """Read a command's words into a request; raise CommandError saying what could not be read."""
+    raw = " ".join(text.split()) if "\n" not in text else text.strip()
+    words = text.split()
+    if not words:
+        return Help()
+    sub, rest = words[0].lower(), words[1:]
+    if sub in ("help", "?"):
+        return Help(rest[0].lower() if rest and rest[0].lower() in USAGE else None)
+    if sub == "stats":
+        return _parse_stats(rest)
+    if sub == "backlog":
+        if any(w.lower() != "public" for w in rest):
+            raise CommandError("backlog", "backlog takes no arguments but `public`")
+        return Backlog(public=bool(rest))
+    if sub == "vip":
+        return _parse_vip(rest, raw)
+    if sub == "sla":
+        return _parse_sla(rest)
+    if sub in ("oncall", "on-call"):
+        return _parse_oncall(rest)
+    raise CommandError(None, f"`{words[0][:40]}` is not a subcommand")
