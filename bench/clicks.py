@@ -37,7 +37,7 @@ from handlers.intake.receive import receive
 from sandbox.interactions import block_action, post_signed
 from sandbox.slack_api import LocalSlack
 from storage.sql.migrate import upgrade
-from storage.sql.tables import audit_events, complaints
+from storage.sql.tables import audit_events, complaint_cards
 
 PROJECT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret-0123456789"  # noqa: S105 - signs requests to a local server
@@ -194,8 +194,8 @@ def measure(admin_url: str, redis_url: str) -> ClickResult:
             while services.outbox_runner.run_due(limit=500):
                 pass
             with services.engine.connect() as connection:
-                rows = connection.execute(select(complaints.c.id, complaints.c.card_message_id))
-                card_ts = {cid: str(ts) for cid, ts in rows}
+                rows = connection.execute(select(complaint_cards.c.complaint_id, complaint_cards.c.reference))
+                card_ts = {cid: str(reference["message"]) for cid, reference in rows}
             env = {**app_env(url, redis_url, slack), "SLACK_UPDATES_PER_SECOND": "1000"}
             with serve_app("squeaky", env) as events, running_worker(env):
                 _clicks(events, ids[:CONCURRENCY])  # warm up connections and caches

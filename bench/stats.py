@@ -108,7 +108,7 @@ def measure(admin_url: str, redis_url: str, total: int = COMPLAINTS) -> StatsRes
             first_rollup_s = time.perf_counter() - started
             straight_s = straight_aggregate(url, datetime.now(UTC))
             bare = bare_sql(url, RUNS + 3)[3:]
-            desk = LeadDesk(SqlUnitOfWorkFactory(engine, SystemClock()), SystemClock())
+            desk = LeadDesk(SqlUnitOfWorkFactory(engine, SystemClock(), surfaces=("slack",)), SystemClock())
             in_process = []
             for _ in range(RUNS + 3):
                 started = time.perf_counter()

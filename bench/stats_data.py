@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from psycopg.types.json import Json
 
 from bot.sources.twcs import read_twcs
 from bot.triage_file import load_triage
@@ -18,7 +19,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_dev.csv"
 AGENTS = [f"agent{i:02d}" for i in range(40)]
 COLUMNS = (
     "source, external_id, author_id, author_handle, author_key, author_name, text, created_at, received_at, "
-    "status, version, tier, topic, priority, owner_id, owner_name, owner_surface, claimed_at, first_claimed_at, "
+    "status, version, tier, topic, priority, owner_person_id, owner_name, claimed_at, first_claimed_at, "
     "acknowledged_at, ticketed_at, resolved_at, updated_at"
 )
 
@@ -44,7 +45,9 @@ def _milestones(rng: random.Random, received: datetime, tier: str, now: datetime
     return status, [happened.get("claimed"), happened.get("acknowledged"), happened.get("ticketed"), resolved]
 
 
-def rows(total: int, now: datetime, days: int = 30, seed: int = 7) -> Iterator[tuple[object, ...]]:
+def rows(
+    total: int, now: datetime, people: dict[str, int], days: int = 30, seed: int = 7
+) -> Iterator[tuple[object, ...]]:
     """`total` complaints received over the `days` before `now`, in every state, reproducibly."""
     rng = random.Random(seed)
     triage = load_triage("config/triage.toml")
@@ -63,7 +66,7 @@ def rows(total: int, now: datetime, days: int = 30, seed: int = 7) -> Iterator[t
         updated = max(t for t in (received, claimed, acked, ticketed, resolved) if t)
         yield (
             "x", f"bench-{i}", handle, handle, handle.lower(), post.author_name, post.text, received, received,
-            status, 2, tier, topics[k], 2 if tier == "vip" else 0, owner, owner, "slack" if owner else None,
+            status, 2, tier, topics[k], 2 if tier == "vip" else 0, people[owner] if owner else None, owner,
             claimed, claimed, acked, ticketed, resolved, updated,
         )  # fmt: skip
 
@@ -72,7 +75,16 @@ def load(database_url: str, total: int, now: datetime) -> None:
     """COPY the generated complaints in, then VACUUM ANALYZE as autovacuum would on a live database."""
     url = normalize_url(database_url).replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url, autocommit=True) as connection:
+        people = {}
+        for n, agent in enumerate(AGENTS):
+            made = connection.execute(
+                "INSERT INTO people (display_name, identities, created_at, updated_at) VALUES (%s, %s, %s, %s) "
+                "RETURNING id",
+                (agent, Json({"slack": f"U{n:04d}"}), now, now),
+            ).fetchone()
+            assert made is not None
+            people[agent] = int(made[0])
         with connection.cursor().copy(f"COPY complaints ({COLUMNS}) FROM STDIN") as copy:
-            for row in rows(total, now):
+            for row in rows(total, now, people):
                 copy.write_row(row)
         connection.execute("VACUUM ANALYZE complaints")

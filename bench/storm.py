@@ -22,7 +22,7 @@ from typing import Any
 
 import redis
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from bench.clicks import PROJECT, app_env, serve_app
 from bench.ingest import DATA, run_bare_insert, scratch_database
@@ -34,7 +34,7 @@ from handlers.cases.model import IncomingComplaint
 from sandbox.slack_api import LocalSlack
 from sandbox.slack_limits import ChannelPostLimit
 from storage.sql.migrate import upgrade
-from storage.sql.tables import complaints, messages
+from storage.sql.tables import complaint_cards, complaints, messages
 
 POSTS = 10_000
 STORM_SECONDS = 10.0
@@ -250,7 +250,10 @@ def _wait_vip_cards(engine: Any, deadline: float) -> None:
             waiting = connection.execute(
                 select(func.count())
                 .select_from(complaints)
-                .where(complaints.c.tier == "vip", complaints.c.card_message_id.is_(None))
+                .where(
+                    complaints.c.tier == "vip",
+                    ~exists().where(complaint_cards.c.complaint_id == complaints.c.id),
+                )
             ).scalar()
         if not waiting:
             return

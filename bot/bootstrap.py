@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import redis
 import tweepy
@@ -18,9 +19,11 @@ from bot.slack.commands import register as register_commands
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.listeners import register
 from bot.slack.modal_listeners import register as register_modals
+from bot.slack.refs import SURFACE as SLACK
 from bot.slack.team import TeamDirectory
 from bot.startup_checks import require_chat, require_slack_requests, require_tickets
 from bot.templates_file import load_templates
+from bot.tickets.links import signed_link
 from bot.tickets.webhook import WebhookTickets
 from bot.tickets.zendesk import ZendeskTickets
 from bot.triage_file import load_triage
@@ -29,11 +32,19 @@ from bot.x.client import make_client
 from bot.x.length import XPostLength
 from bot.x.poller import brand_user_id
 from bot.x.replies import XReplies
+from bot.x.rules import SOURCE as X_SOURCE
+from bot.x.rules import XRules
+from handlers.cases.agent_desk import AgentDesk
+from handlers.cases.errors import InvalidRequest
+from handlers.cases.model import Actor, Role
+from handlers.cases.sources import OpenSource, Sources
 from handlers.outbox.runner import OutboxRunner
+from handlers.people.who import Who
 from handlers.ports.clock import SystemClock
 from handlers.ports.coordination import Dedupe, Locks, StreamQueue
 from handlers.ports.gateways import Pager, TicketGateway
 from handlers.ports.persistence import Clock
+from handlers.ports.surfaces import Face
 from storage.memory.keys import MemoryDedupe, MemoryLocks
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
@@ -91,7 +102,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         settings=settings,
         clock=clock,
         engine=engine,
-        uow_factory=SqlUnitOfWorkFactory(engine, clock),
+        uow_factory=SqlUnitOfWorkFactory(engine, clock, surfaces=settings.chat_surfaces),
         queue=queue,
         clicks=clicks,
         locks=locks,
@@ -135,6 +146,28 @@ def tickets(core: Core) -> TicketGateway:
     return BuiltinTickets(core.engine, core.clock)
 
 
+def social_sources(settings: Settings) -> Sources:
+    """Each social source's rules: X's, with its prices from the settings; any other source's are open."""
+    x = XRules(settings.x_cost_per_post, settings.x_cost_per_post_with_url)
+    return Sources({X_SOURCE: x}, other=OpenSource("the network", XPostLength()))
+
+
+def ticket_page_link(
+    settings: Settings, ticketing: TicketGateway, clock: Clock, actor: Actor, complaint_id: int
+) -> str:
+    """A short-lived signed link to the complaint's built-in ticket, for someone on the care team."""
+    if Role.AGENT not in actor.roles:
+        raise InvalidRequest("You are not on the care team, so you can't open tickets. Ask a team lead.")
+    if not isinstance(ticketing, BuiltinTickets) or not settings.public_url or settings.slack_signing_secret is None:
+        raise InvalidRequest("Ticket pages need PUBLIC_URL and SLACK_SIGNING_SECRET: ask whoever runs Squeaky.")
+    ticket_id = ticketing.of_complaint(complaint_id)
+    if ticket_id is None:
+        raise InvalidRequest(f"#{complaint_id} has no ticket in Squeaky.")
+    life = timedelta(minutes=settings.ticket_link_minutes)
+    secret = settings.slack_signing_secret.get_secret_value()
+    return signed_link(settings.public_url, secret, ticket_id, clock.now(), life)
+
+
 def pager(settings: Settings) -> Pager | None:
     """PagerDuty when PAGERDUTY_ROUTING_KEY is set; None means the default, a Slack DM to whoever is on call."""
     key = _secret(settings.pagerduty_routing_key)
@@ -157,25 +190,41 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         leads_group=settings.slack_leads_group,
     )
     ticketing = tickets(core)
+    team = TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group)
+    sources = social_sources(settings)
+    templates = load_templates(settings.reply_templates)
+    faces = {SLACK: Face(cards=chat, notifier=chat, directory=team)}
     runner = OutboxRunner(
         core.uow_factory,
         core.clock,
-        chat,
+        faces,
         social=x_replies(core),
         tickets=ticketing,
         pager=pager(settings),
+        sources=sources,
         outages=OUTAGES,
     )
     fields = {name: getattr(core, name) for name in Core.__dataclass_fields__}
     return Services(
         **fields,
-        chat=chat,
+        faces=faces,
+        slack=chat,
+        who=Who(core.uow_factory),
+        agent_desk=AgentDesk(
+            core.uow_factory,
+            core.clock,
+            sources,
+            ticketing.system,
+            templates,
+            settings.x_dm_link,
+            settings.fallback_on_call,
+        ),
         outbox_runner=runner,
-        team=TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group),
-        templates=load_templates(settings.reply_templates),
+        team=team,
+        templates=templates,
         ticket_system=ticketing.system,
-        post_length=XPostLength(),
         builtin_tickets=ticketing if isinstance(ticketing, BuiltinTickets) else None,
+        ticket_page_link=functools.partial(ticket_page_link, settings, ticketing, core.clock),
     )
 
 

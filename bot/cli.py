@@ -164,7 +164,7 @@ def filtered(limit: int) -> None:
         settings = _settings()
         upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
-        with SqlUnitOfWorkFactory(engine, SystemClock())() as uow:
+        with SqlUnitOfWorkFactory(engine, SystemClock(), surfaces=())() as uow:
             counts = uow.messages.filtered_counts()
             recent = uow.messages.filtered(limit)
         engine.dispose()

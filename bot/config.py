@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.people.model import Identity
 from storage.sql.engine import DEFAULT_URL
 
 
@@ -192,6 +193,16 @@ class Settings(BaseSettings):
         if value is not None and not (value[:1] in "UW" and value[1:].isalnum()):
             raise ValueError("must be a user id such as U0123ABCD (not a @name)")
         return value
+
+    @property
+    def chat_surfaces(self) -> tuple[str, ...]:
+        """The chat tools that are on: each one any of whose settings are set."""
+        return ("slack",) if self.slack_bot_token or self.slack_channel else ()
+
+    @property
+    def fallback_on_call(self) -> Identity | None:
+        """ONCALL_USER as the identity it names: a Slack user."""
+        return Identity("slack", self.oncall_user, self.oncall_user) if self.oncall_user else None
 
     @field_validator("slack_channel")
     @classmethod

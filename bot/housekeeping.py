@@ -50,10 +50,13 @@ def jobs(services: Services) -> list[Job]:
             "service-levels",
             5,
             lambda: check_service_levels(
-                uow, clock, leads_after=timedelta(minutes=s.sla_leads_after_minutes), fallback_on_call=s.oncall_user
+                uow,
+                clock,
+                leads_after=timedelta(minutes=s.sla_leads_after_minutes),
+                fallback_on_call=s.fallback_on_call,
             ),
         ),
-        Job("spikes", 60, lambda: check_spikes(uow, clock, rules, fallback_on_call=s.oncall_user)),
+        Job("spikes", 60, lambda: check_spikes(uow, clock, rules, fallback_on_call=s.fallback_on_call)),
         Job("stats-rollup", 30, roll_up),
     ]
 

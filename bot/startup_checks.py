@@ -18,8 +18,11 @@ SHARED_STREAM = (
 
 
 def require_chat(settings: Settings) -> None:
-    """Posting and updating cards: the bot token and the care channel."""
-    settings.require("slack_bot_token", "slack_channel")
+    """Posting and updating cards: a chat tool, with each chat tool's own settings (Slack's bot token and channel)."""
+    if not settings.chat_surfaces:
+        settings.require("slack_bot_token", "slack_channel")  # Slack is the chat tool there is
+    if "slack" in settings.chat_surfaces:
+        settings.require("slack_bot_token", "slack_channel", why="Slack is on")
 
 
 def require_tickets(settings: Settings) -> None:

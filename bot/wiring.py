@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.slack.gateway import SlackChatGateway
 from bot.slack.team import TeamDirectory
+from handlers.cases.agent_desk import AgentDesk
+from handlers.cases.errors import InvalidRequest
+from handlers.cases.model import Actor
 from handlers.cases.reply_templates import ReplyTemplate
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner
+from handlers.people.who import Who
 from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
-from handlers.ports.gateways import ChatGateway, LengthRule
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.ports.surfaces import Faces
 from storage.sql.tickets import BuiltinTickets
+
+
+def _no_ticket_pages(actor: Actor, complaint_id: int) -> str:
+    raise InvalidRequest("Tickets live in another system here: open them there.")
 
 
 @dataclass
@@ -37,10 +47,13 @@ class Core:
 class Services(Core):
     """Everything a listener, the worker or the poller needs; nothing is global."""
 
-    chat: ChatGateway
+    faces: Faces  # every chat surface that is on, by name
+    slack: SlackChatGateway  # the Slack face's own calls (an ephemeral answer)
+    who: Who  # identities to people
+    agent_desk: AgentDesk  # agents' actions and their forms, for every face
     outbox_runner: OutboxRunner
     team: TeamDirectory
     templates: list[ReplyTemplate]
     ticket_system: str
-    post_length: LengthRule  # how the network we reply on counts a post
     builtin_tickets: BuiltinTickets | None = None  # when tickets live in Squeaky: their pages
+    ticket_page_link: Callable[[Actor, int], str] = _no_ticket_pages  # a short-lived link to a built-in ticket

@@ -22,15 +22,24 @@ from handlers.cases.model import (
     MessageKind,
     NewCase,
     PublicReply,
+    Role,
     Status,
     Ticket,
 )
 from handlers.intake.follow_ups import OpenCase
+from handlers.outbox.fan_out import to_surfaces
+from handlers.outbox.kinds import lane_of
+from handlers.people.model import Identity, Person
+from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
 from handlers.ports.persistence import DuplicateKey, FollowupCount, NewOutboxMessage, OutboxMessage, ThreadIndex
+from handlers.ports.surfaces import Face
 from handlers.ports.team import TeamStats
 from handlers.team.oncall import Roster
 from handlers.team.sla import SlaPolicy
 from handlers.team.spikes import SpikeState
+from handlers.text.rich_text import Line, Link, Mention
+
+SURFACE = "chat"  # the fake chat tool's name: not Slack, not Teams
 
 
 @dataclass
@@ -57,6 +66,7 @@ class FakeState:
     roster: Roster | None = None
     spikes: dict[str, SpikeState] = field(default_factory=dict)
     announcements: dict[str, CardRef] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)  # by key
     ranks: dict[int, float] = field(default_factory=dict)  # complaints' queue ranks
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -155,7 +165,7 @@ class _Complaints:
             case = self.s.complaints[case_id]
             self.s.complaints[case_id] = replace(case, followup_count=case.followup_count + added)
             rank = self.s.ranks.get(case_id, 0.0)
-            totals[case_id] = FollowupCount(case.followup_count + added, rank, case.card is not None)
+            totals[case_id] = FollowupCount(case.followup_count + added, rank, bool(case.cards))
         return totals
 
     def get(self, complaint_id: int) -> Complaint | None:
@@ -168,8 +178,14 @@ class _Complaints:
         self.s.complaints[complaint.id] = current.changed(change)
         return True
 
-    def set_card(self, complaint_id: int, card: CardRef) -> None:
-        self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], card=card)
+    def add_card(self, complaint_id: int, card: CardRef) -> None:
+        complaint = self.s.complaints[complaint_id]
+        others = tuple(c for c in complaint.cards if (c.surface, c.channel) != (card.surface, card.channel))
+        self.s.complaints[complaint_id] = replace(complaint, cards=(*others, card))
+
+    def cards_of(self, complaint_ids: Collection[int]) -> dict[int, list[CardRef]]:
+        found = {i: list(self.s.complaints[i].cards) for i in complaint_ids if i in self.s.complaints}
+        return {i: cards for i, cards in found.items() if cards}
 
 
 class _Messages:
@@ -233,9 +249,51 @@ class _Audit:
         return [e for e in self.s.audit if e.complaint_id == complaint_id]
 
 
-class _Outbox:
+class _People:
+    """People by key. A key nobody resolved yet is a person too, whose id on every surface is the key itself: unit
+    tests name people as they like ("U0ONCALL")."""
+
     def __init__(self, state: FakeState) -> None:
         self.s = state
+
+    def resolve(self, identity: Identity) -> Person:
+        for person in self.s.people.values():
+            if person.handles.get(identity.surface) == identity.external_id:
+                return person
+        key = identity.external_id
+        person = Person(key, identity.name or key, {identity.surface: identity.external_id})  # type: ignore[arg-type]
+        self.s.people[key] = person
+        return person
+
+    def get_many(self, keys: Collection[str]) -> dict[str, Person]:
+        found = {}
+        for key in keys:
+            everywhere = _Everywhere(key)
+            found[key] = self.s.people.get(key) or Person(key, key, everywhere)  # type: ignore[arg-type]
+        return found
+
+
+class _Everywhere(dict[str, str]):
+    """A person's handle on any surface: their key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self._key = key
+
+    def get(self, surface: str, default: object = None) -> str:  # type: ignore[override]
+        return self._key
+
+    def __contains__(self, surface: object) -> bool:
+        return True
+
+    def __getitem__(self, surface: str) -> str:
+        return self._key
+
+
+class _Outbox:
+    def __init__(self, state: FakeState, surfaces: tuple[str, ...]) -> None:
+        self.s = state
+        self._surfaces = surfaces
 
     def enqueue(
         self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
@@ -247,17 +305,19 @@ class _Outbox:
         self.s.outbox[message_id] = _OutboxRow(message, rank)
 
     def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
-        for m in messages:
+        cards = _Complaints(self.s).cards_of
+        for m in to_surfaces(messages, self._surfaces, cards):
             self.enqueue(m.kind, m.key, m.complaint_id, m.payload, m.rank)
 
     def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, skip_kinds: Collection[str] = ()
+        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
     ) -> list[OutboxMessage]:
         leased = []
         for row in sorted(self.s.outbox.values(), key=lambda r: (-r.rank, r.message.id)):
             due = row.status == "pending" and (row.available_at is None or row.available_at <= now)
             free = row.leased_until is None or row.leased_until < now
-            if due and free and row.message.kind not in skip_kinds and len(leased) < limit:
+            lane = lane_of(row.message.kind, row.message.payload)
+            if due and free and lane not in skip_lanes and len(leased) < limit:
                 row.message = replace(row.message, attempts=row.message.attempts + 1)
                 row.leased_until = now + timedelta(seconds=lease_seconds)
                 leased.append(row.message)
@@ -348,7 +408,8 @@ class FakeUnitOfWork:
         self.messages = _Messages(self._state)
         self.customers = _Customers(self._state)
         self.audit = _Audit(self._state)
-        self.outbox = _Outbox(self._state)
+        self.outbox = _Outbox(self._state, self._db.surfaces)
+        self.people = _People(self._state)
         self.checkpoints = _Checkpoints(self._state)
         self.team = _Team(self._state)
         self.stats: TeamStats = _NoStats()  # type: ignore[assignment]
@@ -367,16 +428,18 @@ class FakeUnitOfWork:
 class FakeDatabase:
     """A fake database; call it to open a unit of work (it is a UnitOfWorkFactory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, surfaces: tuple[str, ...] = (SURFACE,)) -> None:
         self.state = FakeState()
         self.commits = 0
+        self.surfaces = surfaces
 
     def __call__(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
 
 
 class FakeChat:
-    """Records cards posted and updated, and messages told; can be told to fail."""
+    """A chat tool that is neither Slack nor Teams: records cards posted and updated, thread lines, direct messages and
+    announcements; can be told to fail. It is its own card surface, notifier and directory (everyone is an agent)."""
 
     def __init__(self) -> None:
         self.posted: list[CardView] = []
@@ -388,11 +451,25 @@ class FakeChat:
         self.announced: list[tuple[str, bool]] = []
         self.fail_with: Exception | None = None
 
-    def post_card(self, card: CardView) -> CardRef:
+    def face(self) -> Face:
+        """This chat tool as the core registers it."""
+        return Face(cards=self, notifier=self, directory=self)
+
+    def faces(self) -> dict[str, Face]:
+        """The faces of a deployment with only this chat tool."""
+        return {SURFACE: self.face()}
+
+    def roles_of(self, handle: str) -> frozenset[Role]:
+        return frozenset({Role.AGENT})
+
+    def name_of(self, handle: str) -> str:
+        return handle
+
+    def post_card(self, channel: str, card: CardView) -> CardRef:
         if self.fail_with is not None:
             raise self.fail_with
         self.posted.append(card)
-        return CardRef("C0CARE", f"1000.{len(self.posted):06d}")
+        return card_ref(channel or "C0CARE", f"1000.{len(self.posted):06d}")
 
     def update_card(self, ref: CardRef, card: CardView) -> None:
         if self.fail_with is not None:
@@ -402,34 +479,91 @@ class FakeChat:
     def tell(self, ref: CardRef, user_id: str, text: str) -> None:
         self.told.append((user_id, text))
 
-    def find_card(self, complaint_id: int, since: datetime) -> CardRef | None:
+    def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
         for n, card in enumerate(self.posted, start=1):
             if card.complaint_id == complaint_id:
-                return CardRef("C0CARE", f"1000.{n:06d}")
+                return card_ref(channel or "C0CARE", f"1000.{n:06d}")
         return None
 
     def post_activity(self, ref: CardRef, line: ActivityLine) -> None:
         self.activity.append((ref, line))
 
-    def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
-        self.notified.append((user_id, text, ref))
+    def notify(self, user_id: str, text: str | Line, ref: CardRef | None) -> None:
+        self.notified.append((user_id, plain(text), ref))
 
-    def announce(self, text: str, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
+    def announce(self, channel: str, line: str | Line, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
         if self.fail_with is not None:
             raise self.fail_with
+        text = plain(line)
         if ref is not None:
-            self.announced.append((f"(edit {ref.message_id}) {text}", leads))
+            self.announced.append((f"(edit {ref.data['id']}) {text}", leads))
             return ref
         self.announced.append((text, leads))
-        return CardRef("C0CARE", f"a{len(self.announced)}")
+        return card_ref(channel or "C0CARE", f"a{len(self.announced)}")
 
     def permalink(self, ref: CardRef) -> str | None:
-        return f"https://squeaky.slack.invalid/archives/{ref.channel}/p{ref.message_id.replace('.', '')}"
+        return f"https://chat.invalid/{ref.channel}/{ref.data['id']}"
 
     def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.followups.append((ref, followup))
+
+
+def plain(line: str | Line) -> str:
+    """The fake chat tool's rendering: words as they are, people by name, links as "label url", bold as words."""
+    if isinstance(line, str):
+        return line
+    parts = []
+    for span in line.spans:
+        if isinstance(span, str):
+            parts.append(span)
+        elif isinstance(span, Mention):
+            parts.append(f"@{span.name}")
+        elif isinstance(span, Link):
+            parts.append(span.url)
+        else:
+            parts.append(span.text)
+    return "".join(parts)
+
+
+def card_ref(channel: str, message_id: str) -> CardRef:
+    """A card on the fake chat tool."""
+    return CardRef(SURFACE, channel, {"id": message_id})
+
+
+class FakeSocial:
+    """A social network that takes replies (or fails as told), and knows replies an earlier try made."""
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[str, str]] = []
+        self.fail_with: DeliveryFailed | None = None
+        self.out_there: list[str] = []  # posts we replied to that X has, even if we never heard back
+
+    def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.posted.append((in_reply_to, text))
+        return PostedReply(f"9{len(self.posted)}", f"https://x.com/SqueakyAir/status/9{len(self.posted)}")
+
+    def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
+        return PostedReply("77", "https://x.com/SqueakyAir/status/77") if in_reply_to in self.out_there else None
+
+
+class FakeTickets:
+    """A ticketing system that records requests (or fails as told)."""
+
+    system = "built-in"
+
+    def __init__(self) -> None:
+        self.requests: list[TicketRequest] = []
+        self.fail_with: DeliveryFailed | None = None
+
+    def create(self, request: TicketRequest) -> TicketRef:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.requests.append(request)
+        return TicketRef(f"SQ-{len(self.requests)}", f"https://squeaky.example/tickets/{len(self.requests)}")
 
 
 class FakeDedupe:

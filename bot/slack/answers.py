@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.slack.mrkdwn import sanitize
+from bot.slack.refs import SURFACE
 from handlers.team.command_answers import Answer
 from handlers.team.stats import Compliance, Durations, Row, StatsReport, Waiting
-from handlers.text.rich_text import Line, Person
+from handlers.text.rich_text import Line, Link, Mention, Span
 from handlers.text.timeago import ago
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,20}\Z")
+_PLAIN_URL = re.compile(r"https?://[^\s<>|*_~`]+\Z")  # nothing Slack would read as markup
 NOTE = "Times are from arrival: median (p50) and 90th percentile, read from histograms to within about 2.5%."
 
 
@@ -40,16 +42,36 @@ def text(value: str, limit: int = 3000) -> str:
     return sanitize(value, limit)
 
 
-def mention(person: Person) -> str:
-    """A person as a Slack mention (only a well-formed Slack user id becomes one; anything else stays text)."""
-    return f"<@{person.user_id}>" if _SLACK_USER.match(person.user_id) else text(f"@{person.user_id}", 80)
+def mention(person: Mention) -> str:
+    """A person as a Slack mention where they have a (well-formed) Slack id; anyone else is their name, as text."""
+    user_id = person.handles.get(SURFACE, "")
+    return f"<@{user_id}>" if _SLACK_USER.match(user_id) else text(f"@{person.name}", 80)
+
+
+def link(span: Link) -> str:
+    """A link in mrkdwn, when its address is a plain http(s) URL Slack cannot misread; else its words, as text."""
+    if _PLAIN_URL.match(span.url):
+        return f"<{span.url}|{text(span.label, 200) or 'link'}>"
+    return text(span.label, 200)
+
+
+def _span(span: Span, limit: int) -> str:
+    if isinstance(span, str):
+        return text(span, limit)
+    if isinstance(span, Mention):
+        return mention(span)
+    if isinstance(span, Link):
+        return link(span)
+    words = text(span.text, limit).strip()
+    return f"*{words}*" if words else ""
 
 
 def rich(line: str | Line, limit: int = 3000) -> str:
-    """A line of the core's text in mrkdwn: its words inert (each cut to `limit`), its people mentioned."""
+    """A line of the core's text in mrkdwn: its words inert (each cut to `limit`), its people mentioned, its links
+    and bold words rendered."""
     if isinstance(line, str):
         return text(line, limit)
-    return "".join(text(s, limit) if isinstance(s, str) else mention(s) for s in line.spans)
+    return "".join(_span(s, limit) for s in line.spans)
 
 
 def _section(mrkdwn: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
+from bot.slack.refs import SURFACE
 from handlers.cases.activity import ActivityLine
 from handlers.cases.card_view import CardView, FollowUpLine
 from handlers.cases.model import Action, Delivery, PublicReply, Status, Ticket
@@ -42,8 +43,9 @@ _STATE_TEXT = {
 def _owner_mention(card: CardView) -> str:
     if card.owner is None:
         return "nobody"
-    if card.owner.surface == "slack":
-        return f"<@{card.owner.id}>"  # a Slack user id we received from Slack, not outside text
+    user_id = card.owner.handles.get(SURFACE)
+    if user_id:
+        return f"<@{user_id}>"  # a Slack user id we received from Slack, not outside text
     return sanitize(card.owner.name, 80)
 
 
@@ -170,7 +172,8 @@ def _more_menu(card: CardView) -> dict[str, Any]:
 
 def activity_text(line: ActivityLine) -> str:
     """A history line for the card's thread: the actor (mentioned, when a Slack user) and what they did."""
-    who = f"<@{line.actor.id}>" if line.actor.surface == "slack" else f"*{sanitize(line.actor.name, 80)}*"
+    user_id = line.actor.handles.get(SURFACE)
+    who = f"<@{user_id}>" if user_id else f"*{sanitize(line.actor.name, 80)}*"
     return f"{who} {sanitize(line.text, 500)}"
 
 

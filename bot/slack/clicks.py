@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
 from bot.wiring import Services
-from handlers.cases import actions
-from handlers.cases.claim import claim, release
-from handlers.cases.errors import SqueakyError
-from handlers.cases.model import Action, Actor
+from handlers.cases.agent_desk import ActionRequest
+from handlers.cases.model import Action
 from handlers.ports.coordination import StreamQueue
-from handlers.team.service_levels import who_is_on_call
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +32,11 @@ def enqueue(queue: StreamQueue, action: Action, value: object, body: Mapping[str
     queue.add({"click": json.dumps(click, separators=(",", ":"))})
 
 
-def _use_cases(services: Services) -> dict[Action, Callable[[int, Actor], object]]:
-    uow, clock = services.uow_factory, services.clock
-    return {
-        Action.CLAIM: lambda cid, who: claim(uow, clock, cid, who),
-        Action.RELEASE: lambda cid, who: release(uow, clock, cid, who),
-        Action.CLOSE: lambda cid, who: actions.close(uow, clock, cid, who),
-        Action.ESCALATE: lambda cid, who: actions.escalate(
-            uow, clock, cid, who, who_is_on_call(uow, clock, services.settings.oncall_user)
-        ),
-    }
-
-
 class ClickDecider:
     """Runs queued clicks: one use case each; a refusal is told to the clicker alone, next to the card."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
-        self._use_cases = _use_cases(services)
 
     def decide(self, payload: Mapping[str, Any]) -> None:
         """Run one queued click (an unreadable one is logged and dropped: it can never be run)."""
@@ -68,13 +52,11 @@ class ClickDecider:
         user_id = (body.get("user") or {}).get("id")
         ref = card_of(body)
         try:
-            actor = actor_of(body, self._services)
-            self._use_cases[action](complaint_id_of(click["value"]), actor)
+            request = ActionRequest(actor_of(body, self._services), complaint_id_of(click["value"]), action)
         except BadPayload as exc:
             tell(self._services, ref, user_id, f"Sorry, that didn't work: {exc}.")
             return
-        except SqueakyError as exc:
-            tell(self._services, ref, user_id, str(exc))
-            return
-        if action is Action.ESCALATE:
-            tell(self._services, ref, user_id, "On-call has been pinged with a link to this card.")
+        outcome = self._services.agent_desk.act(request)
+        said = outcome.refusal or outcome.notice
+        if said:
+            tell(self._services, ref, user_id, said)

@@ -24,19 +24,32 @@ from bot.slack.answers import answer_message
 from bot.slack.budget import AnswerBudget
 from bot.slack.home import HomeChart, publish_home
 from bot.slack.links import WorkspaceLinks
+from bot.slack.refs import SURFACE
 from bot.wiring import Services
-from handlers.cases.model import Actor
+from handlers.people.model import Identity
 from handlers.team.command_answers import Answer, LeadDesk
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/squeaky"
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_BARE_USER = re.compile(r"(?<![\w<])@([UW][A-Z0-9]{2,})\b")
 
 
-def words_of(text: str) -> str:
-    """The command's words, with escaped mentions (<@U123|maria>) turned into @U123."""
-    return _MENTION.sub(r"@\1", text or "")
+def words_of(text: str) -> tuple[str, dict[str, Identity]]:
+    """The command's words, with escaped mentions (<@U123|maria>) turned into @U123; and the Slack users mentioned,
+    by the word that stands for each."""
+    mentions: dict[str, Identity] = {}
+
+    def mention(found: re.Match[str]) -> str:
+        user_id = found[1]
+        mentions[user_id] = Identity(SURFACE, user_id, found[2] or "")
+        return f"@{user_id}"
+
+    words = _MENTION.sub(mention, text or "")
+    for user_id in _BARE_USER.findall(words):
+        mentions.setdefault(user_id, Identity(SURFACE, user_id))
+    return words, mentions
 
 
 def desk_for(services: Services) -> LeadDesk:
@@ -46,7 +59,7 @@ def desk_for(services: Services) -> LeadDesk:
         services.uow_factory,
         services.clock,
         timezone=s.team_timezone,
-        fallback_on_call=s.oncall_user,
+        fallback_on_call=s.fallback_on_call,
         handoff_hour=s.oncall_handoff_hour,
         tiers=set(services.triage.priority.tier_points),
     )
@@ -59,14 +72,15 @@ def register(app: App, services: Services) -> None:
     budget = AnswerBudget(workers=4)
     home_chart = HomeChart(services)
 
-    def answer(user_id: str, user_name: str, words: str) -> tuple[Answer, dict[str, Any]]:
-        actor = Actor(user_id, user_name, "slack", services.team.roles_of(user_id))
+    def answer(user_id: str, user_name: str, text: str) -> tuple[Answer, dict[str, Any]]:
+        words, mentions = words_of(text)
         try:
-            result = desk.run(actor, words)
+            actor = services.who.actor(Identity(SURFACE, user_id, user_name), services.team.roles_of(user_id))
+            result = desk.run(actor, words, mentions)
         except OUTAGES as exc:
             log.warning("/squeaky could not answer: %s", describe_outage(exc))
             result = Answer("Sorry: Squeaky cannot reach its database just now. Try again in a minute.", refused=True)
-        found = {w.complaint_id: links.link(w.card) for w in result.waiting if w.card is not None}
+        found = {w.complaint_id: links.link(c) for w in result.waiting for c in w.cards if c.surface == SURFACE}
         message = answer_message(result, {k: v for k, v in found.items() if v}, services.clock.now())
         return result, message
 
@@ -75,7 +89,7 @@ def register(app: App, services: Services) -> None:
         if not isinstance(user_id, str) or not user_id:
             ack(response_type="ephemeral", text="Sorry: that command carried no user.")
             return
-        name, words = str(body.get("user_name") or user_id), words_of(str(body.get("text") or ""))
+        name, words = str(body.get("user_name") or user_id), str(body.get("text") or "")
         future = budget.start(lambda: answer(user_id, name, words))
         if future.done():
             result, message = future.result()

@@ -1,4 +1,5 @@
-"""The chat gateway for Slack: posts and updates cards with the real slack-sdk WebClient, paced per channel."""
+"""The Slack face's card surface and notifier: posts and updates cards with the real slack-sdk WebClient, paced per
+channel; and the one thing only Slack does, an ephemeral answer to one user."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from bot.slack.answers import rich
 from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup_text
-from bot.slack.mrkdwn import sanitize
+from bot.slack.refs import slack_ref, ts_of
 from handlers.cases.activity import ActivityLine
 from handlers.cases.card_view import CardView, FollowUpLine
 from handlers.cases.model import CardRef
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.gateways import PACING, DeliveryFailed
+from handlers.text.rich_text import Line
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,8 @@ _OUTAGE = {"internal_error", "fatal_error", "service_unavailable", "request_time
 
 
 class SlackChatGateway:
-    """Posts a card per complaint to one channel, updates it in place, and whispers to one user."""
+    """Posts a card per complaint to a channel (the care channel unless told another), updates it in place, messages
+    people, and whispers to one user."""
 
     def __init__(
         self,
@@ -73,25 +77,27 @@ class SlackChatGateway:
         self._post_burst = post_burst
         self._updates_per_second = updates_per_second
 
-    def post_card(self, card: CardView) -> CardRef:
+    def post_card(self, channel: str, card: CardView) -> CardRef:
         """chat.postMessage the card into the channel."""
-        self._pace_post(self._channel, reserve=card.uses_reserve)
+        channel = channel or self._channel
+        self._pace_post(channel, reserve=card.uses_reserve)
         response = self._call(
             "chat.postMessage",
-            channel=self._channel,
+            channel=channel,
             text=fallback_text(card),
             blocks=card_blocks(card),
             unfurl_links=False,
             metadata={"event_type": CARD_EVENT, "event_payload": {"complaint_id": card.complaint_id}},
         )
-        return CardRef(channel=str(response["channel"]), message_id=str(response["ts"]))
+        return slack_ref(str(response["channel"]), str(response["ts"]))
 
-    def find_card(self, complaint_id: int, since: datetime) -> CardRef | None:
+    def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
         """Look through the channel's history since `since` for the card carrying this complaint's metadata."""
+        channel = channel or self._channel
         cursor: str | None = None
         for _page in range(_HISTORY_PAGES):
             params: dict[str, object] = {
-                "channel": self._channel,
+                "channel": channel,
                 "oldest": f"{since.timestamp():.6f}",
                 "include_all_metadata": True,
                 "limit": 200,
@@ -104,7 +110,7 @@ class SlackChatGateway:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
                 if metadata.get("event_type") == CARD_EVENT and payload.get("complaint_id") == complaint_id:
-                    return CardRef(channel=self._channel, message_id=str(message["ts"]))
+                    return slack_ref(channel, str(message["ts"]))
             next_page: dict[str, Any] = dict(page.get("response_metadata") or {})
             cursor = next_page.get("next_cursor") or None
             if not cursor:
@@ -115,7 +121,7 @@ class SlackChatGateway:
         """chat.update the card in place, for everyone."""
         self._pace("slack:update", self._updates_per_second, UPDATE_BURST)
         self._call(
-            "chat.update", channel=ref.channel, ts=ref.message_id, text=fallback_text(card), blocks=card_blocks(card)
+            "chat.update", channel=ref.channel, ts=ts_of(ref), text=fallback_text(card), blocks=card_blocks(card)
         )
 
     def tell(self, ref: CardRef, user_id: str, text: str) -> None:
@@ -125,37 +131,39 @@ class SlackChatGateway:
     def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
         """chat.postMessage the follow-up into the card's thread (paced like any post in the channel)."""
         self._pace_post(ref.channel)
-        self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=followup_text(followup))
+        self._call("chat.postMessage", channel=ref.channel, thread_ts=ts_of(ref), text=followup_text(followup))
 
     def post_activity(self, ref: CardRef, line: ActivityLine) -> None:
         """chat.postMessage a line of the card's history into its thread."""
         self._pace_post(ref.channel)
-        self._call("chat.postMessage", channel=ref.channel, thread_ts=ref.message_id, text=activity_text(line))
+        self._call("chat.postMessage", channel=ref.channel, thread_ts=ts_of(ref), text=activity_text(line))
 
-    def announce(self, text: str, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
+    def announce(self, channel: str, text: str | Line, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
         """chat.postMessage a message in the channel (the lead group mentioned when `leads`), or chat.update `ref`."""
-        body = sanitize(text)
+        body = rich(text, 3000)
         if leads and self._leads_group:
             body = f"<!subteam^{self._leads_group}> {body}"
         if ref is not None:
             self._pace("slack:update", self._updates_per_second, UPDATE_BURST)
-            self._call("chat.update", channel=ref.channel, ts=ref.message_id, text=body)
+            self._call("chat.update", channel=ref.channel, ts=ts_of(ref), text=body)
             return ref
-        self._pace_post(self._channel)
-        response = self._call("chat.postMessage", channel=self._channel, text=body, unfurl_links=False)
-        return CardRef(channel=str(response["channel"]), message_id=str(response["ts"]))
+        channel = channel or self._channel
+        self._pace_post(channel)
+        response = self._call("chat.postMessage", channel=channel, text=body, unfurl_links=False)
+        return slack_ref(str(response["channel"]), str(response["ts"]))
 
-    def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
-        """A direct message from the app to `user_id`, with a link to the card."""
+    def notify(self, handle: str, text: str | Line, card: CardRef | None) -> None:
+        """A direct message from the app to the Slack user `handle`, with a link to the card."""
+        user_id = handle
         self._pace_post(user_id, reserve=True)  # a DM is a channel too; a page may use its whole burst
-        link = self.permalink(ref) if ref else None
-        body = sanitize(text, 2000) + (f"\n<{link}|Open the card>" if link else "")
+        link = self.permalink(card) if card else None
+        body = rich(text, 2000) + (f"\n<{link}|Open the card>" if link else "")
         self._call("chat.postMessage", channel=user_id, text=body, unfurl_links=False)
 
     def permalink(self, ref: CardRef) -> str | None:
         """chat.getPermalink for the card (None if Slack will not say)."""
         try:
-            answer = self._call("chat.getPermalink", channel=ref.channel, message_ts=ref.message_id)
+            answer = self._call("chat.getPermalink", channel=ref.channel, message_ts=ts_of(ref))
         except DeliveryFailed:
             return None
         link = answer.get("permalink")

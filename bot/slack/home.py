@@ -15,6 +15,7 @@ from bot.charts import period_chart
 from bot.outages import OUTAGES, describe_outage
 from bot.slack.answers import duration, mention, share, text, waited, waiting_lines
 from bot.slack.links import WorkspaceLinks
+from bot.slack.refs import SURFACE
 from bot.wiring import Services
 from handlers.cases.model import Role
 from handlers.team.command_answers import Dashboard, LeadDesk
@@ -112,7 +113,7 @@ def publish_home(
         chart_file = None
         if Role.LEAD in roles:
             chart_file = chart.file_id(client)
-        found = {w.complaint_id: links.link(w.card) for w in dashboard.waiting if w.card is not None}
+        found = {w.complaint_id: links.link(c) for w in dashboard.waiting for c in w.cards if c.surface == SURFACE}
         view = home_view(dashboard, {k: v for k, v in found.items() if v}, services, chart_file)
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:

@@ -7,6 +7,7 @@ import threading
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from bot.slack.refs import ts_of
 from handlers.cases.model import CardRef
 
 
@@ -31,4 +32,5 @@ class WorkspaceLinks:
     def link(self, ref: CardRef) -> str | None:
         """The message's permalink, or None while the workspace address is unknown."""
         base = self._workspace()
-        return f"{base}/archives/{ref.channel}/p{ref.message_id.replace('.', '')}" if base else None
+        ts = ts_of(ref)
+        return f"{base}/archives/{ref.channel}/p{ts.replace('.', '')}" if base and ts else None

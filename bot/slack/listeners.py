@@ -1,8 +1,9 @@
 """Slack listeners for the card's buttons and menu: ack first, then translate the payload.
 
 A click with no form is queued for a worker to decide (bot.slack.clicks); one with a form
-is checked and its form opened here. The card itself is rendered by the outbox (for
-everyone, through chat.update); a refusal goes to the clicker alone, as an ephemeral message.
+is checked and its form (the core's, from handlers.cases.agent_desk) opened here as a modal.
+The card itself is rendered by the outbox (for everyone, through chat.update); a refusal goes
+to the clicker alone, as an ephemeral message.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -18,66 +18,14 @@ from slack_sdk import WebClient
 
 from bot.slack import action_ids
 from bot.slack.clicks import DECIDED_BY_WORKER, enqueue
-from bot.slack.modals import Pricing, acknowledge_modal, dismiss_modal, merge_modal, reassign_modal, ticket_modal
-from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, load, tell
-from bot.tickets.links import signed_link
+from bot.slack.modals import modal_for
+from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
 from bot.wiring import Services
-from handlers.cases.errors import InvalidRequest, SqueakyError
-from handlers.cases.model import Action, Actor, Complaint, Role
-from handlers.cases.reply_templates import ReplyTemplate, available, render
-from handlers.cases.transitions import check_allowed
+from handlers.cases.errors import SqueakyError
+from handlers.cases.model import Action
 
 log = logging.getLogger(__name__)
 AFTER_ACK_THREADS = 4  # forms opened at once per web process (each within the 3 s a trigger_id lives)
-
-
-def template_choices(services: Services, complaint: Complaint) -> list[tuple[ReplyTemplate, str]]:
-    """The templates that fit this complaint, each with its text filled in."""
-    link = services.settings.x_dm_link
-    return [(t, render(t, complaint, link)) for t in available(services.templates, complaint)]
-
-
-def pricing(services: Services) -> Pricing:
-    """What a post costs on X, from the settings, and how X counts its length."""
-    settings = services.settings
-    return Pricing(settings.x_cost_per_post, settings.x_cost_per_post_with_url, services.post_length)
-
-
-def reply_allowed(complaint: Complaint) -> bool:
-    """X lets us reply publicly only to posts that mention or quote our account."""
-    return complaint.mentions_us or complaint.source != "x"
-
-
-def ticket_link(services: Services, actor: Actor, complaint_id: int) -> str:
-    """A short-lived signed link to the complaint's built-in ticket, for someone on the care team."""
-    if Role.AGENT not in actor.roles:
-        raise InvalidRequest("You are not on the care team, so you can't open tickets. Ask a team lead.")
-    settings, store = services.settings, services.builtin_tickets
-    if store is None or not settings.public_url or settings.slack_signing_secret is None:
-        raise InvalidRequest("Ticket pages need PUBLIC_URL and SLACK_SIGNING_SECRET: ask whoever runs Squeaky.")
-    ticket_id = store.of_complaint(complaint_id)
-    if ticket_id is None:
-        raise InvalidRequest(f"#{complaint_id} has no ticket in Squeaky.")
-    life = timedelta(minutes=settings.ticket_link_minutes)
-    secret = settings.slack_signing_secret.get_secret_value()
-    return signed_link(settings.public_url, secret, ticket_id, services.clock.now(), life)
-
-
-def open_modal(services: Services, client: WebClient, trigger_id: str, action: Action, complaint: Complaint) -> None:
-    """Open the modal for `action` (within the 3 seconds trigger_id lives)."""
-    if action is Action.ACKNOWLEDGE:
-        choices = template_choices(services, complaint)
-        text = choices[0][1] if choices else ""
-        view = acknowledge_modal(complaint, choices, text, pricing(services), allowed=reply_allowed(complaint))
-    elif action is Action.TICKET:
-        view = ticket_modal(complaint, services.ticket_system)
-    elif action is Action.DISMISS:
-        view = dismiss_modal(complaint)
-    elif action is Action.MERGE:
-        view = merge_modal(complaint)
-    else:
-        view = reassign_modal(complaint)
-    client.views_open(trigger_id=trigger_id, view=view)
 
 
 class AfterAck:
@@ -101,7 +49,6 @@ class AfterAck:
 
 def register(app: App, services: Services) -> None:
     """Attach the card's listeners to `app`."""
-    uow, clock = services.uow_factory, services.clock
     after_ack = AfterAck()
 
     def act(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
@@ -118,10 +65,8 @@ def register(app: App, services: Services) -> None:
     def open_form(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
         ref, user_id = card_of(body), (body.get("user") or {}).get("id")
         try:
-            actor = actor_of(body, services)
-            complaint = load(services, complaint_id_of(value))
-            check_allowed(uow, clock, complaint, action, actor)  # say no now (audited), not after the form
-            open_modal(services, client, str(body.get("trigger_id")), action, complaint)
+            form = services.agent_desk.form(actor_of(body, services), complaint_id_of(value), action)
+            client.views_open(trigger_id=str(body.get("trigger_id")), view=modal_for(form))
         except BadPayload as exc:
             log.warning("unreadable interaction payload: %s", exc)
             tell(services, ref, user_id, f"Sorry, that didn't work: {exc}.")
@@ -150,7 +95,7 @@ def register(app: App, services: Services) -> None:
     def open_ticket(body: dict[str, Any], action: dict[str, Any]) -> None:
         ref, user_id = card_of(body), (body.get("user") or {}).get("id")
         try:
-            link = ticket_link(services, actor_of(body, services), complaint_id_of(action.get("value")))
+            link = services.ticket_page_link(actor_of(body, services), complaint_id_of(action.get("value")))
         except (BadPayload, SqueakyError) as exc:
             tell(services, ref, user_id, str(exc))
             return

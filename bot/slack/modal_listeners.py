@@ -1,4 +1,5 @@
-"""Slack listeners for the card's modals: the live character count, template choice, and each submission."""
+"""Slack listeners for the card's modals: the live character count, template choice, and each submission, each
+turned into one request to the agents' desk (handlers.cases.agent_desk)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ from slack_sdk import WebClient
 
 from bot.slack import action_ids
 from bot.slack.budget import AnswerBudget
-from bot.slack.listeners import pricing, reply_allowed, template_choices
 from bot.slack.modals import acknowledge_modal, metadata, reply_text, value_of
-from bot.slack.payloads import BadPayload, actor_of, load, tell
+from bot.slack.payloads import BadPayload, actor_of, tell
+from bot.slack.refs import SURFACE
 from bot.wiring import Services
-from handlers.cases import actions
-from handlers.cases.errors import InvalidRequest, SqueakyError
-from handlers.cases.model import Actor
+from handlers.cases.agent_desk import ActionRequest, Outcome
+from handlers.cases.errors import SqueakyError
+from handlers.cases.model import Action, Actor
+from handlers.people.model import Identity
 
 log = logging.getLogger(__name__)
+FIELDS = {  # each form's fields, by the block that holds them
+    Action.TICKET: ("subject", "priority", "notes", "contact"),
+    Action.DISMISS: ("reason",),
+    Action.MERGE: ("into",),
+}
 
 
 def _complaint_id(view: dict[str, Any]) -> int:
@@ -30,20 +37,14 @@ def _complaint_id(view: dict[str, Any]) -> int:
 
 def register(app: App, services: Services) -> None:
     """Attach the modals' listeners to `app`."""
-    uow, clock = services.uow_factory, services.clock
+    desk = services.agent_desk
     budget = AnswerBudget()
 
     def redraw(client: WebClient, view: dict[str, Any], text: str, version: int) -> None:
-        complaint = load(services, _complaint_id(view))
-        new = acknowledge_modal(
-            complaint,
-            template_choices(services, complaint),
-            text,
-            pricing(services),
-            allowed=reply_allowed(complaint),
-            text_version=version,
+        form = desk.reply_form(desk.load(_complaint_id(view)), text)
+        client.views_update(
+            view_id=view["id"], hash=view.get("hash"), view=acknowledge_modal(form, text_version=version)
         )
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=new)
 
     def on_typing(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -58,24 +59,23 @@ def register(app: App, services: Services) -> None:
         ack()
         view = body.get("view") or {}
         try:
-            complaint = load(services, _complaint_id(view))
             chosen = int((action.get("selected_option") or {}).get("value") or 0)
-            text = template_choices(services, complaint)[chosen][1]
+            text = desk.template_choices(desk.load(_complaint_id(view)))[chosen].text
             # a new block id makes Slack show the template's text instead of what was typed
             redraw(client, view, text, int(metadata(view).get("text_version") or 0) + 1)
         except (SqueakyError, BadPayload, IndexError, ValueError):
             log.warning("could not apply the template", exc_info=True)
 
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], block: str, run: Any) -> None:
-        """Run the use case before acking, so a refusal shows in the modal itself; if it cannot finish within
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], block: str, request: Any) -> None:
+        """Run the request before acking, so a refusal shows in the modal itself; if it cannot finish within
         Slack's deadline (Slack slow to say who is on the team), the modal closes and a refusal comes privately."""
 
         def work() -> str | None:
             try:
-                run(_complaint_id(view), actor_of(body, services))
+                outcome: Outcome = desk.act(request(_complaint_id(view), actor_of(body, services)))
             except (SqueakyError, BadPayload) as exc:
                 return str(exc)[:300]
-            return None
+            return outcome.refusal
 
         future = budget.start(work)
         if not future.done():
@@ -93,47 +93,22 @@ def register(app: App, services: Services) -> None:
         if refusal is None:
             return
         try:
-            card = load(services, _complaint_id(view)).card
+            card = desk.load(_complaint_id(view)).card_on(SURFACE)
         except (SqueakyError, BadPayload):
             card = None
         tell(services, card, user_id, refusal)
 
     def on_acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         text, block = reply_text(view)
-        submit(
-            ack,
-            body,
-            view,
-            block,
-            lambda cid, who: actions.acknowledge(uow, clock, cid, who, text or "", length=services.post_length),
-        )
+        values = {"text": text or ""}
+        submit(ack, body, view, block, lambda cid, who: ActionRequest(who, cid, Action.ACKNOWLEDGE, values))
 
-    def on_ticket(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        def run(cid: int, who: Actor) -> object:
-            return actions.move_to_ticket(
-                uow,
-                clock,
-                cid,
-                who,
-                system=services.ticket_system,
-                subject=value_of(view, "subject") or "",
-                priority=value_of(view, "priority") or "normal",
-                notes=value_of(view, "notes") or "",
-                contact=value_of(view, "contact") or "",
-            )
+    def on_form(action: Action, first_field: str) -> Any:
+        def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            values = {name: value_of(view, name) or "" for name in FIELDS[action]}
+            submit(ack, body, view, first_field, lambda cid, who: ActionRequest(who, cid, action, values))
 
-        submit(ack, body, view, "subject", run)
-
-    def on_dismiss(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reason = value_of(view, "reason") or ""
-        submit(ack, body, view, "reason", lambda cid, who: actions.dismiss(uow, clock, cid, who, reason))
-
-    def on_merge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        raw = (value_of(view, "into") or "").strip().lstrip("#")
-        if not raw.isdigit():
-            ack(response_action="errors", errors={"into": "Type the case number, like #42."})
-            return
-        submit(ack, body, view, "into", lambda cid, who: actions.merge(uow, clock, cid, who, int(raw)))
+        return listener
 
     def on_reassign(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = value_of(view, "agent")
@@ -141,19 +116,17 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={"agent": "Pick the agent to hand this to."})
             return
 
-        def run(cid: int, who: Actor) -> object:
+        def request(cid: int, who: Actor) -> ActionRequest:
             team = services.team
-            new_owner = Actor(user_id, team.name_of(user_id), "slack", team.roles_of(user_id))
-            if not new_owner.roles:
-                raise InvalidRequest(f"@{new_owner.name} is not on the care team.")
-            return actions.reassign(uow, clock, cid, who, new_owner)
+            to = services.who.actor(Identity(SURFACE, user_id, team.name_of(user_id)), team.roles_of(user_id))
+            return ActionRequest(who, cid, Action.REASSIGN, to=to)
 
-        submit(ack, body, view, "agent", run)
+        submit(ack, body, view, "agent", request)
 
     app.action(action_ids.REPLY_TEXT)(on_typing)
     app.action(action_ids.REPLY_TEMPLATE)(on_template)
     app.view(action_ids.ACK_VIEW)(on_acknowledge)
-    app.view(action_ids.TICKET_VIEW)(on_ticket)
-    app.view(action_ids.DISMISS_VIEW)(on_dismiss)
-    app.view(action_ids.MERGE_VIEW)(on_merge)
+    app.view(action_ids.TICKET_VIEW)(on_form(Action.TICKET, "subject"))
+    app.view(action_ids.DISMISS_VIEW)(on_form(Action.DISMISS, "reason"))
+    app.view(action_ids.MERGE_VIEW)(on_form(Action.MERGE, "into"))
     app.view(action_ids.REASSIGN_VIEW)(on_reassign)

@@ -1,26 +1,14 @@
-"""Block Kit modals for the card's actions: the public reply (with a live count the X way), ticket, dismiss,
-merge and reassign."""
+"""Block Kit modals for the core's forms (handlers.cases.forms): the public reply (with a live count the way its
+network counts), ticket, dismiss, merge and reassign."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
-from handlers.cases.model import Complaint
-from handlers.cases.reply_templates import ReplyTemplate
-from handlers.ports.gateways import LengthRule
-
-
-@dataclass(frozen=True)
-class Pricing:
-    """What a post costs on X, from the settings, and how X counts its length."""
-
-    per_post: float
-    per_post_with_url: float
-    length: LengthRule
+from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, ReplyForm, TicketForm
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -57,60 +45,37 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def count_line(text: str, pricing: Pricing) -> str:
-    """The reply's length the way X counts it, and what sending it costs."""
-    measured = pricing.length.measure(text)
-    cost = pricing.per_post_with_url if measured.links else pricing.per_post
+def count_line(form: ReplyForm) -> str:
+    """The reply's length the way its network counts it, and what sending it costs."""
+    measured = form.length
     over = f" · :warning: {measured.over} over the limit" if measured.over else ""
-    kind = "a post with a link" if measured.links else "one post"
-    counted = f"*{measured.length}/{measured.limit}* characters {pricing.length.rule}{over}"
-    return f"{counted} · costs *${cost:.3f}* ({kind})"
+    kind = "a post with a link" if form.with_link else "one post"
+    counted = f"*{measured.length}/{measured.limit}* characters {sanitize(form.rule, 120)}{over}"
+    return f"{counted} · costs *${form.cost:.3f}* ({kind})"
 
 
-def acknowledge_modal(
-    complaint: Complaint,
-    templates: list[tuple[ReplyTemplate, str]],
-    text: str,
-    pricing: Pricing,
-    *,
-    allowed: bool,
-    text_version: int = 0,
-) -> dict[str, Any]:
-    """The public reply modal; `templates` pairs each template with its text filled in for this complaint."""
-    quoted = sanitize(complaint.text, 300)
+def acknowledge_modal(form: ReplyForm, *, text_version: int = 0) -> dict[str, Any]:
+    """The public reply modal, from the core's reply form."""
+    quoted = sanitize(form.quoted, 300)
+    title = f"Reply on {form.network}"[:24]
     blocks: list[dict[str, Any]] = [
         {
             "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": f"Replying to @{sanitize(complaint.author_handle, 64)}: “{quoted}”"}
-            ],
+            "elements": [{"type": "mrkdwn", "text": f"Replying to @{sanitize(form.author_handle, 64)}: “{quoted}”"}],
         }
     ]
-    if not allowed:
+    if not form.allowed:
         blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": ":no_entry: *A public reply is not possible here.* X lets us reply only to posts that "
-                    "mention or quote our account, and this one does not. Move it to a ticket and reach the "
-                    "customer offline instead.",
-                },
-            }
+            {"type": "section", "text": {"type": "mrkdwn", "text": f":no_entry: {sanitize(form.not_allowed, 500)}"}}
         )
-        return _modal(action_ids.ACK_VIEW, "Reply on X", complaint.id, blocks, submit=None)
+        return _modal(action_ids.ACK_VIEW, title, form.complaint_id, blocks, submit=None)
     blocks.append(
         {
             "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": ":white_check_mark: A public reply is allowed: the post mentions our account.",
-                }
-            ],
+            "elements": [{"type": "mrkdwn", "text": ":white_check_mark: A public reply is allowed here."}],
         }
     )
-    if templates:
+    if form.templates:
         blocks.append(
             {
                 "type": "input",
@@ -122,7 +87,7 @@ def acknowledge_modal(
                     "type": "static_select",
                     "action_id": action_ids.REPLY_TEMPLATE,
                     "placeholder": _plain("Pick a template"),
-                    "options": [{"text": _plain(t.name), "value": str(n)} for n, (t, _text) in enumerate(templates)],
+                    "options": [{"text": _plain(t.name), "value": str(n)} for n, t in enumerate(form.templates)],
                 },
             }
         )
@@ -137,17 +102,13 @@ def acknowledge_modal(
                 "action_id": action_ids.REPLY_TEXT,
                 "multiline": True,
                 "max_length": 3000,
-                "initial_value": text,
+                "initial_value": form.text,
                 "dispatch_action_config": {"trigger_actions_on": ["on_character_entered"]},
             },
         }
     )
-    blocks.append(
-        {"type": "context", "block_id": "count", "elements": [{"type": "mrkdwn", "text": count_line(text, pricing)}]}
-    )
-    return _modal(
-        action_ids.ACK_VIEW, "Reply on X", complaint.id, blocks, submit="Send reply", text_version=text_version
-    )
+    blocks.append({"type": "context", "block_id": "count", "elements": [{"type": "mrkdwn", "text": count_line(form)}]})
+    return _modal(action_ids.ACK_VIEW, title, form.complaint_id, blocks, submit="Send reply", text_version=text_version)
 
 
 def reply_text(view: dict[str, Any]) -> tuple[str | None, str]:
@@ -159,13 +120,12 @@ def reply_text(view: dict[str, Any]) -> tuple[str | None, str]:
     return None, "text:0"
 
 
-def ticket_modal(complaint: Complaint, system: str) -> dict[str, Any]:
+def ticket_modal(form: TicketForm) -> dict[str, Any]:
     """Move to a ticket: subject (prefilled), priority, notes, the customer's contact."""
-    subject = f"{complaint.topic.capitalize()}: complaint #{complaint.id} from @{complaint.author_handle}"
     return _modal(
         action_ids.TICKET_VIEW,
         "Move to a ticket",
-        complaint.id,
+        form.complaint_id,
         submit="Create ticket",
         blocks=[
             {
@@ -173,12 +133,12 @@ def ticket_modal(complaint: Complaint, system: str) -> dict[str, Any]:
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": f"The ticket goes to *{sanitize(system, 40)}* with the whole conversation "
+                        "text": f"The ticket goes to *{sanitize(form.system, 40)}* with the whole conversation "
                         "and a link back to this card.",
                     }
                 ],
             },
-            _text_input("subject", "Subject", initial=subject[:150]),
+            _text_input("subject", "Subject", initial=form.subject[:150]),
             {
                 "type": "input",
                 "block_id": "priority",
@@ -186,30 +146,22 @@ def ticket_modal(complaint: Complaint, system: str) -> dict[str, Any]:
                 "element": {
                     "type": "static_select",
                     "action_id": "value",
-                    "initial_option": {"text": _plain("Normal"), "value": "normal"},
-                    "options": [
-                        {"text": _plain(p.capitalize()), "value": p} for p in ("low", "normal", "high", "urgent")
-                    ],
+                    "initial_option": {"text": _plain(form.priority.capitalize()), "value": form.priority},
+                    "options": [{"text": _plain(p.capitalize()), "value": p} for p in form.priorities],
                 },
             },
             _text_input("notes", "Notes for whoever picks it up", multiline=True, optional=True),
-            _text_input(
-                "contact",
-                "The customer's contact",
-                initial=f"@{complaint.author_handle} on {complaint.source}",
-                optional=True,
-            ),
+            _text_input("contact", "The customer's contact", initial=form.contact, optional=True),
         ],
     )
 
 
-def dismiss_modal(complaint: Complaint) -> dict[str, Any]:
+def dismiss_modal(form: DismissForm) -> dict[str, Any]:
     """Dismiss, with the reason."""
-    reasons = ("spam", "not for us", "duplicate", "resolved elsewhere")
     return _modal(
         action_ids.DISMISS_VIEW,
         "Dismiss",
-        complaint.id,
+        form.complaint_id,
         submit="Dismiss",
         blocks=[
             {
@@ -219,30 +171,30 @@ def dismiss_modal(complaint: Complaint) -> dict[str, Any]:
                 "element": {
                     "type": "static_select",
                     "action_id": "value",
-                    "options": [{"text": _plain(r.capitalize()), "value": r} for r in reasons],
+                    "options": [{"text": _plain(r.capitalize()), "value": r} for r in form.reasons],
                 },
             }
         ],
     )
 
 
-def merge_modal(complaint: Complaint) -> dict[str, Any]:
+def merge_modal(form: MergeForm) -> dict[str, Any]:
     """Merge into another case, by its number."""
     return _modal(
         action_ids.MERGE_VIEW,
         "Merge into another case",
-        complaint.id,
+        form.complaint_id,
         submit="Merge",
         blocks=[_text_input("into", "The case to merge into (its #number)", placeholder="#42")],
     )
 
 
-def reassign_modal(complaint: Complaint) -> dict[str, Any]:
+def reassign_modal(form: ReassignForm) -> dict[str, Any]:
     """Hand the claim to another agent."""
     return _modal(
         action_ids.REASSIGN_VIEW,
         "Reassign",
-        complaint.id,
+        form.complaint_id,
         submit="Reassign",
         blocks=[
             {
@@ -253,6 +205,19 @@ def reassign_modal(complaint: Complaint) -> dict[str, Any]:
             }
         ],
     )
+
+
+def modal_for(form: Form) -> dict[str, Any]:
+    """The modal that renders a form of the core's."""
+    if isinstance(form, ReplyForm):
+        return acknowledge_modal(form)
+    if isinstance(form, TicketForm):
+        return ticket_modal(form)
+    if isinstance(form, DismissForm):
+        return dismiss_modal(form)
+    if isinstance(form, MergeForm):
+        return merge_modal(form)
+    return reassign_modal(form)
 
 
 def _text_input(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.slack.refs import SURFACE, slack_ref
 from bot.wiring import Services
 from handlers.cases.errors import ComplaintNotFound
 from handlers.cases.model import Actor, CardRef, Complaint
+from handlers.people.model import Identity
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +20,13 @@ class BadPayload(ValueError):
 
 
 def actor_of(body: dict[str, Any], services: Services) -> Actor:
-    """The Slack user who acted, as the core's Actor with their roles on the care team."""
+    """The Slack user who acted, as the person they are, with their roles on the care team."""
     user = body.get("user") or {}
     user_id = user.get("id")
     if not isinstance(user_id, str) or not user_id:
         raise BadPayload("the click carried no user")
-    name = user.get("username") or user.get("name") or user_id
-    return Actor(id=user_id, name=str(name), surface="slack", roles=services.team.roles_of(user_id))
+    name = str(user.get("username") or user.get("name") or user_id)
+    return services.who.actor(Identity(SURFACE, user_id, name), services.team.roles_of(user_id))
 
 
 def card_of(body: dict[str, Any]) -> CardRef | None:
@@ -33,7 +35,7 @@ def card_of(body: dict[str, Any]) -> CardRef | None:
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     if isinstance(channel, str) and isinstance(ts, str):
-        return CardRef(channel=channel, message_id=ts)
+        return slack_ref(channel, ts)
     return None
 
 
@@ -51,7 +53,7 @@ def tell(services: Services, ref: CardRef | None, user_id: object, text: str) ->
         log.warning("could not tell the user: %s", text)
         return
     try:
-        services.chat.tell(ref, user_id, text)
+        services.slack.tell(ref, user_id, text)
     except Exception:
         log.exception("could not send an ephemeral message")
 

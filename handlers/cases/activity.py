@@ -14,20 +14,27 @@ class ActivityLine:
     actor: Actor
     text: str
 
-    def payload(self) -> dict[str, str]:
+    def payload(self) -> dict[str, object]:
         """As an outbox payload."""
         return {
             "actor_id": self.actor.id,
             "actor_name": self.actor.name,
-            "surface": self.actor.surface,
+            "actor_surface": self.actor.surface,  # where they acted ("surface" names where the line goes)
+            "handles": dict(self.actor.handles),
             "text": self.text,
         }
 
     @classmethod
-    def from_payload(cls, payload: dict[str, str]) -> ActivityLine:
+    def from_payload(cls, payload: dict[str, object]) -> ActivityLine:
         """Back from an outbox payload."""
-        actor = Actor(payload["actor_id"], payload["actor_name"], payload["surface"])
-        return cls(actor, payload["text"])
+        handles = payload.get("handles")
+        actor = Actor(
+            str(payload["actor_id"]),
+            str(payload["actor_name"]),
+            str(payload.get("actor_surface") or ""),
+            handles={str(k): str(v) for k, v in handles.items()} if isinstance(handles, dict) else {},
+        )
+        return cls(actor, str(payload["text"]))
 
 
 def describe(action: Action, before: Complaint, after: Complaint) -> str:

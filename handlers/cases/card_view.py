@@ -33,7 +33,7 @@ class CardView:
     priority_reasons: tuple[str, ...] = ()
     noise_rule: str | None = None
     followup_count: int = 0
-    public_reply_allowed: bool = True  # X lets us reply only to posts that mention or quote us
+    public_reply_allowed: bool = True  # whether the source lets us reply publicly (handlers.cases.sources)
     reply: PublicReply | None = None
     ticket: Ticket | None = None
     dismiss_reason: str | None = None
@@ -43,10 +43,10 @@ class CardView:
     ticket_page: bool = False  # the ticket lives in Squeaky: "Open ticket" makes a short-lived link to its page
 
 
-def actions_for(complaint: Complaint) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
-    """The buttons a card shows now, and the actions behind its "more" menu."""
+def actions_for(complaint: Complaint, can_reply: bool = True) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
+    """The buttons a card shows now, and the actions behind its "more" menu (`can_reply`: whether its source lets
+    us reply publicly)."""
     status, reply, ticket = complaint.status, complaint.reply, complaint.ticket
-    can_reply = complaint.mentions_us or complaint.source != "x"
     reply_open = reply is None or reply.status is Delivery.FAILED
     ticket_retry = ticket is not None and ticket.status is Delivery.FAILED
     if status is Status.NEW:
@@ -69,9 +69,9 @@ def actions_for(complaint: Complaint) -> tuple[tuple[Action, ...], tuple[Action,
     return (), ()
 
 
-def card_for(complaint: Complaint, now: datetime) -> CardView:
-    """Build the card of `complaint` as it stands at `now`."""
-    actions, more = actions_for(complaint)
+def card_for(complaint: Complaint, now: datetime, *, reply_allowed: bool = True) -> CardView:
+    """Build the card of `complaint` as it stands at `now` (`reply_allowed`: what its source says)."""
+    actions, more = actions_for(complaint, reply_allowed)
     return CardView(
         complaint_id=complaint.id,
         author_name=complaint.author_name,
@@ -91,7 +91,7 @@ def card_for(complaint: Complaint, now: datetime) -> CardView:
         priority_reasons=complaint.priority_reasons,
         noise_rule=complaint.noise_rule,
         followup_count=complaint.followup_count,
-        public_reply_allowed=complaint.mentions_us or complaint.source != "x",
+        public_reply_allowed=reply_allowed,
         reply=complaint.reply,
         ticket=complaint.ticket,
         dismiss_reason=complaint.dismiss_reason,

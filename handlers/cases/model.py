@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -45,12 +46,17 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Someone (or something) acting on a complaint, on one surface ("slack", "teams", "system")."""
+    """Someone (or something) acting on a complaint, from one surface ("slack", "teams", "system").
+
+    `id` is the person's key (handlers.people), the same whichever chat tool they use; `handles`
+    are their ids on each surface, which a face needs to mention them.
+    """
 
     id: str
     name: str
     surface: str
     roles: frozenset[Role] = frozenset({Role.AGENT})
+    handles: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 SYSTEM = Actor(id="squeaky", name="Squeaky", surface="system", roles=frozenset({Role.SYSTEM}))
@@ -111,10 +117,12 @@ class IncomingComplaint:
 
 @dataclass(frozen=True)
 class CardRef:
-    """Where a complaint's card lives on the chat surface (a channel and a message id)."""
+    """Where one card of a complaint lives: a chat surface, a channel there, and the surface's own reference to the
+    message (a Slack timestamp; a Teams conversation, activity and service address), opaque to the core."""
 
+    surface: str
     channel: str
-    message_id: str
+    data: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,7 @@ class Complaint:
     mentions_us: bool = True
     owner: Actor | None = None
     claimed_at: datetime | None = None
-    card: CardRef | None = None
+    cards: tuple[CardRef, ...] = ()  # one per surface and channel it was posted to
     topic: str = "other"
     skill_group: str | None = None
     priority: int = 0
@@ -154,8 +162,12 @@ class Complaint:
     acknowledged_at: datetime | None = None
     ticketed_at: datetime | None = None
     resolved_at: datetime | None = None
-    sla_stage: int = 0  # escalations sent in this wait for an owner (see handlers.sla.Stage)
+    sla_stage: int = 0  # escalations sent in this wait for an owner (see handlers.team.sla.Stage)
     requeued_at: datetime | None = None  # when it last went back to the queue (a release, an expired claim)
+
+    def card_on(self, surface: str) -> CardRef | None:
+        """Its card on that surface, if one is out."""
+        return next((card for card in self.cards if card.surface == surface), None)
 
     @property
     def waiting_since(self) -> datetime:

@@ -10,7 +10,7 @@ OTHER = "other"
 
 @dataclass(frozen=True)
 class Topic:
-    """One topic: what it matches and the skill group (a chat user group) that handles it."""
+    """One topic: what it matches and the skill group (a group of people in the chat tool) that handles it."""
 
     name: str
     skill_group: str | None

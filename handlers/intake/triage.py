@@ -50,7 +50,7 @@ def _group(value: Any, where: str) -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise TriageConfigError(f"{where} must be a user group id (text)")
+        raise TriageConfigError(f"{where} must be a group id in the chat tool (text)")
     return value
 
 

@@ -1,28 +1,43 @@
 """Deliver on-call alerts: pager calls (trigger, acknowledge, resolve) and channel announcements, which an alert
-updates in place rather than posting again. The default pager is a chat direct message to whoever is on call."""
+updates in place rather than posting again. The default pager is a chat direct message to whoever is on call, on
+every surface where they have an id."""
 
 from __future__ import annotations
 
-from handlers.cases.model import CardRef
-from handlers.ports.gateways import ChatGateway, DeliveryFailed, Pager
+from collections.abc import Mapping
+
+from handlers.cases.model import CardRef, Complaint
+from handlers.ports.gateways import DeliveryFailed, Pager
 from handlers.ports.persistence import OutboxMessage, UnitOfWorkFactory
+from handlers.ports.surfaces import Faces
+from handlers.text.rich_text import Line, Link
 
 NOBODY_ON_CALL = "Nobody is on call, so this goes to the channel; a team lead can set someone with `oncall set`."
 
 
 class ChatPager:
-    """Pages by direct message in the chat; with nobody on call, says so in the channel instead."""
+    """Pages by direct message in the chat tools; with nobody on call, says so in each surface's channel instead."""
 
-    def __init__(self, chat: ChatGateway) -> None:
-        self._chat = chat
+    def __init__(self, uow_factory: UnitOfWorkFactory, faces: Faces) -> None:
+        self._uow = uow_factory
+        self._faces = faces
 
     def trigger(self, key: str, summary: str, user: str | None, link: str | None) -> None:
-        """DM the on-call person (link included), or announce in the channel when nobody is on call."""
-        text = f"{summary} {link}" if link else summary
+        """DM the on-call person (link included) wherever they have an id, or announce when nobody is on call."""
+        text = Line.of(summary, " ", Link(link, "Open the card")) if link else Line.of(summary)
+        handles: Mapping[str, str] = {}
         if user:
-            self._chat.notify(user, text, None)
-        else:
-            self._chat.announce(f"{text}\n{NOBODY_ON_CALL}")
+            with self._uow() as uow:
+                person = uow.people.get_many([user]).get(user)
+            handles = person.handles if person is not None else {}
+        reached = False
+        for surface, face in self._faces.items():
+            if surface in handles:
+                face.notifier.notify(handles[surface], text, None)
+                reached = True
+        if not reached:
+            for face in self._faces.values():
+                face.notifier.announce("", Line.of(*text.spans, "\n", NOBODY_ON_CALL))
 
     def acknowledge(self, key: str) -> None:
         """A direct message needs no acknowledging: the card shows who took it."""
@@ -34,21 +49,28 @@ class ChatPager:
 class AlertDeliveries:
     """Carries out PAGE and CHAT_ANNOUNCE outbox messages."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, chat: ChatGateway, pager: Pager) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, faces: Faces, pager: Pager) -> None:
         self._uow = uow_factory
-        self._chat = chat
+        self._faces = faces
         self._pager = pager
 
-    def _card(self, message: OutboxMessage) -> CardRef | None:
+    def _complaint(self, message: OutboxMessage) -> Complaint | None:
         if message.complaint_id is None:
             return None
         with self._uow() as uow:
-            complaint = uow.complaints.get(message.complaint_id)
-        return complaint.card if complaint is not None else None
+            return uow.complaints.get(message.complaint_id)
 
-    def _link(self, message: OutboxMessage) -> str | None:
-        card = self._card(message)
-        return self._chat.permalink(card) if card is not None else None
+    def _link(self, complaint: Complaint | None, surface: str | None = None) -> str | None:
+        """A link to the complaint's card: the one on `surface`, or the first any surface gives."""
+        if complaint is None:
+            return None
+        for card in complaint.cards:
+            face = self._faces.get(card.surface)
+            if face is not None and surface in (None, card.surface):
+                link = face.cards.permalink(card)
+                if link:
+                    return link
+        return None
 
     def page(self, message: OutboxMessage) -> None:
         """Trigger, acknowledge or resolve an alert through the pager."""
@@ -56,7 +78,8 @@ class AlertDeliveries:
         action, alert = str(payload["action"]), str(payload["alert"])
         if action == "trigger":
             user = payload.get("user")
-            self._pager.trigger(alert, str(payload["summary"]), str(user) if user else None, self._link(message))
+            link = self._link(self._complaint(message))
+            self._pager.trigger(alert, str(payload["summary"]), str(user) if user else None, link)
         elif action == "acknowledge":
             self._pager.acknowledge(alert)
         elif action == "resolve":
@@ -65,18 +88,25 @@ class AlertDeliveries:
             raise DeliveryFailed(f"unknown pager action {action!r}", permanent=True)
 
     def announce(self, message: OutboxMessage) -> None:
-        """Post in the channel (the card's link added), or update the alert's earlier message."""
+        """Post in one surface's channel (the card's link added), or update the alert's earlier message there."""
         payload = message.payload
-        link = self._link(message)
-        text = f"{payload['text']} {link}" if link else str(payload["text"])
+        surface = str(payload.get("surface") or "")
+        face = self._faces.get(surface)
+        if face is None:
+            return
+        link = self._link(self._complaint(message), surface)
+        said = str(payload["text"])
+        text = Line.of(said, " ", Link(link, "Open the card")) if link else Line.of(said)
+        channel, leads = str(payload.get("channel") or ""), bool(payload.get("leads"))
         alert = str(payload.get("alert") or "")
         if not alert:
-            self._chat.announce(text, leads=bool(payload.get("leads")))
+            face.notifier.announce(channel, text, leads=leads)
             return
+        key = f"{surface}:{alert}"
         with self._uow() as uow:
-            earlier = uow.team.announcement(alert)
-        ref = self._chat.announce(text, leads=bool(payload.get("leads")), ref=earlier)
+            earlier: CardRef | None = uow.team.announcement(key)
+        ref = face.notifier.announce(channel, text, leads=leads, ref=earlier)
         if earlier is None:
             with self._uow() as uow:
-                uow.team.remember_announcement(alert, ref)
+                uow.team.remember_announcement(key, ref)
                 uow.commit()

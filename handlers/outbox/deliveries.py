@@ -9,7 +9,6 @@ from handlers.cases.activity import ActivityLine
 from handlers.cases.model import Complaint, Delivery, IncomingComplaint, Message, MessageKind
 from handlers.outbox.kinds import CARD_UPDATE, URGENT_RANK
 from handlers.ports.gateways import (
-    ChatGateway,
     Deferred,
     DeliveryFailed,
     PostedReply,
@@ -18,6 +17,7 @@ from handlers.ports.gateways import (
     TicketRequest,
 )
 from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage, UnitOfWorkFactory
+from handlers.ports.surfaces import Faces
 
 
 class Deliveries:
@@ -27,13 +27,13 @@ class Deliveries:
         self,
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
-        chat: ChatGateway,
+        faces: Faces,
         social: SocialGateway | None = None,
         tickets: TicketGateway | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
-        self._chat = chat
+        self._faces = faces
         self._social = social
         self._tickets = tickets
 
@@ -49,11 +49,11 @@ class Deliveries:
             if what == "reply" and complaint.reply is not None:
                 reply = replace(complaint.reply, **changes)  # type: ignore[arg-type]
                 uow.complaints.record_reply(complaint.id, reply)
-                tag = f"reply:{reply.status}:{reply.post_id or reply.error or ''}"[:120]
+                tag = f"reply:{reply.status}:{reply.post_id or reply.error or ''}"[:100]
             elif what == "ticket" and complaint.ticket is not None:
                 ticket = replace(complaint.ticket, **changes)  # type: ignore[arg-type]
                 uow.complaints.record_ticket(complaint.id, ticket)
-                tag = f"ticket:{ticket.status}:{ticket.number or ticket.error or ''}"[:120]
+                tag = f"ticket:{ticket.status}:{ticket.number or ticket.error or ''}"[:100]
             else:
                 return
             key = f"card.update:{complaint.id}:v{complaint.version}:{tag}"
@@ -125,7 +125,7 @@ class Deliveries:
             customer_name=complaint.author_name,
             source=complaint.source,
             post_url=complaint.url,
-            card_url=self._chat.permalink(complaint.card) if complaint.card else None,
+            card_url=self.card_link(complaint),
             conversation=conversation,
         )
         try:
@@ -138,18 +138,36 @@ class Deliveries:
             raise
         self._record(complaint, "ticket", status=Delivery.SENT, number=created.number, url=created.url, error=None)
 
+    def card_link(self, complaint: Complaint) -> str | None:
+        """A link to the complaint's card: on the first surface that gives one."""
+        for card in complaint.cards:
+            face = self._faces.get(card.surface)
+            link = face.cards.permalink(card) if face is not None else None
+            if link:
+                return link
+        return None
+
     def activity(self, message: OutboxMessage) -> None:
-        """Post a line of the card's history in its thread (after the card itself is out)."""
+        """Post a line of the card's history in its thread on one surface (after the card itself is out there)."""
         complaint = self._complaint(message)
-        if complaint is None:
+        surface = str(message.payload.get("surface") or "")
+        face = self._faces.get(surface)
+        if complaint is None or face is None:
             return
-        if complaint.card is None:
+        card = complaint.card_on(surface)
+        if card is None:
             raise Deferred("waiting for the card to be posted")
-        self._chat.post_activity(complaint.card, ActivityLine.from_payload(dict(message.payload)))
+        face.cards.post_activity(card, ActivityLine.from_payload(dict(message.payload)))
 
     def direct_message(self, message: OutboxMessage) -> None:
-        """Send a direct message, with the card's link when there is a card."""
+        """Send a person a direct message on one surface (where they have an id), with the card's link there."""
+        surface = str(message.payload.get("surface") or "")
+        face = self._faces.get(surface)
+        with self._uow() as uow:
+            person = uow.people.get_many([str(message.payload["user"])]).get(str(message.payload["user"]))
+        handle = person.handles.get(surface) if person is not None else None
+        if face is None or handle is None:
+            return  # they are not on this surface: the message reaches them on the others
         complaint = self._complaint(message)
-        self._chat.notify(
-            str(message.payload["user"]), str(message.payload["text"]), complaint.card if complaint else None
-        )
+        card = complaint.card_on(surface) if complaint is not None else None
+        face.notifier.notify(handle, str(message.payload["text"]), card)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from handlers.cases.card_view import STANDARD_TIER
 
 CARD_POST = "card.post"
@@ -19,22 +22,20 @@ PAGE = "page"  # trigger, acknowledge or resolve an on-call alert through the pa
 # their case's queue rank.
 URGENT_RANK = 1e15
 
-# Lanes: the kinds that share one outside budget. A rate limit or an outage pauses its lane, not the others.
-CHAT_CHANNEL = "chat.channel"  # posts in the care channel (Slack allows about one a second)
-LANES: dict[str, str] = {
-    CARD_POST: CHAT_CHANNEL,
-    CARD_POST_RESERVED: "chat.channel.reserve",  # our own pace pausing the channel leaves these free to go
-    CARD_FOLLOWUP: CHAT_CHANNEL,
-    CARD_LOG: CHAT_CHANNEL,
-    CHAT_ANNOUNCE: CHAT_CHANNEL,
-    CARD_UPDATE: "chat.update",
-    CHAT_DM: "chat.dm",
-    X_REPLY: "social",
-    TICKET_CREATE: "tickets",
-    PAGE: "pager",
-}
+# The chat kinds: each goes to every chat surface that is on, as one message per surface naming it and its channel
+# (handlers.outbox.fan_out), so a surface failing or asking us to slow down holds up only its own messages.
+TO_EACH_SURFACE = frozenset(
+    {CARD_POST, CARD_POST_RESERVED, CARD_UPDATE, CARD_FOLLOWUP, CARD_LOG, CHAT_ANNOUNCE, CHAT_DM}
+)
 WAITS_FOR_CARD = frozenset({CARD_FOLLOWUP, CARD_LOG})  # thread lines: due once their card is out
 POSTS_A_CARD = frozenset({CARD_POST, CARD_POST_RESERVED})
+DEFAULT_CHANNEL = ""  # the surface's own channel for cards, until queues name theirs
+
+# Lanes: the messages that share one outside budget. A rate limit or an outage pauses its lane, not the others.
+# A chat lane is one surface's channel (posts, thread lines, announcements), its reserved slot (cards of a tier above
+# standard, which our own pace pausing the channel leaves free to go), its card updates, or the surface's direct
+# messages: a Teams 429 never pauses Slack, and two channels post side by side, each at its own pace.
+_OTHER_LANES: dict[str, str] = {X_REPLY: "social", TICKET_CREATE: "tickets", PAGE: "pager"}
 
 
 def card_post_kind(tier: str) -> str:
@@ -42,14 +43,17 @@ def card_post_kind(tier: str) -> str:
     return CARD_POST if tier == STANDARD_TIER else CARD_POST_RESERVED
 
 
-def lane_of(kind: str) -> str:
-    """The lane a kind of message travels in (an unknown kind travels alone)."""
-    return LANES.get(kind, kind)
-
-
-def kinds_in(lanes: set[str]) -> frozenset[str]:
-    """Every known kind travelling in these lanes."""
-    return frozenset(kind for kind, lane in LANES.items() if lane in lanes)
+def lane_of(kind: str, payload: Mapping[str, Any]) -> str:
+    """The lane a message travels in (an unknown kind travels alone)."""
+    surface = payload.get("surface")
+    if kind not in TO_EACH_SURFACE or not surface:
+        return _OTHER_LANES.get(kind, kind)
+    if kind == CHAT_DM:
+        return f"{surface}:dm"
+    channel = f"{surface}:{payload.get('channel') or '*'}"
+    if kind == CARD_UPDATE:
+        return f"{channel}:update"
+    return f"{channel}:reserve" if kind == CARD_POST_RESERVED else channel
 
 
 def card_post_key(complaint_id: int) -> str:

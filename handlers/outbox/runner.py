@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers.cases.card_view import FollowUpLine, card_for
+from handlers.cases.card_view import CardView, FollowUpLine, card_for
+from handlers.cases.model import Complaint
+from handlers.cases.sources import Sources
 from handlers.outbox.alerts import AlertDeliveries, ChatPager
 from handlers.outbox.deliveries import Deliveries
 from handlers.outbox.kinds import (
@@ -25,11 +27,11 @@ from handlers.outbox.kinds import (
     WAITS_FOR_CARD,
     X_REPLY,
     card_refresh_key,
-    kinds_in,
     lane_of,
 )
-from handlers.ports.gateways import PACING, ChatGateway, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
+from handlers.ports.gateways import PACING, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
 from handlers.ports.persistence import Clock, OutboxMessage, UnitOfWorkFactory
+from handlers.ports.surfaces import Face, Faces
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ def outage_backoff_seconds(streak: int) -> float:
 class OutboxRunner:
     """Leases due messages and executes them through the gateways, with retries and backoff.
 
-    Messages travel in lanes (outbox_kinds.LANES): a rate limit or an outage pauses its lane only, and while a
+    Messages travel in lanes (kinds.lane_of): a rate limit or an outage pauses its lane only, and while a
     lane is paused its messages stay in the outbox untouched, keeping their chances. When the lane opens, the
     highest rank goes first, so a new VIP complaint's card never waits behind standard ones already queued.
     """
@@ -61,21 +63,23 @@ class OutboxRunner:
         self,
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
-        chat: ChatGateway,
+        faces: Faces,
         *,
         social: SocialGateway | None = None,
         tickets: TicketGateway | None = None,
         pager: Pager | None = None,
+        sources: Sources | None = None,
         outages: tuple[type[BaseException], ...] = (),
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
-        self._chat = chat
+        self._faces = faces
+        self._sources = sources  # None: every source lets us reply (no source with rules of its own)
         self._outages = outages  # errors meaning our own storage is down: the caller waits them out
         self._paused: dict[str, datetime] = {}  # lane -> when it opens again
         self._outage_streak: dict[str, int] = {}
-        deliveries = Deliveries(uow_factory, clock, chat, social, tickets)
-        alerts = AlertDeliveries(uow_factory, chat, pager or ChatPager(chat))
+        deliveries = Deliveries(uow_factory, clock, faces, social, tickets)
+        alerts = AlertDeliveries(uow_factory, faces, pager or ChatPager(uow_factory, faces))
         self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
             CARD_POST: self._post_card,
             CARD_POST_RESERVED: self._post_card,
@@ -110,20 +114,22 @@ class OutboxRunner:
     def run_due(self, limit: int = 50) -> int:
         """Execute up to `limit` due messages, highest rank first; return how many were handled."""
         with self._uow() as uow:
-            skip = kinds_in(set(self.paused_lanes()))
-            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, skip)
+            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, set(self.paused_lanes()))
             uow.commit()
-        fresh: set[int] = set()  # complaints whose card this batch already rendered from the current state
+        fresh: set[tuple[int | None, object]] = set()  # cards (complaint, surface) this batch already rendered
         for message in messages:
-            if lane_of(message.kind) in self.paused_lanes():  # paused by an earlier message of this batch
+            if (
+                lane_of(message.kind, message.payload) in self.paused_lanes()
+            ):  # paused by an earlier message of this batch
                 self._release(message, self._clock.now())
                 continue
-            if message.kind == CARD_UPDATE and message.complaint_id in fresh:
+            card = (message.complaint_id, message.payload.get("surface"))
+            if message.kind == CARD_UPDATE and card in fresh:
                 self._done(message)
                 continue
             self._execute(message)
             if (message.kind in POSTS_A_CARD or message.kind == CARD_UPDATE) and message.complaint_id is not None:
-                fresh.add(message.complaint_id)
+                fresh.add(card)
         return len(messages)
 
     def _execute(self, message: OutboxMessage) -> None:
@@ -131,7 +137,7 @@ class OutboxRunner:
         if handler is None:
             self._give_up(message, f"unknown outbox kind {message.kind!r}")
             return
-        lane = lane_of(message.kind)
+        lane = lane_of(message.kind, message.payload)
         try:
             handler(message)
             self._outage_streak.pop(lane, None)
@@ -167,52 +173,70 @@ class OutboxRunner:
             level = logging.DEBUG if why.startswith(PACING) else logging.INFO  # our own pace is routine
             log.log(level, "outbox lane %s paused for %.3fs: %s", lane, seconds, why)
 
+    def _card(self, complaint: Complaint) -> CardView:
+        allowed = self._sources.reply_allowed(complaint) if self._sources is not None else True
+        return card_for(complaint, self._clock.now(), reply_allowed=allowed)
+
+    def _face(self, message: OutboxMessage) -> tuple[str, Face]:
+        surface = str(message.payload.get("surface") or "")
+        face = self._faces.get(surface)
+        if face is None:
+            raise DeliveryFailed(f"the chat surface {surface!r} is not configured", permanent=True)
+        return surface, face
+
     def _post_card(self, message: OutboxMessage) -> None:
         complaint_id = _complaint_id(message)
+        surface, face = self._face(message)
         with self._uow() as uow:
             complaint = uow.complaints.get(complaint_id)
-        if complaint is None or complaint.card is not None:
+        if complaint is None or complaint.card_on(surface) is not None:
             self._done(message)
             return
+        channel = str(message.payload.get("channel") or "")
         found = None
         if message.attempts > 1:  # an earlier attempt may have posted it and died before saving the answer
-            found = self._chat.find_card(complaint_id, complaint.received_at - timedelta(minutes=1))
-        ref = found or self._chat.post_card(card_for(complaint, self._clock.now()))
+            found = face.cards.find_card(channel, complaint_id, complaint.received_at - timedelta(minutes=1))
+        ref = found or face.cards.post_card(channel, self._card(complaint))
         if found is not None:
             complaint = replace(complaint, version=-1)  # what the lost post showed is unknown: refresh it
         with self._uow() as uow:
-            uow.complaints.set_card(complaint_id, ref)
+            uow.complaints.add_card(complaint_id, ref)
             current = uow.complaints.get(complaint_id)
-            if current is not None and replace(current, card=None) != complaint:
+            if current is not None and replace(current, cards=complaint.cards) != complaint:
                 # it changed while the card was on its way: show the newer state too
                 key = card_refresh_key(complaint_id, current.version, current.followup_count)
-                uow.outbox.enqueue(CARD_UPDATE, key, complaint_id, {}, URGENT_RANK)
+                payload = {"surface": surface, "channel": ref.channel}
+                uow.outbox.enqueue(CARD_UPDATE, f"{key}@{surface}", complaint_id, payload, URGENT_RANK)
             uow.outbox.wake(complaint_id, WAITS_FOR_CARD, self._clock.now())  # its thread lines can go now
             uow.outbox.mark_done(message.id, self._clock.now())
             uow.commit()
 
     def _update_card(self, message: OutboxMessage) -> None:
         complaint_id = _complaint_id(message)
+        surface, face = self._face(message)
         with self._uow() as uow:
             complaint = uow.complaints.get(complaint_id)
-        if complaint is not None and complaint.card is not None:
-            self._chat.update_card(complaint.card, card_for(complaint, self._clock.now()))
+        card = complaint.card_on(surface) if complaint is not None else None
+        if complaint is not None and card is not None:
+            face.cards.update_card(card, self._card(complaint))
         # with no card yet, the pending card.post renders the current state
         self._done(message)
 
     def _post_followup(self, message: OutboxMessage) -> None:
         complaint_id = _complaint_id(message)
+        surface, face = self._face(message)
         with self._uow() as uow:
             complaint = uow.complaints.get(complaint_id)
             followup = uow.messages.get(str(message.payload["source"]), str(message.payload["external_id"]))
         if complaint is None or followup is None:
             self._done(message)
             return
-        if complaint.card is None:
+        card = complaint.card_on(surface)
+        if card is None:
             raise Deferred("waiting for the card to be posted")
         item = followup.incoming
         line = FollowUpLine(item.author_handle, item.text, followup.note or "follow-up", item.url)
-        self._chat.post_followup(complaint.card, line)
+        face.cards.post_followup(card, line)
         self._done(message)
 
     def _done(self, message: OutboxMessage) -> None:

@@ -1,4 +1,5 @@
-"""Gateway ports: the outside world as the core needs it (a chat surface, a social network, a ticketing system)."""
+"""Gateway ports: the outside world as the core needs it (a social network, a ticketing system, a pager); the chat
+tools are in handlers.ports.surfaces."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from handlers.cases.activity import ActivityLine
-from handlers.cases.card_view import CardView, FollowUpLine
-from handlers.cases.model import CardRef
+from handlers.cases.model import Complaint
 
 PACING = "pacing"  # how a DeliveryFailed that is our own pace (not the outside saying no) begins its reason
 
@@ -48,49 +47,6 @@ class DeliveryFailed(Exception):
 
 class Deferred(Exception):
     """Not yet: this message waits for another one (a line for a card's thread waits for the card)."""
-
-
-class ChatGateway(Protocol):
-    """A chat surface (Slack now, Teams later) as the core needs it."""
-
-    def post_card(self, card: CardView) -> CardRef:
-        """Post a new card; return where it lives."""
-        ...
-
-    def update_card(self, ref: CardRef, card: CardView) -> None:
-        """Replace a card's content for everyone."""
-        ...
-
-    def find_card(self, complaint_id: int, since: datetime) -> CardRef | None:
-        """The complaint's card if one was posted after `since` (a post whose answer was lost), else None."""
-        ...
-
-    def tell(self, ref: CardRef, user_id: str, text: str) -> None:
-        """Say something to one user only, next to the card."""
-        ...
-
-    def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:
-        """Add a customer's follow-up under the card, in its thread."""
-        ...
-
-    def post_activity(self, ref: CardRef, line: ActivityLine) -> None:
-        """Add a line of history (who did what) under the card, in its thread."""
-        ...
-
-    def notify(self, user_id: str, text: str, ref: CardRef | None) -> None:
-        """Send a person a direct message, with a link to the card when there is one."""
-        ...
-
-    def permalink(self, ref: CardRef) -> str | None:
-        """A link to the card that opens it for anyone in the workspace."""
-        ...
-
-    def announce(self, text: str, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
-        """Post a message in the channel (calling on the team leads when `leads`); return where it lives.
-
-        With `ref`, replace that earlier announcement instead (an alert whose count moved on).
-        """
-        ...
 
 
 class Pager(Protocol):
@@ -138,6 +94,34 @@ class LengthRule(Protocol):
 
     def measure(self, text: str) -> PostLength:
         """The post's length, its network's limit, and its links."""
+        ...
+
+
+class SourceRules(Protocol):
+    """What one social source allows: whether we may reply publicly to a post, how it counts a reply's length, and
+    what a reply costs. The card and the forms ask the source; the rule is written once, with the source."""
+
+    @property
+    def network(self) -> str:
+        """Its name as agents know it ("X")."""
+        ...
+
+    @property
+    def length(self) -> LengthRule:
+        """How it counts a post's length."""
+        ...
+
+    @property
+    def not_allowed(self) -> str:
+        """Why a public reply is not possible, when it is not, in a sentence."""
+        ...
+
+    def reply_allowed(self, complaint: Complaint) -> bool:
+        """Whether we may reply publicly to this complaint's post."""
+        ...
+
+    def cost(self, measured: PostLength) -> float:
+        """What posting a reply of this length costs, in dollars."""
         ...
 
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 
 from handlers.cases.model import AuditEvent, CardRef, Change, Complaint, Message, NewCase, PublicReply, Ticket
 from handlers.intake.follow_ups import OpenCase
+from handlers.people.model import Identity, Person
 from handlers.ports.team import TeamSettings, TeamStats
 
 # --- persistence -----------------------------------------------------------
@@ -50,8 +51,12 @@ class ComplaintRepository(Protocol):
         """Apply `change` only if the row still has `complaint`'s status and version; True if it did."""
         ...
 
-    def set_card(self, complaint_id: int, card: CardRef) -> None:
-        """Remember where the complaint's card was posted."""
+    def add_card(self, complaint_id: int, card: CardRef) -> None:
+        """Remember where one of the complaint's cards was posted (one per surface and channel)."""
+        ...
+
+    def cards_of(self, complaint_ids: Collection[int]) -> dict[int, list[CardRef]]:
+        """The cards that are out for these complaints."""
         ...
 
     def thread_index(
@@ -196,14 +201,15 @@ class Outbox(Protocol):
         ...
 
     def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
-        """Add several messages at once (the same rules as `enqueue`)."""
+        """Add several messages at once (the same rules as `enqueue`). A chat message goes to every surface that is on,
+        one message each (handlers.outbox.fan_out)."""
         ...
 
     def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, skip_kinds: Collection[str] = ()
+        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
     ) -> list[OutboxMessage]:
         """Take up to `limit` due messages, highest rank first, for `lease_seconds` (nobody else gets them meanwhile);
-        none of `skip_kinds`."""
+        none travelling in `skip_lanes` (handlers.outbox.kinds.lane_of)."""
         ...
 
     def release(self, message_id: int, at: datetime) -> None:
@@ -224,6 +230,19 @@ class Outbox(Protocol):
 
     def give_up(self, message_id: int, now: datetime, error: str) -> None:
         """The side effect failed for good; keep the error for agents to see."""
+        ...
+
+
+class PeopleRepository(Protocol):
+    """People, one row each, with their identities per surface."""
+
+    def resolve(self, identity: Identity) -> Person:
+        """The person with this identity: found, linked to the person with the same email, or added; their name
+        kept up to date."""
+        ...
+
+    def get_many(self, keys: Collection[str]) -> dict[str, Person]:
+        """The people with these keys (unknown keys are left out)."""
         ...
 
 
@@ -265,6 +284,11 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox:
         """Side effects waiting to leave the building."""
+        ...
+
+    @property
+    def people(self) -> PeopleRepository:
+        """People and their identities on each surface."""
         ...
 
     @property

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.model import Actor, AuditEvent, Role
 from handlers.intake.vip_registry import import_tiers
+from handlers.people.model import Identity
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from handlers.team.command_words import (
     Backlog,
@@ -22,10 +24,11 @@ from handlers.team.command_words import (
     help_text,
     parse,
 )
-from handlers.team.oncall import Roster, next_handoff, on_call, starting_now
+from handlers.team.oncall import Roster, next_handoff, starting_now
+from handlers.team.service_levels import who_is_on_call
 from handlers.team.sla import SlaPolicy, policy_for, with_defaults
 from handlers.team.stats import Period, StatsReport, Waiting, parse_period
-from handlers.text.rich_text import Line, Person, joined
+from handlers.text.rich_text import Line, Mention, joined
 
 BACKLOG_SIZE = 15
 
@@ -45,12 +48,12 @@ class Answer:
 
 @dataclass(frozen=True)
 class Dashboard:
-    """The leads' at-a-glance view: today's figures, the queue, who holds what, who is on call."""
+    """The leads' at-a-glance summary: today's figures, the queue, who holds what, who is on call."""
 
     today: StatsReport
     waiting: tuple[Waiting, ...]
     holders: tuple[tuple[str, int], ...]
-    on_call: Person | None
+    on_call: Mention | None
 
 
 @dataclass
@@ -60,12 +63,13 @@ class LeadDesk:
     uow_factory: UnitOfWorkFactory
     clock: Clock
     timezone: str = "UTC"
-    fallback_on_call: str | None = None
+    fallback_on_call: Identity | None = None  # who is on call while no roster is set (ONCALL_USER)
     handoff_hour: int = 9
     tiers: set[str] = field(default_factory=lambda: {"vip", "elite", "standard"})
 
-    def run(self, actor: Actor, text: str) -> Answer:
-        """Answer one command line from `actor`; bad words get the help, refusals are audited."""
+    def run(self, actor: Actor, text: str, mentions: Mapping[str, Identity] | None = None) -> Answer:
+        """Answer one command line from `actor`; bad words get the help, refusals are audited. `mentions` are the
+        people the face found mentioned in it, by the word that stands for each (`@U123` says `U123`)."""
         try:
             request = parse(text)
         except CommandError as exc:
@@ -78,7 +82,7 @@ class LeadDesk:
         if changes_settings(request) and Role.LEAD not in actor.roles:
             return self._refuse(actor, text, "Only team leads can change that; anyone on the team can read it.")
         try:
-            return self._answer(actor, request)
+            return self._answer(actor, request, mentions or {})
         except (InvalidRequest, CommandError) as exc:
             sub = exc.subcommand if isinstance(exc, CommandError) else type(request).__name__.lower()
             return Answer(f"Sorry: {exc}", tuple(help_text(sub)), refused=True)
@@ -91,8 +95,13 @@ class LeadDesk:
             today = uow.stats.report(parse_period("today", now, self.timezone), policies, None, now)
             waiting = tuple(uow.stats.waiting(5))
             holders = tuple(uow.stats.holders())
-            person = on_call(uow.team.roster(), now) or self.fallback_on_call
-        return Dashboard(today, waiting, holders, Person(person) if person else None)
+        key = who_is_on_call(self.uow_factory, self.clock, self.fallback_on_call)
+        return Dashboard(today, waiting, holders, self._mentions([key]).get(key) if key else None)
+
+    def _mentions(self, keys: list[str]) -> dict[str, Mention]:
+        with self.uow_factory() as uow:
+            found = uow.people.get_many(keys)
+        return {key: found[key].mention() if key in found else Mention(f"someone ({key})") for key in keys}
 
     def _refuse(self, actor: Actor, text: str, why: str) -> Answer:
         with self.uow_factory() as uow:
@@ -106,7 +115,7 @@ class LeadDesk:
             uow.audit.record(AuditEvent(None, actor, f"settings:{what}", None, None, self.clock.now(), dict(detail)))
             uow.commit()
 
-    def _answer(self, actor: Actor, request: Request) -> Answer:
+    def _answer(self, actor: Actor, request: Request, mentions: Mapping[str, Identity]) -> Answer:
         if isinstance(request, Stats):
             return self._stats(request)
         if isinstance(request, Backlog):
@@ -119,7 +128,7 @@ class LeadDesk:
         if isinstance(request, Sla):
             return self._sla(actor, request)
         assert isinstance(request, OnCall)
-        return self._oncall(actor, request)
+        return self._oncall(actor, request, mentions)
 
     def _stats(self, request: Stats) -> Answer:
         now = self.clock.now()
@@ -176,15 +185,26 @@ class LeadDesk:
         self._audit(actor, f"sla.{request.verb}", {"policy": _describe(policy)})
         return Answer("Service level set", (_describe(policy),))
 
-    def _oncall(self, actor: Actor, request: OnCall) -> Answer:
+    def _people(self, words: tuple[str, ...], mentions: Mapping[str, Identity]) -> tuple[str, ...]:
+        """The people the words name, as person keys (each must be a mention the face resolved)."""
+        unknown = [w for w in words if w not in mentions]
+        if unknown:
+            raise CommandError("oncall", f"`@{unknown[0]}` is not a person: mention them, like @maria")
+        with self.uow_factory() as uow:
+            keys = tuple(uow.people.resolve(mentions[w]).key for w in words)
+            uow.commit()
+        return keys
+
+    def _oncall(self, actor: Actor, request: OnCall, mentions: Mapping[str, Identity]) -> Answer:
         now = self.clock.now()
         if request.verb != "show":
             roster: Roster
+            users = self._people(request.users, mentions)
             if request.verb == "set":
-                roster = Roster(request.users, timezone=self.timezone)
+                roster = Roster(users, timezone=self.timezone)
             else:
                 rotation = Roster(
-                    request.users,
+                    users,
                     cadence=request.cadence,
                     handoff_hour=self.handoff_hour if request.hour is None else request.hour,
                     handoff_weekday=request.weekday if request.weekday is not None else 0,
@@ -200,11 +220,12 @@ class LeadDesk:
         return self._show_oncall(current, now, "On-call set" if request.verb != "show" else "On call")
 
     def _show_oncall(self, roster: Roster | None, now: datetime, title: str) -> Answer:
-        person = on_call(roster, now) or self.fallback_on_call
-        lines: list[str | Line] = [Line.of("On call now: ", Person(person)) if person else "Nobody is on call."]
+        person = who_is_on_call(self.uow_factory, self.clock, self.fallback_on_call)
+        people = self._mentions([*(roster.users if roster else ()), *([person] if person else [])])
+        lines: list[str | Line] = [Line.of("On call now: ", people[person]) if person else "Nobody is on call."]
         if roster is not None and roster.cadence:
             handoff = next_handoff(roster, now)
-            order = joined([Person(u) for u in roster.users])
+            order = joined([people[u] for u in roster.users])
             lines.append(Line.of(f"Rotation ({roster.cadence}): ", *order))
             if handoff is not None:
                 lines.append(f"Next hand-off: {handoff:%a %d %b %H:%M} ({roster.timezone})")

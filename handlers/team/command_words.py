@@ -33,7 +33,7 @@ USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "help": ("help [SUBCOMMAND]", ("help", "help stats")),
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_USER = re.compile(r"^@([UW][A-Z0-9]+)$")
+_USER = re.compile(r"^@([A-Za-z0-9][A-Za-z0-9._:-]{0,127})$")  # a mention, as the face wrote it (`@U123`)
 _TIER = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,64}$")
 _TIME = re.compile(r"^(\d{1,2})(?::00)?$")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from handlers.cases.model import SYSTEM, Action, AuditEvent, Complaint
 from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE, complaint_alert, page_key
+from handlers.people.model import Identity
 from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
 from handlers.team.oncall import on_call
 from handlers.team.sla import SlaPolicy, Stage, due_stage, policy_for, with_defaults
@@ -19,11 +20,14 @@ BATCH = 200
 _DONE = {Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE, Action.DISMISS, Action.MERGE}
 
 
-def who_is_on_call(uow_factory: UnitOfWorkFactory, clock: Clock, fallback: str | None) -> str | None:
-    """The person on call now: from the roster leads set, else `fallback` (ONCALL_USER)."""
+def who_is_on_call(uow_factory: UnitOfWorkFactory, clock: Clock, fallback: Identity | None) -> str | None:
+    """The person on call now (their key): from the roster leads set, else `fallback` (ONCALL_USER)."""
     with uow_factory() as uow:
-        roster = uow.team.roster()
-    return on_call(roster, clock.now()) or fallback
+        person = on_call(uow.team.roster(), clock.now())
+        if person is None and fallback is not None:
+            person = uow.people.resolve(fallback).key
+            uow.commit()
+    return person
 
 
 def _minutes(delta: timedelta) -> int:
@@ -65,13 +69,13 @@ def _ping(
 
 
 def check_service_levels(
-    uow_factory: UnitOfWorkFactory, clock: Clock, *, leads_after: timedelta, fallback_on_call: str | None = None
+    uow_factory: UnitOfWorkFactory, clock: Clock, *, leads_after: timedelta, fallback_on_call: Identity | None = None
 ) -> list[tuple[int, Stage]]:
     """Escalate every unclaimed complaint that has earned it; return (complaint id, stage reached) for each."""
     now = clock.now()
+    on_call_user = who_is_on_call(uow_factory, clock, fallback_on_call)
     with uow_factory() as uow:
         policies = with_defaults(uow.team.sla_policies())
-        on_call_user = on_call(uow.team.roster(), now) or fallback_on_call
         standard = policy_for(policies, "standard")
         deadlines = {tier: now - p.claim_within for tier, p in policies.items()}
         late = uow.complaints.unclaimed_past(deadlines, now - standard.claim_within, Stage.LEADS, BATCH)

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from handlers.cases.model import SYSTEM, AuditEvent
 from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE, page_key
+from handlers.people.model import Identity
 from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
-from handlers.team.oncall import on_call
+from handlers.team.service_levels import who_is_on_call
 from handlers.team.spikes import ALL_TOPICS, SpikeEvent, SpikeRules, SpikeState, observe
 
 EXAMPLES = 3
@@ -36,17 +37,18 @@ def _text(
 
 
 def check_spikes(
-    uow_factory: UnitOfWorkFactory, clock: Clock, rules: SpikeRules, *, fallback_on_call: str | None = None
+    uow_factory: UnitOfWorkFactory, clock: Clock, rules: SpikeRules, *, fallback_on_call: Identity | None = None
 ) -> list[tuple[str, SpikeEvent]]:
     """Fold the last window's counts into each topic's detector; alert, update or clear; return the events."""
     now = clock.now()
     since = now - timedelta(minutes=rules.window_minutes)
     events: list[tuple[str, SpikeEvent]] = []
+    on_call_now = who_is_on_call(uow_factory, clock, fallback_on_call)
     with uow_factory() as uow:
         states = uow.team.spike_states()
         counts = uow.stats.topic_counts(since)
         counts[ALL_TOPICS] = sum(counts.values())
-        on_call_user = on_call(uow.team.roster(), now) or fallback_on_call
+        on_call_user = on_call_now
         topics_open = any(s.open_since for t, s in states.items() if t != ALL_TOPICS)
         outbox: list[NewOutboxMessage] = []
         for topic in sorted(set(states) | set(counts), key=lambda t: (t == ALL_TOPICS, t)):

@@ -120,7 +120,7 @@ class Waiting:
     topic: str
     priority: int
     received_at: datetime
-    card: CardRef | None = None
+    cards: tuple[CardRef, ...] = ()  # its cards, one per surface that posted it
 
 
 @dataclass(frozen=True)

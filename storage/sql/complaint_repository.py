@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,9 @@ from sqlalchemy import (
     RowMapping,
     and_,
     bindparam,
+    delete,
     func,
+    insert,
     or_,
     select,
     update,
@@ -29,21 +32,26 @@ from handlers.cases.model import (
     Ticket,
 )
 from handlers.intake.follow_ups import OpenCase
-from handlers.ports.persistence import FollowupCount, ThreadIndex
+from handlers.ports.persistence import Clock, FollowupCount, ThreadIndex
 from storage.sql.set_queries import bulk_insert, chunks, one_of
-from storage.sql.tables import complaints, messages
+from storage.sql.tables import complaint_cards, complaints, messages, people
 
 _OPEN = [status.value for status in OPEN_STATUSES]
 MAX_MERGE_HOPS = 8  # a chain of merges (A into B, B into C) is followed this far
 
 
-def _complaint(row: RowMapping) -> Complaint:
+# A complaint with its owner's name and identities: what every read of whole complaints selects.
+_WITH_OWNER = select(
+    complaints, people.c.display_name.label("owner_display_name"), people.c.identities.label("owner_identities")
+).select_from(complaints.outerjoin(people, people.c.id == complaints.c.owner_person_id))
+
+
+def _complaint(row: RowMapping, cards: tuple[CardRef, ...] = ()) -> Complaint:
     owner = None
-    if row["owner_id"] is not None:
-        owner = Actor(id=row["owner_id"], name=row["owner_name"] or row["owner_id"], surface=row["owner_surface"] or "")
-    card = None
-    if row["card_channel"] is not None:
-        card = CardRef(channel=row["card_channel"], message_id=row["card_message_id"])
+    if row["owner_person_id"] is not None:
+        key = str(row["owner_person_id"])
+        name = row["owner_display_name"] or row["owner_name"] or key
+        owner = Actor(id=key, name=name, surface="", handles=dict(row["owner_identities"] or {}))
     return Complaint(
         id=row["id"],
         source=row["source"],
@@ -63,7 +71,7 @@ def _complaint(row: RowMapping) -> Complaint:
         mentions_us=bool(row["mentions_us"]),
         owner=owner,
         claimed_at=row["claimed_at"],
-        card=card,
+        cards=cards,
         topic=row["topic"],
         skill_group=row["skill_group"],
         priority=row["priority"],
@@ -132,8 +140,9 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
 class SqlComplaintRepository:
     """Complaints in the `complaints` table."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, clock: Clock) -> None:
         self._c = connection
+        self._clock = clock
 
     def add_many(self, cases: list[NewCase]) -> list[int]:
         """Insert new cases in one statement; their ids come back in the same order."""
@@ -220,30 +229,28 @@ class SqlComplaintRepository:
             .values(followup_count=complaints.c.followup_count + bindparam("added"))
         )
         self._c.execute(statement, [{"case_id": k, "added": v} for k, v in sorted(counts.items())])
-        query = select(
-            complaints.c.id, complaints.c.followup_count, complaints.c.queue_rank, complaints.c.card_message_id
-        ).where(one_of(self._c, complaints.c.id, sorted(counts)))
+        query = select(complaints.c.id, complaints.c.followup_count, complaints.c.queue_rank).where(
+            one_of(self._c, complaints.c.id, sorted(counts))
+        )
+        carded = self.cards_of(list(counts))
         return {
-            case_id: FollowupCount(total, rank, card is not None)
-            for case_id, total, rank, card in self._c.execute(query)
+            case_id: FollowupCount(total, rank, bool(carded.get(case_id)))
+            for case_id, total, rank in self._c.execute(query)
         }
 
     def get(self, complaint_id: int) -> Complaint | None:
         """Return one complaint, or None."""
-        row = self._c.execute(select(complaints).where(complaints.c.id == complaint_id)).mappings().first()
-        return _complaint(row) if row else None
+        row = self._c.execute(_WITH_OWNER.where(complaints.c.id == complaint_id)).mappings().first()
+        return _complaint(row, tuple(self.cards_of([complaint_id]).get(complaint_id, ()))) if row else None
 
     def compare_and_set(self, complaint: Complaint, change: Change) -> bool:
         """One conditional UPDATE on status and version; True if this caller's change landed."""
         values: dict[str, Any] = {"status": change.status.value, "version": complaints.c.version + 1}
         if change.clear_owner:
-            values.update(owner_id=None, owner_name=None, owner_surface=None, claimed_at=None)
+            values.update(owner_person_id=None, owner_name=None, claimed_at=None)
         elif change.owner is not None:
             values.update(
-                owner_id=change.owner.id,
-                owner_name=change.owner.name,
-                owner_surface=change.owner.surface,
-                claimed_at=change.claimed_at,
+                owner_person_id=int(change.owner.id), owner_name=change.owner.name, claimed_at=change.claimed_at
             )
         if change.reply is not None:
             values.update(_reply_values(change.reply))
@@ -296,8 +303,7 @@ class SqlComplaintRepository:
         if not due:
             return []
         query = (
-            select(complaints)
-            .where(complaints.c.status == Status.NEW.value, complaints.c.sla_stage < below_stage, or_(*due))
+            _WITH_OWNER.where(complaints.c.status == Status.NEW.value, complaints.c.sla_stage < below_stage, or_(*due))
             .order_by(since)
             .limit(limit)
         )
@@ -316,13 +322,42 @@ class SqlComplaintRepository:
         )
         return result.rowcount == 1
 
-    def set_card(self, complaint_id: int, card: CardRef) -> None:
-        """Remember where the card lives."""
-        self._c.execute(
-            update(complaints)
-            .where(complaints.c.id == complaint_id)
-            .values(card_channel=card.channel, card_message_id=card.message_id)
+    def add_card(self, complaint_id: int, card: CardRef) -> None:
+        """Remember where one of its cards lives (a second post to the same surface and channel replaces it)."""
+        key = (
+            complaint_cards.c.complaint_id == complaint_id,
+            complaint_cards.c.surface == card.surface,
+            complaint_cards.c.channel == card.channel,
         )
+        self._c.execute(delete(complaint_cards).where(*key))
+        self._c.execute(
+            insert(complaint_cards).values(
+                complaint_id=complaint_id,
+                surface=card.surface,
+                channel=card.channel,
+                reference=dict(card.data),
+                posted_at=self._clock.now(),
+            )
+        )
+
+    def cards_of(self, complaint_ids: Collection[int]) -> dict[int, list[CardRef]]:
+        """The cards that are out for these complaints, in the order they were posted."""
+        return cards_of(self._c, complaint_ids)
+
+
+def cards_of(connection: Connection, complaint_ids: Collection[int]) -> dict[int, list[CardRef]]:
+    """The cards that are out for these complaints, in the order they were posted."""
+    found: dict[int, list[CardRef]] = {}
+    for chunk in chunks(set(complaint_ids)):
+        query = (
+            select(complaint_cards)
+            .where(one_of(connection, complaint_cards.c.complaint_id, chunk))
+            .order_by(complaint_cards.c.posted_at, complaint_cards.c.surface)
+        )
+        for row in connection.execute(query).mappings():
+            ref = CardRef(row["surface"], row["channel"], dict(row["reference"] or {}))
+            found.setdefault(row["complaint_id"], []).append(ref)
+    return found
 
 
 def _case_row(case: NewCase) -> dict[str, Any]:

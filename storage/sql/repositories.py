@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,8 @@ from handlers.cases.model import (
     AuditEvent,
     Status,
 )
+from handlers.outbox.fan_out import CardsOf, to_surfaces
+from handlers.outbox.kinds import lane_of
 from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage
 from storage.sql.set_queries import chunks, insert_or_ignore, one_of
 from storage.sql.tables import audit_events, checkpoints, customers, outbox
@@ -108,9 +110,11 @@ class SqlAuditLog:
 class SqlOutbox:
     """Side effects in the `outbox` table, leased to one executor at a time."""
 
-    def __init__(self, connection: Connection, clock: Clock) -> None:
+    def __init__(self, connection: Connection, clock: Clock, surfaces: Sequence[str], cards_of: CardsOf) -> None:
         self._c = connection
         self._clock = clock
+        self._surfaces = surfaces
+        self._cards_of = cards_of
 
     def enqueue(
         self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
@@ -119,7 +123,9 @@ class SqlOutbox:
         self.enqueue_many([NewOutboxMessage(kind, key, complaint_id, payload, rank)])
 
     def enqueue_many(self, batch: list[NewOutboxMessage]) -> None:
-        """Add messages in one statement; those whose idempotency key exists already are skipped."""
+        """Add messages in one statement, a chat message once per surface; those whose idempotency key exists already
+        are skipped."""
+        batch = to_surfaces(batch, self._surfaces, self._cards_of)
         if not batch:
             return
         now = self._clock.now()
@@ -127,6 +133,7 @@ class SqlOutbox:
             {
                 "kind": m.kind,
                 "key": m.key,
+                "lane": lane_of(m.kind, m.payload),
                 "complaint_id": m.complaint_id,
                 "payload": dict(m.payload),
                 "status": "pending",
@@ -140,7 +147,7 @@ class SqlOutbox:
         self._c.execute(insert_or_ignore(self._c, outbox), rows)
 
     def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, skip_kinds: Collection[str] = ()
+        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
     ) -> list[OutboxMessage]:
         """Lease the highest-ranked due messages in one statement: rows another executor is leasing right now are
         skipped (PostgreSQL's SKIP LOCKED; SQLite takes the write lock first), so two never take the same one."""
@@ -149,7 +156,7 @@ class SqlOutbox:
             outbox.c.available_at <= now,
             or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
         )
-        wanted = and_(due, outbox.c.kind.not_in(sorted(skip_kinds))) if skip_kinds else due
+        wanted = and_(due, outbox.c.lane.not_in(sorted(skip_lanes))) if skip_lanes else due
         chosen = select(outbox.c.id).where(wanted).order_by(outbox.c.rank.desc(), outbox.c.id).limit(limit)
         if self._c.dialect.name == "postgresql":
             chosen = chosen.with_for_update(skip_locked=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.types.json import Json
@@ -22,9 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from handlers.ports.persistence import DuplicateKey
 
 CHUNK = 5000  # ids per IN (...) list or array
+_Key = TypeVar("_Key", str, int)
 
 
-def chunks(values: set[str]) -> list[list[str]]:
+def chunks(values: Collection[_Key]) -> list[list[_Key]]:
     """The values, sorted, in lists of at most CHUNK."""
     ordered = sorted(values)
     return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]

@@ -60,6 +60,29 @@ metadata = MetaData(
     }
 )
 
+# One row per person, whichever chat tools they use; `identities` repeats person_identities for reading with a
+# complaint's owner in one join.
+people = Table(
+    "people",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("display_name", String(255), nullable=False),
+    Column("email", String(320), index=True),
+    Column("identities", JSON, nullable=False),  # surface -> their id there
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Who someone is on each surface: a Slack user id, a Teams (Microsoft Entra) object id.
+person_identities = Table(
+    "person_identities",
+    metadata,
+    Column("surface", String(16), primary_key=True),
+    Column("external_id", String(255), primary_key=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("display_name", String(255), nullable=False),
+)
+
 customers = Table(
     "customers",
     metadata,
@@ -87,12 +110,9 @@ complaints = Table(
     Column("status", String(16), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("tier", String(32), nullable=False, server_default="standard"),
-    Column("owner_id", String(64)),
-    Column("owner_name", String(128)),
-    Column("owner_surface", String(16)),
+    Column("owner_person_id", Id, ForeignKey("people.id")),
+    Column("owner_name", String(255)),  # the owner's name when they claimed it (statistics by agent read it)
     Column("claimed_at", UTCDateTime()),
-    Column("card_channel", String(64)),
-    Column("card_message_id", String(64)),
     Column("author_key", String(64), nullable=False, server_default=""),  # lower-cased handle, for threading
     Column("topic", String(64), nullable=False, server_default="other"),
     Column("skill_group", String(64)),
@@ -132,6 +152,18 @@ complaints = Table(
     Index(None, "updated_at"),
 )
 
+# Where each complaint's cards are: one per surface and channel, with the surface's own reference to the message
+# (a Slack timestamp; a Teams conversation, activity and service address), opaque to the core.
+complaint_cards = Table(
+    "complaint_cards",
+    metadata,
+    Column("complaint_id", Id, ForeignKey("complaints.id"), primary_key=True),
+    Column("surface", String(16), primary_key=True),
+    Column("channel", String(255), primary_key=True),
+    Column("reference", JSON, nullable=False),
+    Column("posted_at", UTCDateTime(), nullable=False),
+)
+
 # Every tweet (or other post) Squeaky has seen, once: the opening of a case, a follow-up
 # threaded onto one, our own replies, and what the noise rules filtered out.
 messages = Table(
@@ -158,7 +190,7 @@ audit_events = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("complaint_id", Id, ForeignKey("complaints.id"), index=True),  # none for team settings and spikes
-    Column("actor_id", String(64), nullable=False),
+    Column("actor_id", String(64), nullable=False),  # the person's key (or "squeaky" for the system)
     Column("actor_name", String(128), nullable=False),
     Column("surface", String(16), nullable=False),
     Column("action", String(32), nullable=False),
@@ -173,7 +205,8 @@ outbox = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
-    Column("key", String(200), nullable=False, unique=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("lane", String(300), nullable=False, server_default=""),  # the outside budget it shares (kinds.lane_of)
     Column("complaint_id", Id, ForeignKey("complaints.id")),
     Column("payload", JSON, nullable=False),
     Column("status", String(16), nullable=False, server_default="pending"),

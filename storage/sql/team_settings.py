@@ -74,8 +74,8 @@ class SqlTeamSettings:
     def announcement(self, key: str) -> CardRef | None:
         """Where an alert's channel message lives."""
         value = self._get(_ANNOUNCEMENT + key)
-        return CardRef(value["channel"], value["message_id"]) if value else None
+        return CardRef(value["surface"], value["channel"], dict(value["data"])) if value else None
 
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         """Remember where an alert's channel message lives."""
-        self._set(_ANNOUNCEMENT + key, {"channel": ref.channel, "message_id": ref.message_id})
+        self._set(_ANNOUNCEMENT + key, {"surface": ref.surface, "channel": ref.channel, "data": dict(ref.data)})

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text
 
 from handlers.cases.lifecycle import OPEN_STATUSES
-from handlers.cases.model import CardRef, Status
+from handlers.cases.model import Status
 from handlers.team.sla import SlaPolicy, policy_for
 from handlers.team.stats import (
     Compliance,
@@ -25,6 +25,7 @@ from handlers.team.stats import (
     durations,
     percentile,
 )
+from storage.sql.complaint_repository import cards_of
 from storage.sql.stats_rollup import Rollup, seconds_sql
 from storage.sql.tables import complaints
 
@@ -216,7 +217,11 @@ class SqlTeamStats:
             .order_by(complaints.c.queue_rank.desc(), complaints.c.received_at, complaints.c.id)
             .limit(limit)
         )
-        return [_waiting(r) for r in self._c.execute(query).mappings()]
+        return self._with_cards([_waiting(r) for r in self._c.execute(query).mappings()])
+
+    def _with_cards(self, waiting: list[Waiting]) -> list[Waiting]:
+        cards = cards_of(self._c, [w.complaint_id for w in waiting])
+        return [replace(w, cards=tuple(cards.get(w.complaint_id, ()))) for w in waiting]
 
     def holders(self) -> list[tuple[str, int]]:
         """Open complaints by who holds them."""
@@ -243,9 +248,8 @@ class SqlTeamStats:
         if topic is not None:
             query = query.where(complaints.c.topic == topic)
         query = query.order_by(complaints.c.priority.desc(), complaints.c.received_at.desc()).limit(limit)
-        return [_waiting(r) for r in self._c.execute(query).mappings()]
+        return self._with_cards([_waiting(r) for r in self._c.execute(query).mappings()])
 
 
 def _waiting(r: Any) -> Waiting:
-    card = CardRef(r["card_channel"], r["card_message_id"]) if r["card_channel"] else None
-    return Waiting(r["id"], r["author_handle"], r["text"], r["tier"], r["topic"], r["priority"], r["received_at"], card)
+    return Waiting(r["id"], r["author_handle"], r["text"], r["tier"], r["topic"], r["priority"], r["received_at"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -9,6 +10,7 @@ from sqlalchemy import Connection, Engine
 from handlers.ports.persistence import Clock
 from storage.sql.complaint_repository import SqlComplaintRepository
 from storage.sql.message_repository import SqlMessageRepository
+from storage.sql.people import SqlPeople
 from storage.sql.repositories import (
     SqlAuditLog,
     SqlCheckpoints,
@@ -22,20 +24,22 @@ from storage.sql.team_stats import SqlTeamStats
 class SqlUnitOfWork:
     """A transaction; leave the `with` block without `commit()` and everything is rolled back."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, surfaces: Sequence[str]) -> None:
         self._engine = engine
         self._clock = clock
+        self._surfaces = surfaces
         self._connection: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         connection = self._engine.connect()
         connection.begin()
         self._connection = connection
-        self.complaints = SqlComplaintRepository(connection)
+        self.complaints = SqlComplaintRepository(connection, self._clock)
+        self.people = SqlPeople(connection, self._clock)
         self.messages = SqlMessageRepository(connection)
         self.customers = SqlCustomerRepository(connection, self._clock)
         self.audit = SqlAuditLog(connection)
-        self.outbox = SqlOutbox(connection, self._clock)
+        self.outbox = SqlOutbox(connection, self._clock, self._surfaces, self.complaints.cards_of)
         self.checkpoints = SqlCheckpoints(connection, self._clock)
         self.team = SqlTeamSettings(connection, self._clock)
         self.stats = SqlTeamStats(connection)
@@ -59,12 +63,13 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """Callable that opens units of work on one engine."""
+    """Callable that opens units of work on one engine; chat messages in the outbox go to each of `surfaces`."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, surfaces: Sequence[str]) -> None:
         self.engine = engine
         self._clock = clock
+        self.surfaces = tuple(surfaces)
 
     def __call__(self) -> SqlUnitOfWork:
         """Open a new unit of work."""
-        return SqlUnitOfWork(self.engine, self._clock)
+        return SqlUnitOfWork(self.engine, self._clock, self.surfaces)

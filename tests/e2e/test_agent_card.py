@@ -32,6 +32,7 @@ from sandbox.server import LocalServer, Request, Response
 from sandbox.zendesk_api import LocalZendesk
 from storage.sql.tables import audit_events, tickets
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
+from tests.people import slack_ids
 
 pytestmark = pytest.mark.e2e
 WEBHOOK_SECRET = "webhook-secret-for-tests-42"
@@ -320,9 +321,9 @@ def test_someone_outside_the_care_team_is_told_and_audited(start_squeaky: Start,
     [refusal] = local_slack.wait_for(lambda: local_slack.calls_to("chat.postEphemeral"))
     assert refusal.params["user"] == "U0EVE" and "not on the care team" in refusal.params["text"]
     with squeaky.services.engine.connect() as connection:
-        assert connection.execute(select(audit_events.c.action, audit_events.c.actor_id)).all() == [
-            ("refused:claim", "U0EVE")
-        ]
+        ids = slack_ids(connection)
+        audited = connection.execute(select(audit_events.c.action, audit_events.c.actor_id)).all()
+    assert [(action, ids.get(actor)) for action, actor in audited] == [("refused:claim", "U0EVE")]
     # a lead may hand alice's claim to someone else; the picker is in the card's menu
     click(squeaky, "alice", card, action_ids.CLAIM)
     card_shows(squeaky, "Claimed by <@U0ALICE>")

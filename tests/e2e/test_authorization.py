@@ -15,6 +15,7 @@ from handlers.cases.model import Action
 from sandbox.interactions import block_action, post_command, post_signed, slash_command
 from storage.sql.tables import audit_events, complaints, sla_policies
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
+from tests.people import owner_column, owners_joined, slack_ids
 
 pytestmark = pytest.mark.e2e
 AGENTS, LEADS = "S0AGENTS", "S0LEADS"
@@ -48,14 +49,17 @@ def _rows(squeaky: Running) -> list[tuple[object, ...]]:
     with squeaky.services.engine.connect() as connection:
         return [
             tuple(r)
-            for r in connection.execute(select(complaints.c.status, complaints.c.version, complaints.c.owner_id))
+            for r in connection.execute(
+                select(complaints.c.status, complaints.c.version, owner_column()).select_from(owners_joined())
+            )
         ]
 
 
 def _refusals(squeaky: Running, actor: str) -> list[str]:
     with squeaky.services.engine.connect() as connection:
-        query = select(audit_events.c.action).where(audit_events.c.actor_id == actor).order_by(audit_events.c.id)
-        return [a for (a,) in connection.execute(query)]
+        ids = slack_ids(connection)
+        query = select(audit_events.c.action, audit_events.c.actor_id).order_by(audit_events.c.id)
+        return [a for a, who in connection.execute(query) if ids.get(who, who) == actor]
 
 
 def test_every_card_action_by_an_outsider_is_refused_privately_and_audited(team_squeaky: Running) -> None:

@@ -20,6 +20,7 @@ from bot.slack import action_ids
 from sandbox.interactions import block_action, post_command, post_signed, slash_command
 from storage.sql.tables import audit_events, complaints, sla_policies
 from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, SIGNING_SECRET, Running, Start
+from tests.people import owner_column, owners_joined
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +35,11 @@ def _card(squeaky: Running) -> tuple[str, str]:
 def _state(squeaky: Running) -> tuple[object, ...]:
     with squeaky.services.engine.connect() as connection:
         return (
-            tuple(connection.execute(select(complaints.c.status, complaints.c.version, complaints.c.owner_id)).all()),
+            tuple(
+                connection.execute(
+                    select(complaints.c.status, complaints.c.version, owner_column()).select_from(owners_joined())
+                ).all()
+            ),
             connection.execute(select(func.count()).select_from(audit_events)).scalar(),
             connection.execute(select(func.count()).select_from(sla_policies)).scalar(),
         )

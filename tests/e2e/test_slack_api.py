@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.gateway import SlackChatGateway
+from bot.slack.refs import ts_of
 from handlers.cases.card_view import CardView, card_for
 from handlers.cases.model import Complaint, Status
 from handlers.ports.gateways import DeliveryFailed
@@ -78,18 +79,18 @@ def test_gateway_turns_429_into_a_retry_after_and_bad_channel_into_a_permanent_f
     gateway = SlackChatGateway(_client(local_slack), "C0CARE", limiter)
     local_slack.rate_limit_next("chat.postMessage", retry_after=7)
     with pytest.raises(DeliveryFailed) as limited:
-        gateway.post_card(_card())
+        gateway.post_card("", _card())
     assert limited.value.retry_after == 7 and limited.value.throttled and not limited.value.counts
     with pytest.raises(DeliveryFailed) as held:  # every process sharing the limiter holds back as told
-        gateway.post_card(_card())
+        gateway.post_card("", _card())
     assert held.value.throttled and 6 < (held.value.retry_after or 0) <= 7
     assert [r.path for r in local_slack.requests].count("/api/chat.postMessage") == 1  # the 429 only
-    ref = SlackChatGateway(_client(local_slack), "C0CARE", WindowRateLimiter("memory://")).post_card(_card())
-    assert ref.channel == "C0CARE" and local_slack.messages[(ref.channel, ref.message_id)]["blocks"]
+    ref = SlackChatGateway(_client(local_slack), "C0CARE", WindowRateLimiter("memory://")).post_card("", _card())
+    assert ref.channel == "C0CARE" and local_slack.messages[(ref.channel, ts_of(ref))]["blocks"]
     wrong = SlackChatGateway(_client(local_slack), "C0GONE", limiter)
     local_slack.fail_next("chat.postMessage", 200, {"ok": False, "error": "channel_not_found"})
     with pytest.raises(DeliveryFailed) as gone:
-        wrong.post_card(_card())
+        wrong.post_card("", _card())
     assert gone.value.permanent and "channel_not_found" in gone.value.reason
 
 
@@ -98,21 +99,21 @@ def test_gateway_paces_posts_per_channel_and_keeps_the_last_slot_for_a_vip(local
     limiter = WindowRateLimiter("memory://", now=lambda: clock[0])
     gateway = SlackChatGateway(_client(local_slack), "C0CARE", limiter, post_burst=3)
     for _ in range(2):  # a burst of 2...
-        gateway.post_card(_card())
+        gateway.post_card("", _card())
     with pytest.raises(DeliveryFailed) as paced:  # ...then the third is handed back: the last slot is kept
-        gateway.post_card(_card())
+        gateway.post_card("", _card())
     assert paced.value.throttled and 0 < (paced.value.retry_after or 0) <= 1
-    gateway.post_card(_card("vip"))  # a VIP's card takes it at once
+    gateway.post_card("", _card("vip"))  # a VIP's card takes it at once
     with pytest.raises(DeliveryFailed):  # and then the channel is spent, for VIPs too
-        gateway.post_card(_card("vip"))
+        gateway.post_card("", _card("vip"))
     assert len(local_slack.calls_to("chat.postMessage")) == 3
     clock[0] += 1.0
-    gateway.post_card(_card("vip"))  # a second's refill: a slot, which only the reserve may take yet
+    gateway.post_card("", _card("vip"))  # a second's refill: a slot, which only the reserve may take yet
     with pytest.raises(DeliveryFailed) as again:
-        gateway.post_card(_card())
+        gateway.post_card("", _card())
     assert again.value.retry_after == pytest.approx(2.0)  # a standard card waits until it would leave one behind
     clock[0] += 2.0
-    gateway.post_card(_card())
+    gateway.post_card("", _card())
     assert len(local_slack.calls_to("chat.postMessage")) == 5
 
 
@@ -120,8 +121,8 @@ def test_a_card_is_found_again_by_its_metadata(local_slack: LocalSlack) -> None:
     gateway = SlackChatGateway(_client(local_slack), "C0CARE", WindowRateLimiter("memory://"))
     since = datetime.now(UTC)
     client = _client(local_slack)
-    ref = gateway.post_card(_card())
+    ref = gateway.post_card("", _card())
     for n in range(250):  # newer chatter pushes the card onto the second page of history
         client.chat_postMessage(channel="C0CARE", text=f"chatter {n}")
-    assert gateway.find_card(7, since) == ref
-    assert gateway.find_card(8, since) is None
+    assert gateway.find_card("", 7, since) == ref
+    assert gateway.find_card("", 8, since) is None

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
@@ -16,8 +15,8 @@ from bot.slack import action_ids
 from sandbox.interactions import block_action, post_command, post_event, post_signed, slash_command
 from sandbox.pagerduty_api import LocalPagerDuty
 from sandbox.slack_api import LocalSlack
-from storage.sql.tables import complaints as complaints_table
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
+from tests.people import uncarded
 
 pytestmark = pytest.mark.e2e
 LEADS = "S0LEADS"
@@ -71,7 +70,7 @@ def complaints(squeaky: Running, *texts: str, author: str = "maria_k") -> list[d
 
 def all_carded(squeaky: Running) -> bool:
     with squeaky.services.engine.connect() as connection:
-        waiting = connection.execute(select(complaints_table.c.id).where(complaints_table.c.card_channel.is_(None)))
+        waiting = connection.execute(uncarded())
         return waiting.first() is None
 
 

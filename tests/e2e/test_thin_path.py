@@ -14,6 +14,7 @@ from handlers.intake.stream_batches import consume_once
 from sandbox.interactions import block_action, post_signed
 from storage.sql.tables import audit_events, complaints
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running
+from tests.people import owner_column, owners_joined, slack_ids, uncarded
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,7 @@ def _work(squeaky: Running) -> None:
 
 def _all_carded(squeaky: Running) -> bool:
     with squeaky.services.engine.connect() as connection:
-        return connection.execute(select(complaints.c.id).where(complaints.c.card_channel.is_(None))).first() is None
+        return connection.execute(uncarded()).first() is None
 
 
 def test_mention_to_card_to_claim_and_a_refused_second_claim(squeaky: Running) -> None:
@@ -76,10 +77,14 @@ def test_mention_to_card_to_claim_and_a_refused_second_claim(squeaky: Running) -
     assert len(slack.calls_to("chat.update")) == 1
 
     with squeaky.services.engine.connect() as connection:
-        row = connection.execute(select(complaints)).mappings().one()
-        actions = connection.execute(
-            select(audit_events.c.action, audit_events.c.actor_id).order_by(audit_events.c.id)
-        ).all()
+        row = connection.execute(select(complaints, owner_column()).select_from(owners_joined())).mappings().one()
+        ids = slack_ids(connection)
+        actions = [
+            (action, ids.get(actor, actor))
+            for action, actor in connection.execute(
+                select(audit_events.c.action, audit_events.c.actor_id).order_by(audit_events.c.id)
+            )
+        ]
     assert (row["status"], row["owner_id"], row["version"]) == ("claimed", "U0ALICE", 2)
     assert [tuple(a) for a in actions] == [("claim", "U0ALICE")]
     [line] = slack.wait_for(lambda: slack.thread(CHANNEL, ts))

@@ -9,10 +9,11 @@ import requests
 
 from bot.tickets.links import signed_link
 from handlers.cases.claim import claim
-from handlers.cases.model import Actor, IncomingComplaint, Role
+from handlers.cases.model import IncomingComplaint
 from handlers.intake.receive import receive
 from handlers.ports.gateways import TicketRequest
 from tests.e2e.conftest import SIGNING_SECRET, Running, Start
+from tests.people import slack_person
 
 pytestmark = pytest.mark.e2e
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> & <!channel>"
@@ -24,7 +25,7 @@ def ticketed(start_squeaky: Start) -> tuple[Running, int]:
     s = squeaky.services
     post = IncomingComplaint("x", "42", "9", "mallory", HOSTILE, HOSTILE, datetime.now(UTC))
     [complaint_id] = receive(s.uow_factory, s.clock, s.dedupe, s.triage, [post]).opened
-    claim(s.uow_factory, s.clock, complaint_id, Actor("U0ALICE", "alice", "slack", frozenset({Role.AGENT})))
+    claim(s.uow_factory, s.clock, complaint_id, slack_person(s.uow_factory, "U0ALICE", "alice"))
     assert s.builtin_tickets is not None
     request = TicketRequest(
         complaint_id, "ticket:1", HOSTILE, "high", HOSTILE, "", "mallory", HOSTILE, "x", None, None,

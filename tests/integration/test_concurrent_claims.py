@@ -11,13 +11,14 @@ from sqlalchemy import Engine, func, select
 
 from handlers.cases.claim import claim
 from handlers.cases.errors import AlreadyClaimed
-from handlers.cases.model import Actor, IncomingComplaint, Status
+from handlers.cases.model import IncomingComplaint, Status
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.ports.clock import SystemClock
 from storage.memory.keys import MemoryDedupe
 from storage.sql.tables import audit_events
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+from tests.people import slack_person
 
 pytestmark = pytest.mark.integration
 AGENTS = 50
@@ -25,13 +26,13 @@ AGENTS = 50
 
 def test_fifty_concurrent_claims_make_exactly_one_owner(engine: Engine) -> None:
     clock = SystemClock()
-    uow = SqlUnitOfWorkFactory(engine, clock)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     incoming = IncomingComplaint("x", "1", "9", "ann", "Ann", "stuck at the gate", datetime.now(UTC))
     [complaint_id] = receive(uow, clock, MemoryDedupe(), Triage(), [incoming]).opened
     start = threading.Barrier(AGENTS)
 
     def attempt(n: int) -> str:
-        agent = Actor(f"U{n:04d}", f"agent{n}", "slack")
+        agent = slack_person(uow, f"U{n:04d}", f"agent{n}")
         start.wait()
         try:
             claim(uow, clock, complaint_id, agent)
@@ -50,7 +51,7 @@ def test_fifty_concurrent_claims_make_exactly_one_owner(engine: Engine) -> None:
     with uow() as u:
         stored = u.complaints.get(complaint_id)
     assert stored is not None and stored.status is Status.CLAIMED and stored.version == 2
-    assert stored.owner is not None and stored.owner.id == f"U{winners[0]:04d}"
+    assert stored.owner is not None and stored.owner.handles["slack"] == f"U{winners[0]:04d}"
     with engine.connect() as connection:
         claims = connection.execute(
             select(func.count()).select_from(audit_events).where(audit_events.c.action == "claim")

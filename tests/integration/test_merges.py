@@ -31,7 +31,7 @@ def _post(n: int, author: str, **extra: object) -> IncomingComplaint:
 
 def test_a_into_b_and_b_into_a_at_once_never_both_land(engine: Engine) -> None:
     clock = SystemClock()
-    uow = SqlUnitOfWorkFactory(engine, clock)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     posts = [_post(n, f"customer{n}") for n in range(2 * PAIRS)]
     ids = receive(uow, clock, MemoryDedupe(), Triage(), posts).opened
     pairs = [(ids[2 * n], ids[2 * n + 1]) for n in range(PAIRS)]
@@ -62,7 +62,7 @@ def test_a_into_b_and_b_into_a_at_once_never_both_land(engine: Engine) -> None:
 
 def test_a_reply_to_a_merged_case_threads_onto_the_case_it_was_merged_into(engine: Engine) -> None:
     clock = SystemClock()
-    uow = SqlUnitOfWorkFactory(engine, clock)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     dedupe = MemoryDedupe()
     first, second, third = receive(
         uow, clock, dedupe, Triage(), [_post(1, "ann"), _post(2, "bob"), _post(3, "cid")]

@@ -13,9 +13,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from handlers.cases.model import CardRef
+from handlers.people.model import Identity
+from handlers.ports.clock import ManualClock
 from storage.sql.engine import make_engine
 from storage.sql.migrate import downgrade, upgrade
 from storage.sql.tables import metadata
+from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
@@ -29,6 +33,9 @@ TABLES = {
     "sla_policies",
     "team_settings",
     "stats_rollup",
+    "people",
+    "person_identities",
+    "complaint_cards",
     "alembic_version",
 }
 
@@ -88,5 +95,83 @@ def test_complaints_stored_before_triage_get_their_opening_message(
             assert connection.execute(text("SELECT author_key, topic FROM complaints")).one() == ("maria_k", "other")
             kind, complaint_id = connection.execute(text("SELECT kind, complaint_id FROM messages")).one()
         assert (kind, complaint_id) == ("opening", 1)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "pg_url"])
+def test_slack_ids_and_cards_written_before_people_become_people_and_cards_on_surfaces(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Data the previous schema wrote (a Slack owner, a card, the audit trail, the roster, an alert's message and a
+    pending card update) reads back as people with a Slack identity and a Slack card, in the lanes of its channel."""
+    url = request.getfixturevalue(backend)
+    upgrade(url, "0006")
+    engine = make_engine(url)
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO complaints (source, external_id, author_id, author_handle, author_name, text, "
+                    "created_at, received_at, status, version, tier, owner_id, owner_name, owner_surface, claimed_at, "
+                    "card_channel, card_message_id, priority_reasons) VALUES ('x', '7', '9', 'ann', 'Ann', 'lost bag', "
+                    ":t, :t, 'claimed', 2, 'standard', 'U0MARIA', 'maria', 'slack', :t, 'C0CARE', '1700000000.000100', "
+                    "'[]')"
+                ),
+                {"t": at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (complaint_id, actor_id, actor_name, surface, action, at, detail) "
+                    "VALUES (1, 'U0MARIA', 'maria', 'slack', 'claim', :t, '{}'), "
+                    "(1, 'squeaky', 'Squeaky', 'system', 'ping:arrival', :t, '{}')"
+                ),
+                {"t": at},
+            )
+            connection.execute(
+                text("INSERT INTO team_settings (name, value, updated_at) VALUES (:n, :v, :t), (:a, :w, :t)"),
+                {
+                    "n": "oncall.roster",
+                    "v": '{"users": ["U0MARIA", "U0LI"], "cadence": null}',
+                    "a": "announcement:spike:delays",
+                    "w": '{"channel": "C0CARE", "message_id": "1700000000.000200"}',
+                    "t": at,
+                },
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO outbox (kind, key, complaint_id, payload, status, attempts, failures, available_at, "
+                    "created_at, rank) VALUES ('card.update', 'card.update:1:2', 1, '{}', 'pending', 0, 0, :t, :t, 1), "
+                    "('x.reply', 'x.reply:1:2', 1, '{}', 'pending', 0, 0, :t, :t, 0)"
+                ),
+                {"t": at},
+            )
+        upgrade(url)
+        uow = SqlUnitOfWorkFactory(engine, ManualClock(at), surfaces=("slack",))
+        with uow() as unit:
+            complaint = unit.complaints.get(1)
+            assert complaint is not None and complaint.owner is not None
+            assert (complaint.owner.name, dict(complaint.owner.handles)) == ("maria", {"slack": "U0MARIA"})
+            assert complaint.cards == (CardRef("slack", "C0CARE", {"message": "1700000000.000100"}),)
+            maria = unit.people.resolve(Identity("slack", "U0MARIA"))
+            assert maria.key == complaint.owner.id
+            roster = unit.team.roster()
+            assert roster is not None and roster.users[0] == maria.key
+            li = unit.people.get_many([roster.users[1]])[roster.users[1]]
+            assert dict(li.handles) == {"slack": "U0LI"}
+            assert [e.actor.id for e in unit.audit.for_complaint(1)] == [maria.key, "squeaky"]
+            earlier = unit.team.announcement("slack:spike:delays")
+            assert earlier == CardRef("slack", "C0CARE", {"message": "1700000000.000200"})
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT kind, key, lane FROM outbox ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            ("card.update", "card.update:1:2@slack", "slack:C0CARE:update"),
+            ("x.reply", "x.reply:1:2", "social"),
+        ]
+        downgrade(url, "0006")
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT owner_id, card_channel, card_message_id FROM complaints")).one()
+        assert tuple(row) == ("U0MARIA", "C0CARE", "1700000000.000100")
     finally:
         engine.dispose()

@@ -31,6 +31,7 @@ from storage.sql.engine import make_engine
 from storage.sql.migrate import upgrade
 from storage.sql.tables import complaints
 from tests.conftest import REDIS_TEST_URL
+from tests.people import carded_count
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.integration
@@ -114,12 +115,7 @@ def stored(url: str) -> tuple[int, int]:
     try:
         with engine.connect() as connection:
             total = connection.execute(select(func.count()).select_from(complaints)).scalar() or 0
-            carded = (
-                connection.execute(
-                    select(func.count()).select_from(complaints).where(complaints.c.card_message_id.is_not(None))
-                ).scalar()
-                or 0
-            )
+            carded = connection.execute(carded_count()).scalar() or 0
         return total, carded
     finally:
         engine.dispose()

@@ -26,7 +26,7 @@ T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 def test_the_same_tweet_from_ten_workers_at_once_is_stored_once(engine: Engine) -> None:
     clock = ManualClock(T0)
-    uow = SqlUnitOfWorkFactory(engine, clock)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     incoming = IncomingComplaint("x", "42", "9", "ann", "Ann", "again", T0)
     start = threading.Barrier(10)
 
@@ -44,7 +44,7 @@ def test_the_same_tweet_from_ten_workers_at_once_is_stored_once(engine: Engine) 
 
 
 def test_cases_come_back_with_their_triage_and_times_in_utc(engine: Engine) -> None:
-    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0))
+    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0), surfaces=("slack",))
     paris = datetime(2026, 11, 22, 10, 0, tzinfo=timezone(timedelta(hours=1)))
     item = IncomingComplaint("x", "1", "9", "Ann", "A", "t", paris, conversation_id="1")
     case = NewCase(
@@ -65,7 +65,7 @@ def test_cases_come_back_with_their_triage_and_times_in_utc(engine: Engine) -> N
 
 def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> None:
     clock = ManualClock(T0)
-    uow = SqlUnitOfWorkFactory(engine, clock)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     with uow() as u:
         u.outbox.enqueue("card.post", "k1", None, {"a": 1})
         u.outbox.enqueue("card.post", "k1", None, {"a": 2})  # same idempotency key: ignored
@@ -76,7 +76,7 @@ def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> 
     with uow() as u:
         second = u.outbox.lease_due(T0, 30, 10)
         u.commit()
-    assert [m.payload for m in first] == [{"a": 1}] and second == []
+    assert [m.payload for m in first] == [{"a": 1, "surface": "slack", "channel": ""}] and second == []
     with uow() as u:
         u.outbox.retry_later(first[0].id, T0 + timedelta(seconds=60), "429")
         u.commit()
@@ -88,7 +88,7 @@ def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> 
 
 
 def test_customers_and_checkpoints(engine: Engine) -> None:
-    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0))
+    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0), surfaces=("slack",))
     with uow() as u:
         assert u.customers.tier_of("@Ann") == "standard"
         u.customers.set_tier("@Ann", "vip")
@@ -102,7 +102,7 @@ def test_customers_and_checkpoints(engine: Engine) -> None:
 
 
 def test_leaving_without_commit_rolls_back(engine: Engine) -> None:
-    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0))
+    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0), surfaces=("slack",))
     with uow() as u:
         u.checkpoints.set("x", "1")
     with uow() as u:

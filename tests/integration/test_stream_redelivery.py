@@ -26,7 +26,7 @@ TRIAGE = Triage()
 
 def test_entries_of_a_dead_worker_are_stored_once_by_another(engine: Engine, redis_client: redis.Redis) -> None:
     clock = SystemClock()
-    uow = SqlUnitOfWorkFactory(engine, clock)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     queue = RedisStreamQueue(redis_client, "test:complaints", "workers")
     dedupe = RedisDedupe(redis_client)
     for n in range(10):

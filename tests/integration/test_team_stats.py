@@ -12,9 +12,10 @@ from bot.triage_file import load_triage
 from bot.x.length import XPostLength
 from handlers.cases import actions
 from handlers.cases.claim import claim
-from handlers.cases.model import Actor, IncomingComplaint
+from handlers.cases.model import IncomingComplaint
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
+from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
 from handlers.team.sla import DEFAULT_POLICIES
 from handlers.team.spike_watch import check_spikes
@@ -23,11 +24,10 @@ from handlers.team.stats import Period, StatsReport, parse_period
 from storage.memory.keys import MemoryDedupe
 from storage.sql.tables import audit_events, stats_rollup
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+from tests.people import slack_person
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-MARIA = Actor("U0MARIA", "maria", "slack")
-JON = Actor("U0JON", "jon", "slack")
 
 X_LENGTH = XPostLength()
 
@@ -37,7 +37,9 @@ class Team:
 
     def __init__(self, engine: Engine, triage: Triage | None = None) -> None:
         self.clock = ManualClock(T0)
-        self.uow = SqlUnitOfWorkFactory(engine, self.clock)
+        self.uow = SqlUnitOfWorkFactory(engine, self.clock, surfaces=("slack",))
+        self.maria = slack_person(self.uow, "U0MARIA", "maria")
+        self.jon = slack_person(self.uow, "U0JON", "jon")
         self.triage = triage or Triage()
         self.dedupe = MemoryDedupe()
         self.n = 0
@@ -67,16 +69,21 @@ def handled_day(team: Team) -> dict[str, int]:
     for name, claim_after, ack_after in [("a", 2, 5), ("b", 4, 20), ("c", 10, None), ("d", 90, 100)]:
         ids[name] = team.arrive(f"@SqueakyAir complaint {name}")
         team.clock.advance(minutes=claim_after)
-        claim(team.uow, team.clock, ids[name], MARIA if name != "b" else JON)
+        claim(team.uow, team.clock, ids[name], team.maria if name != "b" else team.jon)
         if ack_after is not None:
             team.clock.advance(minutes=ack_after - claim_after)
             actions.acknowledge(
-                team.uow, team.clock, ids[name], MARIA if name != "b" else JON, "We hear you.", length=X_LENGTH
+                team.uow,
+                team.clock,
+                ids[name],
+                team.maria if name != "b" else team.jon,
+                "We hear you.",
+                length=X_LENGTH,
             )
         team.clock.advance(minutes=1)
     ids["spam"] = team.arrive("@SqueakyAir buy followers")
     team.clock.advance(minutes=3)
-    actions.dismiss(team.uow, team.clock, ids["spam"], MARIA, "spam")
+    actions.dismiss(team.uow, team.clock, ids["spam"], team.maria, "spam")
     ids["waiting"] = team.arrive("@SqueakyAir anyone there?")
     team.clock.advance(minutes=75)
     return ids
@@ -117,7 +124,7 @@ def test_a_breakdown_by_agent_and_the_rollup_agree_with_the_live_figures(engine:
     with team.uow() as uow:
         assert uow.stats.roll_up(team.clock.now()) == 0  # nothing changed since
     later = team.arrive("@SqueakyAir one more")  # a change after the rollup is counted live
-    claim(team.uow, team.clock, later, JON)
+    claim(team.uow, team.clock, later, team.jon)
     assert team.report(by="agent").total.received == 7
     team.roll_up()
     assert team.report(by="agent").total.claimed == 5
@@ -165,7 +172,7 @@ def test_a_spike_on_one_topic_raises_one_alert_updates_it_and_clears(engine: Eng
         for _ in range(burst):
             team.arrive("@SqueakyAir I was charged twice for my booking")
         team.clock.advance(minutes=1)
-        events += check_spikes(team.uow, team.clock, rules, fallback_on_call="U0ONCALL")
+        events += check_spikes(team.uow, team.clock, rules, fallback_on_call=Identity("chat", "U0ONCALL"))
     billing = [event for topic, event in events if topic == "billing"]
     assert billing[0] is SpikeEvent.OPENED and billing[-1] is SpikeEvent.CLEARED
     assert billing.count(SpikeEvent.OPENED) == 1 and billing.count(SpikeEvent.CLEARED) == 1
@@ -193,7 +200,7 @@ def test_the_chart_series_counts_each_complaint_once_rolled_up_or_live(engine: E
 def test_a_daily_chart_counts_the_teams_calendar_days_across_a_dst_change(engine: Engine) -> None:
     """Berlin left summer time on 25 Oct 2026: that day had 25 hours, and 23:30 that night is still the 25th."""
     clock = ManualClock(datetime(2026, 10, 25, 22, 30, tzinfo=UTC))  # 23:30 in Berlin, on the 25th
-    uow = SqlUnitOfWorkFactory(engine, clock)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     for n in range(2):  # and one at 00:30 on the 26th
         post = IncomingComplaint("x", f"dst{n}", f"c{n}", f"c{n}", "C", "@SqueakyAir lost bag", clock.now())
         receive(uow, clock, MemoryDedupe(), Triage(), [post])

@@ -16,8 +16,8 @@ from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner
 from handlers.ports.clock import ManualClock
-from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
-from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
+from handlers.ports.gateways import DeliveryFailed
+from tests.fakes import FakeChat, FakeDatabase, FakeDedupe, FakeSocial, FakeTickets
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 MARIA = Actor("U0MARIA", "maria", "slack")
@@ -28,41 +28,11 @@ OUTSIDER = Actor("U0EVE", "eve", "slack", frozenset())
 X_LENGTH = XPostLength()
 
 
-class FakeSocial:
-    def __init__(self) -> None:
-        self.posted: list[tuple[str, str]] = []
-        self.fail_with: DeliveryFailed | None = None
-        self.out_there: list[str] = []  # posts we replied to that X has, even if we never heard back
-
-    def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
-        if self.fail_with is not None:
-            raise self.fail_with
-        self.posted.append((in_reply_to, text))
-        return PostedReply(f"9{len(self.posted)}", f"https://x.com/SqueakyAir/status/9{len(self.posted)}")
-
-    def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
-        return PostedReply("77", "https://x.com/SqueakyAir/status/77") if in_reply_to in self.out_there else None
-
-
-class FakeTickets:
-    system = "built-in"
-
-    def __init__(self) -> None:
-        self.requests: list[TicketRequest] = []
-        self.fail_with: DeliveryFailed | None = None
-
-    def create(self, request: TicketRequest) -> TicketRef:
-        if self.fail_with is not None:
-            raise self.fail_with
-        self.requests.append(request)
-        return TicketRef(f"SQ-{len(self.requests)}", f"https://squeaky.example/tickets/{len(self.requests)}")
-
-
 class World:
     def __init__(self) -> None:
         self.db, self.clock, self.chat = FakeDatabase(), ManualClock(T0), FakeChat()
         self.social, self.tickets = FakeSocial(), FakeTickets()
-        self.runner = OutboxRunner(self.db, self.clock, self.chat, social=self.social, tickets=self.tickets)
+        self.runner = OutboxRunner(self.db, self.clock, self.chat.faces(), social=self.social, tickets=self.tickets)
         incoming = IncomingComplaint("x", "100", "9", "ann", "Ann Lee", "@SqueakyAir my bag is lost", T0)
         [self.id] = receive(self.db, self.clock, FakeDedupe(), Triage(), [incoming]).opened
         self.drain()
@@ -147,7 +117,7 @@ def test_a_ticket_stays_pending_while_the_system_is_down_then_carries_the_conver
     assert (world.complaint.ticket.status, world.complaint.ticket.number) == (Delivery.SENT, "SQ-1")
     [request] = world.tickets.requests
     assert request.notes == "VIP" and request.conversation[0][1] == "@SqueakyAir my bag is lost"
-    assert request.card_url and request.card_url.startswith("https://squeaky.slack.invalid/")
+    assert request.card_url and request.card_url.startswith("https://chat.invalid/")
     actions.close(world.db, world.clock, world.id, MARIA)
     assert world.complaint.status is Status.CLOSED
 
@@ -203,7 +173,11 @@ def test_escalation_pings_on_call_with_the_card(world: World) -> None:
     actions.escalate(world.db, world.clock, world.id, MARIA, "U0ONCALL")
     world.drain()
     [(user, text, ref)] = world.chat.notified
-    assert user == "U0ONCALL" and "@maria escalated complaint #1 from @ann" in text and ref == world.complaint.card
+    assert (
+        user == "U0ONCALL"
+        and "@maria escalated complaint #1 from @ann" in text
+        and ref == world.complaint.card_on("chat")
+    )
     assert world.db.state.audit[-1].action == "escalate"
 
 

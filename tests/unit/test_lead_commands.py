@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from handlers.cases.model import Actor, Role
+from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
 from handlers.team.command_answers import LeadDesk
 from handlers.team.command_words import Backlog, CommandError, Help, OnCall, Sla, Stats, Vip, parse
 from handlers.team.sla import SlaPolicy
-from handlers.text.rich_text import Line, Person
+from handlers.text.rich_text import Line, Mention
 from tests.fakes import FakeDatabase
 
 T0 = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday
@@ -71,7 +72,9 @@ def test_bad_input_names_what_is_wrong_and_which_help_to_show(text: str, subcomm
 
 @pytest.fixture
 def desk() -> LeadDesk:
-    return LeadDesk(FakeDatabase(), ManualClock(T0), timezone="Europe/Berlin", fallback_on_call="U0DEFAULT")
+    return LeadDesk(
+        FakeDatabase(), ManualClock(T0), timezone="Europe/Berlin", fallback_on_call=Identity("slack", "U0DEFAULT")
+    )
 
 
 def test_a_bad_subcommand_gets_its_help_and_never_a_trace(desk: LeadDesk) -> None:
@@ -121,12 +124,15 @@ def test_vip_add_list_remove_and_import(desk: LeadDesk) -> None:
 
 
 def test_oncall_show_set_and_rotation(desk: LeadDesk) -> None:
-    assert desk.run(AGENT, "oncall").lines == (Line.of("On call now: ", Person("U0DEFAULT")),)
-    assert desk.run(LEAD, "oncall set @U0LI").lines == (Line.of("On call now: ", Person("U0LI")),)
-    answer = desk.run(LEAD, "oncall rotation @U1 @U2 weekly at 10:00 on monday")
+    assert desk.run(AGENT, "oncall").lines == (Line.of("On call now: ", Mention("U0DEFAULT")),)
+    li = {"U0LI": Identity("slack", "U0LI", "li")}
+    assert desk.run(LEAD, "oncall set @U0LI", li).lines == (Line.of("On call now: ", Mention("li")),)
+    assert "is not a person" in desk.run(LEAD, "oncall set @U0SOMEONE", li).title  # a word, not a mention
+    both = {"U1": Identity("slack", "U1"), "U2": Identity("slack", "U2")}
+    answer = desk.run(LEAD, "oncall rotation @U1 @U2 weekly at 10:00 on monday", both)
     # 08:30 UTC on Monday is 09:30 in Berlin, before the 10:00 hand-off: U1 has the week that began last Monday.
     assert answer.lines == (
-        Line.of("On call now: ", Person("U1")),
-        Line.of("Rotation (weekly): ", Person("U1"), ", ", Person("U2")),
+        Line.of("On call now: ", Mention("U1")),
+        Line.of("Rotation (weekly): ", Mention("U1"), ", ", Mention("U2")),
         "Next hand-off: Mon 23 Nov 10:00 (Europe/Berlin)",
     )

@@ -9,16 +9,17 @@ from types import SimpleNamespace
 import pytest
 
 from bot.slack import action_ids
-from bot.slack.answers import answer_message
+from bot.slack.answers import answer_message, rich
 from bot.slack.blocks import card_blocks, fallback_text
 from bot.slack.home import home_view
 from bot.slack.mrkdwn import escape, sanitize
+from bot.x.rules import XRules
 from handlers.cases.card_view import card_for
 from handlers.cases.model import Actor, Complaint, Status
 from handlers.ports.clock import ManualClock
 from handlers.team.command_answers import Answer, Dashboard
 from handlers.team.stats import Compliance, Row, StatsReport, Waiting, parse_period
-from handlers.text.rich_text import Line, Person
+from handlers.text.rich_text import Line, Link, Mention, Strong
 
 HOSTILE = [
     "<!channel> refund me",
@@ -33,6 +34,8 @@ HOSTILE = [
 ]
 # What must never come out of outside text in Slack: a mention, a channel or group ping, a link.
 PINGS = ("<@", "<!", "<#", "<http", "<mailto")
+
+LEA = Mention("lea", {"slack": "U0LEA"})
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -91,12 +94,12 @@ def test_answers_backlog_and_home_render_outside_text_inert(hostile: str) -> Non
     waiting = (Waiting(7, hostile, hostile, hostile, hostile, 0, now),)
     answer = Answer(
         hostile,
-        lines=(hostile, Line.of(hostile, Person("U0LEA"), hostile), Line.of(Person(hostile))),
+        lines=(hostile, Line.of(hostile, LEA, hostile), Line.of(Mention(hostile, {"slack": hostile}))),
         report=_report(hostile, now),
         waiting=waiting,
     )
     message = answer_message(answer, {7: "https://slack.example/card"}, now)
-    dashboard = Dashboard(_report(hostile, now), waiting, ((hostile, 1),), Person("U0LEA"))
+    dashboard = Dashboard(_report(hostile, now), waiting, ((hostile, 1),), LEA)
     services = SimpleNamespace(clock=ManualClock(now))
     home = home_view(dashboard, {}, services, None)  # type: ignore[arg-type]
     rendered = "\n".join([message["text"], *_mrkdwn(message), *_mrkdwn(home)])
@@ -142,7 +145,7 @@ def test_claimed_card_mentions_the_owner_and_offers_release() -> None:
         t,
         Status.CLAIMED,
         2,
-        owner=Actor("U0MARIA", "maria", "slack"),
+        owner=Actor("7", "maria", "slack", handles={"slack": "U0MARIA"}),
         claimed_at=t,
     )
     blocks = card_blocks(card_for(claimed, t))
@@ -158,5 +161,21 @@ def test_a_post_that_does_not_mention_us_says_it_cannot_get_a_public_reply() -> 
         1, "x", "7", "9", "ann", "Ann", "SqueakyAir lost my bag", t, t, Status.NEW, 1, mentions_us=False
     )
     addressed = Complaint(2, "x", "8", "9", "ann", "Ann", "@SqueakyAir lost my bag", t, t, Status.NEW, 1)
-    assert "no public reply" in json.dumps(card_blocks(card_for(found_by_search, t)))
-    assert "no public reply" not in json.dumps(card_blocks(card_for(addressed, t)))
+    x = XRules(0.015, 0.2)
+    shown = [card_blocks(card_for(c, t, reply_allowed=x.reply_allowed(c))) for c in (found_by_search, addressed)]
+    assert "no public reply" in json.dumps(shown[0])
+    assert "no public reply" not in json.dumps(shown[1])
+
+
+def test_links_and_bold_words_from_the_core_render_only_as_what_they_are() -> None:
+    line = Line.of(
+        Link("https://squeaky.example/card?id=7", "open <!here>"),
+        " ",
+        Strong("<!channel> now"),
+        " ",
+        Link("javascript:alert(1)|<!everyone>", "<@U0CEO123>"),
+    )
+    rendered = rich(line)
+    assert rendered.startswith("<https://squeaky.example/card?id=7|open &lt;!here&gt;>")
+    assert "*&lt;!channel&gt; now*" in rendered
+    assert "javascript" not in rendered and "<!everyone>" not in rendered and "<@U0CEO123>" not in rendered

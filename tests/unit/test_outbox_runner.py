@@ -14,7 +14,7 @@ from handlers.outbox.runner import OutboxRunner, backoff_seconds, outage_backoff
 from handlers.ports.clock import ManualClock
 from handlers.ports.gateways import DeliveryFailed
 from handlers.ports.persistence import MAX_FAILURES
-from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
+from tests.fakes import FakeChat, FakeDatabase, FakeDedupe, card_ref
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 MARIA = Actor("U0MARIA", "maria", "slack")
@@ -25,7 +25,7 @@ def setup() -> tuple[FakeDatabase, ManualClock, FakeChat, OutboxRunner, int]:
     [complaint_id] = receive(
         db, clock, FakeDedupe(), Triage(), [IncomingComplaint("x", "1", "9", "ann", "Ann", "late again", T0)]
     ).opened
-    return db, clock, chat, OutboxRunner(db, clock, chat), complaint_id
+    return db, clock, chat, OutboxRunner(db, clock, chat.faces()), complaint_id
 
 
 def test_receive_is_idempotent() -> None:
@@ -43,7 +43,7 @@ def test_card_is_posted_once_and_remembered() -> None:
     assert runner.run_due() == 1
     assert runner.run_due() == 0
     assert len(chat.posted) == 1 and chat.posted[0].text == "late again"
-    assert db.state.complaints[complaint_id].card is not None
+    assert db.state.complaints[complaint_id].card_on("chat") is not None
 
 
 def test_update_shows_the_latest_state() -> None:
@@ -53,7 +53,7 @@ def test_update_shows_the_latest_state() -> None:
     runner.run_due()
     [(ref, card)] = chat.updated
     assert card.status is Status.CLAIMED and card.owner == MARIA
-    assert ref == db.state.complaints[complaint_id].card
+    assert ref == db.state.complaints[complaint_id].card_on("chat")
 
 
 def test_claim_before_the_card_is_out_is_shown_by_the_post_itself() -> None:
@@ -72,7 +72,7 @@ def test_rate_limited_post_waits_for_retry_after_without_using_up_a_chance() -> 
     assert row.status == "pending" and (row.message.attempts, row.message.failures) == (0, 0)  # the try is taken back
     chat.fail_with = None
     clock.advance(seconds=29)
-    assert runner.run_due() == 0 and "chat.channel" in runner.paused_lanes()
+    assert runner.run_due() == 0 and "chat:*" in runner.paused_lanes()
     clock.advance(seconds=2)
     assert runner.run_due() == 1 and len(chat.posted) == 1
 
@@ -101,7 +101,7 @@ def test_an_outage_never_gives_up_and_one_message_at_a_time_looks_whether_the_ou
     receive(db, clock, FakeDedupe(), Triage(), more)
     tries = 0
 
-    def down(card: CardView) -> CardRef:
+    def down(channel: str, card: CardView) -> CardRef:
         nonlocal tries
         tries += 1
         raise DeliveryFailed("Slack chat.postMessage is failing (500)", outage=True)
@@ -145,10 +145,10 @@ def test_claim_while_the_card_is_on_its_way_still_reaches_the_card() -> None:
     db, clock, chat, runner, complaint_id = setup()
     real_post = chat.post_card
 
-    def post_while_someone_claims(card: CardView) -> CardRef:
+    def post_while_someone_claims(channel: str, card: CardView) -> CardRef:
         claim(db, clock, complaint_id, MARIA)  # the click lands before the post's answer is saved
         runner.run_due()  # another worker takes the card's update before the card is out
-        return real_post(card)
+        return real_post(channel, card)
 
     chat.post_card = post_while_someone_claims  # type: ignore[method-assign]
     runner.run_due()
@@ -161,11 +161,11 @@ def test_follow_up_while_the_card_is_on_its_way_still_shows_on_the_card() -> Non
     db, clock, chat, runner, _complaint_id = setup()
     real_post = chat.post_card
 
-    def post_while_the_customer_writes_again(card: CardView) -> CardRef:
+    def post_while_the_customer_writes_again(channel: str, card: CardView) -> CardRef:
         again = IncomingComplaint("x", "2", "9", "ann", "Ann", "hello??", T0, in_reply_to_id="1")
         assert receive(db, clock, FakeDedupe(), Triage(), [again]).threaded == 1
         runner.run_due()  # another worker, meanwhile
-        return real_post(card)
+        return real_post(channel, card)
 
     chat.post_card = post_while_the_customer_writes_again  # type: ignore[method-assign]
     for _ in range(3):
@@ -179,8 +179,8 @@ def test_a_post_whose_answer_was_lost_is_found_not_posted_again() -> None:
     db, clock, chat, runner, complaint_id = setup()
     real_post = chat.post_card
 
-    def post_then_die(card: CardView) -> CardRef:
-        real_post(card)  # Slack has the card...
+    def post_then_die(channel: str, card: CardView) -> CardRef:
+        real_post(channel, card)  # the chat tool has the card...
         raise RuntimeError("worker killed before saving Slack's answer")
 
     chat.post_card = post_then_die  # type: ignore[method-assign]
@@ -190,7 +190,7 @@ def test_a_post_whose_answer_was_lost_is_found_not_posted_again() -> None:
     runner.run_due()
     runner.run_due()
     assert len(chat.posted) == 1
-    assert db.state.complaints[complaint_id].card == CardRef("C0CARE", "1000.000001")
+    assert db.state.complaints[complaint_id].card_on("chat") == card_ref("C0CARE", "1000.000001")
     assert [card.complaint_id for _ref, card in chat.updated] == [complaint_id]  # refreshed, since unknown
 
 

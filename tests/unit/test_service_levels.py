@@ -12,6 +12,7 @@ from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE
 from handlers.outbox.runner import OutboxRunner
+from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
 from handlers.team.oncall import Roster
 from handlers.team.service_levels import check_service_levels
@@ -21,6 +22,7 @@ from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 LEADS_AFTER = timedelta(minutes=15)
 MARIA = Actor("U0MARIA", "maria", "slack")
+ONCALL = Identity("chat", "U0ONCALL")
 
 X_LENGTH = XPostLength()
 
@@ -28,7 +30,7 @@ X_LENGTH = XPostLength()
 class World:
     def __init__(self) -> None:
         self.db, self.clock, self.chat = FakeDatabase(), ManualClock(T0), FakeChat()
-        self.runner = OutboxRunner(self.db, self.clock, self.chat)
+        self.runner = OutboxRunner(self.db, self.clock, self.chat.faces())
 
     def arrive(self, handle: str, tier: str = "standard") -> int:
         if tier != "standard":
@@ -39,7 +41,7 @@ class World:
         [complaint_id] = receive(self.db, self.clock, FakeDedupe(), Triage(), [post]).opened
         return complaint_id
 
-    def sweep(self, fallback: str | None = "U0ONCALL") -> list[tuple[int, Stage]]:
+    def sweep(self, fallback: Identity | None = ONCALL) -> list[tuple[int, Stage]]:
         return check_service_levels(self.db, self.clock, leads_after=LEADS_AFTER, fallback_on_call=fallback)
 
     def pings(self) -> list[tuple[str, str]]:
@@ -95,7 +97,7 @@ def test_after_an_outage_both_steps_are_owed_but_no_late_arrival_ping() -> None:
     assert world.sweep() == [(complaint_id, Stage.LEADS)]
     assert [key for _, key in world.pings()] == [
         f"page:squeaky-complaint-{complaint_id}:trigger2:20261122T090000",
-        f"chat.announce:sla:{complaint_id}:20261122T090000",
+        f"chat.announce:sla:{complaint_id}:20261122T090000@chat",
     ]
 
 

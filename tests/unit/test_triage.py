@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.cases.model import CardRef, IncomingComplaint, MessageKind, Status
+from handlers.cases.model import IncomingComplaint, MessageKind, Status
 from handlers.intake.follow_ups import CONVERSATION, REPLY, SAME_AUTHOR
 from handlers.intake.noise import OWN_POST, PASSING_MENTION, RETWEET, SPAM
 from handlers.intake.priority import assess, queue_rank
@@ -16,7 +16,7 @@ from handlers.intake.receive import receive
 from handlers.intake.triage import Triage, TriageConfigError, parse_triage
 from handlers.outbox.kinds import CARD_FOLLOWUP, CARD_POST, CARD_POST_RESERVED, CARD_UPDATE
 from handlers.ports.clock import ManualClock
-from tests.fakes import FakeDatabase, FakeDedupe
+from tests.fakes import FakeDatabase, FakeDedupe, card_ref
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CONFIG = tomllib.loads((Path(__file__).resolve().parents[2] / "config" / "triage.toml").read_text())
@@ -160,7 +160,7 @@ def test_reply_to_the_customers_tweet_joins_the_case_and_updates_the_card() -> N
     kinds = sorted(row.message.kind for row in db.state.outbox.values())
     assert kinds == sorted([CARD_POST, CARD_FOLLOWUP])  # the card is not out yet: when it is, it shows the count
     with db() as uow:
-        uow.complaints.set_card(1, CardRef("C0CARE", "1000.000001"))
+        uow.complaints.add_card(1, card_ref("C0CARE", "1000.000001"))
         uow.commit()
     run(db, tweet(3, "@SqueakyAir still nothing", minutes=40, in_reply_to_id="1"))
     kinds = sorted(row.message.kind for row in db.state.outbox.values())

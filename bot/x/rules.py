@@ -1,0 +1,34 @@
+"""X's rules for a public reply: only to posts that mention or quote our account (as X enforces since February
+2026), counted the X way, priced per post and higher for a post with a link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.x.length import XPostLength
+from handlers.cases.model import Complaint
+from handlers.ports.gateways import LengthRule, PostLength
+
+SOURCE = "x"
+
+
+@dataclass(frozen=True)
+class XRules:
+    """What X allows and charges."""
+
+    per_post: float
+    per_post_with_url: float
+    network: str = "X"
+    length: LengthRule = field(default_factory=XPostLength)
+    not_allowed: str = (
+        "A public reply is not possible here. X lets us reply only to posts that mention or quote our account, "
+        "and this one does not. Move it to a ticket and reach the customer offline instead."
+    )
+
+    def reply_allowed(self, complaint: Complaint) -> bool:
+        """Only a post that mentions or quotes our account."""
+        return complaint.mentions_us
+
+    def cost(self, measured: PostLength) -> float:
+        """A post with a link costs more."""
+        return self.per_post_with_url if measured.links else self.per_post

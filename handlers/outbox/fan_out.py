@@ -1,0 +1,40 @@
+"""One chat message per surface: what the core decides once ("update the card", "post this line in its thread"),
+queued for every chat tool that is on, each naming its surface and channel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+
+from handlers.cases.model import CardRef
+from handlers.outbox.kinds import CARD_FOLLOWUP, CARD_LOG, CARD_UPDATE, DEFAULT_CHANNEL, TO_EACH_SURFACE
+from handlers.ports.persistence import NewOutboxMessage
+
+ON_A_CARD = frozenset({CARD_UPDATE, CARD_FOLLOWUP, CARD_LOG})  # these go where the complaint's card is
+CardsOf = Callable[[Collection[int]], Mapping[int, Sequence[CardRef]]]
+
+
+def to_surfaces(
+    messages: Sequence[NewOutboxMessage], surfaces: Sequence[str], cards_of: CardsOf
+) -> list[NewOutboxMessage]:
+    """Each chat message once per surface (its key, payload and lane naming the surface and the channel of the
+    complaint's card there, or the surface's own channel); every other message as it is."""
+    chat = [m for m in messages if m.kind in TO_EACH_SURFACE and not m.payload.get("surface")]
+    if not chat:
+        return list(messages)
+    on_a_card = {m.complaint_id for m in chat if m.kind in ON_A_CARD and m.complaint_id is not None}
+    cards = cards_of(on_a_card) if on_a_card else {}
+    spread: list[NewOutboxMessage] = []
+    for message in messages:
+        if message.kind not in TO_EACH_SURFACE or message.payload.get("surface"):
+            spread.append(message)
+            continue
+        known = message.kind in ON_A_CARD and message.complaint_id is not None
+        out = cards.get(message.complaint_id, ()) if known and message.complaint_id is not None else ()
+        for surface in surfaces:
+            card = next((c for c in out if c.surface == surface), None)
+            channel = card.channel if card is not None else DEFAULT_CHANNEL
+            payload = {**message.payload, "surface": surface, "channel": channel}
+            spread.append(
+                NewOutboxMessage(message.kind, f"{message.key}@{surface}", message.complaint_id, payload, message.rank)
+            )
+    return spread

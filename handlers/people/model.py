@@ -1,0 +1,43 @@
+"""People: one row per person, with their identity on each chat surface, so a claim made in one tool is theirs in
+every other."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from handlers.cases.model import Actor, Role
+from handlers.text.rich_text import Mention
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who someone is on one surface: their id there, the name it shows, and their email when it says."""
+
+    surface: str
+    external_id: str
+    name: str = ""
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person on the care team (or anyone who spoke to Squeaky), with their ids per surface."""
+
+    id: int
+    name: str
+    handles: Mapping[str, str] = field(default_factory=dict, hash=False)
+    email: str | None = None
+
+    @property
+    def key(self) -> str:
+        """How owners, rosters, pages and the audit trail name this person."""
+        return str(self.id)
+
+    def actor(self, surface: str, roles: frozenset[Role]) -> Actor:
+        """This person acting from `surface` with `roles`."""
+        return Actor(id=self.key, name=self.name, surface=surface, roles=roles, handles=dict(self.handles))
+
+    def mention(self) -> Mention:
+        """This person, to mention in a line of text."""
+        return Mention(self.name, dict(self.handles))
