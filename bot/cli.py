@@ -137,9 +137,11 @@ def replay(file: Path, speed: str) -> None:
         if pace < 0:
             raise click.BadParameter("a number of 0 or more, or max", param_hint="--speed")
         settings = _settings()
+        direct = settings.redis_url is None
+        if direct and not settings.chat_surfaces:  # it queues their cards here, one for each chat tool that is on
+            settings.require("slack_bot_token", "slack_channel", why="a replay without Redis queues the cards itself")
         core = build_core(settings)
         upgrade(settings.database_url)
-        direct = settings.redis_url is None
         try:
             report = replay(core, file, speed=pace, direct=direct, progress=lambda n: log.info("replayed %d", n))
         except ReplayError as exc:
