@@ -304,9 +304,8 @@ class _Outbox:
         message = OutboxMessage(message_id, kind, key, complaint_id, dict(payload), 0, 0)
         self.s.outbox[message_id] = _OutboxRow(message, rank)
 
-    def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
-        cards = _Complaints(self.s).cards_of
-        for m in to_surfaces(messages, self._surfaces, cards):
+    def enqueue_many(self, messages: list[NewOutboxMessage], cards: Mapping[int, Any] | None = None) -> None:
+        for m in to_surfaces(messages, self._surfaces, _Complaints(self.s).cards_of, cards):
             self.enqueue(m.kind, m.key, m.complaint_id, m.payload, m.rank)
 
     def lease_due(
@@ -327,6 +326,10 @@ class _Outbox:
         row = self.s.outbox[message_id]
         row.message = replace(row.message, attempts=row.message.attempts - 1)
         row.available_at, row.leased_until = at, None
+
+    def release_many(self, message_ids: Collection[int], at: datetime) -> None:
+        for message_id in message_ids:
+            self.release(message_id, at)
 
     def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:
         for row in self.s.outbox.values():

@@ -94,7 +94,7 @@ def apply(
                 ),
             ]
             outbox += page_followups(complaint, action)
-            uow.outbox.enqueue_many(outbox + (effects(updated) if effects else []))
+            uow.outbox.enqueue_many(outbox + (effects(updated) if effects else []), {complaint_id: complaint.cards})
             uow.commit()
             return updated
     raise ConcurrentUpdate(complaint_id)

@@ -57,7 +57,8 @@ class Deliveries:
             else:
                 return
             key = f"card.update:{complaint.id}:v{complaint.version}:{tag}"
-            uow.outbox.enqueue_many([NewOutboxMessage(CARD_UPDATE, key, complaint.id, {}, URGENT_RANK)])
+            update = NewOutboxMessage(CARD_UPDATE, key, complaint.id, {}, URGENT_RANK)
+            uow.outbox.enqueue_many([update], {complaint.id: complaint.cards})
             uow.commit()
 
     def reply(self, message: OutboxMessage) -> None:

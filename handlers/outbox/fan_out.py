@@ -14,22 +14,28 @@ CardsOf = Callable[[Collection[int]], Mapping[int, Sequence[CardRef]]]
 
 
 def to_surfaces(
-    messages: Sequence[NewOutboxMessage], surfaces: Sequence[str], cards_of: CardsOf
+    messages: Sequence[NewOutboxMessage],
+    surfaces: Sequence[str],
+    cards_of: CardsOf,
+    known: Mapping[int, Sequence[CardRef]] | None = None,
 ) -> list[NewOutboxMessage]:
     """Each chat message once per surface (its key, payload and lane naming the surface and the channel of the
-    complaint's card there, or the surface's own channel); every other message as it is."""
+    complaint's card there, or the surface's own channel); every other message as it is. `known` are cards the
+    caller read already; only the others are looked up. (The channel names the lane; the card itself is read
+    again when the message is carried out.)"""
     chat = [m for m in messages if m.kind in TO_EACH_SURFACE and not m.payload.get("surface")]
     if not chat:
         return list(messages)
-    on_a_card = {m.complaint_id for m in chat if m.kind in ON_A_CARD and m.complaint_id is not None}
-    cards = cards_of(on_a_card) if on_a_card else {}
+    known = known or {}
+    on_a_card = {m.complaint_id for m in chat if m.kind in ON_A_CARD and m.complaint_id is not None} - set(known)
+    cards = {**known, **(cards_of(on_a_card) if on_a_card else {})}
     spread: list[NewOutboxMessage] = []
     for message in messages:
         if message.kind not in TO_EACH_SURFACE or message.payload.get("surface"):
             spread.append(message)
             continue
-        known = message.kind in ON_A_CARD and message.complaint_id is not None
-        out = cards.get(message.complaint_id, ()) if known and message.complaint_id is not None else ()
+        on_card = message.kind in ON_A_CARD and message.complaint_id is not None
+        out = cards.get(message.complaint_id, ()) if on_card and message.complaint_id is not None else ()
         for surface in surfaces:
             card = next((c for c in out if c.surface == surface), None)
             channel = card.channel if card is not None else DEFAULT_CHANNEL

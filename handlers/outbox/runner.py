@@ -117,11 +117,15 @@ class OutboxRunner:
             messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, set(self.paused_lanes()))
             uow.commit()
         fresh: set[tuple[int | None, object]] = set()  # cards (complaint, surface) this batch already rendered
-        for message in messages:
-            if (
-                lane_of(message.kind, message.payload) in self.paused_lanes()
-            ):  # paused by an earlier message of this batch
-                self._release(message, self._clock.now())
+        given_back: set[int] = set()
+        for n, message in enumerate(messages):
+            if message.id in given_back:
+                continue
+            lane = lane_of(message.kind, message.payload)
+            if lane in self.paused_lanes():  # paused by an earlier message of this batch: give back its lane's rest
+                waiting = [m.id for m in messages[n:] if m.id not in given_back and lane_of(m.kind, m.payload) == lane]
+                self._release_many(waiting, self._clock.now())
+                given_back.update(waiting)
                 continue
             card = (message.complaint_id, message.payload.get("surface"))
             if message.kind == CARD_UPDATE and card in fresh:
@@ -248,6 +252,11 @@ class OutboxRunner:
         log.warning("outbox message %s (%s) will retry in %.1fs: %s", message.id, message.kind, delay, reason)
         with self._uow() as uow:
             uow.outbox.retry_later(message.id, self._clock.now() + timedelta(seconds=delay), reason, failed=failed)
+            uow.commit()
+
+    def _release_many(self, message_ids: list[int], at: datetime) -> None:
+        with self._uow() as uow:
+            uow.outbox.release_many(message_ids, at)
             uow.commit()
 
     def _release(self, message: OutboxMessage, at: datetime, reason: str | None = None) -> None:

@@ -7,7 +7,7 @@ handlers/gateways.py. Adapters live in storage/ (SQL, Redis, in-process) and bot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -200,9 +200,11 @@ class Outbox(Protocol):
         """Add a message; a second message with the same idempotency key is ignored. Higher rank goes first."""
         ...
 
-    def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
+    def enqueue_many(
+        self, messages: list[NewOutboxMessage], cards: Mapping[int, Sequence[CardRef]] | None = None
+    ) -> None:
         """Add several messages at once (the same rules as `enqueue`). A chat message goes to every surface that is on,
-        one message each (handlers.outbox.fan_out)."""
+        one message each (handlers.outbox.fan_out); `cards` are complaints' cards the caller read already."""
         ...
 
     def lease_due(
@@ -214,6 +216,10 @@ class Outbox(Protocol):
 
     def release(self, message_id: int, at: datetime) -> None:
         """Give a leased message back untried (its try is not counted); due again at `at`."""
+        ...
+
+    def release_many(self, message_ids: Collection[int], at: datetime) -> None:
+        """Give several leased messages back untried at once (`release` for each)."""
         ...
 
     def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:

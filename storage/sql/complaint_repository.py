@@ -46,6 +46,22 @@ _WITH_OWNER = select(
 ).select_from(complaints.outerjoin(people, people.c.id == complaints.c.owner_person_id))
 
 
+# The same with its cards, one row per card (one round trip for the outbox's reads of a complaint).
+_WITH_OWNER_AND_CARDS = select(
+    complaints,
+    people.c.display_name.label("owner_display_name"),
+    people.c.identities.label("owner_identities"),
+    complaint_cards.c.surface.label("card_surface"),
+    complaint_cards.c.channel.label("card_channel"),
+    complaint_cards.c.reference.label("card_reference"),
+    complaint_cards.c.posted_at.label("card_posted_at"),
+).select_from(
+    complaints.outerjoin(people, people.c.id == complaints.c.owner_person_id).outerjoin(
+        complaint_cards, complaint_cards.c.complaint_id == complaints.c.id
+    )
+)
+
+
 def _complaint(row: RowMapping, cards: tuple[CardRef, ...] = ()) -> Complaint:
     owner = None
     if row["owner_person_id"] is not None:
@@ -240,8 +256,15 @@ class SqlComplaintRepository:
 
     def get(self, complaint_id: int) -> Complaint | None:
         """Return one complaint, or None."""
-        row = self._c.execute(_WITH_OWNER.where(complaints.c.id == complaint_id)).mappings().first()
-        return _complaint(row, tuple(self.cards_of([complaint_id]).get(complaint_id, ()))) if row else None
+        rows = self._c.execute(_WITH_OWNER_AND_CARDS.where(complaints.c.id == complaint_id)).mappings().all()
+        if not rows:
+            return None
+        cards = tuple(
+            CardRef(r["card_surface"], r["card_channel"], dict(r["card_reference"] or {}))
+            for r in sorted(rows, key=lambda r: (r["card_posted_at"] or r["received_at"], r["card_surface"] or ""))
+            if r["card_surface"] is not None
+        )
+        return _complaint(rows[0], cards)
 
     def compare_and_set(self, complaint: Complaint, change: Change) -> bool:
         """One conditional UPDATE on status and version; True if this caller's change landed."""

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from handlers.cases.model import (
     Actor,
     AuditEvent,
+    CardRef,
     Status,
 )
 from handlers.outbox.fan_out import CardsOf, to_surfaces
@@ -122,10 +123,10 @@ class SqlOutbox:
         """Add a message unless one with the same idempotency key exists."""
         self.enqueue_many([NewOutboxMessage(kind, key, complaint_id, payload, rank)])
 
-    def enqueue_many(self, batch: list[NewOutboxMessage]) -> None:
+    def enqueue_many(self, batch: list[NewOutboxMessage], cards: Mapping[int, Sequence[CardRef]] | None = None) -> None:
         """Add messages in one statement, a chat message once per surface; those whose idempotency key exists already
         are skipped."""
-        batch = to_surfaces(batch, self._surfaces, self._cards_of)
+        batch = to_surfaces(batch, self._surfaces, self._cards_of, cards)
         if not batch:
             return
         now = self._clock.now()
@@ -186,9 +187,15 @@ class SqlOutbox:
 
     def release(self, message_id: int, at: datetime) -> None:
         """Give the message back untried: the lease's try is taken back, and it is due again at `at`."""
+        self.release_many([message_id], at)
+
+    def release_many(self, message_ids: Collection[int], at: datetime) -> None:
+        """Give these messages back untried, in one statement."""
+        if not message_ids:
+            return
         self._c.execute(
             update(outbox)
-            .where(outbox.c.id == message_id, outbox.c.leased_until.is_not(None))
+            .where(outbox.c.id.in_(sorted(message_ids)), outbox.c.leased_until.is_not(None))
             .values(available_at=at, leased_until=None, attempts=outbox.c.attempts - 1)
         )
 

@@ -77,6 +77,18 @@ def test_rate_limited_post_waits_for_retry_after_without_using_up_a_chance() -> 
     assert runner.run_due() == 1 and len(chat.posted) == 1
 
 
+def test_a_lane_paused_mid_batch_gives_back_the_rest_of_its_messages_at_once() -> None:
+    db, clock, chat, runner, _ = setup()
+    more = [IncomingComplaint("x", str(n), str(n), f"c{n}", "C", "late", T0) for n in range(2, 12)]
+    receive(db, clock, FakeDedupe(), Triage(), more)
+    chat.fail_with = DeliveryFailed("channel rate limited", retry_after=30, throttled=True)
+    commits = db.commits
+    assert runner.run_due() == 11
+    rows = list(db.state.outbox.values())
+    assert all(r.status == "pending" and r.message.attempts == 0 and r.leased_until is None for r in rows)
+    assert db.commits - commits == 3  # the lease, the refused try given back, then the other ten in one go
+
+
 def test_permanent_failure_gives_up_and_keeps_the_reason() -> None:
     db, _clock, chat, runner, _ = setup()
     chat.fail_with = DeliveryFailed("Slack chat.postMessage failed: channel_not_found", permanent=True)
