@@ -1,0 +1,235 @@
+"""A local Microsoft Teams, as a bot sees it: the issuer that signs Teams' calls to the bot (its own RSA key, served
+as a JWKS document at the address the Teams SDK derives from its OpenID metadata setting), the Entra token endpoint
+the bot gets its outgoing bearer from, and the Bot Connector at the activities' `serviceUrl` (send, reply, update,
+create a conversation, members), which checks that bearer, records every call, and holds each conversation to
+Teams' documented limits (7 operations a second, 8 in 2 s, 60 in 30 s; 429 with Retry-After past them).
+
+Tests mint the JWTs Teams would send with `mint()`; `mint(key=...)`, a wrong audience, an old expiry or another
+`serviceurl` make the forgeries a real validator must refuse.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from sandbox.server import LocalServer, Request, Response
+
+ISSUER = "https://api.botframework.com"  # the issuer claim Teams' tokens carry (a name, never an address called)
+OPENID_PATH = "/v1/.well-known/openidconfiguration"
+KEYS_PATH = "/v1/.well-known/keys"
+LIMITS = ((1.0, 7), (2.0, 8), (30.0, 60))  # per bot, per conversation: (window in seconds, operations)
+_CONVERSATION = re.compile(r"^/v3/conversations/([^/]+)(?:/activities(?:/([^/]+))?|/members)?$")
+
+
+def _b64(number: int) -> str:
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@dataclass
+class TeamsCall:
+    """One call the bot made to the Bot Connector."""
+
+    method: str
+    path: str
+    conversation: str
+    activity_id: str | None
+    body: Any
+    at: float = field(default_factory=time.time)
+
+
+class LocalTeams(LocalServer):
+    """The issuer, the token endpoint and the Bot Connector, on one local address."""
+
+    def __init__(self, app_id: str = "00000000-0000-4000-8000-00005ea0b0a7", tenant_id: str = "local-tenant") -> None:
+        super().__init__()
+        self.app_id = app_id
+        self.tenant_id = tenant_id
+        self.client_secret = "local-teams-client-secret"
+        self.kid = "local-teams-key-1"
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._bearers: set[str] = set()
+        self.calls: list[TeamsCall] = []
+        self.activities: dict[tuple[str, str], dict[str, Any]] = {}  # (conversation, activity id) -> latest version
+        self.members: dict[str, list[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._recent: dict[str, deque[float]] = {}
+        self.enforce_limits = True
+        self._changed = threading.Condition(self.lock)
+
+    # -- addresses a bot is configured with --------------------------------
+
+    @property
+    def openid_metadata_url(self) -> str:
+        """The SDK's `openid_metadata_url` setting: the JWKS address is derived from it."""
+        return self.url + OPENID_PATH
+
+    @property
+    def service_url(self) -> str:
+        """The `serviceUrl` of activities from this Teams: the Bot Connector's address."""
+        return self.url + "/"
+
+    @property
+    def token_url(self) -> str:
+        """The Entra token endpoint of the tenant."""
+        return f"{self.url}/{self.tenant_id}/oauth2/v2.0/token"
+
+    # -- what tests do ------------------------------------------------------
+
+    def mint(self, *, key: rsa.RSAPrivateKey | None = None, **claims: Any) -> str:
+        """A token as Teams signs it for a call to the bot; `claims` override the true ones, `key` signs instead."""
+        now = int(time.time())
+        body = {
+            "iss": ISSUER,
+            "aud": self.app_id,
+            "serviceurl": self.service_url,
+            "nbf": now - 5,
+            "iat": now - 5,
+            "exp": now + 3600,
+            **claims,
+        }
+        return jwt.encode(body, key or self._key, algorithm="RS256", headers={"kid": self.kid})
+
+    def wait_for(self, check: Any, timeout: float = 10.0) -> Any:
+        """Wait until `check()` is truthy (the bot calls back asynchronously); return what it returned."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = check()
+                if found:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("the local Teams did not see what the test waited for")
+                self._changed.wait(min(left, 0.2))
+
+    def calls_to(self, conversation: str) -> list[TeamsCall]:
+        """The bot's calls about one conversation, in order."""
+        with self.lock:
+            return [call for call in self.calls if call.conversation == conversation]
+
+    # -- the routes -----------------------------------------------------------
+
+    def route_of(self, request: Request) -> str:
+        """Failures are queued by method and route shape: `POST activities`, `PUT activity`, `POST conversations`."""
+        found = _CONVERSATION.match(request.path)
+        if not found:
+            return request.path
+        if request.path.endswith("/members"):
+            return "GET members"
+        return f"{request.method} {'activity' if found[2] else 'activities'}"
+
+    def handle(self, request: Request) -> Response:
+        """Answer the issuer, the token endpoint or the Bot Connector."""
+        if request.method == "GET" and request.path == OPENID_PATH:
+            return Response(200, {"issuer": ISSUER, "jwks_uri": self.url + KEYS_PATH})
+        if request.method == "GET" and request.path == KEYS_PATH:
+            return Response(200, {"keys": [self._jwk()]})
+        if request.method == "POST" and request.path == f"/{self.tenant_id}/oauth2/v2.0/token":
+            return self._token(request)
+        refused = self._refuse_bearer(request)
+        if refused is not None:
+            return refused
+        if request.method == "POST" and request.path == "/v3/conversations":
+            return self._create_conversation(request)
+        found = _CONVERSATION.match(request.path)
+        if not found:
+            return Response(404, {"error": {"code": "NotFound", "message": f"no route {request.path}"}})
+        return self._conversation(request, found[1], found[2])
+
+    def _jwk(self) -> dict[str, Any]:
+        numbers = self._key.public_key().public_numbers()
+        return {"kty": "RSA", "use": "sig", "kid": self.kid, "n": _b64(numbers.n), "e": _b64(numbers.e)}
+
+    def _token(self, request: Request) -> Response:
+        form = dict(pair.split("=", 1) for pair in request.body.decode().split("&") if "=" in pair)
+        if form.get("client_id") != self.app_id or form.get("client_secret") != self.client_secret:
+            return Response(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid secret."})
+        bearer = secrets.token_urlsafe(24)
+        with self.lock:
+            self._bearers.add(bearer)
+        return Response(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": bearer})
+
+    def issue_bearer(self) -> str:
+        """A bearer the connector accepts, for a bot whose token provider is swapped in by the test."""
+        bearer = secrets.token_urlsafe(24)
+        with self.lock:
+            self._bearers.add(bearer)
+        return bearer
+
+    def _refuse_bearer(self, request: Request) -> Response | None:
+        header = request.headers.get("authorization", "")
+        with self.lock:
+            known = header.startswith("Bearer ") and header.removeprefix("Bearer ") in self._bearers
+        if known:
+            return None
+        return Response(401, {"message": "Authorization has been denied for this request."})
+
+    def _limited(self, conversation: str) -> Response | None:
+        """Teams' per-conversation limits: past any of them, 429 with the seconds until a slot frees."""
+        if not self.enforce_limits:
+            return None
+        now = time.monotonic()
+        with self.lock:
+            recent = self._recent.setdefault(conversation, deque())
+            while recent and now - recent[0] > LIMITS[-1][0]:
+                recent.popleft()
+            for window, most in LIMITS:
+                inside = [at for at in recent if now - at < window]
+                if len(inside) >= most:
+                    wait = max(0.001, window - (now - inside[0]))
+                    return Response(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": f"{wait:.3f}"})
+            recent.append(now)
+        return None
+
+    def _create_conversation(self, request: Request) -> Response:
+        body = request.json() or {}
+        conversation = f"a:local-{next(self._ids)}" if not body.get("isGroup") else f"19:local-{next(self._ids)}"
+        with self._changed:
+            self.calls.append(TeamsCall("POST", request.path, conversation, None, body))
+            self.members[conversation] = list(body.get("members") or [])
+            self._changed.notify_all()
+        activity = body.get("activity")
+        if activity:
+            return self._send(conversation, activity, request)
+        return Response(201, {"id": conversation})
+
+    def _conversation(self, request: Request, conversation: str, activity_id: str | None) -> Response:
+        if request.method == "GET" and request.path.endswith("/members"):
+            return Response(200, self.members.get(conversation, []))
+        limited = self._limited(conversation)
+        if limited is not None:
+            return limited
+        body = request.json() or {}
+        if request.method == "PUT" and activity_id:
+            with self._changed:
+                if (conversation, activity_id) not in self.activities:
+                    return Response(404, {"error": {"code": "ActivityNotFoundInConversation"}})
+                self.activities[(conversation, activity_id)] = {**body, "id": activity_id}
+                self.calls.append(TeamsCall("PUT", request.path, conversation, activity_id, body))
+                self._changed.notify_all()
+            return Response(200, {"id": activity_id})
+        if request.method == "POST":
+            if activity_id:
+                body = {**body, "replyToId": activity_id}
+            return self._send(conversation, body, request)
+        return Response(405, {"error": {"code": "MethodNotAllowed"}})
+
+    def _send(self, conversation: str, activity: dict[str, Any], request: Request) -> Response:
+        activity_id = f"{int(time.time() * 1000)}{next(self._ids):04d}"
+        with self._changed:
+            self.activities[(conversation, activity_id)] = {**activity, "id": activity_id}
+            self.calls.append(TeamsCall("POST", request.path, conversation, activity_id, activity))
+            self._changed.notify_all()
+        return Response(201, {"id": activity_id, "conversationId": conversation})
