@@ -221,7 +221,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         ),
         outbox_runner=runner,
         team=team,
-        templates=templates,
         ticket_system=ticketing.system,
         builtin_tickets=ticketing if isinstance(ticketing, BuiltinTickets) else None,
         ticket_page_link=functools.partial(ticket_page_link, settings, ticketing, core.clock),

@@ -202,7 +202,7 @@ class Settings(BaseSettings):
     @property
     def fallback_on_call(self) -> Identity | None:
         """ONCALL_USER as the identity it names: a Slack user."""
-        return Identity("slack", self.oncall_user, self.oncall_user) if self.oncall_user else None
+        return Identity("slack", self.oncall_user) if self.oncall_user else None  # no name: keep the one known
 
     @field_validator("slack_channel")
     @classmethod

@@ -13,7 +13,6 @@ from bot.slack.team import TeamDirectory
 from handlers.cases.agent_desk import AgentDesk
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.model import Actor
-from handlers.cases.reply_templates import ReplyTemplate
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
@@ -53,7 +52,6 @@ class Services(Core):
     agent_desk: AgentDesk  # agents' actions and their forms, for every face
     outbox_runner: OutboxRunner
     team: TeamDirectory
-    templates: list[ReplyTemplate]
     ticket_system: str
     builtin_tickets: BuiltinTickets | None = None  # when tickets live in Squeaky: their pages
     ticket_page_link: Callable[[Actor, int], str] = _no_ticket_pages  # a short-lived link to a built-in ticket

@@ -14,11 +14,11 @@ import base64
 import itertools
 import re
 import secrets
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -66,7 +66,6 @@ class LocalTeams(LocalServer):
         self._ids = itertools.count(1)
         self._recent: dict[str, deque[float]] = {}
         self.enforce_limits = True
-        self._changed = threading.Condition(self.lock)
 
     # -- addresses a bot is configured with --------------------------------
 
@@ -100,24 +99,6 @@ class LocalTeams(LocalServer):
             **claims,
         }
         return jwt.encode(body, key or self._key, algorithm="RS256", headers={"kid": self.kid})
-
-    def wait_for(self, check: Any, timeout: float = 10.0) -> Any:
-        """Wait until `check()` is truthy (the bot calls back asynchronously); return what it returned."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                found = check()
-                if found:
-                    return found
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError("the local Teams did not see what the test waited for")
-                self._changed.wait(min(left, 0.2))
-
-    def calls_to(self, conversation: str) -> list[TeamsCall]:
-        """The bot's calls about one conversation, in order."""
-        with self.lock:
-            return [call for call in self.calls if call.conversation == conversation]
 
     # -- the routes -----------------------------------------------------------
 
@@ -153,20 +134,13 @@ class LocalTeams(LocalServer):
         return {"kty": "RSA", "use": "sig", "kid": self.kid, "n": _b64(numbers.n), "e": _b64(numbers.e)}
 
     def _token(self, request: Request) -> Response:
-        form = dict(pair.split("=", 1) for pair in request.body.decode().split("&") if "=" in pair)
+        form = dict(parse_qsl(request.body.decode()))
         if form.get("client_id") != self.app_id or form.get("client_secret") != self.client_secret:
             return Response(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid secret."})
         bearer = secrets.token_urlsafe(24)
         with self.lock:
             self._bearers.add(bearer)
         return Response(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": bearer})
-
-    def issue_bearer(self) -> str:
-        """A bearer the connector accepts, for a bot whose token provider is swapped in by the test."""
-        bearer = secrets.token_urlsafe(24)
-        with self.lock:
-            self._bearers.add(bearer)
-        return bearer
 
     def _refuse_bearer(self, request: Request) -> Response | None:
         header = request.headers.get("authorization", "")
@@ -196,10 +170,9 @@ class LocalTeams(LocalServer):
     def _create_conversation(self, request: Request) -> Response:
         body = request.json() or {}
         conversation = f"a:local-{next(self._ids)}" if not body.get("isGroup") else f"19:local-{next(self._ids)}"
-        with self._changed:
+        with self.lock:
             self.calls.append(TeamsCall("POST", request.path, conversation, None, body))
             self.members[conversation] = list(body.get("members") or [])
-            self._changed.notify_all()
         activity = body.get("activity")
         if activity:
             return self._send(conversation, activity, request)
@@ -213,12 +186,11 @@ class LocalTeams(LocalServer):
             return limited
         body = request.json() or {}
         if request.method == "PUT" and activity_id:
-            with self._changed:
+            with self.lock:
                 if (conversation, activity_id) not in self.activities:
                     return Response(404, {"error": {"code": "ActivityNotFoundInConversation"}})
                 self.activities[(conversation, activity_id)] = {**body, "id": activity_id}
                 self.calls.append(TeamsCall("PUT", request.path, conversation, activity_id, body))
-                self._changed.notify_all()
             return Response(200, {"id": activity_id})
         if request.method == "POST":
             if activity_id:
@@ -228,8 +200,7 @@ class LocalTeams(LocalServer):
 
     def _send(self, conversation: str, activity: dict[str, Any], request: Request) -> Response:
         activity_id = f"{int(time.time() * 1000)}{next(self._ids):04d}"
-        with self._changed:
+        with self.lock:
             self.activities[(conversation, activity_id)] = {**activity, "id": activity_id}
             self.calls.append(TeamsCall("POST", request.path, conversation, activity_id, activity))
-            self._changed.notify_all()
         return Response(201, {"id": activity_id, "conversationId": conversation})

@@ -8,8 +8,7 @@ from typing import Any
 
 from bot.slack.refs import SURFACE, slack_ref
 from bot.wiring import Services
-from handlers.cases.errors import ComplaintNotFound
-from handlers.cases.model import Actor, CardRef, Complaint
+from handlers.cases.model import Actor, CardRef
 from handlers.people.model import Identity
 
 log = logging.getLogger(__name__)
@@ -56,12 +55,3 @@ def tell(services: Services, ref: CardRef | None, user_id: object, text: str) ->
         services.slack.tell(ref, user_id, text)
     except Exception:
         log.exception("could not send an ephemeral message")
-
-
-def load(services: Services, complaint_id: int) -> Complaint:
-    """The complaint, or ComplaintNotFound."""
-    with services.uow_factory() as uow:
-        complaint = uow.complaints.get(complaint_id)
-    if complaint is None:
-        raise ComplaintNotFound(complaint_id)
-    return complaint

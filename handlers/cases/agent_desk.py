@@ -29,13 +29,6 @@ from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from handlers.team.service_levels import who_is_on_call
 
 WITH_FORM = frozenset({Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN})
-FIELD_OF = {  # the form field a refusal is about, shown next to it
-    Action.ACKNOWLEDGE: "text",
-    Action.TICKET: "subject",
-    Action.DISMISS: "reason",
-    Action.MERGE: "into",
-    Action.REASSIGN: "agent",
-}
 ESCALATED = "On-call has been pinged with a link to this card."
 
 
@@ -52,12 +45,11 @@ class ActionRequest:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What came of a request: the complaint as it now stands, or a refusal (and the field it is about); and a
-    notice for the one who asked. Faces say refusals and notices to that person alone."""
+    """What came of a request: the complaint as it now stands, or a refusal; and a notice for the one who asked.
+    Faces say refusals and notices to that person alone (a form's refusal next to the form)."""
 
     complaint: Complaint | None = None
     refusal: str | None = None
-    field: str | None = None
     notice: str | None = None
 
     @property
@@ -86,15 +78,18 @@ class AgentDesk:
             raise ComplaintNotFound(complaint_id)
         return complaint
 
+    def __post_init__(self) -> None:
+        self._runs = self._use_cases()
+
     def act(self, request: ActionRequest) -> Outcome:
         """Carry out the request; a refusal is an outcome, never an exception."""
-        run = self._use_cases().get(request.action)
+        run = self._runs.get(request.action)
         if run is None:
             return Outcome(refusal=f"Sorry, {request.action.value} is not something a card does.")
         try:
             complaint = run(request)
         except SqueakyError as exc:
-            return Outcome(refusal=str(exc)[:300], field=FIELD_OF.get(request.action))
+            return Outcome(refusal=str(exc)[:300])
         notice = ESCALATED if request.action is Action.ESCALATE else None
         return Outcome(complaint=complaint, notice=notice)
 

@@ -35,7 +35,7 @@ def to_surfaces(
             spread.append(message)
             continue
         on_card = message.kind in ON_A_CARD and message.complaint_id is not None
-        out = cards.get(message.complaint_id, ()) if on_card and message.complaint_id is not None else ()
+        out = cards.get(message.complaint_id or 0, ()) if on_card else ()
         for surface in surfaces:
             card = next((c for c in out if c.surface == surface), None)
             channel = card.channel if card is not None else DEFAULT_CHANNEL

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from bot.config import Settings
 from handlers.cases.model import IncomingComplaint, NewCase
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
+from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
 from storage.memory.keys import MemoryDedupe
 from storage.sql.engine import make_engine
@@ -128,3 +130,17 @@ def test_planner_statistics_are_refreshed_after_a_fair_share_of_writes(pg_url: s
         assert PlannerStatistics(make_engine("sqlite://")).wrote(10**6) is False  # SQLite plans without them
     finally:
         engine.dispose()
+
+
+def test_a_person_keeps_their_name_when_an_identity_without_one_resolves_to_them(engine: Engine) -> None:
+    """ONCALL_USER and bare mentions name no one: resolving them must not rename the person a click named."""
+    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0), surfaces=("slack",))
+    with uow() as unit:
+        maria = unit.people.resolve(Identity("slack", "U0ONCALL", "maria"))
+        again = unit.people.resolve(Settings(oncall_user="U0ONCALL").fallback_on_call)  # type: ignore[arg-type]
+        renamed = unit.people.resolve(Identity("slack", "U0ONCALL", "maria.k"))
+        unit.commit()
+    assert (again.key, again.name) == (maria.key, "maria")
+    assert (renamed.key, renamed.name) == (maria.key, "maria.k")
+    with uow() as unit:
+        assert unit.people.get_many([maria.key])[maria.key].name == "maria.k"

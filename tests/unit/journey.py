@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from handlers.cases.agent_desk import ESCALATED, ActionRequest, AgentDesk
+from handlers.cases.agent_desk import ActionRequest, AgentDesk
 from handlers.cases.forms import ReplyForm, TicketForm
-from handlers.cases.model import Action, Complaint, IncomingComplaint, Role, Status
+from handlers.cases.model import Action, Complaint, IncomingComplaint, Role
 from handlers.cases.reply_templates import ReplyTemplate
 from handlers.cases.sources import OpenSource, Sources
 from handlers.intake.receive import receive
@@ -21,7 +21,6 @@ from handlers.people.who import Who
 from handlers.ports.clock import ManualClock
 from handlers.ports.gateways import PostLength
 from handlers.team.command_answers import LeadDesk
-from handlers.text.rich_text import Line, Mention
 from tests.fakes import SURFACE, FakeChat, FakeDatabase, FakeDedupe, FakeSocial, FakeTickets
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -106,6 +105,3 @@ def run_journey() -> Seen:
         notice=escalated.notice,
         oncall_line=answer.lines[0],
     )
-
-
-__all__ = ["ESCALATED", "Line", "Mention", "Seen", "Status", "run_journey"]
