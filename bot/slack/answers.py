@@ -10,31 +10,14 @@ from bot.slack.mrkdwn import sanitize
 from bot.slack.refs import SURFACE
 from handlers.team.command_answers import Answer
 from handlers.team.stats import Compliance, Durations, Row, StatsReport, Waiting
+from handlers.text.figures import STATS_NOTE, duration, share, waited
+
+__all__ = ["answer_message", "duration", "rich", "share", "text", "waited"]
 from handlers.text.rich_text import Line, Link, Mention, Span
-from handlers.text.timeago import ago
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,20}\Z")
 _PLAIN_URL = re.compile(r"https?://[^\s<>|*_~`]+\Z")  # nothing Slack would read as markup
-NOTE = "Times are from arrival: median (p50) and 90th percentile, read from histograms to within about 2.5%."
-
-
-def duration(seconds: float | None) -> str:
-    """A wait as people say it: 42s, 4m 12s, 2h 05m, 3d 4h (— when there is none)."""
-    if seconds is None:
-        return "—"
-    s = round(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
-    if s < 86400:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600}h"
-
-
-def share(part: int, whole: int) -> str:
-    """A percentage, or — of nothing."""
-    return f"{100 * part / whole:.0f}%" if whole else "—"
+NOTE = STATS_NOTE
 
 
 def text(value: str, limit: int = 3000) -> str:
@@ -101,12 +84,6 @@ def _figures(row: Row) -> list[dict[str, Any]]:
 
 def _met(met: int, missed: int) -> str:
     return f"{share(met, met + missed)} ({met:,} of {met + missed:,})"
-
-
-def waited(since: datetime, now: datetime) -> str:
-    """How long someone has waited: "12 min", "3 h", "under a minute"."""
-    said = ago(since, now)
-    return "under a minute" if said == "just now" else said.removesuffix(" ago")
 
 
 def _compliance(items: list[Compliance]) -> str:
