@@ -22,6 +22,8 @@ from bot.slack.modal_listeners import register as register_modals
 from bot.slack.refs import SURFACE as SLACK
 from bot.slack.team import TeamDirectory
 from bot.startup_checks import require_chat, require_slack_requests, require_tickets
+from bot.teams.face import build_teams
+from bot.teams.refs import SURFACE as TEAMS
 from bot.templates_file import load_templates
 from bot.tickets.links import signed_link
 from bot.tickets.webhook import WebhookTickets
@@ -45,6 +47,7 @@ from handlers.ports.coordination import Dedupe, Locks, StreamQueue
 from handlers.ports.gateways import Pager, TicketGateway
 from handlers.ports.persistence import Clock
 from handlers.ports.surfaces import Face
+from handlers.team.command_answers import LeadDesk
 from storage.memory.keys import MemoryDedupe, MemoryLocks
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
@@ -158,13 +161,13 @@ def ticket_page_link(
     """A short-lived signed link to the complaint's built-in ticket, for someone on the care team."""
     if Role.AGENT not in actor.roles:
         raise InvalidRequest("You are not on the care team, so you can't open tickets. Ask a team lead.")
-    if not isinstance(ticketing, BuiltinTickets) or not settings.public_url or settings.slack_signing_secret is None:
-        raise InvalidRequest("Ticket pages need PUBLIC_URL and SLACK_SIGNING_SECRET: ask whoever runs Squeaky.")
+    if not isinstance(ticketing, BuiltinTickets) or not settings.public_url or settings.link_secret is None:
+        raise InvalidRequest("Ticket pages need PUBLIC_URL: ask whoever runs Squeaky.")
     ticket_id = ticketing.of_complaint(complaint_id)
     if ticket_id is None:
         raise InvalidRequest(f"#{complaint_id} has no ticket in Squeaky.")
     life = timedelta(minutes=settings.ticket_link_minutes)
-    secret = settings.slack_signing_secret.get_secret_value()
+    secret = settings.link_secret.get_secret_value()
     return signed_link(settings.public_url, secret, ticket_id, clock.now(), life)
 
 
@@ -174,26 +177,48 @@ def pager(settings: Settings) -> Pager | None:
     return PagerDutyPager(key, settings.pagerduty_events_url) if key else None
 
 
+def lead_desk(core: Core) -> LeadDesk:
+    """The leads' commands, from the settings."""
+    s = core.settings
+    return LeadDesk(
+        core.uow_factory,
+        core.clock,
+        timezone=s.team_timezone,
+        fallback_on_call=s.fallback_on_call,
+        handoff_hour=s.oncall_handoff_hour,
+        tiers=set(core.triage.priority.tier_points),
+    )
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """The core plus Slack, X replies, tickets and the outbox runner: what the web process and the worker need."""
+    """The core plus the chat tools that are on, X replies, tickets and the outbox runner: what the web process and
+    the worker need."""
     require_chat(settings)
     core = build_core(settings, clock=clock)
-    assert settings.slack_channel is not None
-    client = slack_client(settings)
-    chat = SlackChatGateway(
-        client,
-        settings.slack_channel,
-        core.limiter,
-        posts_per_second=settings.slack_posts_per_second,
-        post_burst=settings.slack_post_burst,
-        updates_per_second=settings.slack_updates_per_second,
-        leads_group=settings.slack_leads_group,
-    )
+    faces: dict[str, Face] = {}
+    chat: SlackChatGateway | None = None
+    team: TeamDirectory | None = None
+    if SLACK in settings.chat_surfaces:
+        assert settings.slack_channel is not None
+        client = slack_client(settings)
+        chat = SlackChatGateway(
+            client,
+            settings.slack_channel,
+            core.limiter,
+            posts_per_second=settings.slack_posts_per_second,
+            post_burst=settings.slack_post_burst,
+            updates_per_second=settings.slack_updates_per_second,
+            leads_group=settings.slack_leads_group,
+        )
+        team = TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group)
+        faces[SLACK] = Face(cards=chat, notifier=chat, directory=team)
+    teams = None
+    if TEAMS in settings.chat_surfaces:
+        teams = build_teams(settings, core.uow_factory, core.limiter)
+        faces[TEAMS] = Face(cards=teams.gateway, notifier=teams.gateway, directory=teams.directory)
     ticketing = tickets(core)
-    team = TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group)
     sources = social_sources(settings)
     templates = load_templates(settings.reply_templates)
-    faces = {SLACK: Face(cards=chat, notifier=chat, directory=team)}
     runner = OutboxRunner(
         core.uow_factory,
         core.clock,
@@ -208,7 +233,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     return Services(
         **fields,
         faces=faces,
-        slack=chat,
         who=Who(core.uow_factory),
         agent_desk=AgentDesk(
             core.uow_factory,
@@ -219,9 +243,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             settings.x_dm_link,
             settings.fallback_on_call,
         ),
+        lead_desk=lead_desk(core),
         outbox_runner=runner,
-        team=team,
         ticket_system=ticketing.system,
+        slack_chat=chat,
+        slack_team=team,
+        teams=teams,
         builtin_tickets=ticketing if isinstance(ticketing, BuiltinTickets) else None,
         ticket_page_link=functools.partial(ticket_page_link, settings, ticketing, core.clock),
     )

@@ -49,6 +49,49 @@ class Settings(BaseSettings):
         "at once (1: no reserve)",
     )
 
+    teams_app_id: str | None = Field(
+        None, description="the Teams bot's Microsoft Entra app (client) id: Teams' tokens name it as their audience"
+    )
+    teams_app_password: SecretStr | None = Field(
+        None, description="the Teams bot's client secret, for the bearer token its calls to Teams carry"
+    )
+    teams_tenant_id: str | None = Field(None, description="the Microsoft Entra tenant (directory) id of the care team")
+    teams_channel: str | None = Field(
+        None,
+        description="the Teams channel's conversation id (19:…@thread.tacv2) where cards go (unset: the channel "
+        "Squeaky was added to)",
+    )
+    teams_service_url: str | None = Field(
+        None, description="the Bot Connector address for proactive messages (unset: the one Teams sent at install)"
+    )
+    teams_agents_team: str | None = Field(
+        None,
+        description="the Teams team (its 19:… id) whose members are the care team; unset: anyone who sees a card "
+        "may act on it",
+    )
+    teams_leads: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="team leads in Teams, by Microsoft Entra object id or Teams user id (29:…), comma-separated",
+    )
+    teams_openid_metadata_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        description="the OpenID metadata of the issuer of Teams' tokens (its keys are read beside it)",
+    )
+    teams_token_issuer: str = Field("https://api.botframework.com", description="the issuer Teams' tokens must name")
+    teams_login_url: str = Field(
+        "https://login.microsoftonline.com",
+        description="Microsoft Entra's sign-in address, where the bot gets its bearer token",
+    )
+    teams_operations_per_second: float = Field(
+        7.0,
+        gt=0,
+        description="calls Squeaky makes per second in one Teams conversation (Teams allows 7, and 60 in 30 s: "
+        "its other windows scale with this)",
+    )
+    teams_tenant_operations_per_second: float = Field(
+        50.0, gt=0, description="calls Squeaky makes per second to Teams in the whole tenant (Teams allows about 50)"
+    )
+
     x_bearer_token: SecretStr | None = Field(None, description="the X API bearer token used to read mentions")
     x_api_key: SecretStr | None = Field(None, description="the X app's API key (OAuth 1.0a, to post replies)")
     x_api_secret: SecretStr | None = Field(None, description="the X app's API key secret (OAuth 1.0a)")
@@ -133,6 +176,27 @@ class Settings(BaseSettings):
             return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("teams_leads", mode="before")
+    @classmethod
+    def _split_leads(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("teams_channel", "teams_agents_team")
+    @classmethod
+    def _check_conversation(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("19:") and len(value) > 3 and " " not in value):
+            raise ValueError("must be a conversation id such as 19:abc…@thread.tacv2 (not a channel name)")
+        return value
+
+    @field_validator("teams_openid_metadata_url")
+    @classmethod
+    def _check_openid(cls, value: str) -> str:
+        if not value.endswith("/openidconfiguration"):
+            raise ValueError("must end in /openidconfiguration (the keys are read from /keys beside it)")
+        return value
+
     @field_validator("x_search_queries", mode="before")
     @classmethod
     def _split_queries(cls, value: object) -> object:
@@ -173,6 +237,9 @@ class Settings(BaseSettings):
         "public_url",
         "x_dm_link",
         "pagerduty_events_url",
+        "teams_service_url",
+        "teams_openid_metadata_url",
+        "teams_login_url",
     )
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
@@ -197,7 +264,9 @@ class Settings(BaseSettings):
     @property
     def chat_surfaces(self) -> tuple[str, ...]:
         """The chat tools that are on: each one any of whose settings are set."""
-        return ("slack",) if self.slack_bot_token or self.slack_channel else ()
+        slack = ("slack",) if self.slack_bot_token or self.slack_channel else ()
+        teams = ("teams",) if self.teams_app_id or self.teams_app_password else ()
+        return slack + teams
 
     @property
     def fallback_on_call(self) -> Identity | None:
@@ -210,6 +279,11 @@ class Settings(BaseSettings):
         if value is not None and not (value[:1] in "CGD" and value[1:].isalnum()):
             raise ValueError("must be a channel id such as C0123ABCD (not a #name)")
         return value
+
+    @property
+    def link_secret(self) -> SecretStr | None:
+        """The secret that signs short-lived links to ticket pages: Slack's signing secret, or the Teams bot's."""
+        return self.slack_signing_secret or self.teams_app_password
 
     def secret_values(self) -> list[str]:
         """Every secret value set, for masking in logs (tokens, and passwords inside URLs)."""

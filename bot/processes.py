@@ -7,13 +7,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
-
-from bot.bootstrap import build_bolt_app, build_core, build_services
+from bot.bootstrap import build_core, build_services
 from bot.config import Settings
 from bot.ingest import run_ingest
 from bot.serving import BackgroundServer
-from bot.web import WebApp
+from bot.web import WebApp, web_app
 from bot.wiring import Services
 from bot.worker import run_worker
 
@@ -31,7 +29,7 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     from storage.sql.migrate import upgrade
 
     services = build_services(settings)
-    bolt = build_bolt_app(services)  # both check their settings before anything is written
+    web = web_app(services, slack_over_http=not settings.slack_app_token)  # settings are checked before any write
     upgrade(settings.database_url)
     threads = [_start("worker", run_worker, services, stop)]
     if settings.x_bearer_token and settings.x_brand_handles:
@@ -39,24 +37,26 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     else:
         log.warning("X is not configured (X_BEARER_TOKEN, X_BRAND_HANDLES): no mentions will be polled")
     if settings.slack_app_token:
-        serve_socket_mode(bolt, services, stop, port)
+        serve_socket_mode(web, services, stop, port)
     else:
-        server = BackgroundServer(WebApp(bolt, services), host="0.0.0.0", port=port).start()
-        log.info("Squeaky is listening on http://127.0.0.1:%d/slack/events", port)
+        server = BackgroundServer(web, host="0.0.0.0", port=port).start()
+        paths = " and ".join(p for p, on in (("/slack/events", web.slack_on), ("/api/messages", web.teams_on)) if on)
+        log.info("Squeaky is listening on http://127.0.0.1:%d (%s)", port, paths)
         stop.wait()
         server.close()
     for thread in threads:
         thread.join(timeout=5)
 
 
-def serve_socket_mode(bolt: App, services: Services, stop: threading.Event, port: int) -> None:
-    """Slack over Socket Mode; the HTTP intake, ticket pages and /healthz still over HTTP on `port`, until `stop`."""
+def serve_socket_mode(web: WebApp, services: Services, stop: threading.Event, port: int) -> None:
+    """Slack over Socket Mode; Teams, the HTTP intake, ticket pages and /healthz still over HTTP on `port`, until
+    `stop`."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     token = services.settings.slack_app_token
-    assert token is not None
-    server = BackgroundServer(WebApp(bolt, services, slack_over_http=False), host="0.0.0.0", port=port).start()
-    handler = SocketModeHandler(bolt, token.get_secret_value())
+    assert token is not None and web.bolt is not None
+    server = BackgroundServer(web, host="0.0.0.0", port=port).start()
+    handler = SocketModeHandler(web.bolt, token.get_secret_value())
     handler.connect()  # type: ignore[no-untyped-call]
     log.info("Squeaky is running over Slack Socket Mode; /intake and /healthz on http://127.0.0.1:%d", port)
     stop.wait()
@@ -69,7 +69,7 @@ def run_web(settings: Settings, stop: Callable[[], threading.Event]) -> None:
     (then `stop()` gives the event that ends it; gunicorn handles its own signals)."""
     if settings.slack_app_token:
         services = build_services(settings)
-        serve_socket_mode(build_bolt_app(services), services, stop(), settings.port)
+        serve_socket_mode(web_app(services, slack_over_http=False), services, stop(), settings.port)
         return
     from gunicorn.app.base import BaseApplication
 

@@ -23,6 +23,8 @@ def require_chat(settings: Settings) -> None:
         settings.require("slack_bot_token", "slack_channel")  # Slack is the chat tool there is
     if "slack" in settings.chat_surfaces:
         settings.require("slack_bot_token", "slack_channel", why="Slack is on")
+    if "teams" in settings.chat_surfaces:
+        settings.require("teams_app_id", "teams_app_password", "teams_tenant_id", why="Teams is on")
 
 
 def require_tickets(settings: Settings) -> None:
@@ -35,6 +37,8 @@ def require_tickets(settings: Settings) -> None:
 
 def require_slack_requests(settings: Settings) -> None:
     """Answering Slack: over HTTP every request is checked against the signing secret (Socket Mode needs none)."""
+    if "slack" not in settings.chat_surfaces:
+        return  # Teams alone: its requests are checked against Teams' keys
     settings.require("slack_bot_token")
     if not settings.slack_app_token:
         settings.require("slack_signing_secret", why="every HTTP request from Slack is checked against it")

@@ -16,8 +16,12 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot.chart_links import CHART_PATH, period_of
+from bot.charts import period_chart
 from bot.intake_http import MAX_BODY, handle_intake
 from bot.slack.guard import check_request
+from bot.teams.endpoint import MAX_BODY as TEAMS_MAX_BODY
+from bot.teams.endpoint import TeamsEndpoint
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
 from bot.wiring import Services
@@ -28,25 +32,51 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
+TEAMS_PATH = "/api/messages"
 INTAKE_PATH = "/intake"
 
 
 class WebApp:
-    """Routes /slack/events to Bolt, /intake to the HTTP intake, /tickets/N to a signed ticket page, answers /healthz;
-    anything else is a JSON 404."""
+    """Routes /slack/events to Bolt, /api/messages to the Teams SDK app, /intake to the HTTP intake, /tickets/N to a
+    signed ticket page and /charts/stats.png to a signed chart, answers /healthz; anything else is a JSON 404."""
 
-    def __init__(self, bolt_app: App, services: Services, *, slack_over_http: bool = True) -> None:
-        self._slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+    def __init__(
+        self,
+        bolt_app: App | None,
+        services: Services,
+        *,
+        slack_over_http: bool = True,
+        teams: TeamsEndpoint | None = None,
+    ) -> None:
+        self.bolt = bolt_app
+        self._slack = SlackRequestHandler(bolt_app, path=SLACK_PATH) if bolt_app is not None else None
         self._services = services
         self._slack_over_http = slack_over_http  # False under Socket Mode: Slack does not come here
+        self._teams = teams
+
+    @property
+    def slack_on(self) -> bool:
+        """Whether Slack is served here."""
+        return self._slack is not None
+
+    @property
+    def teams_on(self) -> bool:
+        """Whether Teams is served here."""
+        return self._teams is not None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request."""
         path = environ.get("PATH_INFO", "")
         if path == SLACK_PATH:
+            if self._slack is None:
+                return _json(start_response, "404 Not Found", {"error": "Slack is not configured here"})
             if not self._slack_over_http:
                 return _json(start_response, "404 Not Found", {"error": "Slack reaches Squeaky over Socket Mode here"})
             return self._slack_events(environ, start_response)
+        if path == TEAMS_PATH:
+            return self._teams_activity(environ, start_response)
+        if path == CHART_PATH:
+            return self._chart(environ, start_response)
         if path == "/healthz":
             return self._health(start_response)
         if path == INTAKE_PATH:
@@ -73,7 +103,35 @@ class WebApp:
         if wrong is not None:
             log.warning("refused a malformed Slack payload: %s", wrong)
             return _json(start_response, "400 Bad Request", {"error": f"malformed payload: {wrong}"})
+        assert self._slack is not None
         return self._slack(environ, start_response)
+
+    def _teams_activity(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self._teams is None:
+            return _json(start_response, "404 Not Found", {"error": "Teams is not configured here"})
+        body = _body(environ, TEAMS_MAX_BODY + 1)
+        headers = {
+            "authorization": environ.get("HTTP_AUTHORIZATION", ""),
+            "content-type": environ.get("CONTENT_TYPE", ""),
+        }
+        answer = self._teams.handle(environ.get("REQUEST_METHOD", ""), headers, body)
+        status = f"{answer.status} {HTTPStatus(answer.status).phrase}"
+        if answer.body is None:
+            start_response(status, [("Content-Length", "0")])
+            return [b""]
+        return _json(start_response, status, answer.body)
+
+    def _chart(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """A stats chart, for a link signed within the last day (a Teams card loads it as its image)."""
+        secret = self._services.settings.link_secret
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        period = period_of(secret.get_secret_value(), query, self._services.clock.now()) if secret else None
+        if period is None:
+            return _json(start_response, "403 Forbidden", {"error": "this chart link is not valid or has expired"})
+        png = period_chart(self._services.uow_factory, period, period.timezone)
+        headers = [("Content-Type", "image/png"), ("Content-Length", str(len(png))), ("Cache-Control", "max-age=300")]
+        start_response("200 OK", headers)
+        return [png]
 
     def _intake(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -95,7 +153,7 @@ class WebApp:
 
     def _ticket(self, path: str, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """A built-in ticket's page, for a link signed a few minutes ago; anything else sees nothing of it."""
-        store, secret = self._services.builtin_tickets, self._services.settings.slack_signing_secret
+        store, secret = self._services.builtin_tickets, self._services.settings.link_secret
         if store is None or secret is None:
             return _json(start_response, "404 Not Found", {"error": "tickets are not kept in Squeaky here"})
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -122,6 +180,14 @@ class WebApp:
         except Exception as exc:
             return _json(start_response, "503 Service Unavailable", {"ok": False, "database": exc.__class__.__name__})
         return _json(start_response, "200 OK", {"ok": True})
+
+
+def _body(environ: WSGIEnvironment, most: int) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(min(length, most)) if length > 0 else b""
 
 
 def _json(
@@ -157,11 +223,20 @@ def _html(start_response: StartResponse, status: str, page: str) -> Iterable[byt
 
 def create_wsgi_app() -> WebApp:
     """Factory for gunicorn (`bot.web:create_wsgi_app()`): reads the settings and wires one web worker."""
-    from bot.bootstrap import build_bolt_app, build_services
+    from bot.bootstrap import build_services
     from bot.config import load_settings
     from bot.logs import setup_logging
 
     settings = load_settings()
     setup_logging(settings.secret_values(), logging.getLevelName(settings.log_level))
     services = build_services(settings)
-    return WebApp(build_bolt_app(services), services)
+    return web_app(services)
+
+
+def web_app(services: Services, *, slack_over_http: bool = True) -> WebApp:
+    """The web app for the chat tools that are on: Bolt for Slack, the Teams SDK app for Teams."""
+    from bot.bootstrap import build_bolt_app
+
+    bolt = build_bolt_app(services) if "slack" in services.faces else None
+    teams = TeamsEndpoint(services) if services.teams is not None else None
+    return WebApp(bolt, services, slack_over_http=slack_over_http, teams=teams)

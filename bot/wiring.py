@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.slack.gateway import SlackChatGateway
-from bot.slack.team import TeamDirectory
 from handlers.cases.agent_desk import AgentDesk
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.model import Actor
@@ -19,7 +18,13 @@ from handlers.people.who import Who
 from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from handlers.ports.surfaces import Faces
+from handlers.team.command_answers import LeadDesk
 from storage.sql.tickets import BuiltinTickets
+
+if TYPE_CHECKING:  # the faces' own parts: the wiring names them, and only the face that owns each one uses it
+    from bot.slack.gateway import SlackChatGateway
+    from bot.slack.team import TeamDirectory
+    from bot.teams.face import TeamsFace
 
 
 def _no_ticket_pages(actor: Actor, complaint_id: int) -> str:
@@ -47,11 +52,27 @@ class Services(Core):
     """Everything a listener, the worker or the poller needs; nothing is global."""
 
     faces: Faces  # every chat surface that is on, by name
-    slack: SlackChatGateway  # the Slack face's own calls (an ephemeral answer)
     who: Who  # identities to people
     agent_desk: AgentDesk  # agents' actions and their forms, for every face
+    lead_desk: LeadDesk  # the leads' commands, for every face
     outbox_runner: OutboxRunner
-    team: TeamDirectory
     ticket_system: str
+    slack_chat: SlackChatGateway | None = None  # the Slack face's own calls (an ephemeral answer), when Slack is on
+    slack_team: TeamDirectory | None = None
+    teams: TeamsFace | None = None  # the Teams face's parts, when Teams is on
     builtin_tickets: BuiltinTickets | None = None  # when tickets live in Squeaky: their pages
-    ticket_page_link: Callable[[Actor, int], str] = _no_ticket_pages  # a short-lived link to a built-in ticket
+    ticket_page_link: Callable[[Actor, int], str] = _no_ticket_pages  # a signed link to a built-in ticket's page
+
+    @property
+    def slack(self) -> SlackChatGateway:
+        """The Slack gateway (the Slack face runs only when Slack is on)."""
+        if self.slack_chat is None:
+            raise RuntimeError("Slack is not configured here (SLACK_BOT_TOKEN, SLACK_CHANNEL)")
+        return self.slack_chat
+
+    @property
+    def team(self) -> TeamDirectory:
+        """Slack's directory of the care team (the Slack face runs only when Slack is on)."""
+        if self.slack_team is None:
+            raise RuntimeError("Slack is not configured here (SLACK_BOT_TOKEN, SLACK_CHANNEL)")
+        return self.slack_team

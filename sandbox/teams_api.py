@@ -100,6 +100,56 @@ class LocalTeams(LocalServer):
         }
         return jwt.encode(body, key or self._key, algorithm="RS256", headers={"kid": self.kid})
 
+    def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
+        """Wait until `predicate()` is truthy (checked every 0.05 s); return its value or raise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"local Teams: condition not met within {timeout}s; {len(self.calls)} calls")
+            time.sleep(0.05)
+
+    def posts(self, conversation: str) -> list[dict[str, Any]]:
+        """The messages posted at the top of `conversation` (not replies), each as it now stands, oldest first."""
+        with self.lock:
+            return [dict(a) for (c, _), a in self.activities.items() if c == conversation and not a.get("replyToId")]
+
+    def thread(self, conversation: str, activity_id: str) -> list[dict[str, Any]]:
+        """The replies in the thread of `activity_id`, oldest first."""
+        with self.lock:
+            return [
+                dict(a)
+                for (c, _), a in self.activities.items()
+                if c == conversation and a.get("replyToId") == activity_id
+            ]
+
+    def chats_with(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages in the bot's 1:1 chats with `user_id`, oldest first."""
+        with self.lock:
+            chats = {c for c, members in self.members.items() if any(m.get("id") == user_id for m in members)}
+            return [dict(a) for (c, _), a in self.activities.items() if c in chats]
+
+    def updated_at(self, conversation: str, activity_id: str) -> float:
+        """When the bot last updated this activity (0: never)."""
+        with self.lock:
+            times = [
+                c.at
+                for c in self.calls
+                if c.method == "PUT" and c.activity_id == activity_id and c.conversation == conversation
+            ]
+        return max(times, default=0.0)
+
+    def updates_of(self, conversation: str, activity_id: str) -> int:
+        """How many times the bot updated this activity."""
+        with self.lock:
+            return sum(
+                1
+                for call in self.calls
+                if call.method == "PUT" and call.activity_id == activity_id and call.conversation == conversation
+            )
+
     # -- the routes -----------------------------------------------------------
 
     def route_of(self, request: Request) -> str:
@@ -137,7 +187,18 @@ class LocalTeams(LocalServer):
         form = dict(parse_qsl(request.body.decode()))
         if form.get("client_id") != self.app_id or form.get("client_secret") != self.client_secret:
             return Response(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid secret."})
-        bearer = secrets.token_urlsafe(24)
+        now = int(time.time())
+        claims = {
+            "iss": f"https://login.microsoftonline.com/{self.tenant_id}/v2.0",  # Entra's bearer is a JWT, as here
+            "aud": "https://api.botframework.com",
+            "appid": self.app_id,
+            "tid": self.tenant_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3599,
+            "jti": secrets.token_urlsafe(12),
+        }
+        bearer = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
         with self.lock:
             self._bearers.add(bearer)
         return Response(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": bearer})

@@ -66,6 +66,7 @@ class FakeState:
     roster: Roster | None = None
     spikes: dict[str, SpikeState] = field(default_factory=dict)
     announcements: dict[str, CardRef] = field(default_factory=dict)
+    installations: dict[str, dict[str, str]] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)  # by key
     ranks: dict[int, float] = field(default_factory=dict)  # complaints' queue ranks
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -390,6 +391,12 @@ class _Team:
 
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         self.s.announcements[key] = ref
+
+    def installation(self, surface: str) -> dict[str, str]:
+        return dict(self.s.installations.get(surface, {}))
+
+    def remember_installation(self, surface: str, values: Mapping[str, str]) -> None:
+        self.s.installations[surface] = dict(values)
 
 
 class _NoStats:

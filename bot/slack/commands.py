@@ -27,7 +27,7 @@ from bot.slack.links import WorkspaceLinks
 from bot.slack.refs import SURFACE
 from bot.wiring import Services
 from handlers.people.model import Identity
-from handlers.team.command_answers import Answer, LeadDesk
+from handlers.team.command_answers import Answer
 
 log = logging.getLogger(__name__)
 
@@ -52,22 +52,9 @@ def words_of(text: str) -> tuple[str, dict[str, Identity]]:
     return words, mentions
 
 
-def desk_for(services: Services) -> LeadDesk:
-    """The team command's desk, from the settings."""
-    s = services.settings
-    return LeadDesk(
-        services.uow_factory,
-        services.clock,
-        timezone=s.team_timezone,
-        fallback_on_call=s.fallback_on_call,
-        handoff_hour=s.oncall_handoff_hour,
-        tiers=set(services.triage.priority.tier_points),
-    )
-
-
 def register(app: App, services: Services) -> None:
     """Attach /squeaky and the Home tab to `app`."""
-    desk = desk_for(services)
+    desk = services.lead_desk
     links = WorkspaceLinks(app.client)
     budget = AnswerBudget(workers=4)
     home_chart = HomeChart(services)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -45,6 +46,14 @@ class TeamSettings(Protocol):
 
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         """Remember where an alert's channel message lives, to update it."""
+        ...
+
+    def installation(self, surface: str) -> Mapping[str, str]:
+        """What a chat tool said of itself when Squeaky was added to it (its channel, its address); empty if nothing."""
+        ...
+
+    def remember_installation(self, surface: str, values: Mapping[str, str]) -> None:
+        """Remember what a chat tool said when Squeaky was added to it."""
         ...
 
 

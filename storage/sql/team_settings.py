@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
@@ -16,6 +17,7 @@ from storage.sql.tables import sla_policies, team_settings
 _ROSTER = "oncall.roster"
 _SPIKE = "spike:"
 _ANNOUNCEMENT = "announcement:"
+_INSTALLATION = "installation:"
 
 
 class SqlTeamSettings:
@@ -79,3 +81,12 @@ class SqlTeamSettings:
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         """Remember where an alert's channel message lives."""
         self._set(_ANNOUNCEMENT + key, {"surface": ref.surface, "channel": ref.channel, "data": dict(ref.data)})
+
+    def installation(self, surface: str) -> Mapping[str, str]:
+        """What a chat tool said of itself when Squeaky was added to it."""
+        value = self._get(_INSTALLATION + surface)
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    def remember_installation(self, surface: str, values: Mapping[str, str]) -> None:
+        """Remember what a chat tool said when Squeaky was added to it."""
+        self._set(_INSTALLATION + surface, dict(values))

@@ -13,14 +13,17 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from bot.bootstrap import build_bolt_app, build_services
+from bot.bootstrap import build_services
 from bot.config import Settings
 from bot.serving import BackgroundServer
-from bot.web import WebApp
+from bot.web import web_app
 from bot.wiring import Services
 from bot.worker import run_worker
 from handlers.intake.stream_batches import consume_once
 from sandbox.slack_api import LocalSlack
+from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
+from sandbox.teams_activities import TeamsClient
+from sandbox.teams_api import LocalTeams
 from sandbox.x_api import LocalX
 from sandbox.zendesk_api import LocalZendesk
 from storage.sql.migrate import upgrade
@@ -42,6 +45,13 @@ class Running:
     slack: LocalSlack
     x: LocalX
     settings: Settings
+    teams: LocalTeams | None = None
+
+    @property
+    def teams_client(self) -> TeamsClient:
+        """Teams' side of the conversation with this Squeaky (Teams must be on)."""
+        assert self.teams is not None
+        return TeamsClient(self.teams, f"{self.url}/api/messages")
 
     @property
     def events_url(self) -> str:
@@ -75,7 +85,9 @@ Start = Callable[..., Running]
 
 
 @pytest.fixture
-def start_squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlack, local_x: LocalX) -> Iterator[Start]:
+def start_squeaky(
+    pg_url: str, redis_client: redis.Redis, local_slack: LocalSlack, local_x: LocalX, local_teams: LocalTeams
+) -> Iterator[Start]:
     """Start Squeaky's web app on an ephemeral port, with any settings overridden; stopped after the test."""
     upgrade(pg_url)
     started: list[tuple[Any, Services]] = []
@@ -101,16 +113,43 @@ def start_squeaky(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlac
         }
         settings = Settings(_env_file=None, **{**values, **overrides})
         services = build_services(settings)
-        server = BackgroundServer(WebApp(build_bolt_app(services), services), host="127.0.0.1", port=0).start()
+        server = BackgroundServer(web_app(services), host="127.0.0.1", port=0).start()
         threading.Thread(target=run_worker, args=(services, stop), kwargs={"block_ms": 100}, daemon=True).start()
         started.append((server, services))
-        return Running(services, f"http://127.0.0.1:{server.port}", local_slack, local_x, settings)
+        teams = local_teams if "teams" in settings.chat_surfaces else None
+        return Running(services, f"http://127.0.0.1:{server.port}", local_slack, local_x, settings, teams)
 
     yield start
     stop.set()
     for server, services in started:
         server.close()
         services.engine.dispose()
+
+
+@pytest.fixture
+def local_teams() -> Iterator[LocalTeams]:
+    """The local Teams: its issuer, token endpoint and Bot Connector, on an ephemeral port."""
+    server = LocalTeams()
+    server.start()
+    yield server
+    server.stop()
+
+
+def teams_settings(teams: LocalTeams, *, slack: bool = False, **more: Any) -> dict[str, Any]:
+    """Settings that turn Teams on against the local Teams (and Slack off unless `slack`)."""
+    values: dict[str, Any] = {
+        "teams_app_id": teams.app_id,
+        "teams_app_password": teams.client_secret,
+        "teams_tenant_id": teams.tenant_id,
+        "teams_channel": TEAMS_CHANNEL,
+        "teams_service_url": teams.service_url,
+        "teams_openid_metadata_url": teams.openid_metadata_url,
+        "teams_login_url": teams.url,
+        **more,
+    }
+    if not slack:
+        values |= {"slack_bot_token": None, "slack_channel": None, "slack_signing_secret": None}
+    return values
 
 
 @pytest.fixture

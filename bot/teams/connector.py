@@ -1,0 +1,169 @@
+"""Calls to the Bot Connector through the Teams SDK's API client, paced to Teams' limits and with Teams' failures
+turned into the outbox's terms (wait, an outage, or no use retrying).
+
+Teams allows a bot 7 operations a second, 8 in 2 s and 60 in 30 s in one conversation, and
+about 50 a second in a tenant. Every process takes its slots from the shared limiter, so
+three workers keep the pace one would. A 429 blocks the conversation for every process for
+its Retry-After; 412, 502 and 504 (and any 5xx) pause the lane with backoff; neither SDK
+retries these on an ordinary send, so the outbox does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import httpx
+from microsoft_teams.api import Account, ApiClient
+from microsoft_teams.api.activities.message.message import MessageActivityInput
+from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
+from microsoft_teams.api.clients.conversation.params import CreateConversationParams
+from microsoft_teams.common import Client, ClientOptions
+
+from bot.teams.loop import LoopThread
+from bot.teams.token import ClientCredentialsToken, TokenError
+from handlers.ports.coordination import RateLimiter
+from handlers.ports.gateways import PACING, DeliveryFailed
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TEAMS_PER_SECOND = 7.0
+CONVERSATION_WINDOWS = ((2.0, 8), (30.0, 60))  # beside 7 a second, Teams' other windows per conversation
+TIMEOUT_SECONDS = 10.0
+_SHORT_WAIT_SECONDS = 0.05
+_RETRY_LATER = {412, 502, 504}  # Teams' documented "retry with backoff" answers, beside 429
+
+
+class TeamsConnector:
+    """Send, reply, update and create conversations in Teams, for one bot."""
+
+    def __init__(
+        self,
+        loop: LoopThread,
+        token: ClientCredentialsToken,
+        cloud: CloudEnvironment,
+        limiter: RateLimiter,
+        *,
+        per_second: float = 7.0,
+        tenant_per_second: float = 50.0,
+    ) -> None:
+        self._loop = loop
+        self._token = token
+        self._cloud = cloud
+        self._limiter = limiter
+        self._per_second = per_second
+        self._tenant_per_second = tenant_per_second
+        self._clients: dict[str, ApiClient] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, service_url: str) -> ApiClient:
+        with self._lock:
+            client = self._clients.get(service_url)
+            if client is None:
+                http = Client(ClientOptions(token=lambda: self._token(), timeout=TIMEOUT_SECONDS))
+                client = self._clients[service_url] = ApiClient(service_url, http, cloud=self._cloud)
+            return client
+
+    def send(self, service_url: str, conversation: str, activity: MessageActivityInput) -> str:
+        """Post `activity` in `conversation`; the new activity's id."""
+        self._pace(conversation)
+        client = self._client(service_url)
+        sent = self._call("send", conversation, lambda: client.conversations.create_activity(conversation, activity))
+        return str(sent.id)
+
+    def reply(self, service_url: str, conversation: str, activity_id: str, activity: MessageActivityInput) -> str:
+        """Post `activity` in the thread of `activity_id`."""
+        self._pace(conversation)
+        client = self._client(service_url)
+        calls = client.conversations
+        sent = self._call("reply", conversation, lambda: calls.reply_to_activity(conversation, activity_id, activity))
+        return str(sent.id)
+
+    def update(self, service_url: str, conversation: str, activity_id: str, activity: MessageActivityInput) -> None:
+        """Replace `activity_id` for everyone."""
+        self._pace(conversation)
+        client = self._client(service_url)
+        calls = client.conversations
+        self._call("update", conversation, lambda: calls.update_activity(conversation, activity_id, activity))
+
+    def open_chat(self, service_url: str, user_id: str, tenant_id: str) -> str:
+        """The 1:1 chat between the bot and `user_id` (Teams answers the same chat each time)."""
+        self._pace("new-chat")
+        params = CreateConversationParams(
+            members=[Account(id=user_id)],
+            tenant_id=tenant_id,
+            channel_data={"tenant": {"id": tenant_id}},
+        )
+        client = self._client(service_url)
+        created = self._call("open a chat", user_id, lambda: client.conversations.create(params))
+        return str(created.id)
+
+    def members(self, service_url: str, conversation: str) -> list[dict[str, Any]]:
+        """The members of a team or chat, as Teams lists them (id, name, aadObjectId, email…)."""
+        client = self._client(service_url)
+        found = self._call("list members", conversation, lambda: client.conversations.get_members(conversation))
+        return [m.model_dump(by_alias=True) if hasattr(m, "model_dump") else dict(m) for m in found]
+
+    def _pace(self, conversation: str) -> None:
+        """A slot in the conversation's windows and the tenant's; or DeliveryFailed(throttled) saying how long."""
+        budgets: list[tuple[str, float, int]] = [
+            ("teams:tenant", self._tenant_per_second, max(1, int(self._tenant_per_second))),
+            (f"teams:conversation:{conversation}", self._per_second, max(1, int(self._per_second))),
+        ]
+        scale = self._per_second / TEAMS_PER_SECOND  # the other windows keep their shape when the rate is moved
+        budgets += [
+            (f"teams:conversation:{conversation}:{w:g}s", most * scale / w, max(1, int(most * scale)))
+            for w, most in CONVERSATION_WINDOWS
+        ]
+        for key, per_second, burst in budgets:
+            wait = self._limiter.acquire(key, per_second, burst)
+            if 0 < wait <= _SHORT_WAIT_SECONDS:
+                time.sleep(wait)
+                wait = self._limiter.acquire(key, per_second, burst)
+            if wait > 0:
+                raise DeliveryFailed(f"{PACING} {key}", retry_after=wait, throttled=True)
+
+    def _call(self, what: str, conversation: str, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        try:
+            return self._loop.run(make(), TIMEOUT_SECONDS + 5)
+        except httpx.HTTPStatusError as exc:
+            raise self._failure(what, conversation, exc.response) from None
+        except TokenError as exc:
+            raise DeliveryFailed(str(exc), outage=True, retry_after=30.0) from None
+        except (httpx.TransportError, TimeoutError, OSError) as exc:
+            raise DeliveryFailed(f"Teams unreachable ({what}: {exc.__class__.__name__})", outage=True) from None
+
+    def _failure(self, what: str, conversation: str, response: httpx.Response) -> DeliveryFailed:
+        status = response.status_code
+        retry_after = _seconds(response.headers.get("Retry-After"))
+        code = _code(response)
+        if status == 429:
+            self._limiter.block(f"teams:conversation:{conversation}", retry_after or 1.0)
+            return DeliveryFailed(f"Teams {what} rate limited", retry_after=retry_after or 1.0, throttled=True)
+        if status in _RETRY_LATER or status >= 500:
+            return DeliveryFailed(f"Teams {what} is failing ({status} {code})", outage=True, retry_after=retry_after)
+        if status in (401, 403):  # the bot's credentials or its place in the team: nothing else will go either
+            return DeliveryFailed(f"Teams refused the bot ({what}: {status} {code})", outage=True, retry_after=60.0)
+        if status == 404 and code == "ActivityNotFoundInConversation":  # seen briefly after a post (msteams-docs #6139)
+            return DeliveryFailed(f"Teams {what}: {code}", retry_after=5.0)
+        return DeliveryFailed(f"Teams {what} failed: {status} {code}", permanent=True)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _code(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("code") or "")[:80] if isinstance(error, dict) else ""

@@ -1,0 +1,60 @@
+"""/api/messages inside the WSGI web process: the request's body and headers handed to the Teams SDK's own route
+handler (which checks the JWT, then runs the face's handlers) on the Teams loop, and its answer written back.
+
+Teams and Slack share one public port because Heroku-style platforms route HTTP only to
+`web`; gunicorn's threads already serve Slack there, so Teams is one more path, not a second server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.teams.app import MESSAGES_PATH, build_teams_app
+from bot.wiring import Services
+
+log = logging.getLogger(__name__)
+MAX_BODY = 512 * 1024  # Teams' activities are small; a card submit is well under this
+ANSWER_SECONDS = 15.0  # Teams gives up on an invoke after about 15 s
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer: status and JSON body (None: no body)."""
+
+    status: int
+    body: Any = None
+
+
+class TeamsEndpoint:
+    """Serves /api/messages with the Teams SDK app."""
+
+    def __init__(self, services: Services) -> None:
+        assert services.teams is not None
+        self._loop = services.teams.loop
+        self.app, adapter = build_teams_app(services)
+        self._loop.run(self.app.initialize(), 30.0)
+        self._route = adapter.routes[MESSAGES_PATH]
+
+    def handle(self, method: str, headers: dict[str, str], body: bytes) -> Answer:
+        """Answer one request from Teams (or from anyone pretending to be Teams)."""
+        if method != "POST":
+            return Answer(405, {"error": "Teams POSTs activities to /api/messages"})
+        if not headers.get("authorization", "").startswith("Bearer "):
+            return Answer(401, {"error": "Unauthorized"})
+        if len(body) > MAX_BODY:
+            return Answer(413, {"error": f"an activity is at most {MAX_BODY // 1024} KB"})
+        try:
+            activity = json.loads(body)
+        except ValueError:
+            return Answer(400, {"error": "malformed activity: not JSON"})
+        if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+            return Answer(400, {"error": "malformed activity: a JSON object with a type is expected"})
+        try:
+            answer = self._loop.run(self._route({"body": activity, "headers": headers}), ANSWER_SECONDS)
+        except TimeoutError:
+            log.warning("a Teams %s activity took longer than %.0fs", activity["type"][:40], ANSWER_SECONDS)
+            return Answer(503, {"error": "Squeaky is busy: try again"})
+        return Answer(int(answer["status"]), answer.get("body"))
