@@ -64,6 +64,20 @@ def migrate() -> None:
     _guard(go)
 
 
+@main.command("teams-package")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("squeaky-teams.zip"))
+def teams_package(out: Path) -> None:
+    """Write the Teams app package (manifest and icons) for an admin to upload to Teams."""
+
+    def go() -> None:
+        from bot.teams.package import write_package
+
+        written = write_package(load_settings(), out)
+        click.echo(f"wrote {written}: upload it in the Teams admin center (Manage apps), then add Squeaky to the team")
+
+    _guard(go)
+
+
 @main.command()
 @click.option("--port", type=int, default=None, help="HTTP port (default: $PORT, else 3000).")
 def run(port: int | None) -> None:

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,45 @@ def _get_when_up(url: str, seconds: float = 30) -> requests.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "run"])
+def test_teams_half_configured_stops_with_one_line(command: str, tmp_path: Path) -> None:
+    env = _clean_env(
+        TEAMS_APP_ID="00000000-0000-4000-8000-00005ea0b0a7",
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        DATABASE_URL=f"sqlite:///{tmp_path}/s.db",
+    )
+    done = subprocess.run(  # noqa: S603 - the command is one of the three processes above
+        [sys.executable, "-m", "bot", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        "squeaky: TEAMS_APP_PASSWORD is not set: the Teams bot's client secret, for the bearer token its calls to "
+        "Teams carry (Teams is on). Set it in the environment or in .env."
+    ]
+
+
+def test_the_teams_package_names_the_bot_and_the_host(tmp_path: Path) -> None:
+    env = _clean_env(TEAMS_APP_ID="00000000-0000-4000-8000-00005ea0b0a7", PUBLIC_URL="https://care.example.com/x")
+    out = tmp_path / "squeaky.zip"
+    done = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "bot", "teams-package", "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(package.read("manifest.json"))
+    assert manifest["manifestVersion"] == "1.24" and manifest["id"] == manifest["bots"][0]["botId"]
+    assert manifest["validDomains"] == ["care.example.com"] and "{{" not in json.dumps(manifest)
+    titles = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
+    assert titles == ["stats", "backlog", "vip", "sla", "oncall", "help"]
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot", "teams-package"],
+        cwd=tmp_path,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and missing.stderr.startswith("squeaky: TEAMS_APP_ID is not set")
