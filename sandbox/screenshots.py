@@ -1,16 +1,19 @@
-"""`python -m sandbox.screenshots [--out docs/screenshots]`: walk the sandbox journey in Debian's Chromium and save a
-screenshot of each step (the README shows two). Needs Playwright (requirements-dev.txt) and `apt install chromium`."""
+"""`python -m sandbox.screenshots [--out docs/screenshots]`: walk the sandbox journeys in Debian's Chromium and save a
+screenshot of each step, in Slack and in Teams (the README shows some). Needs Playwright (requirements-dev.txt) and
+`apt install chromium`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from sandbox import journey
+from sandbox import journey, teams_journey
 from sandbox.demo import load_demo
 from sandbox.stack import CHANNEL, DemoStack
 
@@ -22,6 +25,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help=f"where the PNGs go (default {OUT})")
     args = parser.parse_args(argv)
+    for walk in (journey.run, teams_journey.run):  # each on a fresh stack: both journeys handle the same complaint
+        shoot(walk, args.out)
+    for shot in sorted(args.out.glob("*.png")):
+        print(shot)
+    return 0
+
+
+def shoot(walk: Callable[..., Any], out: Path) -> None:
+    """Start the demo stack with the demo's complaints, and walk one journey in it, saving its screenshots."""
     with DemoStack(poll_seconds=0.5) as stack:
         url = stack.serve_page(0)
         for complaint in load_demo():
@@ -34,12 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as playwright:
             browser = journey.launch(playwright)
             try:
-                journey.run(browser, url, args.out)
+                walk(browser, url, out)
             finally:
                 browser.close()
-    for shot in sorted(args.out.glob("*.png")):
-        print(shot)
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""The demo stack: the local Slack and X, the sandbox page, and the real `python -m bot run` on the embedded defaults
-(a SQLite file in a scratch folder, in-process coordination), wired to each other."""
+"""The demo stack: the local Slack, Teams and X, the sandbox page, and the real `python -m bot run` on the embedded
+defaults (a SQLite file in a scratch folder, in-process coordination), wired to each other."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ import threading
 from pathlib import Path
 
 from sandbox.slack_api import LocalSlack
-from sandbox.workspace import LEADS_GROUP, SandboxWorkspace
+from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
+from sandbox.teams_activities import TeamsPerson
+from sandbox.teams_api import LocalTeams
+from sandbox.teams_view import TeamsView
+from sandbox.workspace import LEADS_GROUP, PEOPLE, SandboxWorkspace
 from sandbox.x_api import LocalX
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -32,12 +36,18 @@ class DemoStack:
     """Everything `make run` starts; `stop()` (or leaving the `with` block) ends it all."""
 
     def __init__(self, *, poll_seconds: float = 2.0) -> None:
-        self.slack, self.x = LocalSlack(), LocalX()
+        self.slack, self.x, self.teams = LocalSlack(), LocalX(), LocalTeams()
         self.slack.start()
         self.x.start()
+        self.teams.start()
         self.port, self.secret = free_port(), secrets.token_hex(16)
         self.events_url = f"http://127.0.0.1:{self.port}/slack/events"
-        self.workspace = SandboxWorkspace(self.slack, self.x, self.events_url, self.secret, channel=CHANNEL)
+        names = {p.id: p.name for p in PEOPLE}
+        teams_view = TeamsView(self.teams, f"http://127.0.0.1:{self.port}/api/messages", names)
+        self.workspace = SandboxWorkspace(
+            self.slack, self.x, self.events_url, self.secret, channel=CHANNEL, teams=teams_view
+        )
+        leads = [TeamsPerson.named(p.name).aad_object_id for p in PEOPLE if p.role == "lead"]
         self.stopping = threading.Event()
         workdir = Path(tempfile.mkdtemp(prefix="squeaky-demo-"))
         env = {
@@ -49,6 +59,14 @@ class DemoStack:
             "SLACK_API_URL": f"{self.slack.url}/api/",
             "SLACK_LEADS_GROUP": LEADS_GROUP,
             "ONCALL_USER": "U0LEA",
+            "TEAMS_APP_ID": self.teams.app_id,
+            "TEAMS_APP_PASSWORD": self.teams.client_secret,
+            "TEAMS_TENANT_ID": self.teams.tenant_id,
+            "TEAMS_CHANNEL": TEAMS_CHANNEL,
+            "TEAMS_SERVICE_URL": self.teams.service_url,
+            "TEAMS_OPENID_METADATA_URL": self.teams.openid_metadata_url,
+            "TEAMS_LOGIN_URL": self.teams.url,
+            "TEAMS_LEADS": ",".join(leads),
             "X_BEARER_TOKEN": self.x.bearer_token,
             "X_API_URL": self.x.url,
             "X_BRAND_HANDLES": self.x.brand,
@@ -61,7 +79,13 @@ class DemoStack:
             "PUBLIC_URL": f"http://127.0.0.1:{self.port}",  # Open ticket links lead to this Squeaky
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
         }
-        for name in ("REDIS_URL", "SLACK_APP_TOKEN", "PAGERDUTY_ROUTING_KEY", "SLACK_AGENTS_GROUP"):
+        for name in (
+            "REDIS_URL",
+            "SLACK_APP_TOKEN",
+            "PAGERDUTY_ROUTING_KEY",
+            "SLACK_AGENTS_GROUP",
+            "TEAMS_AGENTS_TEAM",
+        ):
             env.pop(name, None)
         self.bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir)
 
@@ -84,6 +108,7 @@ class DemoStack:
         self.workspace.stop()
         self.slack.stop()
         self.x.stop()
+        self.teams.stop()
 
     def __enter__(self) -> DemoStack:
         return self

@@ -1,4 +1,5 @@
-"""The sandbox workspace: a web page that plays a Slack workspace (and X) for Squeaky, for development and demos.
+"""The sandbox workspace: a web page that plays a Slack workspace, a Teams team (and X) for Squeaky, for development
+and demos.
 
 It renders what the local Slack holds: the care channel's cards with their threads,
 ephemeral messages, modals, images, direct messages and the App Home, for whichever
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from sandbox.interactions import (
 )
 from sandbox.server import LocalServer, Request, Response
 from sandbox.slack_api import LocalSlack
+from sandbox.teams_view import TeamsView
 from sandbox.x_api import LocalX, as_people_see
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -74,11 +77,13 @@ class SandboxWorkspace(LocalServer):
         *,
         channel: str = "C0CARE",
         people: tuple[Person, ...] = PEOPLE,
+        teams: TeamsView | None = None,
     ) -> None:
         super().__init__()
         self.slack, self.x = slack, x
         self.events_url, self.secret, self.channel = events_url, signing_secret, channel
         self.people = people
+        self.teams = teams
         self.progress = Progress()
         self._seen = _Seen()
         self._lock = threading.Lock()
@@ -107,7 +112,7 @@ class SandboxWorkspace(LocalServer):
         body = request.json() or {}
         if not isinstance(body, dict) or body.get("user") not in {p.id for p in self.people}:
             return Response(400, {"error": "say who you are: user must be one of the sandbox's people"})
-        actions = {
+        actions: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "/ui/click": self.click,
             "/ui/view-action": self.view_action,
             "/ui/submit": self.submit,
@@ -115,6 +120,15 @@ class SandboxWorkspace(LocalServer):
             "/ui/command": self.command,
             "/ui/home": self.open_home,
         }
+        if self.teams is not None:
+            teams, user = self.teams, body["user"]
+            actions |= {
+                "/ui/teams/click": lambda b: teams.click(user, b),
+                "/ui/teams/dialog": lambda b: teams.open_dialog(user, b),
+                "/ui/teams/submit": lambda b: teams.submit_dialog(user, b),
+                "/ui/teams/close": lambda b: teams.close_dialog(user),
+                "/ui/teams/say": lambda b: teams.say(user, b),
+            }
         action = actions.get(path)
         if action is None:
             return Response(404, {"error": "no such action"})
@@ -175,6 +189,7 @@ class SandboxWorkspace(LocalServer):
             "home": home,
             "x": self._x_threads(),
             "progress": {**asdict(self.progress), "carded": sum(1 for m in channel if m["card"])},
+            "teams": self.teams.state(user) if self.teams is not None else None,
         }
 
     def _x_threads(self) -> list[dict[str, Any]]:

@@ -3,7 +3,10 @@
 const { el, mrkdwn, textObject, renderBlocks, emojify } = window.BlockKit;
 
 let me = new URLSearchParams(location.search).get("as") || localStorage.getItem("squeaky.me") || "U0ALICE";
+let tool = new URLSearchParams(location.search).get("tool") || localStorage.getItem("squeaky.tool") || "slack";
 let tab = "channel";
+let teamsTab = "teams-channel";
+const dialog = { key: null };
 let state = null;
 const rendered = {};
 const modal = { id: null, hash: null, values: {}, errors: {}, timer: null };
@@ -67,6 +70,60 @@ function render() {
   ]);
   paint("x", state.x, () => state.x.map(tweet));
   renderModal(state.modal, people);
+  document.querySelector(".tools").classList.toggle("hidden", !state.teams);
+  if (state.teams) renderTeams(state.teams);
+}
+
+// -- Teams ------------------------------------------------------------------------------------------------
+
+function teamsAction(cardId) {
+  return (action, data) => {
+    if (action instanceof window.AdaptiveCards.ExecuteAction) {
+      send("/ui/teams/click", { card: cardId, verb: action.verb, data }).then(refresh);
+    } else if (data.msteams && data.msteams.type === "task/fetch") {
+      send("/ui/teams/dialog", { card: cardId, data }).then(refresh);
+    }
+  };
+}
+
+function post(p) {
+  const replies = (p.replies || []).map((r) => r.type === "AdaptiveCard"
+    ? window.TeamsView.render(r, () => {}) : el("div", { class: "reply" }, r.text || ""));
+  return el("div", { class: "post", "data-testid": "teams-post", "data-card": p.id },
+    el("div", { class: "who" }, "Squeaky", el("small", {}, p.private ? "Bot · only you see this version" : "Bot")),
+    window.TeamsView.render(p.card, teamsAction(p.id)),
+    replies.length ? el("div", { class: "replies", "data-testid": "teams-thread" }, replies) : null);
+}
+
+function renderTeams(t) {
+  paint("teams-channel", t.posts, () =>
+    t.posts.length ? t.posts.map(post) : [el("p", { class: "hint" }, "No complaints yet.")]);
+  paint("teams-chat", t.chat, () => t.chat.length
+    ? t.chat.map((c) => el("div", { class: "post", "data-testid": "teams-chat-message" },
+      el("div", { class: "who" }, "Squeaky"), c.type === "AdaptiveCard" ? window.TeamsView.render(c, () => {}) : el("div", {}, c.text || "")))
+    : [el("p", { class: "hint" }, "Nothing from Squeaky yet. Type help below.")]);
+  paint("teams-notes", t.notes, () => t.notes.map((n) => el("div", { class: "note", "data-testid": "teams-note" }, n)));
+  const backdrop = document.getElementById("dialog-backdrop");
+  const key = t.dialog ? JSON.stringify(t.dialog) : null;
+  if (key === dialog.key) return;
+  dialog.key = key;
+  if (!t.dialog) { backdrop.classList.add("hidden"); return; }
+  const box = document.getElementById("dialog");
+  const onAction = (action, data) => send("/ui/teams/submit", { data }).then(refresh);
+  box.replaceChildren(
+    el("h3", {}, t.dialog.title || "Squeaky"),
+    window.TeamsView.render(t.dialog.card, onAction),
+    el("div", { class: "buttons" }, el("button", { class: "bk", onclick: () => send("/ui/teams/close", {}).then(refresh) }, "Cancel")));
+  backdrop.classList.remove("hidden");
+}
+
+function showTool() {
+  document.body.classList.toggle("teams", tool === "teams");
+  for (const b of document.querySelectorAll(".tool")) b.classList.toggle("active", b.dataset.tool === tool);
+  document.getElementById("slack-pane").classList.toggle("hidden", tool !== "slack");
+  document.getElementById("slack-tabs").classList.toggle("hidden", tool !== "slack");
+  document.getElementById("teams-pane").classList.toggle("hidden", tool !== "teams");
+  document.getElementById("teams-tabs").classList.toggle("hidden", tool !== "teams");
 }
 
 function tweet(t) {
@@ -191,6 +248,7 @@ function setup() {
     localStorage.setItem("squeaky.me", me);
     for (const key of Object.keys(rendered)) delete rendered[key];
     Object.assign(modal, { id: null, hash: null, values: {}, errors: {} });
+    dialog.key = null;
     if (tab === "home") send("/ui/home", {});
     refresh();
   });
@@ -203,6 +261,32 @@ function setup() {
       if (tab === "home") send("/ui/home", {});
     });
   }
+  for (const button of document.querySelectorAll(".tool")) {
+    button.addEventListener("click", () => {
+      tool = button.dataset.tool;
+      localStorage.setItem("squeaky.tool", tool);
+      showTool();
+    });
+  }
+  for (const button of document.querySelectorAll("[data-teams-tab]")) {
+    button.addEventListener("click", () => {
+      teamsTab = button.dataset.teamsTab;
+      for (const other of document.querySelectorAll("[data-teams-tab]")) other.classList.toggle("active", other === button);
+      for (const pane of ["teams-channel", "teams-chat"]) document.getElementById(pane).classList.toggle("hidden", pane !== teamsTab);
+      document.getElementById("teams-message").placeholder = teamsTab === "teams-chat"
+        ? "stats 7d, backlog, oncall, help" : "@Squeaky stats 7d, @Squeaky backlog, @Squeaky help";
+    });
+  }
+  document.getElementById("teams-composer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = document.getElementById("teams-message");
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    await send("/ui/teams/say", { text, personal: teamsTab === "teams-chat" });
+    refresh();
+  });
+  showTool();
   document.getElementById("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = document.getElementById("command");
