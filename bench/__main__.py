@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|clicks|stats|storm|threading|all]`: run the measurements, write the results under docs/."""
+"""`python -m bench [ingest|clicks|teams|stats|storm|threading|all]`: run the measurements, write results to docs/."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from bench import clicks, ingest, stats, storm, threading_quality
+from bench import clicks, ingest, stats, storm, teams_clicks, threading_quality
 from bench.machine import describe
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -43,6 +43,12 @@ def run_clicks() -> None:
     """The click-to-ack benchmark and the claim race."""
     results = clicks.report(clicks.measure(PG, REDIS))
     publish(BENCHMARKS, "Clicks", results, clicks.__doc__ or "", BENCHMARKS_PREAMBLE)
+
+
+def run_teams() -> None:
+    """The Teams invoke benchmark."""
+    results = teams_clicks.report(teams_clicks.measure(PG, REDIS))
+    publish(BENCHMARKS, "Teams clicks", results, teams_clicks.__doc__ or "", BENCHMARKS_PREAMBLE)
 
 
 def run_stats(complaints: int) -> None:
@@ -83,7 +89,7 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parts = ["ingest", "clicks", "stats", "storm", "threading", "all"]
+    parts = ["ingest", "clicks", "teams", "stats", "storm", "threading", "all"]
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
@@ -94,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         run_ingest(args.posts)
     if args.which in ("clicks", "all"):
         run_clicks()
+    if args.which in ("teams", "all"):
+        run_teams()
     if args.which in ("storm", "all"):
         run_storm()
     if args.which in ("stats", "all"):

@@ -1,6 +1,7 @@
-"""A server process for the click benchmark: Squeaky's web app, or a bare Bolt app that only acks.
+"""A server process for the click benchmarks: Squeaky's web app, a bare Bolt app that only acks, or a bare Teams SDK
+app that only answers.
 
-`python -m bench.click_server squeaky|bare PORT` with the settings in the environment; it
+`python -m bench.click_server squeaky|bare|bare-teams PORT` with the settings in the environment; it
 serves until killed. The benchmark's clients run in another process, so they do not share
 its interpreter lock.
 """
@@ -17,10 +18,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from waitress import serve
 
-from bot.bootstrap import build_bolt_app, build_services
+from bot.bootstrap import build_services
 from bot.config import load_settings
 from bot.slack import action_ids
-from bot.web import WebApp
+from bot.web import web_app
 
 
 def bare_app() -> SlackRequestHandler:
@@ -38,11 +39,40 @@ def bare_app() -> SlackRequestHandler:
     return SlackRequestHandler(app)
 
 
+def serve_bare_teams(port: int) -> None:
+    """A Teams SDK app whose one handler answers every button with the same card, served the SDK's own way (its
+    FastAPI adapter under uvicorn), checking every token as Squeaky does."""
+    import asyncio
+
+    from microsoft_teams.api.models.adaptive_card.adaptive_card_action_response import (
+        AdaptiveCardActionCardResponse,
+    )
+    from microsoft_teams.apps import App
+    from microsoft_teams.cards import AdaptiveCard, TextBlock
+
+    from bot.teams.face import teams_cloud
+
+    settings = load_settings()
+    app = App(
+        client_id=settings.teams_app_id,
+        tenant_id=settings.teams_tenant_id,
+        token=lambda scope, tenant=None: "unused",
+        cloud=teams_cloud(settings),
+        service_url=settings.teams_service_url,
+    )
+    answer = AdaptiveCardActionCardResponse(value=AdaptiveCard(body=[TextBlock(text="Claimed", wrap=True)]))
+
+    @app.on_card_action
+    async def only_answer(ctx: Any) -> AdaptiveCardActionCardResponse:
+        return answer
+
+    asyncio.run(app.start(port))
+
+
 def _load(which: str) -> Any:
     if which == "bare":
         return bare_app()
-    services = build_services(load_settings())
-    return WebApp(build_bolt_app(services), services)
+    return web_app(build_services(load_settings()))
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -68,7 +98,9 @@ def main() -> None:
     which, port = sys.argv[1], int(sys.argv[2])
     server = sys.argv[3] if len(sys.argv) > 3 else "waitress"
     print("ready", flush=True)
-    if server == "gunicorn":
+    if which == "bare-teams":
+        serve_bare_teams(port)
+    elif server == "gunicorn":
         _Gunicorn(which, port, int(sys.argv[4])).run()
     else:
         serve(_load(which), host="127.0.0.1", port=port, threads=16, _quiet=True)

@@ -76,6 +76,9 @@ class LocalServer(ABC):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle's algorithm on, a keep-alive client's delayed ACK
+            # held every answer back 40 ms, a stall no real service adds.
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)

@@ -24,13 +24,13 @@ from microsoft_teams.cards import Mention as CardMention
 
 from bot.teams.text import block, clip, mentions, safe_url
 from handlers.cases.activity import ActivityLine
+from handlers.cases.agent_desk import WITH_FORM
 from handlers.cases.card_view import STANDARD_TIER, CardView, FollowUpLine
 from handlers.cases.model import Action, Delivery, PublicReply, Status, Ticket
 from handlers.text.rich_text import Line
 
 CARD_VERSION = "1.5"
 OPEN_TICKET = "open_ticket"  # the verb of "Open ticket": a short-lived link, for the clicker alone
-WITH_DIALOG = frozenset({Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN})
 
 TITLES = {
     Action.CLAIM: "Claim",
@@ -104,7 +104,7 @@ def complaint_card(card: CardView, *, notice: str | None = None, link: tuple[str
 
 def _button(card: CardView, action: Action, *, secondary: bool = False) -> Any:
     mode = "secondary" if secondary else None
-    if action in WITH_DIALOG:
+    if action in WITH_FORM:
         data = {"msteams": {"type": "task/fetch"}, "dialog_id": action.value, "complaint_id": card.complaint_id}
         return SubmitAction(title=TITLES[action], data=data, mode=mode)
     style = "positive" if action is Action.CLAIM else None

@@ -10,10 +10,10 @@ from typing import Any
 from microsoft_teams.cards import AdaptiveCard
 
 from bot.outages import OUTAGES, describe_outage
-from bot.teams.cards import OPEN_TICKET, WITH_DIALOG, complaint_card, text_card
+from bot.teams.cards import OPEN_TICKET, complaint_card, text_card
 from bot.teams.senders import BadActivity, actor_of, complaint_id_of, sender_of
 from bot.wiring import Services
-from handlers.cases.agent_desk import ActionRequest
+from handlers.cases.agent_desk import WITH_FORM, ActionRequest
 from handlers.cases.card_view import card_for
 from handlers.cases.errors import ComplaintNotFound, SqueakyError
 from handlers.cases.model import Action, Complaint
@@ -42,7 +42,7 @@ def click(services: Services, account: Any, verb: str, data: Any) -> AdaptiveCar
             raise BadActivity(
                 f"“{verb[:40]}” is not a button Squeaky knows; the card may be from an older version"
             ) from None
-        if action in WITH_DIALOG:
+        if action in WITH_FORM:
             raise BadActivity("that button opens a form: click it on the card again")
         outcome = services.agent_desk.act(ActionRequest(who, complaint_id, action))
         complaint = outcome.complaint or services.agent_desk.load(complaint_id)

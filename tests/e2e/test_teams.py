@@ -15,9 +15,11 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
+from bot.slack import action_ids
+from sandbox.interactions import block_action, post_signed
 from sandbox.teams_activities import CHANNEL, TeamsPerson
 from storage.sql.tables import audit_events, complaints, tickets
-from tests.e2e.conftest import Running, Start, teams_settings
+from tests.e2e.conftest import SIGNING_SECRET, Running, Start, teams_settings
 
 pytestmark = pytest.mark.e2e
 ALICE, BOB, MARIA, LEAD = (TeamsPerson.named(n) for n in ("Alice", "Bob", "Maria", "Lena Lead"))
@@ -289,6 +291,52 @@ def test_slack_and_teams_both_on_see_the_same_claim(start_squeaky: Start, local_
         return text in json.dumps(current["blocks"])
 
     squeaky.slack.wait_for(lambda: slack_says("Claimed by Alice"), timeout=5)
+
+    second = arrive(squeaky, "@SqueakyAir and my seat was given away", who="ann")  # the reverse: Slack to Teams
+    slack_second = squeaky.slack.wait_for(
+        lambda: (
+            squeaky.work()
+            or [m for m in squeaky.slack.channel_messages("C0CARE") if "seat was given" in json.dumps(m["blocks"])]
+        )
+    )[-1]
+    click = block_action("U0SAM", "sam", action_ids.CLAIM, str(complaint_of(second)), "C0CARE", slack_second["ts"])
+    assert post_signed(squeaky.events_url, SIGNING_SECRET, click).status_code == 200
+    now_shows(squeaky, second["id"], "sam", timeout=5)
+
+
+def test_a_lead_reassigns_with_the_people_picker_and_an_agent_dismisses(teams_squeaky: Running) -> None:
+    squeaky, teams = teams_squeaky, teams_squeaky.teams_client
+    card = arrive(squeaky)
+    complaint_id = complaint_of(card)
+    answered_card(teams.click(ALICE, card["id"], "claim", {"complaint_id": complaint_id}))
+    answered_card(teams.click(BOB, card["id"], "claim", {"complaint_id": complaint_id}))  # Bob is known to Squeaky now
+    opened = {"msteams": {"type": "task/fetch"}, "dialog_id": "reassign", "complaint_id": complaint_id}
+    picker = dialog_card(teams.open_dialog(LEAD, card["id"], opened))
+    [field] = [e for e in picker["body"] if e.get("id") == "to"]
+    assert field["choices.data"] == {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+    stranger = {"dialog_id": "reassign", "complaint_id": complaint_id, "step": "send", "to": "aad-nobody-knows"}
+    assert "does not know that person" in teams.submit_dialog(LEAD, card["id"], stranger).json()["task"]["value"]
+    picked = {"dialog_id": "reassign", "complaint_id": complaint_id, "step": "send", "to": BOB.aad_object_id}
+    assert teams.submit_dialog(LEAD, card["id"], picked).json()["task"]["type"] == "message"
+    now_shows(squeaky, card["id"], "Bob")
+
+    other = arrive(squeaky, "@SqueakyAir buy followers cheap", who="spammer")
+    dismiss = {"dialog_id": "dismiss", "complaint_id": complaint_of(other), "step": "send", "reason": "spam"}
+    assert teams.submit_dialog(ALICE, other["id"], dismiss).json()["task"]["value"] == "Dismissed."
+    now_shows(squeaky, other["id"], "Dismissed")
+
+
+def test_the_leads_are_mentioned_in_the_channel_when_an_alert_calls_on_them(teams_squeaky: Running) -> None:
+    squeaky, teams = teams_squeaky, teams_squeaky.teams_client
+    assert squeaky.teams is not None
+    assert teams.say(LEAD, "help", personal=True).status_code == 200  # Squeaky learns Lena's name from her message
+    notifier = squeaky.services.faces["teams"].notifier
+    ref = notifier.announce("", "3 complaints waited past their service level", leads=True)
+    posted = next(a for a in squeaky.teams.posts(CHANNEL) if a["id"] == ref.data["activity"])
+    card = content(posted)
+    [entity] = card["msteams"]["entities"]
+    assert entity["mentioned"] == {"id": LEAD.aad_object_id, "name": "Lena Lead"}
+    assert card["body"][0] == {"type": "TextBlock", "text": "<at>Lena Lead</at>", "wrap": True}
 
 
 def test_added_to_a_team_squeaky_learns_its_channel_and_posts_there(start_squeaky: Start, local_teams: Any) -> None:
