@@ -78,8 +78,8 @@ def app_env(database_url: str, redis_url: str, slack: LocalSlack) -> dict[str, s
 
 
 @contextmanager
-def serve_app(which: str, env: dict[str, str]) -> Iterator[str]:
-    """Run `bench.click_server` in its own process; yield its events URL."""
+def serve_app(which: str, env: dict[str, str], path: str = "/slack/events") -> Iterator[str]:
+    """Run `bench.click_server` in its own process; yield the URL of `path` on it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -87,18 +87,19 @@ def serve_app(which: str, env: dict[str, str]) -> Iterator[str]:
         [sys.executable, "-m", "bench.click_server", which, str(port), *SERVER],
         env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     try:
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"
         url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(200):
             try:
-                requests.get(f"{url}/healthz", timeout=1)
+                requests.get(f"{url}/healthz", timeout=1)  # any answer will do: the server is up
                 break
             except requests.ConnectionError:
                 time.sleep(0.05)
-        yield f"{url}/slack/events"
+        yield f"{url}{path}"
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -10,23 +10,15 @@ both apps check against the local issuer's keys."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import redis
-import requests
 from sqlalchemy import select
 
-from bench.clicks import CONCURRENCY, ROUNDS, _percentile, running_worker
+from bench.clicks import CONCURRENCY, ROUNDS, _percentile, running_worker, serve_app
 from bench.ingest import scratch_database
 from bot.bootstrap import build_services
 from bot.config import Settings
@@ -37,8 +29,8 @@ from sandbox.teams_api import LocalTeams
 from storage.sql.migrate import upgrade
 from storage.sql.tables import complaint_cards
 
-PROJECT = Path(__file__).resolve().parents[1]
 BURST_PAUSE = 1.0
+MESSAGES = "/api/messages"
 
 
 @dataclass
@@ -65,34 +57,6 @@ def teams_env(database_url: str, redis_url: str, teams: LocalTeams) -> dict[str,
         "TEAMS_OPERATIONS_PER_SECOND": "10000",
         "TEAMS_TENANT_OPERATIONS_PER_SECOND": "10000",
     }
-
-
-@contextmanager
-def serve(which: str, env: dict[str, str]) -> Iterator[str]:
-    """Run `bench.click_server` in its own process; yield its /api/messages URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(  # noqa: S603 - our own module, fixed argv
-        [sys.executable, "-m", "bench.click_server", which, str(port), "gunicorn", "2"],
-        env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-        url = f"http://127.0.0.1:{port}/api/messages"
-        for _ in range(200):
-            try:
-                requests.post(url, json={}, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _clicks(
@@ -164,7 +128,7 @@ def measure(admin_url: str, redis_url: str) -> TeamsClickResult:
                 rows = connection.execute(select(complaint_cards.c.complaint_id, complaint_cards.c.reference))
                 cards = {cid: str(reference["activity"]) for cid, reference in rows}
             services.engine.dispose()
-            with serve("squeaky", env) as endpoint, running_worker(env):
+            with serve_app("squeaky", env, MESSAGES) as endpoint, running_worker(env):
                 client = TeamsClient(teams, endpoint)
                 _clicks(client, cards, ids[:CONCURRENCY])  # warm up connections and caches
                 squeaky: list[float] = []
@@ -175,7 +139,7 @@ def measure(admin_url: str, redis_url: str) -> TeamsClickResult:
                     burst_done = time.time()
                     updated += _updated_ms(teams, sent, cards, time.time() + 120)
                     time.sleep(max(0.0, burst_done + BURST_PAUSE - time.time()))
-        with serve("bare-teams", env) as bare_endpoint:
+        with serve_app("bare-teams", env, MESSAGES) as bare_endpoint:
             client = TeamsClient(teams, bare_endpoint)
             _clicks(client, {}, list(range(CONCURRENCY)))
             bare: list[float] = []

@@ -125,6 +125,17 @@ class LocalServer(ABC):
             self._httpd.server_close()
             self._httpd = None
 
+    def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
+        """Wait until `predicate()` is truthy (checked every 0.05 s); return its value or raise TimeoutError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{type(self).__name__}: condition not met within {timeout}s")
+            time.sleep(0.05)
+
     # -- faults -----------------------------------------------------------
 
     def fail_next(

@@ -89,22 +89,17 @@ class TeamsClient:
 
     def open_dialog(self, person: TeamsPerson, card_id: str, data: dict[str, Any]) -> requests.Response:
         """Click a button that opens a dialog (`task/fetch`)."""
-        value = {"data": data, "context": {"theme": "default"}}
-        conversation = f"{self.channel};messageid={card_id}"
-        return self.post(
-            self.activity(
-                person, "invoke", conversation=conversation, name="task/fetch", value=value, replyToId=card_id
-            )
-        )
+        return self._task(person, card_id, "task/fetch", data)
 
     def submit_dialog(self, person: TeamsPerson, card_id: str, data: dict[str, Any]) -> requests.Response:
-        """Submit a dialog: the submit button's data merged with the inputs' values."""
+        """Submit a dialog: the submit button's data merged with the inputs' values (`task/submit`)."""
+        return self._task(person, card_id, "task/submit", data)
+
+    def _task(self, person: TeamsPerson, card_id: str, name: str, data: dict[str, Any]) -> requests.Response:
         value = {"data": data, "context": {"theme": "default"}}
         conversation = f"{self.channel};messageid={card_id}"
         return self.post(
-            self.activity(
-                person, "invoke", conversation=conversation, name="task/submit", value=value, replyToId=card_id
-            )
+            self.activity(person, "invoke", conversation=conversation, name=name, value=value, replyToId=card_id)
         )
 
     def say(

@@ -100,17 +100,6 @@ class LocalTeams(LocalServer):
         }
         return jwt.encode(body, key or self._key, algorithm="RS256", headers={"kid": self.kid})
 
-    def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
-        """Wait until `predicate()` is truthy (checked every 0.05 s); return its value or raise."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"local Teams: condition not met within {timeout}s; {len(self.calls)} calls")
-            time.sleep(0.05)
-
     def posts(self, conversation: str) -> list[dict[str, Any]]:
         """The messages posted at the top of `conversation` (not replies), each as it now stands, oldest first."""
         with self.lock:
