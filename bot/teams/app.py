@@ -73,6 +73,7 @@ def build_teams_app(services: Services) -> tuple[App, RouteAdapter]:
 def _attach(app: App, services: Services) -> None:
     teams = services.teams
     assert teams is not None
+    replying: set[asyncio.Task[None]] = set()  # answers to messages still on their way (kept from the collector)
 
     @app.on_card_action
     async def on_card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]) -> AdaptiveCardActionCardResponse:
@@ -100,9 +101,13 @@ def _attach(app: App, services: Services) -> None:
             sender = sender_of(activity.from_)
         except BadActivity:
             return
-        await asyncio.to_thread(
+        # Teams is answered at once; the answer card follows (it may wait out the conversation's pace)
+        work = asyncio.to_thread(
             commands.reply, services, sender, activity.conversation.id, activity.text or "", entities
         )
+        task = asyncio.get_running_loop().create_task(work)
+        replying.add(task)
+        task.add_done_callback(replying.discard)
 
     @app.on_conversation_update
     async def on_conversation_update(ctx: ActivityContext[ConversationUpdateActivity]) -> None:

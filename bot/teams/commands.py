@@ -67,6 +67,6 @@ def reply(services: Services, sender: Sender, conversation: str, text: str, enti
         chart = chart_link(settings.public_url, settings.link_secret.get_secret_value(), result.chart, now)
     card = answer_card(result, teams.gateway.permalink, now, chart)
     try:
-        teams.connector.send(teams.place.service_url(), conversation, message(card))
+        teams.connector.send_patiently(teams.place.service_url(), conversation, message(card))
     except DeliveryFailed as exc:
-        log.warning("the answer to a Teams command could not be sent: %s", exc.reason)
+        log.error("the answer to a Teams command could not be sent: %s", exc.reason)

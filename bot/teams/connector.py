@@ -75,6 +75,21 @@ class TeamsConnector:
         sent = self._call("send", conversation, lambda: client.conversations.create_activity(conversation, activity))
         return str(sent.id)
 
+    def send_patiently(
+        self, service_url: str, conversation: str, activity: MessageActivityInput, patience: float = 20.0
+    ) -> str:
+        """Post `activity`, waiting out our own pace and Teams' 429s and outages for up to `patience` seconds: for an
+        answer someone is waiting for, which has no outbox message to come back to."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                return self.send(service_url, conversation, activity)
+            except DeliveryFailed as exc:
+                wait = exc.retry_after if exc.retry_after is not None else 1.0
+                if exc.permanent or time.monotonic() + wait > deadline:
+                    raise
+                time.sleep(wait)
+
     def reply(self, service_url: str, conversation: str, activity_id: str, activity: MessageActivityInput) -> str:
         """Post `activity` in the thread of `activity_id`."""
         self._pace(conversation)

@@ -349,3 +349,12 @@ def test_added_to_a_team_squeaky_learns_its_channel_and_posts_there(start_squeak
     with squeaky.services.uow_factory() as uow:
         learned = dict(uow.team.installation("teams"))
     assert learned["channel"] == CHANNEL and learned["service_url"] == squeaky.teams.service_url
+
+
+def test_a_leads_answer_waits_out_teams_429s_instead_of_being_dropped(teams_squeaky: Running) -> None:
+    squeaky, teams = teams_squeaky, teams_squeaky.teams_client
+    assert squeaky.teams is not None
+    busy = {"error": {"code": "TooManyRequests"}}
+    squeaky.teams.fail_next("POST activities", 429, busy, {"Retry-After": "0.5"}, count=2)
+    assert teams.say(LEAD, "help").status_code == 200
+    squeaky.teams.wait_for(lambda: any("Squeaky's commands" in words(a) for a in squeaky.teams.posts(CHANNEL)))
