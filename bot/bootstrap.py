@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
 import redis
@@ -15,6 +16,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.outages import OUTAGES
 from bot.paging.pagerduty import PagerDutyPager
+from bot.queues_file import load_queues
 from bot.slack.commands import register as register_commands
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.listeners import register
@@ -81,7 +83,7 @@ def x_read_client(settings: Settings) -> tweepy.Client:
 
 def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     """Storage, coordination and triage; Redis when REDIS_URL is set, in-process coordination otherwise."""
-    triage = load_triage(settings.triage_config)
+    triage = replace(load_triage(settings.triage_config), queues=load_queues(settings.queues_config))
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
     queue: StreamQueue
@@ -187,6 +189,7 @@ def lead_desk(core: Core) -> LeadDesk:
         fallback_on_call=s.fallback_on_call,
         handoff_hour=s.oncall_handoff_hour,
         tiers=set(core.triage.priority.tier_points),
+        queues=core.triage.queues,
     )
 
 

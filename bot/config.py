@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     triage_config: str = Field(
         "config/triage.toml", description="the triage policy file: topics, noise rules, priority, threading"
     )
+    queues_config: str = Field(
+        "config/queues.toml", description="the queue policy file: queues, what each takes, and its channels"
+    )
 
     @field_validator("x_brand_handles", mode="before")
     @classmethod

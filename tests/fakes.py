@@ -103,6 +103,7 @@ class _Complaints:
                 priority=case.priority,
                 priority_reasons=case.priority_reasons,
                 noise_rule=case.noise_rule,
+                queue=case.queue,
             )
             self.s.complaints[complaint.id] = complaint
             self.s.ranks[complaint.id] = case.queue_rank

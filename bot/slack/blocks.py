@@ -100,6 +100,7 @@ def triage_line(card: CardView) -> str:
         parts[0] += f" <!subteam^{card.skill_group}>"
     why = " · ".join(sanitize(reason, 80) for reason in card.priority_reasons)
     parts.append(f"priority {card.priority}" + (f" ({why})" if why else ""))
+    parts.append(f":inbox_tray: {sanitize(card.queue, 32)}")
     if card.noise_rule:
         parts.append(f":warning: marked: {sanitize(card.noise_rule, 40)}")
     if not card.public_reply_allowed:

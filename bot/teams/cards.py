@@ -119,6 +119,7 @@ def triage_runs(card: CardView) -> list[TextRun]:
     out = [TextRun(text=clip(card.topic, 40), weight="Bolder"), TextRun(text=f" · priority {card.priority}")]
     if reasons:
         out.append(TextRun(text=f" ({reasons})"))
+    out.append(TextRun(text=f" · 📥 {clip(card.queue, 32)}"))
     if card.noise_rule:
         out.append(TextRun(text=f" · ⚠ marked: {clip(card.noise_rule, 40)}"))
     if not card.public_reply_allowed:

@@ -41,6 +41,7 @@ class CardView:
     more: tuple[Action, ...] = ()  # less frequent actions, behind a "more" menu
     uses_reserve: bool = False  # a tier above standard: its card may take the channel's reserved slot, not wait
     ticket_page: bool = False  # the ticket lives in Squeaky: "Open ticket" makes a short-lived link to its page
+    queue: str = "care"  # the queue it landed on
 
 
 def actions_for(complaint: Complaint, can_reply: bool = True) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
@@ -98,6 +99,7 @@ def card_for(complaint: Complaint, now: datetime, *, reply_allowed: bool = True)
         merged_into=complaint.merged_into,
         more=more,
         uses_reserve=complaint.tier != STANDARD_TIER,
+        queue=complaint.queue,
         ticket_page=complaint.ticket is not None
         and complaint.ticket.status is Delivery.SENT
         and complaint.ticket.url is None

@@ -164,6 +164,7 @@ class Complaint:
     resolved_at: datetime | None = None
     sla_stage: int = 0  # escalations sent in this wait for an owner (see handlers.team.sla.Stage)
     requeued_at: datetime | None = None  # when it last went back to the queue (a release, an expired claim)
+    queue: str = "care"  # the segment of the work it landed on (handlers.queues)
 
     def card_on(self, surface: str) -> CardRef | None:
         """Its card on that surface, if one is out."""
@@ -262,6 +263,8 @@ class NewCase:
     priority_reasons: tuple[str, ...]
     queue_rank: float
     noise_rule: str | None = None
+    queue: str = "care"
+    channels: Mapping[str, str] = field(default_factory=dict, hash=False)  # its queue's channel on each chat tool
 
 
 @dataclass(frozen=True)

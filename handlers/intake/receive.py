@@ -182,7 +182,13 @@ def _store_source(
 
     messages = [replace(m, complaint_id=real(m.complaint_id)) for m in messages]
     outbox = [
-        NewOutboxMessage(card_post_kind(case.tier), card_post_key(case_id), case_id, {}, case.queue_rank)
+        NewOutboxMessage(
+            card_post_kind(case.tier),
+            card_post_key(case_id),
+            case_id,
+            {"channels": dict(case.channels)} if case.channels else {},
+            case.queue_rank,
+        )
         for case, case_id in zip(cases, ids, strict=True)
     ]
     followups = [m for m in messages if m.kind is MessageKind.FOLLOWUP and m.complaint_id is not None]
@@ -218,6 +224,7 @@ def _written_order(item: IncomingComplaint) -> tuple[datetime, int, str]:
 def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, marked: str | None) -> NewCase:
     topic = triage.topics.classify(item.text)
     priority = assess(triage.priority, tier=tier, text=item.text, noise_rule=marked, followers=item.author_followers)
+    queue = triage.queues.queue_for(text=item.text, tier=tier, topic=topic.name, source=item.source)
     return NewCase(
         incoming=item,
         received_at=now,
@@ -228,4 +235,6 @@ def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, m
         priority_reasons=priority.reasons,
         queue_rank=queue_rank(triage.priority, priority.score, now),
         noise_rule=marked,
+        queue=queue.name,
+        channels=queue.channels,
     )

@@ -11,6 +11,7 @@ from typing import Any
 from handlers.intake.noise import NoiseAction, NoiseRules
 from handlers.intake.priority import PriorityPolicy
 from handlers.intake.topics import TopicRules, compile_topic
+from handlers.queues.policy import QueuePolicy
 
 
 class TriageConfigError(ValueError):
@@ -25,6 +26,7 @@ class Triage:
     topics: TopicRules = field(default_factory=lambda: TopicRules(topics=()))
     priority: PriorityPolicy = field(default_factory=PriorityPolicy)
     same_author_window: timedelta = timedelta(hours=72)
+    queues: QueuePolicy = field(default_factory=QueuePolicy)
 
 
 def _regexes(values: Any, where: str) -> tuple[re.Pattern[str], ...]:

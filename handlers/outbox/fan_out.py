@@ -38,8 +38,10 @@ def to_surfaces(
         out = cards.get(message.complaint_id or 0, ()) if on_card else ()
         for surface in surfaces:
             card = next((c for c in out if c.surface == surface), None)
-            channel = card.channel if card is not None else DEFAULT_CHANNEL
-            payload = {**message.payload, "surface": surface, "channel": channel}
+            queue_channels = message.payload.get("channels") or {}  # a new card goes to its queue's channel there
+            channel = card.channel if card is not None else str(queue_channels.get(surface) or DEFAULT_CHANNEL)
+            payload = {k: v for k, v in message.payload.items() if k != "channels"}
+            payload |= {"surface": surface, "channel": channel}
             spread.append(
                 NewOutboxMessage(message.kind, f"{message.key}@{surface}", message.complaint_id, payload, message.rank)
             )

@@ -74,6 +74,10 @@ class TeamStats(Protocol):
         """Unclaimed complaints in the card queue's order: its rank (priority plus waiting time), then arrival."""
         ...
 
+    def waiting_by_queue(self) -> dict[str, int]:
+        """How many complaints wait for an owner on each queue."""
+        ...
+
     def holders(self) -> list[tuple[str, int]]:
         """Who holds open complaints now, and how many each, most first."""
         ...

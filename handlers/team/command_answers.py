@@ -11,11 +11,13 @@ from handlers.cases.model import Actor, AuditEvent, Role
 from handlers.intake.vip_registry import import_tiers
 from handlers.people.model import Identity
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.queues.policy import QueuePolicy
 from handlers.team.command_words import (
     Backlog,
     CommandError,
     Help,
     OnCall,
+    QueueInfo,
     Request,
     Sla,
     Stats,
@@ -28,7 +30,7 @@ from handlers.team.oncall import Roster, next_handoff, starting_now
 from handlers.team.service_levels import who_is_on_call
 from handlers.team.sla import SlaPolicy, policy_for, with_defaults
 from handlers.team.stats import Period, StatsReport, Waiting, parse_period
-from handlers.text.rich_text import Line, Mention, joined
+from handlers.text.rich_text import Line, Mention, Strong, joined
 
 BACKLOG_SIZE = 15
 
@@ -66,6 +68,7 @@ class LeadDesk:
     fallback_on_call: Identity | None = None  # who is on call while no roster is set (ONCALL_USER)
     handoff_hour: int = 9
     tiers: set[str] = field(default_factory=lambda: {"vip", "elite", "standard"})
+    queues: QueuePolicy = field(default_factory=QueuePolicy)
 
     def run(self, actor: Actor, text: str, mentions: Mapping[str, Identity] | None = None) -> Answer:
         """Answer one command line from `actor`; bad words get the help, refusals are audited. `mentions` are the
@@ -127,8 +130,33 @@ class LeadDesk:
             return self._vip(actor, request)
         if isinstance(request, Sla):
             return self._sla(actor, request)
+        if isinstance(request, QueueInfo):
+            return self._queue(request)
         assert isinstance(request, OnCall)
         return self._oncall(actor, request, mentions)
+
+    def _queue(self, request: QueueInfo) -> Answer:
+        queue = self.queues.named(request.name or "") if request.verb == "show" else None
+        if request.verb == "show" and queue is None:
+            known = ", ".join(q.name for q in self.queues.all())
+            raise CommandError("queue", f"there is no queue called {request.name!r}; there are {known}")
+        with self.uow_factory() as uow:
+            waiting = uow.stats.waiting_by_queue()
+        if queue is None:
+            listed = [
+                Line.of(
+                    Strong(q.name), f" ({q.title}): {waiting.get(q.name, 0):,} waiting · takes {'; '.join(q.rules())}"
+                )
+                for q in self.queues.all()
+            ]
+            return Answer(f"Queues: {len(self.queues.all())}", tuple(listed))
+        where = [f"{surface}: {channel}" for surface, channel in sorted(queue.channels.items())]
+        lines = (
+            f"{waiting.get(queue.name, 0):,} waiting for an owner",
+            f"takes {'; '.join(queue.rules())}",
+            "cards go to " + (", ".join(where) if where else "each chat tool's own channel"),
+        )
+        return Answer(f"Queue {queue.name}: {queue.title}", lines)
 
     def _stats(self, request: Stats) -> Answer:
         now = self.clock.now()

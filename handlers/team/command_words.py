@@ -30,6 +30,10 @@ USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         "oncall show | oncall set @user | oncall rotation @a @b @c daily|weekly [at HH:MM] [on DAY]",
         ("oncall show", "oncall set @maria", "oncall rotation @maria @li @sam weekly at 09:00 on monday"),
     ),
+    "queue": (
+        "queue list | queue show NAME: the queues, what each takes, where its cards go, how many wait",
+        ("queue list", "queue show care"),
+    ),
     "help": ("help [SUBCOMMAND]", ("help", "help stats")),
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -103,7 +107,15 @@ class OnCall:
     weekday: int | None = None
 
 
-Request = Help | Stats | Backlog | Vip | Sla | OnCall
+@dataclass(frozen=True)
+class QueueInfo:
+    """`queue list|show NAME`."""
+
+    verb: Literal["list", "show"]
+    name: str | None = None
+
+
+Request = Help | Stats | Backlog | Vip | Sla | OnCall | QueueInfo
 
 
 def changes_settings(request: Request) -> bool:
@@ -224,6 +236,15 @@ def _parse_oncall(words: list[str]) -> OnCall:
     return OnCall("rotation", users, cadence, hour, weekday)
 
 
+def _parse_queue(words: list[str]) -> QueueInfo:
+    verb = words[0].lower() if words else "list"
+    if verb == "list" and len(words) <= 1:
+        return QueueInfo("list")
+    if verb == "show" and len(words) == 2:
+        return QueueInfo("show", words[1].lower())
+    raise CommandError("queue", "say list, or show and a queue's name")
+
+
 def parse(text: str) -> Request:
     """Read a command's words into a request; raise CommandError saying what could not be read."""
     raw = " ".join(text.split()) if "\n" not in text else text.strip()
@@ -245,4 +266,6 @@ def parse(text: str) -> Request:
         return _parse_sla(rest)
     if sub in ("oncall", "on-call"):
         return _parse_oncall(rest)
+    if sub in ("queue", "queues"):
+        return _parse_queue(rest)
     raise CommandError(None, f"`{words[0][:40]}` is not a subcommand")

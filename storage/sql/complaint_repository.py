@@ -104,6 +104,7 @@ def _complaint(row: RowMapping, cards: tuple[CardRef, ...] = ()) -> Complaint:
         resolved_at=row["resolved_at"],
         sla_stage=row["sla_stage"],
         requeued_at=row["requeued_at"],
+        queue=row["queue"],
     )
 
 
@@ -402,6 +403,7 @@ def _case_row(case: NewCase) -> dict[str, Any]:
         "status": Status.NEW.value,
         "version": 1,
         "tier": case.tier,
+        "queue": case.queue,
         "topic": case.topic,
         "skill_group": case.skill_group,
         "priority": case.priority,

@@ -110,6 +110,7 @@ complaints = Table(
     Column("status", String(16), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("tier", String(32), nullable=False, server_default="standard"),
+    Column("queue", String(32), nullable=False, server_default="care"),
     Column("owner_person_id", Id, ForeignKey("people.id")),
     Column("owner_name", String(255)),  # the owner's name when they claimed it (statistics by agent read it)
     Column("claimed_at", UTCDateTime()),
@@ -148,6 +149,7 @@ complaints = Table(
     Index(None, "conversation_id"),
     Index(None, "status", "claimed_at"),
     Index(None, "status", "queue_rank"),  # the backlog, in the card queue's order
+    Index(None, "queue", "status"),
     Index(None, "received_at"),
     Index(None, "updated_at"),
 )

@@ -219,6 +219,15 @@ class SqlTeamStats:
         )
         return self._with_cards([_waiting(r) for r in self._c.execute(query).mappings()])
 
+    def waiting_by_queue(self) -> dict[str, int]:
+        """How many complaints wait for an owner on each queue."""
+        query = (
+            select(complaints.c.queue, func.count())
+            .where(complaints.c.status == Status.NEW.value)
+            .group_by(complaints.c.queue)
+        )
+        return {str(queue): int(n) for queue, n in self._c.execute(query)}
+
     def _with_cards(self, waiting: list[Waiting]) -> list[Waiting]:
         cards = cards_of(self._c, [w.complaint_id for w in waiting])
         return [replace(w, cards=tuple(cards.get(w.complaint_id, ()))) for w in waiting]

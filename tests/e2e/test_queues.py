@@ -1,0 +1,61 @@
+"""Queues end to end: the real Bolt app, the local Slack and X, real PostgreSQL and Redis. Each complaint lands on one
+queue and its card goes to that queue's channel, each channel keeping its own pace; leads read the queues."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.bootstrap import x_read_client
+from bot.ingest import poll_once
+from handlers.outbox.kinds import lane_of
+from sandbox.interactions import post_command, slash_command
+from storage.sql.tables import complaints, outbox
+from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Start
+
+QUEUES = """
+[[queues]]
+name = "refunds"
+title = "Refunds desk"
+topics = ["refund"]
+channels = { slack = "C0REFUNDS" }
+
+[default]
+name = "care"
+title = "Care team"
+"""
+
+
+def test_cards_go_to_their_queues_channel_and_leads_read_the_queues(start_squeaky: Start, tmp_path: Path) -> None:
+    policy = tmp_path / "queues.toml"
+    policy.write_text(QUEUES)
+    squeaky = start_squeaky(queues_config=str(policy))
+    squeaky.x.add_tweet("ann", "@SqueakyAir where is my refund? It has been weeks")
+    squeaky.x.add_tweet("bo", "@SqueakyAir my bag never arrived")
+    squeaky.x.add_tweet("cy", "@SqueakyAir still no refund after 60 days")
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    slack = squeaky.slack
+    slack.wait_for(lambda: squeaky.work() or len(slack.channel_messages("C0REFUNDS")) == 2, timeout=20)
+    slack.wait_for(lambda: squeaky.work() or len(slack.channel_messages(CHANNEL)) == 1, timeout=20)
+    refunds = json.dumps([m["blocks"] for m in slack.channel_messages("C0REFUNDS")])
+    assert "where is my refund" in refunds and "60 days" in refunds and "refunds" in refunds
+    assert "my bag never arrived" in json.dumps(slack.channel_messages(CHANNEL)[0]["blocks"])
+    with squeaky.services.engine.connect() as c:
+        landed = dict(
+            c.execute(complaints.select().with_only_columns(complaints.c.author_handle, complaints.c.queue)).all()
+        )
+        lanes = {
+            lane_of(kind, payload)
+            for kind, payload in c.execute(outbox.select().with_only_columns(outbox.c.kind, outbox.c.payload))
+            if kind.startswith("card.post")
+        }
+    assert landed == {"ann": "refunds", "bo": "care", "cy": "refunds"}
+    assert {lane.split(":")[1] for lane in lanes} == {"C0REFUNDS", "*"}  # a lane per channel ("*": the tool's own)
+
+    fields = slash_command("U0LEA", "lea", "queue list", CHANNEL, slack.response_url())
+    answer = post_command(squeaky.events_url, SIGNING_SECRET, fields).json()
+    said = json.dumps(answer, ensure_ascii=False)
+    assert "Queues: 2" in said and "Refunds desk" in said and "topics refund" in said
+    fields = slash_command("U0LEA", "lea", "queue show refunds", CHANNEL, slack.response_url())
+    said = json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
+    assert "cards go to slack: C0REFUNDS" in said and "waiting for an owner" in said

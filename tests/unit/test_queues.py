@@ -1,0 +1,101 @@
+"""Queues: a complaint lands on exactly one queue (the first that takes it, else the default), its card goes to that
+queue's channel on each chat tool, the policy file is checked with messages that name what is wrong, and leads can
+read the queues from the team command."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError
+from bot.queues_file import load_queues
+from handlers.cases.model import Actor, Role
+from handlers.intake.receive import receive
+from handlers.outbox.kinds import lane_of
+from handlers.ports.clock import ManualClock
+from handlers.queues.policy import QueueConfigError, parse_queues
+from handlers.team.command_answers import LeadDesk
+from handlers.team.command_words import QueueInfo, parse
+from tests.fakes import SURFACE, FakeDatabase, FakeDedupe
+from tests.unit.test_triage import T0, TRIAGE, tweet
+
+POLICY = {
+    "queues": [
+        {"name": "elite", "title": "Elite desk", "tiers": ["vip", "elite"], "channels": {SURFACE: "C0ELITE"}},
+        {"name": "refunds", "topics": ["refund"], "channels": {SURFACE: "C0REFUNDS"}},
+        {"name": "other-air", "brands": ["@OtherAir"]},
+    ],
+    "default": {"name": "care", "title": "Care team"},
+}
+
+
+def test_each_complaint_lands_on_the_first_queue_that_takes_it_and_its_card_goes_to_that_channel() -> None:
+    db = FakeDatabase()
+    db.state.tiers["vic"] = "vip"
+    triage = replace(TRIAGE, queues=parse_queues(POLICY))
+    items = [
+        tweet(1, "@SqueakyAir where is my refund??", author="vic"),  # a VIP asking for a refund: elite comes first
+        tweet(2, "@SqueakyAir where is my refund", author="ann"),
+        tweet(3, "@OtherAir my bag is lost", author="bo"),
+        tweet(4, "@SqueakyAir my bag is lost", author="cy"),
+    ]
+    opened = receive(db, ManualClock(T0), FakeDedupe(), triage, items).opened
+    assert {db.state.complaints[i].author_handle: db.state.complaints[i].queue for i in opened} == {
+        "vic": "elite",
+        "ann": "refunds",
+        "bo": "other-air",
+        "cy": "care",
+    }
+    with db() as uow:
+        posts = uow.outbox.lease_due(T0 + timedelta(seconds=1), 30, 10)
+    channels = {db.state.complaints[m.complaint_id or 0].author_handle: m.payload["channel"] for m in posts}
+    assert channels == {"vic": "C0ELITE", "ann": "C0REFUNDS", "bo": "", "cy": ""}  # "": the tool's own channel
+    assert len({lane_of(m.kind, m.payload) for m in posts if m.payload["channel"]}) == 2  # a lane per channel
+    assert all("channels" not in m.payload for m in posts)
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ({"queues": [{"tiers": ["vip"]}]}, "queues[0].name must be a short name"),
+        ({"queues": [{"name": "vip"}]}, "queues[0] (vip) has no match rules"),
+        ({"queues": [{"name": "Big Desk", "tiers": ["vip"]}]}, "must be a short name"),
+        ({"queues": [{"name": "a", "tiers": "vip"}]}, "queues[0] (a).tiers must be a list of names"),
+        ({"queues": [{"name": "care", "tiers": ["vip"]}]}, "two queues are called 'care'"),
+        ({"default": {"name": "care", "topics": ["refund"]}}, "default (care) takes whatever no other queue takes"),
+        ({"queues": [{"name": "a", "tiers": ["vip"], "channels": ["C1"]}]}, "channels must map a chat tool"),
+    ],
+)
+def test_a_wrong_policy_names_the_queue_and_the_key(data: dict[str, object], says: str) -> None:
+    with pytest.raises(QueueConfigError) as raised:
+        parse_queues(data)
+    assert says in str(raised.value)
+
+
+def test_the_shipped_file_is_one_default_queue_and_channel_ids_are_checked_per_chat_tool(tmp_path: Path) -> None:
+    shipped = load_queues("config/queues.toml")
+    assert [q.name for q in shipped.all()] == ["care"]
+    bad = tmp_path / "queues.toml"
+    bad.write_text('[[queues]]\nname = "elite"\ntiers = ["vip"]\nchannels = { slack = "#elite" }\n')
+    with pytest.raises(SettingsError, match="'#elite' is not a Slack channel id"):
+        load_queues(str(bad))
+    bad.write_text('[[queues]]\nname = "elite"\ntiers = ["vip"]\nchannels = { discord = "123" }\n')
+    with pytest.raises(SettingsError, match="names 'discord': not a chat tool"):
+        load_queues(str(bad))
+    assert tomllib.loads(Path("config/queues.toml").read_text())["default"]["name"] == "care"
+
+
+def test_queue_list_and_show_read_as_commands() -> None:
+    assert parse("queue list") == QueueInfo("list") and parse("queues") == QueueInfo("list")
+    assert parse("queue show Elite") == QueueInfo("show", "elite")
+    desk = LeadDesk(FakeDatabase(), ManualClock(T0), queues=parse_queues(POLICY))
+    lead = Actor("1", "lea", "chat", frozenset({Role.AGENT, Role.LEAD}))
+    answer = desk.run(lead, "queue show nowhere")
+    assert (
+        answer.refused
+        and "there is no queue called 'nowhere'; there are elite, refunds, other-air, care" in answer.title
+    )
