@@ -70,8 +70,9 @@ class TeamStats(Protocol):
         """Complaints received and median time to acknowledge, per step of `period.bucket`."""
         ...
 
-    def waiting(self, limit: int) -> list[Waiting]:
-        """Unclaimed complaints in the card queue's order: its rank (priority plus waiting time), then arrival."""
+    def waiting(self, limit: int, queue: str | None = None) -> list[Waiting]:
+        """Unclaimed complaints (on `queue`, or on any) in the card queue's order: its rank (priority plus waiting
+        time), then arrival."""
         ...
 
     def waiting_by_queue(self) -> dict[str, int]:

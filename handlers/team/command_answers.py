@@ -12,6 +12,7 @@ from handlers.intake.vip_registry import import_tiers
 from handlers.people.model import Identity
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from handlers.queues.policy import QueuePolicy
+from handlers.queues.pull import take_next
 from handlers.team.command_words import (
     Backlog,
     CommandError,
@@ -21,6 +22,7 @@ from handlers.team.command_words import (
     Request,
     Sla,
     Stats,
+    TakeNext,
     Vip,
     changes_settings,
     help_text,
@@ -132,8 +134,30 @@ class LeadDesk:
             return self._sla(actor, request)
         if isinstance(request, QueueInfo):
             return self._queue(request)
+        if isinstance(request, TakeNext):
+            return self._take_next(actor, request)
         assert isinstance(request, OnCall)
         return self._oncall(actor, request, mentions)
+
+    def _take_next(self, actor: Actor, request: TakeNext) -> Answer:
+        if request.queue is not None and self.queues.named(request.queue) is None:
+            known = ", ".join(q.name for q in self.queues.all())
+            raise CommandError("next", f"there is no queue called {request.queue!r}; there are {known}")
+        taken = take_next(self.uow_factory, self.clock, actor, request.queue)
+        where = f" on {request.queue}" if request.queue else ""
+        if taken is None:
+            return Answer(f"Nothing is waiting for an owner{where}: well done.")
+        shown = Waiting(
+            taken.id,
+            taken.author_handle,
+            taken.text,
+            taken.tier,
+            taken.topic,
+            taken.priority,
+            taken.received_at,
+            cards=taken.cards,
+        )
+        return Answer(f"Yours now: #{taken.id} from @{taken.author_handle}", waiting=(shown,))
 
     def _queue(self, request: QueueInfo) -> Answer:
         queue = self.queues.named(request.name or "") if request.verb == "show" else None

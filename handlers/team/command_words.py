@@ -34,6 +34,10 @@ USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         "queue list | queue show NAME: the queues, what each takes, where its cards go, how many wait",
         ("queue list", "queue show care"),
     ),
+    "next": (
+        "next [QUEUE]: take the highest-ranked complaint waiting (on that queue), claimed for you at once",
+        ("next", "next refunds"),
+    ),
     "help": ("help [SUBCOMMAND]", ("help", "help stats")),
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -115,7 +119,14 @@ class QueueInfo:
     name: str | None = None
 
 
-Request = Help | Stats | Backlog | Vip | Sla | OnCall | QueueInfo
+@dataclass(frozen=True)
+class TakeNext:
+    """`next [QUEUE]`."""
+
+    queue: str | None = None
+
+
+Request = Help | Stats | Backlog | Vip | Sla | OnCall | QueueInfo | TakeNext
 
 
 def changes_settings(request: Request) -> bool:
@@ -268,4 +279,8 @@ def parse(text: str) -> Request:
         return _parse_oncall(rest)
     if sub in ("queue", "queues"):
         return _parse_queue(rest)
+    if sub == "next":
+        if len(rest) > 1:
+            raise CommandError("next", "say next, or next and a queue's name")
+        return TakeNext(rest[0].lower() if rest else None)
     raise CommandError(None, f"`{words[0][:40]}` is not a subcommand")

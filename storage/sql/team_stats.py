@@ -209,14 +209,17 @@ class SqlTeamStats:
                 acks[index][int(bucket)] = acks[index].get(int(bucket), 0) + int(n)
         return [SeriesPoint(at, counts.get(i, 0), percentile(acks.get(i, {}), 0.5)) for i, at in enumerate(steps)]
 
-    def waiting(self, limit: int) -> list[Waiting]:
-        """Unclaimed complaints in the card queue's order: its rank (priority plus waiting time), then arrival."""
+    def waiting(self, limit: int, queue: str | None = None) -> list[Waiting]:
+        """Unclaimed complaints (on `queue`, or on any) in the card queue's order: its rank (priority plus waiting
+        time), then arrival."""
         query = (
             select(complaints)
             .where(complaints.c.status == Status.NEW.value)
             .order_by(complaints.c.queue_rank.desc(), complaints.c.received_at, complaints.c.id)
             .limit(limit)
         )
+        if queue is not None:
+            query = query.where(complaints.c.queue == queue)
         return self._with_cards([_waiting(r) for r in self._c.execute(query).mappings()])
 
     def waiting_by_queue(self) -> dict[str, int]:

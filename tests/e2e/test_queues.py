@@ -4,10 +4,16 @@ queue and its card goes to that queue's channel, each channel keeping its own pa
 from __future__ import annotations
 
 import json
+import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
 
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
+from handlers.intake.stream_batches import consume_once
 from handlers.outbox.kinds import lane_of
 from sandbox.interactions import post_command, slash_command
 from storage.sql.tables import complaints, outbox
@@ -59,3 +65,36 @@ def test_cards_go_to_their_queues_channel_and_leads_read_the_queues(start_squeak
     fields = slash_command("U0LEA", "lea", "queue show refunds", CHANNEL, slack.response_url())
     said = json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
     assert "cards go to slack: C0REFUNDS" in said and "waiting for an owner" in said
+
+
+def test_twenty_agents_taking_next_at_once_get_twenty_different_complaints(
+    start_squeaky: Start, tmp_path: Path
+) -> None:
+    policy = tmp_path / "queues.toml"
+    policy.write_text(QUEUES)
+    squeaky = start_squeaky(queues_config=str(policy))
+    for n in range(25):
+        squeaky.x.add_tweet(f"customer{n}", f"@SqueakyAir my bag number {n} never arrived")
+    squeaky.x.add_tweet("ann", "@SqueakyAir where is my refund? It has been weeks")
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    s = squeaky.services
+    consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=200)
+
+    def take(n: int, words: str = "next") -> dict[str, Any]:
+        fields = slash_command(f"U0AGENT{n}", f"agent{n}", words, CHANNEL, squeaky.slack.response_url())
+        return dict(post_command(squeaky.events_url, SIGNING_SECRET, fields).json())
+
+    refund = json.dumps(take(99, "next refunds"), ensure_ascii=False)
+    assert "Yours now: #" in refund and "where is my refund" in refund
+    with ThreadPoolExecutor(20) as pool:
+        answers = [json.dumps(a, ensure_ascii=False) for a in pool.map(take, range(20))]
+    taken = [int(re.search(r"Yours now: #(\d+)", a)[1]) for a in answers]  # type: ignore[index]
+    assert len(set(taken)) == 20
+    with s.engine.connect() as c:
+        owners = dict(
+            c.execute(select(complaints.c.id, complaints.c.owner_name).where(complaints.c.id.in_(taken))).all()
+        )
+    assert sorted(owners.values()) == sorted(f"agent{n}" for n in range(20))
+    assert all(owners[complaint_id] == f"agent{n}" for n, complaint_id in enumerate(taken))
+    assert "Nothing is waiting for an owner on refunds" in json.dumps(take(98, "next refunds"))
+    assert "no queue called 'nowhere'" in json.dumps(take(98, "next nowhere"))

@@ -358,3 +358,14 @@ def test_a_leads_answer_waits_out_teams_429s_instead_of_being_dropped(teams_sque
     squeaky.teams.fail_next("POST activities", 429, busy, {"Retry-After": "0.5"}, count=2)
     assert teams.say(LEAD, "help").status_code == 200
     squeaky.teams.wait_for(lambda: any("Squeaky's commands" in words(a) for a in squeaky.teams.posts(CHANNEL)))
+
+
+def test_an_agent_takes_the_next_complaint_from_the_personal_chat(teams_squeaky: Running) -> None:
+    squeaky, teams = teams_squeaky, teams_squeaky.teams_client
+    assert squeaky.teams is not None
+    card = arrive(squeaky)
+    assert teams.say(ALICE, "next", personal=True).status_code == 200
+    chat = f"a:1:{ALICE.user_id}"
+    answer = squeaky.teams.wait_for(lambda: [a for a in squeaky.teams.posts(chat) if "Yours now" in words(a)])[-1]
+    assert f"#{complaint_of(card)}" in words(answer) and "open card" in words(answer)
+    now_shows(squeaky, card["id"], "Alice")

@@ -19,7 +19,7 @@ from handlers.outbox.kinds import lane_of
 from handlers.ports.clock import ManualClock
 from handlers.queues.policy import QueueConfigError, parse_queues
 from handlers.team.command_answers import LeadDesk
-from handlers.team.command_words import QueueInfo, parse
+from handlers.team.command_words import CommandError, QueueInfo, TakeNext, parse
 from tests.fakes import SURFACE, FakeDatabase, FakeDedupe
 from tests.unit.test_triage import T0, TRIAGE, tweet
 
@@ -99,3 +99,9 @@ def test_queue_list_and_show_read_as_commands() -> None:
         answer.refused
         and "there is no queue called 'nowhere'; there are elite, refunds, other-air, care" in answer.title
     )
+
+
+def test_next_reads_as_a_command_with_an_optional_queue() -> None:
+    assert parse("next") == TakeNext() and parse("next Refunds") == TakeNext("refunds")
+    with pytest.raises(CommandError, match="say next, or next and a queue's name"):
+        parse("next refunds please")
