@@ -24,7 +24,6 @@ from bot.slack.modal_listeners import register as register_modals
 from bot.slack.refs import SURFACE as SLACK
 from bot.slack.team import TeamDirectory
 from bot.startup_checks import require_chat, require_slack_requests, require_tickets
-from bot.teams.face import build_teams
 from bot.teams.refs import SURFACE as TEAMS
 from bot.templates_file import load_templates
 from bot.tickets.links import signed_link
@@ -217,6 +216,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         faces[SLACK] = Face(cards=chat, notifier=chat, directory=team)
     teams = None
     if TEAMS in settings.chat_surfaces:
+        from bot.teams.face import build_teams  # the Teams SDK takes half a second to import: only when Teams is on
+
         teams = build_teams(settings, core.uow_factory, core.limiter)
         faces[TEAMS] = Face(cards=teams.gateway, notifier=teams.gateway, directory=teams.directory)
     ticketing = tickets(core)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
-from pathlib import Path
 
 from bot.config import SettingsError
+from bot.policy_files import read_policy
 from handlers.queues.policy import QueueConfigError, QueuePolicy, parse_queues
 
-PROJECT = Path(__file__).resolve().parents[1]
 CHANNEL_SHAPES = {  # what a channel id looks like on each chat tool
     "slack": (re.compile(r"^[CG][A-Z0-9]{2,20}$"), "a Slack channel id such as C0123ABCD"),
     "teams": (re.compile(r"^19:\S{1,250}$"), "a Teams conversation id such as 19:…@thread.tacv2"),
@@ -18,16 +16,7 @@ CHANNEL_SHAPES = {  # what a channel id looks like on each chat tool
 
 def load_queues(path: str) -> QueuePolicy:
     """Read and check the queue file; a relative path is looked up in the working folder, then in the project."""
-    candidates = [Path(path)] if Path(path).is_absolute() else [Path.cwd() / path, PROJECT / path]
-    found = next((p for p in candidates if p.is_file()), None)
-    if found is None:
-        raise SettingsError(
-            f"QUEUES_CONFIG names {path}, which does not exist (looked in {', '.join(map(str, candidates))})."
-        )
-    try:
-        data = tomllib.loads(found.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"QUEUES_CONFIG {found} is not valid TOML: {exc}.") from None
+    found, data = read_policy("QUEUES_CONFIG", path)
     try:
         policy = parse_queues(data)
     except QueueConfigError as exc:

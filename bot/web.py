@@ -20,14 +20,14 @@ from bot.chart_links import CHART_PATH, period_of
 from bot.charts import period_chart
 from bot.intake_http import MAX_BODY, handle_intake
 from bot.slack.guard import check_request
-from bot.teams.endpoint import MAX_BODY as TEAMS_MAX_BODY
-from bot.teams.endpoint import TeamsEndpoint
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
 from bot.wiring import Services
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
+
+    from bot.teams.endpoint import TeamsEndpoint  # imported when Teams is on: the Teams SDK takes a second to load
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class WebApp:
     def _teams_activity(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if self._teams is None:
             return _json(start_response, "404 Not Found", {"error": "Teams is not configured here"})
-        body = _body(environ, TEAMS_MAX_BODY + 1)
+        body = _body(environ, self._teams.max_body + 1)
         headers = {
             "authorization": environ.get("HTTP_AUTHORIZATION", ""),
             "content-type": environ.get("CONTENT_TYPE", ""),
@@ -238,5 +238,9 @@ def web_app(services: Services, *, slack_over_http: bool = True) -> WebApp:
     from bot.bootstrap import build_bolt_app
 
     bolt = build_bolt_app(services) if "slack" in services.faces else None
-    teams = TeamsEndpoint(services) if services.teams is not None else None
+    teams = None
+    if services.teams is not None:
+        from bot.teams.endpoint import TeamsEndpoint
+
+        teams = TeamsEndpoint(services)
     return WebApp(bolt, services, slack_over_http=slack_over_http, teams=teams)

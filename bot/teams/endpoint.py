@@ -31,6 +31,8 @@ class Answer:
 class TeamsEndpoint:
     """Serves /api/messages with the Teams SDK app."""
 
+    max_body = MAX_BODY
+
     def __init__(self, services: Services) -> None:
         assert services.teams is not None
         self._loop = services.teams.loop
