@@ -44,8 +44,8 @@ def volume_and_ack_chart(period: Period, series: list[SeriesPoint], timezone: st
     return buffer.getvalue()
 
 
-def period_chart(uow_factory: UnitOfWorkFactory, period: Period, timezone: str) -> bytes:
-    """Read the period's series from storage and draw it."""
+def period_chart(uow_factory: UnitOfWorkFactory, period: Period, timezone: str, queue: str | None = None) -> bytes:
+    """Read the period's series (of one queue, or of all) from storage and draw it."""
     with uow_factory() as uow:
-        series = uow.stats.series(period)
+        series = uow.stats.series(period, queue)
     return volume_and_ack_chart(period, series, timezone)

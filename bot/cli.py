@@ -244,3 +244,42 @@ def vip_list() -> None:
         click.echo(f"{len(rows):,} registered customers")
 
     _guard(go)
+
+
+@main.command()
+@click.argument("period", default="30d")
+@click.option("--queue", "queue", default=None, help="Only this queue's cases.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write (default: its own name).",
+)
+def export(period: str, queue: str | None, out: Path | None) -> None:
+    """Write the cases that arrived in PERIOD (today, 24h, 7d, 30d or FROM..TO) as CSV, one row per case."""
+
+    def go() -> None:
+        from bot.bootstrap import build_core, lead_desk
+        from handlers.cases.errors import InvalidRequest
+        from handlers.team.export import ExportAsked
+        from handlers.team.stats import parse_period
+        from storage.sql.migrate import upgrade
+
+        settings = _settings()
+        core = build_core(settings)
+        desk = lead_desk(core)
+        try:
+            asked = ExportAsked(parse_period(period, core.clock.now(), settings.team_timezone), queue)
+        except InvalidRequest as exc:
+            raise SettingsError(str(exc)) from None
+        if queue is not None and desk.queues.named(queue) is None:
+            known = ", ".join(q.name for q in desk.queues.all())
+            raise SettingsError(f"there is no queue called {queue!r}; there are {known}.")
+        upgrade(settings.database_url)
+        data, count = desk.export_file(asked)
+        target = out or Path(asked.filename)
+        target.write_bytes(data)
+        click.echo(f"wrote {count:,} case(s) to {target}")
+
+    _guard(go)

@@ -16,13 +16,15 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
-from bot.chart_links import CHART_PATH, period_of
+from bot.chart_links import CHART_PATH, EXPORT_PATH, signed_period
 from bot.charts import period_chart
 from bot.intake_http import MAX_BODY, handle_intake
 from bot.slack.guard import check_request
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
 from bot.wiring import Services
+from handlers.team.export import ExportAsked
+from handlers.team.stats import Period
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -77,6 +79,8 @@ class WebApp:
             return self._teams_activity(environ, start_response)
         if path == CHART_PATH:
             return self._chart(environ, start_response)
+        if path == EXPORT_PATH:
+            return self._export(environ, start_response)
         if path == "/healthz":
             return self._health(start_response)
         if path == INTAKE_PATH:
@@ -123,15 +127,36 @@ class WebApp:
 
     def _chart(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """A stats chart, for a link signed within the last day (a Teams card loads it as its image)."""
-        secret = self._services.settings.link_secret
-        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        period = period_of(secret.get_secret_value(), query, self._services.clock.now()) if secret else None
-        if period is None:
+        signed = self._signed(CHART_PATH, environ)
+        if signed is None:
             return _json(start_response, "403 Forbidden", {"error": "this chart link is not valid or has expired"})
-        png = period_chart(self._services.uow_factory, period, period.timezone)
+        period, queue = signed
+        png = period_chart(self._services.uow_factory, period, period.timezone, queue)
         headers = [("Content-Type", "image/png"), ("Content-Length", str(len(png))), ("Cache-Control", "max-age=300")]
         start_response("200 OK", headers)
         return [png]
+
+    def _export(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """A cases export, for a link signed within the last hour (a Teams answer card offers it)."""
+        signed = self._signed(EXPORT_PATH, environ)
+        if signed is None:
+            return _json(start_response, "403 Forbidden", {"error": "this export link is not valid or has expired"})
+        asked = ExportAsked(*signed)
+        body, _ = self._services.lead_desk.export_file(asked)
+        headers = [
+            ("Content-Type", "text/csv; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Content-Disposition", f'attachment; filename="{asked.filename}"'),
+            ("Cache-Control", "no-store"),
+        ]
+        start_response("200 OK", headers)
+        return [body]
+
+    def _signed(self, path: str, environ: WSGIEnvironment) -> tuple[Period, str | None] | None:
+        """The period and queue a signed link names; None when it is forged or stale."""
+        secret = self._services.settings.link_secret
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        return signed_period(secret.get_secret_value(), path, query, self._services.clock.now()) if secret else None
 
     def _intake(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":

@@ -87,11 +87,13 @@ def register(app: App, services: Services) -> None:
             respond(**message)
         if result.chart is not None and not result.refused:
             send_chart(client, respond, result, user_id, str(body.get("channel_id") or ""))
+        if result.export is not None and not result.refused:
+            send_export(client, respond, result, user_id)
 
     def send_chart(client: WebClient, respond: Respond, result: Answer, user_id: str, channel: str) -> None:
         assert result.chart is not None
         try:
-            png = period_chart(services.uow_factory, result.chart, services.settings.team_timezone)
+            png = period_chart(services.uow_factory, result.chart, services.settings.team_timezone, result.queue)
             target = channel if result.public and channel else client.conversations_open(users=user_id)["channel"]["id"]
             client.files_upload_v2(
                 channel=target,
@@ -105,6 +107,26 @@ def register(app: App, services: Services) -> None:
             respond(response_type="ephemeral", text=f"The chart could not be posted ({exc.response.get('error')}).")
         except OUTAGES as exc:
             log.warning("the stats chart could not be drawn: %s", describe_outage(exc))
+
+    def send_export(client: WebClient, respond: Respond, result: Answer, user_id: str) -> None:
+        """Upload the CSV a lead asked for into their direct messages with Squeaky (never into a channel)."""
+        assert result.export is not None
+        try:
+            data, count = desk.export_file(result.export)
+            target = client.conversations_open(users=user_id)["channel"]["id"]
+            client.files_upload_v2(
+                channel=target,
+                content=data.decode(),
+                filename=result.export.filename,
+                title=result.export.filename,
+                initial_comment=f"{result.title}: {count:,} case(s), one row each.",
+            )
+        except SlackApiError as exc:
+            log.warning("the export could not be uploaded: %s", exc.response.get("error"))
+            respond(response_type="ephemeral", text=f"The export could not be posted ({exc.response.get('error')}).")
+        except OUTAGES as exc:
+            log.warning("the export could not be read: %s", describe_outage(exc))
+            respond(response_type="ephemeral", text="Sorry: Squeaky cannot reach its database just now.")
 
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
         user_id = event.get("user")

@@ -85,9 +85,14 @@ def waiting_blocks(waiting: tuple[Waiting, ...], link: Callable[[CardRef], str |
 
 
 def answer_card(
-    answer: Answer, link: Callable[[CardRef], str | None], now: datetime, chart: str | None
+    answer: Answer,
+    link: Callable[[CardRef], str | None],
+    now: datetime,
+    chart: str | None,
+    download: str | None = None,
 ) -> AdaptiveCard:
-    """The whole answer as a card; `chart` is the address of its chart image, when there is one."""
+    """The whole answer as a card; `chart` is the address of its chart image and `download` of its export file, when
+    there is one."""
     title = RichTextBlock(inlines=[TextRun(text=clip(answer.title, 150), weight="Bolder", size="Large")])
     body: list[Any] = [title]
     if answer.report is not None:
@@ -96,5 +101,8 @@ def answer_card(
         body.append(Image(url=chart, alt_text="Complaints received and median time to acknowledge", size="Stretch"))
     body += waiting_blocks(answer.waiting, link, now)
     body += [RichTextBlock(inlines=runs(line)) for line in answer.lines]
+    if answer.export is not None and not download:
+        body.append(RichTextBlock(inlines=[TextRun(text="The file needs PUBLIC_URL set, to be downloaded from here.")]))
     mentioned = Line(tuple(s for line in answer.lines if isinstance(line, Line) for s in line.spans))
-    return adaptive(body, line=mentioned)
+    actions = [OpenUrlAction(title="Download the CSV (for an hour)", url=download)] if download else None
+    return adaptive(body, actions, line=mentioned)

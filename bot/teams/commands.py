@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from bot.chart_links import chart_link
+from bot.chart_links import EXPORT_PATH, chart_link, signed_link
 from bot.outages import OUTAGES, describe_outage
 from bot.teams.answers import answer_card
 from bot.teams.gateway import message
@@ -62,10 +62,15 @@ def reply(services: Services, sender: Sender, conversation: str, text: str, enti
     teams = services.teams
     result = answer(services, sender, text, entities)
     settings, now = services.settings, services.clock.now()
-    chart = None
-    if result.chart is not None and not result.refused and settings.public_url and settings.link_secret:
-        chart = chart_link(settings.public_url, settings.link_secret.get_secret_value(), result.chart, now)
-    card = answer_card(result, teams.gateway.permalink, now, chart)
+    chart = download = None
+    if not result.refused and settings.public_url and settings.link_secret:
+        secret = settings.link_secret.get_secret_value()
+        if result.chart is not None:
+            chart = chart_link(settings.public_url, secret, result.chart, now, result.queue)
+        if result.export is not None:
+            asked = result.export
+            download = signed_link(settings.public_url, EXPORT_PATH, secret, asked.period, now, asked.queue)
+    card = answer_card(result, teams.gateway.permalink, now, chart, download)
     try:
         teams.connector.send_patiently(teams.place.service_url(), conversation, message(card))
     except DeliveryFailed as exc:

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Protocol
 
 from handlers.cases.model import CardRef
+from handlers.team.export import CaseRecord
 from handlers.team.oncall import Roster
 from handlers.team.sla import SlaPolicy
 from handlers.team.spikes import SpikeState
-from handlers.team.stats import Dimension, Period, SeriesPoint, StatsReport, Waiting
+from handlers.team.stats import Dimension, Fairness, Period, SeriesPoint, StatsReport, Waiting
 
 
 class TeamSettings(Protocol):
@@ -61,13 +62,27 @@ class TeamStats(Protocol):
     """Aggregates over complaints, for the stats command, its chart and the leads' dashboard."""
 
     def report(
-        self, period: Period, policies: dict[str, SlaPolicy], by: Dimension | None, now: datetime
+        self,
+        period: Period,
+        policies: dict[str, SlaPolicy],
+        by: Dimension | None,
+        now: datetime,
+        queue: str | None = None,
     ) -> StatsReport:
-        """Volume, milestones, durations, service levels, backlog and busiest topics over `period`."""
+        """Volume, milestones, durations, service levels, backlog and busiest topics over `period` (on one queue
+        when `queue` is given)."""
         ...
 
-    def series(self, period: Period) -> list[SeriesPoint]:
-        """Complaints received and median time to acknowledge, per step of `period.bucket`."""
+    def fairness(self, period: Period, queue: str | None = None) -> Fairness:
+        """Waits to claim and to acknowledge by tier, and by follower band within each tier."""
+        ...
+
+    def cases(self, period: Period, queue: str | None = None) -> list[CaseRecord]:
+        """Every case that arrived in `period` (on `queue`, or on any), oldest first."""
+        ...
+
+    def series(self, period: Period, queue: str | None = None) -> list[SeriesPoint]:
+        """Complaints received and median time to acknowledge, per step of `period.bucket` (on one queue)."""
         ...
 
     def waiting(self, limit: int, queue: str | None = None) -> list[Waiting]:

@@ -16,6 +16,7 @@ from handlers.queues.pull import take_next
 from handlers.team.command_words import (
     Backlog,
     CommandError,
+    Export,
     Help,
     OnCall,
     QueueInfo,
@@ -28,6 +29,8 @@ from handlers.team.command_words import (
     help_text,
     parse,
 )
+from handlers.team.export import ExportAsked, export_csv
+from handlers.team.fairness_lines import fairness_lines
 from handlers.team.oncall import Roster, next_handoff, starting_now
 from handlers.team.service_levels import who_is_on_call
 from handlers.team.sla import SlaPolicy, policy_for, with_defaults
@@ -48,6 +51,8 @@ class Answer:
     chart: Period | None = None  # draw volume and time to acknowledge over this period
     waiting: tuple[Waiting, ...] = ()
     refused: bool = False
+    queue: str | None = None  # the chart's queue (None: every queue)
+    export: ExportAsked | None = None  # a CSV file of these cases follows the answer
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,9 @@ class LeadDesk:
     handoff_hour: int = 9
     tiers: set[str] = field(default_factory=lambda: {"vip", "elite", "standard"})
     queues: QueuePolicy = field(default_factory=QueuePolicy)
+    follower_points: int = (
+        0  # how much followers weigh in the ranking (0: not at all, the promise stats fairness checks)
+    )
 
     def run(self, actor: Actor, text: str, mentions: Mapping[str, Identity] | None = None) -> Answer:
         """Answer one command line from `actor`; bad words get the help, refusals are audited. `mentions` are the
@@ -86,6 +94,8 @@ class LeadDesk:
             return self._refuse(actor, text, "Squeaky's commands are for the care team; ask a team lead to add you.")
         if changes_settings(request) and Role.LEAD not in actor.roles:
             return self._refuse(actor, text, "Only team leads can change that; anyone on the team can read it.")
+        if isinstance(request, Export) and Role.LEAD not in actor.roles:
+            return self._refuse(actor, text, "Only team leads can export the cases.")
         try:
             return self._answer(actor, request, mentions or {})
         except (InvalidRequest, CommandError) as exc:
@@ -124,10 +134,18 @@ class LeadDesk:
         if isinstance(request, Stats):
             return self._stats(request)
         if isinstance(request, Backlog):
+            queue = self._queue_named(request.queue, "backlog")
             with self.uow_factory() as uow:
-                waiting = uow.stats.waiting(BACKLOG_SIZE)
-            title = f"Backlog: {len(waiting)} waiting for an owner" if waiting else "Backlog: nothing waiting"
+                waiting = uow.stats.waiting(BACKLOG_SIZE, queue=queue)
+            where = f" on {queue}" if queue else ""
+            title = (
+                f"Backlog{where}: {len(waiting)} waiting for an owner"
+                if waiting
+                else f"Backlog{where}: nothing waiting"
+            )
             return Answer(title, public=request.public, waiting=tuple(waiting))
+        if isinstance(request, Export):
+            return self._export(actor, request)
         if isinstance(request, Vip):
             return self._vip(actor, request)
         if isinstance(request, Sla):
@@ -139,10 +157,15 @@ class LeadDesk:
         assert isinstance(request, OnCall)
         return self._oncall(actor, request, mentions)
 
-    def _take_next(self, actor: Actor, request: TakeNext) -> Answer:
-        if request.queue is not None and self.queues.named(request.queue) is None:
+    def _queue_named(self, name: str | None, sub: str) -> str | None:
+        """A queue's name as asked, checked against the policy."""
+        if name is not None and self.queues.named(name) is None:
             known = ", ".join(q.name for q in self.queues.all())
-            raise CommandError("next", f"there is no queue called {request.queue!r}; there are {known}")
+            raise CommandError(sub, f"there is no queue called {name!r}; there are {known}")
+        return name
+
+    def _take_next(self, actor: Actor, request: TakeNext) -> Answer:
+        self._queue_named(request.queue, "next")
         taken = take_next(self.uow_factory, self.clock, actor, request.queue)
         where = f" on {request.queue}" if request.queue else ""
         if taken is None:
@@ -185,10 +208,36 @@ class LeadDesk:
     def _stats(self, request: Stats) -> Answer:
         now = self.clock.now()
         period = parse_period(request.period, now, self.timezone)
+        queue = self._queue_named(request.queue, "stats")
+        where = f" on {queue}" if queue else ""
+        if request.fairness:
+            with self.uow_factory() as uow:
+                fairness = uow.stats.fairness(period, queue)
+            lines = fairness_lines(fairness, self.follower_points)
+            return Answer(f"Fairness for {period.label}{where}", lines, public=request.public)
         with self.uow_factory() as uow:
             policies = with_defaults(uow.team.sla_policies())
-            report = uow.stats.report(period, policies, request.by, now)
-        return Answer(f"Stats for {period.label}", public=request.public, report=report, chart=period)
+            report = uow.stats.report(period, policies, request.by, now, queue)
+        title = f"Stats for {period.label}{where}"
+        return Answer(title, public=request.public, report=report, chart=period, queue=queue)
+
+    def _export(self, actor: Actor, request: Export) -> Answer:
+        period = parse_period(request.period, self.clock.now(), self.timezone)
+        queue = self._queue_named(request.queue, "export")
+        asked = ExportAsked(period, queue)
+        self._audit(actor, "export", {"period": period.label, "queue": queue})
+        where = f" on {queue}" if queue else ""
+        return Answer(
+            f"Export of the cases of {period.label}{where}", (f"The file {asked.filename} follows.",), export=asked
+        )
+
+    def export_file(self, asked: ExportAsked) -> tuple[bytes, int]:
+        """The CSV file a lead asked for, and how many cases it holds."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            policies = with_defaults(uow.team.sla_policies())
+            records = uow.stats.cases(asked.period, asked.queue)
+        return export_csv(records, policies, now)
 
     def _vip(self, actor: Actor, request: Vip) -> Answer:
         if request.verb == "list":

@@ -1,6 +1,6 @@
 """The team command's words: subcommands, their arguments and their help, parsed into requests (no I/O here).
 
-One command, subcommands: `stats`, `backlog`, `vip`, `sla`, `oncall`, `help`. Anything it
+One command, subcommands: `stats`, `backlog`, `export`, `vip`, `sla`, `oncall`, `queue`, `next`, `help`. Anything it
 cannot read is answered with the help for that subcommand, never with a trace.
 """
 
@@ -14,10 +14,25 @@ from handlers.team.stats import DIMENSIONS, Dimension
 
 USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "stats": (
-        "stats [today|24h|7d|30d|FROM..TO] [by agent|tier|topic|source] [public]",
-        ("stats", "stats 7d by agent", "stats 2026-11-01..2026-11-07 by tier public"),
+        "stats [today|24h|7d|30d|FROM..TO] [by agent|tier|topic|source|queue] [queue NAME] [public]"
+        " | stats fairness [PERIOD] [queue NAME]",
+        (
+            "stats",
+            "stats 7d by agent",
+            "stats 7d queue elite",
+            "stats by queue",
+            "stats fairness 30d",
+            "stats 2026-11-01..2026-11-07 by tier public",
+        ),
     ),
-    "backlog": ("backlog [public]: the complaints waiting for an owner, most urgent first", ("backlog",)),
+    "backlog": (
+        "backlog [queue NAME] [public]: the complaints waiting for an owner, most urgent first",
+        ("backlog", "backlog queue elite"),
+    ),
+    "export": (
+        "export [today|24h|7d|30d|FROM..TO] [queue NAME]: a CSV file, one row per case (default: the last 30d)",
+        ("export 30d", "export 7d queue elite", "export 2026-11-01..2026-11-30"),
+    ),
     "vip": (
         "vip add @handle [TIER] | vip remove @handle | vip list | vip import handle,tier; handle,tier …",
         ("vip add @jane_doe", "vip add @acme_ceo elite", "vip remove @jane_doe", "vip import @ann,vip; @bob,elite"),
@@ -65,18 +80,30 @@ class Help:
 
 @dataclass(frozen=True)
 class Stats:
-    """`stats`: the period in the words it was asked in, a breakdown, and where to answer."""
+    """`stats`: the period in the words it was asked in, a breakdown, one queue or all, and where to answer;
+    `fairness` asks for waits by tier and follower band instead."""
 
     period: str | None = None
     by: Dimension | None = None
     public: bool = False
+    queue: str | None = None
+    fairness: bool = False
 
 
 @dataclass(frozen=True)
 class Backlog:
-    """`backlog`."""
+    """`backlog [queue NAME]`."""
 
     public: bool = False
+    queue: str | None = None
+
+
+@dataclass(frozen=True)
+class Export:
+    """`export [PERIOD] [queue NAME]`."""
+
+    period: str = "30d"
+    queue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +153,7 @@ class TakeNext:
     queue: str | None = None
 
 
-Request = Help | Stats | Backlog | Vip | Sla | OnCall | QueueInfo | TakeNext
+Request = Help | Stats | Backlog | Export | Vip | Sla | OnCall | QueueInfo | TakeNext
 
 
 def changes_settings(request: Request) -> bool:
@@ -159,9 +186,25 @@ def _tier(word: str, sub: str) -> str:
     return tier
 
 
+def _queue_named(words: list[str], sub: str) -> tuple[str | None, list[str]]:
+    """`queue NAME` taken out of the words: the name (lower case), and the words left."""
+    lowered = [w.lower() for w in words]
+    named = [n for n, w in enumerate(lowered) if w == "queue" and (n == 0 or lowered[n - 1] != "by")]  # not `by queue`
+    if not named:
+        return None, words
+    at = named[0]
+    if at + 1 >= len(words):
+        raise CommandError(sub, "`queue` takes a queue's name, like `queue elite`")
+    return lowered[at + 1], words[:at] + words[at + 2 :]
+
+
 def _parse_stats(words: list[str]) -> Stats:
     public = "public" in [w.lower() for w in words]
     words = [w for w in words if w.lower() != "public"]
+    queue, words = _queue_named(words, "stats")
+    fairness = bool(words) and words[0].lower() == "fairness"
+    if fairness:
+        words = words[1:]
     by: Dimension | None = None
     lowered = [w.lower() for w in words]
     if "by" in lowered:
@@ -172,7 +215,16 @@ def _parse_stats(words: list[str]) -> Stats:
         del words[at : at + 2]
     if len(words) > 1:
         raise CommandError("stats", f"I don't know what `{' '.join(words[1:])}` means here")
-    return Stats(words[0] if words else None, by, public)
+    if fairness and by is not None:
+        raise CommandError("stats", "fairness is broken down by tier and follower band already: leave out `by`")
+    return Stats(words[0] if words else None, by, public, queue, fairness)
+
+
+def _parse_export(words: list[str]) -> Export:
+    queue, words = _queue_named(words, "export")
+    if len(words) > 1:
+        raise CommandError("export", f"I don't know what `{' '.join(words[1:])}` means here")
+    return Export(words[0].lower() if words else "30d", queue)
 
 
 def _parse_vip(words: list[str], raw: str) -> Vip:
@@ -268,9 +320,12 @@ def parse(text: str) -> Request:
     if sub == "stats":
         return _parse_stats(rest)
     if sub == "backlog":
+        queue, rest = _queue_named(rest, "backlog")
         if any(w.lower() != "public" for w in rest):
-            raise CommandError("backlog", "backlog takes no arguments but `public`")
-        return Backlog(public=bool(rest))
+            raise CommandError("backlog", "backlog takes only `queue NAME` and `public`")
+        return Backlog(public=bool(rest), queue=queue)
+    if sub == "export":
+        return _parse_export(rest)
     if sub == "vip":
         return _parse_vip(rest, raw)
     if sub == "sla":

@@ -12,8 +12,11 @@ from zoneinfo import ZoneInfo
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.model import CardRef
 
-Dimension = Literal["agent", "tier", "topic", "source"]
-DIMENSIONS: tuple[Dimension, ...] = ("agent", "tier", "topic", "source")
+Dimension = Literal["agent", "tier", "topic", "source", "queue"]
+DIMENSIONS: tuple[Dimension, ...] = ("agent", "tier", "topic", "source", "queue")
+# Follower bands for `stats fairness`: (below this many followers, the band's name); above the last, "1M+".
+FOLLOWER_BANDS: tuple[tuple[int, str], ...] = ((1_000, "under 1k"), (10_000, "1k-10k"), (100_000, "10k-100k"))
+TOP_BAND, UNKNOWN_BAND = "100k+", "unknown"
 _RELATIVE = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 MAX_RANGE = timedelta(days=366)
@@ -125,7 +128,7 @@ class Waiting:
 
 @dataclass(frozen=True)
 class StatsReport:
-    """Everything `stats` answers, for one period."""
+    """Everything `stats` answers, for one period (and one queue, when asked)."""
 
     period: Period
     total: Row
@@ -135,6 +138,55 @@ class StatsReport:
     topics: list[tuple[str, int]]
     by: Dimension | None = None
     breakdown: list[Row] = field(default_factory=list)
+    queue: str | None = None
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Waits to claim and to acknowledge by tier, and within each tier by follower band: "does a loud account jump
+    the queue?"."""
+
+    period: Period
+    tiers: list[Row]
+    bands: dict[str, list[Row]]  # tier -> a row per follower band, quietest first
+    queue: str | None = None
+
+
+def band_of(followers: int | None) -> str:
+    """The follower band of a count (None: the network did not say)."""
+    if followers is None:
+        return UNKNOWN_BAND
+    return next((name for below, name in FOLLOWER_BANDS if followers < below), TOP_BAND)
+
+
+def band_order(band: str) -> int:
+    """Where a band sits, quietest first (unknown last)."""
+    names = [name for _, name in FOLLOWER_BANDS] + [TOP_BAND]
+    return names.index(band) if band in names else len(names)
+
+
+LOUD_BANDS = frozenset({"10k-100k", TOP_BAND})
+FAIRNESS_SAMPLE = 10  # a band with fewer complaints than this is too small to judge
+FAIRNESS_RATIO = 0.5  # a loud band claimed in under half its tier's median time has jumped the queue
+
+
+def jumped(fairness: Fairness) -> list[tuple[str, Row, Row]]:
+    """(tier, baseline, loud band) for each loud band claimed in under FAIRNESS_RATIO of the time its tier's busiest
+    quiet band waited (the baseline: the accounts most of that tier's customers are)."""
+    found = []
+    for tier in fairness.tiers:
+        bands = fairness.bands.get(tier.key, [])
+        quiet = [b for b in bands if b.key not in LOUD_BANDS and b.key != UNKNOWN_BAND]
+        quiet = [b for b in quiet if b.to_claim.count >= FAIRNESS_SAMPLE and b.to_claim.p50]
+        if not quiet:
+            continue
+        baseline = max(quiet, key=lambda b: b.to_claim.count)
+        for band in bands:
+            if band.key not in LOUD_BANDS or band.to_claim.count < FAIRNESS_SAMPLE or band.to_claim.p50 is None:
+                continue
+            if band.to_claim.p50 < FAIRNESS_RATIO * (baseline.to_claim.p50 or 0):
+                found.append((tier.key, baseline, band))
+    return found
 
 
 @dataclass(frozen=True)

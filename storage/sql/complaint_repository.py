@@ -393,6 +393,7 @@ def _case_row(case: NewCase) -> dict[str, Any]:
         "author_handle": item.author_handle,
         "author_key": item.author_handle.lower(),
         "author_name": item.author_name,
+        "author_followers": item.author_followers,
         "text": item.text,
         "url": item.url,
         "conversation_id": item.conversation_id,

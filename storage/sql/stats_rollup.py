@@ -17,10 +17,26 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from handlers.team.stats import RATIO
+from handlers.team.stats import FOLLOWER_BANDS, RATIO, TOP_BAND, UNKNOWN_BAND
 from storage.sql.repositories import SqlCheckpoints
 
-DIMS = {"all": "''", "tier": "tier", "topic": "topic", "source": "source", "agent": "agent"}
+# "band" is the tier and the follower band together ("standard|10k-100k"): fairness compares bands within a tier.
+DIMS = {
+    "all": "''",
+    "tier": "tier",
+    "topic": "topic",
+    "source": "source",
+    "agent": "agent",
+    "queue": "queue",
+    "band": "band",
+}
+_BAND = (
+    "CASE WHEN author_followers IS NULL THEN '"
+    + UNKNOWN_BAND
+    + "' "
+    + " ".join(f"WHEN author_followers < {below} THEN '{name}'" for below, name in FOLLOWER_BANDS)
+    + f" ELSE '{TOP_BAND}' END"
+)
 WATERMARK = "stats.rollup"
 # A transaction that commits this long after it stamped `updated_at` is still seen by the next pass.
 MARGIN = timedelta(minutes=2)
@@ -62,6 +78,7 @@ def rollup_sql(dialect: str, where: str, dims: Iterable[str] = DIMS, counts_only
     return f"""
         WITH facts AS (
             SELECT {_HOUR[dialect]} AS hour, tier, topic, source, coalesce(owner_name, '(nobody)') AS agent,
+                   queue, tier || '|' || {_BAND} AS band,
                    status, first_claimed_at IS NOT NULL AS claimed,
                    {seconds("coalesce(first_claimed_at, resolved_at)")} AS claim_s,
                    {seconds("acknowledged_at")} AS ack_s,
@@ -199,8 +216,10 @@ class Rollup:
             params,
         )
 
-    def hourly_sql(self, plan: Plan, metrics: list[str]) -> tuple[Any, dict[str, Any]]:
-        """One statement of the team's (dim "all") figures per hour: (hour, metric, bucket, n)."""
+    def hourly_sql(self, plan: Plan, metrics: list[str], queue: str | None = None) -> tuple[Any, dict[str, Any]]:
+        """One statement of the team's (dim "all") figures per hour: (hour, metric, bucket, n); of one queue's
+        when `queue` is given (the rollup keeps no queue by hour, so that reads live: see `live_plan`)."""
+        assert queue is None or not plan.hours, "one queue's figures are read live"
         params: dict[str, Any] = {"metrics": metrics}
         parts = []
         if plan.hours:
@@ -214,13 +233,17 @@ class Rollup:
                 f"WHERE hours = 1 AND dim = 'all' AND metric IN :metrics AND ({runs_sql})"
             )
         if plan.live:
-            live = rollup_sql(self._dialect, ranges_sql(plan.live, params, "l"), ["all"])
+            live = rollup_sql(self._dialect, _only(ranges_sql(plan.live, params, "l"), queue, params), ["all"])
             parts.append(f"SELECT hour, metric, bucket, n FROM ({live}) live WHERE metric IN :metrics")  # noqa: S608
         statement = text(" UNION ALL ".join(parts)).bindparams(bindparam("metrics", expanding=True))
         return statement, self._params(params)
 
-    def cells_sql(self, plan: Plan, dims: list[str], counts_only: list[str]) -> tuple[Any, dict[str, Any]]:
-        """One statement summing the plan's rollup rows and live aggregate: (dim, value, metric, bucket, n)."""
+    def cells_sql(
+        self, plan: Plan, dims: list[str], counts_only: list[str], queue: str | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        """One statement summing the plan's rollup rows and live aggregate: (dim, value, metric, bucket, n); of one
+        queue's complaints when `queue` is given (with a `live_plan`)."""
+        assert queue is None or not (plan.days or plan.hours), "one queue's figures are read live"
         parts: list[str] = []
         full, lean = [d for d in dims if d not in counts_only], [d for d in dims if d in counts_only]
         params: dict[str, Any] = {}
@@ -242,7 +265,7 @@ class Rollup:
                 params["lean"] = lean
                 names.append("lean")
         if plan.live:
-            where = ranges_sql(plan.live, params, "l")
+            where = _only(ranges_sql(plan.live, params, "l"), queue, params)
             live = rollup_sql(self._dialect, where, dims, counts_only)
             parts.append(f"SELECT dim, value, metric, bucket, n FROM ({live}) live")  # noqa: S608
         sql = (
@@ -251,6 +274,19 @@ class Rollup:
         )
         statement = text(sql).bindparams(*[bindparam(name, expanding=True) for name in names])
         return statement, self._params(params)
+
+
+def live_plan(start: datetime, end: datetime) -> Plan:
+    """A plan that reads the whole period live: for one queue's figures, which the rollup does not split by."""
+    return Plan(live=[(start, end)])
+
+
+def _only(where: str, queue: str | None, params: dict[str, Any]) -> str:
+    """`where`, narrowed to one queue's complaints when one is given (its name a bound parameter)."""
+    if queue is None:
+        return where
+    params["only_queue"] = queue
+    return f"{where} AND queue = :only_queue"
 
 
 def _merge(ranges: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -100,6 +100,7 @@ complaints = Table(
     Column("author_id", String(128), nullable=False),
     Column("author_handle", String(64), nullable=False),
     Column("author_name", String(128), nullable=False),
+    Column("author_followers", Integer),  # at arrival, when the network said (stats fairness reads it)
     Column("text", Text, nullable=False),
     Column("url", Text),
     Column("conversation_id", String(128)),

@@ -12,21 +12,24 @@ from sqlalchemy import Connection, bindparam, func, select, text
 
 from handlers.cases.lifecycle import OPEN_STATUSES
 from handlers.cases.model import Status
+from handlers.team.export import CaseRecord
 from handlers.team.sla import SlaPolicy, policy_for
 from handlers.team.stats import (
     Compliance,
     Dimension,
+    Fairness,
     Period,
     Row,
     SeriesPoint,
     StatsReport,
     Waiting,
     at_most,
+    band_order,
     durations,
     percentile,
 )
 from storage.sql.complaint_repository import cards_of
-from storage.sql.stats_rollup import Rollup, seconds_sql
+from storage.sql.stats_rollup import Rollup, live_plan, seconds_sql
 from storage.sql.tables import complaints
 
 TOP_TOPICS = 5
@@ -105,14 +108,23 @@ class SqlTeamStats:
             out[k] = v
         return out
 
-    def report(
-        self, period: Period, policies: dict[str, SlaPolicy], by: Dimension | None, now: datetime
-    ) -> StatsReport:
-        """Volume, milestones, p50/p90 durations, service levels per tier, backlog and busiest topics."""
+    def _session(self) -> None:
         if self._dialect == "postgresql":
             for setting in SESSION:
                 self._c.exec_driver_sql(f"SET LOCAL {setting}")
-        queries = self.queries(period, policies, by, now)
+
+    def report(
+        self,
+        period: Period,
+        policies: dict[str, SlaPolicy],
+        by: Dimension | None,
+        now: datetime,
+        queue: str | None = None,
+    ) -> StatsReport:
+        """Volume, milestones, p50/p90 durations, service levels per tier, backlog and busiest topics (of one queue
+        when `queue` is given)."""
+        self._session()
+        queries = self.queries(period, policies, by, now, queue)
         cells = _Cells()
         for dim, value, metric, bucket, n in self._c.execute(*queries["cells"]):
             cells.add(dim, str(value), metric, int(bucket), int(n))
@@ -152,16 +164,40 @@ class SqlTeamStats:
             topics=topics[:TOP_TOPICS],
             by=by,
             breakdown=breakdown,
+            queue=queue,
         )
 
+    def fairness(self, period: Period, queue: str | None = None) -> Fairness:
+        """Waits to claim and to acknowledge by tier, and by follower band within each tier."""
+        self._session()
+        rollup = Rollup(self._c, self._params)
+        plan = live_plan(period.start, period.end) if queue else rollup.plan(period.start, period.end)
+        cells = _Cells()
+        for dim, value, metric, bucket, n in self._c.execute(*rollup.cells_sql(plan, ["tier", "band"], [], queue)):
+            cells.add(dim, str(value), metric, int(bucket), int(n))
+        tiers = sorted((cells.row(("tier", t), t) for t in cells.values("tier")), key=lambda r: (-r.received, r.key))
+        bands: dict[str, list[Row]] = defaultdict(list)
+        for value in cells.values("band"):
+            tier, _, band = value.partition("|")
+            bands[tier].append(cells.row(("band", value), band))
+        ordered = {tier: sorted(rows, key=lambda r: band_order(r.key)) for tier, rows in bands.items()}
+        return Fairness(period, tiers, ordered, queue)
+
     def queries(
-        self, period: Period, policies: dict[str, SlaPolicy], by: Dimension | None, now: datetime
+        self,
+        period: Period,
+        policies: dict[str, SlaPolicy],
+        by: Dimension | None,
+        now: datetime,
+        queue: str | None = None,
     ) -> dict[str, tuple[Any, dict[str, Any]]]:
         """The statements a report runs, with their parameters: what `stats` is built on (the benchmark runs them
-        bare). Planning which hours come from the rollup reads the watermark and the recently changed hours."""
+        bare). Planning which hours come from the rollup reads the watermark and the recently changed hours; one
+        queue's figures are read live."""
         dims = ["all", "tier", "topic"] + ([by] if by and by not in ("tier", "topic") else [])
         rollup = Rollup(self._c, self._params)
-        cells = rollup.cells_sql(rollup.plan(period.start, period.end), dims, [] if by == "topic" else ["topic"])
+        plan = live_plan(period.start, period.end) if queue else rollup.plan(period.start, period.end)
+        cells = rollup.cells_sql(plan, dims, [] if by == "topic" else ["topic"], queue)
         waited = seconds_sql(self._dialect, ":now")
         claim_case = " ".join(f"WHEN :tier{i} THEN :claim{i}" for i in range(len(policies)))
         ack_case = " ".join(f"WHEN :tier{i} THEN :ack{i}" for i in range(len(policies)))
@@ -170,15 +206,20 @@ class SqlTeamStats:
             f"(CASE tier {claim_case} ELSE :claim_default END) THEN 1 ELSE 0 END), "
             f"sum(CASE WHEN {waited} > (CASE tier {ack_case} ELSE :ack_default END) THEN 1 ELSE 0 END) "
             "FROM complaints WHERE status IN :waiting AND acknowledged_at IS NULL "
-            "AND received_at >= :start AND received_at < :end GROUP BY tier"
+            "AND received_at >= :start AND received_at < :end "
+            + ("AND queue = :only_queue " if queue else "")
+            + "GROUP BY tier"
         ).bindparams(bindparam("waiting", expanding=True))
         waiting = [Status.NEW.value, Status.CLAIMED.value, Status.TICKETED.value]
         late_params = self._params(
             {"now": now, "waiting": waiting, "start": period.start, "end": period.end, **limit_params(policies)}
+            | ({"only_queue": queue} if queue else {})
         )
         backlog = select(func.count(), func.min(complaints.c.received_at)).where(
             complaints.c.status == Status.NEW.value
         )
+        if queue:
+            backlog = backlog.where(complaints.c.queue == queue)
         return {"cells": cells, "late": (late, late_params), "backlog": (backlog, {})}
 
     def _backlog(self, query: tuple[Any, dict[str, Any]]) -> tuple[int, datetime | None]:
@@ -193,10 +234,12 @@ class SqlTeamStats:
         """Bring the rollup up to date; return how many hours were redone."""
         return Rollup(self._c, self._params).roll_up(now)
 
-    def series(self, period: Period) -> list[SeriesPoint]:
-        """Per hour (a day or two) or per day: complaints received, and the median time to acknowledge them."""
+    def series(self, period: Period, queue: str | None = None) -> list[SeriesPoint]:
+        """Per hour (a day or two) or per day: complaints received, and the median time to acknowledge them (on one
+        queue, when given)."""
         rollup = Rollup(self._c, self._params)
-        statement, params = rollup.hourly_sql(rollup.plan(period.start, period.end, days=False), ["received", "to_ack"])
+        plan = live_plan(period.start, period.end) if queue else rollup.plan(period.start, period.end, days=False)
+        statement, params = rollup.hourly_sql(plan, ["received", "to_ack"], queue)
         steps = period.steps()  # clock hours, or calendar days in the team's time zone
         starts = [step.timestamp() for step in steps]
         counts: dict[int, int] = defaultdict(int)
@@ -221,6 +264,29 @@ class SqlTeamStats:
         if queue is not None:
             query = query.where(complaints.c.queue == queue)
         return self._with_cards([_waiting(r) for r in self._c.execute(query).mappings()])
+
+    def cases(self, period: Period, queue: str | None = None) -> list[CaseRecord]:
+        """Every case that arrived in `period` (on `queue`, or on any), oldest first, for the export."""
+        c = complaints.c
+        columns = [
+            c.id.label("complaint_id"),
+            c.received_at,
+            c.queue,
+            c.tier,
+            c.topic,
+            c.source,
+            c.status,
+            c.owner_name.label("owner"),
+            c.author_followers.label("followers"),
+            c.first_claimed_at,
+            c.acknowledged_at,
+            c.ticketed_at,
+            c.resolved_at,
+        ]
+        query = select(*columns).where(c.received_at >= period.start, c.received_at < period.end)
+        if queue is not None:
+            query = query.where(c.queue == queue)
+        return [CaseRecord(**row) for row in self._c.execute(query.order_by(c.received_at, c.id)).mappings()]
 
     def waiting_by_queue(self) -> dict[str, int]:
         """How many complaints wait for an owner on each queue."""

@@ -248,3 +248,39 @@ def test_the_teams_package_names_the_bot_and_the_host(tmp_path: Path) -> None:
         timeout=60,
     )
     assert missing.returncode == 2 and missing.stderr.startswith("squeaky: TEAMS_APP_ID is not set")
+
+
+def test_export_writes_the_cases_as_csv_and_names_a_wrong_queue(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from handlers.cases.model import IncomingComplaint
+    from handlers.intake.receive import receive
+    from handlers.intake.triage import Triage
+    from handlers.ports.clock import SystemClock
+    from storage.memory.keys import MemoryDedupe
+    from storage.sql.engine import make_engine
+    from storage.sql.migrate import upgrade
+    from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+
+    url = f"sqlite:///{tmp_path / 'squeaky.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    post = IncomingComplaint(
+        "x", "1", "ann", "ann", "Ann", "@SqueakyAir my bag", datetime.now(UTC), author_followers=12
+    )
+    receive(SqlUnitOfWorkFactory(engine, SystemClock(), surfaces=()), SystemClock(), MemoryDedupe(), Triage(), [post])
+    engine.dispose()
+    env = _clean_env(DATABASE_URL=url)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "export", "7d", "--out", "cases.csv"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "wrote 1 case(s) to cases.csv"
+    rows = (tmp_path / "cases.csv").read_text().splitlines()
+    assert rows[0].startswith("case,arrived_at,queue") and ",care,standard,other,x,under 1k,new,," in rows[1]
+    wrong = subprocess.run(
+        [sys.executable, "-m", "bot", "export", "7d", "--queue", "vip"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert wrong.returncode == 2 and wrong.stderr.strip() == "squeaky: there is no queue called 'vip'; there are care."

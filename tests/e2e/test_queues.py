@@ -16,6 +16,7 @@ from bot.ingest import poll_once
 from handlers.intake.stream_batches import consume_once
 from handlers.outbox.kinds import lane_of
 from sandbox.interactions import post_command, slash_command
+from sandbox.slack_api import LocalSlack
 from storage.sql.tables import complaints, outbox
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Start
 
@@ -98,3 +99,40 @@ def test_twenty_agents_taking_next_at_once_get_twenty_different_complaints(
     assert all(owners[complaint_id] == f"agent{n}" for n, complaint_id in enumerate(taken))
     assert "Nothing is waiting for an owner on refunds" in json.dumps(take(98, "next refunds"))
     assert "no queue called 'nowhere'" in json.dumps(take(98, "next nowhere"))
+
+
+def test_leads_read_each_queue_compare_them_and_export_the_cases(
+    start_squeaky: Start, local_slack: LocalSlack, tmp_path: Path
+) -> None:
+    policy = tmp_path / "queues.toml"
+    policy.write_text(QUEUES)
+    local_slack.usergroups.update({"S0LEADS": ["U0LEA"], "S0AGENTS": ["U0LEA", "U0MARIA"]})
+    squeaky = start_squeaky(queues_config=str(policy), slack_leads_group="S0LEADS", slack_agents_group="S0AGENTS")
+    squeaky.x.add_tweet("ann", "@SqueakyAir where is my refund? It has been weeks")
+    squeaky.x.add_tweet("bo", "@SqueakyAir my bag never arrived")
+    squeaky.x.add_tweet("cy", "@SqueakyAir still no refund after 60 days")
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    s = squeaky.services
+    consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=200)
+
+    def ask(user: str, words: str) -> str:
+        fields = slash_command(user, user.lower(), words, CHANNEL, squeaky.slack.response_url())
+        return json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
+
+    assert "Yours now" in ask("U0MARIA", "next refunds")
+    refunds = ask("U0MARIA", "stats today queue refunds")
+    assert "Stats for today on refunds" in refunds and "*Received*\\n2" in refunds and "*Claimed*\\n1 (50%)" in refunds
+    compared = ask("U0MARIA", "stats by queue")
+    assert "*By queue*" in compared and "refunds" in compared and "care" in compared
+    assert "Backlog on care: 1 waiting" in ask("U0MARIA", "backlog queue care")
+    assert "no queue called 'vip'" in ask("U0MARIA", "stats queue vip")
+    assert "Fairness for the last 30d" in ask("U0MARIA", "stats fairness 30d")
+
+    assert "Only team leads can export" in ask("U0MARIA", "export 7d")
+    assert "squeaky-cases-refunds-" in ask("U0LEA", "export 7d queue refunds")
+    dm = squeaky.slack.wait_for(lambda: [m for m in squeaky.slack.dm("U0LEA") if m.get("files")])
+    [file] = dm[0]["files"]
+    rows = squeaky.slack.files[file["id"]]["content"].decode().splitlines()
+    assert rows[0].startswith("case,arrived_at,queue,tier,topic") and len(rows) == 3
+    assert all(",refunds," in row for row in rows[1:]) and sum(",u0maria," in row for row in rows) == 1
+    assert not [m for m in squeaky.slack.channel_messages(CHANNEL) if m.get("files")]  # never into a channel

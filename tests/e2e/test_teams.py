@@ -369,3 +369,29 @@ def test_an_agent_takes_the_next_complaint_from_the_personal_chat(teams_squeaky:
     answer = squeaky.teams.wait_for(lambda: [a for a in squeaky.teams.posts(chat) if "Yours now" in words(a)])[-1]
     assert f"#{complaint_of(card)}" in words(answer) and "open card" in words(answer)
     now_shows(squeaky, card["id"], "Alice")
+
+
+def test_a_lead_exports_the_cases_through_a_link_good_for_an_hour(start_squeaky: Start, local_teams: Any) -> None:
+    squeaky = start_squeaky(
+        **teams_settings(local_teams, teams_leads=[LEAD.aad_object_id]), public_url="https://squeaky.example"
+    )
+    teams = squeaky.teams_client
+    assert squeaky.teams is not None
+    arrive(squeaky)
+    assert teams.say(ALICE, "export 7d", personal=True).status_code == 200
+    alice = f"a:1:{ALICE.user_id}"
+    squeaky.teams.wait_for(lambda: any("Only team leads" in words(a) for a in squeaky.teams.posts(alice)))
+    assert teams.say(LEAD, "export 7d", personal=True).status_code == 200
+    chat = f"a:1:{LEAD.user_id}"
+    answer = squeaky.teams.wait_for(lambda: [a for a in squeaky.teams.posts(chat) if "Export of" in words(a)])[-1]
+    [action] = content(answer)["actions"]
+    assert action["type"] == "Action.OpenUrl" and "/exports/cases.csv?" in action["url"]
+    path = action["url"].removeprefix("https://squeaky.example")
+    download = requests.get(squeaky.url + path, timeout=30)
+    assert download.status_code == 200 and download.headers["Content-Type"].startswith("text/csv")
+    assert 'filename="squeaky-cases-' in download.headers["Content-Disposition"]
+    rows = download.text.splitlines()
+    assert rows[0].startswith("case,arrived_at,queue") and len(rows) == 2 and ",care,standard," in rows[1]
+    chart_signed = path.replace("/exports/cases.csv", "/charts/stats.png")  # a signature opens only what it was for
+    assert requests.get(squeaky.url + chart_signed, timeout=10).status_code == 403
+    assert requests.get(squeaky.url + path.replace("sig=", "sig=0"), timeout=10).status_code == 403

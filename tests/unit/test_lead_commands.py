@@ -61,7 +61,7 @@ def test_commands_parse(text: str, expected: object) -> None:
         ("oncall set maria", "oncall", "`maria` is not a person"),
         ("oncall rotation @U1 weekly", "oncall", "two or more people"),
         ("oncall rotation @U1 @U2 weekly at 25:00", "oncall", "`25:00` is not an hour"),
-        ("backlog now", "backlog", "takes no arguments"),
+        ("backlog now", "backlog", "takes only `queue NAME` and `public`"),
     ],
 )
 def test_bad_input_names_what_is_wrong_and_which_help_to_show(text: str, subcommand: str | None, reason: str) -> None:

@@ -4,6 +4,9 @@ read the queues from the team command."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import tomllib
 from dataclasses import replace
 from datetime import timedelta
@@ -19,7 +22,10 @@ from handlers.outbox.kinds import lane_of
 from handlers.ports.clock import ManualClock
 from handlers.queues.policy import QueueConfigError, parse_queues
 from handlers.team.command_answers import LeadDesk
-from handlers.team.command_words import CommandError, QueueInfo, TakeNext, parse
+from handlers.team.command_words import Backlog, CommandError, Export, QueueInfo, Stats, TakeNext, parse
+from handlers.team.export import COLUMNS, CaseRecord, ExportAsked, export_csv
+from handlers.team.sla import DEFAULT_POLICIES
+from handlers.team.stats import parse_period
 from tests.fakes import SURFACE, FakeDatabase, FakeDedupe
 from tests.unit.test_triage import T0, TRIAGE, tweet
 
@@ -105,3 +111,38 @@ def test_next_reads_as_a_command_with_an_optional_queue() -> None:
     assert parse("next") == TakeNext() and parse("next Refunds") == TakeNext("refunds")
     with pytest.raises(CommandError, match="say next, or next and a queue's name"):
         parse("next refunds please")
+
+
+def test_stats_backlog_and_export_read_a_queue_by_name_and_by_queue_is_a_breakdown() -> None:
+    assert parse("stats 7d queue Elite") == Stats("7d", queue="elite")
+    assert parse("stats by queue") == Stats(by="queue")
+    assert parse("stats 30d by tier queue elite public") == Stats("30d", "tier", True, "elite")
+    assert parse("stats fairness 30d queue elite") == Stats("30d", queue="elite", fairness=True)
+    assert parse("backlog queue care public") == Backlog(True, "care")
+    assert parse("export") == Export() and parse("export 7d queue elite") == Export("7d", "elite")
+    for words, says in [
+        ("stats 7d queue", "`queue` takes a queue's name"),
+        ("stats fairness by tier", "leave out `by`"),
+        ("export 7d soon", "I don't know what `soon` means here"),
+        ("backlog everything", "backlog takes only `queue NAME` and `public`"),
+    ]:
+        with pytest.raises(CommandError, match=re.escape(says)):
+            parse(words)
+
+
+def test_the_export_keeps_cells_from_running_as_formulas_and_says_which_levels_were_met() -> None:
+    arrived = T0
+    record = CaseRecord(
+        7, arrived, "care", "standard", "=HYPERLINK(1)", "x", "closed", "+maria", 250_000,
+        arrived + timedelta(minutes=90), None, None, arrived + timedelta(minutes=95),
+    )  # fmt: skip
+    data, count = export_csv([record], DEFAULT_POLICIES, arrived + timedelta(days=1))
+    [header, row] = list(csv.reader(io.StringIO(data.decode())))
+    assert count == 1 and tuple(header) == COLUMNS
+    values = dict(zip(header, row, strict=True))
+    assert values["topic"] == "'=HYPERLINK(1)" and values["owner"] == "'+maria"
+    assert values["follower_band"] == "100k+" and values["seconds_to_claim"] == "5400"
+    assert (values["claim_level"], values["acknowledge_level"]) == ("missed", "")  # closed unacknowledged: not due
+    assert ExportAsked(parse_period("7d", T0, "UTC"), "elite").filename == "squeaky-cases-elite-20261115-20261122.csv"
+    november = parse_period("2026-11-01..2026-11-30", T0, "Europe/Berlin")
+    assert ExportAsked(november).filename == "squeaky-cases-20261101-20261130.csv"

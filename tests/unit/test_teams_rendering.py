@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
 
-from bot.chart_links import chart_link, period_of
+from bot.chart_links import CHART_PATH, EXPORT_PATH, chart_link, signed_period
 from bot.teams.cards import complaint_card, line_card
 from bot.teams.commands import words_of
 from bot.teams.dialogs import reply_dialog
@@ -120,12 +121,16 @@ def test_a_leads_message_is_read_as_teams_sends_it() -> None:
 
 def test_a_chart_link_opens_its_period_for_a_day_and_nothing_else() -> None:
     period = Period(T0 - timedelta(days=7), T0, "the last 7 days", "Europe/Berlin")
-    link = chart_link("https://squeaky.example", "s3cret", period, T0)
-    query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
-    from urllib.parse import unquote_plus
-
-    query = {k: unquote_plus(v) for k, v in query.items()}
-    assert period_of("s3cret", query, T0) == period
-    assert period_of("other", query, T0) is None
-    assert period_of("s3cret", query, T0 + timedelta(days=2)) is None
-    assert period_of("s3cret", {**query, "start": "0"}, T0) is None
+    for queue in (None, "elite"):
+        link = chart_link("https://squeaky.example", "s3cret", period, T0, queue)
+        query = {k: v[0] for k, v in parse_qs(link.split("?", 1)[1]).items()}
+        assert signed_period("s3cret", CHART_PATH, query, T0) == (period, queue)
+        assert signed_period("s3cret", EXPORT_PATH, query, T0) is None  # a chart's signature opens no export
+        assert signed_period("other", CHART_PATH, query, T0) is None
+        assert signed_period("s3cret", CHART_PATH, query, T0 + timedelta(days=2)) is None
+        assert signed_period("s3cret", CHART_PATH, {**query, "start": "0"}, T0) is None
+        assert signed_period("s3cret", CHART_PATH, {**query, "queue": "care"}, T0) is None
+    now = T0 + timedelta(milliseconds=400)  # "the last 7d" ends mid-second: the link still covers its last arrivals
+    link = chart_link("https://squeaky.example", "s3cret", Period(now - timedelta(days=7), now, "7d"), now)
+    signed = signed_period("s3cret", CHART_PATH, {k: v[0] for k, v in parse_qs(link.split("?", 1)[1]).items()}, now)
+    assert signed is not None and signed[0].end >= now

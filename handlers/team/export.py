@@ -1,0 +1,121 @@
+"""The leads' export: one CSV row per case that arrived in a period (on one queue, or on all), with its milestones and
+whether each service level was met. Pure: storage hands over the records, the faces hand over the file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.team.sla import SlaPolicy, policy_for
+from handlers.team.stats import Period, band_of
+
+COLUMNS = (
+    "case",
+    "arrived_at",
+    "queue",
+    "tier",
+    "topic",
+    "source",
+    "follower_band",
+    "status",
+    "owner",
+    "seconds_to_claim",
+    "seconds_to_acknowledge",
+    "seconds_to_ticket",
+    "claim_level",
+    "acknowledge_level",
+)
+_OPEN = frozenset({"new", "claimed", "ticketed"})
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One case's facts, as the export reads them."""
+
+    complaint_id: int
+    received_at: datetime
+    queue: str
+    tier: str
+    topic: str
+    source: str
+    status: str
+    owner: str | None
+    followers: int | None
+    first_claimed_at: datetime | None
+    acknowledged_at: datetime | None
+    ticketed_at: datetime | None
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ExportAsked:
+    """What a lead asked to export: a period, and a queue or all of them."""
+
+    period: Period
+    queue: str | None = None
+
+    @property
+    def filename(self) -> str:
+        """The file's name: squeaky-cases[-QUEUE]-FROM-TO.csv (dates in the team's time zone)."""
+        where = f"-{self.queue}" if self.queue else ""
+        zone = ZoneInfo(self.period.timezone)
+        first = self.period.start.astimezone(zone).strftime("%Y%m%d")
+        last = (self.period.end - timedelta(microseconds=1)).astimezone(zone).strftime("%Y%m%d")  # the last day in it
+        return f"squeaky-cases{where}-{first}-{last}.csv"
+
+
+def _seconds(since: datetime, at: datetime | None) -> str:
+    return "" if at is None else str(max(0, round((at - since).total_seconds())))
+
+
+def _level(done: datetime | None, record: CaseRecord, within: timedelta, now: datetime, *, open_counts: bool) -> str:
+    """met / missed / running, or blank when the milestone no longer applies (closed without it)."""
+    if done is not None:
+        return "met" if done - record.received_at <= within else "missed"
+    if not open_counts:
+        return ""
+    return "running" if now - record.received_at <= within else "missed"
+
+
+def _cell(value: str) -> str:
+    """A text cell a spreadsheet shows as text, never runs as a formula."""
+    return f"'{value}" if value.startswith(_FORMULA) else value
+
+
+def row_of(record: CaseRecord, policy: SlaPolicy, now: datetime) -> list[str]:
+    """One case as a CSV row, in COLUMNS' order."""
+    is_open = record.status in _OPEN
+    claimed = record.first_claimed_at or (record.resolved_at if not is_open else None)
+    return [
+        str(record.complaint_id),
+        record.received_at.astimezone(UTC).isoformat(timespec="seconds"),
+        _cell(record.queue),
+        _cell(record.tier),
+        _cell(record.topic),
+        _cell(record.source),
+        band_of(record.followers),
+        record.status,
+        _cell(record.owner or ""),
+        _seconds(record.received_at, claimed),
+        _seconds(record.received_at, record.acknowledged_at),
+        _seconds(record.received_at, record.ticketed_at),
+        _level(claimed, record, policy.claim_within, now, open_counts=record.status == "new"),
+        _level(record.acknowledged_at, record, policy.ack_within, now, open_counts=is_open),
+    ]
+
+
+def export_csv(records: Iterable[CaseRecord], policies: dict[str, SlaPolicy], now: datetime) -> tuple[bytes, int]:
+    """The CSV file (UTF-8, a header row, one row per case) and how many cases it holds."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for record in records:
+        writer.writerow(row_of(record, policy_for(policies, record.tier), now))
+        count += 1
+    return out.getvalue().encode(), count
