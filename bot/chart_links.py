@@ -4,8 +4,8 @@ the link names the period and queue, and its signature covers them and what it o
 from __future__ import annotations
 
 import hashlib
-import math
 import hmac
+import math
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 

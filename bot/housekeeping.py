@@ -54,6 +54,7 @@ def jobs(services: Services) -> list[Job]:
                 clock,
                 leads_after=timedelta(minutes=s.sla_leads_after_minutes),
                 fallback_on_call=s.fallback_on_call,
+                queues=services.triage.queues,
             ),
         ),
         Job("spikes", 60, lambda: check_spikes(uow, clock, rules, fallback_on_call=s.fallback_on_call)),

@@ -34,6 +34,7 @@ from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, Tick
 from handlers.ports.persistence import DuplicateKey, FollowupCount, NewOutboxMessage, OutboxMessage, ThreadIndex
 from handlers.ports.surfaces import Face
 from handlers.ports.team import TeamStats
+from handlers.team.late import LateAlert, LateQueue
 from handlers.team.oncall import Roster
 from handlers.team.sla import SlaPolicy
 from handlers.team.spikes import SpikeState
@@ -67,6 +68,7 @@ class FakeState:
     spikes: dict[str, SpikeState] = field(default_factory=dict)
     announcements: dict[str, CardRef] = field(default_factory=dict)
     installations: dict[str, dict[str, str]] = field(default_factory=dict)
+    late_alerts: dict[str, LateAlert] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)  # by key
     ranks: dict[int, float] = field(default_factory=dict)  # complaints' queue ranks
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -153,6 +155,21 @@ class _Complaints:
 
         waiting = [c for c in self.s.complaints.values() if c.status is Status.NEW and c.sla_stage < below_stage]
         return sorted(filter(due, waiting), key=lambda c: c.waiting_since)[:limit]
+
+    def late_by_queue(self, paged_stage: int, called_stage: int) -> dict[str, LateQueue]:
+        late: dict[str, list[Complaint]] = {}
+        for c in self.s.complaints.values():
+            if c.status is Status.NEW and c.sla_stage >= paged_stage:
+                late.setdefault(c.queue, []).append(c)
+        return {
+            queue: LateQueue(
+                len(cs),
+                sum(c.sla_stage >= called_stage for c in cs),
+                min(c.waiting_since for c in cs),
+                max(self.s.ranks.get(c.id, 0.0) for c in cs),
+            )
+            for queue, cs in late.items()
+        }
 
     def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
         complaint = self.s.complaints.get(complaint_id)
@@ -392,6 +409,15 @@ class _Team:
 
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         self.s.announcements[key] = ref
+
+    def late_alerts(self) -> dict[str, LateAlert]:
+        return dict(self.s.late_alerts)
+
+    def set_late_alert(self, queue: str, alert: LateAlert | None) -> None:
+        if alert is None:
+            self.s.late_alerts.pop(queue, None)
+        else:
+            self.s.late_alerts[queue] = alert
 
     def installation(self, surface: str) -> dict[str, str]:
         return dict(self.s.installations.get(surface, {}))

@@ -14,6 +14,7 @@ from handlers.cases.permissions import authorize
 from handlers.outbox.kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
 from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
 from handlers.team.service_levels import page_followups
+from handlers.team.sla import policy_for, with_defaults
 
 _ATTEMPTS = 3
 Effects = Callable[[Complaint], list[NewOutboxMessage]]
@@ -93,7 +94,9 @@ def apply(
                     CARD_LOG, card_log_key(complaint_id, updated.version), complaint_id, line.payload(), URGENT_RANK
                 ),
             ]
-            outbox += page_followups(complaint, action)
+            if complaint.sla_stage:  # paged: was it on arrival, with an alert of its own to close?
+                arrival = policy_for(with_defaults(uow.team.sla_policies()), complaint.tier).page_on_arrival
+                outbox += page_followups(complaint, action, arrival)
             uow.outbox.enqueue_many(outbox + (effects(updated) if effects else []), {complaint_id: complaint.cards})
             uow.commit()
             return updated

@@ -17,6 +17,7 @@ from handlers.cases.model import AuditEvent, CardRef, Change, Complaint, Message
 from handlers.intake.follow_ups import OpenCase
 from handlers.people.model import Identity, Person
 from handlers.ports.team import TeamSettings, TeamStats
+from handlers.team.late import LateQueue
 
 # --- persistence -----------------------------------------------------------
 
@@ -86,6 +87,11 @@ class ComplaintRepository(Protocol):
     ) -> list[Complaint]:
         """Unclaimed complaints escalated less than `below_stage` and received at or before their tier's time in
         `deadlines` (or `others` for tiers not listed; None leaves them out), oldest first."""
+        ...
+
+    def late_by_queue(self, paged_stage: int, called_stage: int) -> dict[str, LateQueue]:
+        """Per queue, the complaints still unclaimed that were escalated to `paged_stage` or beyond in this wait (and
+        how many of them to `called_stage`); queues with none are left out."""
         ...
 
     def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:

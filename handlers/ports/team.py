@@ -8,6 +8,7 @@ from typing import Protocol
 
 from handlers.cases.model import CardRef
 from handlers.team.export import CaseRecord
+from handlers.team.late import LateAlert
 from handlers.team.oncall import Roster
 from handlers.team.sla import SlaPolicy
 from handlers.team.spikes import SpikeState
@@ -47,6 +48,14 @@ class TeamSettings(Protocol):
 
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         """Remember where an alert's channel message lives, to update it."""
+        ...
+
+    def late_alerts(self) -> dict[str, LateAlert]:
+        """The open alerts for complaints past their service level, by queue."""
+        ...
+
+    def set_late_alert(self, queue: str, alert: LateAlert | None) -> None:
+        """Remember one queue's open alert (None: it is closed)."""
         ...
 
     def installation(self, surface: str) -> Mapping[str, str]:

@@ -1,5 +1,6 @@
-"""Service levels in action: page on-call when a complaint waits unclaimed past its tier's deadline (or on arrival,
-for tiers that page on arrival), then call on the lead group in the channel; each step once, every step audited.
+"""Service levels in action: page on-call when a complaint of a tier that pages on arrival comes in, and tell of the
+complaints unclaimed past their tier's deadline per queue and ladder step (handlers.team.late_alerts): one page when
+a queue first has any, one call on the leads later, never one per complaint. Every step is audited per complaint.
 
 Nothing is kept in memory: each pass reads the stored arrival times, tiers and escalation
 stages, so a restart loses no timer and repeats no ping (the stage moves by compare-and-set).
@@ -7,14 +8,16 @@ stages, so a restart loses no timer and repeats no ping (the stage moves by comp
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from handlers.cases.model import SYSTEM, Action, AuditEvent, Complaint
-from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE, complaint_alert, page_key
+from handlers.outbox.kinds import PAGE, complaint_alert, page_key
 from handlers.people.model import Identity
 from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
+from handlers.queues.policy import QueuePolicy
+from handlers.team.late_alerts import raise_late_alerts
 from handlers.team.oncall import on_call
-from handlers.team.sla import SlaPolicy, Stage, due_stage, policy_for, with_defaults
+from handlers.team.sla import Stage, due_stage, policy_for, with_defaults
 
 BATCH = 200
 _DONE = {Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE, Action.DISMISS, Action.MERGE}
@@ -44,34 +47,26 @@ def _wait(complaint: Complaint) -> str:
     return complaint.waiting_since.strftime("%Y%m%dT%H%M%S")
 
 
-def _ping(
-    complaint: Complaint, stage: Stage, policy: SlaPolicy, on_call_user: str | None, now: datetime
-) -> NewOutboxMessage:
-    waited = _minutes(now - complaint.waiting_since)
-    wait = _wait(complaint)
+def _arrival_page(complaint: Complaint, on_call_user: str | None) -> NewOutboxMessage:
+    """The page for a complaint of a tier that pages on arrival: its own alert, acknowledged when it is claimed."""
     who = f"complaint #{complaint.id} from @{complaint.author_handle} ({complaint.tier})"
-    if stage is Stage.LEADS:
-        text = (
-            f"Still unclaimed: {who} has waited {waited} min; the service level is {policy.claim_minutes} min "
-            "and on-call was paged. Can someone take it?"
-        )
-        key = f"chat.announce:sla:{complaint.id}:{wait}"
-        return NewOutboxMessage(CHAT_ANNOUNCE, key, complaint.id, {"text": text, "leads": True})
-    if stage is Stage.ARRIVAL:
-        new = "Back in the queue:" if complaint.requeued_at else "New"
-        summary = f"{new} {who}: “{complaint.text[:140]}”"
-    else:
-        summary = f"Unclaimed past its service level: {who}, waiting {waited} min (level: {policy.claim_minutes} min)"
+    new = "Back in the queue:" if complaint.requeued_at else "New"
+    summary = f"{new} {who}: “{complaint.text[:140]}”"
     payload = {"action": "trigger", "alert": complaint_alert(complaint.id), "summary": summary, "user": on_call_user}
-    return NewOutboxMessage(
-        PAGE, page_key(complaint_alert(complaint.id), f"trigger{int(stage)}", wait), complaint.id, payload
-    )
+    key = page_key(complaint_alert(complaint.id), f"trigger{int(Stage.ARRIVAL)}", _wait(complaint))
+    return NewOutboxMessage(PAGE, key, complaint.id, payload)
 
 
 def check_service_levels(
-    uow_factory: UnitOfWorkFactory, clock: Clock, *, leads_after: timedelta, fallback_on_call: Identity | None = None
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    leads_after: timedelta,
+    fallback_on_call: Identity | None = None,
+    queues: QueuePolicy | None = None,
 ) -> list[tuple[int, Stage]]:
-    """Escalate every unclaimed complaint that has earned it; return (complaint id, stage reached) for each."""
+    """Escalate every unclaimed complaint that has earned it, then tell each queue's late ones in one alert; return
+    (complaint id, stage reached) for each complaint escalated."""
     now = clock.now()
     on_call_user = who_is_on_call(uow_factory, clock, fallback_on_call)
     with uow_factory() as uow:
@@ -91,11 +86,12 @@ def check_service_levels(
             if not uow.complaints.advance_sla_stage(complaint.id, complaint.sla_stage, due):
                 continue  # another worker escalated it, or it was claimed meanwhile
             for stage in _steps(complaint.sla_stage, due):
-                ping = _ping(complaint, stage, policy, on_call_user, now)
-                uow.outbox.enqueue_many([ping])
+                if stage is Stage.ARRIVAL:
+                    uow.outbox.enqueue_many([_arrival_page(complaint, on_call_user)])
                 detail = {
                     "to": "leads" if stage is Stage.LEADS else on_call_user,
                     "waited_s": (now - complaint.waiting_since).total_seconds(),
+                    "queue": complaint.queue,
                 }
                 uow.audit.record(
                     AuditEvent(
@@ -110,12 +106,16 @@ def check_service_levels(
                 )
             uow.commit()
         reached.append((complaint.id, due))
+    with uow_factory() as uow:
+        raise_late_alerts(uow, queues or QueuePolicy(), on_call_user, now)
+        uow.commit()
     return reached
 
 
-def page_followups(before: Complaint, action: Action) -> list[NewOutboxMessage]:
-    """Tell the pager a paged complaint was taken on (claimed) or dealt with (replied, ticketed, closed)."""
-    if before.sla_stage == Stage.NONE:
+def page_followups(before: Complaint, action: Action, paged_on_arrival: bool) -> list[NewOutboxMessage]:
+    """Tell the pager a complaint paged on arrival was taken on (claimed) or dealt with (replied, ticketed, closed).
+    (A late one has no alert of its own: its queue's alert closes once all of them have owners.)"""
+    if before.sla_stage == Stage.NONE or not paged_on_arrival:
         return []
     alert = complaint_alert(before.id)
     if action in (Action.CLAIM, Action.REASSIGN):

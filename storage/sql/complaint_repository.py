@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +18,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import case as sql_case
 
 from handlers.cases.lifecycle import OPEN_STATUSES
 from handlers.cases.model import (
@@ -33,6 +34,7 @@ from handlers.cases.model import (
 )
 from handlers.intake.follow_ups import OpenCase
 from handlers.ports.persistence import Clock, FollowupCount, ThreadIndex
+from handlers.team.late import LateQueue
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaint_cards, complaints, messages, people
 
@@ -333,6 +335,27 @@ class SqlComplaintRepository:
         )
         return [_complaint(row) for row in self._c.execute(query).mappings()]
 
+    def late_by_queue(self, paged_stage: int, called_stage: int) -> dict[str, LateQueue]:
+        """Per queue: the unclaimed complaints escalated to `paged_stage` or beyond, those to `called_stage`, the
+        longest wait's start and the highest rank among them."""
+        c = complaints.c
+        called = func.sum(sql_case((c.sla_stage >= called_stage, 1), else_=0))
+        query = (
+            select(
+                c.queue,
+                func.count(),
+                called,
+                func.min(func.coalesce(c.requeued_at, c.received_at)),
+                func.max(c.queue_rank),
+            )
+            .where(c.status == Status.NEW.value, c.sla_stage >= paged_stage)
+            .group_by(c.queue)
+        )
+        late = {}
+        for queue, paged, called_count, oldest, rank in self._c.execute(query):
+            late[str(queue)] = LateQueue(int(paged), int(called_count or 0), _aware(oldest), float(rank))
+        return late
+
     def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
         """Compare-and-set the escalation stage of a still-unclaimed complaint."""
         result = self._c.execute(
@@ -414,3 +437,9 @@ def _case_row(case: NewCase) -> dict[str, Any]:
         "followup_count": 0,
         "updated_at": case.received_at,
     }
+
+
+def _aware(value: Any) -> datetime:
+    """A timestamp an aggregate returned: SQLite's MIN() gives the stored text, naive UTC."""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from handlers.cases.model import CardRef
 from handlers.ports.persistence import Clock
+from handlers.team.late import LateAlert
 from handlers.team.oncall import Roster
 from handlers.team.sla import SlaPolicy
 from handlers.team.spikes import SpikeState
@@ -18,6 +19,7 @@ _ROSTER = "oncall.roster"
 _SPIKE = "spike:"
 _ANNOUNCEMENT = "announcement:"
 _INSTALLATION = "installation:"
+_LATE = "late:"
 
 
 class SqlTeamSettings:
@@ -81,6 +83,18 @@ class SqlTeamSettings:
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         """Remember where an alert's channel message lives."""
         self._set(_ANNOUNCEMENT + key, {"surface": ref.surface, "channel": ref.channel, "data": dict(ref.data)})
+
+    def late_alerts(self) -> dict[str, LateAlert]:
+        """The open alerts for complaints past their service level, by queue."""
+        query = select(team_settings.c.name, team_settings.c.value).where(team_settings.c.name.like(f"{_LATE}%"))
+        return {name.removeprefix(_LATE): LateAlert.from_json(value) for name, value in self._c.execute(query)}
+
+    def set_late_alert(self, queue: str, alert: LateAlert | None) -> None:
+        """Remember one queue's open alert, or forget it once closed."""
+        if alert is None:
+            self._c.execute(delete(team_settings).where(team_settings.c.name == _LATE + queue))
+        else:
+            self._set(_LATE + queue, alert.to_json())
 
     def installation(self, surface: str) -> Mapping[str, str]:
         """What a chat tool said of itself when Squeaky was added to it."""

@@ -14,6 +14,7 @@ from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
+from handlers.queues.policy import parse_queues
 from handlers.team.oncall import Roster
 from handlers.team.service_levels import check_service_levels
 from handlers.team.sla import DEFAULT_POLICIES, SlaPolicy, Stage, due_stage
@@ -28,8 +29,9 @@ X_LENGTH = XPostLength()
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, triage: Triage | None = None) -> None:
         self.db, self.clock, self.chat = FakeDatabase(), ManualClock(T0), FakeChat()
+        self.triage = triage or Triage()
         self.runner = OutboxRunner(self.db, self.clock, self.chat.faces())
 
     def arrive(self, handle: str, tier: str = "standard") -> int:
@@ -38,7 +40,7 @@ class World:
                 uow.customers.set_tier(handle, tier)
                 uow.commit()
         post = IncomingComplaint("x", f"t-{handle}", handle, handle, handle, "@SqueakyAir where is my bag", T0)
-        [complaint_id] = receive(self.db, self.clock, FakeDedupe(), Triage(), [post]).opened
+        [complaint_id] = receive(self.db, self.clock, FakeDedupe(), self.triage, [post]).opened
         return complaint_id
 
     def sweep(self, fallback: Identity | None = ONCALL) -> list[tuple[int, Stage]]:
@@ -68,13 +70,18 @@ def test_an_unclaimed_complaint_pings_on_call_then_the_leads_each_once() -> None
     assert world.sweep() == []  # a second pass (or a second worker) sends nothing more
     world.clock.advance(minutes=15)
     assert world.sweep() == [(complaint_id, Stage.LEADS)]
-    world.clock.advance(hours=5)
-    assert world.sweep() == []
     assert [kind for kind, _ in world.pings()] == [PAGE, CHAT_ANNOUNCE]
-    world.runner.run_due()
-    assert world.chat.notified[0][0] == "U0ONCALL" and "waiting 60 min" in world.chat.notified[0][1]
+    world.runner.run_due(1000)
+    assert world.chat.notified[0][0] == "U0ONCALL"
+    assert "1 complaint past their service level on Care team, the oldest waiting 60 min" in world.chat.notified[0][1]
     [(text, leads)] = world.chat.announced
-    assert leads and "Still unclaimed" in text
+    assert leads and "the oldest waiting 75 min; on-call was paged. Can someone take them?" in text
+    world.clock.advance(hours=5)
+    assert world.sweep() == []  # no complaint moved a step; the leads' message says how long it has waited now
+    assert [kind for kind, _ in world.pings()] == [PAGE, CHAT_ANNOUNCE, CHAT_ANNOUNCE]
+    world.runner.run_due(1000)
+    edited, leads = world.chat.announced[-1]
+    assert edited.startswith("(edit a1) ") and "the oldest waiting 375 min" in edited  # the same message, updated
     audited = [e.action for e in world.db.state.audit if e.complaint_id == complaint_id]
     assert audited.count("ping:on_call") == 1 and audited.count("ping:leads") == 1
 
@@ -95,9 +102,9 @@ def test_after_an_outage_both_steps_are_owed_but_no_late_arrival_ping() -> None:
     complaint_id = world.arrive("vip_ann", tier="vip")
     world.clock.advance(hours=3)  # nothing ran for three hours
     assert world.sweep() == [(complaint_id, Stage.LEADS)]
-    assert [key for _, key in world.pings()] == [
-        f"page:squeaky-complaint-{complaint_id}:trigger2:20261122T090000",
-        f"chat.announce:sla:{complaint_id}:20261122T090000@chat",
+    assert [key for _, key in world.pings()] == [  # the queue's alert: no arrival page three hours late
+        "page:squeaky-late-care-20261122T120000:trigger:",
+        "chat.announce:squeaky-late-care-20261122T120000:0@chat",
     ]
 
 
@@ -129,7 +136,7 @@ def test_the_rostered_person_is_paged_and_nobody_on_call_goes_to_the_channel() -
         uow.commit()
     world.arrive("vip_ann", tier="vip")
     world.sweep(fallback=None)
-    world.runner.run_due()
+    world.runner.run_due(1000)
     assert world.chat.notified[0][0] == "U0LI"
     alone = World()
     alone.arrive("vip_bo", tier="vip")
@@ -170,6 +177,7 @@ def test_a_complaint_back_in_the_queue_starts_its_own_ladder() -> None:
     world.clock.advance(minutes=61)
     assert world.sweep() == [(complaint_id, Stage.ON_CALL)]
     claim(world.db, world.clock, complaint_id, MARIA)
+    assert world.sweep() == []  # the queue's alert closes: nothing there is past its level now
     world.clock.advance(minutes=5)
     release(world.db, world.clock, complaint_id, MARIA)
     world.clock.advance(minutes=59)
@@ -180,11 +188,77 @@ def test_a_complaint_back_in_the_queue_starts_its_own_ladder() -> None:
     assert world.sweep() == [(complaint_id, Stage.LEADS)]
 
     claim(world.db, world.clock, complaint_id, MARIA)  # and once more, through an expired claim
+    assert world.sweep() == []
     world.clock.advance(minutes=20)
     assert actions.expire_claims(world.db, world.clock, timedelta(minutes=15)) == [complaint_id]
     world.clock.advance(minutes=60)
     assert world.sweep() == [(complaint_id, Stage.ON_CALL)]
     pages = [key for kind, key in world.pings() if kind == PAGE and ":trigger" in key]
     assert len(pages) == len(set(pages)) == 3  # one page per wait that earned one, none swallowed as a repeat
-    assert len([key for kind, key in world.pings() if ":acknowledge:" in key]) == 2  # each claim tells the pager
-    assert len([key for kind, key in world.pings() if kind == CHAT_ANNOUNCE]) == 1
+    assert len([key for kind, key in world.pings() if ":resolve:" in key]) == 2  # each claim closed its alert
+    announced = [key for kind, key in world.pings() if kind == CHAT_ANNOUNCE]
+    assert len(announced) == 2 and announced[1].endswith(":caught-up@chat")  # the leads' call, then "caught up"
+
+
+def test_a_storm_of_late_complaints_makes_one_page_and_one_leads_call_per_queue_never_one_per_complaint() -> None:
+    queues = parse_queues(
+        {
+            "queues": [{"name": "elite", "title": "Elite desk", "tiers": ["vip"], "channels": {"chat": "C0ELITE"}}],
+            "default": {"name": "care", "title": "Care team"},
+        }
+    )
+    world = World(Triage(queues=queues))
+    standard = [world.arrive(f"std{n}") for n in range(37)]
+    vips = [world.arrive(f"vip{n}", tier="vip") for n in range(3)]
+
+    def sweep() -> list[tuple[int, Stage]]:
+        return check_service_levels(
+            world.db, world.clock, leads_after=LEADS_AFTER, fallback_on_call=ONCALL, queues=queues
+        )
+
+    assert len(sweep()) == 3  # the VIPs' own arrival pages
+    world.clock.advance(minutes=61)
+    assert len(sweep()) == 40  # every complaint moved a step, each audited ...
+    triggers = [key for kind, key in world.pings() if kind == PAGE and ":trigger" in key]
+    assert len(triggers) == 3 + 2  # ... but one page per queue, beside the VIPs' arrival pages
+    world.runner.run_due(1000)
+    paged = [text for _, text, _ in world.chat.notified if "past their service level" in text]
+    assert sorted(paged) == [
+        "3 complaints past their service level on Elite desk, the oldest waiting 61 min",
+        "37 complaints past their service level on Care team, the oldest waiting 61 min",
+    ]
+    world.clock.advance(minutes=15)
+    sweep()
+    world.runner.run_due(1000)
+    calls = [text for text, leads in world.chat.announced if leads and not text.startswith("(edit ")]
+    assert len(calls) == 2 and any(text.startswith("37 complaints") for text in calls)
+    for complaint_id in standard[:30]:
+        claim(world.db, world.clock, complaint_id, MARIA)
+    sweep()  # the count moved, but the last word was said under a minute ago
+    world.clock.advance(minutes=1)
+    sweep()
+    world.runner.run_due(1000)
+    assert world.chat.announced[-1][0].startswith("(edit ") and "7 complaints past" in world.chat.announced[-1][0]
+    for complaint_id in standard[30:] + vips:
+        claim(world.db, world.clock, complaint_id, MARIA)
+    sweep()
+    world.runner.run_due(1000)
+    caught_up = [text for text, _ in world.chat.announced if "Caught up" in text]
+    assert len(caught_up) == 2 and any("(37 at most)" in text for text in caught_up)
+    resolved = [r.message.payload["alert"] for r in world.db.state.outbox.values() if ":resolve:" in r.message.key]
+    assert len([a for a in resolved if a.startswith("squeaky-late-")]) == 2
+    announces = [r for r in world.db.state.outbox.values() if r.message.kind == CHAT_ANNOUNCE]
+    assert {r.message.payload["channel"] for r in announces} == {"C0ELITE", ""}  # each queue's own channel
+    assert len(world.chat.notified) == 3 + 2  # on-call heard of 40 late complaints twice, not 40 times
+
+
+def test_the_leads_call_is_never_ranked_ahead_of_a_waiting_vip_card() -> None:
+    world = World()
+    late = world.arrive("ann")
+    world.clock.advance(minutes=76)
+    world.sweep()
+    vip = world.arrive("vip_bo", tier="vip")
+    rows = world.db.state.outbox.values()
+    [call] = [r for r in rows if r.message.kind == CHAT_ANNOUNCE]
+    [card] = [r for r in rows if r.message.complaint_id == vip and r.message.kind.startswith("card.post")]
+    assert call.rank == world.db.state.ranks[late] < card.rank
