@@ -19,6 +19,7 @@ from bot.paging.pagerduty import PagerDutyPager
 from bot.queues_file import load_queues
 from bot.slack.commands import register as register_commands
 from bot.slack.gateway import SlackChatGateway
+from bot.slack.incident_listeners import register as register_incidents
 from bot.slack.listeners import register
 from bot.slack.modal_listeners import register as register_modals
 from bot.slack.refs import SURFACE as SLACK
@@ -48,6 +49,7 @@ from handlers.ports.coordination import Dedupe, Locks, StreamQueue
 from handlers.ports.gateways import Pager, TicketGateway
 from handlers.ports.persistence import Clock
 from handlers.ports.surfaces import Face
+from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk
 from storage.memory.keys import MemoryDedupe, MemoryLocks
 from storage.memory.stream import MemoryStreamQueue
@@ -224,6 +226,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     ticketing = tickets(core)
     sources = social_sources(settings)
     templates = load_templates(settings.reply_templates)
+    incidents = IncidentDesk(core.uow_factory, core.clock, sources, core.triage.queues, templates, settings.x_dm_link)
     runner = OutboxRunner(
         core.uow_factory,
         core.clock,
@@ -232,6 +235,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         tickets=ticketing,
         pager=pager(settings),
         sources=sources,
+        incidents=incidents,
         outages=OUTAGES,
     )
     fields = {name: getattr(core, name) for name in Core.__dataclass_fields__}
@@ -249,6 +253,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             settings.fallback_on_call,
         ),
         lead_desk=lead_desk(core),
+        incident_desk=incidents,
         outbox_runner=runner,
         ticket_system=ticketing.system,
         slack_chat=chat,
@@ -273,4 +278,5 @@ def build_bolt_app(services: Services) -> App:
     register(app, services)
     register_modals(app, services)
     register_commands(app, services)
+    register_incidents(app, services)
     return app

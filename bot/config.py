@@ -169,7 +169,9 @@ class Settings(BaseSettings):
         "config/triage.toml", description="the triage policy file: topics, noise rules, priority, threading"
     )
     queues_config: str = Field(
-        "config/queues.toml", description="the queue policy file: queues, what each takes, and its channels"
+        "config/queues.toml",
+        description="the queue policy file: queues, what each takes, its channels, service levels, business hours "
+        "and lead group",
     )
 
     @field_validator("x_brand_handles", mode="before")

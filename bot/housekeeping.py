@@ -1,4 +1,5 @@
-"""The worker's periodic jobs, on their own thread: claim expiry, service-level pings, spike watch, stats rollup.
+"""The worker's periodic jobs, on their own thread: claim expiry, service-level pings, spike watch, storm mode, push
+assignment, stats rollup.
 
 Each job runs under a coordination lock, so with several workers only one runs it at a
 time; everything they decide is in the database, so a job cut short by a crash is simply
@@ -14,9 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.config import Settings
 from bot.outages import OUTAGES, describe_outage
 from bot.wiring import Services
 from handlers.cases.actions import expire_claims
+from handlers.queues.push import assign_waiting
+from handlers.queues.storm import StormRules, check_storms
 from handlers.team.service_levels import check_service_levels
 from handlers.team.spike_watch import check_spikes
 from handlers.team.spikes import SpikeRules
@@ -33,10 +37,22 @@ class Job:
     run: Callable[[], object]
 
 
+def storm_rules(settings: Settings) -> StormRules:
+    """When queues enter storm mode: against the slowest pace among the chat tools that are on (a Teams conversation
+    sustains 60 posts in 30 s, scaled with TEAMS_OPERATIONS_PER_SECOND)."""
+    paces = []
+    if "slack" in settings.chat_surfaces:
+        paces.append(settings.slack_posts_per_second)
+    if "teams" in settings.chat_surfaces:
+        paces.append(settings.teams_operations_per_second * 2 / 7)
+    return StormRules(cards_per_second=min(paces, default=1.0))
+
+
 def jobs(services: Services) -> list[Job]:
     """The worker's periodic jobs, configured from the settings."""
     s, uow, clock = services.settings, services.uow_factory, services.clock
     rules = SpikeRules(window_minutes=s.spike_window_minutes, ratio=s.spike_ratio, min_count=s.spike_min_count)
+    claim_deadline = timedelta(minutes=s.claim_deadline_minutes)
 
     def roll_up() -> int:
         with uow() as unit:
@@ -58,6 +74,8 @@ def jobs(services: Services) -> list[Job]:
             ),
         ),
         Job("spikes", 60, lambda: check_spikes(uow, clock, rules, fallback_on_call=s.fallback_on_call)),
+        Job("storms", 5, lambda: check_storms(uow, clock, services.triage.queues, storm_rules(s))),
+        Job("assign", 5, lambda: assign_waiting(uow, clock, services.triage.queues, claim_deadline)),
         Job("stats-rollup", 30, roll_up),
     ]
 

@@ -18,6 +18,7 @@ from handlers.people.who import Who
 from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from handlers.ports.surfaces import Faces
+from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk
 from storage.sql.tickets import BuiltinTickets
 
@@ -55,6 +56,7 @@ class Services(Core):
     who: Who  # identities to people
     agent_desk: AgentDesk  # agents' actions and their forms, for every face
     lead_desk: LeadDesk  # the leads' commands, for every face
+    incident_desk: IncidentDesk  # a lead's one public reply to a whole incident, for every face
     outbox_runner: OutboxRunner
     ticket_system: str
     slack_chat: SlackChatGateway | None = None  # the Slack face's own calls (an ephemeral answer), when Slack is on

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -18,6 +18,7 @@ from handlers.cases.model import (
     CardRef,
     Change,
     Complaint,
+    Delivery,
     Message,
     MessageKind,
     NewCase,
@@ -28,12 +29,22 @@ from handlers.cases.model import (
 )
 from handlers.intake.follow_ups import OpenCase
 from handlers.outbox.fan_out import to_surfaces
-from handlers.outbox.kinds import lane_of
+from handlers.outbox.kinds import CARD_POST, lane_of
 from handlers.people.model import Identity, Person
 from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
-from handlers.ports.persistence import DuplicateKey, FollowupCount, NewOutboxMessage, OutboxMessage, ThreadIndex
+from handlers.ports.persistence import (
+    DuplicateKey,
+    FollowupCount,
+    NewOutboxMessage,
+    OutboxMessage,
+    ThreadIndex,
+    WaitScope,
+)
 from handlers.ports.surfaces import Face
 from handlers.ports.team import TeamStats
+from handlers.queues.availability import Availability
+from handlers.queues.rules import QueueOverrides
+from handlers.queues.storm_state import Storm
 from handlers.team.late import LateAlert, LateQueue
 from handlers.team.oncall import Roster
 from handlers.team.sla import SlaPolicy
@@ -69,6 +80,11 @@ class FakeState:
     announcements: dict[str, CardRef] = field(default_factory=dict)
     installations: dict[str, dict[str, str]] = field(default_factory=dict)
     late_alerts: dict[str, LateAlert] = field(default_factory=dict)
+    queue_rosters: dict[str, Roster] = field(default_factory=dict)
+    queue_overrides: dict[str, QueueOverrides] = field(default_factory=dict)
+    storms: dict[str, Storm] = field(default_factory=dict)
+    available: dict[str, Availability] = field(default_factory=dict)
+    last_assigned: dict[str, str] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)  # by key
     ranks: dict[int, float] = field(default_factory=dict)  # complaints' queue ranks
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -146,15 +162,44 @@ class _Complaints:
             if c.status is Status.CLAIMED and c.claimed_at is not None and c.claimed_at < cutoff
         ]
 
-    def unclaimed_past(
-        self, deadlines: dict[str, datetime], others: datetime | None, below_stage: int, limit: int
-    ) -> list[Complaint]:
-        def due(c: Complaint) -> bool:
-            cutoff = deadlines.get(c.tier, others if c.tier not in deadlines else None)
-            return cutoff is not None and c.waiting_since <= cutoff
+    def unclaimed_past(self, cutoff: datetime, below_stage: int, limit: int, where: WaitScope) -> list[Complaint]:
+        def wanted(c: Complaint) -> bool:
+            tier_ok = (where.tiers is None or c.tier in where.tiers) and c.tier not in where.not_tiers
+            queue_ok = (where.queue is None or c.queue == where.queue) and c.queue not in where.not_queues
+            return tier_ok and queue_ok and c.waiting_since <= cutoff
 
         waiting = [c for c in self.s.complaints.values() if c.status is Status.NEW and c.sla_stage < below_stage]
-        return sorted(filter(due, waiting), key=lambda c: c.waiting_since)[:limit]
+        return sorted(filter(wanted, waiting), key=lambda c: c.waiting_since)[:limit]
+
+    def open_of(self, handle: str) -> list[Complaint]:
+        found = [
+            c
+            for c in self.s.complaints.values()
+            if c.author_handle.lower() == handle.lower()
+            and c.status in (Status.NEW, Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED)
+        ]
+        return sorted(found, key=lambda c: (c.received_at, c.id))
+
+    def unacknowledged(
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
+    ) -> list[Complaint]:
+        found = [
+            c
+            for c in self.s.complaints.values()
+            if c.status in (Status.NEW, Status.CLAIMED, Status.TICKETED)
+            and (c.reply is None or c.reply.status is Delivery.FAILED)
+            and (queue is None or c.queue == queue)
+            and (topic is None or c.topic == topic)
+            and (since is None or c.received_at >= since)
+        ]
+        return sorted(found, key=lambda c: (c.received_at, c.id))[:limit]
+
+    def open_claims(self) -> dict[str, int]:
+        held: dict[str, int] = {}
+        for c in self.s.complaints.values():
+            if c.status in (Status.CLAIMED, Status.ACKNOWLEDGED) and c.owner is not None:
+                held[c.owner.id] = held.get(c.owner.id, 0) + 1
+        return held
 
     def late_by_queue(self, paged_stage: int, called_stage: int) -> dict[str, LateQueue]:
         late: dict[str, list[Complaint]] = {}
@@ -171,11 +216,15 @@ class _Complaints:
             for queue, cs in late.items()
         }
 
-    def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
+    def advance_sla_stage(
+        self, complaint_id: int, from_stage: int, to_stage: int, *, paged_alone: bool = False
+    ) -> bool:
         complaint = self.s.complaints.get(complaint_id)
         if complaint is None or complaint.sla_stage != from_stage or complaint.status is not Status.NEW:
             return False
-        self.s.complaints[complaint_id] = replace(complaint, sla_stage=to_stage)
+        self.s.complaints[complaint_id] = replace(
+            complaint, sla_stage=to_stage, paged_alone=complaint.paged_alone or paged_alone
+        )
         return True
 
     def count_followups(self, counts: dict[int, int]) -> dict[int, FollowupCount]:
@@ -201,6 +250,11 @@ class _Complaints:
         complaint = self.s.complaints[complaint_id]
         others = tuple(c for c in complaint.cards if (c.surface, c.channel) != (card.surface, card.channel))
         self.s.complaints[complaint_id] = replace(complaint, cards=(*others, card))
+
+    def move_card(self, complaint_id: int, old: CardRef, new: CardRef) -> None:
+        complaint = self.s.complaints[complaint_id]
+        cards = (*(c for c in complaint.cards if (c.surface, c.channel) != (old.surface, old.channel)), new)
+        self.s.complaints[complaint_id] = replace(complaint, cards=cards)
 
     def cards_of(self, complaint_ids: Collection[int]) -> dict[int, list[CardRef]]:
         found = {i: list(self.s.complaints[i].cards) for i in complaint_ids if i in self.s.complaints}
@@ -326,6 +380,27 @@ class _Outbox:
     def enqueue_many(self, messages: list[NewOutboxMessage], cards: Mapping[int, Any] | None = None) -> None:
         for m in to_surfaces(messages, self._surfaces, _Complaints(self.s).cards_of, cards):
             self.enqueue(m.kind, m.key, m.complaint_id, m.payload, m.rank)
+            if m.held:
+                next(r for r in self.s.outbox.values() if r.message.key == m.key).status = "held"
+
+    def hold_cards(self, queue: str) -> int:
+        held = 0
+        for row in self.s.outbox.values():
+            complaint = self.s.complaints.get(row.message.complaint_id or 0)
+            waiting = complaint is not None and complaint.queue == queue and complaint.status is Status.NEW
+            if row.message.kind == CARD_POST and row.status == "pending" and row.leased_until is None and waiting:
+                row.status, held = "held", held + 1
+        return held
+
+    def release_held(self, now: datetime, *, complaint_id: int | None = None, queue: str | None = None) -> int:
+        released = 0
+        for row in self.s.outbox.values():
+            complaint = self.s.complaints.get(row.message.complaint_id or 0)
+            ours = complaint_id is None or row.message.complaint_id == complaint_id
+            on_queue = queue is None or (complaint is not None and complaint.queue == queue)
+            if row.status == "held" and ours and on_queue:
+                row.status, row.available_at, released = "pending", now, released + 1
+        return released
 
     def lease_due(
         self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
@@ -392,11 +467,20 @@ class _Team:
     def set_sla_policy(self, policy: SlaPolicy) -> None:
         self.s.sla[policy.tier] = policy
 
-    def roster(self) -> Roster | None:
-        return self.s.roster
+    def roster(self, queue: str | None = None) -> Roster | None:
+        return self.s.queue_rosters.get(queue) if queue else self.s.roster
 
-    def set_roster(self, roster: Roster) -> None:
-        self.s.roster = roster
+    def set_roster(self, roster: Roster, queue: str | None = None) -> None:
+        if queue:
+            self.s.queue_rosters[queue] = roster
+        else:
+            self.s.roster = roster
+
+    def queue_overrides(self) -> dict[str, QueueOverrides]:
+        return dict(self.s.queue_overrides)
+
+    def set_queue_overrides(self, queue: str, overrides: QueueOverrides) -> None:
+        self.s.queue_overrides[queue] = overrides
 
     def spike_states(self) -> dict[str, SpikeState]:
         return dict(self.s.spikes)
@@ -409,6 +493,30 @@ class _Team:
 
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         self.s.announcements[key] = ref
+
+    def availability(self) -> dict[str, Availability]:
+        return dict(self.s.available)
+
+    def set_availability(self, person: str, availability: Availability | None) -> None:
+        if availability is None:
+            self.s.available.pop(person, None)
+        else:
+            self.s.available[person] = availability
+
+    def last_assigned(self, queue: str) -> str | None:
+        return self.s.last_assigned.get(queue)
+
+    def set_last_assigned(self, queue: str, person: str) -> None:
+        self.s.last_assigned[queue] = person
+
+    def storms(self) -> dict[str, Storm]:
+        return dict(self.s.storms)
+
+    def set_storm(self, queue: str, storm: Storm | None) -> None:
+        if storm is None:
+            self.s.storms.pop(queue, None)
+        else:
+            self.s.storms[queue] = storm
 
     def late_alerts(self) -> dict[str, LateAlert]:
         return dict(self.s.late_alerts)
@@ -528,10 +636,26 @@ class FakeChat:
     def notify(self, user_id: str, text: str | Line, ref: CardRef | None) -> None:
         self.notified.append((user_id, plain(text), ref))
 
-    def announce(self, channel: str, line: str | Line, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
+    def announce(
+        self,
+        channel: str,
+        line: str | Line,
+        *,
+        leads: bool = False,
+        ref: CardRef | None = None,
+        group: Sequence[str] = (),
+        take_next: str | None = None,
+        acknowledge_all: str | None = None,
+    ) -> CardRef:
         if self.fail_with is not None:
             raise self.fail_with
         text = plain(line)
+        if leads and group:
+            text = f"[{' '.join(group)}] {text}"
+        if take_next:
+            text = f"{text} [Take next: {take_next}]"
+        if acknowledge_all:
+            text = f"{text} [Acknowledge all: {acknowledge_all}]"
         if ref is not None:
             self.announced.append((f"(edit {ref.data['id']}) {text}", leads))
             return ref
@@ -585,6 +709,12 @@ class FakeSocial:
 
     def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
         return PostedReply("77", "https://x.com/SqueakyAir/status/77") if in_reply_to in self.out_there else None
+
+    def post(self, text: str) -> PostedReply | None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.posted.append(("", text))
+        return PostedReply(f"8{len(self.posted)}", f"https://x.com/SqueakyAir/status/8{len(self.posted)}")
 
 
 class FakeTickets:

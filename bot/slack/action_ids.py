@@ -11,6 +11,9 @@ TICKET = "squeaky.ticket"
 CLOSE = "squeaky.close"
 OPEN_TICKET = "squeaky.open_ticket"  # a short-lived link to a built-in ticket's page, for the clicker alone
 MORE = "squeaky.more"  # the overflow menu; each option's value names the action and the complaint
+TAKE_NEXT = "squeaky.take_next"  # a queue summary's button: the next complaint there, claimed for the presser
+PRESENCE = "squeaky.presence"  # the Home tab's toggle: available for push assignment, or away
+INCIDENT = "squeaky.incident"  # a storm summary's or spike alert's button: the incident reply's form, for leads
 
 BY_ACTION: dict[Action, str] = {
     Action.CLAIM: CLAIM,
@@ -23,6 +26,9 @@ ACTION_BY_ID: dict[str, Action] = {action_id: action for action, action_id in BY
 
 # Modals (view callback ids) and the inputs inside them.
 ACK_VIEW = "squeaky.view.acknowledge"
+INCIDENT_VIEW = "squeaky.view.incident"
+INCIDENT_TEXT = "squeaky.incident.text"  # typing in it updates the counts
+INCIDENT_TEMPLATE = "squeaky.incident.template"
 TICKET_VIEW = "squeaky.view.ticket"
 DISMISS_VIEW = "squeaky.view.dismiss"
 MERGE_VIEW = "squeaky.view.merge"

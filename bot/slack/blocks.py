@@ -141,6 +141,12 @@ def card_blocks(card: CardView) -> list[dict[str, Any]]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": triage_line(card)}]},
         {"type": "section", "text": {"type": "mrkdwn", "text": state_line(card)}},
     ]
+    if card.moved_to is not None:  # the old card of a complaint that moved to another queue: a pointer, no buttons
+        there = (
+            f": <{card.moved_link}|its card is there>" if card.moved_link and _SAFE_URL.match(card.moved_link) else ""
+        )
+        pointer = f":arrow_right: Moved to *{sanitize(card.moved_to, 80)}*{there}"
+        return [*blocks[:3], {"type": "section", "text": {"type": "mrkdwn", "text": pointer}}]
     if card.actions or card.more or card.ticket_page:
         elements = [_button(card, action) for action in card.actions]
         if card.ticket_page:
@@ -188,3 +194,41 @@ def _button(card: CardView, action: Action) -> dict[str, Any]:
     if action in _BUTTON_STYLE:
         button["style"] = _BUTTON_STYLE[action]
     return button
+
+
+def notice_blocks(body: str, take_next: str | None, acknowledge_all: str | None) -> list[dict[str, Any]]:
+    """A notice (already mrkdwn) with its buttons: "Take next" (the next complaint waiting on that queue, for the
+    presser) and "Acknowledge all" (the incident reply's form, for leads)."""
+    sections = [{"type": "section", "text": {"type": "mrkdwn", "text": part[:3000]}} for part in _parts(body)]
+    buttons: list[dict[str, Any]] = []
+    if take_next:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": action_ids.TAKE_NEXT,
+                "text": {"type": "plain_text", "text": "Take next"},
+                "style": "primary",
+                "value": take_next[:2000],
+            }
+        )
+    if acknowledge_all:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": action_ids.INCIDENT,
+                "text": {"type": "plain_text", "text": "Acknowledge all"},
+                "value": acknowledge_all[:2000],
+            }
+        )
+    return [*sections, {"type": "actions", "block_id": "notice", "elements": buttons}]
+
+
+def _parts(body: str, size: int = 2900) -> list[str]:
+    """The body cut at line ends into pieces a section takes (at most five)."""
+    parts: list[str] = []
+    for line in body.split("\n"):
+        if parts and len(parts[-1]) + len(line) + 1 <= size:
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line[:size])
+    return parts[:5]

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.charts import period_chart
 from bot.outages import OUTAGES, describe_outage
+from bot.slack import action_ids
 from bot.slack.answers import answer_message
 from bot.slack.budget import AnswerBudget
 from bot.slack.home import HomeChart, publish_home
@@ -128,10 +129,43 @@ def register(app: App, services: Services) -> None:
             log.warning("the export could not be read: %s", describe_outage(exc))
             respond(response_type="ephemeral", text="Sorry: Squeaky cannot reach its database just now.")
 
+    def on_take_next(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        """A queue summary's (or the Home tab's) "Take next": the next complaint there, claimed for the presser, who
+        alone is told which (with its card's link once it is out): next to the summary, or from the Home tab in
+        their direct messages with Squeaky."""
+        ack()
+        user = body.get("user") or {}
+        user_id, queue = user.get("id"), str(action.get("value") or "")
+        if not isinstance(user_id, str) or not user_id or not queue:
+            return
+        _, message = answer(user_id, str(user.get("username") or user.get("name") or user_id), f"next {queue}")
+        try:
+            if body.get("response_url"):
+                respond(**{**message, "response_type": "ephemeral", "replace_original": False})
+            else:
+                dm = client.conversations_open(users=user_id)["channel"]["id"]
+                client.chat_postMessage(channel=dm, text=message["text"], blocks=message.get("blocks"))
+                publish_home(services, desk, links, client, user_id, home_chart)
+        except SlackApiError as exc:
+            log.warning("could not tell who took the next complaint: %s", exc.response.get("error"))
+
+    def on_presence(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        """The Home tab's toggle: available for push assignment, or away; the tab is drawn again to show it."""
+        ack()
+        user = body.get("user") or {}
+        user_id, said = user.get("id"), str(action.get("value") or "")
+        if isinstance(user_id, str) and user_id and said in ("back", "away"):
+            answer(user_id, str(user.get("username") or user.get("name") or user_id), said)
+            publish_home(services, desk, links, client, user_id, home_chart)
+
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
         user_id = event.get("user")
         if isinstance(user_id, str) and event.get("tab", "home") == "home":
             publish_home(services, desk, links, client, user_id, home_chart)
 
     app.command(COMMAND)(on_command)
+    app.action(action_ids.TAKE_NEXT)(on_take_next)
+    app.action(action_ids.PRESENCE)(on_presence)
     app.event("app_home_opened")(on_home_opened)

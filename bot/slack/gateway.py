@@ -4,8 +4,9 @@ channel; and the one thing only Slack does, an ephemeral answer to one user."""
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.slack.answers import rich
-from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup_text
+from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup_text, notice_blocks
 from bot.slack.refs import slack_ref, ts_of
 from handlers.cases.activity import ActivityLine
 from handlers.cases.card_view import CardView, FollowUpLine
@@ -23,6 +24,13 @@ from handlers.ports.gateways import PACING, DeliveryFailed
 from handlers.text.rich_text import Line
 
 log = logging.getLogger(__name__)
+_GROUP = re.compile(r"^[SUW][A-Z0-9]{2,20}$")  # a user group (S…) or a person (U…, W…) a queue names as its leads
+
+
+def mention_of(slack_id: str) -> str:
+    """How Slack mentions a user group or a person by id."""
+    return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
+
 
 # chat.postMessage allows about one message a second per channel, with short bursts.
 POSTS_PER_SECOND = 1.0
@@ -138,18 +146,33 @@ class SlackChatGateway:
         self._pace_post(ref.channel)
         self._call("chat.postMessage", channel=ref.channel, thread_ts=ts_of(ref), text=activity_text(line))
 
-    def announce(self, channel: str, text: str | Line, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
-        """chat.postMessage a message in the channel (the lead group mentioned when `leads`), or chat.update `ref`."""
+    def announce(
+        self,
+        channel: str,
+        text: str | Line,
+        *,
+        leads: bool = False,
+        ref: CardRef | None = None,
+        group: Sequence[str] = (),
+        take_next: str | None = None,
+        acknowledge_all: str | None = None,
+    ) -> CardRef:
+        """chat.postMessage a message in the channel (the lead group, or the queue's `group`, mentioned when `leads`),
+        or chat.update `ref`."""
         body = rich(text, 3000)
-        if leads and self._leads_group:
-            body = f"<!subteam^{self._leads_group}> {body}"
+        called = [mention_of(g) for g in group if _GROUP.match(g)] or (
+            [f"<!subteam^{self._leads_group}>"] if self._leads_group else []
+        )
+        if leads and called:
+            body = f"{' '.join(called)} {body}"
+        blocks = notice_blocks(body, take_next, acknowledge_all) if take_next or acknowledge_all else None
         if ref is not None:
             self._pace("slack:update", self._updates_per_second, UPDATE_BURST)
-            self._call("chat.update", channel=ref.channel, ts=ts_of(ref), text=body)
+            self._call("chat.update", channel=ref.channel, ts=ts_of(ref), text=body, blocks=blocks or [])
             return ref
         channel = channel or self._channel
         self._pace_post(channel)
-        response = self._call("chat.postMessage", channel=channel, text=body, unfurl_links=False)
+        response = self._call("chat.postMessage", channel=channel, text=body, blocks=blocks, unfurl_links=False)
         return slack_ref(str(response["channel"]), str(response["ts"]))
 
     def notify(self, handle: str, text: str | Line, card: CardRef | None) -> None:

@@ -13,11 +13,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.charts import period_chart
 from bot.outages import OUTAGES, describe_outage
+from bot.slack import action_ids
 from bot.slack.answers import duration, mention, share, text, waited, waiting_lines
 from bot.slack.links import WorkspaceLinks
 from bot.slack.refs import SURFACE
 from bot.wiring import Services
 from handlers.cases.model import Role
+from handlers.people.model import Identity
 from handlers.team.command_answers import Dashboard, LeadDesk
 from handlers.team.stats import parse_period
 
@@ -29,10 +31,40 @@ def _section(mrkdwn: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:3000]}}
 
 
+def _button(text_: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text_[:75]},
+        "value": value[:2000],
+    }
+    return button | ({"style": "primary"} if primary else {})
+
+
+def queue_blocks(dashboard: Dashboard, me: str | None) -> list[dict[str, Any]]:
+    """Each queue with its waiting count and a "Take next" button; the viewer's availability and its toggle."""
+    blocks: list[dict[str, Any]] = []
+    for line in dashboard.queues:
+        storm = " · :thunder_cloud_and_rain: storm mode" if line.storm else ""
+        assigns = " · assigns" if line.assigns else ""
+        block = _section(f"*{text(line.title, 80)}* (`{line.name}`): {line.waiting:,} waiting{storm}{assigns}")
+        if line.waiting:
+            block["accessory"] = _button("Take next", action_ids.TAKE_NEXT, line.name, primary=True)
+        blocks.append(block)
+    if me is not None and any(line.assigns for line in dashboard.queues):
+        available = me in dashboard.available
+        said = "You're *available*: Squeaky hands you complaints." if available else "You're *away* from assignments."
+        block = _section(said)
+        block["accessory"] = _button("Go away" if available else "I'm available", action_ids.PRESENCE,
+                                     "away" if available else "back")  # fmt: skip
+        blocks.append(block)
+    return blocks
+
+
 def home_view(
-    dashboard: Dashboard, links: dict[int, str], services: Services, chart_file: str | None
+    dashboard: Dashboard, links: dict[int, str], services: Services, chart_file: str | None, me: str | None = None
 ) -> dict[str, Any]:
-    """The Home tab's view."""
+    """The Home tab's view (`me`: the viewer, as a person key, for their availability)."""
     now = services.clock.now()
     today = dashboard.today
     total = today.total
@@ -49,6 +81,7 @@ def home_view(
     if dashboard.waiting:
         queue += "\n" + waiting_lines(dashboard.waiting, links, now)
     blocks.append(_section(queue))
+    blocks += queue_blocks(dashboard, me)
     held = " · ".join(f"{text(name, 60)} {count}" for name, count in dashboard.holders) or "nobody holds a complaint"
     blocks.append(_section(f"*Who holds what*: {held}"))
     on_call = (
@@ -114,7 +147,8 @@ def publish_home(
         if Role.LEAD in roles:
             chart_file = chart.file_id(client)
         found = {w.complaint_id: links.link(c) for w in dashboard.waiting for c in w.cards if c.surface == SURFACE}
-        view = home_view(dashboard, {k: v for k, v in found.items() if v}, services, chart_file)
+        me = services.who.actor(Identity(SURFACE, user_id), roles).id
+        view = home_view(dashboard, {k: v for k, v in found.items() if v}, services, chart_file, me)
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("the Home tab could not be published: %s", exc.response.get("error"))

@@ -31,6 +31,8 @@ from handlers.text.rich_text import Line
 
 CARD_VERSION = "1.5"
 OPEN_TICKET = "open_ticket"  # the verb of "Open ticket": a short-lived link, for the clicker alone
+TAKE_NEXT = "take_next"  # the verb of a queue summary's "Take next": the next complaint, claimed for the clicker
+INCIDENT_DIALOG = "incident"  # the dialog of an incident's "Acknowledge all": one reply to all its complaints
 
 TITLES = {
     Action.CLAIM: "Claim",
@@ -89,9 +91,13 @@ def complaint_card(card: CardView, *, notice: str | None = None, link: tuple[str
         RichTextBlock(inlines=who),
         RichTextBlock(inlines=[TextRun(text=clip(card.text))]),
         RichTextBlock(inlines=when),
-        RichTextBlock(inlines=triage_runs(card), spacing="Small"),
-        *state_blocks(card),
     ]
+    if card.moved_to is not None:  # the old card of a complaint that moved to another queue: a pointer, no buttons
+        body.append(RichTextBlock(inlines=[TextRun(text=f"➡ Moved to {clip(card.moved_to, 80)}", weight="Bolder")]))
+        there = safe_url(card.moved_link) if card.moved_link else None
+        moved_actions = [OpenUrlAction(title="Its card there", url=there)] if there else None
+        return adaptive(body, moved_actions)
+    body += [RichTextBlock(inlines=triage_runs(card), spacing="Small"), *state_blocks(card)]
     actions = [_button(card, a) for a in card.actions] + [_button(card, a, secondary=True) for a in card.more]
     if card.ticket_page:
         actions.append(ExecuteAction(title="Open ticket", verb=OPEN_TICKET, data={"complaint_id": card.complaint_id}))
@@ -200,10 +206,27 @@ def activity_card(line: ActivityLine) -> AdaptiveCard:
     return adaptive([RichTextBlock(inlines=[who, TextRun(text=" " + clip(line.text, 500))])])
 
 
-def line_card(text: str | Line, *, link: tuple[str, str] | None = None) -> AdaptiveCard:
-    """An announcement or a direct message: its mentions, its words, and a button to the card when there is one."""
-    actions = [OpenUrlAction(title=link[0], url=link[1])] if link else None
-    return adaptive([block(text)], actions, line=text)
+def line_card(
+    text: str | Line,
+    *,
+    link: tuple[str, str] | None = None,
+    take_next: str | None = None,
+    acknowledge_all: str | None = None,
+) -> AdaptiveCard:
+    """An announcement or a direct message: its mentions, its words, a button to the card when there is one, a
+    "Take next" button for a queue's summary, and "Acknowledge all" (a dialog, for leads) for an incident."""
+    actions: list[Any] = [OpenUrlAction(title=link[0], url=link[1])] if link else []
+    if take_next:
+        actions.append(ExecuteAction(title="Take next", verb=TAKE_NEXT, data={"queue": take_next}, style="positive"))
+    if acknowledge_all:
+        data = {"msteams": {"type": "task/fetch"}, "dialog_id": INCIDENT_DIALOG, "incident": acknowledge_all}
+        actions.append(SubmitAction(title="Acknowledge all", data=data))
+    return adaptive([block(line) for line in _lines(text)], actions or None, line=text)
+
+
+def _lines(text: str | Line) -> list[str | Line]:
+    """A plain text's lines as blocks of their own (a summary), a line of people as one block."""
+    return [*text.split("\n")] if isinstance(text, str) and "\n" in text else [text]
 
 
 def fallback(card: CardView) -> str:

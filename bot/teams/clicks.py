@@ -10,8 +10,9 @@ from typing import Any
 from microsoft_teams.cards import AdaptiveCard
 
 from bot.outages import OUTAGES, describe_outage
-from bot.teams.cards import OPEN_TICKET, complaint_card, text_card
-from bot.teams.senders import BadActivity, actor_of, complaint_id_of, sender_of
+from bot.teams.answers import answer_card
+from bot.teams.cards import OPEN_TICKET, TAKE_NEXT, complaint_card, text_card
+from bot.teams.senders import BadActivity, Sender, actor_of, complaint_id_of, sender_of
 from bot.wiring import Services
 from handlers.cases.agent_desk import WITH_FORM, ActionRequest
 from handlers.cases.card_view import card_for
@@ -32,6 +33,8 @@ def click(services: Services, account: Any, verb: str, data: Any) -> AdaptiveCar
     """Run the button `verb` for the Teams user `account`; the card they see next."""
     try:
         sender = sender_of(account)
+        if verb == TAKE_NEXT:
+            return take_next(services, sender, data)
         complaint_id = complaint_id_of(data)
         who = actor_of(sender, services)
         if verb == OPEN_TICKET:
@@ -54,6 +57,17 @@ def click(services: Services, account: Any, verb: str, data: Any) -> AdaptiveCar
     except OUTAGES as exc:
         log.warning("a Teams click could not be decided: %s", describe_outage(exc))
         return text_card(BUSY)
+
+
+def take_next(services: Services, sender: Sender, data: Any) -> AdaptiveCard:
+    """A queue summary's "Take next": the next complaint there, claimed for the clicker, shown to them alone (the
+    summary comes back for them with its next update)."""
+    queue = str((data or {}).get("queue") or "") if isinstance(data, dict) else ""
+    if not queue:
+        raise BadActivity("that button names no queue")
+    result = services.lead_desk.run(actor_of(sender, services), f"next {queue}")
+    assert services.teams is not None
+    return answer_card(result, services.teams.gateway.permalink, services.clock.now(), None)
 
 
 def _open_ticket(services: Services, who: Any, complaint_id: int) -> AdaptiveCard:

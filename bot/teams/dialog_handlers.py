@@ -16,8 +16,10 @@ from microsoft_teams.api.models.task_module import (
 from microsoft_teams.cards import AdaptiveCard
 
 from bot.outages import OUTAGES, describe_outage
+from bot.teams.cards import INCIDENT_DIALOG
 from bot.teams.clicks import BUSY
 from bot.teams.dialogs import CHECK, TEMPLATE, TITLES, dialog_for, reply_dialog
+from bot.teams.incident_dialog import open_incident, submit_incident
 from bot.teams.refs import SURFACE
 from bot.teams.senders import BadActivity, actor_of, complaint_id_of, sender_of
 from bot.wiring import Services
@@ -62,6 +64,8 @@ def _action_of(data: Any) -> Action:
 
 def open_dialog(services: Services, account: Any, data: Any) -> TaskModuleResponse:
     """The form a card's button asks for, or why not."""
+    if isinstance(data, dict) and data.get("dialog_id") == INCIDENT_DIALOG:
+        return open_incident(services, account, data)
     try:
         sender = sender_of(account)
         action, complaint_id = _action_of(data), complaint_id_of(data)
@@ -76,6 +80,8 @@ def open_dialog(services: Services, account: Any, data: Any) -> TaskModuleRespon
 
 def submit_dialog(services: Services, account: Any, data: Any) -> TaskModuleResponse:
     """Run a dialog's action, or show it again: counted afresh, with a template's text, or with the refusal."""
+    if isinstance(data, dict) and data.get("dialog_id") == INCIDENT_DIALOG:
+        return submit_incident(services, account, data)
     try:
         sender = sender_of(account)
         action, complaint_id = _action_of(data), complaint_id_of(data)

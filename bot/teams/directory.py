@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from bot.teams.connector import TeamsConnector
@@ -86,6 +87,10 @@ class TeamsDirectory:
 
     def leads(self) -> list[tuple[str, str]]:
         """The leads to mention, as (Teams id or Entra object id, name)."""
+        return self.named(sorted(self._leads))
+
+    def named(self, people: Sequence[str]) -> list[tuple[str, str]]:
+        """People (by Teams id or Entra object id) with the names Teams gave them, as mentions need."""
         with self._lock:
             by_aad = {aad: user for user, aad in self._aad.items()}
-            return [(lead, self._names.get(by_aad.get(lead, lead), "a team lead")) for lead in sorted(self._leads)]
+            return [(who, self._names.get(by_aad.get(who, who), "a team lead")) for who in people]

@@ -4,6 +4,7 @@ for everyone, lines in the card's thread, 1:1 chats for direct messages, and the
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
@@ -83,16 +84,28 @@ class TeamsChatGateway:
         link = self.permalink(card) if card is not None else None
         self._connector.send(url, chat, message(line_card(text, link=("Open the card", link) if link else None)))
 
-    def announce(self, channel: str, text: str | Line, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
-        """Post in the channel (mentioning the leads when `leads`), or replace the earlier announcement `ref`."""
+    def announce(
+        self,
+        channel: str,
+        text: str | Line,
+        *,
+        leads: bool = False,
+        ref: CardRef | None = None,
+        group: Sequence[str] = (),
+        take_next: str | None = None,
+        acknowledge_all: str | None = None,
+    ) -> CardRef:
+        """Post in the channel (mentioning the leads, or the queue's `group` of Entra or Teams ids, when `leads`), or
+        replace the earlier announcement `ref`."""
         line = text if isinstance(text, Line) else Line.of(text)
         if leads:
-            called = [Mention(name, {SURFACE: lead}) for lead, name in self._directory.leads()]
+            named = self._directory.named(group) if group else self._directory.leads()
+            called = [Mention(name, {SURFACE: lead}) for lead, name in named]
             spans: list[Mention | str] = []
             for person in called:
                 spans += [person, " "]
             line = Line((*spans, *line.spans))
-        activity = message(line_card(line))
+        activity = message(line_card(line, take_next=take_next, acknowledge_all=acknowledge_all))
         url = self._place.service_url()
         if ref is not None:
             self._connector.update(url, ref.channel, activity_of(ref), activity)

@@ -60,6 +60,29 @@ class XReplies:
         post_id = str(response.data["id"])
         return PostedReply(post_id=post_id, url=tweet_url(self._handle, post_id))
 
+    def post(self, text: str) -> PostedReply | None:
+        """POST /2/tweets, not a reply: a status update to everyone. A duplicate-content refusal is our earlier
+        attempt, already out (None)."""
+        wait = self._limiter.acquire("x:user:post", POSTS_PER_WINDOW / WINDOW_SECONDS, POSTS_PER_WINDOW)
+        if wait > 0:
+            raise DeliveryFailed("X's posting limit (100 per 15 minutes) is reached", retry_after=wait, throttled=True)
+        try:
+            response = self._client.create_tweet(text=text, user_auth=True)
+        except tweepy.TooManyRequests:
+            raise DeliveryFailed("X is rate limiting our posts", retry_after=60.0, throttled=True) from None
+        except (tweepy.BadRequest, tweepy.Forbidden, tweepy.Unauthorized, tweepy.NotFound) as exc:
+            if DUPLICATE in _reason(exc).lower():
+                return None
+            raise DeliveryFailed(f"X refused the post: {_reason(exc)}", permanent=True) from None
+        except tweepy.TwitterServerError as exc:
+            raise DeliveryFailed(
+                f"X is failing ({exc.response.status_code if exc.response is not None else '5xx'})", outage=True
+            ) from None
+        except requests.RequestException as exc:
+            raise DeliveryFailed(f"X is unreachable ({exc.__class__.__name__})", outage=True) from None
+        post_id = str(response.data["id"])
+        return PostedReply(post_id=post_id, url=tweet_url(self._handle, post_id))
+
     def _already_posted(self, in_reply_to: str, since: datetime) -> PostedReply:
         """X says this exact text is out already: it is our earlier attempt, so show that post."""
         found = self.find_reply(in_reply_to, since)

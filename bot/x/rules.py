@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.x.length import XPostLength
+from bot.x.replies import POSTS_PER_WINDOW, WINDOW_SECONDS
 from handlers.cases.model import Complaint
 from handlers.ports.gateways import LengthRule, PostLength
 
@@ -32,3 +33,8 @@ class XRules:
     def cost(self, measured: PostLength) -> float:
         """A post with a link costs more."""
         return self.per_post_with_url if measured.links else self.per_post
+
+    @property
+    def posting_limit(self) -> tuple[int, float]:
+        """X lets one user post 100 times per 15 minutes."""
+        return POSTS_PER_WINDOW, WINDOW_SECONDS

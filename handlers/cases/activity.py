@@ -50,6 +50,10 @@ def describe(action: Action, before: Complaint, after: Complaint) -> str:
         return f"handed this to @{after.owner.name}" if after.owner else "reassigned this"
     if action is Action.ACKNOWLEDGE:
         return "replied publicly; the reply is on its way to X"
+    if action is Action.MOVE:
+        return f"moved this to the {after.queue} queue; its card is there now"
+    if action is Action.INCIDENT_REPLY:
+        return "acknowledged this publicly with the incident's reply; it is on its way to X"
     if action is Action.TICKET:
         system = after.ticket.system if after.ticket else "the ticketing system"
         return f"moved this offline to a ticket ({system}); creating it now"

@@ -42,6 +42,17 @@ class CardView:
     uses_reserve: bool = False  # a tier above standard: its card may take the channel's reserved slot, not wait
     ticket_page: bool = False  # the ticket lives in Squeaky: "Open ticket" makes a short-lived link to its page
     queue: str = "care"  # the queue it landed on
+    moved_to: str | None = None  # this card is the old one: the complaint moved to this queue (its title) ...
+    moved_link: str | None = None  # ... where its card is now
+
+
+def moved(card: CardView, title: str, link: str | None) -> CardView:
+    """The old card of a complaint that moved to another queue: a pointer to its card there, no buttons."""
+    return CardView(
+        card.complaint_id, card.author_name, card.author_handle, card.tier, card.text, card.url, card.created_at,
+        card.posted_ago, card.status, card.owner, card.owner_since, (), queue=card.queue, moved_to=title,
+        moved_link=link,
+    )  # fmt: skip
 
 
 def actions_for(complaint: Complaint, can_reply: bool = True) -> tuple[tuple[Action, ...], tuple[Action, ...]]:

@@ -59,7 +59,8 @@ class NotLead(SqueakyError):
     """Only a team lead (or Squeaky itself) may do this."""
 
     def __init__(self, action: Action) -> None:
-        super().__init__(f"Only a team lead can {action.value} this.")
+        said = "acknowledge an incident" if action is Action.INCIDENT_REPLY else f"{action.value} this"
+        super().__init__(f"Only a team lead can {said}.")
         self.action = action
 
 

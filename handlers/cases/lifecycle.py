@@ -25,11 +25,14 @@ RULES: dict[Action, frozenset[Status]] = {
     Action.EXPIRE: frozenset({Status.CLAIMED}),
     Action.REASSIGN: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
     Action.ACKNOWLEDGE: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    # waiting or not, each complaint of the incident hears from us; one waiting for an owner still waits
+    Action.INCIDENT_REPLY: frozenset({Status.NEW, Status.CLAIMED, Status.TICKETED}),
     Action.TICKET: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
     Action.CLOSE: frozenset({Status.ACKNOWLEDGED, Status.TICKETED}),
     Action.DISMISS: frozenset({Status.NEW, Status.CLAIMED}),
     Action.MERGE: _OPEN,
     Action.ESCALATE: _OPEN,
+    Action.MOVE: _OPEN,
 }
 
 
@@ -45,8 +48,16 @@ def decide(
     ticket_subject: str | None = None,
     reason: str | None = None,
     into: int | None = None,
+    queue: str | None = None,
+    tier: str | None = None,
 ) -> Change:
     """Return the change `action` by `actor` makes to `complaint`, or raise a typed error saying why not."""
+    if action is Action.MOVE:
+        if complaint.status not in RULES[action]:
+            raise IllegalTransition(action, complaint.status)
+        if not queue or (queue == complaint.queue and (tier is None or tier == complaint.tier)):
+            raise InvalidRequest(f"#{complaint.id} is on {complaint.queue} already.")
+        return Change(complaint.status, queue=queue, tier=tier, at=now)
     change = _decide(complaint, action, actor, now, new_owner, reply_text, ticket_system, ticket_subject, reason, into)
     return replace(change, at=now)
 
@@ -76,7 +87,7 @@ def _decide(
         if new_owner is None:
             raise InvalidRequest("Pick the agent to hand this complaint to.")
         return Change(status, owner=new_owner, claimed_at=now)
-    if action is Action.ACKNOWLEDGE:
+    if action in (Action.ACKNOWLEDGE, Action.INCIDENT_REPLY):
         return _acknowledge(complaint, reply_text)
     if action is Action.TICKET:
         return _ticket(complaint, ticket_system, ticket_subject)

@@ -34,6 +34,8 @@ class Action(StrEnum):
     MERGE = "merge"
     ESCALATE = "escalate"
     EXPIRE = "expire"  # the system takes back a claim nobody acted on in time
+    MOVE = "move"  # to another queue (its card moves to that queue's channel)
+    INCIDENT_REPLY = "incident_reply"  # a lead's one public acknowledgement of an incident, to each of its complaints
 
 
 class Role(StrEnum):
@@ -163,6 +165,7 @@ class Complaint:
     ticketed_at: datetime | None = None
     resolved_at: datetime | None = None
     sla_stage: int = 0  # escalations sent in this wait for an owner (see handlers.team.sla.Stage)
+    paged_alone: bool = False  # on-call was paged for this complaint itself in this wait (on arrival)
     requeued_at: datetime | None = None  # when it last went back to the queue (a release, an expired claim)
     queue: str = "care"  # the segment of the work it landed on (handlers.queues)
 
@@ -179,12 +182,12 @@ class Complaint:
         """Return this complaint as it stands after `change` (one version later)."""
         updated = replace(self, status=change.status, version=self.version + 1)
         if change.requeues(self):  # a new wait for an owner: its own service level ladder
-            updated = replace(updated, sla_stage=0, requeued_at=change.at)
+            updated = replace(updated, sla_stage=0, paged_alone=False, requeued_at=change.at)
         if change.clear_owner:
             updated = replace(updated, owner=None, claimed_at=None)
         elif change.owner is not None:
             updated = replace(updated, owner=change.owner, claimed_at=change.claimed_at)
-        for name in ("reply", "ticket", "dismiss_reason", "merged_into"):
+        for name in ("reply", "ticket", "dismiss_reason", "merged_into", "queue", "tier"):
             if getattr(change, name) is not None:
                 updated = replace(updated, **{name: getattr(change, name)})
         reached = change.milestones(self)
@@ -209,6 +212,8 @@ class Change:
     ticket: Ticket | None = None
     dismiss_reason: str | None = None
     merged_into: int | None = None
+    queue: str | None = None  # moved to this queue
+    tier: str | None = None  # its customer's tier changed
     at: datetime | None = None  # when it was decided
 
     def requeues(self, before: Complaint) -> bool:

@@ -8,7 +8,9 @@ from handlers.cases.model import Action, Actor, Complaint, Role, Status
 # Actions that only the agent holding the claim may take.
 OWNER_ONLY = frozenset({Action.RELEASE, Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE})
 # Actions the owner or a lead may take once a complaint is claimed.
-OWNER_OR_LEAD = frozenset({Action.REASSIGN, Action.DISMISS, Action.MERGE})
+OWNER_OR_LEAD = frozenset({Action.REASSIGN, Action.DISMISS, Action.MERGE, Action.MOVE})
+# Actions only leads take.
+LEAD_ONLY = frozenset({Action.INCIDENT_REPLY})
 
 
 def authorize(actor: Actor, action: Action, complaint: Complaint) -> None:
@@ -19,6 +21,8 @@ def authorize(actor: Actor, action: Action, complaint: Complaint) -> None:
         raise NotLead(action)
     if not actor.roles & {Role.AGENT, Role.LEAD}:
         raise NotOnTeam(action)
+    if action in LEAD_ONLY and Role.LEAD not in actor.roles:
+        raise NotLead(action)
     owns = complaint.owner is not None and complaint.owner.id == actor.id
     if action in OWNER_ONLY and not owns:
         raise NotOwner(action, complaint.owner.name if complaint.owner else None)

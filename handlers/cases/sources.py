@@ -26,6 +26,11 @@ class OpenSource:
         """Nothing that Squeaky knows of."""
         return 0.0
 
+    @property
+    def posting_limit(self) -> None:
+        """None that Squeaky knows of."""
+        return None
+
 
 @dataclass(frozen=True)
 class Sources:

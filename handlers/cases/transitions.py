@@ -14,7 +14,6 @@ from handlers.cases.permissions import authorize
 from handlers.outbox.kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
 from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
 from handlers.team.service_levels import page_followups
-from handlers.team.sla import policy_for, with_defaults
 
 _ATTEMPTS = 3
 Effects = Callable[[Complaint], list[NewOutboxMessage]]
@@ -83,7 +82,15 @@ def apply(
                 continue  # leaving the unit of work undone rolls back whatever did land
             updated = complaint.changed(change)
             uow.audit.record(
-                AuditEvent(complaint_id, actor, action.value, complaint.status, change.status, now, detail or {})
+                AuditEvent(
+                    complaint_id,
+                    actor,
+                    action.value,
+                    complaint.status,
+                    change.status,
+                    now,
+                    _detail(complaint, action, detail),
+                )
             )
             line = ActivityLine(actor, describe(action, complaint, updated))
             outbox = [
@@ -94,10 +101,17 @@ def apply(
                     CARD_LOG, card_log_key(complaint_id, updated.version), complaint_id, line.payload(), URGENT_RANK
                 ),
             ]
-            if complaint.sla_stage:  # paged: was it on arrival, with an alert of its own to close?
-                arrival = policy_for(with_defaults(uow.team.sla_policies()), complaint.tier).page_on_arrival
-                outbox += page_followups(complaint, action, arrival)
+            outbox += page_followups(complaint, action)
             uow.outbox.enqueue_many(outbox + (effects(updated) if effects else []), {complaint_id: complaint.cards})
+            if not complaint.cards:  # its card may be held (a queue in storm mode): taken, it is posted now
+                uow.outbox.release_held(now, complaint_id=complaint_id)
             uow.commit()
             return updated
     raise ConcurrentUpdate(complaint_id)
+
+
+def _detail(complaint: Complaint, action: Action, detail: dict[str, Any] | None) -> dict[str, Any]:
+    """The audit line's detail; a claim taken back names whose it was (push assignment passes it to someone else)."""
+    if action in (Action.EXPIRE, Action.RELEASE) and complaint.owner is not None:
+        return {**(detail or {}), "from": complaint.owner.id}
+    return detail or {}

@@ -19,6 +19,7 @@ from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
 from handlers.intake.triage import Triage
 from handlers.outbox.kinds import (
     CARD_FOLLOWUP,
+    CARD_POST,
     CARD_UPDATE,
     URGENT_RANK,
     card_followup_key,
@@ -181,6 +182,7 @@ def _store_source(
         return ids[-case_id - 1] if case_id is not None and case_id < 0 else case_id
 
     messages = [replace(m, complaint_id=real(m.complaint_id)) for m in messages]
+    storming = set(uow.team.storms()) if cases else set()  # a queue in storm mode holds its new cards
     outbox = [
         NewOutboxMessage(
             card_post_kind(case.tier),
@@ -188,6 +190,7 @@ def _store_source(
             case_id,
             {"channels": dict(case.channels)} if case.channels else {},
             case.queue_rank,
+            held=case.queue in storming and card_post_kind(case.tier) == CARD_POST,
         )
         for case, case_id in zip(cases, ids, strict=True)
     ]

@@ -98,14 +98,21 @@ class AlertDeliveries:
         said = str(payload["text"])
         text = Line.of(said, " ", Link(link, "Open the card")) if link else Line.of(said)
         channel, leads = str(payload.get("channel") or ""), bool(payload.get("leads"))
+        group = [str(g) for g in (payload.get("group") or {}).get(surface, ())]  # a queue's own lead group there
         alert = str(payload.get("alert") or "")
+        take_next = str(payload["take_next"]) if payload.get("take_next") else None  # a queue's summary
+        incident = str(payload["acknowledge_all"]) if payload.get("acknowledge_all") else None  # a storm, a spike
         if not alert:
-            face.notifier.announce(channel, text, leads=leads)
+            face.notifier.announce(
+                channel, text, leads=leads, group=group, take_next=take_next, acknowledge_all=incident
+            )
             return
         key = f"{surface}:{alert}"
         with self._uow() as uow:
             earlier: CardRef | None = uow.team.announcement(key)
-        ref = face.notifier.announce(channel, text, leads=leads, ref=earlier)
+        ref = face.notifier.announce(
+            channel, text, leads=leads, ref=earlier, group=group, take_next=take_next, acknowledge_all=incident
+        )
         if earlier is None:
             with self._uow() as uow:
                 uow.team.remember_announcement(key, ref)

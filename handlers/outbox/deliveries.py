@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from handlers.cases.activity import ActivityLine
-from handlers.cases.model import Complaint, Delivery, IncomingComplaint, Message, MessageKind
+from handlers.cases.model import SYSTEM, AuditEvent, Complaint, Delivery, IncomingComplaint, Message, MessageKind
 from handlers.outbox.kinds import CARD_UPDATE, URGENT_RANK
 from handlers.ports.gateways import (
     Deferred,
@@ -82,6 +82,16 @@ class Deliveries:
             raise
         self._record(complaint, "reply", status=Delivery.SENT, post_id=posted.post_id, url=posted.url, error=None)
         self._remember_our_reply(complaint, posted, text)
+
+    def status_post(self, message: OutboxMessage) -> None:
+        """Post an incident's status update from the brand account (once: a repeat is the network's to refuse)."""
+        if self._social is None:
+            raise DeliveryFailed("X posts are not configured (X_API_KEY…)", permanent=True)
+        posted = self._social.post(str(message.payload["text"]))
+        with self._uow() as uow:
+            detail = {"text": str(message.payload["text"])[:300], "url": posted.url if posted else "already out"}
+            uow.audit.record(AuditEvent(None, SYSTEM, "incident:status-post", None, None, self._clock.now(), detail))
+            uow.commit()
 
     def _remember_our_reply(self, complaint: Complaint, posted: PostedReply, text: str) -> None:
         """Store our reply on the case: tickets carry it, and a customer answering it threads onto this case."""

@@ -43,6 +43,8 @@ def to_surfaces(
             payload = {k: v for k, v in message.payload.items() if k != "channels"}
             payload |= {"surface": surface, "channel": channel}
             spread.append(
-                NewOutboxMessage(message.kind, f"{message.key}@{surface}", message.complaint_id, payload, message.rank)
+                NewOutboxMessage(
+                    message.kind, f"{message.key}@{surface}", message.complaint_id, payload, message.rank, message.held
+                )
             )
     return spread

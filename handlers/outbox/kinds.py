@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from handlers.cases.card_view import STANDARD_TIER
@@ -12,7 +13,10 @@ CARD_POST_RESERVED = "card.post.reserved"  # a card that may take the channel's 
 CARD_UPDATE = "card.update"
 CARD_FOLLOWUP = "card.followup"
 CARD_LOG = "card.log"  # a line in the card's thread: who did what
+CARD_MOVE = "card.move"  # the card goes to another queue's channel; the old one points there
 X_REPLY = "x.reply"  # a public reply on X
+X_STATUS = "x.status"  # a standalone post from the brand account (an incident's status update)
+INCIDENT_REPLIES = "incident.replies"  # a lead's incident reply, to be given to each eligible complaint
 TICKET_CREATE = "ticket.create"
 CHAT_DM = "chat.dm"  # a direct message (escalation)
 CHAT_ANNOUNCE = "chat.announce"  # a message in the channel (the lead group called on, a spike alert)
@@ -25,7 +29,7 @@ URGENT_RANK = 1e15
 # The chat kinds: each goes to every chat surface that is on, as one message per surface naming it and its channel
 # (handlers.outbox.fan_out), so a surface failing or asking us to slow down holds up only its own messages.
 TO_EACH_SURFACE = frozenset(
-    {CARD_POST, CARD_POST_RESERVED, CARD_UPDATE, CARD_FOLLOWUP, CARD_LOG, CHAT_ANNOUNCE, CHAT_DM}
+    {CARD_POST, CARD_POST_RESERVED, CARD_UPDATE, CARD_FOLLOWUP, CARD_LOG, CARD_MOVE, CHAT_ANNOUNCE, CHAT_DM}
 )
 WAITS_FOR_CARD = frozenset({CARD_FOLLOWUP, CARD_LOG})  # thread lines: due once their card is out
 POSTS_A_CARD = frozenset({CARD_POST, CARD_POST_RESERVED})
@@ -35,7 +39,13 @@ DEFAULT_CHANNEL = ""  # the surface's own channel for cards, until queues name t
 # A chat lane is one surface's channel (posts, thread lines, announcements), its reserved slot (cards of a tier above
 # standard, which our own pace pausing the channel leaves free to go), its card updates, or the surface's direct
 # messages: a Teams 429 never pauses Slack, and two channels post side by side, each at its own pace.
-_OTHER_LANES: dict[str, str] = {X_REPLY: "social", TICKET_CREATE: "tickets", PAGE: "pager"}
+_OTHER_LANES: dict[str, str] = {
+    X_REPLY: "social",
+    X_STATUS: "social",
+    TICKET_CREATE: "tickets",
+    PAGE: "pager",
+    INCIDENT_REPLIES: "incidents",
+}
 
 
 def card_post_kind(tier: str) -> str:
@@ -85,6 +95,11 @@ def card_refresh_key(complaint_id: int, version: int, followup_count: int) -> st
     return f"card.refresh:{complaint_id}:{version}:{followup_count}"
 
 
+def card_move_key(complaint_id: int, version: int) -> str:
+    """Idempotency key of moving a complaint's card to its new queue's channel."""
+    return f"{CARD_MOVE}:{complaint_id}:{version}"
+
+
 def card_log_key(complaint_id: int, version: int) -> str:
     """Idempotency key of the thread line for one version of a complaint."""
     return f"card.log:{complaint_id}:{version}"
@@ -98,6 +113,11 @@ def reply_key(complaint_id: int, version: int) -> str:
 def ticket_key(complaint_id: int, version: int) -> str:
     """Idempotency key of a ticket creation (a new one for each attempt an agent makes)."""
     return f"ticket.create:{complaint_id}:{version}"
+
+
+def incident_key(incident: str, at: datetime) -> str:
+    """Idempotency key of one incident reply a lead sent."""
+    return f"{INCIDENT_REPLIES}:{incident}:{at.strftime('%Y%m%dT%H%M%S%f')}"
 
 
 def dm_key(purpose: str, complaint_id: int, at: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers.cases.card_view import CardView, FollowUpLine, card_for
+from handlers.cases.card_view import CardView, FollowUpLine, card_for, moved
 from handlers.cases.model import Complaint
 from handlers.cases.sources import Sources
 from handlers.outbox.alerts import AlertDeliveries, ChatPager
@@ -15,23 +15,27 @@ from handlers.outbox.deliveries import Deliveries
 from handlers.outbox.kinds import (
     CARD_FOLLOWUP,
     CARD_LOG,
+    CARD_MOVE,
     CARD_POST,
     CARD_POST_RESERVED,
     CARD_UPDATE,
     CHAT_ANNOUNCE,
     CHAT_DM,
+    INCIDENT_REPLIES,
     PAGE,
     POSTS_A_CARD,
     TICKET_CREATE,
     URGENT_RANK,
     WAITS_FOR_CARD,
     X_REPLY,
+    X_STATUS,
     card_refresh_key,
     lane_of,
 )
 from handlers.ports.gateways import PACING, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
 from handlers.ports.persistence import Clock, OutboxMessage, UnitOfWorkFactory
 from handlers.ports.surfaces import Face, Faces
+from handlers.queues.incident import IncidentDesk, incident_from
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,7 @@ class OutboxRunner:
         tickets: TicketGateway | None = None,
         pager: Pager | None = None,
         sources: Sources | None = None,
+        incidents: IncidentDesk | None = None,
         outages: tuple[type[BaseException], ...] = (),
     ) -> None:
         self._uow = uow_factory
@@ -85,13 +90,21 @@ class OutboxRunner:
             CARD_POST_RESERVED: self._post_card,
             CARD_UPDATE: self._update_card,
             CARD_FOLLOWUP: self._post_followup,
+            CARD_MOVE: self._move_card,
             CARD_LOG: self._done_after(deliveries.activity),
             X_REPLY: self._done_after(deliveries.reply),
             TICKET_CREATE: self._done_after(deliveries.ticket),
             CHAT_DM: self._done_after(deliveries.direct_message),
             CHAT_ANNOUNCE: self._done_after(alerts.announce),
             PAGE: self._done_after(alerts.page),
+            X_STATUS: self._done_after(deliveries.status_post),
         }
+        if incidents is not None:
+
+            def reply_to_incident(message: OutboxMessage) -> None:
+                incidents.reply_all(*incident_from(message.payload))
+
+            self._handlers[INCIDENT_REPLIES] = self._done_after(reply_to_incident)
 
     def _done_after(self, deliver: Callable[[OutboxMessage], None]) -> Callable[[OutboxMessage], None]:
         def run(message: OutboxMessage) -> None:
@@ -212,6 +225,37 @@ class OutboxRunner:
                 payload = {"surface": surface, "channel": ref.channel}
                 uow.outbox.enqueue(CARD_UPDATE, f"{key}@{surface}", complaint_id, payload, URGENT_RANK)
             uow.outbox.wake(complaint_id, WAITS_FOR_CARD, self._clock.now())  # its thread lines can go now
+            uow.outbox.mark_done(message.id, self._clock.now())
+            uow.commit()
+
+    def _move_card(self, message: OutboxMessage) -> None:
+        """Post the card in its new queue's channel, turn the old one into a pointer there, and remember the new one
+        (a retry finds a post an earlier attempt made). With no card out yet, the card is simply posted there."""
+        complaint_id = _complaint_id(message)
+        surface, face = self._face(message)
+        with self._uow() as uow:
+            complaint = uow.complaints.get(complaint_id)
+        if complaint is None:
+            self._done(message)
+            return
+        channel = str(message.payload.get("channel") or "")
+        old = complaint.card_on(surface)
+        if old is not None and channel and old.channel == channel:
+            self._done(message)  # already there (an earlier attempt finished, or both queues share the channel)
+            return
+        found = None
+        if message.attempts > 1:
+            found = face.cards.find_card(channel, complaint_id, complaint.received_at - timedelta(minutes=1))
+        new = found or face.cards.post_card(channel, self._card(complaint))
+        if old is not None and (old.channel, old.data) != (new.channel, new.data):
+            pointer = moved(self._card(complaint), str(message.payload.get("title") or ""), face.cards.permalink(new))
+            face.cards.update_card(old, pointer)
+        with self._uow() as uow:
+            if old is not None:
+                uow.complaints.move_card(complaint_id, old, new)
+            else:
+                uow.complaints.add_card(complaint_id, new)
+            uow.outbox.wake(complaint_id, WAITS_FOR_CARD, self._clock.now())
             uow.outbox.mark_done(message.id, self._clock.now())
             uow.commit()
 

@@ -23,6 +23,10 @@ class ManualClock:
         """Return the clock's time."""
         return self._now
 
+    def set(self, at: datetime) -> None:
+        """Put the clock at `at` (an aware time; it may go back, as a test of a restart may need)."""
+        self._now = at
+
     def advance(self, **delta: float) -> None:
         """Move the clock forward (takes timedelta's keywords)."""
         self._now += timedelta(**delta)

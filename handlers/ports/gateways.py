@@ -124,6 +124,11 @@ class SourceRules(Protocol):
         """What posting a reply of this length costs, in dollars."""
         ...
 
+    @property
+    def posting_limit(self) -> tuple[int, float] | None:
+        """How many posts it lets our account make per how many seconds (None: no limit Squeaky knows of)."""
+        ...
+
 
 class SocialGateway(Protocol):
     """The social network we reply on (X now)."""
@@ -137,6 +142,11 @@ class SocialGateway(Protocol):
 
     def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
         """Our reply to that post made since `since`, if an earlier attempt did post it."""
+        ...
+
+    def post(self, text: str) -> PostedReply | None:
+        """A post of our own, to everyone (an incident's status update); None when the network says it is already
+        out (an earlier attempt landed)."""
         ...
 
 

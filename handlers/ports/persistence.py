@@ -56,6 +56,10 @@ class ComplaintRepository(Protocol):
         """Remember where one of the complaint's cards was posted (one per surface and channel)."""
         ...
 
+    def move_card(self, complaint_id: int, old: CardRef, new: CardRef) -> None:
+        """The complaint's card on a surface now lives at `new` (another queue's channel), no longer at `old`."""
+        ...
+
     def cards_of(self, complaint_ids: Collection[int]) -> dict[int, list[CardRef]]:
         """The cards that are out for these complaints."""
         ...
@@ -82,11 +86,24 @@ class ComplaintRepository(Protocol):
         """Complaints still claimed (not acknowledged or ticketed) since before `cutoff`."""
         ...
 
-    def unclaimed_past(
-        self, deadlines: dict[str, datetime], others: datetime | None, below_stage: int, limit: int
+    def unclaimed_past(self, cutoff: datetime, below_stage: int, limit: int, where: WaitScope) -> list[Complaint]:
+        """Unclaimed complaints `where` selects, waiting since `cutoff` or before and escalated less than
+        `below_stage` in this wait, longest waiting first."""
+        ...
+
+    def open_of(self, handle: str) -> list[Complaint]:
+        """A customer's open complaints (by handle, any case), oldest first."""
+        ...
+
+    def unacknowledged(
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
     ) -> list[Complaint]:
-        """Unclaimed complaints escalated less than `below_stage` and received at or before their tier's time in
-        `deadlines` (or `others` for tiers not listed; None leaves them out), oldest first."""
+        """Open complaints not yet acknowledged publicly (on `queue`, about `topic`, received since `since`), oldest
+        first: an incident's."""
+        ...
+
+    def open_claims(self) -> dict[str, int]:
+        """How many complaints each person holds that still want their work (claimed or acknowledged), by key."""
         ...
 
     def late_by_queue(self, paged_stage: int, called_stage: int) -> dict[str, LateQueue]:
@@ -94,7 +111,9 @@ class ComplaintRepository(Protocol):
         how many of them to `called_stage`); queues with none are left out."""
         ...
 
-    def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
+    def advance_sla_stage(
+        self, complaint_id: int, from_stage: int, to_stage: int, *, paged_alone: bool = False
+    ) -> bool:
         """Move an unclaimed complaint's escalation from one stage to the next; False if someone else did."""
         ...
 
@@ -169,6 +188,16 @@ class FollowupCount:
 
 
 @dataclass(frozen=True)
+class WaitScope:
+    """Which waiting complaints a service-level pass reads: some tiers or all but some, a queue or all but some."""
+
+    tiers: Collection[str] | None = None  # None: any tier ...
+    not_tiers: Collection[str] = ()  # ... but these
+    queue: str | None = None  # None: any queue ...
+    not_queues: Collection[str] = ()  # ... but these
+
+
+@dataclass(frozen=True)
 class OutboxMessage:
     """A side effect decided inside a transaction, to be carried out after it commits."""
 
@@ -195,6 +224,7 @@ class NewOutboxMessage:
     complaint_id: int | None
     payload: Mapping[str, Any]
     rank: float = 0.0
+    held: bool = False  # kept back until released (a card of a queue in storm mode, posted when taken)
 
 
 class Outbox(Protocol):
@@ -226,6 +256,15 @@ class Outbox(Protocol):
 
     def release_many(self, message_ids: Collection[int], at: datetime) -> None:
         """Give several leased messages back untried at once (`release` for each)."""
+        ...
+
+    def hold_cards(self, queue: str) -> int:
+        """Keep back the new cards (of the standard kind) still waiting to be posted for complaints waiting for an
+        owner on `queue`; return how many. Cards being posted right now are left to finish."""
+        ...
+
+    def release_held(self, now: datetime, *, complaint_id: int | None = None, queue: str | None = None) -> int:
+        """Make held cards due now: one complaint's, or every one of a queue's; return how many."""
         ...
 
     def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:

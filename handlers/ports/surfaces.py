@@ -4,7 +4,7 @@ a pop-up form) stays in its face: a use case returns a typed outcome, and each f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -51,9 +51,22 @@ class Notifier(Protocol):
         """Send the person with this id on the surface a direct message, with a link to the card when there is one."""
         ...
 
-    def announce(self, channel: str, text: str | Line, *, leads: bool = False, ref: CardRef | None = None) -> CardRef:
-        """Post in `channel` (empty: the surface's own), calling on the team leads when `leads`; with `ref`, replace
-        that earlier announcement instead (an alert whose count moved on). Return where it lives."""
+    def announce(
+        self,
+        channel: str,
+        text: str | Line,
+        *,
+        leads: bool = False,
+        ref: CardRef | None = None,
+        group: Sequence[str] = (),
+        take_next: str | None = None,
+        acknowledge_all: str | None = None,
+    ) -> CardRef:
+        """Post in `channel` (empty: the surface's own), calling on the team leads when `leads` (`group`, when given:
+        a queue's own lead group, as ids on this surface); with `ref`, replace that earlier announcement instead (an
+        alert whose count moved on); with `take_next`, a "Take next" button that gives whoever presses it the next
+        complaint waiting on that queue; with `acknowledge_all`, an "Acknowledge all" button that opens the incident
+        reply's form (handlers.queues.incident) for that incident. Return where it lives."""
         ...
 
 

@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import Protocol
 
 from handlers.cases.model import CardRef
+from handlers.queues.availability import Availability
+from handlers.queues.rules import QueueOverrides
+from handlers.queues.storm_state import QueueWaiting, Storm
 from handlers.team.export import CaseRecord
 from handlers.team.late import LateAlert
 from handlers.team.oncall import Roster
@@ -26,12 +29,20 @@ class TeamSettings(Protocol):
         """Set one tier's service level."""
         ...
 
-    def roster(self) -> Roster | None:
-        """The on-call roster, or None when nobody has set one."""
+    def roster(self, queue: str | None = None) -> Roster | None:
+        """The on-call roster (the team's, or one queue's), or None when nobody has set one."""
         ...
 
-    def set_roster(self, roster: Roster) -> None:
-        """Replace the on-call roster."""
+    def set_roster(self, roster: Roster, queue: str | None = None) -> None:
+        """Replace the on-call roster (the team's, or one queue's)."""
+        ...
+
+    def queue_overrides(self) -> dict[str, QueueOverrides]:
+        """What leads changed of each queue's rules from the command."""
+        ...
+
+    def set_queue_overrides(self, queue: str, overrides: QueueOverrides) -> None:
+        """Replace what leads changed of one queue's rules."""
         ...
 
     def spike_states(self) -> dict[str, SpikeState]:
@@ -48,6 +59,30 @@ class TeamSettings(Protocol):
 
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         """Remember where an alert's channel message lives, to update it."""
+        ...
+
+    def availability(self) -> dict[str, Availability]:
+        """The agents taking push assignments now, by person key."""
+        ...
+
+    def set_availability(self, person: str, availability: Availability | None) -> None:
+        """Mark someone available for assignments (None: away)."""
+        ...
+
+    def last_assigned(self, queue: str) -> str | None:
+        """Who the queue's round-robin last handed a complaint to."""
+        ...
+
+    def set_last_assigned(self, queue: str, person: str) -> None:
+        """Remember who the queue's round-robin handed a complaint to last."""
+        ...
+
+    def storms(self) -> dict[str, Storm]:
+        """The queues in storm mode, and what each storm remembers."""
+        ...
+
+    def set_storm(self, queue: str, storm: Storm | None) -> None:
+        """Remember one queue's storm (None: it is over)."""
         ...
 
     def late_alerts(self) -> dict[str, LateAlert]:
@@ -101,6 +136,10 @@ class TeamStats(Protocol):
 
     def waiting_by_queue(self) -> dict[str, int]:
         """How many complaints wait for an owner on each queue."""
+        ...
+
+    def queue_waiting(self, queue: str) -> QueueWaiting:
+        """How many complaints wait for an owner on `queue`, by tier and by topic, and since when the oldest."""
         ...
 
     def holders(self) -> list[tuple[str, int]]:

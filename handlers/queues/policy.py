@@ -8,9 +8,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.queues.hours import ALWAYS, BusinessHours, HoursError, parse_hours
+from handlers.team.sla import SlaPolicy
+
 DEFAULT_QUEUE = "care"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _RULES = ("brands", "tiers", "topics", "sources")
+
+
+MODES = ("round-robin", "least-loaded")
+DEFAULT_CAP = 3
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Push assignment on a queue: how waiting complaints are handed to available agents, and how many open claims
+    each may hold. Off unless a queue turns it on."""
+
+    mode: str = "off"  # "round-robin", "least-loaded" or "off"
+    cap: int = DEFAULT_CAP
+
+    @property
+    def on(self) -> bool:
+        """Whether Squeaky hands this queue's complaints out."""
+        return self.mode in MODES
+
+    def describe(self) -> str:
+        """The assignment in words."""
+        return f"{self.mode}, at most {self.cap} open claims each" if self.on else "off (agents take complaints)"
 
 
 class QueueConfigError(ValueError):
@@ -29,6 +54,10 @@ class Queue:
     topics: frozenset[str] = frozenset()
     sources: frozenset[str] = frozenset()
     channels: Mapping[str, str] = field(default_factory=dict, hash=False)
+    service_levels: Mapping[str, SlaPolicy] = field(default_factory=dict, hash=False)  # by tier, over the team's
+    hours: BusinessHours = ALWAYS  # when its service-level clocks run
+    leads: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)  # its lead group on each chat tool
+    assign: Assignment = field(default_factory=Assignment)  # push assignment (off by default)
 
     def takes(self, *, text: str, tier: str, topic: str, source: str) -> bool:
         """Whether a complaint with these traits belongs here (every rule given must hold)."""
@@ -84,6 +113,65 @@ def _channels(entry: Mapping[str, Any], where: str) -> dict[str, str]:
     return {k: v.strip() for k, v in value.items() if v.strip()}
 
 
+def _levels(entry: Mapping[str, Any], where: str) -> dict[str, SlaPolicy]:
+    value = entry.get("service_levels", {})
+    if not isinstance(value, dict):
+        raise QueueConfigError(f"{where}.service_levels must map a tier to {{ claim = MIN, acknowledge = MIN }}")
+    levels = {}
+    for tier, level in value.items():
+        here = f"{where}.service_levels.{tier}"
+        if not isinstance(level, dict) or not isinstance(level.get("claim"), int):
+            raise QueueConfigError(f"{here} must be {{ claim = MINUTES, acknowledge = MINUTES, page = true|false }}")
+        claim = level["claim"]
+        ack = level.get("acknowledge", max(claim, 60))
+        if not isinstance(ack, int) or not 1 <= claim <= ack <= 7 * 24 * 60:
+            raise QueueConfigError(
+                f"{here}: minutes run from 1 to 10080, and acknowledging takes no less than claiming"
+            )
+        levels[tier.lower()] = SlaPolicy(tier.lower(), claim, ack, bool(level.get("page", False)))
+    return levels
+
+
+def _hours(entry: Mapping[str, Any], where: str) -> BusinessHours:
+    value = entry.get("hours")
+    if value is None:
+        return ALWAYS
+    if not isinstance(value, dict):
+        raise QueueConfigError(f'{where}.hours must be {{ timezone = "…", weekly = ["mon-fri 09:00-17:00"] }}')
+    weekly, holidays = value.get("weekly", []), value.get("holidays", [])
+    if not isinstance(weekly, list | str) or not isinstance(holidays, list):
+        raise QueueConfigError(f"{where}.hours: weekly is a list of hours and holidays a list of dates")
+    try:
+        return parse_hours(weekly, str(value.get("timezone", "UTC")), [str(h) for h in holidays])
+    except HoursError as exc:
+        raise QueueConfigError(f"{where}.hours: {exc}") from None
+
+
+def _leads(entry: Mapping[str, Any], where: str) -> dict[str, tuple[str, ...]]:
+    value = entry.get("leads", {})
+    if not isinstance(value, dict):
+        raise QueueConfigError(f'{where}.leads must map a chat tool to its lead group, like {{ slack = "S0LEADS" }}')
+    leads = {}
+    for surface, group in value.items():
+        names = [group] if isinstance(group, str) else group
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise QueueConfigError(f"{where}.leads.{surface} must be a group id or a list of people's ids")
+        leads[surface] = tuple(n.strip() for n in names)
+    return leads
+
+
+def _assign(entry: Mapping[str, Any], where: str) -> Assignment:
+    value = entry.get("assign")
+    if value is None:
+        return Assignment()
+    if not isinstance(value, dict) or value.get("mode", "off") not in (*MODES, "off"):
+        raise QueueConfigError(f'{where}.assign must be {{ mode = "round-robin" or "least-loaded", cap = N }}')
+    cap = value.get("cap", DEFAULT_CAP)
+    if not isinstance(cap, int) or not 1 <= cap <= 50:
+        raise QueueConfigError(f"{where}.assign.cap must be a whole number from 1 to 50")
+    return Assignment(str(value.get("mode", "off")), cap)
+
+
 def _queue(entry: Any, where: str, *, default: bool = False) -> Queue:
     if not isinstance(entry, dict):
         raise QueueConfigError(f"{where} must be a table")
@@ -96,7 +184,17 @@ def _queue(entry: Any, where: str, *, default: bool = False) -> Queue:
     title = entry.get("title", name)
     if not isinstance(title, str):
         raise QueueConfigError(f"{where} ({name}).title must be text")
-    queue = Queue(name, title[:80], channels=_channels(entry, f"{where} ({name})"), **rules)
+    here = f"{where} ({name})"
+    queue = Queue(
+        name,
+        title[:80],
+        channels=_channels(entry, here),
+        service_levels=_levels(entry, here),
+        hours=_hours(entry, here),
+        leads=_leads(entry, here),
+        assign=_assign(entry, here),
+        **rules,
+    )
     if not default and not any(rules.values()):
         raise QueueConfigError(f"{where} ({name}) has no match rules: give it brands, tiers, topics or sources")
     return queue

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from handlers.cases.errors import InvalidRequest
@@ -11,14 +11,22 @@ from handlers.cases.model import Actor, AuditEvent, Role
 from handlers.intake.vip_registry import import_tiers
 from handlers.people.model import Identity
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
-from handlers.queues.policy import QueuePolicy
+from handlers.queues.availability import Availability
+from handlers.queues.hours import ALWAYS, BusinessHours, HoursError, parse_hours
+from handlers.queues.move import follow_tier, move_to_queue
+from handlers.queues.policy import Assignment, QueuePolicy
 from handlers.queues.pull import take_next
+from handlers.queues.rules import QueueOverrides, QueueRules, rules_for, rules_of
 from handlers.team.command_words import (
+    Assign,
     Backlog,
     CommandError,
     Export,
     Help,
+    Hours,
+    Move,
     OnCall,
+    Presence,
     QueueInfo,
     Request,
     Sla,
@@ -56,13 +64,27 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class QueueLine:
+    """One queue on the dashboard: how many wait there, whether it is in storm mode, whether it assigns."""
+
+    name: str
+    title: str
+    waiting: int
+    storm: bool = False
+    assigns: bool = False
+
+
+@dataclass(frozen=True)
 class Dashboard:
-    """The leads' at-a-glance summary: today's figures, the queue, who holds what, who is on call."""
+    """The leads' at-a-glance summary: today's figures, the queue, who holds what, who is on call, each queue, and who
+    takes assignments."""
 
     today: StatsReport
     waiting: tuple[Waiting, ...]
     holders: tuple[tuple[str, int], ...]
     on_call: Mention | None
+    queues: tuple[QueueLine, ...] = ()
+    available: frozenset[str] = frozenset()  # person keys taking push assignments
 
 
 @dataclass
@@ -110,8 +132,16 @@ class LeadDesk:
             today = uow.stats.report(parse_period("today", now, self.timezone), policies, None, now)
             waiting = tuple(uow.stats.waiting(5))
             holders = tuple(uow.stats.holders())
+            by_queue, storms = uow.stats.waiting_by_queue(), uow.team.storms()
+            available = frozenset(uow.team.availability())
+        rules = self._rules()
+        queues = tuple(
+            QueueLine(q.name, q.title, by_queue.get(q.name, 0), q.name in storms, rules[q.name].assign.on)
+            for q in self.queues.all()
+        )
         key = who_is_on_call(self.uow_factory, self.clock, self.fallback_on_call)
-        return Dashboard(today, waiting, holders, self._mentions([key]).get(key) if key else None)
+        on_call = self._mentions([key]).get(key) if key else None
+        return Dashboard(today, waiting, holders, on_call, queues, available)
 
     def _mentions(self, keys: list[str]) -> dict[str, Mention]:
         with self.uow_factory() as uow:
@@ -149,11 +179,19 @@ class LeadDesk:
         if isinstance(request, Vip):
             return self._vip(actor, request)
         if isinstance(request, Sla):
-            return self._sla(actor, request)
+            return self._sla(actor, request) if request.queue is None else self._queue_sla(actor, request)
+        if isinstance(request, Hours):
+            return self._hours(actor, request)
         if isinstance(request, QueueInfo):
             return self._queue(request)
         if isinstance(request, TakeNext):
             return self._take_next(actor, request)
+        if isinstance(request, Assign):
+            return self._assign(actor, request)
+        if isinstance(request, Presence):
+            return self._presence(actor, request)
+        if isinstance(request, Move):
+            return self._move(actor, request)
         assert isinstance(request, OnCall)
         return self._oncall(actor, request, mentions)
 
@@ -198,10 +236,20 @@ class LeadDesk:
             ]
             return Answer(f"Queues: {len(self.queues.all())}", tuple(listed))
         where = [f"{surface}: {channel}" for surface, channel in sorted(queue.channels.items())]
+        rules = self._rules()[queue.name]
+        levels = "; ".join(_describe(p) for p in sorted(rules.levels.values(), key=_order))
+        leads = [f"{surface}: {', '.join(group)}" for surface, group in sorted(queue.leads.items())]
+        key = who_is_on_call(self.uow_factory, self.clock, self.fallback_on_call, queue.name)
+        on_call: str | Line = Line.of("on call: ", self._mentions([key])[key]) if key else "on call: nobody"
         lines = (
             f"{waiting.get(queue.name, 0):,} waiting for an owner",
             f"takes {'; '.join(queue.rules())}",
             "cards go to " + (", ".join(where) if where else "each chat tool's own channel"),
+            f"service levels: {levels}",
+            f"clocks run: {rules.hours.describe()}",
+            f"assignment: {rules.assign.describe()}",
+            on_call,
+            "leads called: " + (", ".join(leads) if leads else "the team's lead group"),
         )
         return Answer(f"Queue {queue.name}: {queue.title}", lines)
 
@@ -234,10 +282,15 @@ class LeadDesk:
     def export_file(self, asked: ExportAsked) -> tuple[bytes, int]:
         """The CSV file a lead asked for, and how many cases it holds."""
         now = self.clock.now()
+        rules = self._rules()
         with self.uow_factory() as uow:
-            policies = with_defaults(uow.team.sla_policies())
             records = uow.stats.cases(asked.period, asked.queue)
-        return export_csv(records, policies, now)
+
+        def queue_rules(name: str) -> tuple[Mapping[str, SlaPolicy], BusinessHours]:
+            found = rules_for(rules, self.queues, name)
+            return found.levels, found.hours
+
+        return export_csv(records, queue_rules, now)
 
     def _vip(self, actor: Actor, request: Vip) -> Answer:
         if request.verb == "list":
@@ -258,12 +311,17 @@ class LeadDesk:
                 uow.customers.set_tier(request.handle, request.tier)
                 uow.commit()
             self._audit(actor, "vip.add", {"handle": request.handle, "tier": request.tier})
-            return Answer(f"@{request.handle} is now {request.tier}: their complaints go to the top of the queue.")
+            moved = follow_tier(self.uow_factory, self.clock, self.queues, request.handle, request.tier, actor)
+            return Answer(
+                f"@{request.handle} is now {request.tier}: their complaints go to the top of the queue.",
+                _moved(moved),
+            )
         with self.uow_factory() as uow:
             uow.customers.set_tier(request.handle, "standard")
             uow.commit()
         self._audit(actor, "vip.remove", {"handle": request.handle})
-        return Answer(f"@{request.handle} is a standard customer again.")
+        moved = follow_tier(self.uow_factory, self.clock, self.queues, request.handle, "standard", actor)
+        return Answer(f"@{request.handle} is a standard customer again.", _moved(moved))
 
     def _sla(self, actor: Actor, request: Sla) -> Answer:
         with self.uow_factory() as uow:
@@ -271,20 +329,99 @@ class LeadDesk:
             if request.verb == "show":
                 return Answer("Service levels", tuple(_describe(p) for p in sorted(policies.values(), key=_order)))
             assert request.tier is not None
-            current = policy_for(policies, request.tier)
-            if request.verb == "set":
-                assert request.claim_minutes is not None
-                ack = request.ack_minutes or max(current.ack_minutes, request.claim_minutes)
-                if ack < request.claim_minutes:
-                    raise InvalidRequest("The time to acknowledge cannot be shorter than the time to claim.")
-                policy = SlaPolicy(request.tier, request.claim_minutes, ack, current.page_on_arrival)
-            else:
-                assert request.page is not None
-                policy = SlaPolicy(request.tier, current.claim_minutes, current.ack_minutes, request.page)
+            policy = _changed(policy_for(policies, request.tier), request)
             uow.team.set_sla_policy(policy)
             uow.commit()
         self._audit(actor, f"sla.{request.verb}", {"policy": _describe(policy)})
         return Answer("Service level set", (_describe(policy),))
+
+    def _rules(self) -> dict[str, QueueRules]:
+        with self.uow_factory() as uow:
+            return rules_of(self.queues, uow.team.sla_policies(), uow.team.queue_overrides())
+
+    def _change_queue(self, name: str, change: Callable[[QueueOverrides], QueueOverrides]) -> None:
+        """Apply a lead's change to what the command has changed of one queue's rules."""
+        with self.uow_factory() as uow:
+            overrides = uow.team.queue_overrides().get(name, QueueOverrides())
+            uow.team.set_queue_overrides(name, change(overrides))
+            uow.commit()
+
+    def _queue_sla(self, actor: Actor, request: Sla) -> Answer:
+        name = self._queue_named(request.queue, "sla")
+        assert name is not None
+        rules = self._rules()[name]
+        if request.verb == "show":
+            lines = tuple(_describe(p) for p in sorted(rules.levels.values(), key=_order))
+            return Answer(f"Service levels on {name}", (*lines, f"Clocks run: {rules.hours.describe()}"))
+        assert request.tier is not None
+        current = rules.policy(request.tier)
+        policy = _changed(current, request)
+        self._change_queue(name, lambda o: replace(o, levels={**o.levels, policy.tier: policy}))
+        self._audit(actor, f"sla.{request.verb}", {"queue": name, "policy": _describe(policy)})
+        return Answer(f"Service level set on {name}", (_describe(policy),))
+
+    def _assign(self, actor: Actor, request: Assign) -> Answer:
+        rules = self._rules()
+        if request.verb == "show":
+            with self.uow_factory() as uow:
+                available = uow.team.availability()
+            lines = []
+            for r in rules.values():
+                takers = sum(a.takes(r.queue.name) for a in available.values())
+                lines.append(f"{r.queue.name}: {r.assign.describe()} · {takers} agent(s) available")
+            return Answer("Push assignment", tuple(lines))
+        name = self._queue_named(request.queue, "assign")
+        assert name is not None and request.mode is not None
+        current = rules[name].assign
+        assign = Assignment(request.mode, request.cap or current.cap)
+        self._change_queue(name, lambda o: replace(o, assign=assign))
+        self._audit(actor, "assign.set", {"queue": name, "mode": assign.mode, "cap": assign.cap})
+        return Answer(f"Push assignment on {name}", (assign.describe(),))
+
+    def _move(self, actor: Actor, request: Move) -> Answer:
+        self._queue_named(request.queue, "move")
+        queue = self.queues.named(request.queue)
+        assert queue is not None
+        moved = move_to_queue(self.uow_factory, self.clock, request.complaint_id, actor, queue)
+        return Answer(f"Moved #{moved.id} to {queue.title}: its card is posted in that queue's channel.")
+
+    def _presence(self, actor: Actor, request: Presence) -> Answer:
+        for name in request.queues:
+            self._queue_named(name, "back")
+        with self.uow_factory() as uow:
+            uow.team.set_availability(
+                actor.id, Availability(self.clock.now(), request.queues) if request.available else None
+            )
+            uow.commit()
+        self._audit(actor, "back" if request.available else "away", {"queues": list(request.queues)})
+        if not request.available:
+            return Answer("You're away: Squeaky hands you no more complaints. What you hold stays yours.")
+        where = ", ".join(request.queues) if request.queues else "every queue that assigns"
+        return Answer(f"You're available: Squeaky hands you complaints on {where}. `/squeaky away` to stop.")
+
+    def _hours(self, actor: Actor, request: Hours) -> Answer:
+        rules = self._rules()
+        if request.verb == "show":
+            name = self._queue_named(request.queue, "hours")
+            shown = [rules[name]] if name else list(rules.values())
+            return Answer("Business hours", tuple(f"{r.queue.name}: {r.hours.describe()}" for r in shown))
+        name = self._queue_named(request.queue, "hours")
+        assert name is not None
+        current = rules[name].hours
+        try:
+            if request.verb == "always":
+                hours = ALWAYS
+            elif request.verb == "holiday":
+                dates = sorted({*(str(d) for d in current.holidays), *request.dates})
+                hours = parse_hours(current.said, current.timezone, dates)
+            else:
+                zone = request.timezone or (self.timezone if current.always else current.timezone)
+                hours = parse_hours(list(request.weekly), zone, [str(d) for d in current.holidays])
+        except HoursError as exc:
+            raise CommandError("hours", str(exc)) from None
+        self._change_queue(name, lambda o: replace(o, hours=hours))
+        self._audit(actor, f"hours.{request.verb}", {"queue": name, "hours": hours.describe()})
+        return Answer(f"Business hours set on {name}", (hours.describe(),))
 
     def _people(self, words: tuple[str, ...], mentions: Mapping[str, Identity]) -> tuple[str, ...]:
         """The people the words name, as person keys (each must be a mention the face resolved)."""
@@ -298,6 +435,7 @@ class LeadDesk:
 
     def _oncall(self, actor: Actor, request: OnCall, mentions: Mapping[str, Identity]) -> Answer:
         now = self.clock.now()
+        queue = self._queue_named(request.queue, "oncall")
         if request.verb != "show":
             roster: Roster
             users = self._people(request.users, mentions)
@@ -313,15 +451,16 @@ class LeadDesk:
                 )
                 roster = starting_now(rotation, now)
             with self.uow_factory() as uow:
-                uow.team.set_roster(roster)
+                uow.team.set_roster(roster, queue)
                 uow.commit()
-            self._audit(actor, f"oncall.{request.verb}", {"roster": roster.to_json()})
+            self._audit(actor, f"oncall.{request.verb}", {"roster": roster.to_json(), "queue": queue})
         with self.uow_factory() as uow:
-            current = uow.team.roster()
-        return self._show_oncall(current, now, "On-call set" if request.verb != "show" else "On call")
+            current = uow.team.roster(queue) or (uow.team.roster() if queue else None)
+        title = "On-call set" if request.verb != "show" else "On call"
+        return self._show_oncall(current, now, f"{title} for {queue}" if queue else title, queue)
 
-    def _show_oncall(self, roster: Roster | None, now: datetime, title: str) -> Answer:
-        person = who_is_on_call(self.uow_factory, self.clock, self.fallback_on_call)
+    def _show_oncall(self, roster: Roster | None, now: datetime, title: str, queue: str | None = None) -> Answer:
+        person = who_is_on_call(self.uow_factory, self.clock, self.fallback_on_call, queue)
         people = self._mentions([*(roster.users if roster else ()), *([person] if person else [])])
         lines: list[str | Line] = [Line.of("On call now: ", people[person]) if person else "Nobody is on call."]
         if roster is not None and roster.cadence:
@@ -331,6 +470,26 @@ class LeadDesk:
             if handoff is not None:
                 lines.append(f"Next hand-off: {handoff:%a %d %b %H:%M} ({roster.timezone})")
         return Answer(title, tuple(lines))
+
+
+def _moved(moved: list[int]) -> tuple[str, ...]:
+    """What a tier change did to the customer's open complaints."""
+    if not moved:
+        return ()
+    return (f"Moved to the queue that takes that tier, with their cards: {', '.join(f'#{i}' for i in moved)}.",)
+
+
+def _changed(current: SlaPolicy, request: Sla) -> SlaPolicy:
+    """A tier's service level as `sla set` or `sla page` leaves it."""
+    assert request.tier is not None
+    if request.verb == "set":
+        assert request.claim_minutes is not None
+        ack = request.ack_minutes or max(current.ack_minutes, request.claim_minutes)
+        if ack < request.claim_minutes:
+            raise InvalidRequest("The time to acknowledge cannot be shorter than the time to claim.")
+        return SlaPolicy(request.tier, request.claim_minutes, ack, current.page_on_arrival)
+    assert request.page is not None
+    return SlaPolicy(request.tier, current.claim_minutes, current.ack_minutes, request.page)
 
 
 def _order(policy: SlaPolicy) -> tuple[int, str]:

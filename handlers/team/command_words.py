@@ -7,7 +7,7 @@ cannot read is answered with the help for that subcommand, never with a trace.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from handlers.team.stats import DIMENSIONS, Dimension
@@ -38,12 +38,27 @@ USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         ("vip add @jane_doe", "vip add @acme_ceo elite", "vip remove @jane_doe", "vip import @ann,vip; @bob,elite"),
     ),
     "sla": (
-        "sla show | sla set TIER CLAIM_MINUTES [ACK_MINUTES] | sla page TIER on|off",
-        ("sla show", "sla set vip 5 15", "sla set standard 60", "sla page elite on"),
+        "sla show | sla set TIER CLAIM_MINUTES [ACK_MINUTES] | sla page TIER on|off, each [queue NAME]",
+        ("sla show", "sla set vip 5 15", "sla set standard 60 queue refunds", "sla page elite on"),
+    ),
+    "hours": (
+        "hours show [queue NAME] | hours set NAME DAYS HH:MM-HH:MM … [in ZONE] | hours holiday NAME DATE … "
+        "| hours always NAME: when a queue's service-level clocks run",
+        (
+            "hours show",
+            "hours set care mon-fri 09:00-17:00 sat 10:00-14:00 in Europe/London",
+            "hours holiday care 2026-12-25 2026-12-26",
+            "hours always elite",
+        ),
     ),
     "oncall": (
-        "oncall show | oncall set @user | oncall rotation @a @b @c daily|weekly [at HH:MM] [on DAY]",
-        ("oncall show", "oncall set @maria", "oncall rotation @maria @li @sam weekly at 09:00 on monday"),
+        "oncall show | oncall set @user | oncall rotation @a @b @c daily|weekly [at HH:MM] [on DAY], each [queue NAME]",
+        (
+            "oncall show",
+            "oncall set @maria",
+            "oncall set @li queue elite",
+            "oncall rotation @maria @li @sam weekly at 09:00 on monday",
+        ),
     ),
     "queue": (
         "queue list | queue show NAME: the queues, what each takes, where its cards go, how many wait",
@@ -53,6 +68,19 @@ USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         "next [QUEUE]: take the highest-ranked complaint waiting (on that queue), claimed for you at once",
         ("next", "next refunds"),
     ),
+    "move": (
+        "move #CASE QUEUE: put a complaint on another queue (its card moves to that queue's channel)",
+        ("move #123 elite", "move 87 refunds"),
+    ),
+    "assign": (
+        "assign show | assign set NAME round-robin|least-loaded|off [cap N]: push assignment on a queue",
+        ("assign show", "assign set care least-loaded cap 3", "assign set elite round-robin", "assign set care off"),
+    ),
+    "back": (
+        "back [QUEUE …]: take push assignments (on those queues; on every one that assigns by default)",
+        ("back", "back elite refunds"),
+    ),
+    "away": ("away: take no more push assignments (what you hold stays yours)", ("away",)),
     "help": ("help [SUBCOMMAND]", ("help", "help stats")),
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -118,13 +146,25 @@ class Vip:
 
 @dataclass(frozen=True)
 class Sla:
-    """`sla show|set|page`."""
+    """`sla show|set|page [queue NAME]`."""
 
     verb: Literal["show", "set", "page"]
     tier: str | None = None
     claim_minutes: int | None = None
     ack_minutes: int | None = None
     page: bool | None = None
+    queue: str | None = None
+
+
+@dataclass(frozen=True)
+class Hours:
+    """`hours show|set|holiday|always`: a queue's business hours."""
+
+    verb: Literal["show", "set", "holiday", "always"]
+    queue: str | None = None
+    weekly: tuple[str, ...] = ()
+    timezone: str | None = None
+    dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +176,7 @@ class OnCall:
     cadence: Literal["daily", "weekly"] | None = None
     hour: int | None = None
     weekday: int | None = None
+    queue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,20 +188,46 @@ class QueueInfo:
 
 
 @dataclass(frozen=True)
+class Assign:
+    """`assign show|set NAME MODE [cap N]`."""
+
+    verb: Literal["show", "set"]
+    queue: str | None = None
+    mode: str | None = None
+    cap: int | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    """`move #CASE QUEUE`."""
+
+    complaint_id: int
+    queue: str
+
+
+@dataclass(frozen=True)
+class Presence:
+    """`back [QUEUE …]` or `away`."""
+
+    available: bool
+    queues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TakeNext:
     """`next [QUEUE]`."""
 
     queue: str | None = None
 
 
-Request = Help | Stats | Backlog | Export | Vip | Sla | OnCall | QueueInfo | TakeNext
+Request = Help | Stats | Backlog | Export | Vip | Sla | Hours | OnCall | QueueInfo | TakeNext | Assign | Presence | Move
 
 
 def changes_settings(request: Request) -> bool:
     """Whether the request changes team settings (only leads may)."""
     if isinstance(request, Vip):
         return request.verb != "list"
-    if isinstance(request, Sla | OnCall):
+    if isinstance(request, Sla | OnCall | Hours | Assign):
         return request.verb != "show"
     return False
 
@@ -247,17 +314,42 @@ def _parse_vip(words: list[str], raw: str) -> Vip:
 
 
 def _parse_sla(words: list[str]) -> Sla:
+    queue, words = _queue_named(words, "sla")
     verb = words[0].lower() if words else "show"
     if verb == "show" and len(words) <= 1:
-        return Sla("show")
+        return Sla("show", queue=queue)
     if verb == "set" and len(words) in (3, 4):
         tier = _tier(words[1], "sla")
         claim = _minutes(words[2], "sla", "the time to claim")
         ack = _minutes(words[3], "sla", "the time to acknowledge") if len(words) == 4 else None
-        return Sla("set", tier, claim, ack)
+        return Sla("set", tier, claim, ack, queue=queue)
     if verb == "page" and len(words) == 3 and words[2].lower() in ("on", "off"):
-        return Sla("page", _tier(words[1], "sla"), page=words[2].lower() == "on")
+        return Sla("page", _tier(words[1], "sla"), page=words[2].lower() == "on", queue=queue)
     raise CommandError("sla", "say show, set TIER MINUTES [MINUTES], or page TIER on|off")
+
+
+def _parse_hours(words: list[str]) -> Hours:
+    queue, words = _queue_named(words, "hours")
+    verb = words[0].lower() if words else "show"
+    if verb == "show" and len(words) <= 1:
+        return Hours("show", queue)
+    if verb not in ("set", "holiday", "always") or len(words) < 2:
+        raise CommandError("hours", "say show, or set, holiday or always and a queue's name")
+    name, rest = words[1].lower(), words[2:]
+    if verb == "always":
+        if rest:
+            raise CommandError("hours", f"I don't know what `{' '.join(rest)}` means here")
+        return Hours("always", name)
+    if verb == "holiday":
+        if not rest:
+            raise CommandError("hours", "give the dates the queue is closed, like 2026-12-25")
+        return Hours("holiday", name, dates=tuple(rest))
+    zone = None
+    if len(rest) >= 2 and rest[-2].lower() == "in":
+        zone, rest = rest[-1], rest[:-2]
+    if not rest:
+        raise CommandError("hours", "give days and hours, like mon-fri 09:00-17:00")
+    return Hours("set", name, tuple(w.lower() for w in rest), zone)
 
 
 def _user(word: str) -> str:
@@ -268,6 +360,11 @@ def _user(word: str) -> str:
 
 
 def _parse_oncall(words: list[str]) -> OnCall:
+    queue, words = _queue_named(words, "oncall")
+    return replace(_parse_roster(words), queue=queue)
+
+
+def _parse_roster(words: list[str]) -> OnCall:
     verb = words[0].lower() if words else "show"
     if verb == "show" and len(words) <= 1:
         return OnCall("show")
@@ -308,6 +405,23 @@ def _parse_queue(words: list[str]) -> QueueInfo:
     raise CommandError("queue", "say list, or show and a queue's name")
 
 
+def _parse_assign(words: list[str]) -> Assign:
+    verb = words[0].lower() if words else "show"
+    if verb == "show" and len(words) <= 1:
+        return Assign("show")
+    if verb != "set" or len(words) not in (3, 5):
+        raise CommandError("assign", "say show, or set and a queue's name, round-robin, least-loaded or off")
+    mode = words[2].lower()
+    if mode not in ("round-robin", "least-loaded", "off"):
+        raise CommandError("assign", f"`{words[2]}` is not a way to assign: round-robin, least-loaded or off")
+    cap = None
+    if len(words) == 5:
+        if words[3].lower() != "cap" or not words[4].isdigit() or not 1 <= int(words[4]) <= 50:
+            raise CommandError("assign", "the cap is `cap N`, N from 1 to 50")
+        cap = int(words[4])
+    return Assign("set", words[1].lower(), mode, cap)
+
+
 def parse(text: str) -> Request:
     """Read a command's words into a request; raise CommandError saying what could not be read."""
     raw = " ".join(text.split()) if "\n" not in text else text.strip()
@@ -332,8 +446,23 @@ def parse(text: str) -> Request:
         return _parse_sla(rest)
     if sub in ("oncall", "on-call"):
         return _parse_oncall(rest)
+    if sub == "hours":
+        return _parse_hours(rest)
     if sub in ("queue", "queues"):
         return _parse_queue(rest)
+    if sub == "assign":
+        return _parse_assign(rest)
+    if sub == "move":
+        case = rest[0].lstrip("#") if rest else ""
+        if len(rest) != 2 or not case.isdigit():
+            raise CommandError("move", "say move, the case number and a queue's name, like `move #123 elite`")
+        return Move(int(case), rest[1].lower())
+    if sub == "back":
+        return Presence(True, tuple(w.lower() for w in rest))
+    if sub == "away":
+        if rest:
+            raise CommandError("away", "away takes no arguments")
+        return Presence(False)
     if sub == "next":
         if len(rest) > 1:
             raise CommandError("next", "say next, or next and a queue's name")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.queues.hours import BusinessHours
 from handlers.team.sla import SlaPolicy, policy_for
 from handlers.team.stats import Period, band_of
 
@@ -73,13 +74,16 @@ def _seconds(since: datetime, at: datetime | None) -> str:
     return "" if at is None else str(max(0, round((at - since).total_seconds())))
 
 
-def _level(done: datetime | None, record: CaseRecord, within: timedelta, now: datetime, *, open_counts: bool) -> str:
-    """met / missed / running, or blank when the milestone no longer applies (closed without it)."""
+def _level(
+    done: datetime | None, record: CaseRecord, within: timedelta, hours: BusinessHours, now: datetime, *, due: bool
+) -> str:
+    """met / missed / running (the wait counted in the queue's business hours), or blank when the milestone is no
+    longer due (closed without it)."""
     if done is not None:
-        return "met" if done - record.received_at <= within else "missed"
-    if not open_counts:
+        return "met" if hours.open_between(record.received_at, done) <= within else "missed"
+    if not due:
         return ""
-    return "running" if now - record.received_at <= within else "missed"
+    return "running" if hours.open_between(record.received_at, now) <= within else "missed"
 
 
 def _cell(value: str) -> str:
@@ -87,7 +91,7 @@ def _cell(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA) else value
 
 
-def row_of(record: CaseRecord, policy: SlaPolicy, now: datetime) -> list[str]:
+def row_of(record: CaseRecord, policy: SlaPolicy, hours: BusinessHours, now: datetime) -> list[str]:
     """One case as a CSV row, in COLUMNS' order."""
     is_open = record.status in _OPEN
     claimed = record.first_claimed_at or (record.resolved_at if not is_open else None)
@@ -104,18 +108,22 @@ def row_of(record: CaseRecord, policy: SlaPolicy, now: datetime) -> list[str]:
         _seconds(record.received_at, claimed),
         _seconds(record.received_at, record.acknowledged_at),
         _seconds(record.received_at, record.ticketed_at),
-        _level(claimed, record, policy.claim_within, now, open_counts=record.status == "new"),
-        _level(record.acknowledged_at, record, policy.ack_within, now, open_counts=is_open),
+        _level(claimed, record, policy.claim_within, hours, now, due=record.status == "new"),
+        _level(record.acknowledged_at, record, policy.ack_within, hours, now, due=is_open),
     ]
 
 
-def export_csv(records: Iterable[CaseRecord], policies: dict[str, SlaPolicy], now: datetime) -> tuple[bytes, int]:
-    """The CSV file (UTF-8, a header row, one row per case) and how many cases it holds."""
+def export_csv(
+    records: Iterable[CaseRecord], rules: Callable[[str], tuple[Mapping[str, SlaPolicy], BusinessHours]], now: datetime
+) -> tuple[bytes, int]:
+    """The CSV file (UTF-8, a header row, one row per case) and how many cases it holds; `rules` gives a queue's
+    service levels by tier and its business hours."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     count = 0
     for record in records:
-        writer.writerow(row_of(record, policy_for(policies, record.tier), now))
+        levels, hours = rules(record.queue)
+        writer.writerow(row_of(record, policy_for(dict(levels), record.tier), hours, now))
         count += 1
     return out.getvalue().encode(), count

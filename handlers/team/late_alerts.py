@@ -6,6 +6,7 @@ another worker carries it on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,17 +43,18 @@ def _late_text(title: str, name: str, late: LateQueue, now: datetime) -> str:
 
 
 def raise_late_alerts(
-    uow: UnitOfWork, queues: QueuePolicy, on_call_user: str | None, now: datetime
+    uow: UnitOfWork, queues: QueuePolicy, on_call: Mapping[str, str | None], now: datetime
 ) -> list[tuple[str, str]]:
-    """Open, update or close each queue's alert from the late counts; enqueue what to send. Return (queue, what)."""
+    """Open, update or close each queue's alert from the late counts, paging whoever is on call for that queue
+    (`on_call`, by queue); enqueue what to send. Return (queue, what was done)."""
     late = uow.complaints.late_by_queue(int(Stage.ON_CALL), int(Stage.LEADS))
     alerts = uow.team.late_alerts()
     done: list[tuple[str, str]] = []
     outbox: list[NewOutboxMessage] = []
     for name in sorted(set(late) | set(alerts)):
-        queue = queues.named(name)
-        title = queue.title if queue is not None else name
-        channels = dict(queue.channels) if queue is not None else {}
+        queue = queues.named(name) or queues.default  # a queue no longer in the policy counts as the default
+        title, channels, group = queue.title, dict(queue.channels), {k: list(v) for k, v in queue.leads.items()}
+        on_call_user = on_call.get(queue.name)
         now_late, alert = late.get(name), alerts.get(name)
         if now_late is None:
             if alert is not None:  # every complaint past its level has an owner now
@@ -85,7 +87,7 @@ def raise_late_alerts(
             text = _late_text(title, name, now_late, now)
             due = alert.said_at is None or now - alert.said_at >= UPDATE_EVERY
             if not alert.called or (due and text != alert.said):
-                call: dict[str, Any] = {"text": text, "alert": key, "leads": True, "channels": channels}
+                call: dict[str, Any] = {"text": text, "alert": key, "leads": True, "channels": channels, "group": group}
                 message_key = f"chat.announce:{key}:{alert.updates}"
                 outbox.append(NewOutboxMessage(CHAT_ANNOUNCE, message_key, None, call, now_late.rank))
                 done.append((name, "called" if not alert.called else "updated"))

@@ -8,25 +8,30 @@ stages, so a restart loses no timer and repeats no ping (the stage moves by comp
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from handlers.cases.model import SYSTEM, Action, AuditEvent, Complaint
 from handlers.outbox.kinds import PAGE, complaint_alert, page_key
 from handlers.people.model import Identity
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
+from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory, WaitScope
 from handlers.queues.policy import QueuePolicy
+from handlers.queues.rules import QueueRules, rules_for, rules_of
 from handlers.team.late_alerts import raise_late_alerts
 from handlers.team.oncall import on_call
-from handlers.team.sla import Stage, due_stage, policy_for, with_defaults
+from handlers.team.sla import Stage, due_stage
 
 BATCH = 200
 _DONE = {Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE, Action.DISMISS, Action.MERGE}
 
 
-def who_is_on_call(uow_factory: UnitOfWorkFactory, clock: Clock, fallback: Identity | None) -> str | None:
-    """The person on call now (their key): from the roster leads set, else `fallback` (ONCALL_USER)."""
+def who_is_on_call(
+    uow_factory: UnitOfWorkFactory, clock: Clock, fallback: Identity | None, queue: str | None = None
+) -> str | None:
+    """The person on call now (their key): from the queue's roster, else the team's, else `fallback` (ONCALL_USER)."""
     with uow_factory() as uow:
-        person = on_call(uow.team.roster(), clock.now())
+        person = on_call(uow.team.roster(queue), clock.now()) if queue else None
+        person = person or on_call(uow.team.roster(), clock.now())
         if person is None and fallback is not None:
             person = uow.people.resolve(fallback).key
             uow.commit()
@@ -68,24 +73,24 @@ def check_service_levels(
     """Escalate every unclaimed complaint that has earned it, then tell each queue's late ones in one alert; return
     (complaint id, stage reached) for each complaint escalated."""
     now = clock.now()
-    on_call_user = who_is_on_call(uow_factory, clock, fallback_on_call)
+    queues = queues or QueuePolicy()
+    on_call_users = {q.name: who_is_on_call(uow_factory, clock, fallback_on_call, q.name) for q in queues.all()}
     with uow_factory() as uow:
-        policies = with_defaults(uow.team.sla_policies())
-        standard = policy_for(policies, "standard")
-        deadlines = {tier: now - p.claim_within for tier, p in policies.items()}
-        late = uow.complaints.unclaimed_past(deadlines, now - standard.claim_within, Stage.LEADS, BATCH)
-        arrivals = {tier: now for tier, p in policies.items() if p.page_on_arrival}
-        new = uow.complaints.unclaimed_past(arrivals, None, Stage.ARRIVAL, BATCH)
+        rules = rules_of(queues, uow.team.sla_policies(), uow.team.queue_overrides())
+        candidates = _candidates(uow, queues, rules, now)
     reached = []
-    for complaint in {c.id: c for c in new + late}.values():
-        policy = policy_for(policies, complaint.tier)
-        due = due_stage(complaint.waiting_since, policy, leads_after, now)
+    for complaint in candidates:
+        queue = rules_for(rules, queues, complaint.queue)
+        due = due_stage(complaint.waiting_since, queue.policy(complaint.tier), leads_after, now, queue.hours)
+        on_call_user = on_call_users[queue.queue.name]
         if due <= complaint.sla_stage:
             continue
         with uow_factory() as uow:
-            if not uow.complaints.advance_sla_stage(complaint.id, complaint.sla_stage, due):
+            steps = _steps(complaint.sla_stage, due)
+            alone = Stage.ARRIVAL in steps
+            if not uow.complaints.advance_sla_stage(complaint.id, complaint.sla_stage, due, paged_alone=alone):
                 continue  # another worker escalated it, or it was claimed meanwhile
-            for stage in _steps(complaint.sla_stage, due):
+            for stage in steps:
                 if stage is Stage.ARRIVAL:
                     uow.outbox.enqueue_many([_arrival_page(complaint, on_call_user)])
                 detail = {
@@ -107,15 +112,35 @@ def check_service_levels(
             uow.commit()
         reached.append((complaint.id, due))
     with uow_factory() as uow:
-        raise_late_alerts(uow, queues or QueuePolicy(), on_call_user, now)
+        raise_late_alerts(uow, queues, on_call_users, now)
         uow.commit()
     return reached
 
 
-def page_followups(before: Complaint, action: Action, paged_on_arrival: bool) -> list[NewOutboxMessage]:
+def _candidates(uow: UnitOfWork, queues: QueuePolicy, rules: dict[str, QueueRules], now: datetime) -> list[Complaint]:
+    """The unclaimed complaints that may be owed a step, read per queue and tier: those whose wall-clock wait has
+    reached the next deadline (business hours only make a wait count for less, so none that is due is missed, and
+    the oldest of one tier never hide another tier's). A complaint on a queue no longer in the policy counts as the
+    default queue's."""
+    found: dict[int, Complaint] = {}
+    others = [q.name for q in queues.queues]
+    for name, queue_rules in rules.items():
+        on: dict[str, Any] = {"queue": name} if name != queues.default.name else {"not_queues": others}
+        levels = dict(queue_rules.levels)
+        reads = [(WaitScope(tiers=[tier], **on), policy) for tier, policy in levels.items()]
+        reads.append((WaitScope(not_tiers=list(levels), **on), queue_rules.policy("standard")))  # tiers with no level
+        for where, policy in reads:
+            if policy.page_on_arrival:
+                found |= {c.id: c for c in uow.complaints.unclaimed_past(now, Stage.ARRIVAL, BATCH, where)}
+            late = uow.complaints.unclaimed_past(now - policy.claim_within, Stage.LEADS, BATCH, where)
+            found |= {c.id: c for c in late}
+    return sorted(found.values(), key=lambda c: c.waiting_since)
+
+
+def page_followups(before: Complaint, action: Action) -> list[NewOutboxMessage]:
     """Tell the pager a complaint paged on arrival was taken on (claimed) or dealt with (replied, ticketed, closed).
     (A late one has no alert of its own: its queue's alert closes once all of them have owners.)"""
-    if before.sla_stage == Stage.NONE or not paged_on_arrival:
+    if not before.paged_alone:
         return []
     alert = complaint_alert(before.id)
     if action in (Action.CLAIM, Action.REASSIGN):

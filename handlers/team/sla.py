@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,27 @@ class Stage(IntEnum):
     LEADS = 3  # the lead group pinged in the channel: still unclaimed a while after that
 
 
-def due_stage(waiting_since: datetime, policy: SlaPolicy, leads_after: timedelta, now: datetime) -> Stage:
-    """The escalation an unclaimed complaint, waiting for an owner since `waiting_since`, has earned by `now`."""
-    breach = waiting_since + policy.claim_within
-    if now >= breach + leads_after:
+class Clock(Protocol):
+    """When open time adds up to a wait (handlers.queues.hours.BusinessHours; the default counts every minute)."""
+
+    def deadline(self, start: datetime, within: timedelta) -> datetime:
+        """When `within` of counted time has passed since `start`."""
+        ...
+
+
+class _Always:
+    def deadline(self, start: datetime, within: timedelta) -> datetime:
+        return start + within
+
+
+def due_stage(
+    waiting_since: datetime, policy: SlaPolicy, leads_after: timedelta, now: datetime, hours: Clock | None = None
+) -> Stage:
+    """The escalation an unclaimed complaint, waiting for an owner since `waiting_since`, has earned by `now`, its
+    clock running only in `hours` (the queue's business hours) when given."""
+    hours = hours or _Always()
+    if now >= hours.deadline(waiting_since, policy.claim_within + leads_after):
         return Stage.LEADS
-    if now >= breach:
+    if now >= hours.deadline(waiting_since, policy.claim_within):
         return Stage.ON_CALL
     return Stage.ARRIVAL if policy.page_on_arrival else Stage.NONE

@@ -67,6 +67,8 @@ def check_spikes(
             shown = replace(state, peak=max(state.peak, before.peak))
             text = _text(uow, topic, shown, count, event, since, rules)
             payload = {"text": text, "alert": incident}
+            if event is not SpikeEvent.CLEARED:  # a lead may answer the spike's complaints at once
+                payload["acknowledge_all"] = f"spike:{topic}"
             outbox.append(
                 NewOutboxMessage(CHAT_ANNOUNCE, f"chat.announce:{incident}:{event}:{shown.peak}", None, payload)
             )

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     RowMapping,
-    and_,
     bindparam,
     delete,
     func,
@@ -33,7 +32,7 @@ from handlers.cases.model import (
     Ticket,
 )
 from handlers.intake.follow_ups import OpenCase
-from handlers.ports.persistence import Clock, FollowupCount, ThreadIndex
+from handlers.ports.persistence import Clock, FollowupCount, ThreadIndex, WaitScope
 from handlers.team.late import LateQueue
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaint_cards, complaints, messages, people
@@ -105,6 +104,7 @@ def _complaint(row: RowMapping, cards: tuple[CardRef, ...] = ()) -> Complaint:
         ticketed_at=row["ticketed_at"],
         resolved_at=row["resolved_at"],
         sla_stage=row["sla_stage"],
+        paged_alone=bool(row["paged_alone"]),
         requeued_at=row["requeued_at"],
         queue=row["queue"],
     )
@@ -286,9 +286,13 @@ class SqlComplaintRepository:
             values["dismiss_reason"] = change.dismiss_reason
         if change.merged_into is not None:
             values["merged_into"] = change.merged_into
+        if change.queue is not None:
+            values["queue"] = change.queue
+        if change.tier is not None:
+            values["tier"] = change.tier
         values.update(change.milestones(complaint))
         if change.requeues(complaint):  # a new wait for an owner starts its own service level ladder
-            values.update(sla_stage=0, requeued_at=change.at)
+            values.update(sla_stage=0, paged_alone=False, requeued_at=change.at)
         if change.at is not None:
             values["updated_at"] = change.at
         result = self._c.execute(
@@ -317,23 +321,54 @@ class SqlComplaintRepository:
         )
         return list(self._c.execute(query.order_by(complaints.c.claimed_at)).scalars())
 
-    def unclaimed_past(
-        self, deadlines: dict[str, datetime], others: datetime | None, below_stage: int, limit: int
+    def unclaimed_past(self, cutoff: datetime, below_stage: int, limit: int, where: WaitScope) -> list[Complaint]:
+        """Unclaimed complaints `where` selects, waiting since `cutoff` or before and escalated less than
+        `below_stage` in this wait, longest waiting first."""
+        c = complaints.c
+        since = func.coalesce(c.requeued_at, c.received_at)
+        query = _WITH_OWNER.where(c.status == Status.NEW.value, c.sla_stage < below_stage, since <= cutoff)
+        if where.tiers is not None:
+            query = query.where(c.tier.in_(list(where.tiers)))
+        if where.not_tiers:
+            query = query.where(c.tier.not_in(list(where.not_tiers)))
+        if where.queue is not None:
+            query = query.where(c.queue == where.queue)
+        if where.not_queues:
+            query = query.where(c.queue.not_in(list(where.not_queues)))
+        return [_complaint(row) for row in self._c.execute(query.order_by(since).limit(limit)).mappings()]
+
+    def open_of(self, handle: str) -> list[Complaint]:
+        """A customer's open complaints, oldest first."""
+        c = complaints.c
+        open_ = [s.value for s in OPEN_STATUSES]
+        query = _WITH_OWNER.where(c.author_key == handle.lower(), c.status.in_(open_)).order_by(c.received_at, c.id)
+        return [_complaint(row) for row in self._c.execute(query.limit(500)).mappings()]
+
+    def unacknowledged(
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
     ) -> list[Complaint]:
-        """Unclaimed complaints waiting since before their tier's deadline and escalated less than `below_stage`
-        in this wait, longest waiting first."""
-        since = func.coalesce(complaints.c.requeued_at, complaints.c.received_at)
-        due = [and_(complaints.c.tier == tier, since <= at) for tier, at in deadlines.items()]
-        if others is not None:
-            due.append(and_(complaints.c.tier.not_in(list(deadlines)), since <= others))
-        if not due:
-            return []
+        """Open complaints with no public reply yet (or only a failed one), oldest first."""
+        c = complaints.c
+        open_ = [Status.NEW.value, Status.CLAIMED.value, Status.TICKETED.value]
+        query = _WITH_OWNER.where(c.status.in_(open_), or_(c.reply_status.is_(None), c.reply_status == "failed"))
+        if queue is not None:
+            query = query.where(c.queue == queue)
+        if topic is not None:
+            query = query.where(c.topic == topic)
+        if since is not None:
+            query = query.where(c.received_at >= since)
+        return [_complaint(row) for row in self._c.execute(query.order_by(c.received_at, c.id).limit(limit)).mappings()]
+
+    def open_claims(self) -> dict[str, int]:
+        """Complaints claimed or acknowledged, by owner."""
+        c = complaints.c
+        held = [Status.CLAIMED.value, Status.ACKNOWLEDGED.value]
         query = (
-            _WITH_OWNER.where(complaints.c.status == Status.NEW.value, complaints.c.sla_stage < below_stage, or_(*due))
-            .order_by(since)
-            .limit(limit)
+            select(c.owner_person_id, func.count())
+            .where(c.status.in_(held), c.owner_person_id.is_not(None))
+            .group_by(c.owner_person_id)
         )
-        return [_complaint(row) for row in self._c.execute(query).mappings()]
+        return {str(owner): int(n) for owner, n in self._c.execute(query)}
 
     def late_by_queue(self, paged_stage: int, called_stage: int) -> dict[str, LateQueue]:
         """Per queue: the unclaimed complaints escalated to `paged_stage` or beyond, those to `called_stage`, the
@@ -353,10 +388,12 @@ class SqlComplaintRepository:
         )
         late = {}
         for queue, paged, called_count, oldest, rank in self._c.execute(query):
-            late[str(queue)] = LateQueue(int(paged), int(called_count or 0), _aware(oldest), float(rank))
+            late[str(queue)] = LateQueue(int(paged), int(called_count or 0), aware(oldest), float(rank))
         return late
 
-    def advance_sla_stage(self, complaint_id: int, from_stage: int, to_stage: int) -> bool:
+    def advance_sla_stage(
+        self, complaint_id: int, from_stage: int, to_stage: int, *, paged_alone: bool = False
+    ) -> bool:
         """Compare-and-set the escalation stage of a still-unclaimed complaint."""
         result = self._c.execute(
             update(complaints)
@@ -365,7 +402,7 @@ class SqlComplaintRepository:
                 complaints.c.sla_stage == from_stage,
                 complaints.c.status == Status.NEW.value,
             )
-            .values(sla_stage=to_stage)
+            .values(sla_stage=to_stage, **({"paged_alone": True} if paged_alone else {}))
         )
         return result.rowcount == 1
 
@@ -386,6 +423,17 @@ class SqlComplaintRepository:
                 posted_at=self._clock.now(),
             )
         )
+
+    def move_card(self, complaint_id: int, old: CardRef, new: CardRef) -> None:
+        """The card on a surface now lives at `new` (its queue's channel), no longer at `old`."""
+        self._c.execute(
+            delete(complaint_cards).where(
+                complaint_cards.c.complaint_id == complaint_id,
+                complaint_cards.c.surface == old.surface,
+                complaint_cards.c.channel == old.channel,
+            )
+        )
+        self.add_card(complaint_id, new)
 
     def cards_of(self, complaint_ids: Collection[int]) -> dict[int, list[CardRef]]:
         """The cards that are out for these complaints, in the order they were posted."""
@@ -439,7 +487,7 @@ def _case_row(case: NewCase) -> dict[str, Any]:
     }
 
 
-def _aware(value: Any) -> datetime:
+def aware(value: Any) -> datetime:
     """A timestamp an aggregate returned: SQLite's MIN() gives the stored text, naive UTC."""
     at = datetime.fromisoformat(value) if isinstance(value, str) else value
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at

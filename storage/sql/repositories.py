@@ -22,10 +22,10 @@ from handlers.cases.model import (
     Status,
 )
 from handlers.outbox.fan_out import CardsOf, to_surfaces
-from handlers.outbox.kinds import lane_of
+from handlers.outbox.kinds import CARD_POST, lane_of
 from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage
 from storage.sql.set_queries import chunks, insert_or_ignore, one_of
-from storage.sql.tables import audit_events, checkpoints, customers, outbox
+from storage.sql.tables import audit_events, checkpoints, complaints, customers, outbox
 
 
 class SqlCustomerRepository:
@@ -137,7 +137,7 @@ class SqlOutbox:
                 "lane": lane_of(m.kind, m.payload),
                 "complaint_id": m.complaint_id,
                 "payload": dict(m.payload),
-                "status": "pending",
+                "status": "held" if m.held else "pending",
                 "attempts": 0,
                 "available_at": now,
                 "created_at": now,
@@ -198,6 +198,32 @@ class SqlOutbox:
             .where(outbox.c.id.in_(sorted(message_ids)), outbox.c.leased_until.is_not(None))
             .values(available_at=at, leased_until=None, attempts=outbox.c.attempts - 1)
         )
+
+    def hold_cards(self, queue: str) -> int:
+        """Keep back the queue's new cards still waiting to be posted (not those leased: they are on their way)."""
+        waiting = select(complaints.c.id).where(complaints.c.queue == queue, complaints.c.status == Status.NEW.value)
+        result = self._c.execute(
+            update(outbox)
+            .where(
+                outbox.c.kind == CARD_POST,
+                outbox.c.status == "pending",
+                outbox.c.leased_until.is_(None),
+                outbox.c.complaint_id.in_(waiting.scalar_subquery()),
+            )
+            .values(status="held")
+        )
+        return int(result.rowcount or 0)
+
+    def release_held(self, now: datetime, *, complaint_id: int | None = None, queue: str | None = None) -> int:
+        """Make held cards due now: one complaint's, or a queue's."""
+        which = outbox.c.status == "held"
+        if complaint_id is not None:
+            which = and_(which, outbox.c.complaint_id == complaint_id)
+        if queue is not None:
+            on_queue = select(complaints.c.id).where(complaints.c.queue == queue)
+            which = and_(which, outbox.c.complaint_id.in_(on_queue.scalar_subquery()))
+        result = self._c.execute(update(outbox).where(which).values(status="pending", available_at=now))
+        return int(result.rowcount or 0)
 
     def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:
         """Make the complaint's waiting messages of these kinds due now (those not leased)."""

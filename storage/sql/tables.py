@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -142,6 +143,7 @@ complaints = Table(
     Column("ticketed_at", UTCDateTime()),
     Column("resolved_at", UTCDateTime()),
     Column("sla_stage", Integer, nullable=False, server_default="0"),  # escalations sent in this wait
+    Column("paged_alone", Boolean, nullable=False, server_default=false()),  # paged on arrival, in this wait
     Column("requeued_at", UTCDateTime()),  # the wait for an owner began here, not at arrival (a release, an expiry)
     Column("updated_at", UTCDateTime()),  # the last transition: which days the statistics rollup must redo
     UniqueConstraint("source", "external_id"),
@@ -212,7 +214,7 @@ outbox = Table(
     Column("lane", String(300), nullable=False, server_default=""),  # the outside budget it shares (kinds.lane_of)
     Column("complaint_id", Id, ForeignKey("complaints.id")),
     Column("payload", JSON, nullable=False),
-    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("status", String(16), nullable=False, server_default="pending"),  # pending, held, done, failed
     Column("attempts", Integer, nullable=False, server_default="0"),  # tries (leases that ran)
     Column("failures", Integer, nullable=False, server_default="0"),  # counted failures (not rate limits, outages)
     Column("available_at", UTCDateTime(), nullable=False),
@@ -222,6 +224,7 @@ outbox = Table(
     Column("done_at", UTCDateTime()),
     Column("rank", Float, nullable=False, server_default="0"),  # higher goes first (cards by priority)
     Index(None, "status", "available_at"),
+    Index("ix_outbox_complaint_id", "complaint_id"),
 )
 
 tickets = Table(

@@ -9,6 +9,9 @@ from sqlalchemy import Connection, delete, insert, select
 
 from handlers.cases.model import CardRef
 from handlers.ports.persistence import Clock
+from handlers.queues.availability import Availability
+from handlers.queues.rules import QueueOverrides
+from handlers.queues.storm_state import Storm
 from handlers.team.late import LateAlert
 from handlers.team.oncall import Roster
 from handlers.team.sla import SlaPolicy
@@ -20,6 +23,10 @@ _SPIKE = "spike:"
 _ANNOUNCEMENT = "announcement:"
 _INSTALLATION = "installation:"
 _LATE = "late:"
+_QUEUE = "queue:"
+_STORM = "storm:"
+_AVAILABLE = "available:"
+_ASSIGNED = "assigned:"
 
 
 class SqlTeamSettings:
@@ -57,14 +64,23 @@ class SqlTeamSettings:
         self._c.execute(delete(team_settings).where(team_settings.c.name == name))
         self._c.execute(insert(team_settings).values(name=name, value=value, updated_at=self._clock.now()))
 
-    def roster(self) -> Roster | None:
-        """The on-call roster, if set."""
-        value = self._get(_ROSTER)
+    def roster(self, queue: str | None = None) -> Roster | None:
+        """The on-call roster (the team's, or one queue's), if set."""
+        value = self._get(_ROSTER + (f":{queue}" if queue else ""))
         return Roster.from_json(value) if value else None
 
-    def set_roster(self, roster: Roster) -> None:
-        """Replace the on-call roster."""
-        self._set(_ROSTER, roster.to_json())
+    def set_roster(self, roster: Roster, queue: str | None = None) -> None:
+        """Replace the on-call roster (the team's, or one queue's)."""
+        self._set(_ROSTER + (f":{queue}" if queue else ""), roster.to_json())
+
+    def queue_overrides(self) -> dict[str, QueueOverrides]:
+        """What leads changed of each queue's rules."""
+        query = select(team_settings.c.name, team_settings.c.value).where(team_settings.c.name.like(f"{_QUEUE}%"))
+        return {name.removeprefix(_QUEUE): QueueOverrides.from_json(value) for name, value in self._c.execute(query)}
+
+    def set_queue_overrides(self, queue: str, overrides: QueueOverrides) -> None:
+        """Replace what leads changed of one queue's rules."""
+        self._set(_QUEUE + queue, overrides.to_json())
 
     def spike_states(self) -> dict[str, SpikeState]:
         """The spike detector's memory, by topic."""
@@ -83,6 +99,39 @@ class SqlTeamSettings:
     def remember_announcement(self, key: str, ref: CardRef) -> None:
         """Remember where an alert's channel message lives."""
         self._set(_ANNOUNCEMENT + key, {"surface": ref.surface, "channel": ref.channel, "data": dict(ref.data)})
+
+    def availability(self) -> dict[str, Availability]:
+        """The agents taking push assignments now."""
+        query = select(team_settings.c.name, team_settings.c.value).where(team_settings.c.name.like(f"{_AVAILABLE}%"))
+        return {name.removeprefix(_AVAILABLE): Availability.from_json(v) for name, v in self._c.execute(query)}
+
+    def set_availability(self, person: str, availability: Availability | None) -> None:
+        """Mark someone available, or away."""
+        if availability is None:
+            self._c.execute(delete(team_settings).where(team_settings.c.name == _AVAILABLE + person))
+        else:
+            self._set(_AVAILABLE + person, availability.to_json())
+
+    def last_assigned(self, queue: str) -> str | None:
+        """Who the queue's round-robin handed a complaint to last."""
+        value = self._get(_ASSIGNED + queue)
+        return str(value["person"]) if isinstance(value, dict) and value.get("person") else None
+
+    def set_last_assigned(self, queue: str, person: str) -> None:
+        """Remember the queue's round-robin position."""
+        self._set(_ASSIGNED + queue, {"person": person})
+
+    def storms(self) -> dict[str, Storm]:
+        """The queues in storm mode."""
+        query = select(team_settings.c.name, team_settings.c.value).where(team_settings.c.name.like(f"{_STORM}%"))
+        return {name.removeprefix(_STORM): Storm.from_json(value) for name, value in self._c.execute(query)}
+
+    def set_storm(self, queue: str, storm: Storm | None) -> None:
+        """Remember one queue's storm, or forget it once over."""
+        if storm is None:
+            self._c.execute(delete(team_settings).where(team_settings.c.name == _STORM + queue))
+        else:
+            self._set(_STORM + queue, storm.to_json())
 
     def late_alerts(self) -> dict[str, LateAlert]:
         """The open alerts for complaints past their service level, by queue."""

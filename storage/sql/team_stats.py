@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 
 from handlers.cases.lifecycle import OPEN_STATUSES
 from handlers.cases.model import Status
+from handlers.queues.storm_state import QueueWaiting
 from handlers.team.export import CaseRecord
 from handlers.team.sla import SlaPolicy, policy_for
 from handlers.team.stats import (
@@ -28,6 +29,7 @@ from handlers.team.stats import (
     durations,
     percentile,
 )
+from storage.sql.complaint_repository import aware as _aware
 from storage.sql.complaint_repository import cards_of
 from storage.sql.stats_rollup import Rollup, live_plan, seconds_sql
 from storage.sql.tables import complaints
@@ -287,6 +289,25 @@ class SqlTeamStats:
         if queue is not None:
             query = query.where(c.queue == queue)
         return [CaseRecord(**row) for row in self._c.execute(query.order_by(c.received_at, c.id)).mappings()]
+
+    def queue_waiting(self, queue: str) -> QueueWaiting:
+        """How many wait for an owner on `queue`, by tier and topic, and since when the oldest."""
+        c = complaints.c
+        since = func.min(func.coalesce(c.requeued_at, c.received_at))
+        query = (
+            select(c.tier, c.topic, func.count(), since)
+            .where(c.queue == queue, c.status == Status.NEW.value)
+            .group_by(c.tier, c.topic)
+        )
+        tiers: dict[str, int] = defaultdict(int)
+        topics: dict[str, int] = defaultdict(int)
+        oldest: datetime | None = None
+        for tier, topic, n, first in self._c.execute(query):
+            tiers[str(tier)] += int(n)
+            topics[str(topic)] += int(n)
+            first = _aware(first)
+            oldest = first if oldest is None or first < oldest else oldest
+        return QueueWaiting(dict(tiers), dict(topics), oldest)
 
     def waiting_by_queue(self) -> dict[str, int]:
         """How many complaints wait for an owner on each queue."""

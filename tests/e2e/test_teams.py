@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
 from bot.slack import action_ids
+from handlers.intake.stream_batches import consume_once
+from handlers.queues.storm import StormRules, check_storms
 from sandbox.interactions import block_action, post_signed
 from sandbox.teams_activities import CHANNEL, TeamsPerson
 from storage.sql.tables import audit_events, complaints, tickets
@@ -395,3 +397,50 @@ def test_a_lead_exports_the_cases_through_a_link_good_for_an_hour(start_squeaky:
     chart_signed = path.replace("/exports/cases.csv", "/charts/stats.png")  # a signature opens only what it was for
     assert requests.get(squeaky.url + chart_signed, timeout=10).status_code == 403
     assert requests.get(squeaky.url + path.replace("sig=", "sig=0"), timeout=10).status_code == 403
+
+
+def test_a_storm_summary_in_teams_takes_the_next_complaint_for_the_clicker(
+    start_squeaky: Start, local_teams: Any, tmp_path: Any
+) -> None:
+    policy = tmp_path / "queues.toml"
+    policy.write_text('[default]\nname = "care"\ntitle = "Care team"\nservice_levels = { standard = { claim = 1 } }\n')
+    squeaky = start_squeaky(**teams_settings(local_teams, teams_leads=[LEAD.aad_object_id]), queues_config=str(policy))
+    teams, s = squeaky.teams_client, squeaky.services
+    assert squeaky.teams is not None
+    for n in range(30):
+        squeaky.x.add_tweet(f"traveller{n}", f"@SqueakyAir flight {n} cancelled <b>again</b>")
+    poll_once(s, x_read_client(squeaky.settings))
+    consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=200)
+    check_storms(s.uow_factory, s.clock, s.triage.queues, StormRules(cards_per_second=0.5))
+    summary = squeaky.teams.wait_for(
+        lambda: [a for a in squeaky.teams.posts(CHANNEL) if "Storm mode" in words(a)] or s.outbox_runner.run_due() * 0
+    )[0]
+    [button] = [a for a in content(summary)["actions"] if a.get("verb") == "take_next"]
+    assert button["type"] == "Action.Execute" and button["data"] == {"queue": "care"}
+    answer = answered_card(teams.click(ALICE, summary["id"], "take_next", {"queue": "care"}))
+    assert "Yours now: #" in words(answer)
+    taken = int(words(answer).split("Yours now: #", 1)[1].split(" ", 1)[0])
+    with s.engine.connect() as c:
+        assert c.execute(select(complaints.c.owner_name).where(complaints.c.id == taken)).scalar() == "Alice"
+    refused = answered_card(teams.click(ALICE, summary["id"], "take_next", {}))
+    assert "names no queue" in words(refused)
+
+    [ack_all] = [a for a in content(summary)["actions"] if a.get("title") == "Acknowledge all"]
+    asked = ack_all["data"]
+    assert asked["msteams"] == {"type": "task/fetch"} and asked["incident"] == "storm:care"
+    not_lead = teams.open_dialog(ALICE, summary["id"], asked)
+    assert "Only a team lead can acknowledge an incident" in not_lead.json()["task"]["value"]
+    dialog = dialog_card(teams.open_dialog(LEAD, summary["id"], asked))
+    assert "Reaches 30 of 30 complaints" in words(dialog)  # the one Alice took too: it has no reply yet
+    [send] = [a for a in dialog["actions"] if a["title"] == "Reply to 30"]
+    too_long = dialog_card(teams.submit_dialog(LEAD, summary["id"], {**send["data"], "text": "x" * 300}))
+    assert "Shorten it by" in words(too_long) and "x" * 300 in words(too_long)  # the text is kept
+    text = "Hi {name}, we're on the cancellations. Case #{case}: DM us."
+    done = teams.submit_dialog(LEAD, summary["id"], {**send["data"], "text": text})
+    assert done.status_code == 200 and "is going out" in done.json()["task"]["value"]
+
+    def replied() -> int:
+        s.outbox_runner.run_due()
+        return len([t for t in squeaky.x.tweets.values() if t["author_id"] == squeaky.x.brand_id])
+
+    squeaky.teams.wait_for(lambda: replied() == 30, timeout=60)

@@ -20,6 +20,7 @@ from handlers.cases.model import Actor, Role
 from handlers.intake.receive import receive
 from handlers.outbox.kinds import lane_of
 from handlers.ports.clock import ManualClock
+from handlers.queues.hours import ALWAYS
 from handlers.queues.policy import QueueConfigError, parse_queues
 from handlers.team.command_answers import LeadDesk
 from handlers.team.command_words import Backlog, CommandError, Export, QueueInfo, Stats, TakeNext, parse
@@ -93,6 +94,15 @@ def test_the_shipped_file_is_one_default_queue_and_channel_ids_are_checked_per_c
     with pytest.raises(SettingsError, match="names 'discord': not a chat tool"):
         load_queues(str(bad))
     assert tomllib.loads(Path("config/queues.toml").read_text())["default"]["name"] == "care"
+    text = Path("config/queues.toml").read_text()
+    example = "\n".join(line.removeprefix("# ") for line in text.splitlines() if line.startswith("# ") and "=" in line)
+    example = example.replace('name = "elite"', '[[queues]]\nname = "elite"')
+    example = example.replace('name = "refunds"', '[[queues]]\nname = "refunds"')
+    uncommented = tmp_path / "example.toml"
+    uncommented.write_text(example + "\n" + text)
+    elite, refunds, _ = load_queues(str(uncommented)).all()  # the file's own example reads as it says
+    assert elite.service_levels["vip"].claim_minutes == 5 and elite.leads["slack"] == ("S0ELITELEADS",)
+    assert refunds.hours.timezone == "Europe/London" and not refunds.hours.always
 
 
 def test_queue_list_and_show_read_as_commands() -> None:
@@ -136,7 +146,7 @@ def test_the_export_keeps_cells_from_running_as_formulas_and_says_which_levels_w
         7, arrived, "care", "standard", "=HYPERLINK(1)", "x", "closed", "+maria", 250_000,
         arrived + timedelta(minutes=90), None, None, arrived + timedelta(minutes=95),
     )  # fmt: skip
-    data, count = export_csv([record], DEFAULT_POLICIES, arrived + timedelta(days=1))
+    data, count = export_csv([record], lambda queue: (DEFAULT_POLICIES, ALWAYS), arrived + timedelta(days=1))
     [header, row] = list(csv.reader(io.StringIO(data.decode())))
     assert count == 1 and tuple(header) == COLUMNS
     values = dict(zip(header, row, strict=True))

@@ -1,0 +1,141 @@
+"""Storm mode: when a queue's waiting complaints would take its channel longer to post, one card at a time, than a
+good share of their service level, the queue stops posting a card per complaint. One live summary takes their place
+(waiting by tier and topic, the oldest wait, the most urgent examples, an open spike, a "Take next" button), updated
+in place. VIP cards are still posted at once; the others are held, and a held card is posted when its complaint is
+taken. Once the queue has been calm for a while (hysteresis), the held cards are released, and the summary says the
+storm is over, once.
+
+The watch runs in the worker under a lock; its state lives in the team settings, so a restart or another worker
+carries a storm on. Intake reads which queues are in a storm, so their new cards are held from the start."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers.cases.card_view import STANDARD_TIER
+from handlers.cases.model import SYSTEM, AuditEvent
+from handlers.outbox.kinds import CHAT_ANNOUNCE, URGENT_RANK
+from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
+from handlers.queues.policy import Queue, QueuePolicy
+from handlers.queues.rules import rules_of
+from handlers.queues.storm_state import QueueWaiting, Storm
+from handlers.team.spikes import ALL_TOPICS
+from handlers.text.figures import waited
+
+EXAMPLES = 3
+TOPICS = 4
+
+
+@dataclass(frozen=True)
+class StormRules:
+    """When a queue enters and leaves storm mode."""
+
+    cards_per_second: float = 1.0  # a channel's posting pace (Slack: about one message a second)
+    enter_share: float = 0.5  # enter when posting the waiting cards would take more than this share of the level
+    leave_share: float = 0.2  # ... and leave once it would take less than this share,
+    calm_for: timedelta = timedelta(minutes=2)  # ... for this long
+    at_least: int = 20  # never a storm over fewer waiting than this
+    update_every: timedelta = timedelta(seconds=15)  # the summary follows the queue, but no faster than this
+
+    def seconds_to_post(self, waiting: int) -> float:
+        """How long the channel takes to post `waiting` cards, one after another."""
+        return waiting / self.cards_per_second
+
+
+def _plural(n: int, what: str) -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
+
+def summary(queue: Queue, waiting: QueueWaiting, examples: Sequence[tuple[int, str, str, str]],
+            spikes: Sequence[tuple[str, int]], now: datetime) -> str:  # fmt: skip
+    """The storm summary's words."""
+    tiers = " · ".join(f"{tier} {n:,}" for tier, n in sorted(waiting.by_tier.items(), key=lambda t: (-t[1], t[0])))
+    topics = sorted(waiting.by_topic.items(), key=lambda t: (-t[1], t[0]))[:TOPICS]
+    oldest = f", the oldest for {waited(waiting.oldest, now)}" if waiting.oldest else ""
+    lines = [
+        f"Storm mode on {queue.title}: {_plural(waiting.total, 'complaint')} waiting for an owner ({tiers}){oldest}.",
+        "By topic: " + " · ".join(f"{topic} {n:,}" for topic, n in topics) + ".",
+    ]
+    lines += [f"Spike: {_plural(peak, 'complaint')} about “{topic}” in the spike window." for topic, peak in spikes]
+    lines += [f"#{cid} {tier.upper()} @{handle}: “{text[:120]}”" for cid, tier, handle, text in examples]
+    lines.append(
+        "New cards here are held, and posted when taken; VIP cards still come at once. "
+        f"Take the next one with the button or `/squeaky next {queue.name}`."
+    )
+    return "\n".join(lines)
+
+
+def _over(queue: Queue, storm: Storm, waiting: QueueWaiting) -> str:
+    return (
+        f"Storm over on {queue.title}: {_plural(waiting.total, 'complaint')} waiting now ({storm.peak:,} at most). "
+        "Cards are posted one by one again."
+    )
+
+
+def check_storms(
+    uow_factory: UnitOfWorkFactory, clock: Clock, queues: QueuePolicy, rules: StormRules
+) -> list[tuple[str, str]]:
+    """Enter, update or leave storm mode for each queue; return (queue, what happened) for each change."""
+    now = clock.now()
+    done: list[tuple[str, str]] = []
+    with uow_factory() as uow:
+        storms = uow.team.storms()
+        levels = rules_of(queues, uow.team.sla_policies(), uow.team.queue_overrides())
+        open_spikes = {t: s.peak for t, s in uow.team.spike_states().items() if s.open_since and t != ALL_TOPICS}
+    for queue in queues.all():
+        with uow_factory() as uow:
+            waiting = uow.stats.queue_waiting(queue.name)
+            level = levels[queue.name].policy(STANDARD_TIER).claim_within.total_seconds()
+            behind = rules.seconds_to_post(waiting.by_tier.get(STANDARD_TIER, 0))
+            storm = storms.get(queue.name)
+            if storm is None:
+                many = waiting.by_tier.get(STANDARD_TIER, 0) >= rules.at_least
+                if many and behind > level * rules.enter_share:
+                    storm = Storm(now)
+                    held = uow.outbox.hold_cards(queue.name)
+                    done.append((queue.name, f"entered ({held:,} cards held)"))
+                else:
+                    continue
+            else:
+                uow.outbox.hold_cards(queue.name)  # cards queued before intake saw the storm
+                calm = behind < level * rules.leave_share
+                storm = replace(storm, calm_since=(storm.calm_since or now) if calm else None)
+                if storm.calm_since is not None and now - storm.calm_since >= rules.calm_for:
+                    released = uow.outbox.release_held(now, queue=queue.name)
+                    _say(uow, queue, storm, _over(queue, storm, waiting), take_next=False)
+                    uow.team.set_storm(queue.name, None)
+                    _audit(uow, queue.name, "storm:left", now, {"released": released, "peak": storm.peak})
+                    uow.commit()
+                    done.append((queue.name, f"left ({released:,} cards released)"))
+                    continue
+            storm = replace(storm, peak=max(storm.peak, waiting.total))
+            examples = [
+                (w.complaint_id, w.tier, w.author_handle, w.text) for w in uow.stats.waiting(EXAMPLES, queue.name)
+            ]
+            spikes = [(topic, peak) for topic, peak in sorted(open_spikes.items()) if topic in waiting.by_topic]
+            text = summary(queue, waiting, examples, spikes, now)
+            due = storm.said_at is None or now - storm.said_at >= rules.update_every
+            if due and text != storm.said:
+                _say(uow, queue, storm, text, take_next=True)
+                storm = replace(storm, said=text, said_at=now, updates=storm.updates + 1)
+            if storm.updates == 1 and storm.said_at == now:
+                _audit(uow, queue.name, "storm:entered", now, {"waiting": waiting.total})
+            uow.team.set_storm(queue.name, storm)
+            uow.commit()
+    return done
+
+
+def _say(uow: UnitOfWork, queue: Queue, storm: Storm, text: str, *, take_next: bool) -> None:
+    """Post the queue's summary, or update it in place."""
+    payload: dict[str, Any] = {"text": text, "alert": f"{storm.alert}-{queue.name}", "channels": dict(queue.channels)}
+    if take_next:
+        payload |= {"take_next": queue.name, "acknowledge_all": f"storm:{queue.name}"}
+    key = f"chat.announce:{storm.alert}-{queue.name}:{storm.updates if take_next else 'over'}"
+    uow.outbox.enqueue_many([NewOutboxMessage(CHAT_ANNOUNCE, key, None, payload, URGENT_RANK)])
+
+
+def _audit(uow: UnitOfWork, queue: str, what: str, now: datetime, detail: dict[str, object]) -> None:
+    uow.audit.record(AuditEvent(None, SYSTEM, what, None, None, now, {"queue": queue, **detail}))
