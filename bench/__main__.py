@@ -1,4 +1,5 @@
-"""`python -m bench [ingest|clicks|teams|stats|storm|threading|all]`: run the measurements, write results to docs/."""
+"""`python -m bench [ingest|clicks|teams|stats|storm|queues|threading|all]`: run the measurements, write results to
+docs/."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from bench import clicks, ingest, stats, storm, teams_clicks, threading_quality
+from bench import clicks, ingest, queue_storm, stats, storm, teams_clicks, threading_quality
 from bench.machine import describe
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -63,6 +64,13 @@ def run_storm() -> None:
     publish(BENCHMARKS, "Complaint storm", results, f"{storm.__doc__ or ''}\n\n{storm.NOTES}", BENCHMARKS_PREAMBLE)
 
 
+def run_queue_storm() -> None:
+    """The complaint storm across four queues and channels, with short service levels."""
+    results = queue_storm.report(queue_storm.measure(PG, REDIS))
+    about = f"{queue_storm.__doc__ or ''}\n\n{queue_storm.NOTES}"
+    publish(BENCHMARKS, "Complaint storm across queues", results, about, BENCHMARKS_PREAMBLE)
+
+
 def run_threading() -> None:
     """The threading quality measurement on the real twcs conversations."""
     results = threading_quality.report(threading_quality.measure())
@@ -89,7 +97,7 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parts = ["ingest", "clicks", "teams", "stats", "storm", "threading", "all"]
+    parts = ["ingest", "clicks", "teams", "stats", "storm", "queues", "threading", "all"]
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
@@ -104,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         run_teams()
     if args.which in ("storm", "all"):
         run_storm()
+    if args.which in ("queues", "all"):
+        run_queue_storm()
     if args.which in ("stats", "all"):
         run_stats(args.complaints)
     return 0

@@ -350,7 +350,9 @@ NOTES = """What the figures mean:
 
 - Slack shows about one new message a second in a channel, so a storm of 5,000 new cases takes well over an hour
   to reach the channel. Squeaky does not try to beat that. It posts at an even pace and by rank, re-read before
-  every post: VIPs first, then urgent complaints, then the rest by waiting time. The channel's budget is a token
+  every post: VIPs first, then urgent complaints, then the rest by waiting time. Within seconds the queue goes into
+  storm mode: its standard cards are held and one summary with a Take next button takes their place; VIP cards
+  still go at once. The channel's budget is a token
   bucket with a burst of two whose last token only a VIP's card takes: a VIP's card goes at once rather than at
   the next slot, and VIPs arriving faster than one a second queue behind each other only.
 - Ingest, delivery and housekeeping run on their own threads of the worker: storing the storm never holds a card
@@ -394,7 +396,7 @@ def report(r: StormResult) -> str:
             f"({max(0.0, t.store_seconds - t.send_seconds):.1f} s after the last one arrived) | |",
             f"| bare batched INSERT of the same rows | {t.bare_insert_seconds:.1f} s | |",
             f"| cards posted in {t.observed_seconds:.0f} s | {r.cards:,}, **{r.duplicate_cards} duplicates**; "
-            f"{r.cases - r.cards:,} still queued by rank | ≤ 1 per case |",
+            f"{r.cases - r.cards:,} not posted (held by storm mode, posted when taken) | ≤ 1 per case |",
             f"| follow-ups | all {r.followups:,} attached to their cases; {r.followups_of_carded:,} on carded cases; "
             f"{r.thread_lines:,} lines posted in threads, {r.orphan_lines} outside a card's thread | all threaded |",
             f"| standard cards posted while a VIP waited | **{r.inversions}** | 0 |",

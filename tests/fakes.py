@@ -29,7 +29,7 @@ from handlers.cases.model import (
 )
 from handlers.intake.follow_ups import OpenCase
 from handlers.outbox.fan_out import to_surfaces
-from handlers.outbox.kinds import CARD_POST, lane_of
+from handlers.outbox.kinds import AFTER_VIP_CARDS, CARD_POST, CARD_POST_RESERVED, lane_of
 from handlers.people.model import Identity, Person
 from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
 from handlers.ports.persistence import (
@@ -406,8 +406,14 @@ class _Outbox:
         self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
     ) -> list[OutboxMessage]:
         leased = []
+        vip_cards = [
+            r.message.id
+            for r in self.s.outbox.values()
+            if r.status == "pending" and r.message.kind == CARD_POST_RESERVED
+        ]
         for row in sorted(self.s.outbox.values(), key=lambda r: (-r.rank, r.message.id)):
-            due = row.status == "pending" and (row.available_at is None or row.available_at <= now)
+            gated = row.message.kind in AFTER_VIP_CARDS and any(v < row.message.id for v in vip_cards)
+            due = not gated and row.status == "pending" and (row.available_at is None or row.available_at <= now)
             free = row.leased_until is None or row.leased_until < now
             lane = lane_of(row.message.kind, row.message.payload)
             if due and free and lane not in skip_lanes and len(leased) < limit:

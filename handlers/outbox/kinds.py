@@ -33,6 +33,10 @@ TO_EACH_SURFACE = frozenset(
 )
 WAITS_FOR_CARD = frozenset({CARD_FOLLOWUP, CARD_LOG})  # thread lines: due once their card is out
 POSTS_A_CARD = frozenset({CARD_POST, CARD_POST_RESERVED})
+# Alerts never go out ahead of a VIP card decided before them: they wait while an older one is still to be posted,
+# unless it has waited this long (a chat tool down must not hold the pager back).
+AFTER_VIP_CARDS = frozenset({PAGE, CHAT_ANNOUNCE})
+VIP_CARD_GATE_SECONDS = 30.0
 DEFAULT_CHANNEL = ""  # the surface's own channel for cards, until queues name theirs
 
 # Lanes: the messages that share one outside budget. A rate limit or an outage pauses its lane, not the others.

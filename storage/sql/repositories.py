@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     and_,
+    func,
     insert,
     or_,
     select,
@@ -22,7 +23,7 @@ from handlers.cases.model import (
     Status,
 )
 from handlers.outbox.fan_out import CardsOf, to_surfaces
-from handlers.outbox.kinds import CARD_POST, lane_of
+from handlers.outbox.kinds import AFTER_VIP_CARDS, CARD_POST, CARD_POST_RESERVED, VIP_CARD_GATE_SECONDS, lane_of
 from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage
 from storage.sql.set_queries import chunks, insert_or_ignore, one_of
 from storage.sql.tables import audit_events, checkpoints, complaints, customers, outbox
@@ -158,6 +159,20 @@ class SqlOutbox:
             or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
         )
         wanted = and_(due, outbox.c.lane.not_in(sorted(skip_lanes))) if skip_lanes else due
+        vip = outbox.alias("vip")  # the oldest VIP card still to be posted (read once): alerts decided after it wait
+        oldest_vip_card = (
+            select(func.min(vip.c.id))
+            .where(
+                vip.c.kind == CARD_POST_RESERVED,
+                vip.c.status == "pending",
+                vip.c.created_at > now - timedelta(seconds=VIP_CARD_GATE_SECONDS),
+            )
+            .scalar_subquery()
+        )
+        after_vips = or_(
+            outbox.c.kind.not_in(sorted(AFTER_VIP_CARDS)), oldest_vip_card.is_(None), outbox.c.id < oldest_vip_card
+        )
+        wanted = and_(wanted, after_vips)
         chosen = select(outbox.c.id).where(wanted).order_by(outbox.c.rank.desc(), outbox.c.id).limit(limit)
         if self._c.dialect.name == "postgresql":
             chosen = chosen.with_for_update(skip_locked=True)

@@ -4,6 +4,8 @@ calm, releasing what is left, saying so once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine, select
 
@@ -11,8 +13,10 @@ from handlers.cases.claim import claim
 from handlers.cases.model import IncomingComplaint
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
+from handlers.outbox.kinds import CARD_POST_RESERVED, CHAT_ANNOUNCE, PAGE
 from handlers.outbox.runner import OutboxRunner
 from handlers.ports.clock import ManualClock
+from handlers.ports.persistence import NewOutboxMessage
 from handlers.queues.policy import parse_queues
 from handlers.queues.pull import take_next
 from handlers.queues.storm import StormRules, check_storms
@@ -126,3 +130,24 @@ def test_leaving_releases_the_cards_still_held(engine: Engine) -> None:
     storm.clock.advance(minutes=3)
     assert storm.watch() == [("care", "left (10 cards released)")]
     assert storm.statuses(crowd[30:]) == ["pending"] * 10
+
+
+def test_an_alert_never_goes_out_ahead_of_an_older_vip_card_unless_that_card_is_stuck(engine: Engine) -> None:
+    storm = Storming(engine)
+    with storm.uow() as uow:
+        uow.outbox.enqueue_many(
+            [
+                NewOutboxMessage(CARD_POST_RESERVED, "card.post:1", None, {"surface": SURFACE}, -3e6),
+                NewOutboxMessage(PAGE, "page:late", None, {"action": "trigger"}, 0.0),
+                NewOutboxMessage(CHAT_ANNOUNCE, "chat.announce:late", None, {"text": "late"}, 0.0),
+            ]
+        )
+        uow.commit()
+    with storm.uow() as uow:
+        leased = [m.kind for m in uow.outbox.lease_due(storm.clock.now(), 30, 10)]
+        uow.commit()
+    assert leased == [CARD_POST_RESERVED]  # the page and the call wait for the VIP's card, though ranked higher
+    later = storm.clock.now() + timedelta(seconds=31)
+    with storm.uow() as uow:
+        leased = sorted(m.kind for m in uow.outbox.lease_due(later, 30, 10))
+    assert leased == sorted([CARD_POST_RESERVED, PAGE, CHAT_ANNOUNCE])  # a card stuck 30 s holds no page back
