@@ -238,7 +238,7 @@ def test_the_teams_package_names_the_bot_and_the_host(tmp_path: Path) -> None:
     assert manifest["manifestVersion"] == "1.24" and manifest["id"] == manifest["bots"][0]["botId"]
     assert manifest["validDomains"] == ["care.example.com"] and "{{" not in json.dumps(manifest)
     titles = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
-    assert titles == ["stats", "backlog", "vip", "sla", "oncall", "next", "queue", "help"]
+    assert titles == ["stats", "backlog", "vip", "sla", "oncall", "next", "queue", "back", "export", "help"]
     missing = subprocess.run(
         [sys.executable, "-m", "bot", "teams-package"],
         cwd=tmp_path,
