@@ -7,9 +7,6 @@ into storm mode as their backlogs outgrow their channels."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -19,7 +16,7 @@ from typing import Any
 import redis
 from sqlalchemy import func, select
 
-from bench.clicks import PROJECT, app_env, serve_app
+from bench.clicks import app_env, serve_app
 from bench.ingest import scratch_database
 from bench.storm import (
     INTAKE_TOKEN,
@@ -31,6 +28,7 @@ from bench.storm import (
     _send,
     _wait_stored,
     pick_vips,
+    start_worker,
     storm_posts,
 )
 from bot.bootstrap import build_core
@@ -133,12 +131,7 @@ def measure(admin_url: str, redis_url: str) -> QueueStormResult:
                 "SLA_LEADS_AFTER_MINUTES": "1",
             }
             with serve_app("squeaky", env) as events:
-                worker = subprocess.Popen(
-                    [sys.executable, "-m", "bot", "worker"],
-                    env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+                worker = start_worker(env)
                 try:
                     time.sleep(2)
                     first = time.time()

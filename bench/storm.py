@@ -177,6 +177,16 @@ def _send(url: str, items: list[IncomingComplaint]) -> tuple[dict[str, float], f
     return arrivals, time.time() - started
 
 
+def start_worker(env: dict[str, str], log: Any = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """`python -m bot worker` with these settings, its output into `log`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        env={**os.environ, **env, "PYTHONPATH": str(PROJECT)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
 def _peak_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -207,12 +217,7 @@ def measure(admin_url: str, redis_url: str) -> StormResult:
             env = {**app_env(url, redis_url, slack), "INTAKE_TOKEN": INTAKE_TOKEN, "ONCALL_USER": "U0ONCALL"}
             worker_env = {**env, "LOG_LEVEL": "DEBUG"}  # every lane pause, our own pacing included
             with tempfile.TemporaryFile("w+") as worker_log, serve_app("squeaky", env) as events:
-                worker = subprocess.Popen(
-                    [sys.executable, "-m", "bot", "worker"],
-                    env={**os.environ, **worker_env, "PYTHONPATH": str(PROJECT)},
-                    stdout=worker_log,
-                    stderr=subprocess.STDOUT,
-                )
+                worker = start_worker(worker_env, worker_log)
                 try:
                     time.sleep(2)  # the worker connects and starts its consumer group
                     first = time.time()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -40,7 +40,7 @@ from handlers.ports.persistence import (
     ThreadIndex,
     WaitScope,
 )
-from handlers.ports.surfaces import Face
+from handlers.ports.surfaces import Face, Notice
 from handlers.ports.team import TeamStats
 from handlers.queues.availability import Availability
 from handlers.queues.rules import QueueOverrides
@@ -642,26 +642,16 @@ class FakeChat:
     def notify(self, user_id: str, text: str | Line, ref: CardRef | None) -> None:
         self.notified.append((user_id, plain(text), ref))
 
-    def announce(
-        self,
-        channel: str,
-        line: str | Line,
-        *,
-        leads: bool = False,
-        ref: CardRef | None = None,
-        group: Sequence[str] = (),
-        take_next: str | None = None,
-        acknowledge_all: str | None = None,
-    ) -> CardRef:
+    def announce(self, channel: str, notice: Notice, *, ref: CardRef | None = None) -> CardRef:
         if self.fail_with is not None:
             raise self.fail_with
-        text = plain(line)
-        if leads and group:
-            text = f"[{' '.join(group)}] {text}"
-        if take_next:
-            text = f"{text} [Take next: {take_next}]"
-        if acknowledge_all:
-            text = f"{text} [Acknowledge all: {acknowledge_all}]"
+        text, leads = plain(notice.text), notice.leads
+        if leads and notice.group:
+            text = f"[{' '.join(notice.group)}] {text}"
+        if notice.take_next:
+            text = f"{text} [Take next: {notice.take_next}]"
+        if notice.acknowledge_all:
+            text = f"{text} [Acknowledge all: {notice.acknowledge_all}]"
         if ref is not None:
             self.announced.append((f"(edit {ref.data['id']}) {text}", leads))
             return ref

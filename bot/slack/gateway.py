@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from handlers.cases.card_view import CardView, FollowUpLine
 from handlers.cases.model import CardRef
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.gateways import PACING, DeliveryFailed
+from handlers.ports.surfaces import Notice
 from handlers.text.rich_text import Line
 
 log = logging.getLogger(__name__)
@@ -146,26 +147,17 @@ class SlackChatGateway:
         self._pace_post(ref.channel)
         self._call("chat.postMessage", channel=ref.channel, thread_ts=ts_of(ref), text=activity_text(line))
 
-    def announce(
-        self,
-        channel: str,
-        text: str | Line,
-        *,
-        leads: bool = False,
-        ref: CardRef | None = None,
-        group: Sequence[str] = (),
-        take_next: str | None = None,
-        acknowledge_all: str | None = None,
-    ) -> CardRef:
-        """chat.postMessage a message in the channel (the lead group, or the queue's `group`, mentioned when `leads`),
-        or chat.update `ref`."""
-        body = rich(text, 3000)
-        called = [mention_of(g) for g in group if _GROUP.match(g)] or (
+    def announce(self, channel: str, notice: Notice, *, ref: CardRef | None = None) -> CardRef:
+        """chat.postMessage the notice in the channel (the lead group, or the queue's own, mentioned when it calls on
+        the leads), or chat.update `ref`."""
+        body = rich(notice.text, 3000)
+        called = [mention_of(g) for g in notice.group if _GROUP.match(g)] or (
             [f"<!subteam^{self._leads_group}>"] if self._leads_group else []
         )
-        if leads and called:
+        if notice.leads and called:
             body = f"{' '.join(called)} {body}"
-        blocks = notice_blocks(body, take_next, acknowledge_all) if take_next or acknowledge_all else None
+        buttons = notice.take_next or notice.acknowledge_all
+        blocks = notice_blocks(body, notice.take_next, notice.acknowledge_all) if buttons else None
         if ref is not None:
             self._pace("slack:update", self._updates_per_second, UPDATE_BURST)
             self._call("chat.update", channel=ref.channel, ts=ts_of(ref), text=body, blocks=blocks or [])

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bot.slack import action_ids
+from bot.slack.modals import template_select
 from bot.slack.mrkdwn import sanitize
 from handlers.queues.incident import IncidentForm
 
@@ -37,21 +38,7 @@ def incident_modal(form: IncidentForm, *, text_version: int = 0) -> dict[str, An
         _context("about", f"One public reply to every complaint of {sanitize(form.title, 200)} that can get one."),
     ]
     if form.templates:
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": "template",
-                "optional": True,
-                "dispatch_action": True,
-                "label": _plain("Start from a template"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": action_ids.INCIDENT_TEMPLATE,
-                    "placeholder": _plain("Pick a template"),
-                    "options": [{"text": _plain(t.name), "value": str(n)} for n, t in enumerate(form.templates)],
-                },
-            }
-        )
+        blocks.append(template_select(action_ids.INCIDENT_TEMPLATE, form.templates))
     blocks += [
         {
             "type": "input",

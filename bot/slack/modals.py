@@ -4,11 +4,12 @@ network counts), ticket, dismiss, merge and reassign."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
-from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, ReplyForm, TicketForm
+from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, ReplyForm, Template, TicketForm
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -76,21 +77,7 @@ def acknowledge_modal(form: ReplyForm, *, text_version: int = 0) -> dict[str, An
         }
     )
     if form.templates:
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": "template",
-                "optional": True,
-                "dispatch_action": True,
-                "label": _plain("Start from a template"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": action_ids.REPLY_TEMPLATE,
-                    "placeholder": _plain("Pick a template"),
-                    "options": [{"text": _plain(t.name), "value": str(n)} for n, t in enumerate(form.templates)],
-                },
-            }
-        )
+        blocks.append(template_select(action_ids.REPLY_TEMPLATE, form.templates))
     blocks.append(
         {
             "type": "input",
@@ -109,6 +96,23 @@ def acknowledge_modal(form: ReplyForm, *, text_version: int = 0) -> dict[str, An
     )
     blocks.append({"type": "context", "block_id": "count", "elements": [{"type": "mrkdwn", "text": count_line(form)}]})
     return _modal(action_ids.ACK_VIEW, title, form.complaint_id, blocks, submit="Send reply", text_version=text_version)
+
+
+def template_select(action_id: str, templates: Sequence[Template]) -> dict[str, Any]:
+    """A "Start from a template" menu whose choice redraws the modal with that template's text."""
+    return {
+        "type": "input",
+        "block_id": "template",
+        "optional": True,
+        "dispatch_action": True,
+        "label": _plain("Start from a template"),
+        "element": {
+            "type": "static_select",
+            "action_id": action_id,
+            "placeholder": _plain("Pick a template"),
+            "options": [{"text": _plain(t.name), "value": str(n)} for n, t in enumerate(templates)],
+        },
+    }
 
 
 def reply_text(view: dict[str, Any]) -> tuple[str | None, str]:

@@ -6,11 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from microsoft_teams.api.models.attachment.attachment import Attachment
 from microsoft_teams.api.models.task_module import (
-    CardTaskModuleTaskInfo,
-    TaskModuleContinueResponse,
-    TaskModuleMessageResponse,
     TaskModuleResponse,
 )
 from microsoft_teams.cards import AdaptiveCard
@@ -22,6 +18,8 @@ from bot.teams.dialogs import CHECK, TEMPLATE, TITLES, dialog_for, reply_dialog
 from bot.teams.incident_dialog import open_incident, submit_incident
 from bot.teams.refs import SURFACE
 from bot.teams.senders import BadActivity, actor_of, complaint_id_of, sender_of
+from bot.teams.task_answers import said
+from bot.teams.task_answers import shown as shown_as
 from bot.wiring import Services
 from handlers.cases.agent_desk import WITH_FORM, ActionRequest
 from handlers.cases.errors import SqueakyError
@@ -39,16 +37,9 @@ DONE = {
 }
 
 
-def said(text: str) -> TaskModuleResponse:
-    """A dialog answer that is only words (Teams shows them in a small box)."""
-    return TaskModuleResponse(task=TaskModuleMessageResponse(value=text[:500]))
-
-
 def shown(action: Action, card: AdaptiveCard) -> TaskModuleResponse:
-    """A dialog showing `card`."""
-    attachment = Attachment(content_type="application/vnd.microsoft.card.adaptive", content=card)
-    info = CardTaskModuleTaskInfo(title=TITLES[action], card=attachment, width="medium", height="large")
-    return TaskModuleResponse(task=TaskModuleContinueResponse(value=info))
+    """The dialog of `action` showing `card`."""
+    return shown_as(TITLES[action], card)
 
 
 def _action_of(data: Any) -> Action:

@@ -4,7 +4,6 @@ for everyone, lines in the card's thread, 1:1 chats for direct messages, and the
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
@@ -19,6 +18,7 @@ from bot.teams.refs import SURFACE, activity_of, teams_ref
 from handlers.cases.activity import ActivityLine
 from handlers.cases.card_view import CardView, FollowUpLine
 from handlers.cases.model import CardRef
+from handlers.ports.surfaces import Notice
 from handlers.text.rich_text import Line, Mention
 
 DEEP_LINK = "https://teams.microsoft.com/l/message/{channel}/{message}?tenantId={tenant}&parentMessageId={message}"
@@ -84,28 +84,18 @@ class TeamsChatGateway:
         link = self.permalink(card) if card is not None else None
         self._connector.send(url, chat, message(line_card(text, link=("Open the card", link) if link else None)))
 
-    def announce(
-        self,
-        channel: str,
-        text: str | Line,
-        *,
-        leads: bool = False,
-        ref: CardRef | None = None,
-        group: Sequence[str] = (),
-        take_next: str | None = None,
-        acknowledge_all: str | None = None,
-    ) -> CardRef:
-        """Post in the channel (mentioning the leads, or the queue's `group` of Entra or Teams ids, when `leads`), or
-        replace the earlier announcement `ref`."""
-        line = text if isinstance(text, Line) else Line.of(text)
-        if leads:
-            named = self._directory.named(group) if group else self._directory.leads()
+    def announce(self, channel: str, notice: Notice, *, ref: CardRef | None = None) -> CardRef:
+        """Post the notice in the channel (mentioning the leads, or the queue's own group of Entra or Teams ids, when
+        it calls on them), or replace the earlier one `ref`."""
+        line = notice.text if isinstance(notice.text, Line) else Line.of(notice.text)
+        if notice.leads:
+            named = self._directory.named(notice.group) if notice.group else self._directory.leads()
             called = [Mention(name, {SURFACE: lead}) for lead, name in named]
             spans: list[Mention | str] = []
             for person in called:
                 spans += [person, " "]
             line = Line((*spans, *line.spans))
-        activity = message(line_card(line, take_next=take_next, acknowledge_all=acknowledge_all))
+        activity = message(line_card(line, take_next=notice.take_next, acknowledge_all=notice.acknowledge_all))
         url = self._place.service_url()
         if ref is not None:
             self._connector.update(url, ref.channel, activity_of(ref), activity)

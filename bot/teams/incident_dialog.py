@@ -7,11 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from microsoft_teams.api.models.attachment.attachment import Attachment
 from microsoft_teams.api.models.task_module import (
-    CardTaskModuleTaskInfo,
-    TaskModuleContinueResponse,
-    TaskModuleMessageResponse,
     TaskModuleResponse,
 )
 from microsoft_teams.cards import AdaptiveCard, Choice, ChoiceSetInput, RichTextBlock, SubmitAction, TextInput, TextRun
@@ -20,6 +16,7 @@ from bot.outages import OUTAGES, describe_outage
 from bot.teams.cards import INCIDENT_DIALOG, adaptive
 from bot.teams.clicks import BUSY
 from bot.teams.senders import BadActivity, actor_of, sender_of
+from bot.teams.task_answers import said, shown
 from bot.teams.text import clip
 from bot.wiring import Services
 from handlers.cases.errors import SqueakyError
@@ -65,13 +62,7 @@ def incident_card(form: IncidentForm, error: str | None = None) -> AdaptiveCard:
 
 
 def _shown(card: AdaptiveCard) -> TaskModuleResponse:
-    attachment = Attachment(content_type="application/vnd.microsoft.card.adaptive", content=card)
-    info = CardTaskModuleTaskInfo(title="Acknowledge all", card=attachment, width="medium", height="large")
-    return TaskModuleResponse(task=TaskModuleContinueResponse(value=info))
-
-
-def _said(text: str) -> TaskModuleResponse:
-    return TaskModuleResponse(task=TaskModuleMessageResponse(value=text[:500]))
+    return shown("Acknowledge all", card)
 
 
 def open_incident(services: Services, account: Any, data: Any) -> TaskModuleResponse:
@@ -80,10 +71,10 @@ def open_incident(services: Services, account: Any, data: Any) -> TaskModuleResp
         key = str((data or {}).get("incident") or "")
         return _shown(incident_card(services.incident_desk.form(actor_of(sender_of(account), services), key)))
     except (BadActivity, SqueakyError) as exc:
-        return _said(f"Sorry: {exc}")
+        return said(f"Sorry: {exc}")
     except OUTAGES as exc:
         log.warning("the incident dialog could not be opened: %s", describe_outage(exc))
-        return _said(BUSY)
+        return said(BUSY)
 
 
 def submit_incident(services: Services, account: Any, data: Any) -> TaskModuleResponse:
@@ -100,14 +91,14 @@ def submit_incident(services: Services, account: Any, data: Any) -> TaskModuleRe
         if step in (CHECK, TEMPLATE):
             return _shown(incident_card(desk.form(who, key, text)))
         form = desk.send(who, key, text, str(data.get("status") or "")[:5000])
-        return _said(f"Your reply to {form.title} is going out. {form.summary()}")
+        return said(f"Your reply to {form.title} is going out. {form.summary()}")
     except BadActivity as exc:
-        return _said(f"Sorry: {exc}")
+        return said(f"Sorry: {exc}")
     except SqueakyError as exc:
         try:
             return _shown(incident_card(desk.form(actor_of(sender_of(account), services), key, text), str(exc)))
         except SqueakyError:
-            return _said(f"Sorry: {exc}")
+            return said(f"Sorry: {exc}")
     except OUTAGES as exc:
         log.warning("the incident reply could not be taken: %s", describe_outage(exc))
-        return _said(BUSY)
+        return said(BUSY)

@@ -38,42 +38,30 @@ class XReplies:
 
     def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
         """POST /2/tweets as a reply to `in_reply_to`; a duplicate-content refusal is our earlier reply, found."""
-        wait = self._limiter.acquire("x:user:post", POSTS_PER_WINDOW / WINDOW_SECONDS, POSTS_PER_WINDOW)
-        if wait > 0:
-            raise DeliveryFailed("X's posting limit (100 per 15 minutes) is reached", retry_after=wait, throttled=True)
-        try:
-            response = self._client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to, user_auth=True)
-        except tweepy.TooManyRequests as exc:
-            reset = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
-            retry = max(1.0, float(reset) - time.time()) if reset and reset.isdigit() else 60.0
-            raise DeliveryFailed("X is rate limiting our replies", retry_after=retry, throttled=True) from None
-        except (tweepy.BadRequest, tweepy.Forbidden, tweepy.Unauthorized, tweepy.NotFound) as exc:
-            if DUPLICATE in _reason(exc).lower():
-                return self._already_posted(in_reply_to, since)
-            raise DeliveryFailed(f"X refused the reply: {_reason(exc)}", permanent=True) from None
-        except tweepy.TwitterServerError as exc:
-            raise DeliveryFailed(
-                f"X is failing ({exc.response.status_code if exc.response is not None else '5xx'})", outage=True
-            ) from None
-        except requests.RequestException as exc:
-            raise DeliveryFailed(f"X is unreachable ({exc.__class__.__name__})", outage=True) from None
-        post_id = str(response.data["id"])
-        return PostedReply(post_id=post_id, url=tweet_url(self._handle, post_id))
+        posted = self._create("reply", text=text, in_reply_to_tweet_id=in_reply_to)
+        return posted if posted is not None else self._already_posted(in_reply_to, since)
 
     def post(self, text: str) -> PostedReply | None:
         """POST /2/tweets, not a reply: a status update to everyone. A duplicate-content refusal is our earlier
         attempt, already out (None)."""
+        return self._create("post", text=text)
+
+    def _create(self, what: str, **fields: str) -> PostedReply | None:
+        """One paced POST /2/tweets, X's answers mapped to retry-or-not; None when X refuses it as a duplicate."""
         wait = self._limiter.acquire("x:user:post", POSTS_PER_WINDOW / WINDOW_SECONDS, POSTS_PER_WINDOW)
         if wait > 0:
             raise DeliveryFailed("X's posting limit (100 per 15 minutes) is reached", retry_after=wait, throttled=True)
         try:
-            response = self._client.create_tweet(text=text, user_auth=True)
-        except tweepy.TooManyRequests:
-            raise DeliveryFailed("X is rate limiting our posts", retry_after=60.0, throttled=True) from None
+            response = self._client.create_tweet(**fields, user_auth=True)
+        except tweepy.TooManyRequests as exc:
+            reset = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
+            retry = max(1.0, float(reset) - time.time()) if reset and reset.isdigit() else 60.0
+            plural = "replies" if what == "reply" else "posts"
+            raise DeliveryFailed(f"X is rate limiting our {plural}", retry_after=retry, throttled=True) from None
         except (tweepy.BadRequest, tweepy.Forbidden, tweepy.Unauthorized, tweepy.NotFound) as exc:
             if DUPLICATE in _reason(exc).lower():
                 return None
-            raise DeliveryFailed(f"X refused the post: {_reason(exc)}", permanent=True) from None
+            raise DeliveryFailed(f"X refused the {what}: {_reason(exc)}", permanent=True) from None
         except tweepy.TwitterServerError as exc:
             raise DeliveryFailed(
                 f"X is failing ({exc.response.status_code if exc.response is not None else '5xx'})", outage=True

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from handlers.cases.model import CardRef, Complaint
 from handlers.ports.gateways import DeliveryFailed, Pager
 from handlers.ports.persistence import OutboxMessage, UnitOfWorkFactory
-from handlers.ports.surfaces import Faces
+from handlers.ports.surfaces import Faces, Notice
 from handlers.text.rich_text import Line, Link
 
 NOBODY_ON_CALL = "Nobody is on call, so this goes to the channel; a team lead can set someone with `oncall set`."
@@ -37,7 +37,7 @@ class ChatPager:
                 reached = True
         if not reached:
             for face in self._faces.values():
-                face.notifier.announce("", Line.of(*text.spans, "\n", NOBODY_ON_CALL))
+                face.notifier.announce("", Notice(Line.of(*text.spans, "\n", NOBODY_ON_CALL)))
 
     def acknowledge(self, key: str) -> None:
         """A direct message needs no acknowledging: the card shows who took it."""
@@ -97,22 +97,21 @@ class AlertDeliveries:
         link = self._link(self._complaint(message), surface)
         said = str(payload["text"])
         text = Line.of(said, " ", Link(link, "Open the card")) if link else Line.of(said)
-        channel, leads = str(payload.get("channel") or ""), bool(payload.get("leads"))
-        group = [str(g) for g in (payload.get("group") or {}).get(surface, ())]  # a queue's own lead group there
-        alert = str(payload.get("alert") or "")
-        take_next = str(payload["take_next"]) if payload.get("take_next") else None  # a queue's summary
-        incident = str(payload["acknowledge_all"]) if payload.get("acknowledge_all") else None  # a storm, a spike
+        channel, alert = str(payload.get("channel") or ""), str(payload.get("alert") or "")
+        notice = Notice(
+            text,
+            leads=bool(payload.get("leads")),
+            group=tuple(str(g) for g in (payload.get("group") or {}).get(surface, ())),  # a queue's own leads there
+            take_next=str(payload["take_next"]) if payload.get("take_next") else None,  # a queue's summary
+            acknowledge_all=str(payload["acknowledge_all"]) if payload.get("acknowledge_all") else None,  # an incident
+        )
         if not alert:
-            face.notifier.announce(
-                channel, text, leads=leads, group=group, take_next=take_next, acknowledge_all=incident
-            )
+            face.notifier.announce(channel, notice)
             return
         key = f"{surface}:{alert}"
         with self._uow() as uow:
             earlier: CardRef | None = uow.team.announcement(key)
-        ref = face.notifier.announce(
-            channel, text, leads=leads, ref=earlier, group=group, take_next=take_next, acknowledge_all=incident
-        )
+        ref = face.notifier.announce(channel, notice, ref=earlier)
         if earlier is None:
             with self._uow() as uow:
                 uow.team.remember_announcement(key, ref)

@@ -4,7 +4,7 @@ a pop-up form) stays in its face: a use case returns a typed outcome, and each f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -44,6 +44,17 @@ class CardSurface(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message to a channel: its words, whom it calls on, and the buttons it carries."""
+
+    text: str | Line
+    leads: bool = False  # call on the team leads ...
+    group: tuple[str, ...] = ()  # ... or, when given, a queue's own lead group (ids on the surface)
+    take_next: str | None = None  # a "Take next" button: the next complaint waiting on this queue, for the presser
+    acknowledge_all: str | None = None  # an "Acknowledge all" button: the incident reply's form for this incident
+
+
 class Notifier(Protocol):
     """Reaching people: a direct message to one, an announcement in a channel, calling on a group."""
 
@@ -51,22 +62,9 @@ class Notifier(Protocol):
         """Send the person with this id on the surface a direct message, with a link to the card when there is one."""
         ...
 
-    def announce(
-        self,
-        channel: str,
-        text: str | Line,
-        *,
-        leads: bool = False,
-        ref: CardRef | None = None,
-        group: Sequence[str] = (),
-        take_next: str | None = None,
-        acknowledge_all: str | None = None,
-    ) -> CardRef:
-        """Post in `channel` (empty: the surface's own), calling on the team leads when `leads` (`group`, when given:
-        a queue's own lead group, as ids on this surface); with `ref`, replace that earlier announcement instead (an
-        alert whose count moved on); with `take_next`, a "Take next" button that gives whoever presses it the next
-        complaint waiting on that queue; with `acknowledge_all`, an "Acknowledge all" button that opens the incident
-        reply's form (handlers.queues.incident) for that incident. Return where it lives."""
+    def announce(self, channel: str, notice: Notice, *, ref: CardRef | None = None) -> CardRef:
+        """Post the notice in `channel` (empty: the surface's own), or, with `ref`, replace that earlier one instead
+        (an alert whose count moved on). Return where it lives."""
         ...
 
 

@@ -29,7 +29,7 @@ from handlers.team.sla import Stage
 from sandbox.interactions import block_action, post_command, post_event, post_signed, slash_command, view_submission
 from sandbox.slack_api import LocalSlack
 from storage.sql.tables import complaints, outbox
-from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Start
+from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
 from tests.people import slack_person
 
 QUEUES = """
@@ -43,6 +43,20 @@ channels = { slack = "C0REFUNDS" }
 name = "care"
 title = "Care team"
 """
+
+
+def with_queues(start: Start, slack: LocalSlack, folder: Path, policy: str, **groups: list[str]) -> Running:
+    """Squeaky with this queue policy; Lea leads and Maria is an agent (and `groups` more user groups)."""
+    path = folder / "queues.toml"
+    path.write_text(policy)
+    slack.usergroups.update({"S0LEADS": ["U0LEA"], "S0AGENTS": ["U0LEA", "U0MARIA"], **groups})
+    return start(queues_config=str(path), slack_leads_group="S0LEADS", slack_agents_group="S0AGENTS")
+
+
+def ask(squeaky: Running, user: str, words: str) -> str:
+    """What /squeaky WORDS answers `user` (its ack's body, as text)."""
+    fields = slash_command(user, user.lower(), words, CHANNEL, squeaky.slack.response_url())
+    return json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
 
 
 def test_cards_go_to_their_queues_channel_and_leads_read_the_queues(start_squeaky: Start, tmp_path: Path) -> None:
@@ -71,12 +85,9 @@ def test_cards_go_to_their_queues_channel_and_leads_read_the_queues(start_squeak
     assert landed == {"ann": "refunds", "bo": "care", "cy": "refunds"}
     assert {lane.split(":")[1] for lane in lanes} == {"C0REFUNDS", "*"}  # a lane per channel ("*": the tool's own)
 
-    fields = slash_command("U0LEA", "lea", "queue list", CHANNEL, slack.response_url())
-    answer = post_command(squeaky.events_url, SIGNING_SECRET, fields).json()
-    said = json.dumps(answer, ensure_ascii=False)
+    said = ask(squeaky, "U0LEA", "queue list")
     assert "Queues: 2" in said and "Refunds desk" in said and "topics refund" in said
-    fields = slash_command("U0LEA", "lea", "queue show refunds", CHANNEL, slack.response_url())
-    said = json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
+    said = ask(squeaky, "U0LEA", "queue show refunds")
     assert "cards go to slack: C0REFUNDS" in said and "waiting for an owner" in said
 
 
@@ -116,10 +127,7 @@ def test_twenty_agents_taking_next_at_once_get_twenty_different_complaints(
 def test_leads_read_each_queue_compare_them_and_export_the_cases(
     start_squeaky: Start, local_slack: LocalSlack, tmp_path: Path
 ) -> None:
-    policy = tmp_path / "queues.toml"
-    policy.write_text(QUEUES)
-    local_slack.usergroups.update({"S0LEADS": ["U0LEA"], "S0AGENTS": ["U0LEA", "U0MARIA"]})
-    squeaky = start_squeaky(queues_config=str(policy), slack_leads_group="S0LEADS", slack_agents_group="S0AGENTS")
+    squeaky = with_queues(start_squeaky, local_slack, tmp_path, QUEUES)
     squeaky.x.add_tweet("ann", "@SqueakyAir where is my refund? It has been weeks")
     squeaky.x.add_tweet("bo", "@SqueakyAir my bag never arrived")
     squeaky.x.add_tweet("cy", "@SqueakyAir still no refund after 60 days")
@@ -127,21 +135,17 @@ def test_leads_read_each_queue_compare_them_and_export_the_cases(
     s = squeaky.services
     consume_once(s.queue, "e2e-worker", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=200)
 
-    def ask(user: str, words: str) -> str:
-        fields = slash_command(user, user.lower(), words, CHANNEL, squeaky.slack.response_url())
-        return json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
-
-    assert "Yours now" in ask("U0MARIA", "next refunds")
-    refunds = ask("U0MARIA", "stats today queue refunds")
+    assert "Yours now" in ask(squeaky, "U0MARIA", "next refunds")
+    refunds = ask(squeaky, "U0MARIA", "stats today queue refunds")
     assert "Stats for today on refunds" in refunds and "*Received*\\n2" in refunds and "*Claimed*\\n1 (50%)" in refunds
-    compared = ask("U0MARIA", "stats by queue")
+    compared = ask(squeaky, "U0MARIA", "stats by queue")
     assert "*By queue*" in compared and "refunds" in compared and "care" in compared
-    assert "Backlog on care: 1 waiting" in ask("U0MARIA", "backlog queue care")
-    assert "no queue called 'vip'" in ask("U0MARIA", "stats queue vip")
-    assert "Fairness for the last 30d" in ask("U0MARIA", "stats fairness 30d")
+    assert "Backlog on care: 1 waiting" in ask(squeaky, "U0MARIA", "backlog queue care")
+    assert "no queue called 'vip'" in ask(squeaky, "U0MARIA", "stats queue vip")
+    assert "Fairness for the last 30d" in ask(squeaky, "U0MARIA", "stats fairness 30d")
 
-    assert "Only team leads can export" in ask("U0MARIA", "export 7d")
-    assert "squeaky-cases-refunds-" in ask("U0LEA", "export 7d queue refunds")
+    assert "Only team leads can export" in ask(squeaky, "U0MARIA", "export 7d")
+    assert "squeaky-cases-refunds-" in ask(squeaky, "U0LEA", "export 7d queue refunds")
     dm = squeaky.slack.wait_for(lambda: [m for m in squeaky.slack.dm("U0LEA") if m.get("files")])
     [file] = dm[0]["files"]
     rows = squeaky.slack.files[file["id"]]["content"].decode().splitlines()
@@ -168,22 +172,15 @@ title = "Care team"
 def test_business_hours_across_a_dst_change_and_each_queues_leads_called_in_its_channel(
     start_squeaky: Start, local_slack: LocalSlack, tmp_path: Path
 ) -> None:
-    policy = tmp_path / "queues.toml"
-    policy.write_text(ELITE_AND_OFFICE_HOURS)
-    local_slack.usergroups.update({"S0LEADS": ["U0LEA"], "S0AGENTS": ["U0LEA"], "S0ELITE": ["U0LI"]})
-    squeaky = start_squeaky(queues_config=str(policy), slack_leads_group="S0LEADS", slack_agents_group="S0AGENTS")
+    squeaky = with_queues(start_squeaky, local_slack, tmp_path, ELITE_AND_OFFICE_HOURS, S0ELITE=["U0LI"])
     s = squeaky.services
 
-    def ask(words: str) -> str:
-        fields = slash_command("U0LEA", "lea", words, CHANNEL, squeaky.slack.response_url())
-        return json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
-
-    assert "Business hours set on care" in ask("hours set care mon-fri 09:00-17:00 in Europe/London")
-    shown = ask("queue show care")
+    set_hours = ask(squeaky, "U0LEA", "hours set care mon-fri 09:00-17:00 in Europe/London")
+    assert "Business hours set on care" in set_hours
+    shown = ask(squeaky, "U0LEA", "queue show care")
     assert "clocks run: mon-fri 09:00-17:00 (Europe/London)" in shown and "standard: claim within 60 min" in shown
-    assert "vip: claim within 2 min" in ask("queue show elite") and "leads called: slack: S0ELITE" in ask(
-        "queue show elite"
-    )
+    elite = ask(squeaky, "U0LEA", "queue show elite")
+    assert "vip: claim within 2 min" in elite and "leads called: slack: S0ELITE" in elite
 
     friday = datetime(2027, 3, 26, 16, 30, tzinfo=ZoneInfo("Europe/London"))  # London's clocks go forward on Sunday
     clock = ManualClock(friday)
@@ -290,10 +287,7 @@ def test_a_storm_summary_replaces_the_cards_and_take_next_posts_the_taken_ones(
 def test_a_lead_acknowledges_a_storm_at_once_and_each_customer_hears_once(
     start_squeaky: Start, local_slack: LocalSlack, tmp_path: Path
 ) -> None:
-    policy = tmp_path / "queues.toml"
-    policy.write_text(STORMY)
-    local_slack.usergroups.update({"S0LEADS": ["U0LEA"], "S0AGENTS": ["U0LEA", "U0MARIA"]})
-    squeaky = start_squeaky(queues_config=str(policy), slack_leads_group="S0LEADS", slack_agents_group="S0AGENTS")
+    squeaky = with_queues(start_squeaky, local_slack, tmp_path, STORMY)
     s, slack = squeaky.services, squeaky.slack
     for n in range(35):
         squeaky.x.add_tweet(f"traveller{n}", f"@SqueakyAir flight {n} delayed & nobody <says> why")
@@ -359,10 +353,7 @@ title = "Care team"
 def test_the_home_tab_takes_the_next_of_a_queue_and_toggles_availability_for_assignment(
     start_squeaky: Start, local_slack: LocalSlack, tmp_path: Path
 ) -> None:
-    policy = tmp_path / "queues.toml"
-    policy.write_text(ASSIGNING)
-    local_slack.usergroups.update({"S0LEADS": ["U0LEA"], "S0AGENTS": ["U0LEA", "U0MARIA"]})
-    squeaky = start_squeaky(queues_config=str(policy), slack_leads_group="S0LEADS", slack_agents_group="S0AGENTS")
+    squeaky = with_queues(start_squeaky, local_slack, tmp_path, ASSIGNING)
     s, slack = squeaky.services, squeaky.slack
     squeaky.x.add_tweet("ann", "@SqueakyAir where is my refund? It has been weeks")
     squeaky.x.add_tweet("bo", "@SqueakyAir my bag never arrived")
@@ -430,10 +421,7 @@ title = "Care team"
 def test_moving_a_complaint_moves_its_card_and_a_new_tier_moves_it_to_its_desk(
     start_squeaky: Start, local_slack: LocalSlack, tmp_path: Path
 ) -> None:
-    policy = tmp_path / "queues.toml"
-    policy.write_text(THREE_DESKS)
-    local_slack.usergroups.update({"S0LEADS": ["U0LEA"], "S0AGENTS": ["U0LEA", "U0MARIA"]})
-    squeaky = start_squeaky(queues_config=str(policy), slack_leads_group="S0LEADS", slack_agents_group="S0AGENTS")
+    squeaky = with_queues(start_squeaky, local_slack, tmp_path, THREE_DESKS)
     s, slack = squeaky.services, squeaky.slack
     squeaky.x.add_tweet("ann", "@SqueakyAir I was charged twice for one ticket")
     squeaky.x.add_tweet("bo", "@SqueakyAir my bag never arrived")
@@ -442,11 +430,7 @@ def test_moving_a_complaint_moves_its_card_and_a_new_tier_moves_it_to_its_desk(
     with s.engine.connect() as c:
         ids = dict(c.execute(select(complaints.c.author_handle, complaints.c.id)).all())
 
-    def ask(user: str, words: str) -> str:
-        fields = slash_command(user, user.lower(), words, CHANNEL, slack.response_url())
-        return json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
-
-    assert "Moved #" in ask("U0MARIA", f"move #{ids['ann']} refunds")
+    assert "Moved #" in ask(squeaky, "U0MARIA", f"move #{ids['ann']} refunds")
     moved = slack.wait_for(lambda: squeaky.work() or slack.channel_messages("C0REFUNDS"), timeout=20)
     assert "charged twice" in json.dumps(moved[0]["blocks"]) and "refunds" in json.dumps(moved[0]["blocks"])
     old = next(m for m in slack.channel_messages(CHANNEL) if "charged twice" in json.dumps(m["blocks"]))
@@ -457,10 +441,10 @@ def test_moving_a_complaint_moves_its_card_and_a_new_tier_moves_it_to_its_desk(
     slack.wait_for(
         lambda: squeaky.work() or "Claimed by" in json.dumps(slack.channel_messages("C0REFUNDS")[0]), timeout=20
     )
-    assert "on refunds already" in ask("U0MARIA", f"move #{ids['ann']} refunds")
-    assert "no queue called 'vip'" in ask("U0MARIA", f"move #{ids['bo']} vip")
+    assert "on refunds already" in ask(squeaky, "U0MARIA", f"move #{ids['ann']} refunds")
+    assert "no queue called 'vip'" in ask(squeaky, "U0MARIA", f"move #{ids['bo']} vip")
 
-    said = ask("U0LEA", "vip add @bo")
+    said = ask(squeaky, "U0LEA", "vip add @bo")
     assert "Moved to the queue that takes that tier" in said and f"#{ids['bo']}" in said
     elite = slack.wait_for(lambda: squeaky.work() or slack.channel_messages("C0ELITE"), timeout=20)
     assert "my bag never arrived" in json.dumps(elite[0]["blocks"]) and "VIP" in json.dumps(elite[0]["blocks"])

@@ -17,6 +17,7 @@ from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
 from bot.slack import action_ids
 from handlers.intake.stream_batches import consume_once
+from handlers.ports.surfaces import Notice
 from handlers.queues.storm import StormRules, check_storms
 from sandbox.interactions import block_action, post_signed
 from sandbox.teams_activities import CHANNEL, TeamsPerson
@@ -333,7 +334,7 @@ def test_the_leads_are_mentioned_in_the_channel_when_an_alert_calls_on_them(team
     assert squeaky.teams is not None
     assert teams.say(LEAD, "help", personal=True).status_code == 200  # Squeaky learns Lena's name from her message
     notifier = squeaky.services.faces["teams"].notifier
-    ref = notifier.announce("", "3 complaints waited past their service level", leads=True)
+    ref = notifier.announce("", Notice("3 complaints waited past their service level", leads=True))
     posted = next(a for a in squeaky.teams.posts(CHANNEL) if a["id"] == ref.data["activity"])
     card = content(posted)
     [entity] = card["msteams"]["entities"]
