@@ -1,9 +1,11 @@
 """The worker's periodic jobs, on their own thread: claim expiry, service-level pings, spike watch, storm mode, push
 assignment, stats rollup.
 
-Each job runs under a coordination lock, so with several workers only one runs it at a
-time; everything they decide is in the database, so a job cut short by a crash is simply
-done again by the next pass.
+With several workers each job still runs once per period: its next due time is kept in the
+database and moved forward by compare-and-set, and only the worker whose move lands runs
+that pass, under a coordination lock so that a pass outlasting its period never overlaps the
+next. Everything a job decides is in the database, so a pass cut short by a crash is simply
+done again by the next one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.wiring import Services
 from handlers.cases.actions import expire_claims
 from handlers.queues.push import assign_waiting
 from handlers.queues.storm import StormRules, check_storms
+from handlers.team.periods import claim_period
 from handlers.team.service_levels import check_service_levels
 from handlers.team.spike_watch import check_spikes
 from handlers.team.spikes import SpikeRules
@@ -81,13 +84,24 @@ def jobs(services: Services) -> list[Job]:
 
 
 def run_jobs(services: Services, stop: threading.Event, schedule: list[Job], *, tick: float = 1.0) -> None:
-    """Run each job when due, one worker at a time, until `stop`; a failing job is logged and tried next time."""
+    """Run each job once per period across all workers (the period taken in the database), never two passes of one
+    job at once (a coordination lock), until `stop`; a failing pass is logged and the job runs next period."""
     due = dict.fromkeys((job.name for job in schedule), 0.0)
     while not stop.is_set():
         for job in schedule:
             if stop.is_set() or time.monotonic() < due[job.name]:
                 continue
             due[job.name] = time.monotonic() + job.every
+            try:
+                taken, following = claim_period(
+                    services.uow_factory, services.clock, job.name, timedelta(seconds=job.every)
+                )
+            except OUTAGES as exc:
+                log.warning("%s: %s; it is tried again in %.0fs", job.name, describe_outage(exc), job.every)
+                continue
+            due[job.name] = time.monotonic() + max(0.0, (following - services.clock.now()).total_seconds())
+            if not taken:
+                continue  # another worker runs this period's pass
             token = services.locks.acquire(f"squeaky:job:{job.name}", ttl_seconds=max(120.0, job.every * 4))
             if token is None:
                 continue  # another worker has it this time

@@ -462,6 +462,12 @@ class _Checkpoints:
     def set(self, name: str, value: str) -> None:
         self.s.checkpoints[name] = value
 
+    def compare_and_set(self, name: str, expected: str | None, value: str) -> bool:
+        if self.s.checkpoints.get(name) != expected:
+            return False
+        self.s.checkpoints[name] = value
+        return True
+
 
 class _Team:
     def __init__(self, state: FakeState) -> None:

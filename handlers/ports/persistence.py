@@ -308,6 +308,11 @@ class Checkpoints(Protocol):
         """Move the checkpoint."""
         ...
 
+    def compare_and_set(self, name: str, expected: str | None, value: str) -> bool:
+        """Move the checkpoint to `value` only if it still reads `expected` (None: it does not exist yet); True if
+        this caller's move landed (of several processes trying at once, exactly one does)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One database transaction and the repositories that share it."""

@@ -294,8 +294,26 @@ class SqlCheckpoints:
             update(checkpoints).where(checkpoints.c.name == name).values(value=value, updated_at=now)
         )
         if changed.rowcount == 0:  # the first time: two pollers may get here at once, and one insert wins
-            row = {"name": name, "value": value, "updated_at": now}
-            if self._c.execute(insert_or_ignore(self._c, checkpoints), [row]).rowcount == 0:
-                self._c.execute(
-                    update(checkpoints).where(checkpoints.c.name == name).values(value=value, updated_at=now)
-                )
+            self._insert_or_move(name, value, now)
+
+    def compare_and_set(self, name: str, expected: str | None, value: str) -> bool:
+        """Move the checkpoint only if it still reads `expected` (None: not there yet); True if this move landed."""
+        now = self._clock.now()
+        if expected is None:
+            return self._inserted(name, value, now)
+        changed = self._c.execute(
+            update(checkpoints)
+            .where(checkpoints.c.name == name, checkpoints.c.value == expected)
+            .values(value=value, updated_at=now)
+        )
+        return changed.rowcount == 1
+
+    def _inserted(self, name: str, value: str, now: datetime) -> bool:
+        """Insert the checkpoint unless it exists; whether this insert made it (read back: the driver may not count
+        the rows an ON CONFLICT statement wrote)."""
+        row = insert_or_ignore(self._c, checkpoints).values(name=name, value=value, updated_at=now)
+        return self._c.execute(row.returning(checkpoints.c.name)).first() is not None
+
+    def _insert_or_move(self, name: str, value: str, now: datetime) -> None:
+        if not self._inserted(name, value, now):
+            self._c.execute(update(checkpoints).where(checkpoints.c.name == name).values(value=value, updated_at=now))

@@ -1,0 +1,24 @@
+"""Periodic jobs once per period across every worker: each job's next due time is kept in the database, and the
+worker that moves it forward by compare-and-set runs that period's pass; the others skip it. (The coordination lock
+around a pass still keeps two passes of one job from overlapping when a pass outlasts its period.)"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from handlers.ports.persistence import Clock, UnitOfWorkFactory
+
+
+def claim_period(uow_factory: UnitOfWorkFactory, clock: Clock, job: str, every: timedelta) -> tuple[bool, datetime]:
+    """Take this period's pass of `job` for the caller: (whether it is theirs to run, when the next one is due)."""
+    now = clock.now()
+    name = f"job:{job}"
+    with uow_factory() as uow:
+        stored = uow.checkpoints.get(name)
+        due = datetime.fromisoformat(stored) if stored else None
+        if due is not None and due > now:
+            return False, due  # not yet: this period was taken already
+        following = now + every
+        taken = uow.checkpoints.compare_and_set(name, stored, following.isoformat())
+        uow.commit()
+    return taken, following
