@@ -43,10 +43,19 @@ def available(templates: list[ReplyTemplate], complaint: Complaint) -> list[Repl
     return [t for t in templates if has_ticket or not t.needs_ticket]
 
 
-def render(template: ReplyTemplate, complaint: Complaint, dm_link: str) -> str:
-    """Fill the template in for this complaint."""
+def values(complaint: Complaint, dm_link: str) -> dict[str, str]:
+    """What each placeholder stands for in a reply to this complaint."""
     first_name = (complaint.author_name or complaint.author_handle).split()[0]
     ticket = complaint.ticket.number if complaint.ticket and complaint.ticket.number else ""
-    return template.text.format(
-        name=first_name, handle=f"@{complaint.author_handle}", case=complaint.id, ticket=ticket, dm_link=dm_link
-    )
+    return {
+        "name": first_name,
+        "handle": f"@{complaint.author_handle}",
+        "case": str(complaint.id),
+        "ticket": ticket,
+        "dm_link": dm_link,
+    }
+
+
+def render(template: ReplyTemplate, complaint: Complaint, dm_link: str) -> str:
+    """Fill the template in for this complaint."""
+    return template.text.format(**values(complaint, dm_link))

@@ -9,6 +9,7 @@ repeats an earlier one word for word."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,10 +19,10 @@ from handlers.cases import transitions
 from handlers.cases.errors import IllegalTransition, InvalidRequest, NotLead, SqueakyError
 from handlers.cases.forms import Template
 from handlers.cases.model import Action, Actor, AuditEvent, Complaint, Role
-from handlers.cases.reply_templates import ReplyTemplate, check, render
+from handlers.cases.reply_templates import ReplyTemplate, check, render, values
 from handlers.cases.sources import Sources
 from handlers.outbox.kinds import CHAT_ANNOUNCE, INCIDENT_REPLIES, X_REPLY, X_STATUS, incident_key, reply_key
-from handlers.ports.gateways import PostLength
+from handlers.ports.gateways import PostLength, SourceRules
 from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
 from handlers.queues.policy import QueuePolicy
 from handlers.team.spikes import ALL_TOPICS
@@ -29,6 +30,7 @@ from handlers.team.spikes import ALL_TOPICS
 LIMIT = 10_000  # the most complaints one incident reply reaches
 INCIDENT_RANK = -1e14  # an incident's replies wait behind agents' own replies to X
 CASE = " (case #{case})"
+MEASURED = 20  # replies measured exactly per source: those whose placeholders stand for the widest values
 
 
 @dataclass(frozen=True)
@@ -140,25 +142,39 @@ class IncidentDesk:
         longest: PostLength | None = None
         cost, rule = 0.0, ""
         per_window: dict[tuple[int, float], int] = {}
-        for complaint in scope.eligible:
-            rules = self.sources.of(complaint.source)
-            measured = rules.length.measure(self.reply_for(text, complaint))
+        for rules, measured, count in self._measured(text, scope.eligible):
             if longest is None or measured.length - measured.limit > longest.length - longest.limit:
                 longest, rule = measured, rules.length.rule
-            cost += rules.cost(measured)
+            cost += rules.cost(measured) * count  # the replies differ only in names and numbers: no link comes or goes
             if rules.posting_limit:
-                per_window[rules.posting_limit] = per_window.get(rules.posting_limit, 0) + 1
+                per_window[rules.posting_limit] = per_window.get(rules.posting_limit, 0) + count
         minutes = max(
             (math.ceil((math.ceil(n / posts) - 1) * seconds / 60) for (posts, seconds), n in per_window.items()),
             default=0,
         )
         refused = len(scope.complaints) - len(scope.eligible)
-        why = next((self.sources.of(c.source).not_allowed for c in scope.complaints if c not in scope.eligible), "")
+        answered = {c.id for c in scope.eligible}
+        why = next((self.sources.of(c.source).not_allowed for c in scope.complaints if c.id not in answered), "")
         sample = self.reply_for(text, scope.eligible[0]) if scope.eligible else ""
         return IncidentForm(
             key, incident.title, text, templates, len(scope.complaints), len(scope.eligible), refused,
             _short(why), longest, rule, cost, minutes, sample,
         )  # fmt: skip
+
+    def _measured(self, text: str, complaints: list[Complaint]) -> list[tuple[SourceRules, PostLength, int]]:
+        """Per source: its rules, the longest of the replies as it counts them, and how many replies. Replies differ
+        only in what their placeholders stand for, so only those with the widest values are measured (a network's
+        count is costly; the form is redrawn as the lead types)."""
+        by_source: dict[str, list[Complaint]] = {}
+        for complaint in complaints:
+            by_source.setdefault(complaint.source, []).append(complaint)
+        out = []
+        for source, group in by_source.items():
+            rules = self.sources.of(source)
+            widest = heapq.nlargest(MEASURED, group, key=lambda c: sum(map(_width, values(c, self.dm_link).values())))
+            measured = [rules.length.measure(self.reply_for(text, c)) for c in widest]
+            out.append((rules, max(measured, key=lambda m: m.length - m.limit), len(group)))
+        return out
 
     def send(self, who: Actor, key: str, text: str, status: str = "") -> IncidentForm:
         """Take a lead's incident reply: checked, audited, and queued for the worker to send (it answers each
@@ -248,6 +264,12 @@ def _check(text: str) -> None:
         check(ReplyTemplate("incident", text))
     except ValueError as exc:
         raise InvalidRequest(str(exc).replace("template 'incident' uses", "the reply uses")) from None
+
+
+def _width(value: str) -> int:
+    """How wide a value is as networks count text: letters of the Latin, Greek and Cyrillic ranges and common
+    punctuation one, anything else (ideographs, emoji) two."""
+    return sum(1 if ord(ch) <= 4351 or 8192 <= ord(ch) <= 8247 else 2 for ch in value)
 
 
 def _short(text: str) -> str:

@@ -78,8 +78,10 @@ def assign_waiting(
             waiting = uow.stats.waiting(BATCH, queue.name)
             last = uow.team.last_assigned(queue.name)
         for item in waiting:
-            with uow_factory() as uow:
-                avoid = _taken_back_from(uow, item.complaint_id)
+            avoid = None
+            if sum(loads.get(a, 0) < assign.cap for a in agents) > 1:  # whose claim was taken back matters only then
+                with uow_factory() as uow:
+                    avoid = _taken_back_from(uow, item.complaint_id)
             agent = pick(assign.mode, agents, loads, assign.cap, last, avoid)
             if agent is None:
                 break  # everyone is at their cap: the rest waits for someone to finish

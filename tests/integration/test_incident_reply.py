@@ -43,12 +43,18 @@ def test_a_lead_answers_every_eligible_complaint_of_a_storm_once(engine: Engine)
     crowd = incident.arrive(230)
     with incident.engine.begin() as c:  # ten of them do not mention us: X lets us reply to none of those
         c.execute(complaints.update().where(complaints.c.id.in_(crowd[:10])).values(mentions_us=False))
+        wide = complaints.update().where(complaints.c.id == crowd[200]).values(author_name="山田太郎山田太郎山田太郎")
+        c.execute(wide)  # the widest name, deep in the crowd: its reply is the longest X counts
     assert check_storms(incident.uow, incident.clock, QUEUES, RULES) == [("care", "entered (230 cards held)")]
 
     form = incident.desk.form(incident.lead, "storm:care")
     assert (form.total, form.eligible, form.not_allowed) == (230, 220, 10)
     assert form.text == TEMPLATE.text and "mention or quote our account" in form.not_allowed_why
     assert form.cost == pytest.approx(2.20) and form.send_minutes == 30  # 100 now, 100 in 15 min, 20 in 30
+    with incident.uow() as uow:
+        widest = uow.complaints.get(crowd[200])
+    assert widest is not None and form.longest is not None
+    assert form.longest.length == XPostLength().measure(incident.desk.reply_for(TEMPLATE.text, widest)).length
     assert form.sample.startswith("Hi customer11, we know flights are delayed") and f"Case #{crowd[10]}" in form.sample
     assert "Reaches 220 of 230 complaints; 10 cannot be answered publicly" in form.summary()
     plain = incident.desk.form(incident.lead, "storm:care", "We are on it.")
