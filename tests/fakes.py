@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from handlers.cases.model import (
 )
 from handlers.intake.follow_ups import OpenCase
 from handlers.outbox.fan_out import to_surfaces
-from handlers.outbox.kinds import AFTER_VIP_CARDS, CARD_POST, CARD_POST_RESERVED, lane_of
+from handlers.outbox.kinds import AFTER_VIP_CARDS, CARD_POST, CARD_POST_RESERVED, lane_of, ordering_of
 from handlers.people.model import Identity, Person
 from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
 from handlers.ports.persistence import (
@@ -62,6 +63,7 @@ class _OutboxRow:
     available_at: datetime | None = None
     leased_until: datetime | None = None
     last_error: str | None = None
+    done_at: datetime | None = None
 
 
 @dataclass
@@ -127,6 +129,9 @@ class _Complaints:
             self.s.ranks[complaint.id] = case.queue_rank
             ids.append(complaint.id)
         return ids
+
+    def lock_threads(self, keys: Collection[str]) -> None:
+        pass  # one thread at a time here
 
     def thread_index(
         self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
@@ -321,6 +326,17 @@ class _Audit:
     def for_complaint(self, complaint_id: int) -> list[AuditEvent]:
         return [e for e in self.s.audit if e.complaint_id == complaint_id]
 
+    def blank_details(self, before: datetime, after_id: int, limit: int) -> list[int]:
+        emptied = []
+        for n, event in enumerate(self.s.audit, start=1):
+            if n <= after_id:
+                continue
+            if event.at >= before or len(emptied) >= limit:
+                break
+            self.s.audit[n - 1] = replace(event, detail={})
+            emptied.append(n)
+        return emptied
+
 
 class _People:
     """People by key. A key nobody resolved yet is a person too, whose id on every surface is the key itself: unit
@@ -373,7 +389,7 @@ class _Outbox:
     ) -> None:
         if any(row.message.key == key for row in self.s.outbox.values()):
             return
-        message_id = len(self.s.outbox) + 1
+        message_id = max(self.s.outbox, default=0) + 1
         message = OutboxMessage(message_id, kind, key, complaint_id, dict(payload), 0, 0)
         self.s.outbox[message_id] = _OutboxRow(message, rank)
 
@@ -406,30 +422,53 @@ class _Outbox:
         self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
     ) -> list[OutboxMessage]:
         leased = []
+        token = uuid.uuid4().hex
         vip_cards = [
             r.message.id
             for r in self.s.outbox.values()
             if r.status == "pending" and r.message.kind == CARD_POST_RESERVED
         ]
+        busy = {
+            ordering_of(r.message.kind, r.message.payload)
+            for r in self.s.outbox.values()
+            if r.leased_until is not None and r.leased_until >= now
+        } - {None}
         for row in sorted(self.s.outbox.values(), key=lambda r: (-r.rank, r.message.id)):
             gated = row.message.kind in AFTER_VIP_CARDS and any(v < row.message.id for v in vip_cards)
             due = not gated and row.status == "pending" and (row.available_at is None or row.available_at <= now)
             free = row.leased_until is None or row.leased_until < now
             lane = lane_of(row.message.kind, row.message.payload)
-            if due and free and lane not in skip_lanes and len(leased) < limit:
-                row.message = replace(row.message, attempts=row.message.attempts + 1)
+            taken = ordering_of(row.message.kind, row.message.payload) in busy
+            if due and free and not taken and lane not in skip_lanes and len(leased) < limit:
+                row.message = replace(row.message, attempts=row.message.attempts + 1, lease=token)
                 row.leased_until = now + timedelta(seconds=lease_seconds)
                 leased.append(row.message)
         return leased
 
-    def release(self, message_id: int, at: datetime) -> None:
+    def _held(self, message_id: int, lease: str) -> _OutboxRow | None:
         row = self.s.outbox[message_id]
-        row.message = replace(row.message, attempts=row.message.attempts - 1)
-        row.available_at, row.leased_until = at, None
+        held = row.status == "pending" and row.leased_until is not None and row.message.lease == lease
+        return row if held else None
 
-    def release_many(self, message_ids: Collection[int], at: datetime) -> None:
+    def renew(self, lease: str, message_ids: Collection[int], until: datetime) -> set[int]:
+        kept = set()
         for message_id in message_ids:
-            self.release(message_id, at)
+            row = self._held(message_id, lease)
+            if row is not None:
+                row.leased_until = until
+                kept.add(message_id)
+        return kept
+
+    def release(self, message_id: int, at: datetime, lease: str) -> bool:
+        row = self._held(message_id, lease)
+        if row is None:
+            return False
+        row.message = replace(row.message, attempts=row.message.attempts - 1, lease="")
+        row.available_at, row.leased_until = at, None
+        return True
+
+    def release_many(self, message_ids: Collection[int], at: datetime, lease: str) -> int:
+        return sum(self.release(message_id, at, lease) for message_id in message_ids)
 
     def wake(self, complaint_id: int, kinds: Collection[str], now: datetime) -> None:
         for row in self.s.outbox.values():
@@ -438,18 +477,36 @@ class _Outbox:
             if ours and waiting and row.leased_until is None:
                 row.available_at = now
 
-    def mark_done(self, message_id: int, now: datetime) -> None:
-        self.s.outbox[message_id].status = "done"
+    def mark_done(self, message_id: int, now: datetime, lease: str) -> bool:
+        row = self._held(message_id, lease)
+        if row is None:
+            return False
+        row.status, row.leased_until, row.done_at = "done", None, now
+        return True
 
-    def retry_later(self, message_id: int, at: datetime, error: str, *, failed: bool = True) -> None:
-        row = self.s.outbox[message_id]
+    def retry_later(self, message_id: int, at: datetime, error: str, lease: str, *, failed: bool = True) -> bool:
+        row = self._held(message_id, lease)
+        if row is None:
+            return False
         row.available_at, row.leased_until, row.last_error = at, None, error
         if failed:
             row.message = replace(row.message, failures=row.message.failures + 1)
+        return True
 
-    def give_up(self, message_id: int, now: datetime, error: str) -> None:
-        row = self.s.outbox[message_id]
-        row.status, row.last_error = "failed", error
+    def give_up(self, message_id: int, now: datetime, error: str, lease: str) -> bool:
+        row = self._held(message_id, lease)
+        if row is None:
+            return False
+        row.status, row.last_error, row.leased_until, row.done_at = "failed", error, None, now
+        return True
+
+    def forget_done(self, before: datetime, limit: int) -> int:
+        old = [
+            k for k, r in self.s.outbox.items() if r.status in ("done", "failed") and r.done_at and r.done_at < before
+        ]
+        for key in old[:limit]:
+            del self.s.outbox[key]
+        return len(old[:limit])
 
 
 class _Checkpoints:

@@ -7,7 +7,7 @@ open and younger than the window.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,3 +56,18 @@ def find_case(
     if case is not None and timedelta(0) <= item.created_at - case.created_at <= window:
         return Link(case.id, SAME_AUTHOR)
     return None
+
+
+def thread_keys(items: Iterable[IncomingComplaint]) -> set[str]:
+    """What threading these posts reads and writes: their authors, themselves, and the posts and conversations they
+    reply in. Two transactions sharing a key must not thread at once (a reply and its parent stored side by side by
+    two workers would each miss the other and open two cases); sharing none, they may."""
+    keys: set[str] = set()
+    for item in items:
+        keys.add(f"{item.source}:author:{item.author_handle.lower()}")
+        keys.add(f"{item.source}:post:{item.external_id}")
+        if item.conversation_id:
+            keys.add(f"{item.source}:post:{item.conversation_id}")  # a conversation is named by its first post
+        if item.in_reply_to_id:
+            keys.add(f"{item.source}:post:{item.in_reply_to_id}")
+    return keys

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from handlers.cases.model import IncomingComplaint, Message, MessageKind, NewCase
-from handlers.intake.follow_ups import OpenCase, find_case
+from handlers.intake.follow_ups import OpenCase, find_case, thread_keys
 from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
 from handlers.intake.triage import Triage
@@ -30,7 +30,7 @@ from handlers.outbox.kinds import (
 from handlers.ports.coordination import Dedupe
 from handlers.ports.persistence import Clock, DuplicateKey, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
 
-DEDUPE_TTL_SECONDS = 7 * 24 * 3600
+DEDUPE_TTL_SECONDS = 24 * 3600  # as long as the dedupe set is read (a day or two); the unique key decides after
 _ATTEMPTS = 3  # a batch that lost a unique-key race is re-read: what the winner stored is then a duplicate
 MAX_POSTS_PER_TRANSACTION = 500  # a storm is stored in transactions this size: short, and none holds locks long
 
@@ -116,6 +116,7 @@ def receive_bounded(
 
 
 def _store(uow: UnitOfWork, clock: Clock, triage: Triage, items: list[IncomingComplaint], result: IntakeResult) -> None:
+    uow.complaints.lock_threads(thread_keys(items))  # first: what we read of open cases then stays true till commit
     now = clock.now()
     by_source: dict[str, list[IncomingComplaint]] = {}
     for item in items:

@@ -70,6 +70,20 @@ def lane_of(kind: str, payload: Mapping[str, Any]) -> str:
     return f"{channel}:reserve" if kind == CARD_POST_RESERVED else channel
 
 
+# The kinds whose order in a channel agents see (cards by rank, thread lines after their card, notices): a channel's
+# messages of these kinds are leased by one worker at a time, so that rank order holds across workers.
+_ORDERED = frozenset({CARD_POST, CARD_POST_RESERVED, CARD_FOLLOWUP, CARD_LOG, CARD_MOVE, CHAT_ANNOUNCE})
+
+
+def ordering_of(kind: str, payload: Mapping[str, Any]) -> str | None:
+    """The chat channel whose order a message keeps (its reserved slot included), or None when order does not matter
+    (card updates render the current state; direct messages, replies, tickets and pages stand alone)."""
+    surface = payload.get("surface")
+    if kind not in _ORDERED or not surface:
+        return None
+    return f"{surface}:{payload.get('channel') or '*'}"
+
+
 def card_post_key(complaint_id: int) -> str:
     """Idempotency key of a complaint's (one) card."""
     return f"card.post:{complaint_id}"

@@ -32,6 +32,7 @@ from handlers.outbox.kinds import (
     card_refresh_key,
     lane_of,
 )
+from handlers.outbox.lease_keeper import LeaseKeeper
 from handlers.ports.gateways import PACING, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
 from handlers.ports.persistence import Clock, OutboxMessage, UnitOfWorkFactory
 from handlers.ports.surfaces import Face, Faces
@@ -75,8 +76,10 @@ class OutboxRunner:
         sources: Sources | None = None,
         incidents: IncidentDesk | None = None,
         outages: tuple[type[BaseException], ...] = (),
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._uow = uow_factory
+        self._lease_seconds = lease_seconds
         self._clock = clock
         self._faces = faces
         self._sources = sources  # None: every source lets us reply (no source with rules of its own)
@@ -125,29 +128,49 @@ class OutboxRunner:
         return {lane: until for lane, until in self._paused.items() if until > now}
 
     def run_due(self, limit: int = 50) -> int:
-        """Execute up to `limit` due messages, highest rank first; return how many were handled."""
+        """Execute up to `limit` due messages, highest rank first; return how many were handled.
+
+        The batch's lease is renewed while it runs (LeaseKeeper), and only its holder finishes a
+        message: a message another worker took over is left to it, never carried out twice."""
         with self._uow() as uow:
-            messages = uow.outbox.lease_due(self._clock.now(), LEASE_SECONDS, limit, set(self.paused_lanes()))
+            messages = uow.outbox.lease_due(self._clock.now(), self._lease_seconds, limit, set(self.paused_lanes()))
             uow.commit()
+        if not messages:
+            return 0
+        keeper = LeaseKeeper(
+            self._uow,
+            self._clock,
+            messages[0].lease,
+            [m.id for m in messages],
+            self._lease_seconds,
+            outages=self._outages,
+        )
+        with keeper:
+            self._run_batch(messages, keeper)
+        return len(messages)
+
+    def _run_batch(self, messages: list[OutboxMessage], keeper: LeaseKeeper) -> None:
         fresh: set[tuple[int | None, object]] = set()  # cards (complaint, surface) this batch already rendered
         given_back: set[int] = set()
         for n, message in enumerate(messages):
-            if message.id in given_back:
+            if message.id in given_back or keeper.lost(message.id):
                 continue
             lane = lane_of(message.kind, message.payload)
             if lane in self.paused_lanes():  # paused by an earlier message of this batch: give back its lane's rest
-                waiting = [m.id for m in messages[n:] if m.id not in given_back and lane_of(m.kind, m.payload) == lane]
+                waiting = [m for m in messages[n:] if m.id not in given_back and lane_of(m.kind, m.payload) == lane]
                 self._release_many(waiting, self._clock.now())
-                given_back.update(waiting)
+                given_back.update(m.id for m in waiting)
+                for m in waiting:
+                    keeper.finished(m.id)
                 continue
             card = (message.complaint_id, message.payload.get("surface"))
             if message.kind == CARD_UPDATE and card in fresh:
                 self._done(message)
-                continue
-            self._execute(message)
-            if (message.kind in POSTS_A_CARD or message.kind == CARD_UPDATE) and message.complaint_id is not None:
-                fresh.add(card)
-        return len(messages)
+            else:
+                self._execute(message)
+                if (message.kind in POSTS_A_CARD or message.kind == CARD_UPDATE) and message.complaint_id is not None:
+                    fresh.add(card)
+            keeper.finished(message.id)
 
     def _execute(self, message: OutboxMessage) -> None:
         handler = self._handlers.get(message.kind)
@@ -225,7 +248,7 @@ class OutboxRunner:
                 payload = {"surface": surface, "channel": ref.channel}
                 uow.outbox.enqueue(CARD_UPDATE, f"{key}@{surface}", complaint_id, payload, URGENT_RANK)
             uow.outbox.wake(complaint_id, WAITS_FOR_CARD, self._clock.now())  # its thread lines can go now
-            uow.outbox.mark_done(message.id, self._clock.now())
+            self._finished(uow.outbox.mark_done(message.id, self._clock.now(), message.lease), message)
             uow.commit()
 
     def _move_card(self, message: OutboxMessage) -> None:
@@ -256,7 +279,7 @@ class OutboxRunner:
             else:
                 uow.complaints.add_card(complaint_id, new)
             uow.outbox.wake(complaint_id, WAITS_FOR_CARD, self._clock.now())
-            uow.outbox.mark_done(message.id, self._clock.now())
+            self._finished(uow.outbox.mark_done(message.id, self._clock.now(), message.lease), message)
             uow.commit()
 
     def _update_card(self, message: OutboxMessage) -> None:
@@ -289,32 +312,44 @@ class OutboxRunner:
 
     def _done(self, message: OutboxMessage) -> None:
         with self._uow() as uow:
-            uow.outbox.mark_done(message.id, self._clock.now())
+            self._finished(uow.outbox.mark_done(message.id, self._clock.now(), message.lease), message)
             uow.commit()
 
     def _retry(self, message: OutboxMessage, delay: float, reason: str, *, failed: bool = True) -> None:
         log.warning("outbox message %s (%s) will retry in %.1fs: %s", message.id, message.kind, delay, reason)
+        at = self._clock.now() + timedelta(seconds=delay)
         with self._uow() as uow:
-            uow.outbox.retry_later(message.id, self._clock.now() + timedelta(seconds=delay), reason, failed=failed)
+            self._finished(uow.outbox.retry_later(message.id, at, reason, message.lease, failed=failed), message)
             uow.commit()
 
-    def _release_many(self, message_ids: list[int], at: datetime) -> None:
+    def _release_many(self, messages: list[OutboxMessage], at: datetime) -> None:
+        if not messages:
+            return
         with self._uow() as uow:
-            uow.outbox.release_many(message_ids, at)
+            uow.outbox.release_many([m.id for m in messages], at, messages[0].lease)
             uow.commit()
 
     def _release(self, message: OutboxMessage, at: datetime, reason: str | None = None) -> None:
         if reason:
             log.debug("outbox message %s (%s) waits: %s", message.id, message.kind, reason)
         with self._uow() as uow:
-            uow.outbox.release(message.id, at)
+            self._finished(uow.outbox.release(message.id, at, message.lease), message)
             uow.commit()
 
     def _give_up(self, message: OutboxMessage, reason: str) -> None:
         log.error("outbox message %s (%s) failed for good: %s", message.id, message.kind, reason)
         with self._uow() as uow:
-            uow.outbox.give_up(message.id, self._clock.now(), reason)
+            self._finished(uow.outbox.give_up(message.id, self._clock.now(), reason, message.lease), message)
             uow.commit()
+
+    @staticmethod
+    def _finished(held: bool, message: OutboxMessage) -> None:
+        if not held:
+            log.warning(
+                "outbox message %s (%s): its lease was lost; the worker holding it now finishes it",
+                message.id,
+                message.kind,
+            )
 
 
 def _complaint_id(message: OutboxMessage) -> int:

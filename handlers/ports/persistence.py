@@ -64,6 +64,11 @@ class ComplaintRepository(Protocol):
         """The cards that are out for these complaints."""
         ...
 
+    def lock_threads(self, keys: Collection[str]) -> None:
+        """Wait until no other transaction is threading any of these keys (handlers.intake.follow_ups.thread_keys),
+        and keep them until this one ends: taken first, before anything is read."""
+        ...
+
     def thread_index(
         self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
     ) -> ThreadIndex:
@@ -173,6 +178,11 @@ class AuditLog(Protocol):
         """Append one event."""
         ...
 
+    def blank_details(self, before: datetime, after_id: int, limit: int) -> list[int]:
+        """Empty the details of up to `limit` events older than `before` with ids above `after_id`, oldest first;
+        return their ids in order (retention)."""
+        ...
+
     def for_complaint(self, complaint_id: int) -> list[AuditEvent]:
         """Return a complaint's events, oldest first."""
         ...
@@ -208,6 +218,7 @@ class OutboxMessage:
     payload: Mapping[str, Any]
     attempts: int  # tries, this one included: more than one means an earlier try may have landed
     failures: int = 0  # counted failures before this try
+    lease: str = ""  # the token of the lease it was taken under: only that lease may finish, retry or give it back
 
     @property
     def last_chance(self) -> bool:
@@ -250,12 +261,17 @@ class Outbox(Protocol):
         none travelling in `skip_lanes` (handlers.outbox.kinds.lane_of)."""
         ...
 
-    def release(self, message_id: int, at: datetime) -> None:
-        """Give a leased message back untried (its try is not counted); due again at `at`."""
+    def renew(self, lease: str, message_ids: Collection[int], until: datetime) -> set[int]:
+        """Extend `lease` to `until` on those of `message_ids` it still holds; return those."""
         ...
 
-    def release_many(self, message_ids: Collection[int], at: datetime) -> None:
-        """Give several leased messages back untried at once (`release` for each)."""
+    def release(self, message_id: int, at: datetime, lease: str) -> bool:
+        """Give a leased message back untried (its try is not counted); due again at `at`. False if `lease` no longer
+        holds it (so with every finishing call below: a message taken over is the new holder's)."""
+        ...
+
+    def release_many(self, message_ids: Collection[int], at: datetime, lease: str) -> int:
+        """Give several leased messages back untried at once (`release` for each); return how many."""
         ...
 
     def hold_cards(self, queue: str) -> int:
@@ -271,16 +287,20 @@ class Outbox(Protocol):
         """Make a complaint's pending messages of these kinds due now (what waited for its card)."""
         ...
 
-    def mark_done(self, message_id: int, now: datetime) -> None:
+    def mark_done(self, message_id: int, now: datetime, lease: str) -> bool:
         """The side effect happened."""
         ...
 
-    def retry_later(self, message_id: int, at: datetime, error: str, *, failed: bool = True) -> None:
+    def retry_later(self, message_id: int, at: datetime, error: str, lease: str, *, failed: bool = True) -> bool:
         """The try did not deliver; try again at `at`. `failed` counts it towards giving up."""
         ...
 
-    def give_up(self, message_id: int, now: datetime, error: str) -> None:
+    def give_up(self, message_id: int, now: datetime, error: str, lease: str) -> bool:
         """The side effect failed for good; keep the error for agents to see."""
+        ...
+
+    def forget_done(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` messages that finished before `before` (retention); return how many."""
         ...
 
 

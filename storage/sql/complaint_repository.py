@@ -15,6 +15,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy import case as sql_case
@@ -34,6 +35,7 @@ from handlers.cases.model import (
 from handlers.intake.follow_ups import OpenCase
 from handlers.ports.persistence import Clock, FollowupCount, ThreadIndex, WaitScope
 from handlers.team.late import LateQueue
+from storage.sql.advisory import INTAKE_LOCK, MAX_THREAD_LOCKS, advisory_key
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaint_cards, complaints, messages, people
 
@@ -175,6 +177,26 @@ class SqlComplaintRepository:
                 )
                 ids.update({(source, external_id): case_id for external_id, case_id in self._c.execute(query)})
         return [ids[(case.incoming.source, case.incoming.external_id)] for case in cases]
+
+    def lock_threads(self, keys: Collection[str]) -> None:
+        """Take the threads' advisory locks until the transaction ends (PostgreSQL; SQLite has one writer at a time).
+
+        Every intake transaction takes the intake lock first, shared, then its keys in ascending
+        order, so two never deadlock. A batch with more keys than MAX_THREAD_LOCKS takes the intake
+        lock alone, exclusively, instead: the server's lock table stays bounded in a storm."""
+        if self._c.dialect.name != "postgresql" or not keys:
+            return
+        if len(keys) > MAX_THREAD_LOCKS:
+            self._c.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTAKE_LOCK})
+            return
+        self._c.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": INTAKE_LOCK})
+        self._c.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS in_order"
+            ),
+            {"keys": sorted({advisory_key(key) for key in keys})},
+        )
 
     def thread_index(
         self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -203,7 +204,11 @@ audit_events = Table(
     Column("to_status", String(16)),
     Column("at", UTCDateTime(), nullable=False),
     Column("detail", JSON, nullable=False),
+    Index("ix_audit_events_at", "at"),
 )
+
+_PENDING = text("status = 'pending'")
+_LEASED = text("leased_until IS NOT NULL")
 
 outbox = Table(
     "outbox",
@@ -223,8 +228,13 @@ outbox = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("done_at", UTCDateTime()),
     Column("rank", Float, nullable=False, server_default="0"),  # higher goes first (cards by priority)
+    Column("lease", String(32)),  # the token of the current lease: only its holder finishes, retries or gives back
+    Column("ordering", String(300)),  # the chat channel whose rank order this keeps (kinds.ordering_of), or none
     Index(None, "status", "available_at"),
     Index("ix_outbox_complaint_id", "complaint_id"),
+    Index("ix_outbox_due", "rank", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),  # read backwards
+    Index("ix_outbox_leased", "ordering", postgresql_where=_LEASED, sqlite_where=_LEASED),
+    Index("ix_outbox_done_at", "done_at"),
 )
 
 tickets = Table(

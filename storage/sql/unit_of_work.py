@@ -10,12 +10,12 @@ from sqlalchemy import Connection, Engine
 from handlers.ports.persistence import Clock
 from storage.sql.complaint_repository import SqlComplaintRepository
 from storage.sql.message_repository import SqlMessageRepository
+from storage.sql.outbox import SqlOutbox
 from storage.sql.people import SqlPeople
 from storage.sql.repositories import (
     SqlAuditLog,
     SqlCheckpoints,
     SqlCustomerRepository,
-    SqlOutbox,
 )
 from storage.sql.team_settings import SqlTeamSettings
 from storage.sql.team_stats import SqlTeamStats

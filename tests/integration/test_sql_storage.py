@@ -80,7 +80,7 @@ def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> 
         u.commit()
     assert [m.payload for m in first] == [{"a": 1, "surface": "slack", "channel": ""}] and second == []
     with uow() as u:
-        u.outbox.retry_later(first[0].id, T0 + timedelta(seconds=60), "429")
+        u.outbox.retry_later(first[0].id, T0 + timedelta(seconds=60), "429", first[0].lease)
         u.commit()
     with uow() as u:
         assert u.outbox.lease_due(T0 + timedelta(seconds=59), 30, 10) == []

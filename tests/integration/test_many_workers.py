@@ -1,0 +1,203 @@
+"""Several workers on one database: only the current lease finishes a message, a slow delivery keeps its lease and
+runs once, each channel keeps its rank order across workers, and a reply stored beside its parent by another worker
+threads onto the parent's case."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from handlers.cases.model import CardRef, IncomingComplaint
+from handlers.intake.receive import receive
+from handlers.intake.topics import Topic, TopicRules
+from handlers.intake.triage import Triage
+from handlers.outbox.kinds import CHAT_ANNOUNCE
+from handlers.outbox.runner import OutboxRunner
+from handlers.ports.clock import ManualClock, SystemClock
+from handlers.ports.persistence import NewOutboxMessage
+from handlers.ports.surfaces import Notice
+from storage.memory.keys import MemoryDedupe
+from storage.sql.engine import make_engine
+from storage.sql.migrate import upgrade
+from storage.sql.tables import complaints, outbox
+from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+from tests.fakes import SURFACE, FakeChat, card_ref, plain
+from tests.integration.test_team_stats import T0
+
+pytestmark = pytest.mark.integration
+
+
+class SlowChat(FakeChat):
+    """A chat tool that is alive but slow: each announcement takes `seconds(text)` and is recorded when it lands."""
+
+    def __init__(self, seconds: Callable[[str], float]) -> None:
+        super().__init__()
+        self._seconds = seconds
+        self.landed: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def announce(self, channel: str, notice: Notice, *, ref: CardRef | None = None) -> CardRef:
+        said = plain(notice.text)
+        time.sleep(self._seconds(said))
+        with self._lock:
+            self.landed.append((channel, said))
+        return card_ref(channel, f"2000.{len(self.landed):06d}")
+
+
+def announcements(uow: SqlUnitOfWorkFactory, channels: list[str], each: int) -> list[str]:
+    """Queue `each` announcements per channel, ranked so that the first queued goes first; return their texts."""
+    said, batch = [], []
+    for n in range(each):
+        for channel in channels:
+            words = f"{channel} notice {n}"
+            said.append(words)
+            payload = {"text": words, "channels": {SURFACE: channel}}
+            batch.append(NewOutboxMessage(CHAT_ANNOUNCE, f"notice:{channel}:{n}", None, payload, 1000.0 - n))
+    with uow() as unit:
+        unit.outbox.enqueue_many(batch)
+        unit.commit()
+    return said
+
+
+def run_workers(runners: list[OutboxRunner], engine: Engine, limit: int, within: float = 30.0) -> None:
+    """Run each runner on its own thread, as a worker's delivery loop would, until nothing is pending."""
+    stop = threading.Event()
+
+    def loop(runner: OutboxRunner) -> None:
+        while not stop.is_set():
+            if not runner.run_due(limit):
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=loop, args=(r,), daemon=True) for r in runners]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + within
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as c:
+                if not c.execute(select(func.count()).where(outbox.c.status == "pending")).scalar():
+                    break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+
+
+def test_only_the_current_lease_finishes_a_message(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=(SURFACE,))
+    announcements(uow, ["C1"], 1)
+    with uow() as u:
+        [first] = u.outbox.lease_due(clock.now(), 30, 10)
+        u.commit()
+    clock.advance(seconds=31)  # the first worker stalled past its lease: a second one takes the message over
+    with uow() as u:
+        [second] = u.outbox.lease_due(clock.now(), 30, 10)
+        u.commit()
+    assert first.id == second.id and first.lease != second.lease and second.attempts == 2
+    with uow() as u:
+        assert u.outbox.mark_done(first.id, clock.now(), first.lease) is False
+        assert u.outbox.retry_later(first.id, clock.now(), "late", first.lease) is False
+        assert u.outbox.release(first.id, clock.now(), first.lease) is False
+        assert u.outbox.give_up(first.id, clock.now(), "late", first.lease) is False
+        assert u.outbox.renew(first.lease, [first.id], clock.now() + timedelta(seconds=30)) == set()
+        assert u.outbox.renew(second.lease, [second.id], clock.now() + timedelta(seconds=30)) == {second.id}
+        assert u.outbox.mark_done(second.id, clock.now(), second.lease) is True
+        u.commit()
+    with engine.connect() as c:
+        assert c.execute(select(outbox.c.status, outbox.c.attempts, outbox.c.lease)).one() == ("done", 2, None)
+
+
+def test_a_slow_delivery_keeps_its_lease_and_is_carried_out_once(engine: Engine) -> None:
+    clock = SystemClock()
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=(SURFACE,))
+    chat = SlowChat(lambda _said: 0.25)  # each call outlasts half the lease: a batch of nine outlasts it four times
+    said = announcements(uow, ["C1", "C2", "C3"], 3)
+    workers = [OutboxRunner(uow, clock, chat.faces(), lease_seconds=0.6) for _ in range(2)]
+    run_workers(workers, engine, limit=50)
+    assert sorted(words for _channel, words in chat.landed) == sorted(said)  # each once: none taken over and rerun
+    with engine.connect() as c:
+        assert set(c.execute(select(outbox.c.status)).scalars()) == {"done"}
+
+
+def test_two_workers_keep_each_channels_rank_order(engine: Engine) -> None:
+    clock = SystemClock()
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=(SURFACE,))
+    # the first of each batch is slow: a second worker taking the channel's next ones would land them ahead of it
+    chat = SlowChat(lambda said: 0.15 if int(said.rsplit(" ", 1)[1]) % 3 == 0 else 0.0)
+    said = announcements(uow, ["C1", "C2"], 12)
+    workers = [OutboxRunner(uow, clock, chat.faces()) for _ in range(3)]
+    run_workers(workers, engine, limit=3)
+    for channel in ("C1", "C2"):
+        landed = [words for where, words in chat.landed if where == channel]
+        assert landed == [w for w in said if w.startswith(channel)]  # in rank order, every one once
+
+
+@dataclass(frozen=True)
+class PausingTopics(TopicRules):
+    """Topic rules that hold the transaction of a post saying "PAUSE" open at triage until `pause` returns."""
+
+    pause: Callable[[], None] = field(default=lambda: None)
+
+    def classify(self, text: str) -> Topic:
+        """Pause on the marked post, then classify as usual."""
+        if "PAUSE" in text:
+            self.pause()
+        return super().classify(text)
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    """A migrated PostgreSQL database (SQLite lets one writer in at a time: there is no race to show there)."""
+    upgrade(pg_url)
+    engine = make_engine(pg_url, pool_size=5)
+    yield engine
+    engine.dispose()
+
+
+def test_a_reply_stored_beside_its_parent_by_another_worker_joins_the_parents_case(pg_engine: Engine) -> None:
+    clock = SystemClock()
+    uow = SqlUnitOfWorkFactory(pg_engine, clock, surfaces=(SURFACE,))
+    now = datetime.now(UTC)
+    parent = IncomingComplaint("x", "100", "9", "ann", "Ann", "my bag is lost PAUSE", now, conversation_id="100")
+    reply = IncomingComplaint(
+        "x", "101", "8", "bob", "Bob", "same here, mine too", now, in_reply_to_id="100", conversation_id="100"
+    )
+    first_in, second_done = threading.Event(), threading.Event()
+
+    def hold_until_the_second_worker_is_in() -> None:
+        first_in.set()
+        # the first worker has read the open cases and not committed: wait until the second one is stored, or is
+        # waiting for a lock (the advisory locks of the threads it shares with this transaction)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not second_done.is_set():
+            with pg_engine.connect() as c:
+                if c.execute(
+                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                ).scalar():
+                    return
+            time.sleep(0.01)
+
+    pausing = Triage(topics=PausingTopics(topics=(), pause=hold_until_the_second_worker_is_in))
+    first = threading.Thread(target=receive, args=(uow, clock, MemoryDedupe(), pausing, [parent]))
+    first.start()
+    assert first_in.wait(10)  # the first worker's transaction has read the open cases
+
+    def second_worker() -> None:
+        receive(uow, clock, MemoryDedupe(), Triage(), [reply])
+        second_done.set()
+
+    second = threading.Thread(target=second_worker)
+    second.start()
+    first.join(timeout=20)
+    second.join(timeout=20)
+    with pg_engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(complaints)).scalar() == 1  # one case, not two
+        assert c.execute(select(complaints.c.followup_count)).scalar() == 1
