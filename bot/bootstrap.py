@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
@@ -56,7 +57,7 @@ from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
 from storage.redis.keys import RedisDedupe, RedisLocks
 from storage.redis.stream import RedisStreamQueue
-from storage.sql.engine import make_engine
+from storage.sql.engine import describe_pool, make_engine
 from storage.sql.tickets import BuiltinTickets
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
@@ -64,6 +65,8 @@ LISTENER_THREADS = 32  # Bolt runs each listener (after its ack) on this pool; t
 STREAM = "squeaky:complaints"
 CLICKS = "squeaky:clicks"
 GROUP = "workers"
+
+log = logging.getLogger(__name__)
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -86,7 +89,13 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     """Storage, coordination and triage; Redis when REDIS_URL is set, in-process coordination otherwise."""
     triage = replace(load_triage(settings.triage_config), queues=load_queues(settings.queues_config))
     clock = clock or SystemClock()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pgbouncer=settings.db_pgbouncer,
+    )
+    log.info(describe_pool(engine))
     queue: StreamQueue
     clicks: StreamQueue
     locks: Locks

@@ -23,6 +23,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = Field(DEFAULT_URL, description="where complaints are stored (PostgreSQL URL, or SQLite)")
+    db_pool_size: int = Field(
+        5, ge=1, le=200, description="database connections each process keeps open (PostgreSQL; see README, Sizing)"
+    )
+    db_max_overflow: int = Field(5, ge=0, le=200, description="connections a process may open beyond DB_POOL_SIZE")
+    db_pgbouncer: bool = Field(
+        False, description="PostgreSQL is reached through PgBouncer in transaction mode: prepare no statements"
+    )
+    outbox_retention_days: float = Field(
+        7, gt=0, description="days a delivered (or given up) outbox message is kept before it is deleted"
+    )
+    audit_detail_retention_days: float = Field(
+        90, gt=0, description="days the audit trail keeps its details (texts, reasons); who did what, when, stays"
+    )
     redis_url: str | None = Field(None, description="Redis for coordinating several processes (unset: in-process)")
     port: int = Field(3000, ge=1, le=65535, description="the HTTP port the web process listens on")
     web_concurrency: int = Field(2, ge=1, le=64, description="web worker processes under gunicorn")

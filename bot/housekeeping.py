@@ -1,11 +1,11 @@
 """The worker's periodic jobs, on their own thread: claim expiry, service-level pings, spike watch, storm mode, push
-assignment, stats rollup.
+assignment, stats rollup, retention.
 
 With several workers each job still runs once per period: its next due time is kept in the
 database and moved forward by compare-and-set, and only the worker whose move lands runs
-that pass, under a coordination lock so that a pass outlasting its period never overlaps the
-next. Everything a job decides is in the database, so a pass cut short by a crash is simply
-done again by the next one.
+that pass, under a coordination lock (extended while the pass runs) so that a pass
+outlasting its period never overlaps the next. Everything a job decides is in the
+database, so a pass cut short by a crash is simply done again by the next one.
 """
 
 from __future__ import annotations
@@ -21,14 +21,17 @@ from bot.config import Settings
 from bot.outages import OUTAGES, describe_outage
 from bot.wiring import Services
 from handlers.cases.actions import expire_claims
+from handlers.ports.coordination import Locks
 from handlers.queues.push import assign_waiting
 from handlers.queues.storm import StormRules, check_storms
 from handlers.team.periods import claim_period
+from handlers.team.retention import RetentionRules, sweep
 from handlers.team.service_levels import check_service_levels
 from handlers.team.spike_watch import check_spikes
 from handlers.team.spikes import SpikeRules
 
 log = logging.getLogger(__name__)
+JOB_LOCK_SECONDS = 60.0  # a pass's lock, extended while it runs
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ def jobs(services: Services) -> list[Job]:
     s, uow, clock = services.settings, services.uow_factory, services.clock
     rules = SpikeRules(window_minutes=s.spike_window_minutes, ratio=s.spike_ratio, min_count=s.spike_min_count)
     claim_deadline = timedelta(minutes=s.claim_deadline_minutes)
+    retention = RetentionRules(
+        outbox=timedelta(days=s.outbox_retention_days), audit_details=timedelta(days=s.audit_detail_retention_days)
+    )
 
     def roll_up() -> int:
         with uow() as unit:
@@ -80,6 +86,7 @@ def jobs(services: Services) -> list[Job]:
         Job("storms", 5, lambda: check_storms(uow, clock, services.triage.queues, storm_rules(s))),
         Job("assign", 5, lambda: assign_waiting(uow, clock, services.triage.queues, claim_deadline)),
         Job("stats-rollup", 30, roll_up),
+        Job("retention", 600, lambda: sweep(uow, clock, services.queue, retention)),
     ]
 
 
@@ -102,9 +109,13 @@ def run_jobs(services: Services, stop: threading.Event, schedule: list[Job], *, 
             due[job.name] = time.monotonic() + max(0.0, (following - services.clock.now()).total_seconds())
             if not taken:
                 continue  # another worker runs this period's pass
-            token = services.locks.acquire(f"squeaky:job:{job.name}", ttl_seconds=max(120.0, job.every * 4))
+            name = f"squeaky:job:{job.name}"
+            token = services.locks.acquire(name, ttl_seconds=JOB_LOCK_SECONDS)
             if token is None:
-                continue  # another worker has it this time
+                continue  # another worker's pass is still running: this period's is skipped, not run twice at once
+            keeping = threading.Event()
+            keeper = threading.Thread(target=_keep_lock, args=(services.locks, name, token, keeping), daemon=True)
+            keeper.start()
             try:
                 job.run()
             except OUTAGES as exc:
@@ -112,8 +123,22 @@ def run_jobs(services: Services, stop: threading.Event, schedule: list[Job], *, 
             except Exception:
                 log.exception("%s failed; it runs again in %.0fs", job.name, job.every)
             finally:
-                services.locks.release(f"squeaky:job:{job.name}", token)
+                keeping.set()
+                keeper.join()
+                services.locks.release(name, token)
         stop.wait(tick)
+
+
+def _keep_lock(locks: Locks, name: str, token: str, done: threading.Event) -> None:
+    """Extend a running pass's lock every third of its length, so a pass longer than the lock is never joined by a
+    second one (a crashed worker's lock still expires on its own)."""
+    while not done.wait(JOB_LOCK_SECONDS / 3):
+        try:
+            if not locks.extend(name, token, JOB_LOCK_SECONDS):
+                log.warning("the lock of %s was lost while it ran", name)
+                return
+        except OUTAGES as exc:
+            log.warning("the lock of %s could not be extended: %s", name, describe_outage(exc))
 
 
 def start(services: Services, stop: threading.Event) -> threading.Thread:

@@ -43,6 +43,10 @@ class StreamQueue(Protocol):
         """Take over entries another consumer left unacknowledged for at least `min_idle_ms`."""
         ...
 
+    def trim_done(self) -> int:
+        """Delete the entries every consumer has acknowledged (retention); return how many went."""
+        ...
+
     def pending(self) -> int:
         """Count delivered entries not yet acknowledged."""
         ...
@@ -65,6 +69,10 @@ class Locks(Protocol):
 
     def release(self, name: str, token: str) -> bool:
         """Release the lock if `token` still holds it."""
+        ...
+
+    def extend(self, name: str, token: str, ttl_seconds: float) -> bool:
+        """Hold the lock for `ttl_seconds` from now if `token` still holds it; False if it was lost."""
         ...
 
 

@@ -47,6 +47,15 @@ class MemoryLocks(_ExpiringKeys):
             del self._items[name]
             return True
 
+    def extend(self, name: str, token: str, ttl_seconds: float) -> bool:
+        """Hold the lock `ttl_seconds` from now if `token` still holds it."""
+        now = self._now()
+        with self._lock:
+            if self._live(name, now) != token:
+                return False
+            self._items[name] = (token, now + ttl_seconds)
+            return True
+
 
 class MemoryDedupe(_ExpiringKeys):
     """A set of recently seen keys, for one process."""

@@ -96,6 +96,10 @@ class MemoryStreamQueue:
             waiting = (e for e, _ in self._new)
             return all(stream_order(e) > key for e in (*waiting, *self._pending))
 
+    def trim_done(self) -> int:
+        """Nothing to trim: an acknowledged entry is forgotten at once here."""
+        return 0
+
     def pending(self) -> int:
         """Count delivered, unacknowledged entries."""
         with self._ready:

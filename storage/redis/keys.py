@@ -1,4 +1,4 @@
-"""Redis locks (SET NX PX with a token, released by a compare-and-delete script) and a dedupe set (SET NX EX)."""
+"""Redis locks (SET NX PX with a token, extended and released by compare-and-set scripts) and a dedupe set."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from collections.abc import Callable
 import redis
 
 _LOOK_BACK = 1  # buckets before today's that `seen` looks in
+
+_EXTEND = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -25,6 +32,7 @@ class RedisLocks:
         self._r = client
         self._prefix = prefix
         self._release = client.register_script(_RELEASE)
+        self._extend = client.register_script(_EXTEND)
 
     def acquire(self, name: str, ttl_seconds: float) -> str | None:
         """Take the lock, or None if it is held."""
@@ -36,6 +44,10 @@ class RedisLocks:
     def release(self, name: str, token: str) -> bool:
         """Release the lock if `token` still holds it."""
         return bool(self._release(keys=[self._prefix + name], args=[token]))
+
+    def extend(self, name: str, token: str, ttl_seconds: float) -> bool:
+        """Hold the lock `ttl_seconds` from now if `token` still holds it."""
+        return bool(self._extend(keys=[self._prefix + name], args=[token, max(1, int(ttl_seconds * 1000))]))
 
 
 class RedisDedupe:

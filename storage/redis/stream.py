@@ -109,6 +109,25 @@ class RedisStreamQueue:
         claimed = answer[1]
         return [_entry(entry_id, fields, 2) for entry_id, fields in claimed if fields]
 
+    def trim_done(self) -> int:
+        """Delete the entries every consumer is done with (delivered and acknowledged); return how many went.
+
+        Only what lies before both the group's last delivery and its oldest unacknowledged entry
+        goes, so nothing still to be stored is ever lost to trimming."""
+        try:
+            groups: Any = self._r.xinfo_groups(self._stream)
+            summary: Any = self._r.xpending(self._stream, self._group)
+        except redis.ResponseError:
+            return 0
+        group = next((g for g in groups if _text(g["name"]) == self._group), None)
+        if group is None:
+            return 0
+        millis, sequence = stream_order(_text(group["last-delivered-id"]))
+        boundary = f"{millis}-{sequence + 1}"  # everything up to the last delivery ...
+        if int(summary["pending"]):
+            boundary = min(boundary, _text(summary["min"]), key=stream_order)  # ... but what is still being stored
+        return int(self._r.xtrim(self._stream, minid=boundary, approximate=False))
+
     def pending(self) -> int:
         """Count delivered, unacknowledged entries."""
         try:

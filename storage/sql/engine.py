@@ -17,15 +17,36 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions, so writers queue up."""
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5, pgbouncer: bool = False) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions, so writers queue up.
+
+    On PostgreSQL the process opens at most `pool_size + max_overflow` connections. Behind
+    PgBouncer in transaction mode (`pgbouncer`), a connection is a different server session
+    each transaction, so no statement is prepared on the server."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {"prepare_threshold": None} if pgbouncer else {}
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, connect_args=connect_args
+    )
+
+
+def describe_pool(engine: Engine) -> str:
+    """What the engine may open, for the process to say at start."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"database: SQLite file {url.database} (one writer at a time; fine for one process)"
+    pool = engine.pool
+    size, overflow = getattr(pool, "size", lambda: 0)(), getattr(pool, "_max_overflow", 0)
+    where = f"{url.host}:{url.port or 5432}/{url.database}"
+    return (
+        f"database: PostgreSQL at {where}; this process opens at most {size + overflow} connections "
+        f"(DB_POOL_SIZE={size} + DB_MAX_OVERFLOW={overflow})"
+    )
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -113,6 +113,38 @@ def test_lock_is_exclusive_released_only_by_its_holder_and_expires(coord: Coordi
     assert coord.locks.release("card:2", short) is False  # it expired and someone else holds it now
 
 
+def test_a_lock_is_extended_only_by_its_holder(coord: Coordination) -> None:
+    token = coord.locks.acquire("job:rollup", ttl_seconds=1)
+    assert token is not None
+    assert coord.locks.extend("job:rollup", "not-the-token", 60) is False
+    assert coord.locks.extend("job:rollup", token, 60) is True
+    if coord.redis is not None:
+        assert 59_000 < coord.redis.pttl("squeaky:lock:job:rollup") <= 60_000
+        coord.redis.delete("squeaky:lock:job:rollup")  # lapsed, as Redis would let it
+    else:
+        coord.clock.advance(30)
+        assert coord.locks.acquire("job:rollup", ttl_seconds=5) is None  # its first second is long past: still held
+        coord.clock.advance(31)
+    assert coord.locks.extend("job:rollup", token, 60) is False  # lapsed: a lost lock is not taken back
+    assert coord.locks.acquire("job:rollup", ttl_seconds=5) is not None
+
+
+def test_trimming_the_stream_keeps_every_entry_not_yet_acknowledged(coord: Coordination) -> None:
+    ids = coord.queue.add_many([{"n": n} for n in range(6)])
+    taken = coord.queue.read("w1", 4, 0)
+    coord.queue.ack([taken[0].id, taken[1].id, taken[3].id])  # the third is still being stored
+    coord.queue.trim_done()
+    if coord.redis is not None:  # only the two before the oldest unacknowledged entry went
+        assert [e.decode() for e, _f in coord.redis.xrange("test:stream")] == ids[2:]
+    assert [e.id for e in coord.queue.own_pending("w1", 10)] == [ids[2]]
+    assert [e.payload for e in coord.queue.read("w2", 10, 0)] == [{"n": 4}, {"n": 5}]
+    coord.queue.ack([ids[2], ids[4], ids[5]])
+    coord.queue.trim_done()
+    if coord.redis is not None:
+        assert coord.redis.xlen("test:stream") == 0
+    assert coord.queue.pending() == 0
+
+
 def test_rate_limiter_allows_a_burst_then_says_how_long_to_wait(coord: Coordination) -> None:
     assert [coord.limiter.acquire("slack:C1", per_second=1, burst=3) for _ in range(3)] == [0, 0, 0]
     wait = coord.limiter.acquire("slack:C1", per_second=1, burst=3)
