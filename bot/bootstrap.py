@@ -200,6 +200,7 @@ def lead_desk(core: Core) -> LeadDesk:
         handoff_hour=s.oncall_handoff_hour,
         tiers=set(core.triage.priority.tier_points),
         queues=core.triage.queues,
+        stream=core.queue,
         follower_points=core.triage.priority.follower_points_per_decade,
     )
 

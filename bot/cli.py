@@ -283,3 +283,33 @@ def export(period: str, queue: str | None, out: Path | None) -> None:
         click.echo(f"wrote {count:,} case(s) to {target}")
 
     _guard(go)
+
+
+@main.command()
+@click.argument("handle")
+@click.option("--yes", is_flag=True, help="Erase without asking (what would go is still printed first).")
+def forget(handle: str, yes: bool) -> None:
+    """Erase a customer's posts, names and handles everywhere (a right-to-be-forgotten request); counts stay."""
+
+    def go() -> None:
+        from bot.bootstrap import build_core
+        from handlers.cases.model import Actor
+        from handlers.people.erasure import forget as erase
+        from handlers.people.erasure import normalize, preview
+        from storage.sql.migrate import upgrade
+
+        key = normalize(handle)
+        if not key or not key.replace("_", "").isalnum():
+            raise SettingsError(f"{handle!r} is not a handle such as @jane_doe.")
+        settings = _settings()
+        upgrade(settings.database_url)
+        core = build_core(settings)
+        click.echo(f"forgetting @{key} erases {preview(core.uow_factory, key).describe()} (and what is on the stream)")
+        if not yes and not click.confirm("erase it? this cannot be undone", default=False):
+            click.echo("nothing erased")
+            return
+        operator = Actor(id="cli", name="python -m bot forget", surface="cli")
+        erased = erase(core.uow_factory, core.clock, core.queue, key, operator)
+        click.echo(f"erased {erased.describe()}")
+
+    _guard(go)

@@ -1,5 +1,5 @@
 """People: one row per person, with their identity on each chat surface, so a claim made in one tool is theirs in
-every other."""
+every other; and what erasing a customer reached."""
 
 from __future__ import annotations
 
@@ -41,3 +41,28 @@ class Person:
     def mention(self) -> Mention:
         """This person, to mention in a line of text."""
         return Mention(self.name, dict(self.handles))
+
+
+ERASED_TEXT = "[erased at the customer's request]"
+ERASED_HANDLE = "erased"
+ERASED_NAME = "a forgotten customer"
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure reached (or would reach): complaints by id, and counts of the rest."""
+
+    complaints: tuple[int, ...] = ()
+    messages: int = 0
+    tickets: int = 0
+    audit_details: int = 0
+    registry: int = 0  # their tier in the VIP registry
+    stream: int = 0  # posts still on the stream, not stored yet
+
+    def describe(self) -> str:
+        """One line, with no erased data in it."""
+        return (
+            f"{len(self.complaints):,} complaint(s), {self.messages:,} post(s), {self.tickets:,} ticket(s), "
+            f"{self.audit_details:,} audit detail(s), {self.registry} registry entry, {self.stream:,} post(s) "
+            "not stored yet"
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -41,6 +41,15 @@ class StreamQueue(Protocol):
 
     def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[StreamEntry]:
         """Take over entries another consumer left unacknowledged for at least `min_idle_ms`."""
+        ...
+
+    def newest_pending(self) -> str | None:
+        """The newest entry delivered and not yet acknowledged (a batch being stored right now), or None."""
+        ...
+
+    def rewrite(self, change: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]) -> int:
+        """Pass every entry still on the stream through `change`: an entry it returns unchanged stays, a new mapping
+        replaces it (at the stream's end), None deletes it; return how many changed."""
         ...
 
     def trim_done(self) -> int:

@@ -15,7 +15,7 @@ from typing import Any, Protocol, Self
 
 from handlers.cases.model import AuditEvent, CardRef, Change, Complaint, Message, NewCase, PublicReply, Ticket
 from handlers.intake.follow_ups import OpenCase
-from handlers.people.model import Identity, Person
+from handlers.people.model import Erased, Identity, Person
 from handlers.ports.team import TeamSettings, TeamStats
 from handlers.team.late import LateQueue
 
@@ -164,6 +164,11 @@ class CustomerRepository(Protocol):
 
     def set_tier(self, handle: str, tier: str) -> None:
         """Register (or change) a customer's tier."""
+        ...
+
+    def erase(self, handle: str, *, preview: bool = False) -> Erased:
+        """Erase the customer's posts, names and handles (complaints, messages, built-in tickets, audit details, the
+        registry), keeping what stats count; `preview` only counts. The handle is lower-cased, without @."""
         ...
 
     def registered(self) -> list[tuple[str, str]]:

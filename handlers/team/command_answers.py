@@ -9,7 +9,9 @@ from datetime import datetime
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.model import Actor, AuditEvent, Role
 from handlers.intake.vip_registry import import_tiers
+from handlers.people.erasure import forget, preview
 from handlers.people.model import Identity
+from handlers.ports.coordination import StreamQueue
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from handlers.queues.availability import Availability
 from handlers.queues.hours import ALWAYS, BusinessHours, HoursError, parse_hours
@@ -22,6 +24,7 @@ from handlers.team.command_words import (
     Backlog,
     CommandError,
     Export,
+    Forget,
     Help,
     Hours,
     Move,
@@ -98,6 +101,7 @@ class LeadDesk:
     handoff_hour: int = 9
     tiers: set[str] = field(default_factory=lambda: {"vip", "elite", "standard"})
     queues: QueuePolicy = field(default_factory=QueuePolicy)
+    stream: StreamQueue | None = None  # the complaint stream, which erasure also cleans
     follower_points: int = (
         0  # how much followers weigh in the ranking (0: not at all, the promise stats fairness checks)
     )
@@ -118,6 +122,8 @@ class LeadDesk:
             return self._refuse(actor, text, "Only team leads can change that; anyone on the team can read it.")
         if isinstance(request, Export) and Role.LEAD not in actor.roles:
             return self._refuse(actor, text, "Only team leads can export the cases.")
+        if isinstance(request, Forget) and Role.LEAD not in actor.roles:
+            return self._refuse(actor, "forget", "Only team leads can erase a customer's data.")
         try:
             return self._answer(actor, request, mentions or {})
         except (InvalidRequest, CommandError) as exc:
@@ -192,6 +198,8 @@ class LeadDesk:
             return self._presence(actor, request)
         if isinstance(request, Move):
             return self._move(actor, request)
+        if isinstance(request, Forget):
+            return self._forget(actor, request)
         assert isinstance(request, OnCall)
         return self._oncall(actor, request, mentions)
 
@@ -201,6 +209,22 @@ class LeadDesk:
             known = ", ".join(q.name for q in self.queues.all())
             raise CommandError(sub, f"there is no queue called {name!r}; there are {known}")
         return name
+
+    def _forget(self, actor: Actor, request: Forget) -> Answer:
+        if not request.confirm:
+            found = preview(self.uow_factory, request.handle)
+            return Answer(
+                f"Forget @{request.handle}?",
+                (
+                    f"This erases {found.describe()}.",
+                    "Counts, times and service levels stay for stats; cards out in the channels are redrawn.",
+                    f"Say `forget @{request.handle} confirm` to erase it. It cannot be undone.",
+                ),
+            )
+        if self.stream is None:
+            raise InvalidRequest("erasure needs the worker's stream; run `python -m bot forget` instead")
+        erased = forget(self.uow_factory, self.clock, self.stream, request.handle, actor)
+        return Answer(f"Forgotten: @{request.handle}", (f"Erased {erased.describe()}.",))
 
     def _take_next(self, actor: Actor, request: TakeNext) -> Answer:
         self._queue_named(request.queue, "next")

@@ -1,7 +1,7 @@
 """The team command's words: subcommands, their arguments and their help, parsed into requests (no I/O here).
 
-One command, subcommands: `stats`, `backlog`, `export`, `vip`, `sla`, `oncall`, `queue`, `next`, `help`. Anything it
-cannot read is answered with the help for that subcommand, never with a trace.
+One command, subcommands: `stats`, `backlog`, `export`, `vip`, `sla`, `oncall`, `queue`, `next`, `forget`, `help`.
+Anything it cannot read is answered with the help for that subcommand, never with a trace.
 """
 
 from __future__ import annotations
@@ -81,6 +81,10 @@ USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         ("back", "back elite refunds"),
     ),
     "away": ("away: take no more push assignments (what you hold stays yours)", ("away",)),
+    "forget": (
+        "forget @handle [confirm]: erase a customer's posts, names and handles everywhere (leads; the counts stay)",
+        ("forget @jane_doe", "forget @jane_doe confirm"),
+    ),
     "help": ("help [SUBCOMMAND]", ("help", "help stats")),
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -206,6 +210,14 @@ class Move:
 
 
 @dataclass(frozen=True)
+class Forget:
+    """`forget @handle [confirm]`: without confirm, what would be erased."""
+
+    handle: str
+    confirm: bool = False
+
+
+@dataclass(frozen=True)
 class Presence:
     """`back [QUEUE …]` or `away`."""
 
@@ -220,7 +232,22 @@ class TakeNext:
     queue: str | None = None
 
 
-Request = Help | Stats | Backlog | Export | Vip | Sla | Hours | OnCall | QueueInfo | TakeNext | Assign | Presence | Move
+Request = (
+    Help
+    | Stats
+    | Backlog
+    | Export
+    | Vip
+    | Sla
+    | Hours
+    | OnCall
+    | QueueInfo
+    | TakeNext
+    | Assign
+    | Presence
+    | Move
+    | Forget
+)
 
 
 def changes_settings(request: Request) -> bool:
@@ -457,6 +484,11 @@ def parse(text: str) -> Request:
         if len(rest) != 2 or not case.isdigit():
             raise CommandError("move", "say move, the case number and a queue's name, like `move #123 elite`")
         return Move(int(case), rest[1].lower())
+    if sub == "forget":
+        confirm = len(rest) == 2 and rest[1].lower() == "confirm"
+        if len(rest) not in (1, 2) or (len(rest) == 2 and not confirm) or not _HANDLE.match(rest[0]):
+            raise CommandError("forget", "say forget and the customer's @handle, then confirm to erase")
+        return Forget(rest[0].lstrip("@").lower(), confirm)
     if sub == "back":
         return Presence(True, tuple(w.lower() for w in rest))
     if sub == "away":

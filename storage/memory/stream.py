@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +95,33 @@ class MemoryStreamQueue:
         with self._ready:
             waiting = (e for e, _ in self._new)
             return all(stream_order(e) > key for e in (*waiting, *self._pending))
+
+    def newest_pending(self) -> str | None:
+        """The newest entry delivered and not yet acknowledged, or None."""
+        with self._ready:
+            return max(self._pending, key=stream_order) if self._pending else None
+
+    def rewrite(self, change: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]) -> int:
+        """Pass every waiting and unacknowledged entry through `change`: replace or drop those it changes."""
+        changed = 0
+        with self._ready:
+            waiting: deque[tuple[str, Mapping[str, Any]]] = deque()
+            for entry_id, payload in self._new:
+                new = change(payload)
+                changed += new is not payload
+                if new is not None:
+                    waiting.append((entry_id, new))
+            self._new = waiting
+            for entry_id, pending in list(self._pending.items()):
+                new = change(pending.payload)
+                if new is pending.payload:
+                    continue
+                changed += 1
+                if new is None:
+                    del self._pending[entry_id]
+                else:
+                    pending.payload = new
+            return changed
 
     def trim_done(self) -> int:
         """Nothing to trim: an acknowledged entry is forgotten at once here."""

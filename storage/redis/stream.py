@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis
@@ -13,6 +13,7 @@ from handlers.ports.coordination import StreamEntry
 from storage.stream_ids import stream_order
 
 _FIELD = "c"  # one field per entry, holding the JSON payload
+_PAGE = 1_000  # entries read at once when the stream is rewritten
 
 
 class RedisStreamQueue:
@@ -108,6 +109,42 @@ class RedisStreamQueue:
             return []
         claimed = answer[1]
         return [_entry(entry_id, fields, 2) for entry_id, fields in claimed if fields]
+
+    def newest_pending(self) -> str | None:
+        """The newest entry delivered and not yet acknowledged, or None."""
+        try:
+            summary: Any = self._r.xpending(self._stream, self._group)
+        except redis.ResponseError:
+            return None
+        return _text(summary["max"]) if int(summary["pending"]) else None
+
+    def rewrite(self, change: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]) -> int:
+        """Pass each entry on the stream through `change`, a page at a time; replace (XDEL, then XADD at the end) or
+        delete those it changes. A replaced entry already delivered is delivered again: intake keeps each post once."""
+        changed, start = 0, "-"
+        while True:
+            page: Any = self._r.xrange(self._stream, min=start, max="+", count=_PAGE)
+            for entry_id, fields in page:
+                raw = fields.get(_FIELD.encode()) or fields.get(_FIELD)
+                try:
+                    payload = json.loads(raw) if raw is not None else None
+                except (TypeError, ValueError):
+                    continue  # not ours to read: intake sets it aside
+                if not isinstance(payload, dict):
+                    continue
+                new = change(payload)
+                if new is payload:
+                    continue
+                pipe = self._r.pipeline(transaction=True)
+                pipe.xdel(self._stream, entry_id)
+                if new is not None:
+                    pipe.xadd(self._stream, {_FIELD: json.dumps(new)}, maxlen=self._max_length, approximate=True)
+                pipe.execute()
+                changed += 1
+            if len(page) < _PAGE:
+                return changed
+            millis, sequence = stream_order(_text(page[-1][0]))
+            start = f"{millis}-{sequence + 1}"
 
     def trim_done(self) -> int:
         """Delete the entries every consumer is done with (delivered and acknowledged); return how many went.

@@ -17,7 +17,9 @@ from handlers.cases.model import (
     AuditEvent,
     Status,
 )
+from handlers.people.model import Erased
 from handlers.ports.persistence import Clock
+from storage.sql.erasure import erase_customer
 from storage.sql.set_queries import chunks, insert_or_ignore, one_of
 from storage.sql.tables import audit_events, checkpoints, customers
 
@@ -41,6 +43,10 @@ class SqlCustomerRepository:
             query = select(customers.c.handle, customers.c.tier).where(one_of(self._c, customers.c.handle, chunk))
             found.update({handle: tier for handle, tier in self._c.execute(query)})
         return found
+
+    def erase(self, handle: str, *, preview: bool = False) -> Erased:
+        """Erase the customer everywhere in this transaction (storage.sql.erasure); `preview` only counts."""
+        return erase_customer(self._c, handle, preview=preview)
 
     def registered(self) -> list[tuple[str, str]]:
         """Every registered customer's handle and tier."""

@@ -284,3 +284,49 @@ def test_export_writes_the_cases_as_csv_and_names_a_wrong_queue(tmp_path: Path) 
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert wrong.returncode == 2 and wrong.stderr.strip() == "squeaky: there is no queue called 'vip'; there are care."
+
+
+def test_forget_says_what_it_erases_asks_then_erases(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from handlers.cases.model import IncomingComplaint
+    from handlers.intake.receive import receive
+    from handlers.intake.triage import Triage
+    from handlers.ports.clock import SystemClock
+    from storage.memory.keys import MemoryDedupe
+    from storage.sql.engine import make_engine
+    from storage.sql.migrate import upgrade
+    from storage.sql.tables import complaints
+    from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+
+    url = f"sqlite:///{tmp_path / 'squeaky.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    post = IncomingComplaint("x", "1", "41", "ann", "Ann", "@SqueakyAir my bag, ref ZX99", datetime.now(UTC))
+    receive(SqlUnitOfWorkFactory(engine, SystemClock(), surfaces=()), SystemClock(), MemoryDedupe(), Triage(), [post])
+    env = _clean_env(DATABASE_URL=url)
+    said_no = subprocess.run(
+        [sys.executable, "-m", "bot", "forget", "@ann"],
+        cwd=tmp_path, env=env, input="n\n", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert said_no.returncode == 0, said_no.stderr
+    assert "forgetting @ann erases 1 complaint(s), 1 post(s)" in said_no.stdout and "nothing erased" in said_no.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "forget", "@Ann", "--yes"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "erased 1 complaint(s), 1 post(s)" in done.stdout
+    with engine.connect() as c:
+        assert c.execute(select(complaints.c.author_handle, complaints.c.text)).one() == (
+            "erased",
+            "[erased at the customer's request]",
+        )
+    engine.dispose()
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot", "forget", "ann traveller", "--yes"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "is not a handle" in bad.stderr
