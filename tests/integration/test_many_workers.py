@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 from sqlalchemy import Engine, func, select, text
 
-from handlers.cases.model import CardRef, IncomingComplaint
-from handlers.intake.receive import receive
+from handlers.cases.claim import claim
+from handlers.cases.model import CardRef, IncomingComplaint, Message, Status
+from handlers.intake.receive import MAX_POSTS_PER_TRANSACTION, receive
+from handlers.intake.stream_batches import consume_once
+from handlers.intake.stream_codec import to_entry
 from handlers.intake.topics import Topic, TopicRules
 from handlers.intake.triage import Triage
 from handlers.outbox.kinds import CHAT_ANNOUNCE
@@ -23,12 +27,14 @@ from handlers.ports.clock import ManualClock, SystemClock
 from handlers.ports.persistence import NewOutboxMessage
 from handlers.ports.surfaces import Notice
 from storage.memory.keys import MemoryDedupe
+from storage.redis.stream import RedisStreamQueue
 from storage.sql.engine import make_engine
 from storage.sql.migrate import upgrade
 from storage.sql.tables import complaints, outbox
-from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+from storage.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.fakes import SURFACE, FakeChat, card_ref, plain
 from tests.integration.test_team_stats import T0
+from tests.people import slack_person
 
 pytestmark = pytest.mark.integration
 
@@ -201,3 +207,69 @@ def test_a_reply_stored_beside_its_parent_by_another_worker_joins_the_parents_ca
     with pg_engine.connect() as c:
         assert c.execute(select(func.count()).select_from(complaints)).scalar() == 1  # one case, not two
         assert c.execute(select(complaints.c.followup_count)).scalar() == 1
+
+
+class CountingUnitOfWork(SqlUnitOfWork):
+    """A unit of work that notes how many posts each transaction stores."""
+
+    sizes: list[int]
+
+    def __enter__(self) -> SqlUnitOfWork:
+        unit = super().__enter__()
+        store, sizes = unit.messages.add_many, self.sizes
+
+        def add_many(messages: list[Message]) -> None:
+            sizes.append(len(messages))
+            store(messages)
+
+        unit.messages.add_many = add_many  # type: ignore[method-assign]
+        return unit
+
+
+def test_two_workers_store_a_storm_in_bounded_transactions_while_an_agent_claims(
+    pg_engine: Engine, redis_client: redis.Redis
+) -> None:
+    clock = SystemClock()
+    uow = SqlUnitOfWorkFactory(pg_engine, clock, surfaces=(SURFACE,))
+    sizes: list[int] = []
+
+    def counting() -> SqlUnitOfWork:
+        unit = CountingUnitOfWork(pg_engine, clock, (SURFACE,))
+        unit.sizes = sizes
+        return unit
+
+    stream = RedisStreamQueue(redis_client, "test:storm", "workers")
+    now = datetime.now(UTC)
+    first = [IncomingComplaint("x", f"{n}", f"a{n}", f"c{n}", "C", "my bag is lost", now) for n in range(1500)]
+    replies = [
+        IncomingComplaint("x", f"r{n}", f"a{n}", f"c{n}", "C", "still lost", now, in_reply_to_id=f"{n}")
+        for n in range(1500)
+    ]
+    stream.add_many([to_entry(first[k : k + 500]) for k in range(0, 1500, 500)])  # three entries of 500 posts
+    [early] = receive(
+        uow, clock, MemoryDedupe(), Triage(), [IncomingComplaint("x", "e", "e", "e", "E", "hi", now)]
+    ).opened
+    stream.add_many([to_entry(replies[k : k + 500]) for k in range(0, 1500, 500)])
+    agent = slack_person(uow, "U0MARIA", "maria")
+    claimed: list[Status] = []
+
+    def worker(name: str) -> None:  # until the stream is drained: nothing new for it, nothing pending anywhere
+        while True:
+            batch = consume_once(stream, name, counting, clock, MemoryDedupe(), Triage(), count=2, block_ms=50)
+            if not batch.entries and stream.newest_pending() is None:
+                return
+
+    def agent_claims() -> None:  # during the storm, an agent's claim goes through
+        claimed.append(claim(uow, clock, early, agent).status)
+
+    workers = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(2)]
+    for thread in workers:
+        thread.start()
+    agent_claims()
+    for thread in workers:
+        thread.join(timeout=60)
+    assert max(sizes) <= MAX_POSTS_PER_TRANSACTION and sum(sizes) == 3000  # each post once, no transaction longer
+    assert claimed == [Status.CLAIMED]
+    with pg_engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(complaints)).scalar() == 1501
+        assert set(c.execute(select(complaints.c.followup_count).where(complaints.c.id != early)).scalars()) == {1}
