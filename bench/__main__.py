@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|clicks|teams|stats|storm|queues|threading|all]`: run the measurements, write results to
+"""`python -m bench [ingest|clicks|teams|stats|storm|queues|scale|threading|all]`: run the measurements, write results to
 docs/."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from bench import clicks, ingest, queue_storm, stats, storm, teams_clicks, threading_quality
+from bench import clicks, ingest, queue_storm, scale_out, stats, storm, teams_clicks, threading_quality
 from bench.machine import describe
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -71,6 +71,12 @@ def run_queue_storm() -> None:
     publish(BENCHMARKS, "Complaint storm across queues", results, about, BENCHMARKS_PREAMBLE)
 
 
+def run_scale_out() -> None:
+    """The storm with three workers, two web processes, the X poller and fifty agents, one worker killed."""
+    results = scale_out.report(scale_out.measure(PG, REDIS))
+    publish(BENCHMARKS, "Scale-out storm", results, scale_out.__doc__ or "", BENCHMARKS_PREAMBLE)
+
+
 def run_threading() -> None:
     """The threading quality measurement on the real twcs conversations."""
     results = threading_quality.report(threading_quality.measure())
@@ -97,7 +103,7 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parts = ["ingest", "clicks", "teams", "stats", "storm", "queues", "threading", "all"]
+    parts = ["ingest", "clicks", "teams", "stats", "storm", "queues", "scale", "threading", "all"]
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
@@ -114,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         run_storm()
     if args.which in ("queues", "all"):
         run_queue_storm()
+    if args.which in ("scale", "all"):
+        run_scale_out()
     if args.which in ("stats", "all"):
         run_stats(args.complaints)
     return 0

@@ -1,5 +1,8 @@
 """Ingest throughput: twcs rows repeated to 100,000 posts through normalize + stream + dedupe + threading + triage +
-persist (PostgreSQL, Redis stream), against a bare batched INSERT of the same rows in the same run."""
+persist (PostgreSQL, Redis stream), the normalizing of the CSV rows inside the measured span. Beside it, in the same
+run and on a fresh database, the floor: the very rows the pipeline wrote (complaints, messages, outbox), written the
+same way (COPY for complaints and messages, one multi-row INSERT … ON CONFLICT DO NOTHING for the outbox) in
+transactions of the same size (500 posts), with no stream, dedupe, threading or triage."""
 
 from __future__ import annotations
 
@@ -10,20 +13,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import redis
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, create_engine, insert, select, text
 
 from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.sources.twcs import read_twcs
 from handlers.cases.model import IncomingComplaint
+from handlers.intake.receive import MAX_POSTS_PER_TRANSACTION
 from handlers.intake.stream_batches import consume_once
 from handlers.intake.stream_codec import to_entry
 from storage.sql.engine import make_engine, normalize_url
 from storage.sql.migrate import upgrade
+from storage.sql.set_queries import bulk_insert, insert_or_ignore
 from storage.sql.statistics import PlannerStatistics
-from storage.sql.tables import complaints
+from storage.sql.tables import complaints, messages, outbox
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_dev.csv"
 
@@ -38,6 +44,7 @@ class IngestResult:
     peak_rss_mb: float
     cases: int
     followups: int
+    rows_written: int = 0  # complaints, messages and outbox rows, all together
 
     @property
     def pipeline_rate(self) -> float:
@@ -46,7 +53,7 @@ class IngestResult:
 
     @property
     def bare_rate(self) -> float:
-        """Rows per second of the bare batched INSERT."""
+        """Posts per second when only their rows are written."""
         return self.posts / self.bare_seconds
 
 
@@ -89,14 +96,16 @@ def scratch_database(admin_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def run_pipeline(items: list[IncomingComplaint], database_url: str, redis_url: str) -> tuple[float, int, int]:
-    """Stream every post and let one worker drain the stream; return seconds, cases opened and follow-ups."""
+def run_pipeline(total: int, database_url: str, redis_url: str) -> tuple[float, int, int]:
+    """Read and normalize the rows, stream every post and let one worker drain the stream; return seconds (all of
+    it), cases opened and follow-ups."""
     redis.Redis.from_url(redis_url).flushdb()
     upgrade(database_url)
     core = build_core(Settings(_env_file=None, database_url=database_url, redis_url=redis_url))
     cases = followups = 0
     statistics = PlannerStatistics(core.engine)  # as the worker process keeps them
     started = time.perf_counter()
+    items = posts(total)  # reading the CSV and normalizing each row is part of ingest
     for start in range(0, len(items), 1000):
         core.queue.add(to_entry(items[start : start + 1000]))
     while True:
@@ -113,8 +122,61 @@ def run_pipeline(items: list[IncomingComplaint], database_url: str, redis_url: s
     return elapsed, cases, followups
 
 
+def written_rows(database_url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the pipeline wrote: its complaints, messages and outbox rows, in the order it wrote them."""
+    engine = make_engine(database_url)
+    with engine.connect() as c:
+        tables = [
+            [dict(row) for row in c.execute(select(table).order_by(table.c.id)).mappings()]
+            for table in (complaints, messages, outbox)
+        ]
+    engine.dispose()
+    return tables[0], tables[1], tables[2]
+
+
+def run_same_writes(
+    rows: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]], database_url: str
+) -> float:
+    """Write the pipeline's own rows again, the same way and in as many transactions: the floor to compare with."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    parts = _transactions(*rows)
+    started = time.perf_counter()
+    for cases, part, sends in parts:
+        with engine.begin() as c:
+            bulk_insert(c, complaints, cases)
+            bulk_insert(c, messages, part)
+            if sends:
+                c.execute(insert_or_ignore(c, outbox), sends)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+Rows = list[dict[str, Any]]
+
+
+def _transactions(cases: Rows, posts_: Rows, sends: Rows) -> list[tuple[Rows, Rows, Rows]]:
+    """The rows in the pipeline's transactions: 500 posts each, with the cases they open or follow and those cases'
+    outbox rows (prepared before the clock starts)."""
+    by_case: dict[int, Rows] = {}
+    for row in sends:
+        by_case.setdefault(int(row["complaint_id"] or 0), []).append(row)
+    out, written, next_case = [], 0, 0
+    for start in range(0, len(posts_), MAX_POSTS_PER_TRANSACTION):
+        part = posts_[start : start + MAX_POSTS_PER_TRANSACTION]
+        upto = max([written, *(int(m["complaint_id"]) for m in part if m["complaint_id"] is not None)])
+        first = next_case
+        while next_case < len(cases) and cases[next_case]["id"] <= upto:
+            next_case += 1
+        opened = cases[first:next_case]
+        out.append((opened, part, [row for case in opened for row in by_case.get(int(case["id"]), [])]))
+        written = upto
+    return out
+
+
 def run_bare_insert(items: list[IncomingComplaint], database_url: str) -> float:
-    """INSERT the same posts into the complaints table, 1,000 rows a transaction: the floor to compare with."""
+    """INSERT the posts into the complaints table, 1,000 rows a transaction (the storm benchmark's yardstick)."""
     upgrade(database_url)
     engine = make_engine(database_url)
     rows = [
@@ -145,26 +207,29 @@ def run_bare_insert(items: list[IncomingComplaint], database_url: str) -> float:
 
 def measure(total: int, admin_url: str, redis_url: str) -> IngestResult:
     """Both runs, each on a fresh database; peak memory is read right after the pipeline."""
-    items = posts(total)
     with scratch_database(admin_url) as url:
-        pipeline_seconds, cases, followups = run_pipeline(items, url, redis_url)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        pipeline_seconds, cases, followups = run_pipeline(total, url, redis_url)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows = written_rows(url)
     with scratch_database(admin_url) as url:
-        bare_seconds = run_bare_insert(items, url)
-    return IngestResult(len(items), pipeline_seconds, bare_seconds, peak, cases, followups)
+        bare_seconds = run_same_writes(rows, url)
+    written = sum(len(part) for part in rows)
+    return IngestResult(total, pipeline_seconds, bare_seconds, peak, cases, followups, written)
 
 
 def report(r: IngestResult) -> str:
     """The results, as Markdown."""
-    ratio = r.pipeline_rate / r.bare_rate
+    ratio = r.bare_seconds / r.pipeline_seconds
     return "\n".join(
         [
             "| measure | result | target |",
             "|---|---|---|",
             f"| posts through the pipeline | {r.posts:,} ({r.cases:,} cases, {r.followups:,} follow-ups) | 100,000 |",
-            f"| pipeline throughput | **{r.pipeline_rate:,.0f} posts/s** ({r.pipeline_seconds:.1f} s) | ≥ 2,000/s |",
-            f"| bare batched INSERT, same rows | {r.bare_rate:,.0f} rows/s ({r.bare_seconds:.1f} s) | |",
-            f"| pipeline ÷ bare INSERT | **{ratio:.2f}** | ≥ 0.5 |",
+            f"| pipeline throughput, reading the CSV included | **{r.pipeline_rate:,.0f} posts/s** "
+            f"({r.pipeline_seconds:.1f} s) | ≥ 2,000/s |",
+            f"| the same {r.rows_written:,} rows written the same way (COPY, 500 posts a transaction) "
+            f"| {r.bare_rate:,.0f} posts/s ({r.bare_seconds:.1f} s) | |",
+            f"| pipeline ÷ same writes | **{ratio:.2f}** | ≥ 0.5 |",
             f"| peak memory (whole process) | {r.peak_rss_mb:,.0f} MB | |",
         ]
     )
