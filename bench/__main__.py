@@ -1,5 +1,5 @@
-"""`python -m bench [ingest|clicks|teams|stats|storm|queues|scale|threading|all]`: run the measurements, write results to
-docs/."""
+"""`python -m bench [ingest|clicks|teams|stats|storm|queues|scale|threading|all]`: run the measurements, write
+results to docs/."""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
@@ -189,6 +191,11 @@ def pager(settings: Settings) -> Pager | None:
     return PagerDutyPager(key, settings.pagerduty_events_url) if key else None
 
 
+def process_name() -> str:
+    """This process's name among the workers: host and pid (its Redis consumer name and its heartbeat's)."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
 def lead_desk(core: Core) -> LeadDesk:
     """The leads' commands, from the settings."""
     s = core.settings
@@ -247,6 +254,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         sources=sources,
         incidents=incidents,
         outages=OUTAGES,
+        owner=process_name(),
     )
     fields = {name: getattr(core, name) for name in Core.__dataclass_fields__}
     return Services(

@@ -10,14 +10,13 @@ moment it is queued, whatever the backlog.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot import housekeeping
+from bot.bootstrap import process_name
 from bot.outages import OUTAGES, describe_outage
 from bot.slack.clicks import ClickDecider
 from bot.wiring import Services
@@ -26,11 +25,46 @@ from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
 DECIDING_THREADS = 4  # clicks decided at once: most of a decision is waiting on the database
+BEAT_SECONDS = 1.0  # a worker silent for SILENT_AFTER (5 s) is gone: its leases and stream entries are taken over
 
 
 def consumer_name() -> str:
-    """A consumer name unique to this process (host and pid), as Redis consumer groups want."""
-    return f"{socket.gethostname()}-{os.getpid()}"
+    """A consumer name unique to this process (host and pid), as Redis consumer groups want; its heartbeat's too."""
+    return process_name()
+
+
+class Liveness:
+    """This worker's heartbeat, every BEAT_SECONDS in the database, and who among the others has fallen silent."""
+
+    def __init__(self, services: Services, name: str) -> None:
+        self._services = services
+        self.name = name
+        self.silent: tuple[str, ...] = ()  # workers gone silent: their stream entries are taken over at once
+
+    def beat(self) -> None:
+        """Say this worker is alive and read who is not."""
+        with self._services.uow_factory() as uow:
+            now = self._services.clock.now()
+            uow.workers.beat(self.name, now)
+            silent = uow.workers.silent(now)
+            uow.commit()
+        self.silent = tuple(silent)
+
+    def run(self, stop: threading.Event) -> None:
+        """Beat until `stop`, then leave (a clean stop frees nothing late: it holds no lease then)."""
+        while not stop.wait(BEAT_SECONDS):
+            try:
+                self.beat()
+            except OUTAGES as exc:
+                log.warning("heartbeat: %s", describe_outage(exc))
+            except Exception:
+                log.exception("heartbeat failed")
+        try:
+            with self._services.uow_factory() as uow:
+                uow.workers.leave(self.name)
+                uow.commit()
+        except OUTAGES:
+            pass  # it falls silent instead: the same, a few seconds later
 
 
 def _backoff(failures: int) -> float:
@@ -47,10 +81,16 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
     consumer = consumer_name()
     statistics = PlannerStatistics(services.engine)
     stored = threading.Event()  # ingest stored new cases, or a click was decided: the outbox has work
+    liveness = Liveness(services, consumer)
+    liveness.beat()  # before anything is leased: a lease names a worker known to be alive
+    beating = threading.Thread(target=liveness.run, args=(stop,), name="heartbeat", daemon=True)
+    beating.start()
     chores = housekeeping.start(services, stop)
     delivery = threading.Thread(target=deliver, args=(services, stop, stored, block_ms), name="delivery", daemon=True)
     delivery.start()
-    deciding = threading.Thread(target=decide_clicks, args=(services, stop, stored), name="clicks", daemon=True)
+    deciding = threading.Thread(
+        target=decide_clicks, args=(services, stop, stored), kwargs={"liveness": liveness}, name="clicks", daemon=True
+    )
     deciding.start()
     log.info("worker %s started", consumer)
     failures = 0
@@ -66,6 +106,7 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
                 block_ms=block_ms,
                 reclaim_idle_ms=int(services.settings.stream_reclaim_seconds * 1000),
                 stored=lambda part: stored.set() if part.rows_written else None,
+                abandoned=liveness.silent,
             )
             statistics.wrote(batch.intake.rows_written)
             failures = 0
@@ -83,10 +124,18 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
     delivery.join(timeout=10)
     deciding.join(timeout=10)
     chores.join(timeout=10)
+    beating.join(timeout=10)
     log.info("worker %s stopped", consumer)
 
 
-def decide_clicks(services: Services, stop: threading.Event, decided: threading.Event, block_ms: int = 1000) -> None:
+def decide_clicks(
+    services: Services,
+    stop: threading.Event,
+    decided: threading.Event,
+    block_ms: int = 1000,
+    *,
+    liveness: Liveness | None = None,
+) -> None:
     """The clicks the web processes queued, each decided once by one worker (a dead worker's are taken over);
     a batch is decided DECIDING_THREADS at a time (the database decides between clicks on one card)."""
     consumer, decider, failures = consumer_name(), ClickDecider(services), 0
@@ -95,7 +144,9 @@ def decide_clicks(services: Services, stop: threading.Event, decided: threading.
         while not stop.is_set():
             try:
                 queue = services.clicks
-                entries = queue.own_pending(consumer, 50) or queue.reclaim(consumer, idle_ms, 50)
+                silent = liveness.silent if liveness is not None else ()
+                entries = queue.own_pending(consumer, 50) or (queue.take_over(silent, consumer, 50) if silent else [])
+                entries = entries or queue.reclaim(consumer, idle_ms, 50)
                 entries = entries or queue.read(consumer, 50, block_ms)
                 if entries:
                     list(pool.map(lambda entry: _decide(decider, entry.payload, decided), entries))

@@ -34,6 +34,7 @@ from handlers.outbox.kinds import AFTER_VIP_CARDS, CARD_POST, CARD_POST_RESERVED
 from handlers.people.model import Identity, Person
 from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
 from handlers.ports.persistence import (
+    SILENT_AFTER,
     DuplicateKey,
     FollowupCount,
     NewOutboxMessage,
@@ -89,6 +90,7 @@ class FakeState:
     last_assigned: dict[str, str] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)  # by key
     ranks: dict[int, float] = field(default_factory=dict)  # complaints' queue ranks
+    workers: dict[str, datetime] = field(default_factory=dict)  # heartbeats
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -419,7 +421,7 @@ class _Outbox:
         return released
 
     def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
+        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = (), *, owner: str = ""
     ) -> list[OutboxMessage]:
         leased = []
         token = uuid.uuid4().hex
@@ -610,6 +612,26 @@ class _NoStats:
         raise AssertionError(f"stats.{name} has no fake; test it against a real database")
 
 
+class _Workers:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def beat(self, name: str, now: datetime) -> None:
+        self.s.workers[name] = now
+
+    def leave(self, name: str) -> None:
+        self.s.workers.pop(name, None)
+
+    def silent(self, now: datetime) -> list[str]:
+        return [name for name, seen in self.s.workers.items() if seen < now - SILENT_AFTER]
+
+    def forget_silent(self, before: datetime) -> int:
+        gone = [name for name, seen in self.s.workers.items() if seen < before]
+        for name in gone:
+            del self.s.workers[name]
+        return len(gone)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the state; commit swaps it in, leaving without commit drops it (a rollback)."""
 
@@ -627,6 +649,7 @@ class FakeUnitOfWork:
         self.checkpoints = _Checkpoints(self._state)
         self.team = _Team(self._state)
         self.stats: TeamStats = _NoStats()  # type: ignore[assignment]
+        self.workers = _Workers(self._state)
         return self
 
     def __exit__(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from handlers.cases.model import IncomingComplaint
@@ -49,14 +49,18 @@ def consume_once(
     block_ms: int = 1000,
     reclaim_idle_ms: int = RECLAIM_IDLE_MS,
     stored: Callable[[IntakeResult], None] | None = None,
+    abandoned: Collection[str] = (),
 ) -> BatchResult:
-    """One batch: this consumer's unacknowledged entries first (after a failure), then abandoned ones, then new ones.
+    """One batch: this consumer's unacknowledged entries first (after a failure), then those of `abandoned` (workers
+    gone silent) and those idle too long, then new ones.
 
     The batch is stored in bounded transactions (intake.MAX_POSTS_PER_TRANSACTION posts each).
     Entries are acknowledged only after all of them committed: a crash or a database outage
     leaves them pending, to be taken again, and the posts already stored are known duplicates.
     """
-    entries = queue.own_pending(consumer, count) or queue.reclaim(consumer, reclaim_idle_ms, count)
+    entries = queue.own_pending(consumer, count)
+    entries = entries or (queue.take_over(abandoned, consumer, count) if abandoned else [])  # a killed worker's
+    entries = entries or queue.reclaim(consumer, reclaim_idle_ms, count)
     if not entries:
         entries = queue.read(consumer, count, block_ms)
     result = BatchResult(entries=len(entries))

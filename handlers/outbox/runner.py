@@ -77,9 +77,11 @@ class OutboxRunner:
         incidents: IncidentDesk | None = None,
         outages: tuple[type[BaseException], ...] = (),
         lease_seconds: float = LEASE_SECONDS,
+        owner: str = "",
     ) -> None:
         self._uow = uow_factory
         self._lease_seconds = lease_seconds
+        self._owner = owner  # the worker leasing: its leases are free once it falls silent (a kill -9)
         self._clock = clock
         self._faces = faces
         self._sources = sources  # None: every source lets us reply (no source with rules of its own)
@@ -133,7 +135,8 @@ class OutboxRunner:
         The batch's lease is renewed while it runs (LeaseKeeper), and only its holder finishes a
         message: a message another worker took over is left to it, never carried out twice."""
         with self._uow() as uow:
-            messages = uow.outbox.lease_due(self._clock.now(), self._lease_seconds, limit, set(self.paused_lanes()))
+            now, paused = self._clock.now(), set(self.paused_lanes())
+            messages = uow.outbox.lease_due(now, self._lease_seconds, limit, paused, owner=self._owner)
             uow.commit()
         if not messages:
             return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -41,6 +41,11 @@ class StreamQueue(Protocol):
 
     def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[StreamEntry]:
         """Take over entries another consumer left unacknowledged for at least `min_idle_ms`."""
+        ...
+
+    def take_over(self, consumers: Collection[str], consumer: str, count: int) -> list[StreamEntry]:
+        """Give `consumer` up to `count` unacknowledged entries of these consumers (silent workers) at once, without
+        waiting for them to go idle as `reclaim` does."""
         ...
 
     def newest_pending(self) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -260,10 +260,11 @@ class Outbox(Protocol):
         ...
 
     def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
+        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = (), *, owner: str = ""
     ) -> list[OutboxMessage]:
-        """Take up to `limit` due messages, highest rank first, for `lease_seconds` (nobody else gets them meanwhile);
-        none travelling in `skip_lanes` (handlers.outbox.kinds.lane_of)."""
+        """Take up to `limit` due messages, highest rank first, for `lease_seconds` (nobody else gets them meanwhile)
+        on behalf of the worker `owner`; none travelling in `skip_lanes` (handlers.outbox.kinds.lane_of). A lease
+        held by a worker silent for SILENT_AFTER counts as expired."""
         ...
 
     def renew(self, lease: str, message_ids: Collection[int], until: datetime) -> set[int]:
@@ -306,6 +307,29 @@ class Outbox(Protocol):
 
     def forget_done(self, before: datetime, limit: int) -> int:
         """Delete up to `limit` messages that finished before `before` (retention); return how many."""
+        ...
+
+
+SILENT_AFTER = timedelta(seconds=5)  # a worker not heard from for this long is gone: its leases and entries are free
+
+
+class WorkerRegistry(Protocol):
+    """The worker processes and their heartbeats: who is alive to hold a lease."""
+
+    def beat(self, name: str, now: datetime) -> None:
+        """`name` is alive (first beat: it has just started)."""
+        ...
+
+    def leave(self, name: str) -> None:
+        """`name` stopped cleanly."""
+        ...
+
+    def silent(self, now: datetime) -> list[str]:
+        """The workers not heard from for SILENT_AFTER: killed, or their machine gone."""
+        ...
+
+    def forget_silent(self, before: datetime) -> int:
+        """Forget workers not heard from since `before` (retention); return how many."""
         ...
 
 
@@ -385,6 +409,11 @@ class UnitOfWork(Protocol):
     @property
     def stats(self) -> TeamStats:
         """Team statistics."""
+        ...
+
+    @property
+    def workers(self) -> WorkerRegistry:
+        """The worker processes' heartbeats."""
         ...
 
     def __enter__(self) -> Self: ...

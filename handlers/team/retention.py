@@ -28,11 +28,12 @@ class Swept:
     outbox: int = 0
     audit_details: int = 0
     stream: int = 0
+    workers: int = 0
 
 
 def sweep(uow_factory: UnitOfWorkFactory, clock: Clock, stream: StreamQueue, rules: RetentionRules) -> Swept:
-    """Delete finished outbox messages past their retention, empty audit details past theirs, and trim the
-    stream of what every consumer acknowledged."""
+    """Delete finished outbox messages past their retention, empty audit details past theirs, trim the stream of
+    what every consumer acknowledged, and forget workers silent for a day."""
     now, swept = clock.now(), Swept()
     while swept.outbox < PER_PASS:
         with uow_factory() as uow:
@@ -53,4 +54,7 @@ def sweep(uow_factory: UnitOfWorkFactory, clock: Clock, stream: StreamQueue, rul
         if len(emptied) < PER_TRANSACTION:
             break
     swept.stream = stream.trim_done()
+    with uow_factory() as uow:
+        swept.workers = uow.workers.forget_silent(now - timedelta(days=1))  # long gone: no lease names them
+        uow.commit()
     return swept

@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +95,20 @@ class MemoryStreamQueue:
         with self._ready:
             waiting = (e for e, _ in self._new)
             return all(stream_order(e) > key for e in (*waiting, *self._pending))
+
+    def take_over(self, consumers: Collection[str], consumer: str, count: int) -> list[StreamEntry]:
+        """Hand `consumer` the unacknowledged entries of these consumers at once."""
+        now = time.monotonic()
+        with self._ready:
+            entries: list[StreamEntry] = []
+            for entry_id, pending in self._pending.items():
+                if len(entries) >= count:
+                    break
+                if pending.consumer in consumers and pending.consumer != consumer:
+                    pending.consumer, pending.delivered_at = consumer, now
+                    pending.deliveries += 1
+                    entries.append(StreamEntry(entry_id, pending.payload, pending.deliveries))
+            return entries
 
     def newest_pending(self) -> str | None:
         """The newest entry delivered and not yet acknowledged, or None."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import redis
@@ -109,6 +109,28 @@ class RedisStreamQueue:
             return []
         claimed = answer[1]
         return [_entry(entry_id, fields, 2) for entry_id, fields in claimed if fields]
+
+    def take_over(self, consumers: Collection[str], consumer: str, count: int) -> list[StreamEntry]:
+        """XCLAIM, at once, the unacknowledged entries of these consumers (workers gone silent)."""
+        taken: list[StreamEntry] = []
+        for gone in consumers:
+            if len(taken) >= count or gone == consumer:
+                continue
+            try:
+                pending: Any = self._r.xpending_range(
+                    self._stream, self._group, min="-", max="+", count=count - len(taken), consumername=gone
+                )
+                if not pending:
+                    continue
+                ids = [row["message_id"] for row in pending]
+                claimed: Any = self._r.xclaim(self._stream, self._group, consumer, 0, ids)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                self._ensure_group()
+                return taken
+            taken += [_entry(entry_id, fields, 2) for entry_id, fields in claimed if fields]
+        return taken
 
     def newest_pending(self) -> str | None:
         """The newest entry delivered and not yet acknowledged, or None."""

@@ -23,6 +23,7 @@ from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage
 from storage.sql.advisory import LEASING_LOCK
 from storage.sql.set_queries import insert_or_ignore
 from storage.sql.tables import complaints, outbox
+from storage.sql.workers import silent_workers
 
 
 class SqlOutbox:
@@ -66,7 +67,7 @@ class SqlOutbox:
         self._c.execute(insert_or_ignore(self._c, outbox), rows)
 
     def lease_due(
-        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = ()
+        self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = (), *, owner: str = ""
     ) -> list[OutboxMessage]:
         """Lease the highest-ranked due messages under one new token, in one statement.
 
@@ -76,12 +77,16 @@ class SqlOutbox:
         """
         if self._c.dialect.name == "postgresql":  # two leasing at once could both see a channel free and split it
             self._c.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEASING_LOCK})
-        free = or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now)
+        gone = silent_workers(now)  # a killed worker's leases are free at once, not when they expire
+        free = or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now, outbox.c.lease_owner.in_(gone))
         due = and_(outbox.c.status == "pending", outbox.c.available_at <= now, free)
         wanted = and_(due, outbox.c.lane.not_in(sorted(skip_lanes))) if skip_lanes else due
-        held = outbox.alias("held")  # channels in someone's live lease
+        held = outbox.alias("held")  # channels in a live worker's live lease
         busy = select(held.c.ordering).where(
-            held.c.leased_until.is_not(None), held.c.leased_until >= now, held.c.ordering.is_not(None)
+            held.c.leased_until.is_not(None),
+            held.c.leased_until >= now,
+            held.c.ordering.is_not(None),
+            or_(held.c.lease_owner.is_(None), held.c.lease_owner.not_in(gone)),
         )
         wanted = and_(wanted, or_(outbox.c.ordering.is_(None), outbox.c.ordering.not_in(busy)))
         vip = outbox.alias("vip")  # the oldest VIP card still to be posted (read once): alerts decided after it wait
@@ -105,7 +110,12 @@ class SqlOutbox:
         rows = self._c.execute(
             update(outbox)
             .where(outbox.c.id.in_(chosen.scalar_subquery()), due)
-            .values(leased_until=now + timedelta(seconds=lease_seconds), lease=token, attempts=outbox.c.attempts + 1)
+            .values(
+                leased_until=now + timedelta(seconds=lease_seconds),
+                lease=token,
+                lease_owner=owner or None,
+                attempts=outbox.c.attempts + 1,
+            )
             .returning(outbox)
         ).mappings()
         leased = [

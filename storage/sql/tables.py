@@ -230,11 +230,21 @@ outbox = Table(
     Column("rank", Float, nullable=False, server_default="0"),  # higher goes first (cards by priority)
     Column("lease", String(32)),  # the token of the current lease: only its holder finishes, retries or gives back
     Column("ordering", String(300)),  # the chat channel whose rank order this keeps (kinds.ordering_of), or none
+    Column("lease_owner", String(128)),  # the worker holding the lease: its leases are free once it falls silent
     Index(None, "status", "available_at"),
     Index("ix_outbox_complaint_id", "complaint_id"),
     Index("ix_outbox_due", "rank", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),  # read backwards
     Index("ix_outbox_leased", "ordering", postgresql_where=_LEASED, sqlite_where=_LEASED),
     Index("ix_outbox_done_at", "done_at"),
+)
+
+# The worker processes, each beating every second: one silent for a few seconds is gone, and its leases are free.
+workers = Table(
+    "workers",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False),
 )
 
 tickets = Table(

@@ -19,6 +19,7 @@ from storage.sql.repositories import (
 )
 from storage.sql.team_settings import SqlTeamSettings
 from storage.sql.team_stats import SqlTeamStats
+from storage.sql.workers import SqlWorkers
 
 
 class SqlUnitOfWork:
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.checkpoints = SqlCheckpoints(connection, self._clock)
         self.team = SqlTeamSettings(connection, self._clock)
         self.stats = SqlTeamStats(connection)
+        self.workers = SqlWorkers(connection)
         return self
 
     def __exit__(

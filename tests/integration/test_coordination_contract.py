@@ -145,6 +145,18 @@ def test_trimming_the_stream_keeps_every_entry_not_yet_acknowledged(coord: Coord
     assert coord.queue.pending() == 0
 
 
+def test_a_silent_workers_entries_are_taken_over_at_once(coord: Coordination) -> None:
+    ids = coord.queue.add_many([{"n": n} for n in range(4)])
+    assert len(coord.queue.read("killed", 3, 0)) == 3  # then SIGKILL: never acknowledged
+    assert coord.queue.reclaim("alive", 60_000, 10) == []  # not idle long enough to reclaim ...
+    taken = coord.queue.take_over(["killed"], "alive", 10)  # ... but its worker is known to be gone
+    assert [e.id for e in taken] == ids[:3] and [e.payload for e in taken] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [e.id for e in coord.queue.own_pending("alive", 10)] == ids[:3]
+    assert coord.queue.own_pending("killed", 10) == [] and coord.queue.newest_pending() == ids[2]
+    coord.queue.ack(ids[:3])
+    assert coord.queue.take_over(["killed"], "alive", 10) == [] and coord.queue.newest_pending() is None
+
+
 def test_rate_limiter_allows_a_burst_then_says_how_long_to_wait(coord: Coordination) -> None:
     assert [coord.limiter.acquire("slack:C1", per_second=1, burst=3) for _ in range(3)] == [0, 0, 0]
     wait = coord.limiter.acquire("slack:C1", per_second=1, burst=3)

@@ -121,6 +121,32 @@ def test_only_the_current_lease_finishes_a_message(engine: Engine) -> None:
         assert c.execute(select(outbox.c.status, outbox.c.attempts, outbox.c.lease)).one() == ("done", 2, None)
 
 
+def test_a_killed_workers_leases_are_free_once_it_falls_silent(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=(SURFACE,))
+    announcements(uow, ["C1"], 2)
+    with uow() as u:
+        for name in ("killed", "alive"):
+            u.workers.beat(name, clock.now())
+        [first] = u.outbox.lease_due(clock.now(), 30, 1, owner="killed")  # then SIGKILL: no beat, no finish
+        u.commit()
+    clock.advance(seconds=3)
+    with uow() as u:
+        u.workers.beat("alive", clock.now())
+        assert u.outbox.lease_due(clock.now(), 30, 10, owner="alive") == []  # its channel is still held: in order
+        u.commit()
+    clock.advance(seconds=3)  # six seconds without a beat: gone, 24 s before its lease would have expired
+    with uow() as u:
+        u.workers.beat("alive", clock.now())
+        assert u.workers.silent(clock.now()) == ["killed"]
+        taken = u.outbox.lease_due(clock.now(), 30, 10, owner="alive")
+        u.commit()
+    assert [m.id for m in taken][:1] == [first.id] and len(taken) == 2 and taken[0].attempts == 2
+    with uow() as u:
+        assert u.outbox.mark_done(first.id, clock.now(), first.lease) is False  # the killed worker's word is void
+        u.commit()
+
+
 def test_a_slow_delivery_keeps_its_lease_and_is_carried_out_once(engine: Engine) -> None:
     clock = SystemClock()
     uow = SqlUnitOfWorkFactory(engine, clock, surfaces=(SURFACE,))

@@ -36,6 +36,7 @@ TABLES = {
     "people",
     "person_identities",
     "complaint_cards",
+    "workers",
     "alembic_version",
 }
 
