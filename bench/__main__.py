@@ -74,7 +74,8 @@ def run_queue_storm() -> None:
 def run_scale_out() -> None:
     """The storm with three workers, two web processes, the X poller and fifty agents, one worker killed."""
     results = scale_out.report(scale_out.measure(PG, REDIS))
-    publish(BENCHMARKS, "Scale-out storm", results, scale_out.__doc__ or "", BENCHMARKS_PREAMBLE)
+    about = f"{scale_out.__doc__ or ''}\n\n{scale_out.NOTES}"
+    publish(BENCHMARKS, "Scale-out storm", results, about, BENCHMARKS_PREAMBLE)
 
 
 def run_threading() -> None:

@@ -25,7 +25,7 @@ from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
 DECIDING_THREADS = 4  # clicks decided at once: most of a decision is waiting on the database
-BEAT_SECONDS = 1.0  # a worker silent for SILENT_AFTER (5 s) is gone: its leases and stream entries are taken over
+BEAT_SECONDS = 0.5  # a worker silent for SILENT_AFTER (3 s, six beats) is gone: its leases and entries are taken over
 
 
 def consumer_name() -> str:

@@ -16,6 +16,8 @@ from handlers.ports.persistence import Clock, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 RECLAIM_IDLE_MS = 60_000
+ENTRIES_PER_READ = 5  # an entry holds up to 100 posts: one read is about one transaction's worth, so several workers
+# share a storm's entries instead of one taking them all, and a worker killed mid-batch leaves little behind
 
 
 @dataclass
@@ -45,7 +47,7 @@ def consume_once(
     dedupe: Dedupe,
     triage: Triage,
     *,
-    count: int = 200,
+    count: int = ENTRIES_PER_READ,
     block_ms: int = 1000,
     reclaim_idle_ms: int = RECLAIM_IDLE_MS,
     stored: Callable[[IntakeResult], None] | None = None,

@@ -70,14 +70,16 @@ def lane_of(kind: str, payload: Mapping[str, Any]) -> str:
     return f"{channel}:reserve" if kind == CARD_POST_RESERVED else channel
 
 
-# The kinds whose order in a channel agents see (cards by rank, thread lines after their card, notices): a channel's
-# messages of these kinds are leased by one worker at a time, so that rank order holds across workers.
-_ORDERED = frozenset({CARD_POST, CARD_POST_RESERVED, CARD_FOLLOWUP, CARD_LOG, CARD_MOVE, CHAT_ANNOUNCE})
+# The kinds whose order in a channel agents see (standard cards by rank, thread lines after their card, notices): a
+# channel's messages of these kinds are leased by one worker at a time, so that rank order holds across workers. A
+# card of a tier above standard is not among them: it goes ahead of all of these anyway, and no worker's hold on the
+# channel (nor a killed worker's, until it is found silent) may keep it waiting.
+_ORDERED = frozenset({CARD_POST, CARD_FOLLOWUP, CARD_LOG, CARD_MOVE, CHAT_ANNOUNCE})
 
 
 def ordering_of(kind: str, payload: Mapping[str, Any]) -> str | None:
-    """The chat channel whose order a message keeps (its reserved slot included), or None when order does not matter
-    (card updates render the current state; direct messages, replies, tickets and pages stand alone)."""
+    """The chat channel whose order a message keeps, or None when it needs no hold on the channel (VIP cards, which
+    go first; card updates, which render the current state; direct messages, replies, tickets and pages)."""
     surface = payload.get("surface")
     if kind not in _ORDERED or not surface:
         return None

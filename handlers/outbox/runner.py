@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -41,6 +42,8 @@ from handlers.queues.incident import IncidentDesk, incident_from
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 30.0
+BATCH_SECONDS = 1.0  # a batch running longer gives back what it has not started: a channel it holds is never held
+# long (another worker may post there meanwhile), and a VIP card decided since is leased at once, by rank
 _BACKOFF_CAP_SECONDS = 300.0
 _OUTAGE_BACKOFF_CAP_SECONDS = 30.0  # how long a lane waits, at most, before it looks again whether the outside is back
 WAIT_FOR_CARD_SECONDS = 600.0  # a thread line waits this long for its card (the card's post wakes it sooner)
@@ -155,9 +158,14 @@ class OutboxRunner:
     def _run_batch(self, messages: list[OutboxMessage], keeper: LeaseKeeper) -> None:
         fresh: set[tuple[int | None, object]] = set()  # cards (complaint, surface) this batch already rendered
         given_back: set[int] = set()
+        deadline = time.monotonic() + BATCH_SECONDS
         for n, message in enumerate(messages):
             if message.id in given_back or keeper.lost(message.id):
                 continue
+            if time.monotonic() > deadline:  # long enough: the rest goes back, to be leased again by rank
+                rest = [m for m in messages[n:] if m.id not in given_back and not keeper.lost(m.id)]
+                self._release_many(rest, self._clock.now())
+                return
             lane = lane_of(message.kind, message.payload)
             if lane in self.paused_lanes():  # paused by an earlier message of this batch: give back its lane's rest
                 waiting = [m for m in messages[n:] if m.id not in given_back and lane_of(m.kind, m.payload) == lane]

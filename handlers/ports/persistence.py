@@ -310,7 +310,7 @@ class Outbox(Protocol):
         ...
 
 
-SILENT_AFTER = timedelta(seconds=5)  # a worker not heard from for this long is gone: its leases and entries are free
+SILENT_AFTER = timedelta(seconds=3)  # a worker not heard from for this long is gone: its leases and entries are free
 
 
 class WorkerRegistry(Protocol):

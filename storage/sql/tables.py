@@ -238,7 +238,7 @@ outbox = Table(
     Index("ix_outbox_done_at", "done_at"),
 )
 
-# The worker processes, each beating every second: one silent for a few seconds is gone, and its leases are free.
+# The worker processes, each beating twice a second: one silent for three seconds is gone, and its leases are free.
 workers = Table(
     "workers",
     metadata,

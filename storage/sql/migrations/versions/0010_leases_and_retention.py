@@ -3,7 +3,7 @@ retention and erasure
 
 With several workers, only the holder of a message's current lease may finish, retry or give
 it back (`lease`), and a chat channel's messages are leased by one worker at a time so that
-its rank order holds across workers (`ordering`). Each worker beats in `workers` every second:
+its rank order holds across workers (`ordering`). Each worker beats in `workers` twice a second:
 the leases of one not heard from for a few seconds (killed, its machine gone) are free at once,
 not only when they expire (`lease_owner`). Leasing walks the pending rows by rank
 (`ix_outbox_due`); retention deletes finished rows by age and blanks old audit details.
@@ -43,7 +43,6 @@ def upgrade() -> None:
         "UPDATE outbox SET ordering = lane WHERE kind IN "
         "('card.post', 'card.followup', 'card.log', 'card.move', 'chat.announce')"
     )
-    op.execute("UPDATE outbox SET ordering = substr(lane, 1, length(lane) - 8) WHERE kind = 'card.post.reserved'")
     op.create_index("ix_outbox_due", "outbox", ["rank", "id"], postgresql_where=PENDING, sqlite_where=PENDING)
     op.create_index("ix_outbox_leased", "outbox", ["ordering"], postgresql_where=LEASED, sqlite_where=LEASED)
     op.create_index("ix_outbox_done_at", "outbox", ["done_at"])
