@@ -25,7 +25,7 @@ from bot.web import web_app
 
 
 def bare_app() -> SlackRequestHandler:
-    """A Bolt app whose one listener only acks."""
+    """A Bolt app whose listener (Claim, Take next) only acks."""
     app = App(
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
@@ -36,6 +36,7 @@ def bare_app() -> SlackRequestHandler:
         ack()
 
     app.action(action_ids.CLAIM)(only_ack)
+    app.action(action_ids.TAKE_NEXT)(only_ack)
     return SlackRequestHandler(app)
 
 

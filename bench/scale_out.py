@@ -62,6 +62,7 @@ class AgentLog:
     """What the simulated agents did and felt."""
 
     ack_ms: list[float] = field(default_factory=list)  # a claim or take-next click to Slack's 200
+    bare_ms: list[float] = field(default_factory=list)  # the same clicks, each right after, to a bare Bolt app
     shown_ms: list[float] = field(default_factory=list)  # a won claim to the card showing its owner
     handled: int = 0  # complaints taken, replied to where possible, and ticketed
     replies_asked: int = 0
@@ -198,9 +199,9 @@ class Board:
 class Agent:
     """One care agent clicking in Slack: takes a complaint, replies publicly where it is on X, opens a ticket."""
 
-    def __init__(self, n: int, urls: list[str], board: Board, engine: Engine, log: AgentLog) -> None:
+    def __init__(self, n: int, urls: list[str], bare: str, board: Board, engine: Engine, log: AgentLog) -> None:
         self.user, self.name = f"U0AGENT{n:02d}", f"agent{n:02d}"
-        self.url = urls[n % len(urls)]
+        self.url, self.bare = urls[n % len(urls)], bare
         self.board, self.slack, self.engine, self.log = board, board.slack, engine, log
         self.done: set[int] = set()
         self.views_seen = 0
@@ -220,12 +221,12 @@ class Agent:
                     self.log.errors[type(exc).__name__] += 1
                 time.sleep(0.5)
 
-    def _click(self, action: str, value: str, ts: str, *, response_url: bool = True) -> float:
+    def _click(self, action: str, value: str, ts: str, *, response_url: bool = True, url: str = "") -> float:
         payload = block_action(self.user, self.name, action, value, CHANNEL, ts)
         if not response_url:
             payload.pop("response_url")
         started = time.perf_counter()
-        answer = post_signed(self.url, SECRET, payload)
+        answer = post_signed(url or self.url, SECRET, payload)
         if answer.status_code != 200:
             raise RuntimeError(f"click answered {answer.status_code}")
         return (time.perf_counter() - started) * 1000
@@ -245,14 +246,14 @@ class Agent:
             if choice is not None:
                 cid, card = choice
                 sent = time.time()
-                self._record_ack(self._click(action_ids.CLAIM, str(cid), card["ts"]))
+                self._record_ack(action_ids.CLAIM, str(cid), card["ts"])
                 shown = self._wait_owner(cid, sent)
                 return (cid, card) if shown else None
         summary = self.board.summary()
         if summary is None:
             return None
         sent = time.time()
-        self._record_ack(self._click(action_ids.TAKE_NEXT, "care", summary["ts"], response_url=False))
+        self._record_ack(action_ids.TAKE_NEXT, "care", summary["ts"])
         deadline = sent + 20
         while time.time() < deadline:
             mine = [
@@ -267,9 +268,13 @@ class Agent:
             time.sleep(0.25)
         return None
 
-    def _record_ack(self, ms: float) -> None:
+    def _record_ack(self, action: str, value: str, ts: str) -> None:
+        """Click, then the same click to the bare Bolt app (the floor, under the same load); note both times."""
+        ours = self._click(action, value, ts, response_url=action != action_ids.TAKE_NEXT)
+        bare = self._click(action, value, ts, response_url=action != action_ids.TAKE_NEXT, url=self.bare)
         with self.log.lock:
-            self.log.ack_ms.append(ms)
+            self.log.ack_ms.append(ours)
+            self.log.bare_ms.append(bare)
 
     def _wait_owner(self, cid: int, sent: float) -> bool:
         deadline = sent + 20
@@ -382,6 +387,7 @@ def measure(admin_url: str, redis_url: str) -> ScaleResult:
                 "WEB_CONCURRENCY": "2",
             }
             webs = [stack.enter_context(serve_app("squeaky", env)) for _ in range(2)]
+            bare = stack.enter_context(serve_app("bare", env))  # the click's floor, under the same load
             logs = [stack.enter_context(tempfile.TemporaryFile("w+")) for _ in range(WORKERS + 1)]
             workers = [start_worker(env, logs[n]) for n in range(WORKERS)]
             ingest = subprocess.Popen(
@@ -404,7 +410,7 @@ def measure(admin_url: str, redis_url: str) -> ScaleResult:
                 _wait_stored(core.engine, 1, time.time() + 30, warm_up=True)
                 first = time.time()
                 board = Board(slack)
-                agents = [Agent(n, webs, board, core.engine, log) for n in range(AGENTS)]
+                agents = [Agent(n, webs, bare, board, core.engine, log) for n in range(AGENTS)]
                 crew = ThreadPoolExecutor(AGENTS)
                 for agent in agents:
                     crew.submit(agent.run, first + OBSERVE_SECONDS - 10, taken, guard)
@@ -608,6 +614,11 @@ NOTES = """What the figures mean:
   two gunicorn workers each, and the X poller, each within `DB_POOL_SIZE + DB_MAX_OVERFLOW`."""
 
 
+def _ratio(ours: list[float], floor: list[float], share: float) -> float:
+    bare = _pct(floor, share)
+    return _pct(ours, share) / bare if bare else float("nan")
+
+
 def _pct(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
@@ -645,6 +656,10 @@ def report(r: ScaleResult) -> str:
             f"| standard cards posted while a VIP waited (rank order across workers) | **{r.inversions}** | 0 |",
             f"| agents' clicks (Claim, Take next) to Slack's 200, during the storm "
             f"| p50 {_pct(a.ack_ms, 0.5):.0f} ms · p99 {_pct(a.ack_ms, 0.99):.0f} ms ({len(a.ack_ms):,} clicks) | |",
+            f"| the same clicks, each right after, to a bare Bolt app that only acks "
+            f"| p50 {_pct(a.bare_ms, 0.5):.0f} ms · p99 {_pct(a.bare_ms, 0.99):.0f} ms | |",
+            f"| click ÷ bare, p50 · p99 | **{_ratio(a.ack_ms, a.bare_ms, 0.5):.2f} · "
+            f"{_ratio(a.ack_ms, a.bare_ms, 0.99):.2f}** | ≤ 1.5 |",
             f"| a won claim to its card showing the owner | p50 {_pct(a.shown_ms, 0.5) / 1000:.1f} s · "
             f"p99 {_pct(a.shown_ms, 0.99) / 1000:.1f} s ({len(a.shown_ms):,}) | |",
             f"| complaints handled by the 50 agents (taken, replied where on X, ticketed) | {a.handled:,}; "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -59,7 +58,7 @@ from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
 from storage.redis.keys import RedisDedupe, RedisLocks
 from storage.redis.stream import RedisStreamQueue
-from storage.sql.engine import describe_pool, make_engine
+from storage.sql.engine import make_engine
 from storage.sql.tickets import BuiltinTickets
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
@@ -67,8 +66,6 @@ LISTENER_THREADS = 32  # Bolt runs each listener (after its ack) on this pool; t
 STREAM = "squeaky:complaints"
 CLICKS = "squeaky:clicks"
 GROUP = "workers"
-
-log = logging.getLogger(__name__)
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -97,7 +94,6 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         max_overflow=settings.db_max_overflow,
         pgbouncer=settings.db_pgbouncer,
     )
-    log.info(describe_pool(engine))
     queue: StreamQueue
     clicks: StreamQueue
     locks: Locks

@@ -14,6 +14,7 @@ from bot.serving import BackgroundServer
 from bot.web import WebApp, web_app
 from bot.wiring import Services
 from bot.worker import run_worker
+from storage.sql.engine import describe_pool
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     from storage.sql.migrate import upgrade
 
     services = build_services(settings)
+    log.info(describe_pool(services.engine))
     web = web_app(services, slack_over_http=not settings.slack_app_token)  # settings are checked before any write
     upgrade(settings.database_url)
     threads = [_start("worker", run_worker, services, stop)]
@@ -69,6 +71,7 @@ def run_web(settings: Settings, stop: Callable[[], threading.Event]) -> None:
     (then `stop()` gives the event that ends it; gunicorn handles its own signals)."""
     if settings.slack_app_token:
         services = build_services(settings)
+        log.info(describe_pool(services.engine))
         serve_socket_mode(web_app(services, slack_over_http=False), services, stop(), settings.port)
         return
     from gunicorn.app.base import BaseApplication
@@ -91,9 +94,13 @@ def run_web(settings: Settings, stop: Callable[[], threading.Event]) -> None:
 
 def run_worker_process(settings: Settings, stop: threading.Event) -> None:
     """The worker on its own; it shares the stream with ingest through Redis."""
-    run_worker(build_services(settings), stop)
+    services = build_services(settings)
+    log.info(describe_pool(services.engine))
+    run_worker(services, stop)
 
 
 def run_ingest_process(settings: Settings, stop: threading.Event) -> None:
     """The X poller on its own; it shares the stream with the workers through Redis."""
-    run_ingest(build_core(settings), stop)
+    core = build_core(settings)
+    log.info(describe_pool(core.engine))
+    run_ingest(core, stop)

@@ -25,6 +25,7 @@ from bot.tickets.page import ticket_page
 from bot.wiring import Services
 from handlers.team.export import ExportAsked
 from handlers.team.stats import Period
+from storage.sql.engine import describe_pool
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -255,6 +256,7 @@ def create_wsgi_app() -> WebApp:
     settings = load_settings()
     setup_logging(settings.secret_values(), logging.getLevelName(settings.log_level))
     services = build_services(settings)
+    log.info(describe_pool(services.engine))
     return web_app(services)
 
 

@@ -47,6 +47,11 @@ def run(browser: Browser, url: str, shots: Path | None = None, timeout: float = 
     bob.evaluate("window.sandboxPaused = true")  # bob's screen still shows the Claim button
     button(first, "Claim").click()
     expect(first).to_contain_text("Claimed by alice")
+    # someone who did not click sees the card as the bot updated it: the update is out before bob's stale click,
+    # whose answer would otherwise be replaced by it (as in Teams) before his screen shows it
+    watcher = open_as(browser, url, "U0LEA")
+    expect(post(watcher, "@maria_k")).to_contain_text("Claimed by alice")
+    watcher.context.close()
     button(post(bob, "@maria_k"), "Claim").click()
     bob.evaluate("window.sandboxPaused = false")
     expect(post(bob, "@maria_k")).to_contain_text("Already claimed by @alice")

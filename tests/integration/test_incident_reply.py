@@ -72,7 +72,10 @@ def test_a_lead_answers_every_eligible_complaint_of_a_storm_once(engine: Engine)
     claim(incident.uow, incident.clock, taken, incident.agent)
     incident.desk.send(incident.lead, "storm:care", TEMPLATE.text, status="We know about the delays; updates here.")
     incident.clock.advance(seconds=1)
-    incident.runner.run_due(10)  # the job: each complaint its reply (the status post goes with it)
+    for _ in range(5):  # the job gives each complaint its reply, then the status post goes (a batch that ran a second
+        incident.runner.run_due(10)  # gives back what it has not started: a loaded machine needs a second pass)
+        if ("", "We know about the delays; updates here.") in incident.social.posted:
+            break
     with incident.engine.connect() as c:
         replies = c.execute(select(outbox.c.complaint_id, outbox.c.rank).where(outbox.c.kind == "x.reply")).all()
     assert len(replies) == 220 and {rank for _, rank in replies} == {INCIDENT_RANK}
