@@ -101,7 +101,9 @@ def run_pipeline(total: int, database_url: str, redis_url: str) -> tuple[float, 
     it), cases opened and follow-ups."""
     redis.Redis.from_url(redis_url).flushdb()
     upgrade(database_url)
-    core = build_core(Settings(_env_file=None, database_url=database_url, redis_url=redis_url))
+    # Slack is on, as in production: each case's card and each follow-up's thread line go into the outbox
+    settings = Settings(_env_file=None, database_url=database_url, redis_url=redis_url, slack_channel="C0CARE")
+    core = build_core(settings)
     cases = followups = 0
     statistics = PlannerStatistics(core.engine)  # as the worker process keeps them
     started = time.perf_counter()
