@@ -16,19 +16,20 @@ from typing import Any
 import redis
 from sqlalchemy import func, select
 
-from bench.clicks import app_env, serve_app
+from bench.clicks import serve_app
 from bench.ingest import scratch_database
 from bench.storm import (
-    INTAKE_TOKEN,
     POSTS,
     VIPS,
     WAITING_FROM,
     _pct,
     _peak_mb,
-    _send,
     _wait_stored,
     pick_vips,
+    register_vips,
+    send_posts,
     start_worker,
+    storm_env,
     storm_posts,
 )
 from bot.bootstrap import build_core
@@ -119,14 +120,9 @@ def measure(admin_url: str, redis_url: str) -> QueueStormResult:
             policy.write_text(QUEUES)
             upgrade(url)
             core = build_core(Settings(_env_file=None, database_url=url, redis_url=redis_url))
-            with core.uow_factory() as uow:
-                for handle in sorted(vips):
-                    uow.customers.set_tier(handle, "vip")
-                uow.commit()
+            register_vips(core, vips)
             env = {
-                **app_env(url, redis_url, slack),
-                "INTAKE_TOKEN": INTAKE_TOKEN,
-                "ONCALL_USER": "U0ONCALL",
+                **storm_env(url, redis_url, slack),
                 "QUEUES_CONFIG": str(policy),
                 "SLA_LEADS_AFTER_MINUTES": "1",
             }
@@ -135,7 +131,7 @@ def measure(admin_url: str, redis_url: str) -> QueueStormResult:
                 try:
                     time.sleep(2)
                     first = time.time()
-                    arrivals, _ = _send(events.replace("/slack/events", "/intake"), items)
+                    arrivals, _ = send_posts([events.replace("/slack/events", "/intake")], items)
                     _wait_stored(core.engine, len(items), first + 120)
                     time.sleep(max(0.0, first + OBSERVE_SECONDS - time.time()))
                     peak = _peak_mb(worker.pid)

@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-import requests
 from sqlalchemy import Engine, func, select, text
 
-from bench.clicks import PROJECT, SECRET, app_env, serve_app
+from bench.clicks import PROJECT, SECRET, serve_app
 from bench.ingest import scratch_database
-from bench.storm import _as_post, _peak_mb, start_worker, storm_posts
+from bench.storm import _peak_mb, register_vips, send_posts, start_worker, storm_env, storm_posts
 from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.slack import action_ids
@@ -52,7 +51,6 @@ AGENTS = 50
 WORKERS = 3
 KILL_AT = 6.0  # seconds after the first post, mid-storm: one worker is killed with SIGKILL
 OBSERVE_SECONDS = 100.0
-INTAKE_TOKEN = "bench-intake-token-0123456789"  # noqa: S105 - a local server's token
 CHANNEL = "C0CARE"
 WARM_UP = "early_bird"  # who posts the mention before the storm
 
@@ -132,21 +130,9 @@ def _send_storm(
     urls: list[str], intake: list[IncomingComplaint], on_x: list[IncomingComplaint], x: LocalX
 ) -> dict[str, float]:
     """Send the intake share in REQUESTS requests over STORM_SECONDS (to each web process in turn) while the X share
-    is posted on the local X at the same pace; return each post's arrival time, by its text."""
-    batches = [intake[n * len(intake) // REQUESTS : (n + 1) * len(intake) // REQUESTS] for n in range(REQUESTS)]
-    bodies = [json.dumps({"posts": [_as_post(p) for p in batch]}) for batch in batches]
-    headers = {"Authorization": f"Bearer {INTAKE_TOKEN}", "Content-Type": "application/json"}
+    is posted on the local X at the same pace; return each post's arrival time, by its id."""
     arrivals: dict[str, float] = {}
     started = time.time()
-
-    def one(n: int) -> None:
-        time.sleep(max(0.0, started + n * STORM_SECONDS / REQUESTS - time.time()))
-        answer = requests.post(urls[n % len(urls)], data=bodies[n], headers=headers, timeout=30)
-        if answer.status_code != 202:
-            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
-        done = time.time()
-        for p in batches[n]:
-            arrivals[p.external_id] = done
 
     def tweet() -> None:
         for n, p in enumerate(on_x):
@@ -154,10 +140,10 @@ def _send_storm(
             posted = x.add_tweet(p.author_handle.replace("-", "_")[:15], f"@SqueakyAir {p.text}"[:280])
             arrivals[str(posted["id"])] = time.time()
 
-    with ThreadPoolExecutor(8) as pool:
-        x_thread = pool.submit(tweet)
-        list(pool.map(one, range(REQUESTS)))
-        x_thread.result()
+    with ThreadPoolExecutor(1) as pool:
+        tweeting = pool.submit(tweet)
+        arrivals.update(send_posts(urls, intake, REQUESTS)[0])
+        tweeting.result()
     return arrivals
 
 
@@ -362,14 +348,9 @@ def measure(admin_url: str, redis_url: str) -> ScaleResult:
         with scratch_database(admin_url) as url, ExitStack() as stack:
             upgrade(url)
             core = build_core(Settings(_env_file=None, database_url=url, redis_url=redis_url))
-            with core.uow_factory() as uow:
-                for handle in sorted(vips):
-                    uow.customers.set_tier(handle, "vip")
-                uow.commit()
+            register_vips(core, vips)
             env = {
-                **app_env(url, redis_url, slack),
-                "INTAKE_TOKEN": INTAKE_TOKEN,
-                "ONCALL_USER": "U0ONCALL",
+                **storm_env(url, redis_url, slack),
                 "STREAM_RECLAIM_SECONDS": "10",
                 "X_BEARER_TOKEN": x.bearer_token,
                 "X_API_URL": x.url,

@@ -154,18 +154,20 @@ def pick_vips(items: list[IncomingComplaint], count: int) -> set[str]:
     return set(openers[step // 2 :: step][:count])
 
 
-def _send(url: str, items: list[IncomingComplaint]) -> tuple[dict[str, float], float]:
-    """POST the storm in REQUESTS requests over STORM_SECONDS; return each post's arrival (its 202) and the span."""
-    per = len(items) // REQUESTS
-    batches = [items[n * per : (n + 1) * per] for n in range(REQUESTS)]
+def send_posts(
+    urls: list[str], items: list[IncomingComplaint], count: int = REQUESTS
+) -> tuple[dict[str, float], float]:
+    """POST the posts in `count` requests spread evenly over STORM_SECONDS, to each of `urls` in turn; return each
+    post's arrival (its 202) and the span."""
+    batches = [items[n * len(items) // count : (n + 1) * len(items) // count] for n in range(count)]
     bodies = [json.dumps({"posts": [_as_post(p) for p in batch]}) for batch in batches]
     headers = {"Authorization": f"Bearer {INTAKE_TOKEN}", "Content-Type": "application/json"}
     arrivals: dict[str, float] = {}
     started = time.time()
 
     def one(n: int) -> None:
-        time.sleep(max(0.0, started + n * STORM_SECONDS / REQUESTS - time.time()))
-        answer = requests.post(url, data=bodies[n], headers=headers, timeout=30)
+        time.sleep(max(0.0, started + n * STORM_SECONDS / count - time.time()))
+        answer = requests.post(urls[n % len(urls)], data=bodies[n], headers=headers, timeout=30)
         if answer.status_code != 202:
             raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
         done = time.time()
@@ -173,8 +175,22 @@ def _send(url: str, items: list[IncomingComplaint]) -> tuple[dict[str, float], f
             arrivals[p.external_id] = done
 
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(one, range(REQUESTS)))
+        list(pool.map(one, range(count)))
     return arrivals, time.time() - started
+
+
+def storm_env(database_url: str, redis_url: str, slack: LocalSlack) -> dict[str, str]:
+    """A storm's settings: the run's database, Redis and local Slack, the intake's token, and someone on call (a team
+    that pages on VIPs has someone on call: the pages go to their direct messages)."""
+    return {**app_env(database_url, redis_url, slack), "INTAKE_TOKEN": INTAKE_TOKEN, "ONCALL_USER": "U0ONCALL"}
+
+
+def register_vips(core: Any, handles: set[str]) -> None:
+    """Put these customers in the VIP registry."""
+    with core.uow_factory() as uow:
+        for handle in sorted(handles):
+            uow.customers.set_tier(handle, "vip")
+        uow.commit()
 
 
 def start_worker(env: dict[str, str], log: Any = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
@@ -209,19 +225,15 @@ def measure(admin_url: str, redis_url: str) -> StormResult:
         with scratch_database(admin_url) as url:
             upgrade(url)
             core = build_core(Settings(_env_file=None, database_url=url, redis_url=redis_url))
-            with core.uow_factory() as uow:
-                for handle in sorted(vips):
-                    uow.customers.set_tier(handle, "vip")
-                uow.commit()
-            # a team that pages on VIPs has someone on call: the pages go to their direct messages
-            env = {**app_env(url, redis_url, slack), "INTAKE_TOKEN": INTAKE_TOKEN, "ONCALL_USER": "U0ONCALL"}
+            register_vips(core, vips)
+            env = storm_env(url, redis_url, slack)
             worker_env = {**env, "LOG_LEVEL": "DEBUG"}  # every lane pause, our own pacing included
             with tempfile.TemporaryFile("w+") as worker_log, serve_app("squeaky", env) as events:
                 worker = start_worker(worker_env, worker_log)
                 try:
                     time.sleep(2)  # the worker connects and starts its consumer group
                     first = time.time()
-                    arrivals, send_seconds = _send(events.replace("/slack/events", "/intake"), items)
+                    arrivals, send_seconds = send_posts([events.replace("/slack/events", "/intake")], items)
                     stored_at = _wait_stored(core.engine, len(items), first + 120)
                     _wait_vip_cards(core.engine, first + OBSERVE_SECONDS)
                     time.sleep(max(0.0, first + OBSERVE_SECONDS - time.time()))

@@ -74,12 +74,16 @@ class MemoryStreamQueue:
     def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[StreamEntry]:
         """Take over entries left pending for at least `min_idle_ms`."""
         now = time.monotonic()
+        return self._hand_over(consumer, count, lambda p: (now - p.delivered_at) * 1000 >= min_idle_ms)
+
+    def _hand_over(self, consumer: str, count: int, which: Callable[[_Pending], bool]) -> list[StreamEntry]:
+        now = time.monotonic()
         with self._ready:
             entries: list[StreamEntry] = []
             for entry_id, pending in self._pending.items():
                 if len(entries) >= count:
                     break
-                if (now - pending.delivered_at) * 1000 >= min_idle_ms:
+                if which(pending):
                     pending.consumer, pending.delivered_at = consumer, now
                     pending.deliveries += 1
                     entries.append(StreamEntry(entry_id, pending.payload, pending.deliveries))
@@ -98,17 +102,7 @@ class MemoryStreamQueue:
 
     def take_over(self, consumers: Collection[str], consumer: str, count: int) -> list[StreamEntry]:
         """Hand `consumer` the unacknowledged entries of these consumers at once."""
-        now = time.monotonic()
-        with self._ready:
-            entries: list[StreamEntry] = []
-            for entry_id, pending in self._pending.items():
-                if len(entries) >= count:
-                    break
-                if pending.consumer in consumers and pending.consumer != consumer:
-                    pending.consumer, pending.delivered_at = consumer, now
-                    pending.deliveries += 1
-                    entries.append(StreamEntry(entry_id, pending.payload, pending.deliveries))
-            return entries
+        return self._hand_over(consumer, count, lambda p: p.consumer in consumers and p.consumer != consumer)
 
     def newest_pending(self) -> str | None:
         """The newest entry delivered and not yet acknowledged, or None."""
