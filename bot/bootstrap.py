@@ -48,7 +48,7 @@ from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import SystemClock
 from handlers.ports.coordination import Dedupe, Locks, StreamQueue
-from handlers.ports.gateways import Pager, TicketGateway
+from handlers.ports.gateways import Pager, SocialGateway, TicketGateway
 from handlers.ports.persistence import Clock
 from handlers.ports.surfaces import Face
 from handlers.queues.incident import IncidentDesk
@@ -143,6 +143,15 @@ def x_replies(core: Core) -> XReplies | None:
     return XReplies(
         client, handle, functools.cache(lambda: brand_user_id(client, core.uow_factory, handle)), core.limiter
     )
+
+
+def social_gateways(core: Core) -> dict[str, SocialGateway]:
+    """The networks we can reply on, by source: each whose brand account's credentials are set."""
+    gateways: dict[str, SocialGateway] = {}
+    x = x_replies(core)
+    if x is not None:
+        gateways[X_SOURCE] = x
+    return gateways
 
 
 def tickets(core: Core) -> TicketGateway:
@@ -244,7 +253,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         core.uow_factory,
         core.clock,
         faces,
-        social=x_replies(core),
+        social=social_gateways(core),
         tickets=ticketing,
         pager=pager(settings),
         sources=sources,

@@ -120,6 +120,9 @@ class _Complaints:
                 url=item.url,
                 conversation_id=item.conversation_id,
                 in_reply_to_id=item.in_reply_to_id,
+                mentions_us=item.mentions_us,
+                post_cid=item.post_cid,
+                visibility=item.visibility,
                 topic=case.topic,
                 skill_group=case.skill_group,
                 priority=case.priority,
@@ -783,14 +786,14 @@ class FakeSocial:
         self.fail_with: DeliveryFailed | None = None
         self.out_there: list[str] = []  # posts we replied to that X has, even if we never heard back
 
-    def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
+    def reply(self, to: Complaint, text: str, since: datetime) -> PostedReply:
         if self.fail_with is not None:
             raise self.fail_with
-        self.posted.append((in_reply_to, text))
+        self.posted.append((to.external_id, text))
         return PostedReply(f"9{len(self.posted)}", f"https://x.com/SqueakyAir/status/9{len(self.posted)}")
 
-    def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
-        return PostedReply("77", "https://x.com/SqueakyAir/status/77") if in_reply_to in self.out_there else None
+    def find_reply(self, to: Complaint, since: datetime) -> PostedReply | None:
+        return PostedReply("77", "https://x.com/SqueakyAir/status/77") if to.external_id in self.out_there else None
 
     def post(self, text: str) -> PostedReply | None:
         if self.fail_with is not None:

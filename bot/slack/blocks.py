@@ -73,7 +73,7 @@ def state_line(card: CardView) -> str:
 
 def _reply_line(reply: PublicReply) -> str:
     if reply.status is Delivery.SENT:
-        link = f" · <{reply.url}|see it on X>" if reply.url and _SAFE_URL.match(reply.url) else ""
+        link = f" · <{reply.url}|see it there>" if reply.url and _SAFE_URL.match(reply.url) else ""
         return f":speech_balloon: *Replied publicly*{link}"
     if reply.status is Delivery.FAILED:
         return f":x: *Public reply refused*: {sanitize(reply.error or 'unknown error', 300)}"
@@ -104,7 +104,7 @@ def triage_line(card: CardView) -> str:
     if card.noise_rule:
         parts.append(f":warning: marked: {sanitize(card.noise_rule, 40)}")
     if not card.public_reply_allowed:
-        parts.append(":no_mobile_phones: no public reply: it does not mention us")
+        parts.append(f":no_mobile_phones: no public reply: {sanitize(card.no_reply_because, 80)}")
     if card.followup_count:
         plural = "s" if card.followup_count > 1 else ""
         parts.append(f":speech_balloon: {card.followup_count} follow-up{plural} in thread")
@@ -113,7 +113,7 @@ def triage_line(card: CardView) -> str:
 
 def followup_text(followup: FollowUpLine) -> str:
     """A customer's follow-up as a thread reply: who, why it joined this case, and what they said."""
-    link = f" · <{followup.url}|view on X>" if followup.url and _SAFE_URL.match(followup.url) else ""
+    link = f" · <{followup.url}|view the post>" if followup.url and _SAFE_URL.match(followup.url) else ""
     who, why = sanitize(followup.author_handle, 64), sanitize(followup.reason, 60)
     head = f":leftwards_arrow_with_hook: *@{who}* ({why}){link}"
     return f"{head}\n{sanitize(followup.text)}"
@@ -126,11 +126,14 @@ def fallback_text(card: CardView) -> str:
 
 def card_blocks(card: CardView) -> list[dict[str, Any]]:
     """The card's blocks: who, what, when, its state and the buttons that apply now."""
-    who = f"*{sanitize(card.author_name, 80)}* @{sanitize(card.author_handle, 64)}"
+    handle = f"@{sanitize(card.author_handle, 64)}"
+    if card.profile_url and _SAFE_URL.match(card.profile_url):
+        handle = f"<{card.profile_url}|{handle}>"
+    who = f"*{sanitize(card.author_name, 80)}* {handle} on {sanitize(card.network, 20)}"
     if card.tier != "standard":
         who += f"  `{sanitize(card.tier, 20).upper()}`"
     when = f"<!date^{int(card.created_at.timestamp())}^{{date_short_pretty}} at {{time}}|{card.posted_ago}>"
-    link = f" · <{card.url}|view on X>" if card.url and _SAFE_URL.match(card.url) else ""
+    link = f" · <{card.url}|view on {sanitize(card.network, 20)}>" if card.url and _SAFE_URL.match(card.url) else ""
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": who}},
         {"type": "section", "text": {"type": "mrkdwn", "text": sanitize(card.text)}},

@@ -71,19 +71,29 @@ def adaptive(body: list[Any], actions: list[Any] | None = None, *, line: str | L
     return card
 
 
+def _profile_run(card: CardView) -> TextRun:
+    """The customer's handle, opening their profile on the network where there is one."""
+    profile = safe_url(card.profile_url) if card.profile_url else None
+    handle = f"@{clip(card.author_handle, 64)}"
+    return TextRun(text=handle, select_action=OpenUrlAction(url=profile)) if profile else TextRun(text=handle)
+
+
 def complaint_card(card: CardView, *, notice: str | None = None, link: tuple[str, str] | None = None) -> AdaptiveCard:
     """The card: who, what, when, triage, where it stands, and the buttons that apply now. With `notice`, a line for
     the one person this version is for (a refusal); with `link`, a button opening (label, url) for them."""
     who = [
         TextRun(text=clip(card.author_name, 80), weight="Bolder"),
-        TextRun(text=f"  @{clip(card.author_handle, 64)}"),
+        TextRun(text="  "),
+        _profile_run(card),
+        TextRun(text=f" on {clip(card.network, 20)}", is_subtle=True),
     ]
     if card.tier != STANDARD_TIER:
         who.append(TextRun(text=f"  {clip(card.tier, 20).upper()}", weight="Bolder", color="Accent"))
     when: list[TextRun] = [TextRun(text=f"#{card.complaint_id} · {card.posted_ago}", is_subtle=True)]
     url = safe_url(card.url)
     if url:
-        when += [TextRun(text=" · ", is_subtle=True), TextRun(text="view on X", select_action=OpenUrlAction(url=url))]
+        view = f"view on {clip(card.network, 20)}"
+        when += [TextRun(text=" · ", is_subtle=True), TextRun(text=view, select_action=OpenUrlAction(url=url))]
     body: list[Any] = []
     if notice:
         body.append(RichTextBlock(inlines=[TextRun(text=clip(notice, 300), weight="Bolder", color="Attention")]))
@@ -129,7 +139,7 @@ def triage_runs(card: CardView) -> list[TextRun]:
     if card.noise_rule:
         out.append(TextRun(text=f" · ⚠ marked: {clip(card.noise_rule, 40)}"))
     if not card.public_reply_allowed:
-        out.append(TextRun(text=" · no public reply: it does not mention us"))
+        out.append(TextRun(text=f" · no public reply: {clip(card.no_reply_because, 80)}"))
     if card.followup_count:
         plural = "s" if card.followup_count > 1 else ""
         out.append(TextRun(text=f" · 💬 {card.followup_count} follow-up{plural} in the thread"))
@@ -163,7 +173,7 @@ def state_blocks(card: CardView) -> list[RichTextBlock]:
 def _reply_runs(reply: PublicReply) -> list[TextRun]:
     if reply.status is Delivery.SENT:
         url = safe_url(reply.url)
-        seen = [TextRun(text=" · "), TextRun(text="see it on X", select_action=OpenUrlAction(url=url))] if url else []
+        seen = [TextRun(text=" · "), TextRun(text="see it there", select_action=OpenUrlAction(url=url))] if url else []
         return [TextRun(text="💬 Replied publicly", weight="Bolder"), *seen]
     if reply.status is Delivery.FAILED:
         return [TextRun(text="❌ Public reply refused: ", weight="Bolder"), TextRun(text=clip(reply.error or "", 300))]
@@ -196,7 +206,7 @@ def followup_card(followup: FollowUpLine) -> AdaptiveCard:
     ]
     url = safe_url(followup.url)
     if url:
-        head += [TextRun(text=" · "), TextRun(text="view on X", select_action=OpenUrlAction(url=url))]
+        head += [TextRun(text=" · "), TextRun(text="view the post", select_action=OpenUrlAction(url=url))]
     return adaptive([RichTextBlock(inlines=head), RichTextBlock(inlines=[TextRun(text=clip(followup.text))])])
 
 

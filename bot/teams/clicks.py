@@ -25,8 +25,8 @@ BUSY = "Sorry: Squeaky cannot reach its database just now. Try again in a minute
 
 def current_card(services: Services, complaint: Complaint, **extra: Any) -> AdaptiveCard:
     """The complaint's card as it stands now (with a notice or a link for one person)."""
-    allowed = services.agent_desk.sources.reply_allowed(complaint)
-    return complaint_card(card_for(complaint, services.clock.now(), reply_allowed=allowed), **extra)
+    source = services.agent_desk.sources.of(complaint.source)
+    return complaint_card(card_for(complaint, services.clock.now(), source=source), **extra)
 
 
 def click(services: Services, account: Any, verb: str, data: Any) -> AdaptiveCard:

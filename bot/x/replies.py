@@ -11,6 +11,7 @@ import requests
 import tweepy
 
 from bot.x.normalize import tweet_url
+from handlers.cases.model import Complaint
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.gateways import DeliveryFailed, PostedReply
 
@@ -36,10 +37,11 @@ class XReplies:
         self._brand_id = brand_id  # looked up when first needed: starting up needs neither X nor the database
         self._limiter = limiter
 
-    def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
-        """POST /2/tweets as a reply to `in_reply_to`; a duplicate-content refusal is our earlier reply, found."""
-        posted = self._create("reply", text=text, in_reply_to_tweet_id=in_reply_to)
-        return posted if posted is not None else self._already_posted(in_reply_to, since)
+    def reply(self, to: Complaint, text: str, since: datetime) -> PostedReply:
+        """POST /2/tweets as a reply to the complaint's tweet; a duplicate-content refusal is our earlier reply,
+        found."""
+        posted = self._create("reply", text=text, in_reply_to_tweet_id=to.external_id)
+        return posted if posted is not None else self._already_posted(to, since)
 
     def post(self, text: str) -> PostedReply | None:
         """POST /2/tweets, not a reply: a status update to everyone. A duplicate-content refusal is our earlier
@@ -71,20 +73,21 @@ class XReplies:
         post_id = str(response.data["id"])
         return PostedReply(post_id=post_id, url=tweet_url(self._handle, post_id))
 
-    def _already_posted(self, in_reply_to: str, since: datetime) -> PostedReply:
+    def _already_posted(self, to: Complaint, since: datetime) -> PostedReply:
         """X says this exact text is out already: it is our earlier attempt, so show that post."""
-        found = self.find_reply(in_reply_to, since)
+        found = self.find_reply(to, since)
         if found is None:
             why = "X says this reply is already posted, but it is not among our replies to the post yet"
             raise DeliveryFailed(why, outage=True)
         return found
 
-    def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
-        """Our post replying to `in_reply_to` made since `since`, if an earlier attempt did go out.
+    def find_reply(self, to: Complaint, since: datetime) -> PostedReply | None:
+        """Our post replying to the complaint's tweet made since `since`, if an earlier attempt did go out.
 
         Found by what X keeps intact, the post it replies to and when it was made, never by its text:
         X returns links wrapped as t.co and `&<>` escaped, so the text we sent is not the text X shows.
         """
+        in_reply_to = to.external_id
         try:
             response = self._client.get_users_tweets(
                 self._brand_id(),

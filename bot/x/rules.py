@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.x.length import XPostLength
@@ -11,6 +12,7 @@ from handlers.cases.model import Complaint
 from handlers.ports.gateways import LengthRule, PostLength
 
 SOURCE = "x"
+_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}\Z")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class XRules:
         "A public reply is not possible here. X lets us reply only to posts that mention or quote our account, "
         "and this one does not. Move it to a ticket and reach the customer offline instead."
     )
+    not_allowed_short: str = "it does not mention us"
 
     def reply_allowed(self, complaint: Complaint) -> bool:
         """Only a post that mentions or quotes our account."""
@@ -33,6 +36,10 @@ class XRules:
     def cost(self, measured: PostLength) -> float:
         """A post with a link costs more."""
         return self.per_post_with_url if measured.links else self.per_post
+
+    def profile_url(self, handle: str) -> str | None:
+        """x.com/<handle>, for a real X handle."""
+        return f"https://x.com/{handle}" if _HANDLE.match(handle) else None
 
     @property
     def posting_limit(self) -> tuple[int, float]:

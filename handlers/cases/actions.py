@@ -22,13 +22,14 @@ def acknowledge(
     *,
     length: LengthRule,
 ) -> Complaint:
-    """Reply publicly on X (through the outbox); the card shows the reply's link once it is out."""
+    """Reply publicly where the complaint was posted (through the outbox); the card links the reply once it is out."""
     measured = length.measure(text)
     if measured.over:
         raise InvalidRequest(f"The reply is {measured.length} characters {length.rule}; the limit is {measured.limit}.")
 
     def effects(updated: Complaint) -> list[NewOutboxMessage]:
-        return [NewOutboxMessage(X_REPLY, reply_key(complaint_id, updated.version), complaint_id, {})]
+        lane = {"source": updated.source}  # each network's replies wait on that network's limits only
+        return [NewOutboxMessage(X_REPLY, reply_key(complaint_id, updated.version), complaint_id, lane)]
 
     return transitions.apply(
         uow_factory,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.cases.model import Action, Actor, Complaint, Delivery, PublicReply, Status, Ticket
+from handlers.ports.gateways import SourceRules
 from handlers.text.timeago import ago
 
 STANDARD_TIER = "standard"  # every other tier (vip, elite) is a registered customer's desk
@@ -44,6 +45,9 @@ class CardView:
     queue: str = "care"  # the queue it landed on
     moved_to: str | None = None  # this card is the old one: the complaint moved to this queue (its title) ...
     moved_link: str | None = None  # ... where its card is now
+    network: str = "X"  # the network it was posted on, as agents know it
+    profile_url: str | None = None  # the customer's profile there
+    no_reply_because: str = "it does not mention us"  # when a public reply is not possible, in a few words
 
 
 def moved(card: CardView, title: str, link: str | None) -> CardView:
@@ -51,7 +55,7 @@ def moved(card: CardView, title: str, link: str | None) -> CardView:
     return CardView(
         card.complaint_id, card.author_name, card.author_handle, card.tier, card.text, card.url, card.created_at,
         card.posted_ago, card.status, card.owner, card.owner_since, (), queue=card.queue, moved_to=title,
-        moved_link=link,
+        moved_link=link, network=card.network, profile_url=card.profile_url,
     )  # fmt: skip
 
 
@@ -81,8 +85,13 @@ def actions_for(complaint: Complaint, can_reply: bool = True) -> tuple[tuple[Act
     return (), ()
 
 
-def card_for(complaint: Complaint, now: datetime, *, reply_allowed: bool = True) -> CardView:
-    """Build the card of `complaint` as it stands at `now` (`reply_allowed`: what its source says)."""
+def card_for(
+    complaint: Complaint, now: datetime, *, reply_allowed: bool = True, source: SourceRules | None = None
+) -> CardView:
+    """Build the card of `complaint` as it stands at `now`; its source's rules say whether a public reply is possible
+    and name the network (without them: `reply_allowed`, on X)."""
+    if source is not None:
+        reply_allowed = source.reply_allowed(complaint)
     actions, more = actions_for(complaint, reply_allowed)
     return CardView(
         complaint_id=complaint.id,
@@ -115,6 +124,9 @@ def card_for(complaint: Complaint, now: datetime, *, reply_allowed: bool = True)
         and complaint.ticket.status is Delivery.SENT
         and complaint.ticket.url is None
         and complaint.ticket.number is not None,
+        network=source.network if source is not None else "X",
+        profile_url=source.profile_url(complaint.author_handle) if source is not None else None,
+        no_reply_because=source.not_allowed_short if source is not None else "it does not mention us",
     )
 
 

@@ -115,6 +115,8 @@ class IncomingComplaint:
     quotes_us: bool = False
     from_brand: bool = False
     author_followers: int | None = None
+    post_cid: str | None = None  # the network's content hash of the post, where a reply must name it (Bluesky)
+    visibility: str | None = None  # who may see the post, where the network says (Mastodon); None: everyone
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ class Complaint:
     conversation_id: str | None = None
     in_reply_to_id: str | None = None
     mentions_us: bool = True
+    post_cid: str | None = None  # the network's content hash of the post (Bluesky), for a threaded reply
+    visibility: str | None = None  # who may see the post (Mastodon's "public", "unlisted", "private", "direct")
     owner: Actor | None = None
     claimed_at: datetime | None = None
     cards: tuple[CardRef, ...] = ()  # one per surface and channel it was posted to

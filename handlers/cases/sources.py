@@ -17,6 +17,7 @@ class OpenSource:
     network: str
     length: LengthRule
     not_allowed: str = ""
+    not_allowed_short: str = ""
 
     def reply_allowed(self, complaint: Complaint) -> bool:
         """Always: the source sets no condition."""
@@ -29,6 +30,10 @@ class OpenSource:
     @property
     def posting_limit(self) -> None:
         """None that Squeaky knows of."""
+        return None
+
+    def profile_url(self, handle: str) -> str | None:
+        """None: the network's addresses are not known here."""
         return None
 
 

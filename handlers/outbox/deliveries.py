@@ -3,6 +3,7 @@ card's thread, a direct message. Each records its outcome on the complaint, so t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from handlers.cases.activity import ActivityLine
@@ -28,13 +29,13 @@ class Deliveries:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         faces: Faces,
-        social: SocialGateway | None = None,
+        social: Mapping[str, SocialGateway] | None = None,
         tickets: TicketGateway | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._faces = faces
-        self._social = social
+        self._social = dict(social or {})  # by source: "x", "bsky", "mastodon"
         self._tickets = tickets
 
     def _complaint(self, message: OutboxMessage) -> Complaint | None:
@@ -62,18 +63,21 @@ class Deliveries:
             uow.commit()
 
     def reply(self, message: OutboxMessage) -> None:
-        """Post the public reply, unless an earlier attempt already did; record the link or X's refusal."""
+        """Post the public reply on the complaint's network, unless an earlier attempt already did; record the link
+        or the network's refusal."""
         complaint = self._complaint(message)
         if complaint is None or complaint.reply is None or complaint.reply.status is not Delivery.PENDING:
             return
-        if self._social is None:
-            self._record(complaint, "reply", status=Delivery.FAILED, error="X replies are not configured (X_API_KEY…)")
+        social = self._social.get(complaint.source)
+        if social is None:
+            why = f"Replies on {complaint.source} are not configured here: ask whoever runs Squeaky."
+            self._record(complaint, "reply", status=Delivery.FAILED, error=why)
             return
         text = complaint.reply.text
         since = complaint.acknowledged_at or complaint.received_at  # when the reply was decided
         try:
-            posted = self._social.find_reply(complaint.external_id, since) if message.attempts > 1 else None
-            posted = posted or self._social.reply(complaint.external_id, text, since)
+            posted = social.find_reply(complaint, since) if message.attempts > 1 else None
+            posted = posted or social.reply(complaint, text, since)
         except DeliveryFailed as exc:
             if exc.permanent or (exc.counts and message.last_chance):
                 self._record(complaint, "reply", status=Delivery.FAILED, error=exc.reason)
@@ -85,9 +89,10 @@ class Deliveries:
 
     def status_post(self, message: OutboxMessage) -> None:
         """Post an incident's status update from the brand account (once: a repeat is the network's to refuse)."""
-        if self._social is None:
+        social = self._social.get("x")
+        if social is None:
             raise DeliveryFailed("X posts are not configured (X_API_KEY…)", permanent=True)
-        posted = self._social.post(str(message.payload["text"]))
+        posted = social.post(str(message.payload["text"]))
         with self._uow() as uow:
             detail = {"text": str(message.payload["text"])[:300], "url": posted.url if posted else "already out"}
             uow.audit.record(AuditEvent(None, SYSTEM, "incident:status-post", None, None, self._clock.now(), detail))

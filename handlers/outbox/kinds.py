@@ -14,7 +14,7 @@ CARD_UPDATE = "card.update"
 CARD_FOLLOWUP = "card.followup"
 CARD_LOG = "card.log"  # a line in the card's thread: who did what
 CARD_MOVE = "card.move"  # the card goes to another queue's channel; the old one points there
-X_REPLY = "x.reply"  # a public reply on X
+X_REPLY = "x.reply"  # a public reply on the complaint's network (the name is from when X was the only one)
 X_STATUS = "x.status"  # a standalone post from the brand account (an incident's status update)
 INCIDENT_REPLIES = "incident.replies"  # a lead's incident reply, to be given to each eligible complaint
 TICKET_CREATE = "ticket.create"
@@ -44,8 +44,7 @@ DEFAULT_CHANNEL = ""  # the surface's own channel for cards, until queues name t
 # standard, which our own pace pausing the channel leaves free to go), its card updates, or the surface's direct
 # messages: a Teams 429 never pauses Slack, and two channels post side by side, each at its own pace.
 _OTHER_LANES: dict[str, str] = {
-    X_REPLY: "social",
-    X_STATUS: "social",
+    X_STATUS: "social:x",
     TICKET_CREATE: "tickets",
     PAGE: "pager",
     INCIDENT_REPLIES: "incidents",
@@ -59,6 +58,8 @@ def card_post_kind(tier: str) -> str:
 
 def lane_of(kind: str, payload: Mapping[str, Any]) -> str:
     """The lane a message travels in (an unknown kind travels alone)."""
+    if kind == X_REPLY:  # one lane per network: X's posting limit never holds a Bluesky reply back
+        return f"social:{payload.get('source') or 'x'}"
     surface = payload.get("surface")
     if kind not in TO_EACH_SURFACE or not surface:
         return _OTHER_LANES.get(kind, kind)

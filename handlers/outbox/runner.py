@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -73,7 +73,7 @@ class OutboxRunner:
         clock: Clock,
         faces: Faces,
         *,
-        social: SocialGateway | None = None,
+        social: Mapping[str, SocialGateway] | None = None,
         tickets: TicketGateway | None = None,
         pager: Pager | None = None,
         sources: Sources | None = None,
@@ -225,8 +225,8 @@ class OutboxRunner:
             log.log(level, "outbox lane %s paused for %.3fs: %s", lane, seconds, why)
 
     def _card(self, complaint: Complaint) -> CardView:
-        allowed = self._sources.reply_allowed(complaint) if self._sources is not None else True
-        return card_for(complaint, self._clock.now(), reply_allowed=allowed)
+        source = self._sources.of(complaint.source) if self._sources is not None else None
+        return card_for(complaint, self._clock.now(), source=source)
 
     def _face(self, message: OutboxMessage) -> tuple[str, Face]:
         surface = str(message.payload.get("surface") or "")

@@ -116,6 +116,15 @@ class SourceRules(Protocol):
         """Why a public reply is not possible, when it is not, in a sentence."""
         ...
 
+    @property
+    def not_allowed_short(self) -> str:
+        """The same in a few words, for the card's triage line ("it does not mention us")."""
+        ...
+
+    def profile_url(self, handle: str) -> str | None:
+        """The public address of the customer's profile on this network, when there is one."""
+        ...
+
     def reply_allowed(self, complaint: Complaint) -> bool:
         """Whether we may reply publicly to this complaint's post."""
         ...
@@ -131,17 +140,18 @@ class SourceRules(Protocol):
 
 
 class SocialGateway(Protocol):
-    """The social network we reply on (X now)."""
+    """One social network we reply on (X, Bluesky, Mastodon), as the brand account."""
 
-    def reply(self, in_reply_to: str, text: str, since: datetime) -> PostedReply:
-        """Post `text` as a reply (decided at `since`); raise DeliveryFailed saying whether and when to try again.
+    def reply(self, to: Complaint, text: str, since: datetime) -> PostedReply:
+        """Post `text` as a threaded reply to the complaint's post (decided at `since`); raise DeliveryFailed saying
+        whether and when to try again.
 
         A network that refuses the text as already posted answers with the earlier post instead.
         """
         ...
 
-    def find_reply(self, in_reply_to: str, since: datetime) -> PostedReply | None:
-        """Our reply to that post made since `since`, if an earlier attempt did post it."""
+    def find_reply(self, to: Complaint, since: datetime) -> PostedReply | None:
+        """Our reply to the complaint's post made since `since`, if an earlier attempt did post it."""
         ...
 
     def post(self, text: str) -> PostedReply | None:

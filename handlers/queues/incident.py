@@ -227,9 +227,8 @@ class IncidentDesk:
                 continue
 
             def effects(updated: Complaint, complaint_id: int = complaint.id) -> list[NewOutboxMessage]:
-                return [
-                    NewOutboxMessage(X_REPLY, reply_key(complaint_id, updated.version), complaint_id, {}, INCIDENT_RANK)
-                ]
+                key, lane = reply_key(complaint_id, updated.version), {"source": updated.source}
+                return [NewOutboxMessage(X_REPLY, key, complaint_id, lane, INCIDENT_RANK)]
 
             try:
                 transitions.apply(

@@ -88,7 +88,7 @@ person_identities = Table(
 customers = Table(
     "customers",
     metadata,
-    Column("handle", String(64), primary_key=True),  # lower-cased, without "@"
+    Column("handle", String(255), primary_key=True),  # lower-cased, without "@"; "bsky:…", "mastodon:…" elsewhere
     Column("tier", String(32), nullable=False, server_default="standard"),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -100,7 +100,7 @@ complaints = Table(
     Column("source", String(32), nullable=False),
     Column("external_id", String(128), nullable=False),
     Column("author_id", String(128), nullable=False),
-    Column("author_handle", String(64), nullable=False),
+    Column("author_handle", String(255), nullable=False),  # Bluesky's are domain names, Mastodon's user@instance
     Column("author_name", String(128), nullable=False),
     Column("author_followers", Integer),  # at arrival, when the network said (stats fairness reads it)
     Column("text", Text, nullable=False),
@@ -108,6 +108,8 @@ complaints = Table(
     Column("conversation_id", String(128)),
     Column("in_reply_to_id", String(128)),
     Column("mentions_us", Boolean, nullable=False, server_default=true()),
+    Column("post_cid", String(128)),  # Bluesky: the post's CID, which a threaded reply names with its URI
+    Column("visibility", String(16)),  # Mastodon: who may see the post; a reply never goes wider than it
     Column("created_at", UTCDateTime(), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
     Column("status", String(16), nullable=False),
@@ -117,7 +119,7 @@ complaints = Table(
     Column("owner_person_id", Id, ForeignKey("people.id")),
     Column("owner_name", String(255)),  # the owner's name when they claimed it (statistics by agent read it)
     Column("claimed_at", UTCDateTime()),
-    Column("author_key", String(64), nullable=False, server_default=""),  # lower-cased handle, for threading
+    Column("author_key", String(255), nullable=False, server_default=""),  # lower-cased handle, for threading
     Column("topic", String(64), nullable=False, server_default="other"),
     Column("skill_group", String(64)),
     Column("priority", Integer, nullable=False, server_default="0"),
@@ -127,7 +129,7 @@ complaints = Table(
     Column("followup_count", Integer, nullable=False, server_default="0"),
     Column("reply_text", Text),
     Column("reply_status", String(16)),
-    Column("reply_post_id", String(64)),
+    Column("reply_post_id", String(255)),  # a Bluesky post's id is its at:// URI
     Column("reply_url", Text),
     Column("reply_error", Text),
     Column("ticket_system", String(32)),
@@ -180,7 +182,7 @@ messages = Table(
     Column("external_id", String(128), nullable=False),
     Column("complaint_id", Id, ForeignKey("complaints.id"), index=True),
     Column("kind", String(16), nullable=False),  # opening | followup | brand | filtered
-    Column("author_handle", String(64), nullable=False),
+    Column("author_handle", String(255), nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),

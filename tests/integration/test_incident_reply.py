@@ -34,7 +34,9 @@ class Incident(Storming):
         x = XRules(per_post=0.01, per_post_with_url=0.2)
         self.desk = IncidentDesk(self.uow, self.clock, Sources({"x": x}, x), QUEUES, [TEMPLATE])
         self.social = FakeSocial()
-        self.runner = OutboxRunner(self.uow, self.clock, self.chat.faces(), social=self.social, incidents=self.desk)
+        self.runner = OutboxRunner(
+            self.uow, self.clock, self.chat.faces(), social={"x": self.social}, incidents=self.desk
+        )
         self.lead = slack_person(self.uow, "U0LEA", "lea", frozenset({Role.AGENT, Role.LEAD}))
 
 

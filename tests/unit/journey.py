@@ -58,7 +58,7 @@ def run_journey() -> Seen:
     db, clock, chat = FakeDatabase(), ManualClock(T0), FakeChat()
     social, tickets = FakeSocial(), FakeTickets()
     sources = Sources({}, other=OpenSource("the network", CharacterCount()))
-    runner = OutboxRunner(db, clock, chat.faces(), social=social, tickets=tickets, sources=sources)
+    runner = OutboxRunner(db, clock, chat.faces(), social={"x": social}, tickets=tickets, sources=sources)
     templates = [ReplyTemplate("sorry", "Hi {name}, we hear you: case #{case}. DM us at {dm_link}")]
     desk = AgentDesk(db, clock, sources, tickets.system, templates, "https://dm.example/us")
     leads = LeadDesk(db, clock)

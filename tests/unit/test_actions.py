@@ -32,7 +32,9 @@ class World:
     def __init__(self) -> None:
         self.db, self.clock, self.chat = FakeDatabase(), ManualClock(T0), FakeChat()
         self.social, self.tickets = FakeSocial(), FakeTickets()
-        self.runner = OutboxRunner(self.db, self.clock, self.chat.faces(), social=self.social, tickets=self.tickets)
+        self.runner = OutboxRunner(
+            self.db, self.clock, self.chat.faces(), social={"x": self.social}, tickets=self.tickets
+        )
         incoming = IncomingComplaint("x", "100", "9", "ann", "Ann Lee", "@SqueakyAir my bag is lost", T0)
         [self.id] = receive(self.db, self.clock, FakeDedupe(), Triage(), [incoming]).opened
         self.drain()
