@@ -15,7 +15,18 @@ from pydantic import SecretStr
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.bluesky.client import BlueskySession
+from bot.bluesky.normalize import SOURCE as BLUESKY
+from bot.bluesky.replies import BlueskyReplies
+from bot.bluesky.rules import BlueskyRules
 from bot.config import Settings
+from bot.mastodon.client import MastodonAccount
+from bot.mastodon.client import host_of as mastodon_host
+from bot.mastodon.client import make_client as make_mastodon_client
+from bot.mastodon.length import MastodonPostLength
+from bot.mastodon.normalize import SOURCE as MASTODON
+from bot.mastodon.replies import MastodonReplies
+from bot.mastodon.rules import MastodonRules
 from bot.outages import OUTAGES
 from bot.paging.pagerduty import PagerDutyPager
 from bot.queues_file import load_queues
@@ -48,7 +59,7 @@ from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import SystemClock
 from handlers.ports.coordination import Dedupe, Locks, StreamQueue
-from handlers.ports.gateways import Pager, SocialGateway, TicketGateway
+from handlers.ports.gateways import Pager, SocialGateway, SourceRules, TicketGateway
 from handlers.ports.persistence import Clock
 from handlers.ports.surfaces import Face
 from handlers.queues.incident import IncidentDesk
@@ -145,12 +156,38 @@ def x_replies(core: Core) -> XReplies | None:
     )
 
 
+def bluesky_session(settings: Settings) -> BlueskySession | None:
+    """The brand's Bluesky account when BLUESKY_HANDLE is set (it logs in when first used)."""
+    if not settings.bluesky_on:
+        return None
+    settings.require("bluesky_handle", "bluesky_app_password", why="Bluesky is on")
+    assert settings.bluesky_handle is not None
+    password = _secret(settings.bluesky_app_password) or ""
+    return BlueskySession(settings.bluesky_service_url, settings.bluesky_handle, password)
+
+
+def mastodon_account(settings: Settings) -> MastodonAccount | None:
+    """The brand's Mastodon account when MASTODON_API_BASE_URL is set (asked nothing until used)."""
+    if not settings.mastodon_on:
+        return None
+    settings.require("mastodon_api_base_url", "mastodon_access_token", why="Mastodon is on")
+    assert settings.mastodon_api_base_url is not None
+    api = make_mastodon_client(settings.mastodon_api_base_url, _secret(settings.mastodon_access_token))
+    return MastodonAccount(api, mastodon_host(settings.mastodon_api_base_url))
+
+
 def social_gateways(core: Core) -> dict[str, SocialGateway]:
     """The networks we can reply on, by source: each whose brand account's credentials are set."""
     gateways: dict[str, SocialGateway] = {}
     x = x_replies(core)
     if x is not None:
         gateways[X_SOURCE] = x
+    bluesky = bluesky_session(core.settings)
+    if bluesky is not None:
+        gateways[BLUESKY] = BlueskyReplies(bluesky)
+    mastodon = mastodon_account(core.settings)
+    if mastodon is not None:
+        gateways[MASTODON] = MastodonReplies(mastodon, MastodonPostLength(core.settings.mastodon_max_characters))
     return gateways
 
 
@@ -169,9 +206,12 @@ def tickets(core: Core) -> TicketGateway:
 
 
 def social_sources(settings: Settings) -> Sources:
-    """Each social source's rules: X's, with its prices from the settings; any other source's are open."""
+    """Each social source's rules: X's with its prices from the settings, Bluesky's, Mastodon's with the instance's
+    length limit; any other source's are open."""
     x = XRules(settings.x_cost_per_post, settings.x_cost_per_post_with_url)
-    return Sources({X_SOURCE: x}, other=OpenSource("the network", XPostLength()))
+    mastodon = MastodonRules(length=MastodonPostLength(settings.mastodon_max_characters))
+    by_source: dict[str, SourceRules] = {X_SOURCE: x, BLUESKY: BlueskyRules(), MASTODON: mastodon}
+    return Sources(by_source, other=OpenSource("the network", XPostLength()))
 
 
 def ticket_page_link(

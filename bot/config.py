@@ -120,6 +120,32 @@ class Settings(BaseSettings):
         default_factory=list, description="X recent-search queries to poll as well, separated by ;"
     )
     x_poll_seconds: float = Field(60.0, gt=0, description="seconds between two polls of X")
+    bluesky_handle: str | None = Field(
+        None, description="the brand's Bluesky handle (such as squeakyair.bsky.social): its notifications are read"
+    )
+    bluesky_app_password: SecretStr | None = Field(
+        None, description="an app password of the brand's Bluesky account (Settings → Privacy and security)"
+    )
+    bluesky_service_url: str = Field(
+        "https://bsky.social", description="the brand account's Bluesky server (its PDS), where Squeaky logs in"
+    )
+    bluesky_search_queries: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Bluesky post searches to poll as well, separated by ;"
+    )
+    bluesky_poll_seconds: float = Field(30.0, gt=0, description="seconds between two polls of Bluesky")
+    mastodon_api_base_url: str | None = Field(
+        None, description="the brand account's Mastodon instance, such as https://mastodon.social"
+    )
+    mastodon_access_token: SecretStr | None = Field(
+        None, description="an access token of the brand's Mastodon account (scopes read and write:statuses)"
+    )
+    mastodon_searches: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Mastodon hashtags (#delays) or searches to poll as well, separated by ;"
+    )
+    mastodon_max_characters: int = Field(
+        500, ge=1, le=100_000, description="the instance's post length limit (500 unless the instance raised it)"
+    )
+    mastodon_poll_seconds: float = Field(30.0, gt=0, description="seconds between two polls of Mastodon")
     intake_token: SecretStr | None = Field(
         None, description="the bearer token other channels send to POST /intake (unset: the intake is off)"
     )
@@ -215,7 +241,7 @@ class Settings(BaseSettings):
             raise ValueError("must end in /openidconfiguration (the keys are read from /keys beside it)")
         return value
 
-    @field_validator("x_search_queries", mode="before")
+    @field_validator("x_search_queries", "bluesky_search_queries", "mastodon_searches", mode="before")
     @classmethod
     def _split_queries(cls, value: object) -> object:
         if isinstance(value, str):
@@ -229,6 +255,17 @@ class Settings(BaseSettings):
             if len(query) > 512:
                 raise ValueError(f"{query[:40]!r}… is longer than X's 512 characters")
         return value
+
+    @field_validator("bluesky_handle")
+    @classmethod
+    def _check_bluesky_handle(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        handle = value.strip().lstrip("@")
+        labels = handle.split(".")
+        if len(labels) < 2 or not all(label and label.replace("-", "").isalnum() for label in labels):
+            raise ValueError(f"{value!r} is not a Bluesky handle (a domain name such as squeakyair.bsky.social)")
+        return handle
 
     @field_validator("x_brand_handles")
     @classmethod
@@ -250,6 +287,8 @@ class Settings(BaseSettings):
     @field_validator(
         "slack_api_url",
         "x_api_url",
+        "bluesky_service_url",
+        "mastodon_api_base_url",
         "zendesk_url",
         "ticket_webhook_url",
         "public_url",
@@ -278,6 +317,16 @@ class Settings(BaseSettings):
         if value is not None and not (value[:1] in "UW" and value[1:].isalnum()):
             raise ValueError("must be a user id such as U0123ABCD (not a @name)")
         return value
+
+    @property
+    def bluesky_on(self) -> bool:
+        """Whether Bluesky is configured (either of its credentials set: then both must be)."""
+        return bool(self.bluesky_handle or self.bluesky_app_password)
+
+    @property
+    def mastodon_on(self) -> bool:
+        """Whether Mastodon is configured (either of its settings set: then both must be)."""
+        return bool(self.mastodon_api_base_url or self.mastodon_access_token)
 
     @property
     def chat_surfaces(self) -> tuple[str, ...]:

@@ -1,15 +1,20 @@
-"""The ingest process: poll X (the brand's mentions and search queries) on a schedule onto the stream."""
+"""The ingest process: poll each network that is on (X, Bluesky, Mastodon: the brand's mentions and searches) on a
+schedule onto the stream, each network in its own thread so one failing never holds the others back."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import tweepy
 
-from bot.bootstrap import x_read_client
-from bot.startup_checks import require_x_reading
+from bot.bluesky import feeds as bluesky_feeds
+from bot.bootstrap import bluesky_session, mastodon_account, x_read_client
+from bot.mastodon import feeds as mastodon_feeds
+from bot.network_feeds import NetworkFeed, poll_all, run_polls
+from bot.startup_checks import require_reading, require_x_reading
 from bot.wiring import Core
 from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
 from bot.x.poller import brand_user_id, poll_feed
@@ -60,8 +65,50 @@ def poll_once(core: Core, client: tweepy.Client, pacer: Pacer | None = None) -> 
     return total
 
 
+def network_feeds(core: Core, stop: threading.Event | None = None) -> dict[str, Callable[[], list[NetworkFeed]]]:
+    """The Bluesky and Mastodon feeds to poll, by network, for those that are on."""
+    settings, found = core.settings, {}
+    bluesky = bluesky_session(settings)
+    if bluesky is not None:
+        found["Bluesky"] = lambda: [
+            bluesky_feeds.notifications_feed(bluesky, core.clock, stop),
+            *(bluesky_feeds.search_feed(bluesky, q, core.clock, stop) for q in settings.bluesky_search_queries),
+        ]
+    mastodon = mastodon_account(settings)
+    if mastodon is not None:
+        found["Mastodon"] = lambda: [
+            mastodon_feeds.mentions_feed(mastodon, core.clock, stop),
+            *(mastodon_feeds.search_feed(mastodon, q, core.clock, stop) for q in settings.mastodon_searches),
+        ]
+    return found
+
+
 def run_ingest(core: Core, stop: threading.Event) -> None:
-    """Poll every X_POLL_SECONDS; wait out 429s until x-rate-limit-reset; back off on 5xx and timeouts."""
+    """Poll every network that is on until `stop`: X in this thread when it is on, Bluesky and Mastodon each in
+    their own."""
+    settings = core.settings
+    require_reading(settings)
+    every = {"Bluesky": settings.bluesky_poll_seconds, "Mastodon": settings.mastodon_poll_seconds}
+    threads = []
+    for network, feeds_of in network_feeds(core, stop).items():
+
+        def poll(feeds_of: Callable[[], list[NetworkFeed]] = feeds_of) -> int:
+            return poll_all(feeds_of(), core.queue, core.uow_factory, core.locks)
+
+        thread = threading.Thread(
+            target=run_polls, args=(network, poll, every[network], stop), name=f"poll-{network}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    if settings.x_bearer_token and settings.x_brand_handles:
+        run_x(core, stop)
+    stop.wait()
+    for thread in threads:
+        thread.join(timeout=5)
+
+
+def run_x(core: Core, stop: threading.Event) -> None:
+    """Poll X every X_POLL_SECONDS; wait out 429s until x-rate-limit-reset; back off on 5xx and timeouts."""
     settings = core.settings
     require_x_reading(settings)
     client = x_read_client(settings)

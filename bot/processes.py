@@ -26,7 +26,7 @@ def _start(name: str, target: Any, *args: Any) -> threading.Thread:
 
 
 def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
-    """Migrate, then serve Slack, work the stream and poll X in one process until `stop` is set."""
+    """Migrate, then serve the chat tools, work the stream and poll the networks in one process until `stop`."""
     from storage.sql.migrate import upgrade
 
     services = build_services(settings)
@@ -34,10 +34,11 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     web = web_app(services, slack_over_http=not settings.slack_app_token)  # settings are checked before any write
     upgrade(settings.database_url)
     threads = [_start("worker", run_worker, services, stop)]
-    if settings.x_bearer_token and settings.x_brand_handles:
+    x_on = bool(settings.x_bearer_token and settings.x_brand_handles)
+    if x_on or settings.bluesky_on or settings.mastodon_on:
         threads.append(_start("ingest", run_ingest, services, stop))
-    else:
-        log.warning("X is not configured (X_BEARER_TOKEN, X_BRAND_HANDLES): no mentions will be polled")
+    if not x_on:
+        log.warning("X is not configured (X_BEARER_TOKEN, X_BRAND_HANDLES): no X mentions will be polled")
     if settings.slack_app_token:
         serve_socket_mode(web, services, stop, port)
     else:
@@ -100,7 +101,7 @@ def run_worker_process(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_ingest_process(settings: Settings, stop: threading.Event) -> None:
-    """The X poller on its own; it shares the stream with the workers through Redis."""
+    """The networks' pollers on their own; they share the stream with the workers through Redis."""
     core = build_core(settings)
     log.info(describe_pool(core.engine))
     run_ingest(core, stop)

@@ -49,14 +49,31 @@ def require_x_reading(settings: Settings) -> None:
     settings.require("x_bearer_token", "x_brand_handles")
 
 
+def require_networks(settings: Settings) -> None:
+    """Each network that is on has all it needs: Bluesky its handle and app password, Mastodon its instance and
+    access token."""
+    if settings.bluesky_on:
+        settings.require("bluesky_handle", "bluesky_app_password", why="Bluesky is on")
+    if settings.mastodon_on:
+        settings.require("mastodon_api_base_url", "mastodon_access_token", why="Mastodon is on")
+
+
+def require_reading(settings: Settings) -> None:
+    """The ingest process: at least one network to read, each with what it needs."""
+    require_networks(settings)
+    if not (settings.bluesky_on or settings.mastodon_on) or settings.x_bearer_token or settings.x_brand_handles:
+        require_x_reading(settings)
+
+
 def check_settings(settings: Settings, process: Process) -> None:
     """Raise the SettingsError `process` would meet while starting, before it starts anything."""
     if process in ("web", "worker", "run"):
         require_chat(settings)
         require_tickets(settings)
+        require_networks(settings)
     if process in ("web", "run"):
         require_slack_requests(settings)
     if process in ("web", "worker", "ingest"):
         settings.require("redis_url", why=SHARED_STREAM)
     if process == "ingest":
-        require_x_reading(settings)
+        require_reading(settings)

@@ -1,0 +1,1 @@
+"""The Mastodon face: a Mastodon.py client on the brand account's instance, its feeds, replies and rules."""

@@ -1,0 +1,100 @@
+"""Turn Mastodon statuses (as Mastodon.py returns them) into the core's IncomingComplaint."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+from handlers.cases.model import IncomingComplaint
+
+SOURCE = "mastodon"
+PUBLIC_VISIBILITIES = frozenset({"public", "unlisted"})  # a public reply goes no wider than the post did
+_HANDLE = re.compile(r"([A-Za-z0-9_]{1,30})@([A-Za-z0-9.-]{1,253})\Z")
+
+
+class _PlainText(HTMLParser):
+    """A status's HTML as the words a reader sees: tags dropped (links and mentions become their text), line and
+    paragraph breaks kept, entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p" and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(content: str) -> str:
+    """The status's text without its HTML: no tag, attribute or link of the sender's reaches a card."""
+    parser = _PlainText()
+    parser.feed(content)
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+def full_handle(acct: str, home: str) -> str:
+    """`user@instance` for every account (Mastodon gives local accounts as bare `user`)."""
+    return acct if "@" in acct else f"{acct}@{home}"
+
+
+def profile_url(handle: str) -> str | None:
+    """The account's page on its own instance."""
+    match = _HANDLE.match(handle)
+    return f"https://{match.group(2)}/@{match.group(1)}" if match else None
+
+
+def parse_time(value: Any, fallback: datetime) -> datetime:
+    """A time the instance sent (an ISO string or a datetime), in UTC when it named no zone; `fallback` otherwise."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return fallback
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return fallback
+
+
+def _safe_url(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme == "https" and parts.netloc else None
+
+
+def normalize_status(
+    status: Any, *, home: str, brand_acct: str, now: datetime, mention: bool = False
+) -> IncomingComplaint:
+    """One status read on the instance `home` as a complaint (`mention`: it came as a notification to us)."""
+    account = status["account"]
+    handle = full_handle(str(account["acct"]), home)
+    brand = full_handle(brand_acct, home).lower()
+    mentioned = {full_handle(str(m["acct"]), home).lower() for m in status.get("mentions") or []}
+    parent = status.get("in_reply_to_id")
+    parent_account = status.get("in_reply_to_account_id")
+    return IncomingComplaint(
+        source=SOURCE,
+        external_id=str(status["id"]),
+        author_id=str(account["id"]),
+        author_handle=handle,
+        author_name=str(account.get("display_name") or account["username"]),
+        text=plain_text(str(status.get("content") or "")),
+        created_at=parse_time(status.get("created_at"), now),
+        url=_safe_url(status.get("url")),
+        in_reply_to_id=str(parent) if parent is not None else None,
+        mentions_us=mention or brand in mentioned,
+        replies_to_other_user=parent_account is not None and str(parent_account) != str(account["id"]) and not mention,
+        visibility=str(status.get("visibility") or "public"),
+        from_brand=handle.lower() == brand,
+        author_followers=account.get("followers_count") if isinstance(account.get("followers_count"), int) else None,
+    )
