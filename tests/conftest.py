@@ -11,6 +11,8 @@ import pytest
 import redis
 from sqlalchemy import Engine, create_engine, text
 
+from sandbox.bluesky_api import LocalBluesky
+from sandbox.mastodon_api import LocalMastodon
 from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
 from storage.sql.engine import make_engine, normalize_url
@@ -94,6 +96,24 @@ def redis_client() -> Iterator[redis.Redis]:
 def local_slack() -> Iterator[LocalSlack]:
     """The local Slack Web API on an ephemeral port."""
     server = LocalSlack()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def local_bluesky() -> Iterator[LocalBluesky]:
+    """A local Bluesky PDS and AppView on an ephemeral port."""
+    server = LocalBluesky()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def local_mastodon() -> Iterator[LocalMastodon]:
+    """A local Mastodon instance on an ephemeral port."""
+    server = LocalMastodon()
     server.start()
     yield server
     server.stop()

@@ -11,7 +11,7 @@ from typing import Any
 from mastodon.errors import MastodonRatelimitError
 
 from bot.mastodon.client import MastodonAccount, transient, wait_seconds
-from bot.mastodon.normalize import normalize_status
+from bot.mastodon.normalize import full_handle, normalize_status
 from bot.network_feeds import NetworkFeed, Page, RateLimited, with_retries
 from handlers.ports.persistence import Clock
 
@@ -31,7 +31,7 @@ def _page(
 ) -> Page:
     ids = [str(item["id"]) for item in items]
     now = clock.now()
-    brand = str(account.me["acct"])
+    brand = full_handle(account.me, account.home)
     complaints = [normalize_status(s, home=account.home, brand_acct=brand, now=now, mention=mention) for s in statuses]
     newest = max(ids, key=int, default=None)
     oldest = min(ids, key=int, default=None)

@@ -41,9 +41,14 @@ def plain_text(content: str) -> str:
     return "".join(parser.parts).strip()
 
 
-def full_handle(acct: str, home: str) -> str:
-    """`user@instance` for every account (Mastodon gives local accounts as bare `user`)."""
-    return acct if "@" in acct else f"{acct}@{home}"
+def full_handle(account: Any, home: str) -> str:
+    """`user@instance` for every account or mention: Mastodon gives local ones as a bare `user`, whose instance is
+    the host of their profile's address (else `home`)."""
+    acct = str(account["acct"])
+    if "@" in acct:
+        return acct
+    host = urlsplit(str(account.get("url") or "")).hostname
+    return f"{acct}@{host or home}"
 
 
 def profile_url(handle: str) -> str | None:
@@ -75,11 +80,12 @@ def _safe_url(value: Any) -> str | None:
 def normalize_status(
     status: Any, *, home: str, brand_acct: str, now: datetime, mention: bool = False
 ) -> IncomingComplaint:
-    """One status read on the instance `home` as a complaint (`mention`: it came as a notification to us)."""
+    """One status read on the instance `home` as a complaint (`mention`: it came as a notification to us;
+    `brand_acct`: our account's full handle)."""
     account = status["account"]
-    handle = full_handle(str(account["acct"]), home)
-    brand = full_handle(brand_acct, home).lower()
-    mentioned = {full_handle(str(m["acct"]), home).lower() for m in status.get("mentions") or []}
+    handle = full_handle(account, home)
+    brand = brand_acct.lower()
+    mentioned = {full_handle(m, home).lower() for m in status.get("mentions") or []}
     parent = status.get("in_reply_to_id")
     parent_account = status.get("in_reply_to_account_id")
     return IncomingComplaint(

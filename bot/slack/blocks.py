@@ -12,7 +12,7 @@ from handlers.cases.activity import ActivityLine
 from handlers.cases.card_view import CardView, FollowUpLine
 from handlers.cases.model import Action, Delivery, PublicReply, Status, Ticket
 
-_SAFE_URL = re.compile(r"https://[\w.\-/?=&%]+\Z")
+_SAFE_URL = re.compile(r"https://[\w.\-/?=&%@]+\Z")  # "@": Mastodon profiles and posts
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}\Z")  # a Slack user group id, mentioned as <!subteam^S…>
 
 _BUTTON_TEXT = {
@@ -63,7 +63,7 @@ def state_line(card: CardView) -> str:
     else:
         lines.append(_STATE_TEXT[card.status] if card.status is not Status.CLAIMED else "")
     if card.reply is not None:
-        lines.append(_reply_line(card.reply))
+        lines.append(_reply_line(card.reply, card.network))
     if card.ticket is not None:
         lines.append(_ticket_line(card.ticket))
     if card.status is Status.CLOSED and card.owner is None:
@@ -71,14 +71,14 @@ def state_line(card: CardView) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _reply_line(reply: PublicReply) -> str:
+def _reply_line(reply: PublicReply, network: str) -> str:
     if reply.status is Delivery.SENT:
         link = f" · <{reply.url}|see it there>" if reply.url and _SAFE_URL.match(reply.url) else ""
         return f":speech_balloon: *Replied publicly*{link}"
     if reply.status is Delivery.FAILED:
         return f":x: *Public reply refused*: {sanitize(reply.error or 'unknown error', 300)}"
     pending = f" (retrying: {sanitize(reply.error, 200)})" if reply.error else ""
-    return f":hourglass_flowing_sand: *Public reply on its way to X*{pending}"
+    return f":hourglass_flowing_sand: *Public reply on its way to {sanitize(network, 20)}*{pending}"
 
 
 def _ticket_line(ticket: Ticket) -> str:

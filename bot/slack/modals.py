@@ -52,6 +52,8 @@ def count_line(form: ReplyForm) -> str:
     over = f" · :warning: {measured.over} over the limit" if measured.over else ""
     kind = "a post with a link" if form.with_link else "one post"
     counted = f"*{measured.length}/{measured.limit}* characters {sanitize(form.rule, 120)}{over}"
+    if not form.cost:
+        return f"{counted} · *free*: {sanitize(form.network, 30)} does not charge for posts"
     return f"{counted} · costs *${form.cost:.3f}* ({kind})"
 
 

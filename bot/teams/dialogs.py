@@ -40,7 +40,10 @@ def count_runs(form: ReplyForm) -> list[TextRun]:
     ]
     if measured.over:
         out.append(TextRun(text=f" · ⚠ {measured.over} over the limit", color="Attention", weight="Bolder"))
-    out.append(TextRun(text=f" · costs ${form.cost:.3f} ({kind})"))
+    if not form.cost:
+        out.append(TextRun(text=f" · free: {clip(form.network, 30)} does not charge for posts"))
+    else:
+        out.append(TextRun(text=f" · costs ${form.cost:.3f} ({kind})"))
     return out
 
 

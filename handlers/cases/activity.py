@@ -37,6 +37,13 @@ class ActivityLine:
         return cls(actor, str(payload["text"]))
 
 
+_NETWORKS = {"x": "X", "bsky": "Bluesky", "mastodon": "Mastodon"}
+
+
+def _network(source: str) -> str:
+    return _NETWORKS.get(source, source)
+
+
 def describe(action: Action, before: Complaint, after: Complaint) -> str:
     """What `action` did, as the rest of a sentence that starts with the actor."""
     if action is Action.CLAIM:
@@ -49,11 +56,11 @@ def describe(action: Action, before: Complaint, after: Complaint) -> str:
     if action is Action.REASSIGN:
         return f"handed this to @{after.owner.name}" if after.owner else "reassigned this"
     if action is Action.ACKNOWLEDGE:
-        return "replied publicly; the reply is on its way to X"
+        return f"replied publicly; the reply is on its way to {_network(after.source)}"
     if action is Action.MOVE:
         return f"moved this to the {after.queue} queue; its card is there now"
     if action is Action.INCIDENT_REPLY:
-        return "acknowledged this publicly with the incident's reply; it is on its way to X"
+        return f"acknowledged this publicly with the incident's reply; it is on its way to {_network(after.source)}"
     if action is Action.TICKET:
         system = after.ticket.system if after.ticket else "the ticketing system"
         return f"moved this offline to a ticket ({system}); creating it now"
