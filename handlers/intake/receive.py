@@ -17,6 +17,7 @@ from handlers.intake.follow_ups import OpenCase, find_case, thread_keys
 from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
 from handlers.intake.triage import Triage
+from handlers.intake.vip_registry import registry_key
 from handlers.outbox.kinds import (
     CARD_FOLLOWUP,
     CARD_POST,
@@ -139,7 +140,7 @@ def _store_source(
         {i.conversation_id for i in items if i.conversation_id},
         {i.author_handle.lower() for i in items},
     )
-    tiers = uow.customers.tiers_of({i.author_handle.lower() for i in items})
+    tiers = uow.customers.tiers_of({registry_key(i.source, i.author_handle) for i in items})
     cases: list[NewCase] = []
     messages: list[Message] = []
 
@@ -168,7 +169,9 @@ def _store_source(
         else:
             marked = verdict.rule if verdict is not None else None
             result.marked += marked is not None
-            cases.append(_triage(item, now, triage, tiers.get(item.author_handle.lower(), "standard"), marked))
+            cases.append(
+                _triage(item, now, triage, tiers.get(registry_key(item.source, item.author_handle), "standard"), marked)
+            )
             provisional = -len(cases)
             messages.append(Message(item, MessageKind.OPENING, now, provisional))
             index.by_tweet[item.external_id] = provisional

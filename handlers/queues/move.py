@@ -7,6 +7,7 @@ from __future__ import annotations
 from handlers.cases import transitions
 from handlers.cases.errors import ConcurrentUpdate, IllegalTransition, InvalidRequest
 from handlers.cases.model import Action, Actor, Complaint
+from handlers.intake.vip_registry import split_key
 from handlers.outbox.kinds import CARD_MOVE, URGENT_RANK, card_move_key
 from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
 from handlers.queues.policy import Queue, QueuePolicy
@@ -41,7 +42,8 @@ def follow_tier(
     """A customer's tier changed: each of their open complaints takes the new tier, and moves to the queue that now
     takes it (if another does). Return the complaints moved."""
     with uow_factory() as uow:
-        open_ = uow.complaints.open_of(handle)
+        network, bare = split_key(handle)
+        open_ = [c for c in uow.complaints.open_of(bare) if network is None or c.source == network]
     moved = []
     for complaint in open_:
         queue = queues.queue_for(text=complaint.text, tier=tier, topic=complaint.topic, source=complaint.source)

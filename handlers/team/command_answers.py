@@ -8,7 +8,7 @@ from datetime import datetime
 
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.model import Actor, AuditEvent, Role
-from handlers.intake.vip_registry import import_tiers
+from handlers.intake.vip_registry import import_tiers, shown
 from handlers.people.erasure import forget, preview
 from handlers.people.model import Identity
 from handlers.ports.coordination import StreamQueue
@@ -320,7 +320,7 @@ class LeadDesk:
         if request.verb == "list":
             with self.uow_factory() as uow:
                 registered = [(h, t) for h, t in uow.customers.registered() if t != "standard"]
-            lines = tuple(f"@{handle}: {tier}" for handle, tier in registered) or ("Nobody is registered yet.",)
+            lines = tuple(f"{shown(handle)}: {tier}" for handle, tier in registered) or ("Nobody is registered yet.",)
             return Answer(f"Registered customers ({len(registered)})", lines)
         if request.verb == "import":
             report = import_tiers(self.uow_factory, request.rows, self.tiers)
@@ -337,7 +337,7 @@ class LeadDesk:
             self._audit(actor, "vip.add", {"handle": request.handle, "tier": request.tier})
             moved = follow_tier(self.uow_factory, self.clock, self.queues, request.handle, request.tier, actor)
             return Answer(
-                f"@{request.handle} is now {request.tier}: their complaints go to the top of the queue.",
+                f"{shown(request.handle)} is now {request.tier}: their complaints go to the top of the queue.",
                 _moved(moved),
             )
         with self.uow_factory() as uow:
@@ -345,7 +345,7 @@ class LeadDesk:
             uow.commit()
         self._audit(actor, "vip.remove", {"handle": request.handle})
         moved = follow_tier(self.uow_factory, self.clock, self.queues, request.handle, "standard", actor)
-        return Answer(f"@{request.handle} is a standard customer again.", _moved(moved))
+        return Answer(f"{shown(request.handle)} is a standard customer again.", _moved(moved))
 
     def _sla(self, actor: Actor, request: Sla) -> Answer:
         with self.uow_factory() as uow:

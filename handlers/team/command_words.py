@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from handlers.intake.vip_registry import parse_handle, split_key
 from handlers.team.stats import DIMENSIONS, Dimension
 
 USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -34,8 +35,14 @@ USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         ("export 30d", "export 7d queue elite", "export 2026-11-01..2026-11-30"),
     ),
     "vip": (
-        "vip add @handle [TIER] | vip remove @handle | vip list | vip import handle,tier; handle,tier …",
-        ("vip add @jane_doe", "vip add @acme_ceo elite", "vip remove @jane_doe", "vip import @ann,vip; @bob,elite"),
+        "vip add @handle [TIER] | vip remove @handle | vip list | vip import handle,tier; handle,tier … "
+        "(bsky:@handle and mastodon:@user@instance on those networks)",
+        (
+            "vip add @jane_doe",
+            "vip add bsky:@ann.bsky.social elite",
+            "vip remove @jane_doe",
+            "vip import @ann,vip; @bob,elite",
+        ),
     ),
     "sla": (
         "sla show | sla set TIER CLAIM_MINUTES [ACK_MINUTES] | sla page TIER on|off, each [queue NAME]",
@@ -331,12 +338,15 @@ def _parse_vip(words: list[str], raw: str) -> Vip:
             raise CommandError("vip", "`vip import` needs rows: handle,tier; handle,tier")
         return Vip("import", rows=rows.replace(";", "\n"))
     if verb in ("add", "remove") and len(words) >= 2:
-        if not _HANDLE.match(words[1]):
-            raise CommandError("vip", f"`{words[1]}` is not an X handle")
+        handle = parse_handle(words[1])
+        if handle is None:
+            raise CommandError(
+                "vip", f"`{words[1]}` is not a handle: @name on X, bsky:@name or mastodon:@name@instance"
+            )
         if verb == "remove" and len(words) == 2:
-            return Vip("remove", words[1].lstrip("@"))
+            return Vip("remove", handle)
         if verb == "add" and len(words) <= 3:
-            return Vip("add", words[1].lstrip("@"), _tier(words[2], "vip") if len(words) == 3 else "vip")
+            return Vip("add", handle, _tier(words[2], "vip") if len(words) == 3 else "vip")
     raise CommandError("vip", "say add, remove, list or import, with a handle where one is needed")
 
 
@@ -486,9 +496,10 @@ def parse(text: str) -> Request:
         return Move(int(case), rest[1].lower())
     if sub == "forget":
         confirm = len(rest) == 2 and rest[1].lower() == "confirm"
-        if len(rest) not in (1, 2) or (len(rest) == 2 and not confirm) or not _HANDLE.match(rest[0]):
+        key = parse_handle(rest[0]) if rest else None
+        if len(rest) not in (1, 2) or (len(rest) == 2 and not confirm) or key is None:
             raise CommandError("forget", "say forget and the customer's @handle, then confirm to erase")
-        return Forget(rest[0].lstrip("@").lower(), confirm)
+        return Forget(split_key(key)[1], confirm)  # a handle is forgotten on every network it was seen on
     if sub == "back":
         return Presence(True, tuple(w.lower() for w in rest))
     if sub == "away":

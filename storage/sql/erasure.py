@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, Table, and_, cast, delete, func, literal, or_, select, update
 
+from handlers.intake.vip_registry import NETWORK_PREFIXES
 from handlers.people.model import ERASED_HANDLE, ERASED_NAME, ERASED_TEXT, Erased
 from storage.sql.set_queries import chunks
 from storage.sql.tables import audit_events, complaints, customers, messages, outbox, tickets
@@ -30,7 +31,7 @@ def erase_customer(c: Connection, handle: str, *, preview: bool = False) -> Eras
         messages=_count(c, messages, which_messages),
         tickets=_count(c, tickets, tickets.c.complaint_id.in_(theirs)) if theirs else 0,
         audit_details=_count(c, audit_events, which_audit),
-        registry=_count(c, customers, customers.c.handle == key),
+        registry=_count(c, customers, customers.c.handle.in_(_registry_keys(key))),
     )
     if preview:
         return erased
@@ -48,8 +49,13 @@ def erase_customer(c: Connection, handle: str, *, preview: bool = False) -> Eras
         )
     )
     c.execute(update(audit_events).where(which_audit).values(detail={}))
-    c.execute(delete(customers).where(customers.c.handle == key))
+    c.execute(delete(customers).where(customers.c.handle.in_(_registry_keys(key))))
     return erased
+
+
+def _registry_keys(key: str) -> list[str]:
+    """The handle's registry keys on every network (handlers.intake.vip_registry)."""
+    return [key, *(f"{network}:{key}" for network in NETWORK_PREFIXES)]
 
 
 def _erase_cases(c: Connection, ids: Sequence[int]) -> None:

@@ -33,6 +33,8 @@ OUTSIDER = Actor("U0EVE", "eve", "slack", frozenset())
         ("vip add @jane_doe", Vip("add", "jane_doe", "vip")),
         ("vip add jane elite", Vip("add", "jane", "elite")),
         ("vip remove @jane", Vip("remove", "jane")),
+        ("vip add bsky:@Ann.bsky.social gold", Vip("add", "bsky:ann.bsky.social", "gold")),
+        ("vip add mastodon:@ann@mastodon.social", Vip("add", "mastodon:ann@mastodon.social", "vip")),
         ("vip import @a,vip; b,elite", Vip("import", rows="@a,vip\n b,elite")),
         ("sla", Sla("show")),
         ("sla set VIP 5 15", Sla("set", "vip", 5, 15)),
@@ -57,7 +59,7 @@ def test_commands_parse(text: str, expected: object) -> None:
         ("sla set vip soon", "sla", "the time to claim must be a whole number"),
         ("sla set vip 0", "sla", "between 1 and 10080"),
         ("vip add", "vip", "say add, remove, list or import"),
-        ("vip add @not-a-handle!", "vip", "is not an X handle"),
+        ("vip add @not-a-handle!", "vip", "is not a handle: @name on X, bsky:@name"),
         ("oncall set maria", "oncall", "`maria` is not a person"),
         ("oncall rotation @U1 weekly", "oncall", "two or more people"),
         ("oncall rotation @U1 @U2 weekly at 25:00", "oncall", "`25:00` is not an hour"),
@@ -121,6 +123,17 @@ def test_vip_add_list_remove_and_import(desk: LeadDesk) -> None:
     desk.run(LEAD, "vip remove @jane_doe")
     assert desk.run(AGENT, "vip list").lines == ("@acme_ceo: elite",)
     assert "not a tier" in desk.run(LEAD, "vip add @z platinum").title
+
+
+def test_vip_handles_are_per_network(desk: LeadDesk) -> None:
+    answer = desk.run(LEAD, "vip add bsky:@ann.bsky.social elite")
+    assert answer.title.startswith("bsky:@ann.bsky.social is now elite")
+    desk.run(LEAD, "vip import mastodon:@ann@mastodon.social,vip; ann.bsky.social,vip")
+    assert desk.run(AGENT, "vip list").lines == (
+        "@ann.bsky.social: vip",  # the same name on X is another customer
+        "bsky:@ann.bsky.social: elite",
+        "mastodon:@ann@mastodon.social: vip",
+    )
 
 
 def test_oncall_show_set_and_rotation(desk: LeadDesk) -> None:

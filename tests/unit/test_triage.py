@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -241,3 +242,18 @@ def test_the_vip_registry_imports_from_csv_and_reports_bad_lines() -> None:
     assert db.state.tiers == {"maria_k": "vip", "bob": "elite", "emma": "standard"}
     run(db, tweet(1, "@SqueakyAir where is my bag", author="maria_k"))
     assert db.state.complaints[1].tier == "vip" and db.state.complaints[1].priority == 50
+
+
+def test_a_tier_is_registered_per_network() -> None:
+    """`bsky:ann.bsky.social` is Ann on Bluesky only: the same name posting on X stays a standard customer."""
+    db = FakeDatabase()
+    with db() as uow:
+        uow.customers.set_tier("bsky:ann.bsky.social", "elite")
+        uow.customers.set_tier("mastodon:ann@mastodon.social", "vip")
+        uow.commit()
+    on_bluesky = replace(tweet(1, author="ann.bsky.social"), source="bsky", external_id="at://did:plc:a/p/1")
+    on_mastodon = replace(tweet(2, author="ann@mastodon.social"), source="mastodon")
+    on_x = tweet(3, author="ann.bsky.social", minutes=90)
+    run(db, on_bluesky, on_mastodon, on_x)
+    tiers = {c.source: c.tier for c in db.state.complaints.values()}
+    assert tiers == {"bsky": "elite", "mastodon": "vip", "x": "standard"}
