@@ -1,8 +1,8 @@
-"""`python -m sandbox`: Squeaky on the embedded defaults against local Slack and X stand-ins.
+"""`python -m sandbox`: Squeaky on the embedded defaults against local Slack, Teams, X, Bluesky and Mastodon.
 
-Starts the local Slack Web API and X API, runs the real `python -m bot run` against
-them (SQLite in a scratch folder, in-process coordination) and drips the demo
-complaints in as mentions. The sandbox page (sandbox/workspace.py) shows the care
+Starts the local stand-ins, runs the real `python -m bot run` against them (SQLite in a
+scratch folder, in-process coordination) and drips the demo complaints in as mentions,
+on X, Bluesky and Mastodon in turn. The sandbox page (sandbox/workspace.py) shows the care
 channel in a browser, where you click as alice, bob or lea. With `--terminal`, every
 card prints in the terminal instead, and you click by typing `claim 1 alice`.
 """
@@ -25,7 +25,7 @@ from sandbox.slack_api import LocalSlack
 from sandbox.stack import CHANNEL, DemoStack
 from sandbox.terminal import render
 from sandbox.workspace import Progress, SandboxWorkspace
-from sandbox.x_api import LocalX, as_people_see
+from sandbox.x_api import as_people_see
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "complaints.jsonl"
 PAGE_PORT = 8700
@@ -53,13 +53,32 @@ def load_twcs(path: Path, limit: int, brand: str) -> list[dict[str, str]]:
     return found
 
 
-def _drip(x: LocalX, complaints: list[dict[str, str]], every: float, stop: threading.Event, progress: Progress) -> None:
+def _post(stack: DemoStack, n: int, complaint: dict[str, str]) -> None:
+    """The demo's `n`th complaint, on X, Bluesky and Mastodon in turn, addressed to the brand there."""
+    handle, name, text = complaint["handle"], complaint["name"], complaint["text"]
+    network = complaint.get("network") or ("x", "bsky", "mastodon")[n % 3]
+    if network == "bsky":
+        author = f"{handle.replace('_', '-').lower()}.bsky.social"
+        stack.bluesky.add_account(author, name)
+        stack.bluesky.add_post(author, _FIRST_MENTION.sub(f"@{stack.bluesky.brand}", text, count=1))
+    elif network == "mastodon":
+        author = f"{handle}@mastodon.social"
+        stack.mastodon.add_account(author, name)
+        stack.mastodon.add_status(author, _FIRST_MENTION.sub(f"@{stack.mastodon.brand}", text, count=1))
+    else:
+        stack.x.add_user(handle, name)
+        stack.x.add_tweet(handle, text)
+
+
+def _drip(
+    stack: DemoStack, complaints: list[dict[str, str]], every: float, stop: threading.Event, progress: Progress
+) -> None:
     progress.total = len(complaints)
-    for complaint in complaints:
+    stack.wait_until_up(stop)  # the first complaint is case #1: Squeaky reads each network as soon as it starts
+    for n, complaint in enumerate(complaints):
         if stop.wait(every):
             return
-        x.add_user(complaint["handle"], complaint["name"])
-        x.add_tweet(complaint["handle"], complaint["text"])
+        _post(stack, n, complaint)
         progress.replayed += 1
 
 
@@ -143,12 +162,19 @@ def _click(slack: LocalSlack, events_url: str, secret: str, words: list[str]) ->
     return f"{name} sent the {'public reply' if verb == 'reply' else 'ticket'} for #{complaint_id}"
 
 
-def _watch_x(x: LocalX, stop: threading.Event) -> None:
-    shown = 0
+def _watch_networks(stack: DemoStack, stop: threading.Event) -> None:
+    """Print each public reply Squeaky posts, on whichever network."""
+    shown = {"X": 0, "Bluesky": 0, "Mastodon": 0}
     while not stop.is_set():
-        for tweet in x.posted[shown:]:
-            print(f"\n── on X, @{x.brand} replied publicly: {as_people_see(tweet)}", flush=True)
-        shown = len(x.posted)
+        posted = {
+            "X": [(stack.x.brand, as_people_see(t)) for t in stack.x.posted],
+            "Bluesky": [(stack.bluesky.brand, p["record"]["text"]) for p in stack.bluesky.posted],
+            "Mastodon": [(stack.mastodon.brand, s["text"]) for s in stack.mastodon.posted],
+        }
+        for network, replies in posted.items():
+            for brand, text in replies[shown[network] :]:
+                print(f"\n── on {network}, @{brand} replied publicly: {text}", flush=True)
+            shown[network] = len(replies)
         stop.wait(0.3)
 
 
@@ -181,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     stack = DemoStack(poll_seconds=min(2.0, args.every))
     complaints = load_twcs(args.replay, args.limit, stack.x.brand) if args.replay else load_demo()
     progress, stop = stack.workspace.progress, stack.stopping
-    threading.Thread(target=_drip, args=(stack.x, complaints, args.every, stop, progress), daemon=True).start()
+    threading.Thread(target=_drip, args=(stack, complaints, args.every, stop, progress), daemon=True).start()
     try:
         if args.terminal:
-            _terminal(stack.slack, stack.x, stack.events_url, stack.secret, stop)
+            _terminal(stack, stop)
         else:
             page = stack.serve_page(args.port)
             print(f"Squeaky is running on SQLite with in-process coordination. Open {page} in a browser.")
@@ -200,13 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _terminal(slack: LocalSlack, x: LocalX, events_url: str, secret: str, stop: threading.Event) -> None:
-    print(f"Squeaky demo: local Slack at {slack.url}, local X at {x.url}")
+def _terminal(stack: DemoStack, stop: threading.Event) -> None:
+    slack, events_url, secret = stack.slack, stack.events_url, stack.secret
+    print(f"Squeaky demo: local Slack at {slack.url}; X at {stack.x.url}, Bluesky at {stack.bluesky.url}, ", end="")
+    print(f"Mastodon at {stack.mastodon.url}")
     print("Complaints arrive every few seconds. Try `claim 1 alice`, then `claim 1 bob`, then")
     print("`reply 1 alice Hi Maria, so sorry! DM us please`, `ticket 1 alice Missed connection`, `close 1 alice`.")
     print(HELP + "\n")
     threading.Thread(target=_watch, args=(slack, stop), daemon=True).start()
-    threading.Thread(target=_watch_x, args=(x, stop), daemon=True).start()
+    threading.Thread(target=_watch_networks, args=(stack, stop), daemon=True).start()
     for line in sys.stdin:
         words = line.split()
         if words == ["quit"]:

@@ -1,5 +1,5 @@
-"""The demo stack: the local Slack, Teams and X, the sandbox page, and the real `python -m bot run` on the embedded
-defaults (a SQLite file in a scratch folder, in-process coordination), wired to each other."""
+"""The demo stack: the local Slack, Teams, X, Bluesky and Mastodon, the sandbox page, and the real `python -m bot run`
+on the embedded defaults (a SQLite file in a scratch folder, in-process coordination), wired to each other."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+import urllib.request
 from pathlib import Path
 
+from sandbox.bluesky_api import LocalBluesky
+from sandbox.mastodon_api import LocalMastodon
 from sandbox.slack_api import LocalSlack
 from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
 from sandbox.teams_activities import TeamsPerson
@@ -37,15 +41,22 @@ class DemoStack:
 
     def __init__(self, *, poll_seconds: float = 2.0) -> None:
         self.slack, self.x, self.teams = LocalSlack(), LocalX(), LocalTeams()
-        self.slack.start()
-        self.x.start()
-        self.teams.start()
+        self.bluesky, self.mastodon = LocalBluesky(), LocalMastodon()
+        for server in (self.slack, self.x, self.teams, self.bluesky, self.mastodon):
+            server.start()
         self.port, self.secret = free_port(), secrets.token_hex(16)
         self.events_url = f"http://127.0.0.1:{self.port}/slack/events"
         names = {p.id: p.name for p in PEOPLE}
         teams_view = TeamsView(self.teams, f"http://127.0.0.1:{self.port}/api/messages", names)
         self.workspace = SandboxWorkspace(
-            self.slack, self.x, self.events_url, self.secret, channel=CHANNEL, teams=teams_view
+            self.slack,
+            self.x,
+            self.events_url,
+            self.secret,
+            channel=CHANNEL,
+            teams=teams_view,
+            bluesky=self.bluesky,
+            mastodon=self.mastodon,
         )
         leads = [TeamsPerson.named(p.name).aad_object_id for p in PEOPLE if p.role == "lead"]
         self.stopping = threading.Event()
@@ -75,6 +86,13 @@ class DemoStack:
             "X_ACCESS_TOKEN": "demo-access-token",
             "X_ACCESS_TOKEN_SECRET": "demo-access-secret",
             "X_POLL_SECONDS": str(poll_seconds),
+            "BLUESKY_HANDLE": self.bluesky.brand,
+            "BLUESKY_APP_PASSWORD": self.bluesky.app_password,
+            "BLUESKY_SERVICE_URL": self.bluesky.url,
+            "BLUESKY_POLL_SECONDS": str(poll_seconds),
+            "MASTODON_API_BASE_URL": self.mastodon.url,
+            "MASTODON_ACCESS_TOKEN": self.mastodon.token,
+            "MASTODON_POLL_SECONDS": str(poll_seconds),
             "PORT": str(self.port),
             "PUBLIC_URL": f"http://127.0.0.1:{self.port}",  # Open ticket links lead to this Squeaky
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
@@ -88,6 +106,18 @@ class DemoStack:
         ):
             env.pop(name, None)
         self.bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir)
+
+    def wait_until_up(self, stop: threading.Event, timeout: float = 60.0) -> None:
+        """Wait until Squeaky answers /healthz (or `stop`, or `timeout`)."""
+        deadline = time.monotonic() + timeout
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            stop.wait(0.2)
 
     def serve_page(self, port: int) -> str:
         """Serve the sandbox page on `port` (any free port if that one is taken); return its address."""
@@ -106,9 +136,8 @@ class DemoStack:
             except subprocess.TimeoutExpired:
                 self.bot.kill()
         self.workspace.stop()
-        self.slack.stop()
-        self.x.stop()
-        self.teams.stop()
+        for server in (self.slack, self.x, self.teams, self.bluesky, self.mastodon):
+            server.stop()
 
     def __enter__(self) -> DemoStack:
         return self

@@ -6,7 +6,7 @@ ephemeral messages, modals, images, direct messages and the App Home, for whiche
 person you pick in the user switcher. A click, a modal submission, a slash command or
 opening the Home tab is sent to Squeaky's real Bolt app exactly as Slack would send it:
 the same payload, signed with the signing secret. The X side shows the mentions and the
-public replies Squeaky posts, threaded under the customer's tweet.
+public replies Squeaky posts, threaded under the customer's post, on X, Bluesky and Mastodon side by side.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sandbox.bluesky_api import LocalBluesky
 from sandbox.interactions import (
     block_action,
     post_command,
@@ -28,6 +29,7 @@ from sandbox.interactions import (
     view_action,
     view_submission,
 )
+from sandbox.mastodon_api import LocalMastodon
 from sandbox.server import LocalServer, Request, Response
 from sandbox.slack_api import LocalSlack
 from sandbox.teams_view import TeamsView
@@ -78,9 +80,12 @@ class SandboxWorkspace(LocalServer):
         channel: str = "C0CARE",
         people: tuple[Person, ...] = PEOPLE,
         teams: TeamsView | None = None,
+        bluesky: LocalBluesky | None = None,
+        mastodon: LocalMastodon | None = None,
     ) -> None:
         super().__init__()
         self.slack, self.x = slack, x
+        self.bluesky, self.mastodon = bluesky, mastodon
         self.events_url, self.secret, self.channel = events_url, signing_secret, channel
         self.people = people
         self.teams = teams
@@ -188,6 +193,8 @@ class SandboxWorkspace(LocalServer):
             "modal": views[-1] if views else None,
             "home": home,
             "x": self._x_threads(),
+            "bluesky": self._bluesky_threads(),
+            "mastodon": self._mastodon_threads(),
             "progress": {**asdict(self.progress), "carded": sum(1 for m in channel if m["card"])},
             "teams": self.teams.state(user) if self.teams is not None else None,
         }
@@ -205,6 +212,27 @@ class SandboxWorkspace(LocalServer):
             parent = next((r["id"] for r in tweet.get("referenced_tweets", []) if r["type"] == "replied_to"), None)
             (shown[parent]["replies"] if parent in shown else roots).append(shown[tweet["id"]])
         return roots[::-1]
+
+    def _bluesky_threads(self) -> list[dict[str, Any]]:
+        if self.bluesky is None:
+            return []
+        with self.bluesky.lock:
+            posts = sorted(self.bluesky.posts.values(), key=lambda p: p["indexedAt"])
+        parents = {p["uri"]: p["record"].get("reply", {}).get("parent", {}).get("uri") for p in posts}
+        shown = {p["uri"]: _post(p["uri"], p["author"]["handle"], p["record"]["text"]) for p in posts}
+        return _threads(list(shown.values()), parents)
+
+    def _mastodon_threads(self) -> list[dict[str, Any]]:
+        if self.mastodon is None:
+            return []
+        with self.mastodon.lock:
+            statuses = sorted(self.mastodon.statuses.values(), key=lambda s: int(s["id"]))
+        parents = {s["id"]: s["in_reply_to_id"] for s in statuses}
+        shown = [
+            _post(s["id"], s["account"]["acct"], s["text"], s["visibility"] if s["visibility"] != "public" else None)
+            for s in statuses
+        ]
+        return _threads(shown, parents)
 
     # -- what the page does ---------------------------------------------------
 
@@ -287,6 +315,23 @@ class SandboxWorkspace(LocalServer):
         """Open the app's Home tab: the app_home_opened event Slack would send."""
         event = {"type": "app_home_opened", "user": body["user"], "channel": "D" + body["user"][1:], "tab": "home"}
         return {"status": post_event(self.events_url, self.secret, event).status_code}
+
+
+def _post(post_id: str, author: str, text: str, note: str | None = None) -> dict[str, Any]:
+    shown: dict[str, Any] = {"id": post_id, "author": author, "text": text, "replies": []}
+    if note:
+        shown["note"] = note
+    return shown
+
+
+def _threads(posts: list[dict[str, Any]], parents: dict[str, str | None]) -> list[dict[str, Any]]:
+    """Posts (oldest first) as threads, newest thread first."""
+    by_id = {p["id"]: p for p in posts}
+    roots: list[dict[str, Any]] = []
+    for post in posts:
+        parent = parents.get(post["id"])
+        (by_id[parent]["replies"] if parent in by_id else roots).append(post)
+    return roots[::-1]
 
 
 def _mentions(text: str, people: tuple[Person, ...]) -> str:

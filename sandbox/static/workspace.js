@@ -69,6 +69,8 @@ function render() {
       el("div", { class: "label" }, "Only visible to you"), mrkdwn(e.text, people))),
   ]);
   paint("x", state.x, () => state.x.map(tweet));
+  paint("bluesky", state.bluesky, () => state.bluesky.map(tweet));
+  paint("mastodon", state.mastodon, () => state.mastodon.map(tweet));
   renderModal(state.modal, people);
   document.querySelector(".tools").classList.toggle("hidden", !state.teams);
   if (state.teams) renderTeams(state.teams);
@@ -128,7 +130,8 @@ function showTool() {
 
 function tweet(t) {
   return el("div", { class: "tweet", "data-testid": "tweet" },
-    el("div", { class: "author" }, "@" + t.author), el("div", {}, t.text), (t.replies || []).map(tweet));
+    el("div", { class: "author" }, "@" + t.author, t.note ? el("span", { class: "note" }, " · " + t.note) : ""),
+    el("div", {}, t.text), (t.replies || []).map(tweet));
 }
 
 // -- modals ---------------------------------------------------------------------------------------------
