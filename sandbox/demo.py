@@ -53,7 +53,7 @@ def load_twcs(path: Path, limit: int, brand: str) -> list[dict[str, str]]:
     return found
 
 
-def _post(stack: DemoStack, n: int, complaint: dict[str, str]) -> None:
+def post_complaint(stack: DemoStack, n: int, complaint: dict[str, str]) -> None:
     """The demo's `n`th complaint, on X, Bluesky and Mastodon in turn, addressed to the brand there."""
     handle, name, text = complaint["handle"], complaint["name"], complaint["text"]
     network = complaint.get("network") or ("x", "bsky", "mastodon")[n % 3]
@@ -78,7 +78,7 @@ def _drip(
     for n, complaint in enumerate(complaints):
         if stop.wait(every):
             return
-        _post(stack, n, complaint)
+        post_complaint(stack, n, complaint)
         progress.replayed += 1
 
 

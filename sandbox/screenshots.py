@@ -14,7 +14,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from sandbox import journey, teams_journey
-from sandbox.demo import load_demo
+from sandbox.demo import load_demo, post_complaint
 from sandbox.stack import CHANNEL, DemoStack
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -36,9 +36,9 @@ def shoot(walk: Callable[..., Any], out: Path) -> None:
     """Start the demo stack with the demo's complaints, and walk one journey in it, saving its screenshots."""
     with DemoStack(poll_seconds=0.5) as stack:
         url = stack.serve_page(0)
-        for complaint in load_demo():
-            stack.x.add_user(complaint["handle"], complaint["name"])
-            stack.x.add_tweet(complaint["handle"], complaint["text"])
+        stack.wait_until_up(stack.stopping)
+        for n, complaint in enumerate(load_demo()):
+            post_complaint(stack, n, complaint)  # on X, Bluesky and Mastodon in turn, as the demo does
         stack.workspace.progress.replayed = stack.workspace.progress.total = len(load_demo())
         deadline = time.monotonic() + 60
         while len(stack.slack.channel_messages(CHANNEL)) < len(load_demo()) and time.monotonic() < deadline:
