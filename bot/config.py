@@ -140,7 +140,9 @@ class Settings(BaseSettings):
         None, description="an access token of the brand's Mastodon account (scopes read and write:statuses)"
     )
     mastodon_searches: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Mastodon hashtags (#delays) or searches to poll as well, separated by ;"
+        default_factory=list,
+        description="Mastodon hashtags (#delays) or searches to poll as well, separated by ; (a hashtag on another "
+        "instance: https://other.instance #delays)",
     )
     mastodon_max_characters: int = Field(
         500, ge=1, le=100_000, description="the instance's post length limit (500 unless the instance raised it)"
@@ -254,6 +256,17 @@ class Settings(BaseSettings):
         for query in value:
             if len(query) > 512:
                 raise ValueError(f"{query[:40]!r}… is longer than X's 512 characters")
+        return value
+
+    @field_validator("mastodon_searches")
+    @classmethod
+    def _check_mastodon_searches(cls, value: list[str]) -> list[str]:
+        for search in value:
+            where, _, query = search.partition(" ") if search.startswith(("http://", "https://")) else ("", "", search)
+            if where and not (query.strip().startswith("#") and " " not in query.strip()):
+                raise ValueError(
+                    f"{search!r}: on another instance only a #hashtag can be read (searching needs an account)"
+                )
         return value
 
     @field_validator("bluesky_handle")

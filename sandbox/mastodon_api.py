@@ -82,6 +82,17 @@ class LocalMastodon(LocalServer):
         with self.lock:
             return self._store(account_id, text, visibility, in_reply_to, content)
 
+    def federate(self, status: dict[str, Any], host: str) -> dict[str, Any]:
+        """This instance's copy of a status from the instance `host` (as a follow or a lookup brings it): an id of
+        this instance's own, the same address."""
+        acct = (
+            f"{status['account']['acct']}@{host}" if "@" not in status["account"]["acct"] else status["account"]["acct"]
+        )
+        copy = self.add_status(acct, status["text"], visibility=status["visibility"], content=status["content"])
+        with self.lock:
+            copy.update(url=status["url"], uri=status["uri"])
+        return copy
+
     def rate_limit_next(self, route: str, reset_in: int = 2, count: int = 1) -> None:
         """Answer the next `count` requests to `route` with 429 and the instance's reset time."""
         reset = (datetime.now(UTC) + timedelta(seconds=reset_in)).isoformat(timespec="milliseconds")
@@ -108,11 +119,13 @@ class LocalMastodon(LocalServer):
     def handle(self, request: Request) -> Response:
         """Authenticate, count against the window, answer."""
         headers = self._count()
-        if request.headers.get("authorization") != f"Bearer {self.token}":
+        route = self.route_of(request)
+        public = route == "tag" and "authorization" not in request.headers  # hashtag timelines are public to read
+        if not public and request.headers.get("authorization") != f"Bearer {self.token}":
             response = Response(401, {"error": "The access token is invalid"})
         else:
             with self.lock:
-                response = self._answer(self.route_of(request), request)
+                response = self._answer(route, request)
         response.headers.update(headers)
         return response
 
@@ -144,6 +157,9 @@ class LocalMastodon(LocalServer):
             ]
             return self._page(request, [self._view(s) for s in found], default=20, most=40)
         if route == "search":
+            if q.get("q", "").startswith("https://"):  # a post's address: this instance's copy of it, if it has one
+                known = [self._view(s) for s in self.statuses.values() if q["q"] in (s["url"], s["uri"])]
+                return Response(200, {"accounts": [], "statuses": known, "hashtags": []})
             terms = [t.lower() for t in q.get("q", "").split()]
             if not terms:
                 return Response(200, {"accounts": [], "statuses": [], "hashtags": []})

@@ -38,18 +38,29 @@ def wait_seconds(api: Mastodon, exc: MastodonRatelimitError, fallback: float = 6
 
 
 def host_of(base_url: str) -> str:
-    """The instance's host name, which completes local accounts' handles."""
-    return urlsplit(base_url).netloc.split(":")[0] or base_url
+    """The instance's address without its scheme (`mastodon.social`), which names it in positions and ids."""
+    return urlsplit(base_url).netloc or base_url
 
 
 class MastodonAccount:
-    """The brand account on its instance: the client, and who we are there (asked once)."""
+    """The brand account on its instance: the client, and who we are there (asked once). `elsewhere` gives a
+    reader of another instance's public timelines, which knows who we are from here."""
 
-    def __init__(self, api: Mastodon, home: str) -> None:
+    def __init__(self, api: Mastodon, home: str, *, brand_of: MastodonAccount | None = None) -> None:
         self.api = api
         self.home = home
+        self._brand_of = brand_of
+
+    @property
+    def remote(self) -> bool:
+        """Whether this reads another instance than the brand account's (its statuses' ids are that instance's)."""
+        return self._brand_of is not None
 
     @functools.cached_property
     def me(self) -> Any:
-        """Our account (verify_credentials)."""
-        return self.api.account_verify_credentials()
+        """Our account (verify_credentials on the brand's own instance)."""
+        return self._brand_of.me if self._brand_of is not None else self.api.account_verify_credentials()
+
+    def elsewhere(self, base_url: str) -> MastodonAccount:
+        """A reader of another instance, without an account there."""
+        return MastodonAccount(make_client(base_url, None), host_of(base_url), brand_of=self)

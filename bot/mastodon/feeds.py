@@ -32,7 +32,10 @@ def _page(
     ids = [str(item["id"]) for item in items]
     now = clock.now()
     brand = full_handle(account.me, account.home)
-    complaints = [normalize_status(s, home=account.home, brand_acct=brand, now=now, mention=mention) for s in statuses]
+    complaints = [
+        normalize_status(s, home=account.home, brand_acct=brand, now=now, mention=mention, remote=account.remote)
+        for s in statuses
+    ]
     newest = max(ids, key=int, default=None)
     oldest = min(ids, key=int, default=None)
     return Page(complaints, newest, oldest, oldest if len(items) >= size else None)
@@ -53,10 +56,17 @@ def mentions_feed(account: MastodonAccount, clock: Clock, stop: threading.Event 
     return NetworkFeed(f"mastodon:mentions:{account.home}", f"Mastodon mentions on {account.home}", fetch)
 
 
-def search_feed(account: MastodonAccount, query: str, clock: Clock, stop: threading.Event | None = None) -> NetworkFeed:
-    """A hashtag's timeline (`#delays`) or a search for statuses (anything else) on the account's instance."""
-    digest = hashlib.sha256(query.encode()).hexdigest()[:16]
+def search_feed(
+    account: MastodonAccount, search: str, clock: Clock, stop: threading.Event | None = None
+) -> NetworkFeed:
+    """A hashtag's timeline (`#delays`) or a search for statuses (anything else) on the account's instance; or a
+    hashtag's public timeline on another instance (`https://other.instance #delays`), read without an account."""
+    digest = hashlib.sha256(search.encode()).hexdigest()[:16]
+    where, _, query = search.partition(" ") if search.startswith(("http://", "https://")) else ("", "", search)
+    query = query.strip()
     tag = query[1:] if query.startswith("#") and " " not in query else None
+    if where:
+        account = account.elsewhere(where)
 
     def fetch(since: str | None, token: str | None) -> Page:
         if tag is not None:

@@ -78,10 +78,12 @@ def _safe_url(value: Any) -> str | None:
 
 
 def normalize_status(
-    status: Any, *, home: str, brand_acct: str, now: datetime, mention: bool = False
+    status: Any, *, home: str, brand_acct: str, now: datetime, mention: bool = False, remote: bool = False
 ) -> IncomingComplaint:
     """One status read on the instance `home` as a complaint (`mention`: it came as a notification to us;
-    `brand_acct`: our account's full handle)."""
+    `brand_acct`: our account's full handle; `remote`: `home` is not the brand's instance, so its ids are kept as
+    `host:id`, and a reply finds the post on ours by its address)."""
+    ids = (lambda value: f"{home}:{value}") if remote else str
     account = status["account"]
     handle = full_handle(account, home)
     brand = brand_acct.lower()
@@ -90,14 +92,14 @@ def normalize_status(
     parent_account = status.get("in_reply_to_account_id")
     return IncomingComplaint(
         source=SOURCE,
-        external_id=str(status["id"]),
+        external_id=ids(status["id"]),
         author_id=str(account["id"]),
         author_handle=handle,
         author_name=str(account.get("display_name") or account["username"]),
         text=plain_text(str(status.get("content") or "")),
         created_at=parse_time(status.get("created_at"), now),
         url=_safe_url(status.get("url")),
-        in_reply_to_id=str(parent) if parent is not None else None,
+        in_reply_to_id=ids(parent) if parent is not None else None,
         mentions_us=mention or brand in mentioned,
         replies_to_other_user=parent_account is not None and str(parent_account) != str(account["id"]) and not mention,
         visibility=str(status.get("visibility") or "public"),

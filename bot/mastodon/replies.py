@@ -48,26 +48,43 @@ class MastodonReplies:
         if self._length.measure(body).over:
             body = text  # the mention would not fit: the threaded reply still reaches them in the thread
         key = f"squeaky-reply-{to.id}-{int(since.timestamp())}"
+        parent = self._local_id(to)
         posted = self._guarded(
-            lambda api: api.status_post(body, in_reply_to_id=to.external_id, visibility=visibility, idempotency_key=key)
+            lambda api: api.status_post(body, in_reply_to_id=parent, visibility=visibility, idempotency_key=key)
         )
         return PostedReply(post_id=str(posted["id"]), url=posted.get("url"))
 
     def find_reply(self, to: Complaint, since: datetime) -> PostedReply | None:
         """Our reply under the complaint's status made since `since`, if an earlier try posted it."""
         me = str(self._guarded(lambda _api: self._account.me)["id"])
-        context = self._guarded(lambda api: api.status_context(to.external_id))
+        parent = self._local_id(to)
+        context = self._guarded(lambda api: api.status_context(parent))
         ours = [
             s
             for s in context["descendants"]
             if str(s["account"]["id"]) == me
-            and str(s.get("in_reply_to_id")) == to.external_id
+            and str(s.get("in_reply_to_id")) == parent
             and parse_time(s.get("created_at"), since) >= since - CLOCK_SKEW
         ]
         if not ours:
             return None
         first = min(ours, key=lambda s: int(s["id"]))
         return PostedReply(post_id=str(first["id"]), url=first.get("url"))
+
+    def _local_id(self, to: Complaint) -> str:
+        """The post's id on our instance: read there it is its id; read on another (`host:id`), our instance looks
+        it up by its address (and fetches it, as any reply from here would)."""
+        if ":" not in to.external_id:
+            return to.external_id
+        if not to.url:
+            raise DeliveryFailed("The post has no address our instance could look it up by", permanent=True)
+        found = self._guarded(lambda api: api.search_v2(to.url, resolve=True, result_type="statuses"))
+        statuses = found["statuses"] if found else []
+        if not statuses:
+            raise DeliveryFailed(
+                "Our Mastodon instance cannot find the post (deleted, or not federated)", permanent=True
+            )
+        return str(statuses[0]["id"])
 
     def post(self, text: str) -> PostedReply | None:
         """A public post of our own."""

@@ -196,6 +196,27 @@ def test_mastodon_mention_becomes_a_card_and_gets_one_threaded_public_reply(
     assert reply["text"].startswith("@ann@social.example ")  # mentioned, so they hear of it
 
 
+def test_a_hashtag_on_another_instance_is_read_and_replied_to_from_ours(
+    start_squeaky: Start, local_bluesky: LocalBluesky, local_mastodon: LocalMastodon
+) -> None:
+    other = LocalMastodon(host="other.local", token="not-ours")
+    other.start()
+    try:
+        settings = on(local_bluesky, local_mastodon) | {"mastodon_searches": [f"{other.url} #squeakydelays"]}
+        squeaky = start_squeaky(**settings)
+        status = other.add_status("bob", "Stuck at gate 5 for 3 hours #squeakydelays @squeakyair@mastodon.local")
+        card = new_card(squeaky, "Mastodon")
+        assert "<https://other.local/@bob|@bob@other.local> on Mastodon" in json.dumps(card["blocks"])
+        ours = local_mastodon.federate(status, "other.local")  # our instance knows the post by its address
+        view = claim_and_open_reply(squeaky, card)
+        assert submit(squeaky, "alice", view, {"text:0": "So sorry Bob, DM us your booking reference."}) == {}
+        card_shows(squeaky, "Replied publicly")
+        [reply] = local_mastodon.posted
+        assert reply["in_reply_to_id"] == ours["id"] and other.posted == []
+    finally:
+        other.stop()
+
+
 def test_a_direct_mastodon_mention_is_a_case_but_never_a_public_reply(
     squeaky: Running, local_mastodon: LocalMastodon
 ) -> None:
@@ -266,3 +287,5 @@ def test_missing_or_malformed_network_settings_are_named() -> None:
         Settings(_env_file=None, bluesky_handle="not a handle")
     with pytest.raises(ValueError, match="must start with http"):
         Settings(_env_file=None, mastodon_api_base_url="mastodon.social")
+    with pytest.raises(ValueError, match="on another instance only a #hashtag can be read"):
+        Settings(_env_file=None, mastodon_searches="https://other.example lost bags")
