@@ -102,7 +102,7 @@ class LocalMastodon(LocalServer):
     # -- the API ------------------------------------------------------------
 
     def route_of(self, request: Request) -> str:
-        """Failures are queued per route: notifications, tag, search, post, context, me."""
+        """Failures are queued per route: notifications, tag, search, post, context, instance, me."""
         path = request.path
         if path == "/api/v1/statuses" and request.method == "POST":
             return "post"
@@ -114,12 +114,18 @@ class LocalMastodon(LocalServer):
             return "search"
         if path.endswith("/context"):
             return "context"
+        if path.endswith("/instance"):
+            return "instance"
         return "me"
 
     def handle(self, request: Request) -> Response:
         """Authenticate, count against the window, answer."""
         headers = self._count()
         route = self.route_of(request)
+        if request.path in ("/api/v1/instance", "/api/v2/instance"):  # public, as on every instance
+            response = Response(200, self._instance(request.path))
+            response.headers.update(headers)
+            return response
         public = route == "tag" and "authorization" not in request.headers  # hashtag timelines are public to read
         if not public and request.headers.get("authorization") != f"Bearer {self.token}":
             response = Response(401, {"error": "The access token is invalid"})
@@ -128,6 +134,18 @@ class LocalMastodon(LocalServer):
                 response = self._answer(route, request)
         response.headers.update(headers)
         return response
+
+    def _instance(self, path: str) -> dict[str, Any]:
+        statuses = {"max_characters": self.max_characters, "characters_reserved_per_url": 23}
+        if path.endswith("/v1/instance"):
+            return {
+                "uri": self.host,
+                "title": "Local Mastodon",
+                "version": "4.3.0",
+                "configuration": {"statuses": statuses},
+            }
+        return {"domain": self.host, "title": "Local Mastodon", "version": "4.3.0",
+                "api_versions": {"mastodon": 2}, "configuration": {"statuses": statuses}}  # fmt: skip
 
     def _count(self) -> dict[str, str]:
         now = time.time()

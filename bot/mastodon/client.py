@@ -12,15 +12,19 @@ from mastodon import Mastodon
 from mastodon.errors import MastodonNetworkError, MastodonRatelimitError, MastodonServerError
 
 DEFAULT_TIMEOUT_SECONDS = 15.0
+SUPPORTED_VERSION = "4.0.0"  # every call Squeaky makes (notifications by type, search v2, Idempotency-Key) is older
 
 
 def make_client(base_url: str, access_token: str | None, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Mastodon:
-    """A client that asks the instance nothing until it is used (no version check at start)."""
+    """A client that asks the instance nothing but what Squeaky calls: with a version given, Mastodon.py never looks
+    the instance's version up (a look-up that, while /api/v1/instance fails, recurses until the stack runs out, and
+    would fail a reply over an endpoint the reply does not need)."""
     return Mastodon(
         api_base_url=base_url,
         access_token=access_token,
         ratelimit_method="throw",
         request_timeout=timeout,
+        mastodon_version=SUPPORTED_VERSION,
         version_check_mode="none",
     )
 
