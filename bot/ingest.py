@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 import tweepy
 
@@ -65,18 +64,19 @@ def poll_once(core: Core, client: tweepy.Client, pacer: Pacer | None = None) -> 
     return total
 
 
-def network_feeds(core: Core, stop: threading.Event | None = None) -> dict[str, Callable[[], list[NetworkFeed]]]:
-    """The Bluesky and Mastodon feeds to poll, by network, for those that are on."""
+def network_feeds(core: Core, stop: threading.Event | None = None) -> dict[str, list[NetworkFeed]]:
+    """The Bluesky and Mastodon feeds to poll, by network, for those that are on: built once, each poll reuses
+    their clients (one Bluesky login, one reader per other Mastodon instance)."""
     settings, found = core.settings, {}
     bluesky = bluesky_session(settings)
     if bluesky is not None:
-        found["Bluesky"] = lambda: [
+        found["Bluesky"] = [
             bluesky_feeds.notifications_feed(bluesky, core.clock, stop),
             *(bluesky_feeds.search_feed(bluesky, q, core.clock, stop) for q in settings.bluesky_search_queries),
         ]
     mastodon = mastodon_account(settings)
     if mastodon is not None:
-        found["Mastodon"] = lambda: [
+        found["Mastodon"] = [
             mastodon_feeds.mentions_feed(mastodon, core.clock, stop),
             *(mastodon_feeds.search_feed(mastodon, q, core.clock, stop) for q in settings.mastodon_searches),
         ]
@@ -90,10 +90,10 @@ def run_ingest(core: Core, stop: threading.Event) -> None:
     require_reading(settings)
     every = {"Bluesky": settings.bluesky_poll_seconds, "Mastodon": settings.mastodon_poll_seconds}
     threads = []
-    for network, feeds_of in network_feeds(core, stop).items():
+    for network, feeds in network_feeds(core, stop).items():
 
-        def poll(feeds_of: Callable[[], list[NetworkFeed]] = feeds_of) -> int:
-            return poll_all(feeds_of(), core.queue, core.uow_factory, core.locks)
+        def poll(feeds: list[NetworkFeed] = feeds) -> int:
+            return poll_all(feeds, core.queue, core.uow_factory, core.locks)
 
         thread = threading.Thread(
             target=run_polls, args=(network, poll, every[network], stop), name=f"poll-{network}", daemon=True

@@ -4,9 +4,10 @@ IncomingComplaint."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from bot.post_times import parse_time
 from handlers.cases.model import IncomingComplaint
 
 SOURCE = "bsky"
@@ -26,16 +27,6 @@ def post_url(handle: str, uri: str) -> str | None:
 def profile_url(handle: str) -> str | None:
     """The customer's profile on bsky.app."""
     return f"https://bsky.app/profile/{handle}" if _HANDLE.match(handle) else None
-
-
-def _created_at(value: Any, fallback: datetime) -> datetime:
-    if not isinstance(value, str):
-        return fallback
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return fallback
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _mentions(record: Any, brand_did: str | None, brand_handle: str) -> bool:
@@ -72,7 +63,7 @@ def normalize_post(
         author_handle=handle,
         author_name=str(getattr(author, "display_name", None) or handle),
         text=str(getattr(record, "text", "") or ""),
-        created_at=_created_at(getattr(record, "created_at", None), now),
+        created_at=parse_time(getattr(record, "created_at", None), now),
         url=post_url(handle, uri),
         conversation_id=root,
         in_reply_to_id=parent,

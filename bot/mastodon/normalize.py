@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.post_times import parse_time
 from handlers.cases.model import IncomingComplaint
 
 SOURCE = "mastodon"
@@ -55,19 +56,6 @@ def profile_url(handle: str) -> str | None:
     """The account's page on its own instance."""
     match = _HANDLE.match(handle)
     return f"https://{match.group(2)}/@{match.group(1)}" if match else None
-
-
-def parse_time(value: Any, fallback: datetime) -> datetime:
-    """A time the instance sent (an ISO string or a datetime), in UTC when it named no zone; `fallback` otherwise."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return fallback
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return fallback
 
 
 def _safe_url(value: Any) -> str | None:

@@ -23,7 +23,8 @@ from mastodon.errors import (
 
 from bot.mastodon.client import MastodonAccount, wait_seconds
 from bot.mastodon.length import MastodonPostLength
-from bot.mastodon.normalize import PUBLIC_VISIBILITIES, parse_time
+from bot.mastodon.normalize import PUBLIC_VISIBILITIES
+from bot.post_times import parse_time
 from handlers.cases.model import Complaint
 from handlers.ports.gateways import DeliveryFailed, PostedReply
 

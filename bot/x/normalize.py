@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from bot.post_times import parse_time
 from handlers.cases.model import IncomingComplaint
 
 _HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}\Z")
@@ -27,18 +28,6 @@ def _field(obj: Any, name: str) -> Any:
     if isinstance(data, Mapping):
         return data.get(name)
     return getattr(obj, name, None)
-
-
-def _created_at(value: Any, fallback: datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return fallback
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # X means UTC; a naive time would not store
-    return fallback
 
 
 def readable_text(tweet: Any) -> str:
@@ -114,7 +103,7 @@ def normalize_tweet(
         author_handle=handle,
         author_name=name,
         text=readable_text(tweet),
-        created_at=_created_at(_field(tweet, "created_at"), now),
+        created_at=parse_time(_field(tweet, "created_at"), now),
         url=tweet_url(handle, tweet_id),
         conversation_id=str(conversation) if conversation else None,
         in_reply_to_id=in_reply_to,

@@ -52,7 +52,7 @@ def squeaky(start_squeaky: Start, local_bluesky: LocalBluesky, local_mastodon: L
 def poll(squeaky: Running, network: str) -> int:
     """One poll of the network's feeds, as the ingest process makes it."""
     s = squeaky.services
-    return poll_all(network_feeds(s)[network](), s.queue, s.uow_factory, s.locks)
+    return poll_all(network_feeds(s)[network], s.queue, s.uow_factory, s.locks)
 
 
 def new_card(squeaky: Running, network: str) -> dict[str, Any]:
