@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from bench import clicks, ingest, queue_storm, scale_out, stats, storm, teams_clicks, threading_quality
+from bench import clicks, corpus, ingest, queue_storm, scale_out, stats, storm, teams_clicks, threading_quality
 from bench.machine import describe
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -28,9 +28,10 @@ def write_section(path: Path, title: str, body: str, preamble: str) -> None:
     path.write_text(text.rstrip() + "\n", encoding="utf-8")
 
 
-def publish(path: Path, title: str, results: str, about: str, preamble: str) -> None:
-    """Write one measurement's results, with the machine it ran on and what it measures; print them too."""
-    write_section(path, title, f"Measured {describe()}.\n\n{results}\n\n{about}", preamble)
+def publish(path: Path, title: str, results: str, about: str, preamble: str, *, reads_corpus: bool = True) -> None:
+    """Write one measurement's results, with the machine (and corpus) it ran on and what it measures; print them."""
+    on = f", on {corpus.describe()}" if reads_corpus else ""
+    write_section(path, title, f"Measured {describe()}{on}.\n\n{results}\n\n{about}", preamble)
     print(results)
 
 
@@ -43,13 +44,13 @@ def run_ingest(posts: int) -> None:
 def run_clicks() -> None:
     """The click-to-ack benchmark and the claim race."""
     results = clicks.report(clicks.measure(PG, REDIS))
-    publish(BENCHMARKS, "Clicks", results, clicks.__doc__ or "", BENCHMARKS_PREAMBLE)
+    publish(BENCHMARKS, "Clicks", results, clicks.__doc__ or "", BENCHMARKS_PREAMBLE, reads_corpus=False)
 
 
 def run_teams() -> None:
     """The Teams invoke benchmark."""
     results = teams_clicks.report(teams_clicks.measure(PG, REDIS))
-    publish(BENCHMARKS, "Teams clicks", results, teams_clicks.__doc__ or "", BENCHMARKS_PREAMBLE)
+    publish(BENCHMARKS, "Teams clicks", results, teams_clicks.__doc__ or "", BENCHMARKS_PREAMBLE, reads_corpus=False)
 
 
 def run_stats(complaints: int) -> None:
@@ -79,11 +80,11 @@ def run_scale_out() -> None:
 
 
 def run_threading() -> None:
-    """The threading quality measurement on the real twcs conversations."""
+    """The threading quality measurement on the corpus's conversations."""
     results = threading_quality.report(threading_quality.measure())
     publish(
         THREADING,
-        "Threading on the real twcs conversations",
+        "Threading on twcs conversations",
         results,
         threading_quality.__doc__ or "",
         THREADING_PREAMBLE,
@@ -108,7 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
+    parser.add_argument(
+        "--twcs",
+        type=Path,
+        default=None,
+        help="a real twcs CSV (e.g. ../shared/data/twcs_dev.csv) instead of the generated corpus of the same shape",
+    )
     args = parser.parse_args(argv)
+    corpus.use(args.twcs)
     if args.which in ("threading", "all"):
         run_threading()
     if args.which in ("ingest", "all"):

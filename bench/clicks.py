@@ -46,6 +46,7 @@ CONCURRENCY = 50
 ROUNDS = 20  # bursts of CONCURRENCY clicks: enough samples for a steady p99
 RACERS = 200
 BURST_PAUSE = 1.0  # seconds from the end of one burst of clicks to the next (longer if its cards take longer)
+READY_SECONDS = 60.0  # an app that loads the Teams SDK takes seconds to import on a busy 2-core machine
 
 
 @dataclass
@@ -77,6 +78,21 @@ def app_env(database_url: str, redis_url: str, slack: LocalSlack) -> dict[str, s
     }
 
 
+def wait_until_answering(url: str, process: subprocess.Popen[str], seconds: float = READY_SECONDS) -> None:
+    """Wait until `url` answers at all (any status): the app has loaded, however long its SDK takes to import."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.RequestException:  # not listening yet, or listening but still loading
+            if process.poll() is not None:
+                raise RuntimeError(f"the app under test exited with {process.returncode} before answering") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the app under test did not answer {url} within {seconds:.0f} s") from None
+            time.sleep(0.1)
+
+
 @contextmanager
 def serve_app(which: str, env: dict[str, str], path: str = "/slack/events") -> Iterator[str]:
     """Run `bench.click_server` in its own process; yield the URL of `path` on it."""
@@ -93,12 +109,7 @@ def serve_app(which: str, env: dict[str, str], path: str = "/slack/events") -> I
     try:
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"
         url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                requests.get(f"{url}/healthz", timeout=1)  # any answer will do: the server is up
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+        wait_until_answering(f"{url}/healthz", process)
         yield f"{url}{path}"
     finally:
         process.terminate()

@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from sqlalchemy import Engine, create_engine, insert, select, text
 
+from bench import corpus
 from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.sources.twcs import read_twcs
@@ -30,8 +31,6 @@ from storage.sql.migrate import upgrade
 from storage.sql.set_queries import bulk_insert, insert_or_ignore
 from storage.sql.statistics import PlannerStatistics
 from storage.sql.tables import complaints, messages, outbox
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_dev.csv"
 
 
 @dataclass
@@ -57,9 +56,9 @@ class IngestResult:
         return self.posts / self.bare_seconds
 
 
-def posts(total: int, path: Path = DATA) -> list[IncomingComplaint]:
-    """The file's posts, repeated with fresh ids and customers until there are `total` of them."""
-    base = [p for p in read_twcs(path) if isinstance(p, IncomingComplaint)]
+def posts(total: int, path: Path | None = None) -> list[IncomingComplaint]:
+    """The corpus's posts, repeated with fresh ids and customers until there are `total` of them."""
+    base = [p for p in read_twcs(path or corpus.path()) if isinstance(p, IncomingComplaint)]
     out: list[IncomingComplaint] = []
     round_ = 0
     while len(out) < total:

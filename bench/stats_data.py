@@ -5,17 +5,16 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import psycopg
 from psycopg.types.json import Json
 
+from bench import corpus
 from bot.sources.twcs import read_twcs
 from bot.triage_file import load_triage
 from handlers.cases.model import IncomingComplaint
 from storage.sql.engine import normalize_url
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_dev.csv"
 AGENTS = [f"agent{i:02d}" for i in range(40)]
 COLUMNS = (
     "source, external_id, author_id, author_handle, author_key, author_name, text, created_at, received_at, "
@@ -51,7 +50,7 @@ def rows(
     """`total` complaints received over the `days` before `now`, in every state, reproducibly."""
     rng = random.Random(seed)
     triage = load_triage("config/triage.toml")
-    base = [p for p in read_twcs(DATA) if isinstance(p, IncomingComplaint) and not p.from_brand]
+    base = [p for p in read_twcs(corpus.path()) if isinstance(p, IncomingComplaint) and not p.from_brand]
     topics = [triage.topics.classify(p.text).name for p in base]
     span = days * 86400
     arrivals = sorted(rng.random() * span for _ in range(total))  # stored in arrival order, as live data is

@@ -24,8 +24,9 @@ import redis
 import requests
 from sqlalchemy import exists, func, select
 
+from bench import corpus
 from bench.clicks import PROJECT, app_env, serve_app
-from bench.ingest import DATA, run_bare_insert, scratch_database
+from bench.ingest import run_bare_insert, scratch_database
 from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.slack.gateway import CARD_EVENT
@@ -111,9 +112,9 @@ class StormResult:
     card_spacing: list[float] = field(default_factory=list)
 
 
-def storm_posts(total: int, path: Path = DATA) -> list[IncomingComplaint]:
+def storm_posts(total: int, path: Path | None = None) -> list[IncomingComplaint]:
     """The file's customer posts (not the brands' answers), repeated with fresh ids until there are `total`."""
-    base = [p for p in read_twcs(path) if isinstance(p, IncomingComplaint) and not p.from_brand]
+    base = [p for p in read_twcs(path or corpus.path()) if isinstance(p, IncomingComplaint) and not p.from_brand]
     out: list[IncomingComplaint] = []
     for round_ in range(total // len(base) + 1):
         tag = f"s{round_}-"

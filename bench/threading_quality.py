@@ -1,4 +1,5 @@
-"""How well follow-ups land on the right case, measured on the real twcs conversations.
+"""How well follow-ups land on the right case, measured on twcs-shaped conversations (the generated corpus, or the real
+file given with `--twcs`).
 
 Ground truth comes from the file itself: tweets linked by in_response_to_tweet_id
 form one conversation (a connected component, brand replies included). A customer's
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bench import corpus
 from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.replay import replay
@@ -27,7 +29,6 @@ from handlers.cases.model import MessageKind
 from storage.sql.migrate import upgrade
 from storage.sql.tables import messages
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_dev.csv"
 _V1 = "%a %b %d %H:%M:%S %z %Y"
 
 
@@ -67,8 +68,9 @@ def _roots(rows: list[dict[str, str]]) -> dict[str, str]:
     return {row["tweet_id"]: find(row["tweet_id"]) for row in rows}
 
 
-def measure(path: Path = DATA) -> Quality:
-    """Replay the file into a scratch SQLite database and compare its cases with the conversations."""
+def measure(path: Path | None = None) -> Quality:
+    """Replay the corpus into a scratch SQLite database and compare its cases with the conversations."""
+    path = path or corpus.path()
     with path.open(newline="", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["author_id"].strip() and r["tweet_id"].strip()]
     component = _roots(rows)
