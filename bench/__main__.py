@@ -9,7 +9,19 @@ import re
 import sys
 from pathlib import Path
 
-from bench import clicks, corpus, ingest, queue_storm, scale_out, stats, storm, teams_clicks, threading_quality
+from bench import (
+    clicks,
+    corpus,
+    ingest,
+    queue_storm,
+    scale_out,
+    scale_report,
+    stats,
+    storm,
+    storm_report,
+    teams_clicks,
+    threading_quality,
+)
 from bench.machine import describe
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -61,8 +73,10 @@ def run_stats(complaints: int) -> None:
 
 def run_storm() -> None:
     """The complaint storm against Slack's posting limit."""
-    results = storm.report(storm.measure(PG, REDIS))
-    publish(BENCHMARKS, "Complaint storm", results, f"{storm.__doc__ or ''}\n\n{storm.NOTES}", BENCHMARKS_PREAMBLE)
+    results = storm_report.report(storm.measure(PG, REDIS))
+    publish(
+        BENCHMARKS, "Complaint storm", results, f"{storm.__doc__ or ''}\n\n{storm_report.NOTES}", BENCHMARKS_PREAMBLE
+    )
 
 
 def run_queue_storm() -> None:
@@ -74,8 +88,8 @@ def run_queue_storm() -> None:
 
 def run_scale_out() -> None:
     """The storm with three workers, two web processes, the X poller and fifty agents, one worker killed."""
-    results = scale_out.report(scale_out.measure(PG, REDIS))
-    about = f"{scale_out.__doc__ or ''}\n\n{scale_out.NOTES}"
+    results = scale_report.report(scale_out.measure(PG, REDIS))
+    about = f"{scale_out.__doc__ or ''}\n\n{scale_report.NOTES}"
     publish(BENCHMARKS, "Scale-out storm", results, about, BENCHMARKS_PREAMBLE)
 
 

@@ -29,6 +29,7 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bench.ingest import scratch_database
+from bench.percentiles import percentile
 from bot.bootstrap import build_services
 from bot.config import Settings
 from bot.slack import action_ids
@@ -59,11 +60,6 @@ class ClickResult:
     bare_update_ms: list[float]  # a bare chat.update round trip, 50 at once
     race_owners: int
     race_statuses: dict[int, int]
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def app_env(database_url: str, redis_url: str, slack: LocalSlack) -> dict[str, str]:
@@ -259,11 +255,11 @@ def measure(admin_url: str, redis_url: str) -> ClickResult:
 
 def report(r: ClickResult) -> str:
     """The results, as Markdown."""
-    p50, p99 = _percentile(r.squeaky_ms, 0.5), _percentile(r.squeaky_ms, 0.99)
-    b50, b99 = _percentile(r.bare_ms, 0.5), _percentile(r.bare_ms, 0.99)
+    p50, p99 = percentile(r.squeaky_ms, 0.5), percentile(r.squeaky_ms, 0.99)
+    b50, b99 = percentile(r.bare_ms, 0.5), percentile(r.bare_ms, 0.99)
     ok = r.race_statuses.get(200, 0)
-    u50, u99 = _percentile(r.updated_ms, 0.5), _percentile(r.updated_ms, 0.99)
-    f50, f99 = _percentile(r.bare_update_ms, 0.5), _percentile(r.bare_update_ms, 0.99)
+    u50, u99 = percentile(r.updated_ms, 0.5), percentile(r.updated_ms, 0.99)
+    f50, f99 = percentile(r.bare_update_ms, 0.5), percentile(r.bare_update_ms, 0.99)
     return "\n".join(
         [
             "| measure | result | target |",

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from bench.clicks import serve_app
 from bench.ingest import scratch_database
+from bench.percentiles import percentile
 from bench.storm import (
     POSTS,
     VIPS,
     WAITING_FROM,
-    _pct,
     _peak_mb,
     _wait_stored,
     pick_vips,
@@ -288,10 +288,10 @@ def report(r: QueueStormResult) -> str:
         waits = r.to_card[tier]
         lines.append(
             f"| {tier}: arrival to its card, or to the storm summary that first counted it ({len(waits):,}) "
-            f"| p50 {_pct(waits, 0.5):.1f} s · p99 {_pct(waits, 0.99):.1f} s | |"
+            f"| p50 {percentile(waits, 0.5):.1f} s · p99 {percentile(waits, 0.99):.1f} s | |"
         )
     lines += [
-        f"| VIP arrival to card | p50 {_pct(r.vip_cards, 0.5):.1f} s · p99 {_pct(r.vip_cards, 0.99):.1f} s "
+        f"| VIP arrival to card | p50 {percentile(r.vip_cards, 0.5):.1f} s · p99 {percentile(r.vip_cards, 0.99):.1f} s "
         "| p99 ≤ 2 s |",
         f"| pages to on-call in {r.observed:.0f} s | **{r.pages}**: {r.page_kinds['arrival']} VIP arrivals, "
         f"{r.page_kinds['queue']} for queues past their level, {r.page_kinds['spike']} spike incidents "

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 import redis
 from sqlalchemy import select
 
-from bench.clicks import CONCURRENCY, ROUNDS, _percentile, running_worker, serve_app
+from bench.clicks import CONCURRENCY, ROUNDS, running_worker, serve_app
 from bench.ingest import scratch_database
+from bench.percentiles import percentile
 from bot.bootstrap import build_services
 from bot.config import Settings
 from handlers.cases.model import IncomingComplaint
@@ -153,9 +154,9 @@ def measure(admin_url: str, redis_url: str) -> TeamsClickResult:
 
 def report(r: TeamsClickResult) -> str:
     """The results, as Markdown."""
-    p50, p99 = _percentile(r.squeaky_ms, 0.5), _percentile(r.squeaky_ms, 0.99)
-    b50, b99 = _percentile(r.bare_ms, 0.5), _percentile(r.bare_ms, 0.99)
-    u50, u99 = _percentile(r.updated_ms, 0.5), _percentile(r.updated_ms, 0.99)
+    p50, p99 = percentile(r.squeaky_ms, 0.5), percentile(r.squeaky_ms, 0.99)
+    b50, b99 = percentile(r.bare_ms, 0.5), percentile(r.bare_ms, 0.99)
+    u50, u99 = percentile(r.updated_ms, 0.5), percentile(r.updated_ms, 0.99)
     return "\n".join(
         [
             "| measure | result |",
