@@ -24,7 +24,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_URL, description="where complaints are stored (PostgreSQL URL, or SQLite)")
     db_pool_size: int = Field(
-        5, ge=1, le=200, description="database connections each process keeps open (PostgreSQL; see README, Sizing)"
+        5, ge=1, le=200, description="database connections each process keeps open (PostgreSQL; see docs/scaling.md)"
     )
     db_max_overflow: int = Field(5, ge=0, le=200, description="connections a process may open beyond DB_POOL_SIZE")
     db_pgbouncer: bool = Field(

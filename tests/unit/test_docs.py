@@ -1,4 +1,5 @@
-"""The README and the code tell the same story: every setting documented, every process in the Procfile exists."""
+"""The README, the docs and the code tell the same story: every setting documented, every process in the Procfile
+exists, every link leads somewhere, and the README stays short enough to read in five minutes."""
 
 from __future__ import annotations
 
@@ -12,11 +13,28 @@ from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
+SETTINGS = (ROOT / "docs" / "settings.md").read_text()
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
-def test_every_setting_is_in_the_readme_with_its_description() -> None:
+def test_every_setting_is_in_the_settings_reference_with_its_description() -> None:
     for name, field in Settings.model_fields.items():
-        assert f"| `{name.upper()}` | {field.description} |" in README, f"README misses the setting {name.upper()}"
+        assert f"| `{name.upper()}` | {field.description} |" in SETTINGS, f"docs/settings.md misses {name.upper()}"
+
+
+def test_the_readme_reads_in_five_minutes() -> None:
+    assert len(README.splitlines()) < 250
+
+
+def test_every_relative_link_in_the_readme_and_docs_leads_to_a_file() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    broken = [
+        f"{page.relative_to(ROOT)} -> {target}"
+        for page in pages
+        for target in LINK.findall(page.read_text())
+        if "://" not in target and not (page.parent / target).exists()
+    ]
+    assert not broken, broken
 
 
 def test_readme_opens_with_the_two_commands() -> None:
