@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 from handlers.domain.complaint import CardRef
 
 Dimension = Literal["agent", "tier", "topic", "source", "queue"]
-
-
 DIMENSIONS: tuple[Dimension, ...] = ("agent", "tier", "topic", "source", "queue")
 
 
