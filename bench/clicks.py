@@ -33,7 +33,7 @@ from bench.percentiles import percentile
 from bot.bootstrap import build_services
 from bot.config import Settings
 from bot.slack import action_ids
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import receive
 from sandbox.interactions import block_action, post_signed
 from sandbox.slack_api import LocalSlack

@@ -22,7 +22,7 @@ from bench import corpus
 from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.sources.twcs import read_twcs
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import MAX_POSTS_PER_TRANSACTION
 from handlers.intake.stream_batches import consume_once
 from handlers.intake.stream_codec import to_entry

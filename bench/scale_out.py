@@ -40,7 +40,7 @@ from bench.scale_report import ScaleResult, read_results, storm_authors
 from bench.storm import _peak_mb, register_vips, send_posts, start_worker, storm_env, storm_posts
 from bot.bootstrap import build_core
 from bot.config import Settings
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from sandbox.slack_api import LocalSlack
 from sandbox.slack_limits import ChannelPostLimit
 from sandbox.x_api import LocalX

@@ -17,10 +17,10 @@ from sqlalchemy import text
 from bench import stats_data
 from bench.clicks import SECRET, app_env, serve_app
 from bench.ingest import scratch_database
-from handlers.cases.model import Actor, Role
+from handlers.domain.complaint import Actor, Role
+from handlers.domain.sla import DEFAULT_POLICIES
 from handlers.ports.clock import SystemClock
 from handlers.team.command_answers import LeadDesk
-from handlers.team.sla import DEFAULT_POLICIES
 from handlers.team.stats import parse_period
 from sandbox.interactions import post_command, slash_command
 from sandbox.slack_api import LocalSlack

@@ -12,7 +12,7 @@ from psycopg.types.json import Json
 from bench import corpus
 from bot.sources.twcs import read_twcs
 from bot.triage_file import load_triage
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from storage.sql.engine import normalize_url
 
 AGENTS = [f"agent{i:02d}" for i in range(40)]

@@ -30,7 +30,7 @@ from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.slack.gateway import CARD_EVENT
 from bot.sources.twcs import read_twcs
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from sandbox.slack_api import LocalSlack
 from sandbox.slack_limits import ChannelPostLimit
 from storage.sql.migrate import upgrade

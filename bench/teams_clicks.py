@@ -23,7 +23,7 @@ from bench.ingest import scratch_database
 from bench.percentiles import percentile
 from bot.bootstrap import build_services
 from bot.config import Settings
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import receive
 from sandbox.teams_activities import CHANNEL, TeamsClient, TeamsPerson
 from sandbox.teams_api import LocalTeams

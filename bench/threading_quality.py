@@ -25,7 +25,7 @@ from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.replay import replay
 from bot.sources.twcs import SOURCE
-from handlers.cases.model import MessageKind
+from handlers.domain.complaint import MessageKind
 from storage.sql.migrate import upgrade
 from storage.sql.tables import messages
 

@@ -53,14 +53,13 @@ from bot.x.rules import SOURCE as X_SOURCE
 from bot.x.rules import XRules
 from handlers.cases.agent_desk import AgentDesk
 from handlers.cases.errors import InvalidRequest
-from handlers.cases.model import Actor, Role
 from handlers.cases.sources import OpenSource, Sources
+from handlers.domain.complaint import Actor, Role
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
-from handlers.ports.clock import SystemClock
+from handlers.ports.clock import Clock, SystemClock
 from handlers.ports.coordination import Dedupe, Locks, StreamQueue
 from handlers.ports.gateways import Pager, SocialGateway, SourceRules, TicketGateway
-from handlers.ports.persistence import Clock
 from handlers.ports.surfaces import Face
 from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk

@@ -9,7 +9,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from handlers.team.stats import Period
+from handlers.domain.stats import Period
 
 CHART_PATH = "/charts/stats.png"
 EXPORT_PATH = "/exports/cases.csv"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-from handlers.ports.persistence import UnitOfWorkFactory
-from handlers.team.stats import Period, SeriesPoint
+from handlers.domain.stats import Period, SeriesPoint
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 _BAR = "#4A90D9"
 _LINE = "#D9534F"

@@ -293,7 +293,7 @@ def forget(handle: str, yes: bool) -> None:
 
     def go() -> None:
         from bot.bootstrap import build_core
-        from handlers.cases.model import Actor
+        from handlers.domain.complaint import Actor
         from handlers.people.erasure import forget as erase
         from handlers.people.erasure import normalize, preview
         from storage.sql.migrate import upgrade

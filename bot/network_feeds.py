@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.feed_position import FeedPosition, advanced, part_way, resume
 from handlers.intake.stream_codec import to_entry
 from handlers.ports.coordination import Locks, StreamQueue
-from handlers.ports.persistence import UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 
 from bot.config import SettingsError
 from bot.policy_files import read_policy
-from handlers.queues.policy import QueueConfigError, QueuePolicy, parse_queues
+from handlers.domain.queue import QueueConfigError, QueuePolicy, parse_queues
 
 CHANNEL_SHAPES = {  # what a channel id looks like on each chat tool
     "slack": (re.compile(r"^[CG][A-Z0-9]{2,20}$"), "a Slack channel id such as C0123ABCD"),

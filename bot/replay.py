@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.sources.jsonl import read_jsonl
 from bot.sources.twcs import Unreadable, read_twcs
 from bot.wiring import Core
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import IntakeResult, receive
 from handlers.intake.stream_codec import to_entry
 

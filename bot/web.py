@@ -23,8 +23,8 @@ from bot.slack.guard import check_request
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
 from bot.wiring import Services
+from handlers.domain.stats import Period
 from handlers.team.export import ExportAsked
-from handlers.team.stats import Period
 from storage.sql.engine import describe_pool
 
 if TYPE_CHECKING:

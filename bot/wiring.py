@@ -11,13 +11,14 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from handlers.cases.agent_desk import AgentDesk
 from handlers.cases.errors import InvalidRequest
-from handlers.cases.model import Actor
+from handlers.domain.complaint import Actor
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
+from handlers.ports.clock import Clock
 from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from handlers.ports.surfaces import Faces
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk
 from storage.sql.tickets import BuiltinTickets

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from handlers.cases.activity import ActivityLine
-from handlers.cases.card_view import CardView, FollowUpLine
 from handlers.cases.lifecycle import OPEN_STATUSES
-from handlers.cases.model import (
+from handlers.domain.activity import ActivityLine
+from handlers.domain.availability import Availability
+from handlers.domain.card import CardView, FollowUpLine
+from handlers.domain.complaint import (
     AuditEvent,
     CardRef,
     Change,
@@ -23,35 +24,27 @@ from handlers.cases.model import (
     Message,
     MessageKind,
     NewCase,
+    OpenCase,
     PublicReply,
     Role,
     Status,
     Ticket,
 )
-from handlers.intake.follow_ups import OpenCase
-from handlers.outbox.fan_out import to_surfaces
-from handlers.outbox.kinds import AFTER_VIP_CARDS, CARD_POST, CARD_POST_RESERVED, lane_of, ordering_of
-from handlers.people.model import Identity, Person
+from handlers.domain.late import LateAlert, LateQueue
+from handlers.domain.outbox_kinds import AFTER_VIP_CARDS, CARD_POST, CARD_POST_RESERVED, lane_of, ordering_of
+from handlers.domain.people import Identity, Person
+from handlers.domain.queue_rules import QueueOverrides
+from handlers.domain.rich_text import Line, Link, Mention
+from handlers.domain.roster import Roster
+from handlers.domain.sla import SlaPolicy
+from handlers.domain.spikes import SpikeState
+from handlers.domain.storm import Storm
+from handlers.ports.complaints import DuplicateKey, FollowupCount, ThreadIndex, WaitScope
 from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
-from handlers.ports.persistence import (
-    SILENT_AFTER,
-    DuplicateKey,
-    FollowupCount,
-    NewOutboxMessage,
-    OutboxMessage,
-    ThreadIndex,
-    WaitScope,
-)
+from handlers.ports.outbox import NewOutboxMessage, OutboxMessage
 from handlers.ports.surfaces import Face, Notice
 from handlers.ports.team import TeamStats
-from handlers.queues.availability import Availability
-from handlers.queues.rules import QueueOverrides
-from handlers.queues.storm_state import Storm
-from handlers.team.late import LateAlert, LateQueue
-from handlers.team.oncall import Roster
-from handlers.team.sla import SlaPolicy
-from handlers.team.spikes import SpikeState
-from handlers.text.rich_text import Line, Link, Mention
+from handlers.ports.workers import SILENT_AFTER
 
 SURFACE = "chat"  # the fake chat tool's name: not Slack, not Teams
 
@@ -385,9 +378,8 @@ class _Everywhere(dict[str, str]):
 
 
 class _Outbox:
-    def __init__(self, state: FakeState, surfaces: tuple[str, ...]) -> None:
+    def __init__(self, state: FakeState) -> None:
         self.s = state
-        self._surfaces = surfaces
 
     def enqueue(
         self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
@@ -398,8 +390,8 @@ class _Outbox:
         message = OutboxMessage(message_id, kind, key, complaint_id, dict(payload), 0, 0)
         self.s.outbox[message_id] = _OutboxRow(message, rank)
 
-    def enqueue_many(self, messages: list[NewOutboxMessage], cards: Mapping[int, Any] | None = None) -> None:
-        for m in to_surfaces(messages, self._surfaces, _Complaints(self.s).cards_of, cards):
+    def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
+        for m in messages:
             self.enqueue(m.kind, m.key, m.complaint_id, m.payload, m.rank)
             if m.held:
                 next(r for r in self.s.outbox.values() if r.message.key == m.key).status = "held"
@@ -640,6 +632,7 @@ class FakeUnitOfWork:
 
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
+        self.surfaces = db.surfaces
 
     def __enter__(self) -> FakeUnitOfWork:
         self._state = copy.deepcopy(self._db.state)
@@ -647,7 +640,7 @@ class FakeUnitOfWork:
         self.messages = _Messages(self._state)
         self.customers = _Customers(self._state)
         self.audit = _Audit(self._state)
-        self.outbox = _Outbox(self._state, self._db.surfaces)
+        self.outbox = _Outbox(self._state)
         self.people = _People(self._state)
         self.checkpoints = _Checkpoints(self._state)
         self.team = _Team(self._state)

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, func, select
 
-from handlers.cases.model import Actor, Role
-from handlers.people.model import Identity
-from handlers.ports.persistence import UnitOfWorkFactory
+from handlers.domain.complaint import Actor, Role
+from handlers.domain.people import Identity
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 from storage.sql.tables import complaint_cards, complaints, person_identities
 
 AGENT = frozenset({Role.AGENT})

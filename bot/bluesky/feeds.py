@@ -13,7 +13,7 @@ from atproto_client.exceptions import RateLimitExceededError
 from bot.bluesky.client import BlueskySession, transient, wait_seconds
 from bot.bluesky.normalize import normalize_post
 from bot.network_feeds import NetworkFeed, Page, RateLimited, with_retries
-from handlers.ports.persistence import Clock
+from handlers.ports.clock import Clock
 
 PAGE_SIZE = 100  # the most listNotifications and searchPosts give at once
 COMPLAINT_REASONS = ("mention", "reply", "quote")

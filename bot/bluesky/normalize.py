@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.post_times import parse_time
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 SOURCE = "bsky"
 REPLIES_CLOSED = "replies-closed"  # the thread's gate keeps us from replying (the viewer's replyDisabled)

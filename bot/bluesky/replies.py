@@ -28,7 +28,7 @@ from atproto_client.utils import facet_detection
 from bot.bluesky.client import BlueskySession, wait_seconds
 from bot.bluesky.normalize import post_url
 from bot.network_feeds import RateLimited, Refused
-from handlers.cases.model import Complaint
+from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import DeliveryFailed, PostedReply
 
 POST = "app.bsky.feed.post"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.bluesky.length import BlueskyPostLength
 from bot.bluesky.normalize import REPLIES_CLOSED, profile_url
-from handlers.cases.model import Complaint
+from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import LengthRule, PostLength
 
 # The PDS's documented write limit: 5,000 points an hour, a created record costing 3.

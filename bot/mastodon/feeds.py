@@ -13,7 +13,7 @@ from mastodon.errors import MastodonRatelimitError
 from bot.mastodon.client import MastodonAccount, transient, wait_seconds
 from bot.mastodon.normalize import full_handle, normalize_status
 from bot.network_feeds import NetworkFeed, Page, RateLimited, with_retries
-from handlers.ports.persistence import Clock
+from handlers.ports.clock import Clock
 
 NOTIFICATIONS_PAGE = 80  # the most /api/v1/notifications gives at once
 STATUSES_PAGE = 40  # the most a timeline or a search gives at once

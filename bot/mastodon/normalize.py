@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.post_times import parse_time
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 SOURCE = "mastodon"
 PUBLIC_VISIBILITIES = frozenset({"public", "unlisted"})  # a public reply goes no wider than the post did

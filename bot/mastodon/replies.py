@@ -25,7 +25,7 @@ from bot.mastodon.client import MastodonAccount, wait_seconds
 from bot.mastodon.length import MastodonPostLength
 from bot.mastodon.normalize import PUBLIC_VISIBILITIES
 from bot.post_times import parse_time
-from handlers.cases.model import Complaint
+from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import DeliveryFailed, PostedReply
 
 CLOCK_SKEW = timedelta(minutes=2)  # how far our clock and the instance's may disagree

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.mastodon.length import MastodonPostLength
 from bot.mastodon.normalize import PUBLIC_VISIBILITIES, profile_url
-from handlers.cases.model import Complaint
+from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import LengthRule, PostLength
 
 # Mastodon's documented default: 300 statuses per 3 hours per account.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.cases.model import Action
+from handlers.domain.complaint import Action
 
 CLAIM = "squeaky.claim"
 RELEASE = "squeaky.release"

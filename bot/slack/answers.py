@@ -8,12 +8,12 @@ from typing import Any
 
 from bot.slack.mrkdwn import sanitize
 from bot.slack.refs import SURFACE
+from handlers.domain.stats import Compliance, Durations, Row, StatsReport, Waiting
 from handlers.team.command_answers import Answer
-from handlers.team.stats import Compliance, Durations, Row, StatsReport, Waiting
 from handlers.text.figures import STATS_NOTE, duration, share, waited
 
 __all__ = ["answer_message", "duration", "rich", "share", "text", "waited"]
-from handlers.text.rich_text import Line, Link, Mention, Span
+from handlers.domain.rich_text import Line, Link, Mention, Span
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,20}\Z")
 _PLAIN_URL = re.compile(r"https?://[^\s<>|*_~`]+\Z")  # nothing Slack would read as markup

@@ -8,9 +8,9 @@ from typing import Any
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
 from bot.slack.refs import SURFACE
-from handlers.cases.activity import ActivityLine
-from handlers.cases.card_view import CardView, FollowUpLine
-from handlers.cases.model import Action, Delivery, PublicReply, Status, Ticket
+from handlers.domain.activity import ActivityLine
+from handlers.domain.card import CardView, FollowUpLine
+from handlers.domain.complaint import Action, Delivery, PublicReply, Status, Ticket
 
 _SAFE_URL = re.compile(r"https://[\w.\-/?=&%@]+\Z")  # "@": Mastodon profiles and posts
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}\Z")  # a Slack user group id, mentioned as <!subteam^S…>

@@ -17,7 +17,7 @@ from typing import Any
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
 from bot.wiring import Services
 from handlers.cases.agent_desk import ActionRequest
-from handlers.cases.model import Action
+from handlers.domain.complaint import Action
 from handlers.ports.coordination import StreamQueue
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from bot.slack.home import HomeChart, publish_home
 from bot.slack.links import WorkspaceLinks
 from bot.slack.refs import SURFACE
 from bot.wiring import Services
-from handlers.people.model import Identity
+from handlers.domain.people import Identity
 from handlers.team.command_answers import Answer
 
 log = logging.getLogger(__name__)

@@ -16,13 +16,13 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot.slack.answers import rich
 from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup_text, notice_blocks
 from bot.slack.refs import slack_ref, ts_of
-from handlers.cases.activity import ActivityLine
-from handlers.cases.card_view import CardView, FollowUpLine
-from handlers.cases.model import CardRef
+from handlers.domain.activity import ActivityLine
+from handlers.domain.card import CardView, FollowUpLine
+from handlers.domain.complaint import CardRef
+from handlers.domain.rich_text import Line
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.gateways import PACING, DeliveryFailed
 from handlers.ports.surfaces import Notice
-from handlers.text.rich_text import Line
 
 log = logging.getLogger(__name__)
 _GROUP = re.compile(r"^[SUW][A-Z0-9]{2,20}$")  # a user group (S…) or a person (U…, W…) a queue names as its leads

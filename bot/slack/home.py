@@ -18,8 +18,8 @@ from bot.slack.answers import duration, mention, share, text, waited, waiting_li
 from bot.slack.links import WorkspaceLinks
 from bot.slack.refs import SURFACE
 from bot.wiring import Services
-from handlers.cases.model import Role
-from handlers.people.model import Identity
+from handlers.domain.complaint import Role
+from handlers.domain.people import Identity
 from handlers.team.command_answers import Dashboard, LeadDesk
 from handlers.team.stats import parse_period
 

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.slack.refs import ts_of
-from handlers.cases.model import CardRef
+from handlers.domain.complaint import CardRef
 
 
 class WorkspaceLinks:

@@ -22,7 +22,7 @@ from bot.slack.modals import modal_for
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
 from bot.wiring import Services
 from handlers.cases.errors import SqueakyError
-from handlers.cases.model import Action
+from handlers.domain.complaint import Action
 
 log = logging.getLogger(__name__)
 AFTER_ACK_THREADS = 4  # forms opened at once per web process (each within the 3 s a trigger_id lives)

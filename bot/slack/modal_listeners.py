@@ -17,8 +17,8 @@ from bot.slack.refs import SURFACE
 from bot.wiring import Services
 from handlers.cases.agent_desk import ActionRequest, Outcome
 from handlers.cases.errors import SqueakyError
-from handlers.cases.model import Action, Actor
-from handlers.people.model import Identity
+from handlers.domain.complaint import Action, Actor
+from handlers.domain.people import Identity
 
 log = logging.getLogger(__name__)
 FIELDS = {  # each form's fields, by the block that holds them

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.slack.refs import SURFACE, slack_ref
 from bot.wiring import Services
-from handlers.cases.model import Actor, CardRef
-from handlers.people.model import Identity
+from handlers.domain.complaint import Actor, CardRef
+from handlers.domain.people import Identity
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.cases.model import Role
+from handlers.domain.complaint import Role
 
 log = logging.getLogger(__name__)
 _TTL_SECONDS = 60.0

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bot.sources.schema import Post, describe
 from bot.sources.twcs import Unreadable
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 
 def read_jsonl(path: Path) -> Iterator[IncomingComplaint | Unreadable]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 MAX_TEXT = 10_000
 _SOURCE = re.compile(r"[a-z][a-z0-9_-]{1,31}\Z")

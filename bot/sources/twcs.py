@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 SOURCE = "twcs"
 COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id")

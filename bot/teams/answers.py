@@ -11,11 +11,11 @@ from microsoft_teams.cards import AdaptiveCard, Fact, FactSet, Image, OpenUrlAct
 
 from bot.teams.cards import adaptive
 from bot.teams.text import clip, runs
-from handlers.cases.model import CardRef
+from handlers.domain.complaint import CardRef
+from handlers.domain.rich_text import Line
+from handlers.domain.stats import StatsReport, Waiting
 from handlers.team.command_answers import Answer
-from handlers.team.stats import StatsReport, Waiting
 from handlers.text.figures import STATS_NOTE, duration, share, waited
-from handlers.text.rich_text import Line
 
 
 def _p(durations: Any) -> str:

@@ -23,11 +23,11 @@ from microsoft_teams.cards import (
 from microsoft_teams.cards import Mention as CardMention
 
 from bot.teams.text import block, clip, mentions, safe_url
-from handlers.cases.activity import ActivityLine
 from handlers.cases.agent_desk import WITH_FORM
-from handlers.cases.card_view import STANDARD_TIER, CardView, FollowUpLine
-from handlers.cases.model import Action, Delivery, PublicReply, Status, Ticket
-from handlers.text.rich_text import Line
+from handlers.domain.activity import ActivityLine
+from handlers.domain.card import STANDARD_TIER, CardView, FollowUpLine
+from handlers.domain.complaint import Action, Delivery, PublicReply, Status, Ticket
+from handlers.domain.rich_text import Line
 
 CARD_VERSION = "1.5"
 OPEN_TICKET = "open_ticket"  # the verb of "Open ticket": a short-lived link, for the clicker alone

@@ -17,7 +17,7 @@ from bot.wiring import Services
 from handlers.cases.agent_desk import WITH_FORM, ActionRequest
 from handlers.cases.card_view import card_for
 from handlers.cases.errors import ComplaintNotFound, SqueakyError
-from handlers.cases.model import Action, Complaint
+from handlers.domain.complaint import Action, Complaint
 
 log = logging.getLogger(__name__)
 BUSY = "Sorry: Squeaky cannot reach its database just now. Try again in a minute."

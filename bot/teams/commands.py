@@ -15,7 +15,7 @@ from bot.teams.refs import SURFACE
 from bot.teams.senders import Sender, actor_of
 from bot.teams.text import text_of
 from bot.wiring import Services
-from handlers.people.model import Identity
+from handlers.domain.people import Identity
 from handlers.ports.gateways import DeliveryFailed
 from handlers.team.command_answers import Answer
 

@@ -24,8 +24,8 @@ from bot.wiring import Services
 from handlers.cases.agent_desk import WITH_FORM, ActionRequest
 from handlers.cases.errors import SqueakyError
 from handlers.cases.forms import Form, TicketForm
-from handlers.cases.model import Action, Actor
-from handlers.people.model import Identity
+from handlers.domain.complaint import Action, Actor
+from handlers.domain.people import Identity
 
 log = logging.getLogger(__name__)
 DONE = {

@@ -24,7 +24,7 @@ from microsoft_teams.cards import (
 from bot.teams.cards import adaptive
 from bot.teams.text import clip
 from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, ReplyForm, TicketForm
-from handlers.cases.model import Action
+from handlers.domain.complaint import Action
 
 SEND, CHECK, TEMPLATE = "send", "check", "template"  # what a dialog's submit asks for
 PEOPLE_DATASET = "graph.microsoft.com/users"  # Teams' people picker

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.teams.connector import TeamsConnector
 from bot.teams.place import TeamsPlace
-from handlers.cases.model import Role
+from handlers.domain.complaint import Role
 from handlers.ports.gateways import DeliveryFailed
 
 log = logging.getLogger(__name__)

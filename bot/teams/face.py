@@ -15,7 +15,7 @@ from bot.teams.loop import LoopThread
 from bot.teams.place import TeamsPlace
 from bot.teams.token import ClientCredentialsToken
 from handlers.ports.coordination import RateLimiter
-from handlers.ports.persistence import UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass

@@ -15,11 +15,11 @@ from bot.teams.connector import TeamsConnector
 from bot.teams.directory import TeamsDirectory
 from bot.teams.place import TeamsPlace
 from bot.teams.refs import SURFACE, activity_of, teams_ref
-from handlers.cases.activity import ActivityLine
-from handlers.cases.card_view import CardView, FollowUpLine
-from handlers.cases.model import CardRef
+from handlers.domain.activity import ActivityLine
+from handlers.domain.card import CardView, FollowUpLine
+from handlers.domain.complaint import CardRef
+from handlers.domain.rich_text import Line, Mention
 from handlers.ports.surfaces import Notice
-from handlers.text.rich_text import Line, Mention
 
 DEEP_LINK = "https://teams.microsoft.com/l/message/{channel}/{message}?tenantId={tenant}&parentMessageId={message}"
 

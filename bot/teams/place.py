@@ -9,7 +9,7 @@ import time
 from bot.config import Settings
 from bot.teams.refs import SURFACE
 from handlers.ports.gateways import DeliveryFailed
-from handlers.ports.persistence import UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 PUBLIC_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 REREAD_SECONDS = 60.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.cases.model import CardRef
+from handlers.domain.complaint import CardRef
 
 SURFACE = "teams"
 

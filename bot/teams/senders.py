@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.teams.refs import SURFACE
 from bot.wiring import Services
-from handlers.cases.model import Actor
-from handlers.people.model import Identity
+from handlers.domain.complaint import Actor
+from handlers.domain.people import Identity
 
 
 class BadActivity(ValueError):

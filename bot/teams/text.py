@@ -17,7 +17,7 @@ from typing import Any
 from microsoft_teams.cards import OpenUrlAction, RichTextBlock, TextRun
 
 from bot.teams.refs import SURFACE
-from handlers.text.rich_text import Line, Link, Mention, Strong
+from handlers.domain.rich_text import Line, Link, Mention, Strong
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+\Z")
 _TAGS = re.compile(r"<[^>]*>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from handlers.cases.model import AuditEvent, Complaint
+from handlers.domain.complaint import AuditEvent, Complaint
 from storage.sql.tickets import StoredTicket
 
 _STYLE = """

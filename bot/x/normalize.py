@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.post_times import parse_time
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 _HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}\Z")
 

@@ -12,8 +12,9 @@ from bot.x.feeds import Feed, Pacer
 from bot.x.normalize import normalize_tweet
 from handlers.intake.feed_position import FeedPosition, advanced, part_way, resume
 from handlers.intake.stream_codec import to_entry
+from handlers.ports.clock import Clock
 from handlers.ports.coordination import StreamQueue
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import requests
 import tweepy
 
 from bot.x.normalize import tweet_url
-from handlers.cases.model import Complaint
+from handlers.domain.complaint import Complaint
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.gateways import DeliveryFailed, PostedReply
 

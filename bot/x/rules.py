@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.x.length import XPostLength
 from bot.x.replies import POSTS_PER_WINDOW, WINDOW_SECONDS
-from handlers.cases.model import Complaint
+from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import LengthRule, PostLength
 
 SOURCE = "x"

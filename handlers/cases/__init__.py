@@ -1,1 +1,1 @@
-"""Cases: the complaint model, its lifecycle and permissions, the agent actions, and what cards and forms show."""
+"""Cases: the lifecycle and permissions, the agent actions, on-call as they need it, and what cards and forms show."""

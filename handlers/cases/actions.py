@@ -7,10 +7,12 @@ from datetime import timedelta
 
 from handlers.cases import transitions
 from handlers.cases.errors import ComplaintNotFound, ConcurrentUpdate, IllegalTransition, InvalidRequest
-from handlers.cases.model import SYSTEM, Action, Actor, Complaint
-from handlers.outbox.kinds import CHAT_DM, TICKET_CREATE, X_REPLY, dm_key, reply_key, ticket_key
+from handlers.domain.complaint import SYSTEM, Action, Actor, Complaint
+from handlers.domain.outbox_kinds import CHAT_DM, TICKET_CREATE, X_REPLY, dm_key, reply_key, ticket_key
+from handlers.ports.clock import Clock
 from handlers.ports.gateways import LengthRule
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 
 def acknowledge(

@@ -20,13 +20,14 @@ from handlers.cases.forms import (
     TicketForm,
     ticket_subject,
 )
-from handlers.cases.model import Action, Actor, Complaint
+from handlers.cases.on_call import who_is_on_call
 from handlers.cases.reply_templates import ReplyTemplate, available, render
 from handlers.cases.sources import Sources
 from handlers.cases.transitions import check_allowed
-from handlers.people.model import Identity
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
-from handlers.team.service_levels import who_is_on_call
+from handlers.domain.complaint import Action, Actor, Complaint
+from handlers.domain.people import Identity
+from handlers.ports.clock import Clock
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 WITH_FORM = frozenset({Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN})
 ESCALATED = "On-call has been pinged with a link to this card."

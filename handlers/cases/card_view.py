@@ -2,52 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.cases.model import Action, Actor, Complaint, Delivery, PublicReply, Status, Ticket
+from handlers.domain.card import STANDARD_TIER, CardView
+from handlers.domain.complaint import Action, Complaint, Delivery, Status
 from handlers.ports.gateways import SourceRules
 from handlers.text.timeago import ago
-
-STANDARD_TIER = "standard"  # every other tier (vip, elite) is a registered customer's desk
-
-
-@dataclass(frozen=True)
-class CardView:
-    """What a card shows; raw outside text, which each renderer must escape for its surface."""
-
-    complaint_id: int
-    author_name: str
-    author_handle: str
-    tier: str
-    text: str
-    url: str | None
-    created_at: datetime
-    posted_ago: str
-    status: Status
-    owner: Actor | None
-    owner_since: str | None
-    actions: tuple[Action, ...]
-    topic: str = "other"
-    skill_group: str | None = None
-    priority: int = 0
-    priority_reasons: tuple[str, ...] = ()
-    noise_rule: str | None = None
-    followup_count: int = 0
-    public_reply_allowed: bool = True  # whether the source lets us reply publicly (handlers.cases.sources)
-    reply: PublicReply | None = None
-    ticket: Ticket | None = None
-    dismiss_reason: str | None = None
-    merged_into: int | None = None
-    more: tuple[Action, ...] = ()  # less frequent actions, behind a "more" menu
-    uses_reserve: bool = False  # a tier above standard: its card may take the channel's reserved slot, not wait
-    ticket_page: bool = False  # the ticket lives in Squeaky: "Open ticket" makes a short-lived link to its page
-    queue: str = "care"  # the queue it landed on
-    moved_to: str | None = None  # this card is the old one: the complaint moved to this queue (its title) ...
-    moved_link: str | None = None  # ... where its card is now
-    network: str = "X"  # the network it was posted on, as agents know it
-    profile_url: str | None = None  # the customer's profile there
-    no_reply_because: str = "it does not mention us"  # when a public reply is not possible, in a few words
 
 
 def moved(card: CardView, title: str, link: str | None) -> CardView:
@@ -128,13 +88,3 @@ def card_for(
         profile_url=source.profile_url(complaint.author_handle) if source is not None else None,
         no_reply_because=source.not_allowed_short if source is not None else "it does not mention us",
     )
-
-
-@dataclass(frozen=True)
-class FollowUpLine:
-    """A customer's follow-up, shown in the card's thread (raw outside text; renderers escape it)."""
-
-    author_handle: str
-    text: str
-    reason: str
-    url: str | None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from handlers.cases import transitions
-from handlers.cases.model import Action, Actor, Complaint
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.domain.complaint import Action, Actor, Complaint
+from handlers.ports.clock import Clock
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 
 def claim(uow_factory: UnitOfWorkFactory, clock: Clock, complaint_id: int, agent: Actor) -> Complaint:

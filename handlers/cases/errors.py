@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.cases.model import Action, Status
+from handlers.domain.complaint import Action, Status
 from handlers.text.timeago import ago
 
 

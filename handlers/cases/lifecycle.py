@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from handlers.cases.errors import AlreadyClaimed, IllegalTransition, InvalidRequest
-from handlers.cases.model import Action, Actor, Change, Complaint, Delivery, PublicReply, Status, Ticket
+from handlers.domain.complaint import Action, Actor, Change, Complaint, Delivery, PublicReply, Status, Ticket
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED})
 _OPEN = OPEN_STATUSES

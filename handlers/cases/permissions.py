@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.cases.errors import NotLead, NotOnTeam, NotOwner
-from handlers.cases.model import Action, Actor, Complaint, Role, Status
+from handlers.domain.complaint import Action, Actor, Complaint, Role, Status
 
 # Actions that only the agent holding the claim may take.
 OWNER_ONLY = frozenset({Action.RELEASE, Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from handlers.cases.model import Complaint, Delivery
+from handlers.domain.complaint import Complaint, Delivery
 
 PLACEHOLDERS = ("name", "handle", "case", "ticket", "dm_link")
 

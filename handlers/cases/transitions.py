@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handlers.cases.activity import ActivityLine, describe
+from handlers.cases.activity import describe
 from handlers.cases.errors import ComplaintNotFound, ConcurrentUpdate, InvalidRequest, NotLead, NotOnTeam, NotOwner
 from handlers.cases.lifecycle import OPEN_STATUSES, decide
-from handlers.cases.model import Action, Actor, AuditEvent, Change, Complaint
+from handlers.cases.on_call import page_followups
 from handlers.cases.permissions import authorize
-from handlers.outbox.kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
-from handlers.team.service_levels import page_followups
+from handlers.dispatch.fan_out import send
+from handlers.domain.activity import ActivityLine
+from handlers.domain.complaint import Action, Actor, AuditEvent, Change, Complaint
+from handlers.domain.outbox_kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
+from handlers.ports.clock import Clock
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 _ATTEMPTS = 3
 Effects = Callable[[Complaint], list[NewOutboxMessage]]
@@ -102,7 +106,7 @@ def apply(
                 ),
             ]
             outbox += page_followups(complaint, action)
-            uow.outbox.enqueue_many(outbox + (effects(updated) if effects else []), {complaint_id: complaint.cards})
+            send(uow, outbox + (effects(updated) if effects else []), {complaint_id: complaint.cards})
             if not complaint.cards:  # its card may be held (a queue in storm mode): taken, it is posted now
                 uow.outbox.release_held(now, complaint_id=complaint_id)
             uow.commit()

@@ -9,21 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint, OpenCase
 
 REPLY = "reply in the thread"
 CONVERSATION = "same conversation"
 SAME_AUTHOR = "same customer, case still open"
-
-
-@dataclass(frozen=True)
-class OpenCase:
-    """What threading needs to know of an open case."""
-
-    id: int
-    created_at: datetime  # when the customer first tweeted about it
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 _URL = re.compile(r"https?://\S+")
 _HASHTAG = re.compile(r"(?<!\w)#\w+")

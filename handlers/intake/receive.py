@@ -12,13 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from handlers.cases.model import IncomingComplaint, Message, MessageKind, NewCase
-from handlers.intake.follow_ups import OpenCase, find_case, thread_keys
-from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
-from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
-from handlers.intake.triage import Triage
-from handlers.intake.vip_registry import registry_key
-from handlers.outbox.kinds import (
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import IncomingComplaint, Message, MessageKind, NewCase, OpenCase
+from handlers.domain.outbox_kinds import (
     CARD_FOLLOWUP,
     CARD_POST,
     CARD_UPDATE,
@@ -28,8 +24,16 @@ from handlers.outbox.kinds import (
     card_post_kind,
     card_update_followups_key,
 )
+from handlers.intake.follow_ups import find_case, thread_keys
+from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
+from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
+from handlers.intake.triage import Triage
+from handlers.intake.vip_registry import registry_key
+from handlers.ports.clock import Clock
+from handlers.ports.complaints import DuplicateKey
 from handlers.ports.coordination import Dedupe
-from handlers.ports.persistence import Clock, DuplicateKey, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DEDUPE_TTL_SECONDS = 24 * 3600  # as long as the dedupe set is read (a day or two); the unique key decides after
 _ATTEMPTS = 3  # a batch that lost a unique-key race is re-read: what the winner stored is then a duplicate
@@ -219,7 +223,7 @@ def _store_source(
         if counted.carded
     ]
     uow.messages.add_many(messages)
-    uow.outbox.enqueue_many(outbox)
+    send(uow, outbox)
     result.rows_written += len(cases) + len(messages) + len(outbox)
 
 

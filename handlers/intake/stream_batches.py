@@ -6,12 +6,13 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import IntakeResult, receive_bounded
 from handlers.intake.stream_codec import from_entry
 from handlers.intake.triage import Triage
+from handlers.ports.clock import Clock
 from handlers.ports.coordination import Dedupe, StreamQueue
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 _REQUIRED = ("source", "external_id", "author_id", "author_handle", "text", "created_at")
 _OPTIONAL = ("url", "conversation_id", "in_reply_to_id", "post_cid", "visibility")

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from handlers.domain.queue import QueuePolicy
 from handlers.intake.noise import NoiseAction, NoiseRules
 from handlers.intake.priority import PriorityPolicy
 from handlers.intake.topics import TopicRules, compile_topic
-from handlers.queues.policy import QueuePolicy
 
 
 class TriageConfigError(ValueError):

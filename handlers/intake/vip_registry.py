@@ -12,7 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from handlers.ports.persistence import UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 _HANDLE = re.compile(r"(?:(bsky|mastodon):)?@?[A-Za-z0-9_.-]{1,253}(?:@[A-Za-z0-9.-]{1,253})?\Z", re.IGNORECASE)
 NETWORK_PREFIXES = frozenset({"bsky", "mastodon"})  # the sources whose customers are registered under a prefix

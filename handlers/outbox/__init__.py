@@ -1,1 +1,1 @@
-"""The outbox: its kinds and lanes, the runner that carries it out, and what each delivery does."""
+"""The outbox: the runner that carries it out and what each delivery does (its kinds and lanes: handlers.domain)."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from handlers.cases.model import CardRef, Complaint
+from handlers.domain.complaint import CardRef, Complaint
+from handlers.domain.rich_text import Line, Link
 from handlers.ports.gateways import DeliveryFailed, Pager
-from handlers.ports.persistence import OutboxMessage, UnitOfWorkFactory
+from handlers.ports.outbox import OutboxMessage
 from handlers.ports.surfaces import Faces, Notice
-from handlers.text.rich_text import Line, Link
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 NOBODY_ON_CALL = "Nobody is on call, so this goes to the channel; a team lead can set someone with `oncall set`."
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from handlers.cases.activity import ActivityLine
-from handlers.cases.model import SYSTEM, AuditEvent, Complaint, Delivery, IncomingComplaint, Message, MessageKind
-from handlers.outbox.kinds import CARD_UPDATE, URGENT_RANK
+from handlers.dispatch.fan_out import send
+from handlers.domain.activity import ActivityLine
+from handlers.domain.complaint import SYSTEM, AuditEvent, Complaint, Delivery, IncomingComplaint, Message, MessageKind
+from handlers.domain.outbox_kinds import CARD_UPDATE, URGENT_RANK
+from handlers.ports.clock import Clock
 from handlers.ports.gateways import (
     Deferred,
     DeliveryFailed,
@@ -17,8 +19,9 @@ from handlers.ports.gateways import (
     TicketGateway,
     TicketRequest,
 )
-from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage, UnitOfWorkFactory
+from handlers.ports.outbox import NewOutboxMessage, OutboxMessage
 from handlers.ports.surfaces import Faces
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 
 class Deliveries:
@@ -59,7 +62,7 @@ class Deliveries:
                 return
             key = f"card.update:{complaint.id}:v{complaint.version}:{tag}"
             update = NewOutboxMessage(CARD_UPDATE, key, complaint.id, {}, URGENT_RANK)
-            uow.outbox.enqueue_many([update], {complaint.id: complaint.cards})
+            send(uow, [update], {complaint.id: complaint.cards})
             uow.commit()
 
     def reply(self, message: OutboxMessage) -> None:

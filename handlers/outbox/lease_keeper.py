@@ -8,7 +8,8 @@ from collections.abc import Collection
 from datetime import timedelta
 from types import TracebackType
 
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.ports.clock import Clock
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers.cases.card_view import CardView, FollowUpLine, card_for, moved
-from handlers.cases.model import Complaint
+from handlers.cases.card_view import card_for, moved
 from handlers.cases.sources import Sources
-from handlers.outbox.alerts import AlertDeliveries, ChatPager
-from handlers.outbox.deliveries import Deliveries
-from handlers.outbox.kinds import (
+from handlers.domain.card import CardView, FollowUpLine
+from handlers.domain.complaint import Complaint
+from handlers.domain.outbox_kinds import (
     CARD_FOLLOWUP,
     CARD_LOG,
     CARD_MOVE,
@@ -33,10 +32,14 @@ from handlers.outbox.kinds import (
     card_refresh_key,
     lane_of,
 )
+from handlers.outbox.alerts import AlertDeliveries, ChatPager
+from handlers.outbox.deliveries import Deliveries
 from handlers.outbox.lease_keeper import LeaseKeeper
+from handlers.ports.clock import Clock
 from handlers.ports.gateways import PACING, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
-from handlers.ports.persistence import Clock, OutboxMessage, UnitOfWorkFactory
+from handlers.ports.outbox import OutboxMessage
 from handlers.ports.surfaces import Face, Faces
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 from handlers.queues.incident import IncidentDesk, incident_from
 
 log = logging.getLogger(__name__)

@@ -1,1 +1,1 @@
-"""People: one person, their identities on each chat surface, and how a face turns an identity into an actor."""
+"""People: finding a person by their identity on a surface, and erasing a customer (the types: handlers.domain)."""

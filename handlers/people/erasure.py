@@ -7,12 +7,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from handlers.cases.model import Actor, AuditEvent
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import Actor, AuditEvent
+from handlers.domain.outbox_kinds import CARD_UPDATE, URGENT_RANK
+from handlers.domain.people import Erased
 from handlers.intake.stream_codec import from_entry, to_entry
-from handlers.outbox.kinds import CARD_UPDATE, URGENT_RANK
-from handlers.people.model import Erased
+from handlers.ports.clock import Clock
 from handlers.ports.coordination import StreamQueue
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ def _erase(
             NewOutboxMessage(CARD_UPDATE, f"card.update:{case}:erased:{clock.now().timestamp()}", case, {}, URGENT_RANK)
             for case in erased.complaints
         ]
-        uow.outbox.enqueue_many(redraw)  # cards out in the chat tools show the erased text from now on
+        send(uow, redraw)  # cards out in the chat tools show the erased text from now on
         if audit:
             detail = {"complaints": len(erased.complaints), "posts": erased.messages, "stream": on_stream}
             uow.audit.record(AuditEvent(None, actor, "forget", None, None, clock.now(), detail))

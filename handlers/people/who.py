@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from handlers.cases.model import Actor, Role
-from handlers.people.model import Identity, Person
-from handlers.ports.persistence import UnitOfWorkFactory
+from handlers.domain.complaint import Actor, Role
+from handlers.domain.people import Identity, Person
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 REMEMBER_SECONDS = 300.0  # a person is looked up again after this long (a new name shows within five minutes)
 

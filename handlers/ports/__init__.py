@@ -1,1 +1,1 @@
-"""Ports: the Protocols the core needs from storage, coordination and the outside world, and the clock."""
+"""Ports: the Protocols the core needs from storage, coordination and the outside world, one file per capability."""

@@ -1,8 +1,9 @@
-"""Clocks: the real one, and one tests can move by hand."""
+"""The clock: the port the core reads the time from, the real one, and one tests can move by hand."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 
 class SystemClock:
@@ -30,3 +31,11 @@ class ManualClock:
     def advance(self, **delta: float) -> None:
         """Move the clock forward (takes timedelta's keywords)."""
         self._now += timedelta(**delta)
+
+
+class Clock(Protocol):
+    """The time, as the core sees it (controllable in tests)."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware UTC."""
+        ...

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from handlers.cases.model import Complaint
+from handlers.domain.complaint import Complaint
 
 PACING = "pacing"  # how a DeliveryFailed that is our own pace (not the outside saying no) begins its reason
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from handlers.cases.activity import ActivityLine
-from handlers.cases.card_view import CardView, FollowUpLine
-from handlers.cases.model import CardRef, Role
-from handlers.text.rich_text import Line
+from handlers.domain.activity import ActivityLine
+from handlers.domain.card import CardView, FollowUpLine
+from handlers.domain.complaint import CardRef, Role
+from handlers.domain.rich_text import Line
 
 
 class CardSurface(Protocol):

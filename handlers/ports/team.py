@@ -6,16 +6,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
-from handlers.cases.model import CardRef
-from handlers.queues.availability import Availability
-from handlers.queues.rules import QueueOverrides
-from handlers.queues.storm_state import QueueWaiting, Storm
-from handlers.team.export import CaseRecord
-from handlers.team.late import LateAlert
-from handlers.team.oncall import Roster
-from handlers.team.sla import SlaPolicy
-from handlers.team.spikes import SpikeState
-from handlers.team.stats import Dimension, Fairness, Period, SeriesPoint, StatsReport, Waiting
+from handlers.domain.availability import Availability
+from handlers.domain.complaint import CardRef
+from handlers.domain.late import LateAlert
+from handlers.domain.queue_rules import QueueOverrides
+from handlers.domain.roster import Roster
+from handlers.domain.sla import SlaPolicy
+from handlers.domain.spikes import SpikeState
+from handlers.domain.stats import CaseRecord, Dimension, Fairness, Period, SeriesPoint, StatsReport, Waiting
+from handlers.domain.storm import QueueWaiting, Storm
 
 
 class TeamSettings(Protocol):

@@ -1,1 +1,1 @@
-"""Queues: the work split into named segments (brand, tier, topic, source), each with its own channels."""
+"""Queues: pulling and pushing work, moving cases between queues, storm mode and incidents (policy: handlers.domain)."""

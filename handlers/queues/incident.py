@@ -18,14 +18,17 @@ from datetime import datetime
 from handlers.cases import transitions
 from handlers.cases.errors import IllegalTransition, InvalidRequest, NotLead, SqueakyError
 from handlers.cases.forms import Template
-from handlers.cases.model import Action, Actor, AuditEvent, Complaint, Role
 from handlers.cases.reply_templates import ReplyTemplate, check, render, values
 from handlers.cases.sources import Sources
-from handlers.outbox.kinds import CHAT_ANNOUNCE, INCIDENT_REPLIES, X_REPLY, X_STATUS, incident_key, reply_key
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import Action, Actor, AuditEvent, Complaint, Role
+from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, INCIDENT_REPLIES, X_REPLY, X_STATUS, incident_key, reply_key
+from handlers.domain.queue import QueuePolicy
+from handlers.domain.spikes import ALL_TOPICS
+from handlers.ports.clock import Clock
 from handlers.ports.gateways import PostLength, SourceRules
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
-from handlers.queues.policy import QueuePolicy
-from handlers.team.spikes import ALL_TOPICS
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 LIMIT = 10_000  # the most complaints one incident reply reaches
 INCIDENT_RANK = -1e14  # an incident's replies wait behind agents' own replies to X
@@ -208,7 +211,7 @@ class IncidentDesk:
         if status.strip():
             outbox.append(NewOutboxMessage(X_STATUS, f"{X_STATUS}:{incident_key(key, now)}", None, {"text": status}))
         with self.uow_factory() as uow:
-            uow.outbox.enqueue_many(outbox)
+            send(uow, outbox)
             detail = {"incident": key, "eligible": form.eligible, "text": text[:500], "status_post": bool(status)}
             uow.audit.record(AuditEvent(None, who, "incident:acknowledged", None, None, now, detail))
             uow.commit()
@@ -254,7 +257,7 @@ class IncidentDesk:
         payload = {"text": said, "channels": dict(queue.channels) if queue else {}}
         key = f"chat.announce:{incident.key}:{self.clock.now():%Y%m%dT%H%M%S%f}"
         with self.uow_factory() as uow:
-            uow.outbox.enqueue_many([NewOutboxMessage(CHAT_ANNOUNCE, key, None, payload)])
+            send(uow, [NewOutboxMessage(CHAT_ANNOUNCE, key, None, payload)])
             uow.commit()
 
 

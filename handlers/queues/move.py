@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from handlers.cases import transitions
 from handlers.cases.errors import ConcurrentUpdate, IllegalTransition, InvalidRequest
-from handlers.cases.model import Action, Actor, Complaint
+from handlers.domain.complaint import Action, Actor, Complaint
+from handlers.domain.outbox_kinds import CARD_MOVE, URGENT_RANK, card_move_key
+from handlers.domain.queue import Queue, QueuePolicy
 from handlers.intake.vip_registry import split_key
-from handlers.outbox.kinds import CARD_MOVE, URGENT_RANK, card_move_key
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWorkFactory
-from handlers.queues.policy import Queue, QueuePolicy
+from handlers.ports.clock import Clock
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 
 def move_to_queue(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from handlers.cases.claim import claim
 from handlers.cases.errors import AlreadyClaimed, ConcurrentUpdate, IllegalTransition
-from handlers.cases.model import Actor, Complaint
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.domain.complaint import Actor, Complaint
+from handlers.ports.clock import Clock
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 CANDIDATES = 50  # more than the agents who may press at once: each loses at most one claim to each of the others
 

@@ -13,14 +13,17 @@ from datetime import timedelta
 
 from handlers.cases.claim import claim
 from handlers.cases.errors import AlreadyClaimed, ConcurrentUpdate, IllegalTransition
-from handlers.cases.model import SYSTEM, Action, Actor, AuditEvent, Role
-from handlers.outbox.kinds import CHAT_DM, URGENT_RANK, dm_key
-from handlers.people.model import Person
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
-from handlers.queues.availability import Availability
-from handlers.queues.policy import QueuePolicy
-from handlers.queues.rules import rules_of
-from handlers.team.stats import Waiting
+from handlers.dispatch.fan_out import send
+from handlers.domain.availability import Availability
+from handlers.domain.complaint import SYSTEM, Action, Actor, AuditEvent, Role
+from handlers.domain.outbox_kinds import CHAT_DM, URGENT_RANK, dm_key
+from handlers.domain.people import Person
+from handlers.domain.queue import QueuePolicy
+from handlers.domain.queue_rules import rules_of
+from handlers.domain.stats import Waiting
+from handlers.ports.clock import Clock
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 BATCH = 50  # complaints handed out per queue and pass at most
 
@@ -117,7 +120,7 @@ def _hand(
     payload = {"user": person.key, "text": _message(item, title, deadline)}
     with uow_factory() as uow:
         key = dm_key("assigned", item.complaint_id, now.isoformat())
-        uow.outbox.enqueue_many([NewOutboxMessage(CHAT_DM, key, item.complaint_id, payload, URGENT_RANK)])
+        send(uow, [NewOutboxMessage(CHAT_DM, key, item.complaint_id, payload, URGENT_RANK)])
         detail = {"to": person.key, "mode": mode}
         uow.audit.record(AuditEvent(item.complaint_id, SYSTEM, "assigned", None, None, now, detail))
         uow.commit()

@@ -15,14 +15,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.cases.card_view import STANDARD_TIER
-from handlers.cases.model import SYSTEM, AuditEvent
-from handlers.outbox.kinds import CHAT_ANNOUNCE, URGENT_RANK
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
-from handlers.queues.policy import Queue, QueuePolicy
-from handlers.queues.rules import rules_of
-from handlers.queues.storm_state import QueueWaiting, Storm
-from handlers.team.spikes import ALL_TOPICS
+from handlers.dispatch.fan_out import send
+from handlers.domain.card import STANDARD_TIER
+from handlers.domain.complaint import SYSTEM, AuditEvent
+from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, URGENT_RANK
+from handlers.domain.queue import Queue, QueuePolicy
+from handlers.domain.queue_rules import rules_of
+from handlers.domain.spikes import ALL_TOPICS
+from handlers.domain.storm import QueueWaiting, Storm
+from handlers.ports.clock import Clock
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from handlers.text.figures import waited
 
 EXAMPLES = 3
@@ -134,7 +137,7 @@ def _say(uow: UnitOfWork, queue: Queue, storm: Storm, text: str, *, take_next: b
     if take_next:
         payload |= {"take_next": queue.name, "acknowledge_all": f"storm:{queue.name}"}
     key = f"chat.announce:{storm.alert}-{queue.name}:{storm.updates if take_next else 'over'}"
-    uow.outbox.enqueue_many([NewOutboxMessage(CHAT_ANNOUNCE, key, None, payload, URGENT_RANK)])
+    send(uow, [NewOutboxMessage(CHAT_ANNOUNCE, key, None, payload, URGENT_RANK)])
 
 
 def _audit(uow: UnitOfWork, queue: str, what: str, now: datetime, detail: dict[str, object]) -> None:

@@ -7,18 +7,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from handlers.cases.errors import InvalidRequest
-from handlers.cases.model import Actor, AuditEvent, Role
+from handlers.cases.on_call import who_is_on_call
+from handlers.domain.availability import Availability
+from handlers.domain.complaint import Actor, AuditEvent, Role
+from handlers.domain.hours import ALWAYS, BusinessHours, HoursError, parse_hours
+from handlers.domain.people import Identity
+from handlers.domain.queue import Assignment, QueuePolicy
+from handlers.domain.queue_rules import QueueOverrides, QueueRules, rules_for, rules_of
+from handlers.domain.rich_text import Line, Mention, Strong, joined
+from handlers.domain.roster import Roster, next_handoff, starting_now
+from handlers.domain.sla import SlaPolicy, policy_for, with_defaults
+from handlers.domain.stats import Period, StatsReport, Waiting
 from handlers.intake.vip_registry import import_tiers, shown
 from handlers.people.erasure import forget, preview
-from handlers.people.model import Identity
+from handlers.ports.clock import Clock
 from handlers.ports.coordination import StreamQueue
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
-from handlers.queues.availability import Availability
-from handlers.queues.hours import ALWAYS, BusinessHours, HoursError, parse_hours
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 from handlers.queues.move import follow_tier, move_to_queue
-from handlers.queues.policy import Assignment, QueuePolicy
 from handlers.queues.pull import take_next
-from handlers.queues.rules import QueueOverrides, QueueRules, rules_for, rules_of
 from handlers.team.command_words import (
     Assign,
     Backlog,
@@ -42,11 +48,7 @@ from handlers.team.command_words import (
 )
 from handlers.team.export import ExportAsked, export_csv
 from handlers.team.fairness_lines import fairness_lines
-from handlers.team.oncall import Roster, next_handoff, starting_now
-from handlers.team.service_levels import who_is_on_call
-from handlers.team.sla import SlaPolicy, policy_for, with_defaults
-from handlers.team.stats import Period, StatsReport, Waiting, parse_period
-from handlers.text.rich_text import Line, Mention, Strong, joined
+from handlers.team.stats import parse_period
 
 BACKLOG_SIZE = 15
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from handlers.domain.stats import DIMENSIONS, Dimension
 from handlers.intake.vip_registry import parse_handle, split_key
-from handlers.team.stats import DIMENSIONS, Dimension
 
 USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "stats": (

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.queues.hours import BusinessHours
-from handlers.team.sla import SlaPolicy, policy_for
-from handlers.team.stats import Period, band_of
+from handlers.domain.hours import BusinessHours
+from handlers.domain.sla import SlaPolicy, policy_for
+from handlers.domain.stats import CaseRecord, Period
+from handlers.team.stats import band_of
 
 COLUMNS = (
     "case",
@@ -32,25 +33,6 @@ COLUMNS = (
 )
 _OPEN = frozenset({"new", "claimed", "ticketed"})
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
-
-
-@dataclass(frozen=True)
-class CaseRecord:
-    """One case's facts, as the export reads them."""
-
-    complaint_id: int
-    received_at: datetime
-    queue: str
-    tier: str
-    topic: str
-    source: str
-    status: str
-    owner: str | None
-    followers: int | None
-    first_claimed_at: datetime | None
-    acknowledged_at: datetime | None
-    ticketed_at: datetime | None
-    resolved_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.team.stats import FAIRNESS_RATIO, FAIRNESS_SAMPLE, LOUD_BANDS, Fairness, Row, jumped
+from handlers.domain.stats import Fairness, Row
+from handlers.team.stats import FAIRNESS_RATIO, FAIRNESS_SAMPLE, LOUD_BANDS, jumped
 from handlers.text.figures import STATS_NOTE, duration
 
 

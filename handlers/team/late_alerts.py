@@ -11,12 +11,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.cases.model import SYSTEM, AuditEvent
-from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE, page_key
-from handlers.ports.persistence import NewOutboxMessage, UnitOfWork
-from handlers.queues.policy import QueuePolicy
-from handlers.team.late import LateAlert, LateQueue
-from handlers.team.sla import Stage
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import SYSTEM, AuditEvent
+from handlers.domain.late import LateAlert, LateQueue
+from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, PAGE, page_key
+from handlers.domain.queue import QueuePolicy
+from handlers.domain.sla import Stage
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWork
 
 UPDATE_EVERY = timedelta(minutes=1)  # the leads' message follows the count, but no faster than this
 LAST = -1e15  # "caught up" is news, not urgent: it goes after whatever else waits for the channel
@@ -96,5 +98,5 @@ def raise_late_alerts(
             uow.team.set_late_alert(name, alert)
     for name, what in done:
         uow.audit.record(AuditEvent(None, SYSTEM, f"late:{what.replace(' ', '-')}", None, None, now, {"queue": name}))
-    uow.outbox.enqueue_many(outbox)
+    send(uow, outbox)
     return done

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.ports.clock import Clock
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 
 def claim_period(uow_factory: UnitOfWorkFactory, clock: Clock, job: str, every: timedelta) -> tuple[bool, datetime]:

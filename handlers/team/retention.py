@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from handlers.ports.clock import Clock
 from handlers.ports.coordination import StreamQueue
-from handlers.ports.persistence import Clock, UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 AUDIT_CHECKPOINT = "retention.audit"  # the last audit event whose details were emptied
 PER_TRANSACTION = 2_000

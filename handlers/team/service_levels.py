@@ -11,31 +11,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.cases.model import SYSTEM, Action, AuditEvent, Complaint
-from handlers.outbox.kinds import PAGE, complaint_alert, page_key
-from handlers.people.model import Identity
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory, WaitScope
-from handlers.queues.policy import QueuePolicy
-from handlers.queues.rules import QueueRules, rules_for, rules_of
+from handlers.cases.on_call import wait_of, who_is_on_call
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import SYSTEM, AuditEvent, Complaint
+from handlers.domain.outbox_kinds import PAGE, complaint_alert, page_key
+from handlers.domain.people import Identity
+from handlers.domain.queue import QueuePolicy
+from handlers.domain.queue_rules import QueueRules, rules_for, rules_of
+from handlers.domain.sla import Stage, due_stage
+from handlers.ports.clock import Clock
+from handlers.ports.complaints import WaitScope
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from handlers.team.late_alerts import raise_late_alerts
-from handlers.team.oncall import on_call
-from handlers.team.sla import Stage, due_stage
 
 BATCH = 200
-_DONE = {Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE, Action.DISMISS, Action.MERGE}
-
-
-def who_is_on_call(
-    uow_factory: UnitOfWorkFactory, clock: Clock, fallback: Identity | None, queue: str | None = None
-) -> str | None:
-    """The person on call now (their key): from the queue's roster, else the team's, else `fallback` (ONCALL_USER)."""
-    with uow_factory() as uow:
-        person = on_call(uow.team.roster(queue), clock.now()) if queue else None
-        person = person or on_call(uow.team.roster(), clock.now())
-        if person is None and fallback is not None:
-            person = uow.people.resolve(fallback).key
-            uow.commit()
-    return person
 
 
 def _minutes(delta: timedelta) -> int:
@@ -47,18 +37,13 @@ def _steps(before: int, due: Stage) -> list[Stage]:
     return [Stage(s) for s in range(before + 1, due + 1) if not (s == Stage.ARRIVAL and due > Stage.ARRIVAL)]
 
 
-def _wait(complaint: Complaint) -> str:
-    """The wait for an owner a page belongs to: each wait has its own ladder, and its own pager calls."""
-    return complaint.waiting_since.strftime("%Y%m%dT%H%M%S")
-
-
 def _arrival_page(complaint: Complaint, on_call_user: str | None) -> NewOutboxMessage:
     """The page for a complaint of a tier that pages on arrival: its own alert, acknowledged when it is claimed."""
     who = f"complaint #{complaint.id} from @{complaint.author_handle} ({complaint.tier})"
     new = "Back in the queue:" if complaint.requeued_at else "New"
     summary = f"{new} {who}: “{complaint.text[:140]}”"
     payload = {"action": "trigger", "alert": complaint_alert(complaint.id), "summary": summary, "user": on_call_user}
-    key = page_key(complaint_alert(complaint.id), f"trigger{int(Stage.ARRIVAL)}", _wait(complaint))
+    key = page_key(complaint_alert(complaint.id), f"trigger{int(Stage.ARRIVAL)}", wait_of(complaint))
     return NewOutboxMessage(PAGE, key, complaint.id, payload)
 
 
@@ -92,7 +77,7 @@ def check_service_levels(
                 continue  # another worker escalated it, or it was claimed meanwhile
             for stage in steps:
                 if stage is Stage.ARRIVAL:
-                    uow.outbox.enqueue_many([_arrival_page(complaint, on_call_user)])
+                    send(uow, [_arrival_page(complaint, on_call_user)])
                 detail = {
                     "to": "leads" if stage is Stage.LEADS else on_call_user,
                     "waited_s": (now - complaint.waiting_since).total_seconds(),
@@ -135,19 +120,3 @@ def _candidates(uow: UnitOfWork, queues: QueuePolicy, rules: dict[str, QueueRule
             late = uow.complaints.unclaimed_past(now - policy.claim_within, Stage.LEADS, BATCH, where)
             found |= {c.id: c for c in late}
     return sorted(found.values(), key=lambda c: c.waiting_since)
-
-
-def page_followups(before: Complaint, action: Action) -> list[NewOutboxMessage]:
-    """Tell the pager a complaint paged on arrival was taken on (claimed) or dealt with (replied, ticketed, closed).
-    (A late one has no alert of its own: its queue's alert closes once all of them have owners.)"""
-    if not before.paged_alone:
-        return []
-    alert = complaint_alert(before.id)
-    if action in (Action.CLAIM, Action.REASSIGN):
-        step = "acknowledge"
-    elif action in _DONE:
-        step = "resolve"
-    else:
-        return []
-    payload = {"action": step, "alert": alert}
-    return [NewOutboxMessage(PAGE, page_key(alert, step, _wait(before)), before.id, payload)]

@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers.cases.model import SYSTEM, AuditEvent
-from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE, page_key
-from handlers.people.model import Identity
-from handlers.ports.persistence import Clock, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
-from handlers.team.service_levels import who_is_on_call
-from handlers.team.spikes import ALL_TOPICS, SpikeEvent, SpikeRules, SpikeState, observe
+from handlers.cases.on_call import who_is_on_call
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import SYSTEM, AuditEvent
+from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, PAGE, page_key
+from handlers.domain.people import Identity
+from handlers.domain.spikes import ALL_TOPICS, SpikeState
+from handlers.ports.clock import Clock
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from handlers.team.spikes import SpikeEvent, SpikeRules, observe
 
 EXAMPLES = 3
 
@@ -88,6 +92,6 @@ def check_spikes(
                 )
             )
             events.append((topic, event))
-        uow.outbox.enqueue_many(outbox)
+        send(uow, outbox)
         uow.commit()
     return events

@@ -4,52 +4,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.cases.errors import InvalidRequest
-from handlers.cases.model import CardRef
+from handlers.domain.stats import Durations, Fairness, Period, Row
 
-Dimension = Literal["agent", "tier", "topic", "source", "queue"]
-DIMENSIONS: tuple[Dimension, ...] = ("agent", "tier", "topic", "source", "queue")
 # Follower bands for `stats fairness`: (below this many followers, the band's name); above the last, "1M+".
 FOLLOWER_BANDS: tuple[tuple[int, str], ...] = ((1_000, "under 1k"), (10_000, "1k-10k"), (100_000, "10k-100k"))
 TOP_BAND, UNKNOWN_BAND = "100k+", "unknown"
 _RELATIVE = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 MAX_RANGE = timedelta(days=366)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A half-open time range [start, end), with the words it was asked for in."""
-
-    start: datetime
-    end: datetime
-    label: str
-    timezone: str = "UTC"  # whose calendar days the chart counts in
-
-    @property
-    def bucket(self) -> timedelta:
-        """The chart's step: hours for a day or two, days beyond."""
-        return timedelta(hours=1) if self.end - self.start <= timedelta(days=2) else timedelta(days=1)
-
-    def steps(self) -> list[datetime]:
-        """Where the chart's bars start, covering the period: clock hours, or midnights in the team's time zone
-        (so a day across a DST change is 23 or 25 hours long, as the team lives it)."""
-        if self.bucket == timedelta(hours=1):
-            first = self.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-            count = math.ceil((self.end - first) / timedelta(hours=1))
-            return [first + n * timedelta(hours=1) for n in range(count)]
-        zone = ZoneInfo(self.timezone)
-        day = self.start.astimezone(zone).date()
-        steps: list[datetime] = []
-        while (midnight := datetime.combine(day, time(), zone)) < self.end:
-            steps.append(midnight.astimezone(UTC))
-            day += timedelta(days=1)
-        return steps
 
 
 def parse_period(word: str | None, now: datetime, timezone: str) -> Period:
@@ -75,81 +41,6 @@ def parse_period(word: str | None, now: datetime, timezone: str) -> Period:
     if end - start > MAX_RANGE:
         raise InvalidRequest("A period can be at most a year long.")
     return Period(start, end, f"{first.isoformat()} to {last.isoformat()}", timezone)
-
-
-@dataclass(frozen=True)
-class Durations:
-    """How long something took, over the complaints it happened to: how many, median and 90th percentile."""
-
-    count: int = 0
-    p50: float | None = None  # seconds
-    p90: float | None = None
-
-
-@dataclass(frozen=True)
-class Compliance:
-    """One tier's service level over the period: deadlines met and missed (running ones are not counted)."""
-
-    tier: str
-    claim_met: int = 0
-    claim_missed: int = 0
-    ack_met: int = 0
-    ack_missed: int = 0
-
-
-@dataclass(frozen=True)
-class Row:
-    """The figures for the whole period or for one value of a breakdown."""
-
-    key: str
-    received: int = 0
-    claimed: int = 0
-    acknowledged: int = 0
-    ticketed: int = 0
-    dismissed: int = 0
-    to_claim: Durations = field(default_factory=Durations)
-    to_ack: Durations = field(default_factory=Durations)
-    to_ticket: Durations = field(default_factory=Durations)
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A complaint waiting for an owner, for the backlog list."""
-
-    complaint_id: int
-    author_handle: str
-    text: str
-    tier: str
-    topic: str
-    priority: int
-    received_at: datetime
-    cards: tuple[CardRef, ...] = ()  # its cards, one per surface that posted it
-
-
-@dataclass(frozen=True)
-class StatsReport:
-    """Everything `stats` answers, for one period (and one queue, when asked)."""
-
-    period: Period
-    total: Row
-    compliance: list[Compliance]
-    backlog: int
-    oldest_waiting: datetime | None
-    topics: list[tuple[str, int]]
-    by: Dimension | None = None
-    breakdown: list[Row] = field(default_factory=list)
-    queue: str | None = None
-
-
-@dataclass(frozen=True)
-class Fairness:
-    """Waits to claim and to acknowledge by tier, and within each tier by follower band: "does a loud account jump
-    the queue?"."""
-
-    period: Period
-    tiers: list[Row]
-    bands: dict[str, list[Row]]  # tier -> a row per follower band, quietest first
-    queue: str | None = None
 
 
 def band_of(followers: int | None) -> str:
@@ -187,15 +78,6 @@ def jumped(fairness: Fairness) -> list[tuple[str, Row, Row]]:
             if band.to_claim.p50 < FAIRNESS_RATIO * (baseline.to_claim.p50 or 0):
                 found.append((tier.key, baseline, band))
     return found
-
-
-@dataclass(frozen=True)
-class SeriesPoint:
-    """One step of the chart: complaints received, and the median time to acknowledge those received then."""
-
-    at: datetime
-    received: int
-    ack_p50: float | None  # seconds
 
 
 # Durations are kept as histograms with logarithmic buckets: bucket b holds waits of

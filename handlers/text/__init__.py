@@ -1,1 +1,1 @@
-"""Text the core hands a face: rich lines (words and mentions) and relative times."""
+"""Text the core hands a face: relative times and figures (rich lines are in handlers.domain.rich_text)."""

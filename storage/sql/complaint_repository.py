@@ -21,20 +21,21 @@ from sqlalchemy import (
 from sqlalchemy import case as sql_case
 
 from handlers.cases.lifecycle import OPEN_STATUSES
-from handlers.cases.model import (
+from handlers.domain.complaint import (
     Actor,
     CardRef,
     Change,
     Complaint,
     Delivery,
     NewCase,
+    OpenCase,
     PublicReply,
     Status,
     Ticket,
 )
-from handlers.intake.follow_ups import OpenCase
-from handlers.ports.persistence import Clock, FollowupCount, ThreadIndex, WaitScope
-from handlers.team.late import LateQueue
+from handlers.domain.late import LateQueue
+from handlers.ports.clock import Clock
+from handlers.ports.complaints import FollowupCount, ThreadIndex, WaitScope
 from storage.sql.advisory import INTAKE_LOCK, MAX_THREAD_LOCKS, advisory_key
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaint_cards, complaints, messages, people

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, String, Table, and_, cast, delete, func, literal, or_, select, update
 
+from handlers.domain.people import ERASED_HANDLE, ERASED_NAME, ERASED_TEXT, Erased
 from handlers.intake.vip_registry import NETWORK_PREFIXES
-from handlers.people.model import ERASED_HANDLE, ERASED_NAME, ERASED_TEXT, Erased
 from storage.sql.set_queries import chunks
 from storage.sql.tables import audit_events, complaints, customers, messages, outbox, tickets
 

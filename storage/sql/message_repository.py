@@ -9,11 +9,7 @@ from sqlalchemy import (
     select,
 )
 
-from handlers.cases.model import (
-    IncomingComplaint,
-    Message,
-    MessageKind,
-)
+from handlers.domain.complaint import IncomingComplaint, Message, MessageKind
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import messages
 

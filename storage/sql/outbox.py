@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, text, update
 
-from handlers.cases.model import Status
-from handlers.outbox.fan_out import CardsOf, to_surfaces
-from handlers.outbox.kinds import (
+from handlers.domain.complaint import Status
+from handlers.domain.outbox_kinds import (
     AFTER_VIP_CARDS,
     CARD_POST,
     CARD_POST_RESERVED,
@@ -19,7 +18,8 @@ from handlers.outbox.kinds import (
     lane_of,
     ordering_of,
 )
-from handlers.ports.persistence import Clock, NewOutboxMessage, OutboxMessage
+from handlers.ports.clock import Clock
+from handlers.ports.outbox import NewOutboxMessage, OutboxMessage
 from storage.sql.advisory import LEASING_LOCK
 from storage.sql.set_queries import insert_or_ignore
 from storage.sql.tables import complaints, outbox
@@ -29,11 +29,9 @@ from storage.sql.workers import silent_workers
 class SqlOutbox:
     """Side effects in the `outbox` table, leased to one executor at a time."""
 
-    def __init__(self, connection: Connection, clock: Clock, surfaces: Sequence[str], cards_of: CardsOf) -> None:
+    def __init__(self, connection: Connection, clock: Clock) -> None:
         self._c = connection
         self._clock = clock
-        self._surfaces = surfaces
-        self._cards_of = cards_of
 
     def enqueue(
         self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
@@ -41,10 +39,9 @@ class SqlOutbox:
         """Add a message unless one with the same idempotency key exists."""
         self.enqueue_many([NewOutboxMessage(kind, key, complaint_id, payload, rank)])
 
-    def enqueue_many(self, batch: list[NewOutboxMessage], cards: Mapping[int, Sequence[Any]] | None = None) -> None:
-        """Add messages in one statement, a chat message once per surface; those whose idempotency key exists already
-        are skipped."""
-        batch = to_surfaces(batch, self._surfaces, self._cards_of, cards)
+    def enqueue_many(self, batch: list[NewOutboxMessage]) -> None:
+        """Add messages in one statement, as the core hands them; those whose idempotency key exists already are
+        skipped."""
         if not batch:
             return
         now = self._clock.now()

@@ -6,8 +6,8 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
-from handlers.people.model import Identity, Person
-from handlers.ports.persistence import Clock
+from handlers.domain.people import Identity, Person
+from handlers.ports.clock import Clock
 from storage.sql.set_queries import insert_or_ignore
 from storage.sql.tables import people, person_identities
 

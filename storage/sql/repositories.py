@@ -12,13 +12,9 @@ from sqlalchemy import (
     update,
 )
 
-from handlers.cases.model import (
-    Actor,
-    AuditEvent,
-    Status,
-)
-from handlers.people.model import Erased
-from handlers.ports.persistence import Clock
+from handlers.domain.complaint import Actor, AuditEvent, Status
+from handlers.domain.people import Erased
+from handlers.ports.clock import Clock
 from storage.sql.erasure import erase_customer
 from storage.sql.set_queries import chunks, insert_or_ignore, one_of
 from storage.sql.tables import audit_events, checkpoints, customers

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from handlers.ports.persistence import DuplicateKey
+from handlers.ports.complaints import DuplicateKey
 
 CHUNK = 5000  # ids per IN (...) list or array
 _Key = TypeVar("_Key", str, int)

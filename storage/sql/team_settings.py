@@ -7,15 +7,15 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from handlers.cases.model import CardRef
-from handlers.ports.persistence import Clock
-from handlers.queues.availability import Availability
-from handlers.queues.rules import QueueOverrides
-from handlers.queues.storm_state import Storm
-from handlers.team.late import LateAlert
-from handlers.team.oncall import Roster
-from handlers.team.sla import SlaPolicy
-from handlers.team.spikes import SpikeState
+from handlers.domain.availability import Availability
+from handlers.domain.complaint import CardRef
+from handlers.domain.late import LateAlert
+from handlers.domain.queue_rules import QueueOverrides
+from handlers.domain.roster import Roster
+from handlers.domain.sla import SlaPolicy
+from handlers.domain.spikes import SpikeState
+from handlers.domain.storm import Storm
+from handlers.ports.clock import Clock
 from storage.sql.tables import sla_policies, team_settings
 
 _ROSTER = "oncall.roster"

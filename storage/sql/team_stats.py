@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, text
 
 from handlers.cases.lifecycle import OPEN_STATUSES
-from handlers.cases.model import Status
-from handlers.queues.storm_state import QueueWaiting
-from handlers.team.export import CaseRecord
-from handlers.team.sla import SlaPolicy, policy_for
-from handlers.team.stats import (
+from handlers.domain.complaint import Status
+from handlers.domain.sla import SlaPolicy, policy_for
+from handlers.domain.stats import (
+    CaseRecord,
     Compliance,
     Dimension,
     Fairness,
@@ -24,11 +23,9 @@ from handlers.team.stats import (
     SeriesPoint,
     StatsReport,
     Waiting,
-    at_most,
-    band_order,
-    durations,
-    percentile,
 )
+from handlers.domain.storm import QueueWaiting
+from handlers.team.stats import at_most, band_order, durations, percentile
 from storage.sql.complaint_repository import aware as _aware
 from storage.sql.complaint_repository import cards_of
 from storage.sql.stats_rollup import Rollup, live_plan, seconds_sql

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
+from handlers.ports.clock import Clock
 from handlers.ports.gateways import TicketRef, TicketRequest
-from handlers.ports.persistence import Clock
 from storage.sql.tables import tickets
 
 

@@ -7,7 +7,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
-from handlers.ports.persistence import Clock
+from handlers.ports.clock import Clock
 from storage.sql.complaint_repository import SqlComplaintRepository
 from storage.sql.message_repository import SqlMessageRepository
 from storage.sql.outbox import SqlOutbox
@@ -28,7 +28,7 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine, clock: Clock, surfaces: Sequence[str]) -> None:
         self._engine = engine
         self._clock = clock
-        self._surfaces = surfaces
+        self.surfaces = tuple(surfaces)
         self._connection: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -40,7 +40,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(connection)
         self.customers = SqlCustomerRepository(connection, self._clock)
         self.audit = SqlAuditLog(connection)
-        self.outbox = SqlOutbox(connection, self._clock, self._surfaces, self.complaints.cards_of)
+        self.outbox = SqlOutbox(connection, self._clock)
         self.checkpoints = SqlCheckpoints(connection, self._clock)
         self.team = SqlTeamSettings(connection, self._clock)
         self.stats = SqlTeamStats(connection)

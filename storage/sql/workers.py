@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from handlers.ports.persistence import SILENT_AFTER
+from handlers.ports.workers import SILENT_AFTER
 from storage.sql.set_queries import insert_or_ignore
 from storage.sql.tables import workers
 

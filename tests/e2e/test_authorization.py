@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
 from bot.slack import action_ids
-from handlers.cases.model import Action
+from handlers.domain.complaint import Action
 from sandbox.interactions import block_action, post_command, post_signed, slash_command
 from storage.sql.tables import audit_events, complaints, sla_policies
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start

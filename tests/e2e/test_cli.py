@@ -253,7 +253,7 @@ def test_the_teams_package_names_the_bot_and_the_host(tmp_path: Path) -> None:
 def test_export_writes_the_cases_as_csv_and_names_a_wrong_queue(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from handlers.cases.model import IncomingComplaint
+    from handlers.domain.complaint import IncomingComplaint
     from handlers.intake.receive import receive
     from handlers.intake.triage import Triage
     from handlers.ports.clock import SystemClock
@@ -291,7 +291,7 @@ def test_forget_says_what_it_erases_asks_then_erases(tmp_path: Path) -> None:
 
     from sqlalchemy import select
 
-    from handlers.cases.model import IncomingComplaint
+    from handlers.domain.complaint import IncomingComplaint
     from handlers.intake.receive import receive
     from handlers.intake.triage import Triage
     from handlers.ports.clock import SystemClock

@@ -23,7 +23,7 @@ from bot.bootstrap import STREAM, x_read_client
 from bot.ingest import poll_once
 from bot.slack import action_ids
 from bot.x.normalize import normalize_tweet
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from sandbox.interactions import block_action, post_command, post_signed, slash_command
 from storage.sql.tables import audit_events, complaints, sla_policies, team_settings
 from tests.conftest import REDIS_TEST_URL

@@ -17,15 +17,15 @@ from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
 from bot.slack import action_ids
 from handlers.cases.claim import claim
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
+from handlers.domain.outbox_kinds import lane_of
+from handlers.domain.sla import Stage
 from handlers.intake.receive import receive
 from handlers.intake.stream_batches import consume_once
-from handlers.outbox.kinds import lane_of
 from handlers.ports.clock import ManualClock
 from handlers.queues.push import assign_waiting
 from handlers.queues.storm import StormRules, check_storms
 from handlers.team.service_levels import check_service_levels
-from handlers.team.sla import Stage
 from sandbox.interactions import block_action, post_command, post_event, post_signed, slash_command, view_submission
 from sandbox.slack_api import LocalSlack
 from storage.sql.tables import complaints, outbox

@@ -10,8 +10,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.refs import ts_of
-from handlers.cases.card_view import CardView, card_for
-from handlers.cases.model import Complaint, Status
+from handlers.cases.card_view import card_for
+from handlers.domain.card import CardView
+from handlers.domain.complaint import Complaint, Status
 from handlers.ports.gateways import DeliveryFailed
 from sandbox.slack_api import LocalSlack
 from storage.rate_limit import WindowRateLimiter

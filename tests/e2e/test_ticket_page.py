@@ -9,7 +9,7 @@ import requests
 
 from bot.tickets.links import signed_link
 from handlers.cases.claim import claim
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import receive
 from handlers.ports.gateways import TicketRequest
 from tests.e2e.conftest import SIGNING_SECRET, Running, Start

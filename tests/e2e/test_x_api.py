@@ -14,10 +14,10 @@ from bot.x.client import make_client
 from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
 from bot.x.normalize import normalize_tweet
 from bot.x.poller import MAX_PAGES, PAGE_SIZE, PollResult, poll_feed
+from handlers.domain.outbox_kinds import POSTS_A_CARD
 from handlers.intake.receive import receive
 from handlers.intake.stream_codec import from_entry
 from handlers.intake.triage import Triage
-from handlers.outbox.kinds import POSTS_A_CARD
 from handlers.ports.clock import SystemClock
 from sandbox.x_api import LocalX
 from storage.memory.keys import MemoryDedupe

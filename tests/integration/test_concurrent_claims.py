@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from handlers.cases.claim import claim
 from handlers.cases.errors import AlreadyClaimed
-from handlers.cases.model import IncomingComplaint, Status
+from handlers.domain.complaint import IncomingComplaint, Status
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.ports.clock import SystemClock

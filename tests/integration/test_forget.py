@@ -12,11 +12,11 @@ import redis
 from sqlalchemy import Engine, String, cast, func, insert, or_, select
 
 from handlers.cases.claim import claim
-from handlers.cases.model import IncomingComplaint, Role
+from handlers.domain.complaint import IncomingComplaint, Role
+from handlers.domain.outbox_kinds import CARD_UPDATE
 from handlers.intake.receive import receive
 from handlers.intake.stream_codec import from_entry, to_entry
 from handlers.intake.triage import Triage
-from handlers.outbox.kinds import CARD_UPDATE
 from handlers.ports.clock import ManualClock
 from handlers.ports.coordination import StreamQueue
 from handlers.team.command_answers import LeadDesk

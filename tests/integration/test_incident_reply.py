@@ -12,9 +12,9 @@ from bot.x.rules import XRules
 from handlers.cases import actions
 from handlers.cases.claim import claim
 from handlers.cases.errors import InvalidRequest, NotLead
-from handlers.cases.model import Role, Status
 from handlers.cases.reply_templates import ReplyTemplate
 from handlers.cases.sources import Sources
+from handlers.domain.complaint import Role, Status
 from handlers.outbox.runner import OutboxRunner
 from handlers.queues.incident import INCIDENT_RANK, IncidentDesk
 from handlers.queues.incident import Incident as Scope

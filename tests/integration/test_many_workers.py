@@ -15,16 +15,17 @@ import redis
 from sqlalchemy import Engine, func, select, text
 
 from handlers.cases.claim import claim
-from handlers.cases.model import CardRef, IncomingComplaint, Message, Status
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import CardRef, IncomingComplaint, Message, Status
+from handlers.domain.outbox_kinds import CHAT_ANNOUNCE
 from handlers.intake.receive import MAX_POSTS_PER_TRANSACTION, receive
 from handlers.intake.stream_batches import consume_once
 from handlers.intake.stream_codec import to_entry
 from handlers.intake.topics import Topic, TopicRules
 from handlers.intake.triage import Triage
-from handlers.outbox.kinds import CHAT_ANNOUNCE
 from handlers.outbox.runner import OutboxRunner
 from handlers.ports.clock import ManualClock, SystemClock
-from handlers.ports.persistence import NewOutboxMessage
+from handlers.ports.outbox import NewOutboxMessage
 from handlers.ports.surfaces import Notice
 from storage.memory.keys import MemoryDedupe
 from storage.redis.stream import RedisStreamQueue
@@ -66,7 +67,7 @@ def announcements(uow: SqlUnitOfWorkFactory, channels: list[str], each: int) -> 
             payload = {"text": words, "channels": {SURFACE: channel}}
             batch.append(NewOutboxMessage(CHAT_ANNOUNCE, f"notice:{channel}:{n}", None, payload, 1000.0 - n))
     with uow() as unit:
-        unit.outbox.enqueue_many(batch)
+        send(unit, batch)  # one message per surface, in its queue's channel there
         unit.commit()
     return said
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from handlers.cases import actions
 from handlers.cases.errors import SqueakyError
-from handlers.cases.model import Actor, IncomingComplaint, Role, Status
+from handlers.domain.complaint import Actor, IncomingComplaint, Role, Status
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.ports.clock import SystemClock

@@ -13,8 +13,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from handlers.cases.model import CardRef
-from handlers.people.model import Identity
+from handlers.domain.complaint import CardRef
+from handlers.domain.people import Identity
 from handlers.ports.clock import ManualClock
 from storage.sql.engine import make_engine
 from storage.sql.migrate import downgrade, upgrade

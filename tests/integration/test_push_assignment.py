@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from bot.x.length import XPostLength
 from handlers.cases import actions
 from handlers.cases.claim import claim
-from handlers.cases.model import Role
-from handlers.outbox.kinds import CHAT_DM
-from handlers.queues.policy import QueuePolicy, parse_queues
+from handlers.domain.complaint import Role
+from handlers.domain.outbox_kinds import CHAT_DM
+from handlers.domain.queue import QueuePolicy, parse_queues
 from handlers.queues.push import assign_waiting, pick
 from handlers.team.command_answers import LeadDesk
 from storage.sql.tables import audit_events, outbox

@@ -11,14 +11,14 @@ from sqlalchemy import Engine
 
 from handlers.cases import actions
 from handlers.cases.claim import claim
-from handlers.cases.model import Actor, IncomingComplaint, Role
+from handlers.domain.complaint import Actor, IncomingComplaint, Role
+from handlers.domain.queue import parse_queues
+from handlers.domain.sla import DEFAULT_POLICIES
+from handlers.domain.stats import Period
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
-from handlers.queues.policy import parse_queues
 from handlers.team.command_answers import LeadDesk
 from handlers.team.export import COLUMNS, ExportAsked
-from handlers.team.sla import DEFAULT_POLICIES
-from handlers.team.stats import Period
 from tests.integration.test_team_stats import X_LENGTH, Team
 from tests.people import slack_person
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import GROUP, STREAM, build_core, x_read_client
 from bot.config import Settings
 from bot.ingest import poll_once
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.stream_batches import consume_once
 from handlers.intake.stream_codec import to_payload
 from sandbox.slack_api import LocalSlack

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
-from handlers.cases.model import Actor, AuditEvent
-from handlers.outbox.kinds import CHAT_ANNOUNCE
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import Actor, AuditEvent
+from handlers.domain.outbox_kinds import CHAT_ANNOUNCE
 from handlers.ports.clock import ManualClock
-from handlers.ports.persistence import NewOutboxMessage
+from handlers.ports.outbox import NewOutboxMessage
 from handlers.team.retention import RetentionRules, sweep
 from storage.memory.stream import MemoryStreamQueue
 from storage.sql.tables import audit_events, outbox
@@ -28,9 +29,7 @@ def test_finished_messages_and_old_details_go_pending_ones_and_the_trail_stay(en
     clock = ManualClock(T0)
     uow = SqlUnitOfWorkFactory(engine, clock, surfaces=(SURFACE,))
     with uow() as u:
-        u.outbox.enqueue_many(
-            [NewOutboxMessage(CHAT_ANNOUNCE, f"n{n}", None, {"text": f"notice {n}"}) for n in range(3)]
-        )
+        send(u, [NewOutboxMessage(CHAT_ANNOUNCE, f"n{n}", None, {"text": f"notice {n}"}) for n in range(3)])
         for n in range(5):
             u.audit.record(AuditEvent(None, LEAD, "sla_set", None, None, T0 + timedelta(days=n), {"said": f"{n}"}))
         u.commit()

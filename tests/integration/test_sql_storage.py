@@ -10,11 +10,14 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from bot.config import Settings
-from handlers.cases.model import IncomingComplaint, NewCase
+from handlers.dispatch.fan_out import send
+from handlers.domain.complaint import CardRef, IncomingComplaint, NewCase
+from handlers.domain.outbox_kinds import CARD_LOG
+from handlers.domain.people import Identity
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
-from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
+from handlers.ports.outbox import NewOutboxMessage
 from storage.memory.keys import MemoryDedupe
 from storage.sql.engine import make_engine
 from storage.sql.migrate import upgrade
@@ -69,8 +72,8 @@ def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> 
     clock = ManualClock(T0)
     uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     with uow() as u:
-        u.outbox.enqueue("card.post", "k1", None, {"a": 1})
-        u.outbox.enqueue("card.post", "k1", None, {"a": 2})  # same idempotency key: ignored
+        send(u, [NewOutboxMessage("card.post", "k1", None, {"a": 1})])  # the core names the surface and channel
+        send(u, [NewOutboxMessage("card.post", "k1", None, {"a": 2})])  # same idempotency key: ignored
         u.commit()
     with uow() as u:
         first = u.outbox.lease_due(T0, 30, 10)
@@ -87,6 +90,25 @@ def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> 
         again = u.outbox.lease_due(T0 + timedelta(seconds=61), 30, 10)
         u.commit()
     assert [m.attempts for m in again] == [2]
+
+
+def test_the_outbox_stores_what_the_core_hands_it_and_the_core_gives_each_surface_its_message(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack", "teams"))
+    incoming = IncomingComplaint("x", "42", "9", "ann", "Ann", "my bag is lost", T0)
+    (case,) = receive(uow, clock, MemoryDedupe(), Triage(), [incoming]).opened
+    with uow() as u:
+        u.complaints.add_card(case, CardRef("slack", "C9", {"ts": "1.1"}))
+        u.outbox.enqueue_many([NewOutboxMessage(CARD_LOG, "stored-as-is", case, {"text": "as handed"})])
+        send(u, [NewOutboxMessage(CARD_LOG, "log", case, {"text": "claimed"})])
+        u.commit()
+    with engine.connect() as c:
+        rows = c.execute(select(outbox.c.key, outbox.c.payload).where(outbox.c.kind == CARD_LOG)).all()
+    assert sorted((key, payload) for key, payload in rows) == [
+        ("log@slack", {"text": "claimed", "surface": "slack", "channel": "C9"}),  # where its card is
+        ("log@teams", {"text": "claimed", "surface": "teams", "channel": ""}),  # no card there yet: the surface's own
+        ("stored-as-is", {"text": "as handed"}),
+    ]
 
 
 def test_customers_and_checkpoints(engine: Engine) -> None:

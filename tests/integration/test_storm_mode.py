@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import Engine, select
 
 from handlers.cases.claim import claim
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
+from handlers.domain.outbox_kinds import CARD_POST_RESERVED, CHAT_ANNOUNCE, PAGE
+from handlers.domain.queue import parse_queues
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
-from handlers.outbox.kinds import CARD_POST_RESERVED, CHAT_ANNOUNCE, PAGE
 from handlers.outbox.runner import OutboxRunner
 from handlers.ports.clock import ManualClock
-from handlers.ports.persistence import NewOutboxMessage
-from handlers.queues.policy import parse_queues
+from handlers.ports.outbox import NewOutboxMessage
 from handlers.queues.pull import take_next
 from handlers.queues.storm import StormRules, check_storms
 from storage.memory.keys import MemoryDedupe

@@ -9,7 +9,7 @@ import pytest
 import redis
 from sqlalchemy import Engine, func, select
 
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import receive
 from handlers.intake.stream_batches import consume_once
 from handlers.intake.stream_codec import to_payload

@@ -12,15 +12,17 @@ from bot.triage_file import load_triage
 from bot.x.length import XPostLength
 from handlers.cases import actions
 from handlers.cases.claim import claim
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
+from handlers.domain.people import Identity
+from handlers.domain.sla import DEFAULT_POLICIES
+from handlers.domain.spikes import ALL_TOPICS
+from handlers.domain.stats import Period, StatsReport
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
-from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
-from handlers.team.sla import DEFAULT_POLICIES
 from handlers.team.spike_watch import check_spikes
-from handlers.team.spikes import ALL_TOPICS, SpikeEvent, SpikeRules
-from handlers.team.stats import Period, StatsReport, parse_period
+from handlers.team.spikes import SpikeEvent, SpikeRules
+from handlers.team.stats import parse_period
 from storage.memory.keys import MemoryDedupe
 from storage.sql.tables import audit_events, stats_rollup
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory

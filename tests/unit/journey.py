@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 
 from handlers.cases.agent_desk import ActionRequest, AgentDesk
 from handlers.cases.forms import ReplyForm, TicketForm
-from handlers.cases.model import Action, Complaint, IncomingComplaint, Role
 from handlers.cases.reply_templates import ReplyTemplate
 from handlers.cases.sources import OpenSource, Sources
+from handlers.domain.complaint import Action, Complaint, IncomingComplaint, Role
+from handlers.domain.people import Identity
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner
-from handlers.people.model import Identity
 from handlers.people.who import Who
 from handlers.ports.clock import ManualClock
 from handlers.ports.gateways import PostLength

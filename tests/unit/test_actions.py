@@ -10,8 +10,8 @@ from bot.x.length import XPostLength
 from handlers.cases import actions
 from handlers.cases.claim import claim
 from handlers.cases.errors import IllegalTransition, InvalidRequest, NotOnTeam, NotOwner
-from handlers.cases.model import Actor, Delivery, IncomingComplaint, Role, Status
 from handlers.cases.reply_templates import ReplyTemplate, TemplateError, available, check, render
+from handlers.domain.complaint import Actor, Delivery, IncomingComplaint, Role, Status
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner

@@ -8,7 +8,7 @@ import pytest
 
 from bench import corpus
 from bot.sources.twcs import Unreadable, read_twcs
-from handlers.cases.model import IncomingComplaint
+from handlers.domain.complaint import IncomingComplaint
 
 
 def test_generated_corpus_has_the_twcs_shape(tmp_path: Path) -> None:

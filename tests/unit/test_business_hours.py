@@ -9,18 +9,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.cases.claim import claim
-from handlers.cases.model import Actor, IncomingComplaint, Role
+from handlers.domain.complaint import Actor, IncomingComplaint, Role
+from handlers.domain.hours import ALWAYS, HoursError, parse_hours
+from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, PAGE
+from handlers.domain.people import Identity
+from handlers.domain.queue import QueueConfigError, parse_queues
+from handlers.domain.roster import Roster
+from handlers.domain.sla import DEFAULT_POLICIES, Stage, due_stage
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
-from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE
-from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
-from handlers.queues.hours import ALWAYS, HoursError, parse_hours
-from handlers.queues.policy import QueueConfigError, parse_queues
 from handlers.team.command_answers import LeadDesk
-from handlers.team.oncall import Roster
 from handlers.team.service_levels import check_service_levels
-from handlers.team.sla import DEFAULT_POLICIES, Stage, due_stage
 from tests.fakes import FakeDatabase, FakeDedupe
 
 LONDON = ZoneInfo("Europe/London")

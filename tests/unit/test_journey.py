@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from handlers.cases.agent_desk import ESCALATED
-from handlers.cases.model import Delivery, Status
-from handlers.text.rich_text import Line, Mention
+from handlers.domain.complaint import Delivery, Status
+from handlers.domain.rich_text import Line, Mention
 from tests.fakes import SURFACE
 from tests.unit.journey import run_journey
 

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.cases.model import Actor, Role
-from handlers.people.model import Identity
+from handlers.domain.complaint import Actor, Role
+from handlers.domain.people import Identity
+from handlers.domain.rich_text import Line, Mention
+from handlers.domain.sla import SlaPolicy
 from handlers.ports.clock import ManualClock
 from handlers.team.command_answers import LeadDesk
 from handlers.team.command_words import Backlog, CommandError, Help, OnCall, Sla, Stats, Vip, parse
-from handlers.team.sla import SlaPolicy
-from handlers.text.rich_text import Line, Mention
 from tests.fakes import FakeDatabase
 
 T0 = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday

@@ -10,11 +10,11 @@ from handlers.cases import transitions
 from handlers.cases.claim import claim, release
 from handlers.cases.errors import AlreadyClaimed, ComplaintNotFound, ConcurrentUpdate, IllegalTransition, NotOwner
 from handlers.cases.lifecycle import RULES, decide
-from handlers.cases.model import Action, Actor, Complaint, IncomingComplaint, Status
 from handlers.cases.permissions import authorize
+from handlers.domain.complaint import Action, Actor, Complaint, IncomingComplaint, Status
+from handlers.domain.outbox_kinds import CARD_LOG, CARD_POST, CARD_UPDATE
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
-from handlers.outbox.kinds import CARD_LOG, CARD_POST, CARD_UPDATE
 from handlers.ports.clock import ManualClock
 from tests.fakes import FakeDatabase, FakeDedupe
 

@@ -15,11 +15,12 @@ from bot.slack.home import home_view
 from bot.slack.mrkdwn import escape, sanitize
 from bot.x.rules import XRules
 from handlers.cases.card_view import card_for
-from handlers.cases.model import Actor, Complaint, Status
+from handlers.domain.complaint import Actor, Complaint, Status
+from handlers.domain.rich_text import Line, Link, Mention, Strong
+from handlers.domain.stats import Compliance, Row, StatsReport, Waiting
 from handlers.ports.clock import ManualClock
 from handlers.team.command_answers import Answer, Dashboard
-from handlers.team.stats import Compliance, Row, StatsReport, Waiting, parse_period
-from handlers.text.rich_text import Line, Link, Mention, Strong
+from handlers.team.stats import parse_period
 
 HOSTILE = [
     "<!channel> refund me",

@@ -19,8 +19,8 @@ from bot.mastodon.rules import MastodonRules
 from bot.slack.blocks import card_blocks
 from bot.teams.cards import complaint_card
 from handlers.cases.card_view import card_for
-from handlers.cases.model import Complaint, Status
-from handlers.outbox.kinds import X_REPLY, lane_of
+from handlers.domain.complaint import Complaint, Status
+from handlers.domain.outbox_kinds import X_REPLY, lane_of
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

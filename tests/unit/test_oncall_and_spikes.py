@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from handlers.team.oncall import Roster, next_handoff, on_call
-from handlers.team.spikes import SpikeEvent, SpikeRules, SpikeState, observe
+from handlers.domain.roster import Roster, next_handoff, on_call
+from handlers.domain.spikes import SpikeState
+from handlers.team.spikes import SpikeEvent, SpikeRules, observe
 
 RULES = SpikeRules(window_minutes=10, alpha=0.1, ratio=3.0, clear_ratio=1.5, min_count=10, floor=2.0)
 

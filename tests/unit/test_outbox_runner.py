@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from handlers.cases.card_view import CardView
 from handlers.cases.claim import claim
-from handlers.cases.model import Actor, CardRef, IncomingComplaint, Status
+from handlers.domain.card import CardView
+from handlers.domain.complaint import Actor, CardRef, IncomingComplaint, Status
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner, backoff_seconds, outage_backoff_seconds
 from handlers.ports.clock import ManualClock
 from handlers.ports.gateways import DeliveryFailed
-from handlers.ports.persistence import MAX_FAILURES
+from handlers.ports.outbox import MAX_FAILURES
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe, card_ref
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -16,16 +16,17 @@ import pytest
 
 from bot.config import SettingsError
 from bot.queues_file import load_queues
-from handlers.cases.model import Actor, Role
+from handlers.domain.complaint import Actor, Role
+from handlers.domain.hours import ALWAYS
+from handlers.domain.outbox_kinds import lane_of
+from handlers.domain.queue import QueueConfigError, parse_queues
+from handlers.domain.sla import DEFAULT_POLICIES
+from handlers.domain.stats import CaseRecord
 from handlers.intake.receive import receive
-from handlers.outbox.kinds import lane_of
 from handlers.ports.clock import ManualClock
-from handlers.queues.hours import ALWAYS
-from handlers.queues.policy import QueueConfigError, parse_queues
 from handlers.team.command_answers import LeadDesk
 from handlers.team.command_words import Backlog, CommandError, Export, QueueInfo, Stats, TakeNext, parse
-from handlers.team.export import COLUMNS, CaseRecord, ExportAsked, export_csv
-from handlers.team.sla import DEFAULT_POLICIES
+from handlers.team.export import COLUMNS, ExportAsked, export_csv
 from handlers.team.stats import parse_period
 from tests.fakes import SURFACE, FakeDatabase, FakeDedupe
 from tests.unit.test_triage import T0, TRIAGE, tweet

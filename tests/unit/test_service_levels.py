@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from bot.x.length import XPostLength
 from handlers.cases import actions
 from handlers.cases.claim import claim, release
-from handlers.cases.model import Actor, IncomingComplaint
+from handlers.domain.complaint import Actor, IncomingComplaint
+from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, PAGE
+from handlers.domain.people import Identity
+from handlers.domain.queue import parse_queues
+from handlers.domain.roster import Roster
+from handlers.domain.sla import DEFAULT_POLICIES, SlaPolicy, Stage, due_stage
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
-from handlers.outbox.kinds import CHAT_ANNOUNCE, PAGE
 from handlers.outbox.runner import OutboxRunner
-from handlers.people.model import Identity
 from handlers.ports.clock import ManualClock
-from handlers.queues.policy import parse_queues
-from handlers.team.oncall import Roster
 from handlers.team.service_levels import check_service_levels
-from handlers.team.sla import DEFAULT_POLICIES, SlaPolicy, Stage, due_stage
 from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

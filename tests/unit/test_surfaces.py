@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.cases.activity import ActivityLine
 from handlers.cases.claim import claim
-from handlers.cases.model import Actor, CardRef, IncomingComplaint, Status
+from handlers.domain.activity import ActivityLine
+from handlers.domain.complaint import Actor, CardRef, IncomingComplaint, Status
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner

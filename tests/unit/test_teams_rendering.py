@@ -16,9 +16,9 @@ from bot.teams.text import mention_name
 from bot.x.length import XPostLength
 from handlers.cases.card_view import card_for
 from handlers.cases.forms import ReplyForm
-from handlers.cases.model import Actor, Complaint, Status
-from handlers.team.stats import Period
-from handlers.text.rich_text import Line, Link, Mention, Strong
+from handlers.domain.complaint import Actor, Complaint, Status
+from handlers.domain.rich_text import Line, Link, Mention, Strong
+from handlers.domain.stats import Period
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 HOSTILE = "<at>Bob</at> **URGENT** [click](https://evil.example) _x_ &amp; <b>bold</b>"

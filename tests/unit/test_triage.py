@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from handlers.cases.model import IncomingComplaint, MessageKind, Status
+from handlers.domain.complaint import IncomingComplaint, MessageKind, Status
+from handlers.domain.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_POST_RESERVED, CARD_UPDATE
 from handlers.intake.follow_ups import CONVERSATION, REPLY, SAME_AUTHOR
 from handlers.intake.noise import OWN_POST, PASSING_MENTION, RETWEET, SPAM
 from handlers.intake.priority import assess, queue_rank
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage, TriageConfigError, parse_triage
-from handlers.outbox.kinds import CARD_FOLLOWUP, CARD_POST, CARD_POST_RESERVED, CARD_UPDATE
 from handlers.ports.clock import ManualClock
 from tests.fakes import FakeDatabase, FakeDedupe, card_ref
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from handlers.cases.model import Actor, Role
-from handlers.text.rich_text import Mention
+from handlers.domain.complaint import Actor, Role
+from handlers.domain.rich_text import Mention
 
 
 @dataclass(frozen=True)

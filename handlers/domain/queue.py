@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.queues.hours import ALWAYS, BusinessHours, HoursError, parse_hours
-from handlers.team.sla import SlaPolicy
+from handlers.domain.hours import ALWAYS, BusinessHours, HoursError, parse_hours
+from handlers.domain.sla import SlaPolicy
 
 DEFAULT_QUEUE = "care"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")

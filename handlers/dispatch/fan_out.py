@@ -1,13 +1,15 @@
 """One chat message per surface: what the core decides once ("update the card", "post this line in its thread"),
-queued for every chat tool that is on, each naming its surface and channel."""
+queued for every chat tool that is on, each naming its surface and channel. Every use case hands the outbox its
+messages through `send`, so storage only stores what it is given."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 
-from handlers.cases.model import CardRef
-from handlers.outbox.kinds import CARD_FOLLOWUP, CARD_LOG, CARD_UPDATE, DEFAULT_CHANNEL, TO_EACH_SURFACE
-from handlers.ports.persistence import NewOutboxMessage
+from handlers.domain.complaint import CardRef
+from handlers.domain.outbox_kinds import CARD_FOLLOWUP, CARD_LOG, CARD_UPDATE, DEFAULT_CHANNEL, TO_EACH_SURFACE
+from handlers.ports.outbox import NewOutboxMessage
+from handlers.ports.unit_of_work import UnitOfWork
 
 ON_A_CARD = frozenset({CARD_UPDATE, CARD_FOLLOWUP, CARD_LOG})  # these go where the complaint's card is
 CardsOf = Callable[[Collection[int]], Mapping[int, Sequence[CardRef]]]
@@ -48,3 +50,13 @@ def to_surfaces(
                 )
             )
     return spread
+
+
+def send(
+    uow: UnitOfWork, messages: Sequence[NewOutboxMessage], cards: Mapping[int, Sequence[CardRef]] | None = None
+) -> None:
+    """Queue `messages` in the unit of work's outbox, each chat message once per surface that is on (`cards`: the
+    complaints' cards the caller read already)."""
+    spread = to_surfaces(messages, uow.surfaces, uow.complaints.cards_of, cards)
+    if spread:
+        uow.outbox.enqueue_many(spread)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from handlers.cases.card_view import STANDARD_TIER
+from handlers.domain.card import STANDARD_TIER
 
 CARD_POST = "card.post"
 CARD_POST_RESERVED = "card.post.reserved"  # a card that may take the channel's reserved slot (a tier above standard)
@@ -27,7 +27,7 @@ PAGE = "page"  # trigger, acknowledge or resolve an on-call alert through the pa
 URGENT_RANK = 1e15
 
 # The chat kinds: each goes to every chat surface that is on, as one message per surface naming it and its channel
-# (handlers.outbox.fan_out), so a surface failing or asking us to slow down holds up only its own messages.
+# (handlers.dispatch.fan_out), so a surface failing or asking us to slow down holds up only its own messages.
 TO_EACH_SURFACE = frozenset(
     {CARD_POST, CARD_POST_RESERVED, CARD_UPDATE, CARD_FOLLOWUP, CARD_LOG, CARD_MOVE, CHAT_ANNOUNCE, CHAT_DM}
 )

@@ -168,7 +168,7 @@ class Complaint:
     acknowledged_at: datetime | None = None
     ticketed_at: datetime | None = None
     resolved_at: datetime | None = None
-    sla_stage: int = 0  # escalations sent in this wait for an owner (see handlers.team.sla.Stage)
+    sla_stage: int = 0  # escalations sent in this wait for an owner (see handlers.domain.sla.Stage)
     paged_alone: bool = False  # on-call was paged for this complaint itself in this wait (on arrival)
     requeued_at: datetime | None = None  # when it last went back to the queue (a release, an expired claim)
     queue: str = "care"  # the segment of the work it landed on (handlers.queues)
@@ -285,3 +285,11 @@ class Message:
     received_at: datetime
     complaint_id: int | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """What threading needs to know of an open case."""
+
+    id: int
+    created_at: datetime  # when the customer first tweeted about it

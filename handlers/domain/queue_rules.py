@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.queues.hours import BusinessHours, parse_hours
-from handlers.queues.policy import Assignment, Queue, QueuePolicy
-from handlers.team.sla import SlaPolicy, policy_for, with_defaults
+from handlers.domain.hours import BusinessHours, parse_hours
+from handlers.domain.queue import Assignment, Queue, QueuePolicy
+from handlers.domain.sla import SlaPolicy, policy_for, with_defaults
 
 
 @dataclass(frozen=True)

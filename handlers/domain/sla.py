@@ -55,7 +55,7 @@ class Stage(IntEnum):
 
 
 class Clock(Protocol):
-    """When open time adds up to a wait (handlers.queues.hours.BusinessHours; the default counts every minute)."""
+    """When open time adds up to a wait (handlers.domain.hours.BusinessHours; the default counts every minute)."""
 
     def deadline(self, start: datetime, within: timedelta) -> datetime:
         """When `within` of counted time has passed since `start`."""
