@@ -58,16 +58,16 @@ from handlers.cases.sources import OpenSource, Sources
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import SystemClock
-from handlers.ports.coordination import Dedupe, Locks, StreamQueue
+from handlers.ports.coordination import Dedupe, Locks, SharedValues, StreamQueue
 from handlers.ports.gateways import Pager, SocialGateway, SourceRules, TicketGateway
 from handlers.ports.persistence import Clock
 from handlers.ports.surfaces import Face
 from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk
-from storage.memory.keys import MemoryDedupe, MemoryLocks
+from storage.memory.keys import MemoryDedupe, MemoryLocks, MemoryValues
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
-from storage.redis.keys import RedisDedupe, RedisLocks
+from storage.redis.keys import RedisDedupe, RedisLocks, RedisValues
 from storage.redis.stream import RedisStreamQueue
 from storage.sql.engine import make_engine
 from storage.sql.tickets import BuiltinTickets
@@ -109,18 +109,21 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     clicks: StreamQueue
     locks: Locks
     dedupe: Dedupe
+    values: SharedValues
     if settings.redis_url:
         client = redis.Redis.from_url(settings.redis_url)
         queue = RedisStreamQueue(client, STREAM, GROUP)
         clicks = RedisStreamQueue(client, CLICKS, GROUP)
         locks = RedisLocks(client)
         dedupe = RedisDedupe(client)
+        values = RedisValues(client)
         limiter = WindowRateLimiter(settings.redis_url)
     else:
         queue = MemoryStreamQueue()
         clicks = MemoryStreamQueue()
         locks = MemoryLocks()
         dedupe = MemoryDedupe()
+        values = MemoryValues()
         limiter = WindowRateLimiter("memory://")
     return Core(
         settings=settings,
@@ -133,6 +136,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         limiter=limiter,
         dedupe=dedupe,
         triage=triage,
+        values=values,
     )
 
 
@@ -156,14 +160,18 @@ def x_replies(core: Core) -> XReplies | None:
     )
 
 
-def bluesky_session(settings: Settings) -> BlueskySession | None:
-    """The brand's Bluesky account when BLUESKY_HANDLE is set (it logs in when first used)."""
+def bluesky_session(core: Core) -> BlueskySession | None:
+    """The brand's Bluesky account when BLUESKY_HANDLE is set (it logs in when first used), its session shared with
+    every process on the same Redis."""
+    settings = core.settings
     if not settings.bluesky_on:
         return None
     settings.require("bluesky_handle", "bluesky_app_password", why="Bluesky is on")
     assert settings.bluesky_handle is not None
     password = _secret(settings.bluesky_app_password) or ""
-    return BlueskySession(settings.bluesky_service_url, settings.bluesky_handle, password)
+    return BlueskySession(
+        settings.bluesky_service_url, settings.bluesky_handle, password, values=core.values, locks=core.locks
+    )
 
 
 def mastodon_account(settings: Settings) -> MastodonAccount | None:
@@ -182,7 +190,7 @@ def social_gateways(core: Core) -> dict[str, SocialGateway]:
     x = x_replies(core)
     if x is not None:
         gateways[X_SOURCE] = x
-    bluesky = bluesky_session(core.settings)
+    bluesky = bluesky_session(core)
     if bluesky is not None:
         gateways[BLUESKY] = BlueskyReplies(bluesky)
     mastodon = mastodon_account(core.settings)

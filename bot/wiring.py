@@ -15,7 +15,7 @@ from handlers.cases.model import Actor
 from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
-from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
+from handlers.ports.coordination import Dedupe, Locks, RateLimiter, SharedValues, StreamQueue
 from handlers.ports.persistence import Clock, UnitOfWorkFactory
 from handlers.ports.surfaces import Faces
 from handlers.queues.incident import IncidentDesk
@@ -46,6 +46,7 @@ class Core:
     limiter: RateLimiter
     dedupe: Dedupe
     triage: Triage
+    values: SharedValues  # small values every process shares (a network session), each with its TTL
 
 
 @dataclass
