@@ -284,6 +284,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             post_burst=settings.slack_post_burst,
             updates_per_second=settings.slack_updates_per_second,
             leads_group=settings.slack_leads_group,
+            values=core.values,
+            distribution=settings.slack_app_distribution,
         )
         team = TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group)
         faces[SLACK] = Face(cards=chat, notifier=chat, directory=team)
