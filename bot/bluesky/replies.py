@@ -71,7 +71,7 @@ class BlueskyReplies:
             if found is None:
                 raise
             return found
-        return PostedReply(post_id=str(created.uri), url=post_url(self._session.handle, str(created.uri)))
+        return PostedReply(post_id=str(created.uri), url=post_url(str(created.uri)))
 
     def find_reply(self, to: Complaint, since: datetime) -> PostedReply | None:
         """Our reply to this complaint decided at `since`, if an earlier try created it: its record, by its key."""
@@ -82,7 +82,7 @@ class BlueskyReplies:
         record = models.AppBskyFeedPost.Record(text=text, created_at=datetime.now().astimezone().isoformat())
         data = {"repo": self._session.did, "collection": POST, "record": record}
         created = self._guarded("post", lambda client: client.com.atproto.repo.create_record(data))
-        return PostedReply(post_id=str(created.uri), url=post_url(self._session.handle, str(created.uri)))
+        return PostedReply(post_id=str(created.uri), url=post_url(str(created.uri)))
 
     def _refs(self, to: Complaint) -> tuple[Any, Any]:
         """The parent (the complaint's post) and the thread's root, each as URI and CID: read from the thread when
@@ -110,7 +110,7 @@ class BlueskyReplies:
             if exc.permanent:  # RecordNotFound: no earlier try went out
                 return None
             raise
-        return PostedReply(post_id=str(found.uri), url=post_url(self._session.handle, str(found.uri)))
+        return PostedReply(post_id=str(found.uri), url=post_url(str(found.uri)))
 
     def _guarded(self, what: str, call: Any) -> Any:
         """One call to the PDS through the session (renewed and made once more where the PDS ended it), its answers

@@ -84,10 +84,10 @@ def test_bluesky_mention_becomes_a_card_naming_the_network_and_linking_the_profi
 ) -> None:
     post = local_bluesky.add_post("ann.bsky.social", "@squeakyair.bsky.social my bag is lost, flight SQ212")
     card = new_card(squeaky, "Bluesky")
-    shown = json.dumps(card["blocks"])
-    assert "<https://bsky.app/profile/ann.bsky.social|@ann.bsky.social> on Bluesky" in shown
+    shown, did = json.dumps(card["blocks"]), local_bluesky.add_account("ann.bsky.social")
+    assert f"<https://bsky.app/profile/{did}|@ann.bsky.social> on Bluesky" in shown  # by DID: a handle may change
     rkey = post["uri"].rsplit("/", 1)[1]
-    assert f"<https://bsky.app/profile/ann.bsky.social/post/{rkey}|view on Bluesky>" in shown
+    assert f"<https://bsky.app/profile/{did}/post/{rkey}|view on Bluesky>" in shown
     with squeaky.services.engine.connect() as connection:
         [stored] = connection.execute(select(complaints.c.source, complaints.c.external_id, complaints.c.post_cid))
     assert tuple(stored) == ("bsky", post["uri"], post["cid"])
