@@ -69,10 +69,11 @@ def mentions_feed(account: MastodonAccount, clock: Clock, stop: threading.Event 
     cases, never public replies), those its notification policy filtered included: since Mastodon 4.3 a private
     mention from an account the brand does not follow is filtered by default, and comes back only when asked for.
     An instance before 4.3 (no grouped notifications, no policy) is read through /api/v1/notifications."""
-    grouped = [True]
+    grouped = True  # until the instance says it has no grouped notifications
 
     def fetch(since: str | None, token: str | None) -> Page:
-        if grouped[0]:
+        nonlocal grouped
+        if grouped:
             call = lambda: account.api.grouped_notifications(  # noqa: E731
                 types=["mention"], include_filtered=True, since_id=since, max_id=token, limit=NOTIFICATIONS_PAGE,
                 expand_accounts="full",
@@ -81,7 +82,7 @@ def mentions_feed(account: MastodonAccount, clock: Clock, stop: threading.Event 
                 found = _call(account, stop, call)
             except MastodonNotFoundError:
                 log.info("%s has no grouped notifications (before Mastodon 4.3): reading v1", account.home)
-                grouped[0] = False
+                grouped = False
             else:
                 ids, statuses = _grouped_mentions(found)
                 return _page(ids, statuses, next_max_id(found), account, clock, mention=True)
