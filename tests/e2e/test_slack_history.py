@@ -23,7 +23,7 @@ from sandbox.slack_limits import HistoryLimit
 from storage.memory.keys import MemoryValues
 from storage.rate_limit import WindowRateLimiter
 from tests.e2e.conftest import CHANNEL, Start
-from tests.e2e.test_networks import new_card, on
+from tests.e2e.test_networks import new_card, on, poll
 
 pytestmark = pytest.mark.e2e
 
@@ -89,3 +89,17 @@ def test_a_retried_card_post_reads_no_history_on_the_normal_path(
     assert squeaky.slack.calls_to("conversations.history") == []  # Slack's answer said nothing was posted
     assert [r.path for r in squeaky.slack.requests].count("/api/chat.postMessage") == 2  # the 429, then the card
     assert time.monotonic() - started < 30
+
+
+def test_a_card_post_whose_answer_was_lost_is_found_not_posted_twice(
+    start_squeaky: Start, local_bluesky: LocalBluesky, local_mastodon: LocalMastodon
+) -> None:
+    squeaky = start_squeaky(**on(local_bluesky, local_mastodon), slack_app_distribution="distributed")
+    squeaky.slack.history_limit = HistoryLimit()
+    squeaky.slack.slow_next("chat.postMessage", 11)  # posted, answered after the client's 10 s timeout
+    local_bluesky.add_post("ann.bsky.social", "@squeakyair.bsky.social my bag is lost")
+    assert poll(squeaky, "Bluesky") == 1
+    squeaky.slack.wait_for(lambda: squeaky.slack.calls_to("chat.update") or squeaky.work(), timeout=40)
+    assert len(squeaky.slack.channel_messages(CHANNEL)) == 1
+    assert len(squeaky.slack.calls_to("conversations.history")) == 1  # one call, around the uncertain post
+    assert squeaky.slack.history_limit.refusals == []
