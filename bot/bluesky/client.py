@@ -74,6 +74,16 @@ def wait_seconds(exc: RateLimitExceededError, now: float | None = None, fallback
         return fallback
 
 
+def _expiring(session: Session, now: float | None = None) -> bool:
+    """Whether the access token is near the end written in it: within 15 minutes, or half its life if shorter."""
+    claims = session.access_jwt_payload
+    if claims.exp is None:
+        return False
+    expires, issued = float(claims.exp), float(claims.iat or claims.exp)
+    margin = min(RENEW_BEFORE_SECONDS, (expires - issued) / 2)
+    return expires - (time.time() if now is None else now) < margin
+
+
 class _Client(Client):  # type: ignore[misc]  # atproto ships no types for mypy here
     """atproto's client without its own renewal clock: the session is renewed by BlueskySession, one process at a
     time."""
@@ -116,9 +126,7 @@ class BlueskySession:
                 self._client = _Client(base_url=self._service_url, request=Request(timeout=self._timeout))
             if self._current is None:
                 self._renew(None)
-            elif self._current.access_jwt_payload.exp is not None and (
-                self._current.access_jwt_payload.exp - time.time() < RENEW_BEFORE_SECONDS
-            ):
+            elif _expiring(self._current):
                 self._renew(self._current)
             return self._client
 

@@ -5,6 +5,7 @@ reply; every process using the account shares one session through Redis and only
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import redis
@@ -93,3 +94,19 @@ def test_a_reply_sent_after_the_session_ended_is_posted_not_refused(
         shown = card_shows(squeaky, "Replied publicly")
         assert "refused" not in shown
     assert len(local_bluesky.posted) == 2
+
+
+def test_a_session_near_its_written_end_is_renewed_before_it_is_refused(local_bluesky: LocalBluesky) -> None:
+    local_bluesky.tokens.access_minutes = 0.05  # three seconds: renewed in its second half, not on every call
+    session = _session(local_bluesky)
+    feed = notifications_feed(session, SystemClock())
+    queue, db = MemoryStreamQueue(), FakeDatabase()
+    assert poll_network_feed(feed, queue, db) == 0
+    assert poll_network_feed(feed, queue, db) == 0
+    assert local_bluesky.tokens.refreshed == 0
+    time.sleep(1.6)
+    local_bluesky.add_post("ann.bsky.social", "@squeakyair.bsky.social my bag is lost")
+    assert poll_network_feed(feed, queue, db) == 1
+    assert (local_bluesky.tokens.created, local_bluesky.tokens.refreshed) == (1, 1)
+    reads = [r for r in local_bluesky.requests if r.path.endswith("listNotifications")]
+    assert len(reads) == 3  # none refused and made again
