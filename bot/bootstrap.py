@@ -58,15 +58,15 @@ from handlers.domain.complaint import Actor, Role
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import Clock, SystemClock
-from handlers.ports.coordination import Dedupe, Locks, StreamQueue
+from handlers.ports.coordination import Dedupe, Locks, SharedValues, StreamQueue
 from handlers.ports.gateways import Pager, SocialGateway, SourceRules, TicketGateway
 from handlers.ports.surfaces import Face
 from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk
-from storage.memory.keys import MemoryDedupe, MemoryLocks
+from storage.memory.keys import MemoryDedupe, MemoryLocks, MemoryValues
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
-from storage.redis.keys import RedisDedupe, RedisLocks
+from storage.redis.keys import RedisDedupe, RedisLocks, RedisValues
 from storage.redis.stream import RedisStreamQueue
 from storage.sql.engine import make_engine
 from storage.sql.tickets import BuiltinTickets
@@ -108,18 +108,21 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     clicks: StreamQueue
     locks: Locks
     dedupe: Dedupe
+    values: SharedValues
     if settings.redis_url:
         client = redis.Redis.from_url(settings.redis_url)
         queue = RedisStreamQueue(client, STREAM, GROUP)
         clicks = RedisStreamQueue(client, CLICKS, GROUP)
         locks = RedisLocks(client)
         dedupe = RedisDedupe(client)
+        values = RedisValues(client)
         limiter = WindowRateLimiter(settings.redis_url)
     else:
         queue = MemoryStreamQueue()
         clicks = MemoryStreamQueue()
         locks = MemoryLocks()
         dedupe = MemoryDedupe()
+        values = MemoryValues()
         limiter = WindowRateLimiter("memory://")
     return Core(
         settings=settings,
@@ -132,6 +135,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         limiter=limiter,
         dedupe=dedupe,
         triage=triage,
+        values=values,
     )
 
 
@@ -155,14 +159,18 @@ def x_replies(core: Core) -> XReplies | None:
     )
 
 
-def bluesky_session(settings: Settings) -> BlueskySession | None:
-    """The brand's Bluesky account when BLUESKY_HANDLE is set (it logs in when first used)."""
+def bluesky_session(core: Core) -> BlueskySession | None:
+    """The brand's Bluesky account when BLUESKY_HANDLE is set (it logs in when first used), its session shared with
+    every process on the same Redis."""
+    settings = core.settings
     if not settings.bluesky_on:
         return None
     settings.require("bluesky_handle", "bluesky_app_password", why="Bluesky is on")
     assert settings.bluesky_handle is not None
     password = _secret(settings.bluesky_app_password) or ""
-    return BlueskySession(settings.bluesky_service_url, settings.bluesky_handle, password)
+    return BlueskySession(
+        settings.bluesky_service_url, settings.bluesky_handle, password, values=core.values, locks=core.locks
+    )
 
 
 def mastodon_account(settings: Settings) -> MastodonAccount | None:
@@ -181,7 +189,7 @@ def social_gateways(core: Core) -> dict[str, SocialGateway]:
     x = x_replies(core)
     if x is not None:
         gateways[X_SOURCE] = x
-    bluesky = bluesky_session(core.settings)
+    bluesky = bluesky_session(core)
     if bluesky is not None:
         gateways[BLUESKY] = BlueskyReplies(bluesky)
     mastodon = mastodon_account(core.settings)
@@ -275,6 +283,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             post_burst=settings.slack_post_burst,
             updates_per_second=settings.slack_updates_per_second,
             leads_group=settings.slack_leads_group,
+            values=core.values,
+            distribution=settings.slack_app_distribution,
         )
         team = TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group)
         faces[SLACK] = Face(cards=chat, notifier=chat, directory=team)

@@ -56,10 +56,10 @@ class Settings(BaseSettings):
         0.8, gt=0, description="card updates (chat.update) per second in the workspace (Slack's Tier 3: 50+ a minute)"
     )
     slack_post_burst: int = Field(
-        2,
-        ge=1,
-        description="a channel's short burst: everything but VIP cards leaves its last slot, so a VIP's card goes "
-        "at once (1: no reserve)",
+        2, ge=1, description="a channel's short burst, whose last slot only VIP cards may take (1: no reserve)"
+    )
+    slack_app_distribution: Literal["internal", "marketplace", "distributed"] = Field(
+        "internal", description="how the Slack app is distributed: internal, marketplace, or distributed (unlisted)"
     )
 
     teams_app_id: str | None = Field(
@@ -215,18 +215,11 @@ class Settings(BaseSettings):
         "and lead group",
     )
 
-    @field_validator("x_brand_handles", mode="before")
+    @field_validator("x_brand_handles", "teams_leads", mode="before")
     @classmethod
-    def _split_handles(cls, value: object) -> object:
-        if isinstance(value, str):
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):  # a handle's "@" is dropped (no Teams id or email starts with one)
             return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("teams_leads", mode="before")
-    @classmethod
-    def _split_leads(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("teams_channel", "teams_agents_team")

@@ -68,7 +68,7 @@ def network_feeds(core: Core, stop: threading.Event | None = None) -> dict[str, 
     """The Bluesky and Mastodon feeds to poll, by network, for those that are on: built once, each poll reuses
     their clients (one Bluesky login, one reader per other Mastodon instance)."""
     settings, found = core.settings, {}
-    bluesky = bluesky_session(settings)
+    bluesky = bluesky_session(core)
     if bluesky is not None:
         found["Bluesky"] = [
             bluesky_feeds.notifications_feed(bluesky, core.clock, stop),

@@ -16,7 +16,7 @@ from handlers.intake.triage import Triage
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import Clock
-from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
+from handlers.ports.coordination import Dedupe, Locks, RateLimiter, SharedValues, StreamQueue
 from handlers.ports.surfaces import Faces
 from handlers.ports.unit_of_work import UnitOfWorkFactory
 from handlers.queues.incident import IncidentDesk
@@ -47,6 +47,7 @@ class Core:
     limiter: RateLimiter
     dedupe: Dedupe
     triage: Triage
+    values: SharedValues  # small values every process shares (a network session), each with its TTL
 
 
 @dataclass

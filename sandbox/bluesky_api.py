@@ -1,11 +1,12 @@
 """A local Bluesky: the XRPC methods Squeaky calls on a PDS (and the AppView behind it), shaped on their documented
 answers.
 
-Sessions are real JWTs that expire; notifications and searches page newest first by cursor;
-a post is counted in graphemes (300 at most); a reply must name its root and parent by URI and
-CID; a post's record key must be a TID, and creating one that already exists fails with a 500,
-as the PDS does today. Every answer carries the PDS's `ratelimit-*` headers, and 429s and 5xx
-can be queued per method.
+Sessions are real JWTs that expire, early too where the PDS decides so (sandbox.bluesky_sessions);
+a handle that no longer verifies shows as `handle.invalid`; notifications and searches page
+newest first by cursor; a post is counted in graphemes (300 at most); a reply must name its
+root and parent by URI and CID; a post's record key must be a TID, and creating one that
+already exists fails with a 500, as the PDS does today. Every answer carries the PDS's
+`ratelimit-*` headers, and 429s and 5xx can be queued per method.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
 import regex
 
+from sandbox.bluesky_sessions import PdsSessions
+from sandbox.bluesky_sessions import error as _error
 from sandbox.server import LocalServer, Request, Response
 
 MAX_GRAPHEMES = 300
@@ -28,6 +30,7 @@ _MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9.-]*\.[a-z]{2,})", re.IGNOREC
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 RATE_LIMIT = 3000  # requests per 5 minutes, per account, as the PDS documents
 _WINDOW = 300
+INVALID_HANDLE = "handle.invalid"  # what the AppView shows for a handle that no longer verifies
 
 
 def graphemes(text: str) -> int:
@@ -42,12 +45,10 @@ class LocalBluesky(LocalServer):
         super().__init__()
         self.brand = brand
         self.app_password = app_password
-        self._secret = hashlib.sha256(b"local-bluesky").hexdigest()
         self.accounts: dict[str, dict[str, Any]] = {}  # by DID
         self.posts: dict[str, dict[str, Any]] = {}  # by URI
         self.posted: list[dict[str, Any]] = []
-        self.sessions = 0  # createSession calls: the PDS limits them to 30 per 5 minutes
-        self.access_minutes = 120.0
+        self.tokens = PdsSessions()  # createSession and refreshSession, and the tokens they give
         self._clock = itertools.count(int(time.time() * 1_000_000))
         self._window = (time.time(), 0)
         self.brand_did = self.add_account(brand, "Squeaky Air Care")
@@ -87,6 +88,26 @@ class LocalBluesky(LocalServer):
                 record["reply"] = {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}}
             return self._store(did, self._tid(), record, reply_gate=reply_gate)
 
+    @property
+    def sessions(self) -> int:
+        """createSession calls so far (the PDS allows 30 per 5 minutes)."""
+        return self.tokens.created
+
+    def expire_sessions(self) -> None:
+        """End every access token given so far, before its time, as the PDS may: their next use is 400 ExpiredToken."""
+        self.tokens.expire_all()
+
+    def invalidate_handle(self, handle: str) -> str:
+        """The account's handle no longer verifies (its DNS or well-known record is gone): every view shows it as
+        `handle.invalid`, as the AppView does; return its DID, which still names it."""
+        did = self.add_account(handle)
+        with self.lock:
+            self.accounts[did]["handle"] = INVALID_HANDLE
+            for post in self.posts.values():
+                if post["author"]["did"] == did:
+                    post["author"]["handle"] = INVALID_HANDLE
+        return did
+
     def rate_limit_next(self, method: str, reset_in: int = 2, count: int = 1) -> None:
         """Answer the next `count` calls of `method` (an NSID) with 429 and the PDS's reset header."""
         headers = _limit_headers(0, int(time.time()) + reset_in)
@@ -113,7 +134,7 @@ class LocalBluesky(LocalServer):
         elif method == "com.atproto.server.refreshSession":
             response = self._refresh(request)
         else:
-            problem = self._authenticate(request, refresh=False)
+            problem, _claims = self.tokens.check(request, refresh=False)
             if problem is not None:
                 response = problem
             else:
@@ -131,45 +152,22 @@ class LocalBluesky(LocalServer):
             self._window = (started, used + 1)
         return _limit_headers(max(0, RATE_LIMIT - used - 1), int(started + _WINDOW))
 
-    def _tokens(self, did: str) -> dict[str, str]:
-        now = int(time.time())
-        access = {"scope": "com.atproto.appPass", "sub": did, "iat": now, "exp": now + int(self.access_minutes * 60)}
-        refresh = {"scope": "com.atproto.refresh", "sub": did, "iat": now, "exp": now + 90 * 86400, "jti": str(now)}
-        return {
-            "accessJwt": jwt.encode(access, self._secret, algorithm="HS256", headers={"typ": "at+jwt"}),
-            "refreshJwt": jwt.encode(refresh, self._secret, algorithm="HS256", headers={"typ": "refresh+jwt"}),
-        }
-
     def _create_session(self, request: Request) -> Response:
         body = request.json() or {}
-        self.sessions += 1
+        self.tokens.created += 1
         identifier, password = str(body.get("identifier", "")), str(body.get("password", ""))
         did = next((d for d, a in self.accounts.items() if identifier in (a["handle"], d)), None)
         if did is None or did != self.brand_did or password != self.app_password:
             return _error(401, "AuthenticationRequired", "Invalid identifier or password")
         account = self.accounts[did]
-        return Response(200, {"did": did, "handle": account["handle"], **self._tokens(did), "active": True})
+        return Response(200, {"did": did, "handle": account["handle"], **self.tokens.issue(did), "active": True})
 
     def _refresh(self, request: Request) -> Response:
-        problem = self._authenticate(request, refresh=True)
+        problem, _claims = self.tokens.check(request, refresh=True)
         if problem is not None:
             return problem
-        return Response(200, {"did": self.brand_did, "handle": self.brand, **self._tokens(self.brand_did)})
-
-    def _authenticate(self, request: Request, *, refresh: bool) -> Response | None:
-        auth = request.headers.get("authorization", "")
-        if not auth.startswith("Bearer "):
-            return _error(401, "AuthenticationRequired", "Authentication Required")
-        try:
-            claims = jwt.decode(auth[7:], self._secret, algorithms=["HS256"])
-        except jwt.ExpiredSignatureError:
-            return _error(400, "ExpiredToken", "Token has expired")
-        except jwt.InvalidTokenError:
-            return _error(401, "InvalidToken", "Token could not be verified")
-        wanted = "com.atproto.refresh" if refresh else "com.atproto.appPass"
-        if claims.get("scope") != wanted:
-            return _error(400, "InvalidToken", "Bad token scope")
-        return None
+        self.tokens.refreshed += 1
+        return Response(200, {"did": self.brand_did, "handle": self.brand, **self.tokens.issue(self.brand_did)})
 
     def _answer(self, method: str, request: Request) -> Response:
         q = request.query
@@ -370,7 +368,3 @@ def _paged(items: list[dict[str, Any]], cursor: str | None, limit: int) -> tuple
         ordered = [item for item in ordered if item["indexedAt"] < cursor]
     page = ordered[:limit]
     return page, (page[-1]["indexedAt"] if len(ordered) > limit else None)
-
-
-def _error(status: int, error: str, message: str) -> Response:
-    return Response(status, {"error": error, "message": message})

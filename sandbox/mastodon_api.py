@@ -5,7 +5,10 @@ with `max_id`/`since_id`/`min_id` and say where the next page is in a Link heade
 is counted the way Mastodon's validator counts (graphemes, a link as 23, `@user@host` as
 `@user`, 500 at most); an Idempotency-Key gives the same status back for an hour; every
 answer carries X-RateLimit-* headers (the reset as an ISO 8601 time), and 429s and 5xx can be
-queued per route.
+queued per route. As since 4.3, the brand's notification policy filters private mentions from
+accounts it does not follow (on by default): they come back only when asked for with
+`include_filtered`, grouped (/api/v2/notifications) or not. An account's `url`, its profile's
+web address, may be on another host than its handle's domain.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import parse_qs
 
 import regex
 
+from sandbox.mastodon_groups import grouped
 from sandbox.server import LocalServer, Request, Response
 
 MAX_CHARACTERS = 500
@@ -51,6 +55,10 @@ class LocalMastodon(LocalServer):
         self.statuses: dict[str, dict[str, Any]] = {}
         self.notifications: list[dict[str, Any]] = []
         self.posted: list[dict[str, Any]] = []
+        self.version = "4.3.0"  # below 4.3 there is no notification policy, and no /api/v2/notifications
+        self.filter_private_mentions = True  # the notification policy's default since 4.3
+        self.following: set[str] = set()  # ids of the accounts the brand follows
+        self.notifications_most = 80  # the most a notifications page holds, whatever was asked (instances vary)
         self._idempotent: dict[str, tuple[float, str]] = {}
         self._ids = itertools.count(int(time.time() * 1000) << 16, 7)
         self._window = (time.time(), 0)
@@ -58,8 +66,9 @@ class LocalMastodon(LocalServer):
 
     # -- test helpers -----------------------------------------------------
 
-    def add_account(self, acct: str, display_name: str | None = None) -> str:
-        """Create an account (`user` on this instance, `user@host` elsewhere); return its id."""
+    def add_account(self, acct: str, display_name: str | None = None, *, url: str | None = None) -> str:
+        """Create an account (`user` on this instance, `user@host` elsewhere; `url`: its profile's address when not
+        https://<host>/@user, as where a server's web address differs from its handle's domain); return its id."""
         with self.lock:
             for account in self.accounts.values():
                 if account["acct"].lower() == acct.lower():
@@ -68,7 +77,7 @@ class LocalMastodon(LocalServer):
             username, _, host = acct.partition("@")
             self.accounts[account_id] = {
                 "id": account_id, "username": username, "acct": acct, "display_name": display_name or username,
-                "url": f"https://{host or self.host}/@{username}", "followers_count": 10, "following_count": 3,
+                "url": url or f"https://{host or self.host}/@{username}", "followers_count": 10, "following_count": 3,
                 "statuses_count": 1, "locked": False, "bot": False, "note": "", "created_at": _stamp(),
             }  # fmt: skip
             return account_id
@@ -106,7 +115,7 @@ class LocalMastodon(LocalServer):
         path = request.path
         if path == "/api/v1/statuses" and request.method == "POST":
             return "post"
-        if path.startswith("/api/v1/notifications"):
+        if path.startswith(("/api/v1/notifications", "/api/v2/notifications")):
             return "notifications"
         if path.startswith("/api/v1/timelines/tag/"):
             return "tag"
@@ -141,10 +150,10 @@ class LocalMastodon(LocalServer):
             return {
                 "uri": self.host,
                 "title": "Local Mastodon",
-                "version": "4.3.0",
+                "version": self.version,
                 "configuration": {"statuses": statuses},
             }
-        return {"domain": self.host, "title": "Local Mastodon", "version": "4.3.0",
+        return {"domain": self.host, "title": "Local Mastodon", "version": self.version,
                 "api_versions": {"mastodon": 2}, "configuration": {"statuses": statuses}}  # fmt: skip
 
     def _count(self) -> dict[str, str]:
@@ -165,9 +174,16 @@ class LocalMastodon(LocalServer):
                 return Response(404, {"error": "Record not found"})
             return Response(200, dict(self.accounts[self.brand_id]))
         if route == "notifications":
-            wanted = q.get("types[]")
-            found = [n for n in self.notifications if wanted is None or n["type"] == wanted]
-            return self._page(request, found, default=40, most=80)
+            wanted, filtered = q.get("types[]"), q.get("include_filtered", "").lower() in ("1", "true")
+            found = [
+                {k: v for k, v in n.items() if k != "filtered"}
+                for n in self.notifications
+                if (wanted is None or n["type"] == wanted) and (filtered or not n["filtered"])
+            ]
+            page = self._page(request, found, default=40, most=self.notifications_most)
+            if not request.path.startswith("/api/v2/"):
+                return page
+            return grouped(page) if self.version >= "4.3" else Response(404, {"error": "Not Found"})
         if route == "tag":
             tag = request.path.rsplit("/", 1)[1].lower()
             found = [
@@ -278,9 +294,21 @@ class LocalMastodon(LocalServer):
         if to_brand and account_id != self.brand_id:
             self.notifications.append({
                 "id": str(next(self._ids)), "type": "mention", "created_at": status["created_at"],
-                "account": dict(account), "status": status,
+                "account": dict(account), "status": status, "filtered": self._filtered(account_id, status, parent),
             })  # fmt: skip
         return status
+
+    def _filtered(self, account_id: str, status: dict[str, Any], parent: dict[str, Any] | None) -> bool:
+        """The policy's private-mention filter: a direct mention from an account the brand does not follow, unless
+        it answers a direct mention of theirs by the brand."""
+        answers_us = (
+            parent is not None
+            and parent["account"]["id"] == self.brand_id
+            and (any(m["id"] == account_id for m in parent["mentions"]))
+        )
+        private = status["visibility"] == "direct"
+        policy = self.version >= "4.3" and self.filter_private_mentions  # no policy before 4.3
+        return policy and private and account_id not in self.following and not answers_us
 
     def _view(self, status: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in status.items() if k != "text"}

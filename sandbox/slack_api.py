@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from sandbox.server import LocalServer, Request, Response
 from sandbox.slack_files import FilesAndHome
-from sandbox.slack_limits import ChannelPostLimit
+from sandbox.slack_limits import ChannelPostLimit, HistoryLimit
 from sandbox.slack_socket import LocalSocketMode
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
@@ -46,6 +46,7 @@ class LocalSlack(FilesAndHome, LocalServer):
         self.users: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._last_ts = 0
+        self._ahead = 0.0  # seconds added to the clock that stamps messages (`later`)
         self._changed = threading.Condition(self.lock)
         self._methods = {
             "auth.test": self._auth_test,
@@ -68,6 +69,7 @@ class LocalSlack(FilesAndHome, LocalServer):
         self.app_token = "xapp-1-A0SQUEAKY-local-app-token"
         self._socket_mode: LocalSocketMode | None = None
         self.post_limit: ChannelPostLimit | None = None  # set it to enforce Slack's posting limit (off by default)
+        self.history_limit: HistoryLimit | None = None  # set it to be a distributed non-Marketplace app
 
     # -- test helpers -----------------------------------------------------
 
@@ -114,6 +116,11 @@ class LocalSlack(FilesAndHome, LocalServer):
             ordered = sorted(self.messages.items(), key=lambda kv: float(kv[0][1]))
             return [m for (c, _ts), m in ordered if c == channel and m.get("thread_ts") == ts]
 
+    def later(self, seconds: float) -> None:
+        """Stamp messages from now on as if `seconds` had passed (a test that needs minutes between posts)."""
+        with self.lock:
+            self._ahead += seconds
+
     def rate_limit_next(self, method: str, retry_after: int = 1, count: int = 1) -> None:
         """Answer the next `count` calls of `method` with 429 and Retry-After, as Slack does."""
         self.fail_next(method, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}, count)
@@ -155,6 +162,10 @@ class LocalSlack(FilesAndHome, LocalServer):
             retry_after = self.post_limit.admit(_channel_of(str(params.get("channel") or "")))
             if retry_after is not None:
                 return Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+        if method in ("conversations.history", "conversations.replies") and self.history_limit is not None:
+            retry_after = self.history_limit.admit(method)
+            if retry_after is not None:
+                return Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
         with self._changed:
             self.calls.append(SlackCall(method, params, token))
             self._changed.notify_all()
@@ -177,7 +188,7 @@ class LocalSlack(FilesAndHome, LocalServer):
 
     def _next_ts(self) -> str:
         """A message ts as Slack makes them: the time in microseconds, unique and increasing in a channel."""
-        micros = max(int(time.time() * 1_000_000), self._last_ts + 1)
+        micros = max(int((time.time() + self._ahead) * 1_000_000), self._last_ts + 1)
         self._last_ts = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
@@ -247,15 +258,17 @@ class LocalSlack(FilesAndHome, LocalServer):
         channel = str(params.get("channel") or "")
         if not channel or channel[0] not in "CGD":
             return {"ok": False, "error": "channel_not_found"}
-        oldest = float(params.get("oldest") or 0)
+        oldest, latest = float(params.get("oldest") or 0), float(params.get("latest") or "inf")
         limit = min(int(params.get("limit") or 100), 999)
+        if self.history_limit is not None:  # a distributed non-Marketplace app: 15 at most, and by default
+            limit = min(int(params.get("limit") or self.history_limit.most), self.history_limit.most)
         cursor = float(params.get("cursor") or "inf")  # the ts to continue below (newest first)
         found = sorted(
             (m for (c, ts), m in self.messages.items() if c == channel and not m.get("thread_ts")),
             key=lambda m: float(m["ts"]),
             reverse=True,
         )
-        found = [m for m in found if oldest < float(m["ts"]) < cursor]
+        found = [m for m in found if oldest < float(m["ts"]) < min(cursor, latest)]
         page, more = found[:limit], len(found) > limit
         with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
         shown = [{k: v for k, v in m.items() if k != "metadata" or with_metadata} for m in page]

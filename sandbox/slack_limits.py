@@ -68,3 +68,28 @@ class ChannelPostLimit:
         """Whether every Retry-After was waited out."""
         with self._lock:
             return not self.early_calls
+
+
+@dataclass
+class HistoryLimit:
+    """conversations.history and conversations.replies for a commercially distributed app not approved for the
+    Slack Marketplace (since 2025-05-29): one call a minute per method, at most 15 messages a call (`limit` above 15
+    is cut to 15). Internal and Marketplace apps are exempt: leave the stand-in's `history_limit` unset for them."""
+
+    per_minute: int = 1
+    most: int = 15
+    refusals: list[Refusal] = field(default_factory=list)
+    _calls: dict[str, list[float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def admit(self, method: str, now: float | None = None) -> int | None:
+        """None if this call may go now; else the whole seconds to wait (the Retry-After to answer)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            recent = [at for at in self._calls.get(method, []) if now - at < 60.0]
+            if len(recent) >= self.per_minute:
+                retry_after = max(1, math.ceil(60.0 - (now - recent[0])))
+                self.refusals.append(Refusal(method, now, retry_after))
+                return retry_after
+            self._calls[method] = [*recent, now]
+            return None

@@ -13,20 +13,24 @@ from handlers.domain.complaint import IncomingComplaint
 SOURCE = "bsky"
 REPLIES_CLOSED = "replies-closed"  # the thread's gate keeps us from replying (the viewer's replyDisabled)
 _HANDLE = re.compile(r"[a-z0-9][a-z0-9.-]{0,252}\Z", re.IGNORECASE)
+_DID = re.compile(r"did:(plc|web):[A-Za-z0-9._:%-]{1,2048}\Z")
 _POST_URI = re.compile(r"at://([^/]+)/app\.bsky\.feed\.post/([A-Za-z0-9._:~-]{1,512})\Z")
 
 
-def post_url(handle: str, uri: str) -> str | None:
-    """The post's page on bsky.app, from its at:// URI."""
+def post_url(uri: str) -> str | None:
+    """The post's page on bsky.app, from its at:// URI, by its author's DID (which the URI names, and which still
+    works when the handle changed or no longer verifies)."""
     match = _POST_URI.match(uri)
-    if match is None or not _HANDLE.match(handle):
+    if match is None or not (_DID.match(match.group(1)) or _HANDLE.match(match.group(1))):
         return None
-    return f"https://bsky.app/profile/{handle}/post/{match.group(2)}"
+    return f"https://bsky.app/profile/{match.group(1)}/post/{match.group(2)}"
 
 
-def profile_url(handle: str) -> str | None:
-    """The customer's profile on bsky.app."""
-    return f"https://bsky.app/profile/{handle}" if _HANDLE.match(handle) else None
+def profile_url(did: str, handle: str) -> str | None:
+    """The customer's profile on bsky.app: by DID where known, else by handle."""
+    if _DID.match(did):
+        return f"https://bsky.app/profile/{did}"
+    return f"https://bsky.app/profile/{handle}" if _HANDLE.match(handle) and handle != "handle.invalid" else None
 
 
 def _mentions(record: Any, brand_did: str | None, brand_handle: str) -> bool:
@@ -64,7 +68,7 @@ def normalize_post(
         author_name=str(getattr(author, "display_name", None) or handle),
         text=str(getattr(record, "text", "") or ""),
         created_at=parse_time(getattr(record, "created_at", None), now),
-        url=post_url(handle, uri),
+        url=post_url(uri),
         conversation_id=root,
         in_reply_to_id=parent,
         mentions_us=reason in ("mention", "reply", "quote") or _mentions(record, brand_did, brand_handle),

@@ -25,9 +25,9 @@ from atproto_client.exceptions import (
 )
 from atproto_client.utils import facet_detection
 
-from bot.bluesky.client import BlueskySession, wait_seconds
+from bot.bluesky.client import BlueskySession, session_ended, wait_seconds
 from bot.bluesky.normalize import post_url
-from bot.network_feeds import RateLimited, Refused
+from bot.network_feeds import RateLimited, Refused, Unavailable
 from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import DeliveryFailed, PostedReply
 
@@ -71,7 +71,7 @@ class BlueskyReplies:
             if found is None:
                 raise
             return found
-        return PostedReply(post_id=str(created.uri), url=post_url(self._session.handle, str(created.uri)))
+        return PostedReply(post_id=str(created.uri), url=post_url(str(created.uri)))
 
     def find_reply(self, to: Complaint, since: datetime) -> PostedReply | None:
         """Our reply to this complaint decided at `since`, if an earlier try created it: its record, by its key."""
@@ -82,7 +82,7 @@ class BlueskyReplies:
         record = models.AppBskyFeedPost.Record(text=text, created_at=datetime.now().astimezone().isoformat())
         data = {"repo": self._session.did, "collection": POST, "record": record}
         created = self._guarded("post", lambda client: client.com.atproto.repo.create_record(data))
-        return PostedReply(post_id=str(created.uri), url=post_url(self._session.handle, str(created.uri)))
+        return PostedReply(post_id=str(created.uri), url=post_url(str(created.uri)))
 
     def _refs(self, to: Complaint) -> tuple[Any, Any]:
         """The parent (the complaint's post) and the thread's root, each as URI and CID: read from the thread when
@@ -110,22 +110,27 @@ class BlueskyReplies:
             if exc.permanent:  # RecordNotFound: no earlier try went out
                 return None
             raise
-        return PostedReply(post_id=str(found.uri), url=post_url(self._session.handle, str(found.uri)))
+        return PostedReply(post_id=str(found.uri), url=post_url(str(found.uri)))
 
     def _guarded(self, what: str, call: Any) -> Any:
-        """One call to the PDS, its answers mapped: 429 waits, 5xx and timeouts are an outage (the try may have
-        landed, so the next one looks first), a refusal is permanent."""
+        """One call to the PDS through the session (renewed and made once more where the PDS ended it), its answers
+        mapped: 429 waits, 5xx and timeouts are an outage (the try may have landed, so the next one looks first), an
+        ended session is tried again later, a refusal is permanent."""
         try:
-            return call(self._session.client())
+            return self._session.call(call)
         except RateLimitExceededError as exc:
             raise DeliveryFailed("Bluesky is rate limiting us", retry_after=wait_seconds(exc), throttled=True) from None
         except RateLimited as exc:
             raise DeliveryFailed(str(exc), retry_after=exc.seconds, throttled=True) from None
         except Refused as exc:
             raise DeliveryFailed(str(exc), permanent=True) from None
-        except UnauthorizedError:
-            raise DeliveryFailed("Bluesky refused our credentials (BLUESKY_APP_PASSWORD)", permanent=True) from None
-        except BadRequestError as exc:
+        except Unavailable as exc:
+            raise DeliveryFailed(f"Bluesky: {exc}") from None
+        except (BadRequestError, UnauthorizedError) as exc:
+            if session_ended(exc):  # renewed and ended again at once: the PDS's passing state, tried again later
+                raise DeliveryFailed(f"Bluesky ended our session ({_reason(exc)}); trying again") from None
+            if isinstance(exc, UnauthorizedError):
+                raise DeliveryFailed("Bluesky refused our credentials (BLUESKY_APP_PASSWORD)", permanent=True) from None
             raise DeliveryFailed(f"Bluesky refused the {what}: {_reason(exc)}", permanent=True) from None
         except (InvokeTimeoutError, NetworkError) as exc:
             raise DeliveryFailed(f"Bluesky did not answer ({exc.__class__.__name__})", outage=True) from None

@@ -33,9 +33,9 @@ class BlueskyRules:
         """Nothing: Bluesky does not charge for posting."""
         return 0.0
 
-    def profile_url(self, handle: str) -> str | None:
-        """bsky.app/profile/<handle>."""
-        return profile_url(handle)
+    def profile_url(self, complaint: Complaint) -> str | None:
+        """bsky.app/profile/<did>: a DID never changes, a handle may (or stop verifying: `handle.invalid`)."""
+        return profile_url(complaint.author_id, complaint.author_handle)
 
     @property
     def posting_limit(self) -> tuple[int, float]:

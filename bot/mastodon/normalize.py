@@ -52,8 +52,11 @@ def full_handle(account: Any, home: str) -> str:
     return f"{acct}@{host or home}"
 
 
-def profile_url(handle: str) -> str | None:
-    """The account's page on its own instance."""
+def profile_url(handle: str, url: str | None = None) -> str | None:
+    """The account's page: `url` as its instance gave it (an https address), else https://<handle's domain>/@user."""
+    given = _safe_url(url)
+    if given is not None:
+        return given
     match = _HANDLE.match(handle)
     return f"https://{match.group(2)}/@{match.group(1)}" if match else None
 
@@ -93,4 +96,5 @@ def normalize_status(
         visibility=str(status.get("visibility") or "public"),
         from_brand=handle.lower() == brand,
         author_followers=account.get("followers_count") if isinstance(account.get("followers_count"), int) else None,
+        author_url=_safe_url(account.get("url")),
     )

@@ -34,9 +34,10 @@ class MastodonRules:
         """Nothing: Mastodon does not charge for posting."""
         return 0.0
 
-    def profile_url(self, handle: str) -> str | None:
-        """https://<instance>/@<user>."""
-        return profile_url(handle)
+    def profile_url(self, complaint: Complaint) -> str | None:
+        """The profile's address as the instance gave it (`url`), which need not be on the handle's domain; for a
+        complaint stored without it, https://<handle's domain>/@<user>."""
+        return profile_url(complaint.author_handle, complaint.author_url)
 
     @property
     def posting_limit(self) -> tuple[int, float]:

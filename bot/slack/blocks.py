@@ -12,7 +12,7 @@ from handlers.domain.activity import ActivityLine
 from handlers.domain.card import CardView, FollowUpLine
 from handlers.domain.complaint import Action, Delivery, PublicReply, Status, Ticket
 
-_SAFE_URL = re.compile(r"https://[\w.\-/?=&%@]+\Z")  # "@": Mastodon profiles and posts
+_SAFE_URL = re.compile(r"https://[\w.\-/?=&%@:]+\Z")  # "@": Mastodon profiles and posts; ":": Bluesky DIDs
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}\Z")  # a Slack user group id, mentioned as <!subteam^S…>
 
 _BUTTON_TEXT = {

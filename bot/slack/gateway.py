@@ -15,14 +15,27 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.slack.answers import rich
 from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup_text, notice_blocks
+from bot.slack.history import (
+    AFTER_SECONDS,
+    BEFORE_SECONDS,
+    INTERNAL,
+    NOTHING,
+    RECORD_TTL_SECONDS,
+    history_limits,
+    posted,
+    read_record,
+    record_key,
+    sending,
+)
 from bot.slack.refs import slack_ref, ts_of
 from handlers.domain.activity import ActivityLine
 from handlers.domain.card import CardView, FollowUpLine
 from handlers.domain.complaint import CardRef
 from handlers.domain.rich_text import Line
-from handlers.ports.coordination import RateLimiter
+from handlers.ports.coordination import RateLimiter, SharedValues
 from handlers.ports.gateways import PACING, DeliveryFailed
 from handlers.ports.surfaces import Notice
+from storage.memory.keys import MemoryValues
 
 log = logging.getLogger(__name__)
 _GROUP = re.compile(r"^[SUW][A-Z0-9]{2,20}$")  # a user group (S…) or a person (U…, W…) a queue names as its leads
@@ -42,6 +55,7 @@ UPDATE_BURST = 10
 _SHORT_WAIT_SECONDS = 0.05  # a wait this short is slept; a longer one hands the slot to the outbox's next pass
 CARD_EVENT = "squeaky_card"  # message metadata that ties a Slack message to its complaint
 _HISTORY_PAGES = 10
+HISTORY_KEY = "slack:history"  # conversations.history's pace in the workspace
 
 # Slack errors that no retry will fix.
 _PERMANENT = {
@@ -77,8 +91,12 @@ class SlackChatGateway:
         post_burst: int = POST_BURST,
         updates_per_second: float = UPDATES_PER_SECOND,
         leads_group: str | None = None,
+        values: SharedValues | None = None,
+        distribution: str = INTERNAL,
     ) -> None:
         self._leads_group = leads_group
+        self._values: SharedValues = values if values is not None else MemoryValues()
+        self._history = history_limits(distribution)
         self._client = client
         self._channel = channel
         self._limiter = limiter
@@ -87,30 +105,56 @@ class SlackChatGateway:
         self._updates_per_second = updates_per_second
 
     def post_card(self, channel: str, card: CardView) -> CardRef:
-        """chat.postMessage the card into the channel."""
+        """chat.postMessage the card into the channel, its moment recorded first and Slack's answer after, so that a
+        retry finds it without reading the channel's history."""
         channel = channel or self._channel
         self._pace_post(channel, reserve=card.uses_reserve)
-        response = self._call(
-            "chat.postMessage",
-            channel=channel,
-            text=fallback_text(card),
-            blocks=card_blocks(card),
-            unfurl_links=False,
-            metadata={"event_type": CARD_EVENT, "event_payload": {"complaint_id": card.complaint_id}},
-        )
+        key = record_key(channel, card.complaint_id)
+        self._values.put(key, sending(time.time()), RECORD_TTL_SECONDS)
+        try:
+            response = self._call(
+                "chat.postMessage",
+                channel=channel,
+                text=fallback_text(card),
+                blocks=card_blocks(card),
+                unfurl_links=False,
+                metadata={"event_type": CARD_EVENT, "event_payload": {"complaint_id": card.complaint_id}},
+            )
+        except DeliveryFailed as exc:
+            if not exc.outage:  # Slack answered: nothing was posted
+                self._values.put(key, NOTHING, RECORD_TTL_SECONDS)
+            raise
+        self._values.put(key, posted(str(response["ts"])), RECORD_TTL_SECONDS)
         return slack_ref(str(response["channel"]), str(response["ts"]))
 
     def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
-        """Look through the channel's history since `since` for the card carrying this complaint's metadata."""
+        """The card an earlier post may have made: from what was recorded around that post; only a post left
+        uncertain reads the channel's history, a window of seconds around it, within the app's history limits."""
         channel = channel or self._channel
+        recorded = read_record(self._values.get(record_key(channel, complaint_id)))
+        if recorded is not None and recorded.ts is not None:
+            return slack_ref(channel, recorded.ts)
+        if recorded is not None and recorded.nothing:
+            return None
+        if recorded is not None and recorded.sent_at is not None:
+            oldest, latest = recorded.sent_at - BEFORE_SECONDS, recorded.sent_at + AFTER_SECONDS
+            return self._look_back(channel, complaint_id, oldest, latest)
+        return self._look_back(channel, complaint_id, since.timestamp(), None)
+
+    def _look_back(self, channel: str, complaint_id: int, oldest: float, latest: float | None) -> CardRef | None:
+        """Read the channel's history between `oldest` and `latest` for the card carrying this complaint's metadata,
+        each page paced within the app's history limits (a page refused for pace hands the try back)."""
         cursor: str | None = None
         for _page in range(_HISTORY_PAGES):
+            self._pace(HISTORY_KEY, self._history.per_second, self._history.burst)
             params: dict[str, object] = {
                 "channel": channel,
-                "oldest": f"{since.timestamp():.6f}",
+                "oldest": f"{oldest:.6f}",
                 "include_all_metadata": True,
-                "limit": 200,
+                "limit": self._history.page,
             }
+            if latest is not None:
+                params["latest"] = f"{latest:.6f}"
             if cursor:
                 params["cursor"] = cursor
             page = self._call("conversations.history", **params)
@@ -211,8 +255,9 @@ class SlackChatGateway:
             status = exc.response.status_code
             if status == 429:
                 retry_after = float(exc.response.headers.get("Retry-After", 1))
-                if method in ("chat.postMessage", "chat.update"):  # every process holds back, not just this one
-                    key = f"slack:post:{kwargs.get('channel')}" if method == "chat.postMessage" else "slack:update"
+                keys = {"chat.postMessage": f"slack:post:{kwargs.get('channel')}", "chat.update": "slack:update"}
+                key = keys.get(method, HISTORY_KEY if method == "conversations.history" else None)
+                if key is not None:  # every process holds back, not just this one
                     self._limiter.block(key, retry_after)
                 raise DeliveryFailed(f"Slack {method} rate limited", retry_after=retry_after, throttled=True) from None
             if status >= 500 or error in _OUTAGE:

@@ -37,8 +37,9 @@ class XRules:
         """A post with a link costs more."""
         return self.per_post_with_url if measured.links else self.per_post
 
-    def profile_url(self, handle: str) -> str | None:
+    def profile_url(self, complaint: Complaint) -> str | None:
         """x.com/<handle>, for a real X handle."""
+        handle = complaint.author_handle
         return f"https://x.com/{handle}" if _HANDLE.match(handle) else None
 
     @property

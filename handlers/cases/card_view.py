@@ -85,6 +85,6 @@ def card_for(
         and complaint.ticket.url is None
         and complaint.ticket.number is not None,
         network=source.network if source is not None else "X",
-        profile_url=source.profile_url(complaint.author_handle) if source is not None else None,
+        profile_url=source.profile_url(complaint) if source is not None else None,
         no_reply_because=source.not_allowed_short if source is not None else "it does not mention us",
     )

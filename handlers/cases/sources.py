@@ -32,7 +32,7 @@ class OpenSource:
         """None that Squeaky knows of."""
         return None
 
-    def profile_url(self, handle: str) -> str | None:
+    def profile_url(self, complaint: Complaint) -> str | None:
         """None: the network's addresses are not known here."""
         return None
 

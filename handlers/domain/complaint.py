@@ -117,6 +117,7 @@ class IncomingComplaint:
     author_followers: int | None = None
     post_cid: str | None = None  # the network's content hash of the post, where a reply must name it (Bluesky)
     visibility: str | None = None  # who may see the post, where the network says (Mastodon); None: everyone
+    author_url: str | None = None  # the author's profile, where the network gives its address (Mastodon)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class Complaint:
     mentions_us: bool = True
     post_cid: str | None = None  # the network's content hash of the post (Bluesky), for a threaded reply
     visibility: str | None = None  # who may see the post (Mastodon's "public", "unlisted", "private", "direct")
+    author_url: str | None = None  # the author's profile, where the network gives its address (Mastodon)
     owner: Actor | None = None
     claimed_at: datetime | None = None
     cards: tuple[CardRef, ...] = ()  # one per surface and channel it was posted to

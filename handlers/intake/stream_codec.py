@@ -13,7 +13,7 @@ from typing import Any
 from handlers.domain.complaint import IncomingComplaint
 
 _REQUIRED = ("source", "external_id", "author_id", "author_handle", "text", "created_at")
-_OPTIONAL = ("url", "conversation_id", "in_reply_to_id", "post_cid", "visibility")
+_OPTIONAL = ("url", "conversation_id", "in_reply_to_id", "post_cid", "visibility", "author_url")
 _FLAGS = ("mentions_us", "replies_to_other_user", "is_retweet", "quotes_us", "from_brand")
 
 
@@ -67,6 +67,7 @@ def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
         in_reply_to_id=optional["in_reply_to_id"],
         post_cid=optional["post_cid"],
         visibility=optional["visibility"],
+        author_url=optional["author_url"],
         mentions_us=payload.get("mentions_us", "1") != "0",
         replies_to_other_user=payload.get("replies_to_other_user") == "1",
         is_retweet=payload.get("is_retweet") == "1",

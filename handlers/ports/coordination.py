@@ -122,3 +122,20 @@ class Dedupe(Protocol):
         """Remember `keys` for about `ttl_seconds` (an implementation may answer for a shorter or longer time:
         it is a fast path, and the database's unique keys stay the last word)."""
         ...
+
+
+class SharedValues(Protocol):
+    """Small named values that every process sharing the backend reads and writes (a network session's tokens, a
+    moment recorded before an uncertain call), each expiring on its own."""
+
+    def get(self, name: str) -> str | None:
+        """The value under `name`, or None when there is none or it expired."""
+        ...
+
+    def put(self, name: str, value: str, ttl_seconds: float) -> None:
+        """Keep `value` under `name` for `ttl_seconds`."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Forget the value under `name`."""
+        ...

@@ -121,8 +121,8 @@ class SourceRules(Protocol):
         """The same in a few words, for the card's triage line ("it does not mention us")."""
         ...
 
-    def profile_url(self, handle: str) -> str | None:
-        """The public address of the customer's profile on this network, when there is one."""
+    def profile_url(self, complaint: Complaint) -> str | None:
+        """The public address of the complaint's author's profile on this network, when there is one."""
         ...
 
     def reply_allowed(self, complaint: Complaint) -> bool:

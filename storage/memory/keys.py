@@ -1,4 +1,4 @@
-"""In-process locks and dedupe set, with expiry, for a single process."""
+"""In-process locks, dedupe set and shared values, with expiry, for a single process."""
 
 from __future__ import annotations
 
@@ -83,3 +83,22 @@ class MemoryDedupe(_ExpiringKeys):
                 self._added = 0
                 for key in [k for k, (_v, expiry) in self._items.items() if expiry <= now]:
                     del self._items[key]
+
+
+class MemoryValues(_ExpiringKeys):
+    """Named values with a TTL, for the threads of one process."""
+
+    def get(self, name: str) -> str | None:
+        """The value, unless it expired."""
+        with self._lock:
+            return self._live(name, self._now())
+
+    def put(self, name: str, value: str, ttl_seconds: float) -> None:
+        """Keep `value` for `ttl_seconds`."""
+        with self._lock:
+            self._items[name] = (value, self._now() + ttl_seconds)
+
+    def delete(self, name: str) -> None:
+        """Forget the value."""
+        with self._lock:
+            self._items.pop(name, None)

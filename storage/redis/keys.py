@@ -1,4 +1,5 @@
-"""Redis locks (SET NX PX with a token, extended and released by compare-and-set scripts) and a dedupe set."""
+"""Redis locks (SET NX PX with a token, extended and released by compare-and-set scripts), a dedupe set and shared
+values."""
 
 from __future__ import annotations
 
@@ -99,3 +100,24 @@ class RedisDedupe:
         pipe.sadd(bucket, *keys)
         pipe.expireat(bucket, expire_at)
         pipe.execute()
+
+
+class RedisValues:
+    """Named values with a TTL, shared by every process on the same Redis."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "squeaky:value:") -> None:
+        self._r = client
+        self._prefix = prefix
+
+    def get(self, name: str) -> str | None:
+        """The value, unless it expired."""
+        value = self._r.get(self._prefix + name)
+        return value.decode() if isinstance(value, bytes) else None if value is None else str(value)
+
+    def put(self, name: str, value: str, ttl_seconds: float) -> None:
+        """Keep `value` for `ttl_seconds`."""
+        self._r.set(self._prefix + name, value, px=max(1, int(ttl_seconds * 1000)))
+
+    def delete(self, name: str) -> None:
+        """Forget the value."""
+        self._r.delete(self._prefix + name)

@@ -105,6 +105,7 @@ complaints = Table(
     Column("author_followers", Integer),  # at arrival, when the network said (stats fairness reads it)
     Column("text", Text, nullable=False),
     Column("url", Text),
+    Column("author_url", Text),  # the author's profile, where the network gives its address (Mastodon)
     Column("conversation_id", String(128)),
     Column("in_reply_to_id", String(128)),
     Column("mentions_us", Boolean, nullable=False, server_default=true()),

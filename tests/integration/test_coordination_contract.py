@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pytest
 import redis
 
-from handlers.ports.coordination import Dedupe, Locks, RateLimiter, StreamQueue
-from storage.memory.keys import MemoryDedupe, MemoryLocks
+from handlers.ports.coordination import Dedupe, Locks, RateLimiter, SharedValues, StreamQueue
+from storage.memory.keys import MemoryDedupe, MemoryLocks, MemoryValues
 from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
-from storage.redis.keys import RedisDedupe, RedisLocks
+from storage.redis.keys import RedisDedupe, RedisLocks, RedisValues
 from storage.redis.stream import RedisStreamQueue
 from tests.conftest import REDIS_TEST_URL
 
@@ -41,6 +41,7 @@ class Coordination:
     dedupe: Dedupe
     clock: Clock  # what the in-process adapters expire by, and which bucket the Redis dedupe reads
     redis: redis.Redis | None = None  # Redis expires keys on its own clock: its TTLs are read instead
+    values: SharedValues | None = None
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -48,7 +49,12 @@ def coord(request: pytest.FixtureRequest) -> Iterator[Coordination]:
     clock = Clock(1_800_000_000.0)
     if request.param == "memory":
         yield Coordination(
-            MemoryStreamQueue(), MemoryLocks(clock), WindowRateLimiter("memory://", clock), MemoryDedupe(clock), clock
+            MemoryStreamQueue(),
+            MemoryLocks(clock),
+            WindowRateLimiter("memory://", clock),
+            MemoryDedupe(clock),
+            clock,
+            values=MemoryValues(clock),
         )
         return
     client: redis.Redis = request.getfixturevalue("redis_client")
@@ -59,6 +65,7 @@ def coord(request: pytest.FixtureRequest) -> Iterator[Coordination]:
         RedisDedupe(client, bucket_seconds=60, now=clock),
         clock,
         client,
+        values=RedisValues(client, prefix="test:value:"),
     )
 
 
@@ -211,3 +218,20 @@ def test_redis_stream_survives_a_flush(redis_client: redis.Redis) -> None:
     assert queue.read("c1", count=10, block_ms=50) == []  # recreates the group instead of crashing
     queue.add({"n": "2"})
     assert [e.payload["n"] for e in queue.read("c1", count=10, block_ms=50)] == ["2"]
+
+
+def test_shared_values_are_kept_replaced_forgotten_and_expire(coord: Coordination) -> None:
+    values = coord.values
+    assert values is not None
+    assert values.get("bsky:session") is None
+    values.put("bsky:session", "first", ttl_seconds=60)
+    values.put("bsky:session", "second", ttl_seconds=60)
+    assert values.get("bsky:session") == "second"
+    values.delete("bsky:session")
+    assert values.get("bsky:session") is None
+    values.put("short", "lived", ttl_seconds=2)
+    if coord.redis is not None:
+        assert 0 < coord.redis.pttl("test:value:short") <= 2000
+    else:
+        coord.clock.advance(3)
+        assert values.get("short") is None

@@ -4,6 +4,7 @@ how its posts become complaints (Bluesky's URIs and reply refs, Mastodon's HTML 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -52,12 +53,25 @@ def test_mastodon_replies_publicly_only_to_public_posts(visibility: str | None, 
     assert "direct or followers-only" in rules.not_allowed and rules.cost(rules.length.measure("hi")) == 0.0
 
 
+def test_a_mastodon_profile_is_the_address_the_instance_gave() -> None:
+    rules = MastodonRules()
+    given = complaint("mastodon", "ann@example.com", author_url="https://social.example.com/@ann")
+    assert rules.profile_url(given) == "https://social.example.com/@ann"
+    assert rules.profile_url(complaint("mastodon", "ann@example.com")) == "https://example.com/@ann"  # stored before
+    assert rules.profile_url(complaint("mastodon", "ann@example.com", author_url="javascript:alert(1)")) == (
+        "https://example.com/@ann"
+    )
+
+
 def test_bluesky_replies_unless_the_thread_gate_keeps_us_out() -> None:
     rules = BlueskyRules()
     assert rules.reply_allowed(complaint("bsky", "ann.bsky.social"))
     assert not rules.reply_allowed(complaint("bsky", "ann.bsky.social", visibility=REPLIES_CLOSED))
-    assert rules.profile_url("ann.bsky.social") == "https://bsky.app/profile/ann.bsky.social"
-    assert rules.profile_url("<script>") is None
+    assert rules.profile_url(complaint("bsky", "ann.bsky.social")) == "https://bsky.app/profile/ann.bsky.social"
+    by_did = replace(complaint("bsky", "handle.invalid"), author_id="did:plc:ann")  # a handle that no longer verifies
+    assert rules.profile_url(by_did) == "https://bsky.app/profile/did:plc:ann"
+    assert rules.profile_url(complaint("bsky", "<script>")) is None
+    assert rules.profile_url(replace(complaint("bsky", "<script>"), author_id="did:plc:<script>")) is None
 
 
 def test_mastodon_html_becomes_plain_text_without_links_or_tags() -> None:
@@ -99,9 +113,9 @@ def test_a_bluesky_post_carries_its_uri_cid_root_parent_and_link() -> None:
     item = normalize_post(post, brand_handle="squeakyair.bsky.social", brand_did="did:plc:brand", now=T0)
     assert (item.external_id, item.post_cid) == (post.uri, "bafypost")
     assert (item.conversation_id, item.in_reply_to_id) == (root.uri, parent.uri)
-    assert item.url == "https://bsky.app/profile/ann.bsky.social/post/3kpost" and item.mentions_us
+    assert item.url == "https://bsky.app/profile/did:plc:ann/post/3kpost" and item.mentions_us
     assert item.visibility == REPLIES_CLOSED and item.author_followers == 12
-    assert post_url("ann.bsky.social", "at://did:plc:ann/app.bsky.feed.like/3k") is None
+    assert post_url("at://did:plc:ann/app.bsky.feed.like/3k") is None
 
 
 def test_a_bluesky_reply_key_is_a_tid_fixed_by_the_case_and_the_moment() -> None:
