@@ -10,12 +10,13 @@ database, so a pass cut short by a crash is simply done again by the next one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.outages import OUTAGES, describe_outage
@@ -24,7 +25,7 @@ from handlers.cases.actions import expire_claims
 from handlers.ports.coordination import Locks
 from handlers.queues.push import assign_waiting
 from handlers.queues.storm import StormRules, check_storms
-from handlers.team.periods import claim_period
+from handlers.team.periods import claim_period, give_back_period
 from handlers.team.retention import RetentionRules, sweep
 from handlers.team.service_levels import check_service_levels
 from handlers.team.spike_watch import check_spikes
@@ -32,6 +33,7 @@ from handlers.team.spikes import SpikeRules
 
 log = logging.getLogger(__name__)
 JOB_LOCK_SECONDS = 60.0  # a pass's lock, extended while it runs
+OUTAGE_RETRY_SECONDS = 5.0  # a job kept from running by an outage is tried again this soon (or its period if shorter)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def jobs(services: Services) -> list[Job]:
 
 def run_jobs(services: Services, stop: threading.Event, schedule: list[Job], *, tick: float = 1.0) -> None:
     """Run each job once per period across all workers (the period taken in the database), never two passes of one
-    job at once (a coordination lock), until `stop`; a failing pass is logged and the job runs next period."""
+    job at once (a coordination lock), until `stop`. A pass that fails is logged and the job runs next period; one
+    that an outage of PostgreSQL or Redis kept from running is tried again within OUTAGE_RETRY_SECONDS."""
     due = dict.fromkeys((job.name for job in schedule), 0.0)
     while not stop.is_set():
         for job in schedule:
@@ -100,33 +103,55 @@ def run_jobs(services: Services, stop: threading.Event, schedule: list[Job], *, 
                 continue
             due[job.name] = time.monotonic() + job.every
             try:
-                taken, following = claim_period(
-                    services.uow_factory, services.clock, job.name, timedelta(seconds=job.every)
-                )
+                due[job.name] = time.monotonic() + run_pass(services, job)
             except OUTAGES as exc:
-                log.warning("%s: %s; it is tried again in %.0fs", job.name, describe_outage(exc), job.every)
-                continue
-            due[job.name] = time.monotonic() + max(0.0, (following - services.clock.now()).total_seconds())
-            if not taken:
-                continue  # another worker runs this period's pass
-            name = f"squeaky:job:{job.name}"
-            token = services.locks.acquire(name, ttl_seconds=JOB_LOCK_SECONDS)
-            if token is None:
-                continue  # another worker's pass is still running: this period's is skipped, not run twice at once
-            keeping = threading.Event()
-            keeper = threading.Thread(target=_keep_lock, args=(services.locks, name, token, keeping), daemon=True)
-            keeper.start()
-            try:
-                job.run()
-            except OUTAGES as exc:
-                log.warning("%s: %s; it runs again in %.0fs", job.name, describe_outage(exc), job.every)
+                retry = min(job.every, OUTAGE_RETRY_SECONDS)
+                due[job.name] = time.monotonic() + retry
+                log.warning("%s: %s; it is tried again in %.0fs", job.name, describe_outage(exc), retry)
             except Exception:
                 log.exception("%s failed; it runs again in %.0fs", job.name, job.every)
-            finally:
-                keeping.set()
-                keeper.join()
-                services.locks.release(name, token)
         stop.wait(tick)
+
+
+def run_pass(services: Services, job: Job) -> float:
+    """This period's pass of `job`, if it is this worker's to run; return the seconds until the job is next due.
+
+    An outage raised before the pass started gives its period back (where the database is
+    up), so that any worker may run it as soon as the outage is over."""
+    taken, following = claim_period(services.uow_factory, services.clock, job.name, timedelta(seconds=job.every))
+    next_due = max(0.0, (following - services.clock.now()).total_seconds())
+    if not taken:
+        return next_due  # another worker runs this period's pass
+    name = f"squeaky:job:{job.name}"
+    try:
+        token = services.locks.acquire(name, ttl_seconds=JOB_LOCK_SECONDS)
+    except OUTAGES:
+        _give_back(services, job, following)
+        raise
+    if token is None:
+        return next_due  # another worker's pass is still running: this period's is skipped, not run twice at once
+    keeping = threading.Event()
+    keeper = threading.Thread(target=_keep_lock, args=(services.locks, name, token, keeping), daemon=True)
+    keeper.start()
+    try:
+        job.run()
+    except OUTAGES as exc:
+        log.warning("%s: %s; it runs again in %.0fs", job.name, describe_outage(exc), job.every)
+    except Exception:
+        log.exception("%s failed; it runs again in %.0fs", job.name, job.every)
+    finally:
+        keeping.set()
+        keeper.join()
+        try:
+            services.locks.release(name, token)
+        except OUTAGES as exc:  # the lock expires on its own
+            log.warning("the lock of %s could not be released: %s", name, describe_outage(exc))
+    return next_due
+
+
+def _give_back(services: Services, job: Job, taken_until: datetime) -> None:
+    with contextlib.suppress(*OUTAGES):  # the database is away too: the job runs next period
+        give_back_period(services.uow_factory, services.clock, job.name, taken_until)
 
 
 def _keep_lock(locks: Locks, name: str, token: str, done: threading.Event) -> None:

@@ -22,3 +22,13 @@ def claim_period(uow_factory: UnitOfWorkFactory, clock: Clock, job: str, every: 
         taken = uow.checkpoints.compare_and_set(name, stored, following.isoformat())
         uow.commit()
     return taken, following
+
+
+def give_back_period(uow_factory: UnitOfWorkFactory, clock: Clock, job: str, taken_until: datetime) -> bool:
+    """Give back a period taken with `claim_period` whose pass could not run (an outage): due again now, for any
+    worker, unless the period was moved on meanwhile. Return whether it was given back."""
+    name = f"job:{job}"
+    with uow_factory() as uow:
+        given = uow.checkpoints.compare_and_set(name, taken_until.isoformat(), clock.now().isoformat())
+        uow.commit()
+    return given
