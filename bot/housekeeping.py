@@ -164,10 +164,3 @@ def _keep_lock(locks: Locks, name: str, token: str, done: threading.Event) -> No
                 return
         except OUTAGES as exc:
             log.warning("the lock of %s could not be extended: %s", name, describe_outage(exc))
-
-
-def start(services: Services, stop: threading.Event) -> threading.Thread:
-    """Start the jobs on a daemon thread."""
-    thread = threading.Thread(target=run_jobs, args=(services, stop, jobs(services)), name="housekeeping", daemon=True)
-    thread.start()
-    return thread

@@ -13,13 +13,15 @@ from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from bot import housekeeping
+from bot.worker import BEAT_SECONDS, Liveness
 from handlers.ports.clock import SystemClock
 from storage.redis.keys import RedisLocks
 from storage.sql.engine import make_engine
 from storage.sql.migrate import upgrade
+from storage.sql.tables import workers
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 from tests.private_servers import PrivateRedis
 
@@ -86,3 +88,27 @@ def test_periodic_jobs_run_again_soon_after_a_redis_outage_across_their_start(
         stop.set()
         thread.join(timeout=10)
         client.close()
+
+
+def test_a_worker_with_a_thread_down_holds_its_heartbeat_back_until_it_runs_again(pg_engine: Engine) -> None:
+    services: Any = SimpleNamespace(uow_factory=SqlUnitOfWorkFactory(pg_engine, SystemClock(), surfaces=()))
+    services.clock = SystemClock()
+    liveness = Liveness(services, "worker-with-a-dead-thread")
+    down = ["delivery"]  # as the worker's supervisor says while its delivery thread waits to be started again
+    stop = threading.Event()
+    beating = threading.Thread(target=liveness.run, args=(stop, lambda: list(down)), name="heartbeat")
+    beating.start()
+    try:
+        time.sleep(4 * BEAT_SECONDS)
+        assert seen_at(pg_engine, liveness.name) is None  # no beat while a thread is down: the others may take over
+        down.clear()  # started again
+        wait_until(lambda: seen_at(pg_engine, liveness.name), 3, "the heartbeat")
+    finally:
+        stop.set()
+        beating.join(timeout=5)
+
+
+def seen_at(engine: Engine, name: str) -> object:
+    """When the worker `name` last beat (None: never, or it left)."""
+    with engine.connect() as connection:
+        return connection.execute(select(workers.c.seen_at).where(workers.c.name == name)).scalar()
