@@ -8,21 +8,29 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from bot import housekeeping
+from bot.bootstrap import build_services
+from bot.config import Settings
 from bot.worker import BEAT_SECONDS, Liveness
+from handlers.cases.model import IncomingComplaint
+from handlers.intake.stream_batches import consume_once
+from handlers.intake.stream_codec import to_payload
 from handlers.ports.clock import SystemClock
+from sandbox.slack_api import LocalSlack
 from storage.redis.keys import RedisLocks
 from storage.sql.engine import make_engine
 from storage.sql.migrate import upgrade
-from storage.sql.tables import workers
+from storage.sql.tables import complaints, outbox, workers
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+from tests.people import carded_count
 from tests.private_servers import PrivateRedis
 
 pytestmark = pytest.mark.integration
@@ -112,3 +120,71 @@ def seen_at(engine: Engine, name: str) -> object:
     """When the worker `name` last beat (None: never, or it left)."""
     with engine.connect() as connection:
         return connection.execute(select(workers.c.seen_at).where(workers.c.name == name)).scalar()
+
+
+def complaint(n: int) -> dict[str, str]:
+    """A post on the stream, as ingest puts it there."""
+    item = IncomingComplaint(
+        "x", str(20_000 + n), f"c{n}", f"customer{n}", f"Customer {n}", f"@SqueakyAir problem {n}", datetime.now(UTC)
+    )
+    return to_payload(item)
+
+
+def leases_held(engine: Engine) -> int:
+    """Outbox messages under a lease that has not expired."""
+    with engine.connect() as connection:
+        live = outbox.c.leased_until > datetime.now(UTC)
+        return connection.execute(select(func.count()).select_from(outbox).where(live)).scalar() or 0
+
+
+def test_a_delivery_batch_cut_by_a_redis_outage_gives_its_leases_back_at_once(
+    pg_url: str, pg_engine: Engine, private_redis: PrivateRedis, local_slack: LocalSlack
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url=pg_url,
+        redis_url=private_redis.url,
+        slack_bot_token=local_slack.token,
+        slack_channel="C0CARE",
+        slack_api_url=f"{local_slack.url}/api/",
+        slack_posts_per_second=500,
+        slack_post_burst=100,
+    )
+    s = build_services(settings)
+    try:
+        s.queue.add_many([complaint(n) for n in range(20)])
+
+        def stored() -> bool:
+            consume_once(s.queue, "w1", s.uow_factory, s.clock, s.dedupe, s.triage, block_ms=100)
+            return stored_and_carded(pg_url)[0] == 20
+
+        wait_until(stored, 20, "the complaints stored")
+        private_redis.stop()  # Redis drops once the batch is leased: its first post cannot take a slot in the pace
+        with pytest.raises(redis.ConnectionError):
+            s.outbox_runner.run_due()
+        assert leases_held(pg_engine) == 0  # given back at once: no channel is held for the lease's 30 s
+        private_redis.start()
+        back = time.monotonic()
+
+        def carded() -> bool:
+            s.outbox_runner.run_due()
+            return stored_and_carded(pg_url) == (20, 20)
+
+        wait_until(carded, BACK_WITHIN, "every card once Redis is back")
+        assert time.monotonic() - back < BACK_WITHIN
+        with pg_engine.connect() as connection:  # nothing was counted against the messages' chances
+            failures = connection.execute(select(func.sum(outbox.c.failures))).scalar()
+        assert not failures
+    finally:
+        s.engine.dispose()
+
+
+def stored_and_carded(url: str) -> tuple[int, int]:
+    """Complaints stored, and those with a card."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            total = connection.execute(select(func.count()).select_from(complaints)).scalar() or 0
+            return total, connection.execute(carded_count()).scalar() or 0
+    finally:
+        engine.dispose()
