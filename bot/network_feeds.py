@@ -91,7 +91,7 @@ def poll_network_feed(feed: NetworkFeed, queue: StreamQueue, uow_factory: UnitOf
             last_entry = queue.add(to_entry(page.items))
             fetched += len(page.items)
         token = page.next_token
-        if not token or not position.since:
+        if not token or position.first_run:
             finished = True
             break
     if finished:

@@ -17,21 +17,30 @@ import redis
 from sqlalchemy import Engine, func, select
 
 from bot import housekeeping
-from bot.bootstrap import build_services
+from bot.bootstrap import build_core, build_services
 from bot.config import Settings
+from bot.ingest import run_ingest
+from bot.mastodon.client import MastodonAccount, make_client
+from bot.mastodon.feeds import mentions_feed
+from bot.network_feeds import Unavailable, poll_network_feed
 from bot.worker import BEAT_SECONDS, Liveness
 from handlers.cases.model import IncomingComplaint
 from handlers.intake.stream_batches import consume_once
 from handlers.intake.stream_codec import to_payload
 from handlers.ports.clock import SystemClock
+from sandbox.mastodon_api import LocalMastodon
 from sandbox.slack_api import LocalSlack
+from sandbox.x_api import LocalX
+from storage.memory.stream import MemoryStreamQueue
 from storage.redis.keys import RedisLocks
 from storage.sql.engine import make_engine
 from storage.sql.migrate import upgrade
 from storage.sql.tables import complaints, outbox, workers
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
+from tests.conftest import REDIS_TEST_URL
+from tests.fakes import FakeDatabase
 from tests.people import carded_count
-from tests.private_servers import PrivateRedis
+from tests.private_servers import PrivatePostgres, PrivateRedis
 
 pytestmark = pytest.mark.integration
 OUTAGE_SECONDS = 10.0  # the drill's Redis outage
@@ -188,3 +197,68 @@ def stored_and_carded(url: str) -> tuple[int, int]:
             return total, connection.execute(carded_count()).scalar() or 0
     finally:
         engine.dispose()
+
+
+def test_a_feed_that_never_returned_a_post_reads_every_page_that_arrived_during_a_postgres_outage(
+    private_postgres: PrivatePostgres, redis_client: redis.Redis, local_x: LocalX, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = private_postgres.url
+    upgrade(url)
+    settings = Settings(
+        _env_file=None,
+        database_url=url,
+        redis_url=REDIS_TEST_URL,
+        x_bearer_token=local_x.bearer_token,
+        x_api_url=local_x.url,
+        x_brand_handles=[local_x.brand],
+        x_poll_seconds=0.5,
+    )
+    core = build_core(settings)
+    stop = threading.Event()
+    ingest = threading.Thread(target=run_ingest, args=(core, stop), name="ingest")
+    ingest.start()
+    try:
+        wait_until(lambda: mention_reads(local_x) >= 2, 10, "the quiet handle's first polls")  # they find nothing
+        with caplog.at_level(logging.WARNING):
+            private_postgres.stop()
+            for n in range(150):  # a page and a half arrives while PostgreSQL is down
+                local_x.add_tweet(f"traveller{n}", f"@SqueakyAir stuck at the gate, flight SQ{n}")
+            time.sleep(8)
+            private_postgres.start()
+
+        def stored() -> bool:
+            consume_once(core.queue, "w1", core.uow_factory, core.clock, core.dedupe, core.triage, block_ms=100)
+            return stored_and_carded(url)[0] >= 150
+
+        wait_until(stored, 30, "every post that arrived during the outage")
+        assert stored_and_carded(url)[0] == 150
+    finally:
+        stop.set()
+        ingest.join(timeout=20)
+        core.engine.dispose()
+    retries = [r for r in caplog.records if r.name == "bot.ingest"]
+    assert retries and all(
+        "polling X: the database is unreachable (OperationalError); retrying" in r.getMessage() for r in retries
+    )
+    assert not any(r.exc_info for r in retries)  # one line a retry, never a traceback
+
+
+def mention_reads(x: LocalX) -> int:
+    """How many times the mentions timeline was read."""
+    return sum(1 for r in list(x.requests) if r.path.endswith("/mentions"))
+
+
+def test_a_quiet_mastodon_account_reads_every_page_that_arrived_while_mastodon_was_down(
+    local_mastodon: LocalMastodon,
+) -> None:
+    feed = mentions_feed(MastodonAccount(make_client(local_mastodon.url, local_mastodon.token), "local"), SystemClock())
+    queue, db = MemoryStreamQueue(), FakeDatabase()
+    assert poll_network_feed(feed, queue, db) == 0  # nobody has mentioned the brand yet
+    local_mastodon.fail_for(60, 503, {"error": "Service Unavailable"})
+    for n in range(130):  # two pages of 80 arrive while the instance is down
+        local_mastodon.add_status("bob@social.example", f"@squeakyair storm {n}")
+    with pytest.raises(Unavailable):
+        poll_network_feed(feed, queue, db)
+    local_mastodon.clear_outages()
+    assert poll_network_feed(feed, queue, db) == 130  # every page, not only the newest
+    assert poll_network_feed(feed, queue, db) == 0
