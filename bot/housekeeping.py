@@ -10,7 +10,6 @@ database, so a pass cut short by a crash is simply done again by the next one.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -25,7 +24,7 @@ from handlers.cases.actions import expire_claims
 from handlers.ports.coordination import Locks
 from handlers.queues.push import assign_waiting
 from handlers.queues.storm import StormRules, check_storms
-from handlers.team.periods import claim_period, give_back_period
+from handlers.team.periods import claim_period
 from handlers.team.retention import RetentionRules, sweep
 from handlers.team.service_levels import check_service_levels
 from handlers.team.spike_watch import check_spikes
@@ -95,48 +94,67 @@ def jobs(services: Services) -> list[Job]:
 def run_jobs(services: Services, stop: threading.Event, schedule: list[Job], *, tick: float = 1.0) -> None:
     """Run each job once per period across all workers (the period taken in the database), never two passes of one
     job at once (a coordination lock), until `stop`. A pass that fails is logged and the job runs next period; one
-    that an outage of PostgreSQL or Redis kept from running is tried again within OUTAGE_RETRY_SECONDS."""
+    that an outage of PostgreSQL or Redis kept from running, or cut short, is run within OUTAGE_RETRY_SECONDS of
+    the outage's end."""
     due = dict.fromkeys((job.name for job in schedule), 0.0)
+    cut: dict[str, datetime] = {}  # the period each job's cut-short pass took: retaken at the next try
     while not stop.is_set():
         for job in schedule:
             if stop.is_set() or time.monotonic() < due[job.name]:
                 continue
             due[job.name] = time.monotonic() + job.every
             try:
-                due[job.name] = time.monotonic() + run_pass(services, job)
+                due[job.name] = time.monotonic() + run_pass(services, job, cut.get(job.name))
+                cut.pop(job.name, None)
+            except PassCut as exc:
+                cut[job.name] = exc.period
+                due[job.name] = _soon(job, exc)
             except OUTAGES as exc:
-                retry = min(job.every, OUTAGE_RETRY_SECONDS)
-                due[job.name] = time.monotonic() + retry
-                log.warning("%s: %s; it is tried again in %.0fs", job.name, describe_outage(exc), retry)
+                due[job.name] = _soon(job, exc)
             except Exception:
                 log.exception("%s failed; it runs again in %.0fs", job.name, job.every)
         stop.wait(tick)
 
 
-def run_pass(services: Services, job: Job) -> float:
+def _soon(job: Job, outage: BaseException) -> float:
+    retry = min(job.every, OUTAGE_RETRY_SECONDS)
+    log.warning("%s: %s; it is tried again in %.0fs", job.name, describe_outage(outage), retry)
+    return time.monotonic() + retry
+
+
+class PassCut(Exception):
+    """An outage kept a pass from running or cut it short, after its period was taken (`period`: until when)."""
+
+    def __init__(self, period: datetime, outage: BaseException) -> None:
+        super().__init__(str(outage))
+        self.period = period
+        self.outage = outage
+
+
+def run_pass(services: Services, job: Job, retaking: datetime | None = None) -> float:
     """This period's pass of `job`, if it is this worker's to run; return the seconds until the job is next due.
 
-    An outage raised before the pass started gives its period back (where the database is
-    up), so that any worker may run it as soon as the outage is over."""
-    taken, following = claim_period(services.uow_factory, services.clock, job.name, timedelta(seconds=job.every))
+    `retaking`: the period of this worker's pass an outage cut short (PassCut), run again now."""
+    every = timedelta(seconds=job.every)
+    taken, following = claim_period(services.uow_factory, services.clock, job.name, every, retaking=retaking)
     next_due = max(0.0, (following - services.clock.now()).total_seconds())
     if not taken:
         return next_due  # another worker runs this period's pass
     name = f"squeaky:job:{job.name}"
     try:
         token = services.locks.acquire(name, ttl_seconds=JOB_LOCK_SECONDS)
-    except OUTAGES:
-        _give_back(services, job, following)
-        raise
+    except OUTAGES as exc:
+        raise PassCut(following, exc) from exc
     if token is None:
         return next_due  # another worker's pass is still running: this period's is skipped, not run twice at once
     keeping = threading.Event()
     keeper = threading.Thread(target=_keep_lock, args=(services.locks, name, token, keeping), daemon=True)
     keeper.start()
+    outage: BaseException | None = None
     try:
         job.run()
     except OUTAGES as exc:
-        log.warning("%s: %s; it runs again in %.0fs", job.name, describe_outage(exc), job.every)
+        outage = exc
     except Exception:
         log.exception("%s failed; it runs again in %.0fs", job.name, job.every)
     finally:
@@ -146,12 +164,9 @@ def run_pass(services: Services, job: Job) -> float:
             services.locks.release(name, token)
         except OUTAGES as exc:  # the lock expires on its own
             log.warning("the lock of %s could not be released: %s", name, describe_outage(exc))
+    if outage is not None:
+        raise PassCut(following, outage) from outage
     return next_due
-
-
-def _give_back(services: Services, job: Job, taken_until: datetime) -> None:
-    with contextlib.suppress(*OUTAGES):  # the database is away too: the job runs next period
-        give_back_period(services.uow_factory, services.clock, job.name, taken_until)
 
 
 def _keep_lock(locks: Locks, name: str, token: str, done: threading.Event) -> None:

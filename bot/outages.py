@@ -14,7 +14,8 @@ OUTAGES: tuple[type[BaseException], ...] = (
 
 
 def describe_outage(exc: BaseException) -> str:
-    """One line naming which server is unreachable."""
+    """One line naming which server is unreachable (`exc` may carry the outage as its `outage`)."""
+    exc = getattr(exc, "outage", exc)
     if isinstance(exc, redis.exceptions.RedisError):
         return f"Redis is unreachable ({exc.__class__.__name__})"
     return f"the database is unreachable ({exc.__class__.__name__})"

@@ -44,6 +44,7 @@ from tests.private_servers import PrivatePostgres, PrivateRedis
 
 pytestmark = pytest.mark.integration
 OUTAGE_SECONDS = 10.0  # the drill's Redis outage
+PG_OUTAGE_SECONDS = 30.0  # the drill's PostgreSQL outage
 BACK_WITHIN = 10.0  # every periodic job runs again this soon after its dependency returns
 
 
@@ -105,6 +106,51 @@ def test_periodic_jobs_run_again_soon_after_a_redis_outage_across_their_start(
         stop.set()
         thread.join(timeout=10)
         client.close()
+
+
+def test_a_pass_cut_short_by_a_postgres_outage_runs_again_soon_after_not_a_period_later(
+    private_postgres: PrivatePostgres, redis_client: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    upgrade(private_postgres.url)
+    engine = make_engine(private_postgres.url)
+    uow = SqlUnitOfWorkFactory(engine, SystemClock(), surfaces=())
+    services = SimpleNamespace(uow_factory=uow, clock=SystemClock(), locks=RedisLocks(redis_client))
+    runs: dict[str, list[float]] = {"claims": [], "retention": []}
+    outage = threading.Event()
+
+    def reads_the_database(name: str) -> Callable[[], None]:
+        def run() -> None:
+            if name == "retention" and len(runs[name]) == 1:
+                outage.wait(10)  # its second pass is under way when PostgreSQL goes
+            with uow() as unit:
+                unit.checkpoints.get("probe")
+            runs[name].append(time.monotonic())
+
+        return run
+
+    # retention's period is far longer than the outage: a pass it cut must not wait a whole period more
+    schedule = [housekeeping.Job("claims", 1.0, reads_the_database("claims"))]
+    schedule.append(housekeeping.Job("retention", 4.0, reads_the_database("retention")))
+    stop = threading.Event()
+    thread = threading.Thread(target=housekeeping.run_jobs, args=(services, stop, schedule), kwargs={"tick": 0.1})
+    thread.start()
+    try:
+        wait_until(lambda: runs["retention"] and runs["claims"], 10, "each job's first pass")
+        schedule[1] = housekeeping.Job("retention", 600.0, schedule[1].run)  # from now on, every ten minutes
+        time.sleep(5.5)  # retention's second pass has started and waits
+        with caplog.at_level(logging.WARNING):
+            private_postgres.stop()
+            outage.set()  # ...and meets the outage
+            time.sleep(PG_OUTAGE_SECONDS)
+            private_postgres.start()
+            back = time.monotonic()
+        wait_until(lambda: all(r[-1] > back for r in runs.values()), BACK_WITHIN, "every job to run again")
+        assert thread.is_alive()
+        assert "retention: the database is unreachable (OperationalError); it is tried again in" in caplog.text
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        engine.dispose()
 
 
 def test_a_worker_with_a_thread_down_holds_its_heartbeat_back_until_it_runs_again(pg_engine: Engine) -> None:
