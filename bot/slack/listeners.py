@@ -57,9 +57,12 @@ def register(app: App, services: Services) -> None:
         if action in DECIDED_BY_WORKER:
             try:
                 enqueue(services.clicks, action, value, body)
-            except Exception:
-                log.exception("could not queue a click")
-                tell(services, card_of(body), (body.get("user") or {}).get("id"), "Sorry, try that again in a moment.")
+            except Exception as exc:
+                if isinstance(exc, OUTAGES):
+                    log.warning("a %s click could not be queued: %s", action.value, describe_outage(exc))
+                else:
+                    log.exception("a %s click could not be queued", action.value)
+                tell(services, card_of(body), (body.get("user") or {}).get("id"), not_through(exc))
             return
         after_ack.submit(open_form, action, value, body, client)
 

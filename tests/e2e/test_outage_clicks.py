@@ -5,9 +5,11 @@ in the form, which keeps what was typed."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -28,34 +30,58 @@ from tests.conftest import REDIS_TEST_URL
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running
 from tests.e2e.test_agent_card import click, opened_view, submit
 from tests.e2e.test_fault_drills import showing
-from tests.private_servers import PrivatePostgres
+from tests.private_servers import PrivatePostgres, PrivateRedis
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def squeaky(private_postgres: PrivatePostgres, redis_client: object, local_slack: LocalSlack) -> Iterator[Running]:
-    """Squeaky's web app and one worker on the test's own PostgreSQL."""
-    upgrade(private_postgres.url)
+def running(database_url: str, redis_url: str, slack: LocalSlack) -> Iterator[Running]:
+    """Squeaky's web app and one worker on these servers, until the test ends."""
+    upgrade(database_url)
     settings = Settings(
         _env_file=None,
-        database_url=private_postgres.url,
-        redis_url=REDIS_TEST_URL,
-        slack_bot_token=local_slack.token,
+        database_url=database_url,
+        redis_url=redis_url,
+        slack_bot_token=slack.token,
         slack_signing_secret=SIGNING_SECRET,
         slack_channel=CHANNEL,
-        slack_api_url=f"{local_slack.url}/api/",
+        slack_api_url=f"{slack.url}/api/",
     )
     services = build_services(settings)
     server = BackgroundServer(web_app(services), host="127.0.0.1", port=0).start()
     stop = threading.Event()
     worker = threading.Thread(target=run_worker, args=(services, stop), kwargs={"block_ms": 100}, daemon=True)
     worker.start()
-    yield Running(services, f"http://127.0.0.1:{server.port}", local_slack, LocalX(), settings)
+    yield Running(services, f"http://127.0.0.1:{server.port}", slack, LocalX(), settings)
     stop.set()
     worker.join(timeout=15)
     server.close()
     services.engine.dispose()
+
+
+@pytest.fixture
+def squeaky(private_postgres: PrivatePostgres, redis_client: object, local_slack: LocalSlack) -> Iterator[Running]:
+    """Squeaky on the test's own PostgreSQL."""
+    yield from running(private_postgres.url, REDIS_TEST_URL, local_slack)
+
+
+@pytest.fixture
+def squeaky_on_own_redis(pg_url: str, private_redis: PrivateRedis, local_slack: LocalSlack) -> Iterator[Running]:
+    """Squeaky on the test's own Redis."""
+    yield from running(pg_url, private_redis.url, local_slack)
+
+
+def a_card(squeaky: Running) -> dict[str, Any]:
+    """A complaint arrives on the stream; return its card once the worker has posted it."""
+    slack = squeaky.slack
+    post = IncomingComplaint(
+        "x", "1900", "c1", "maria_k", "Maria", "@SqueakyAir my bag never arrived, SQ212", datetime.now(UTC)
+    )
+    squeaky.services.queue.add(to_payload(post))
+    card: dict[str, Any] = slack.wait_for(
+        lambda: slack.channel_messages(CHANNEL) and slack.channel_messages(CHANNEL)[0], 20
+    )
+    return card
 
 
 def told(slack: LocalSlack, user: str) -> list[str]:
@@ -67,11 +93,7 @@ def test_acknowledge_clicked_while_postgres_is_down_says_click_again_then_opens_
     squeaky: Running, private_postgres: PrivatePostgres
 ) -> None:
     slack = squeaky.slack
-    post = IncomingComplaint(
-        "x", "1900", "c1", "maria_k", "Maria", "@SqueakyAir my bag never arrived, SQ212", datetime.now(UTC)
-    )
-    squeaky.services.queue.add(to_payload(post))
-    card = slack.wait_for(lambda: slack.channel_messages(CHANNEL) and slack.channel_messages(CHANNEL)[0], 20)
+    card = a_card(squeaky)
     click(squeaky, "alice", card, action_ids.CLAIM)
     showing(squeaky, card, "Claimed by <@U0ALICE>")
     private_postgres.stop()
@@ -100,3 +122,25 @@ def test_acknowledge_clicked_while_postgres_is_down_says_click_again_then_opens_
     assert "response_action" not in answer
     with squeaky.services.engine.connect() as connection:
         assert connection.execute(select(complaints.c.status)).scalar() == "acknowledged"
+
+
+def test_claim_clicked_while_redis_is_down_says_click_again_in_one_log_line_then_claims(
+    squeaky_on_own_redis: Running, private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    squeaky, slack = squeaky_on_own_redis, squeaky_on_own_redis.slack
+    card = a_card(squeaky)
+    private_redis.stop()
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.slack.listeners"):
+            click(squeaky, "alice", card, action_ids.CLAIM)  # it cannot be queued for a worker
+            said = slack.wait_for(lambda: told(slack, "U0ALICE"), 10)
+    finally:
+        private_redis.start()  # back, and empty
+    assert said == ["That did not go through: Squeaky cannot reach its queue just now. Please click again in a moment."]
+    logged = [r for r in caplog.records if r.name == "bot.slack.listeners"]
+    assert [r.getMessage() for r in logged] == [
+        "a claim click could not be queued: Redis is unreachable (ConnectionError)"
+    ]
+    assert logged[0].exc_info is None
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    showing(squeaky, card, "Claimed by <@U0ALICE>")
