@@ -103,7 +103,7 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
     threads = Supervisor(stop)  # a thread that dies is logged and started again; meanwhile the heartbeat waits
     threads.start("heartbeat", functools.partial(liveness.run, stop, threads.down))
     threads.start("housekeeping", functools.partial(housekeeping.run_jobs, services, stop, housekeeping.jobs(services)))
-    threads.start("delivery", functools.partial(deliver, services, stop, stored, block_ms))
+    threads.start("delivery", functools.partial(deliver, services, stop, stored, block_ms, down=threads.down))
     threads.start("clicks", functools.partial(decide_clicks, services, stop, stored, liveness=liveness))
     log.info("worker %s started", consumer)
     failures = 0
@@ -184,12 +184,23 @@ def _decide(decider: ClickDecider, payload: Mapping[str, Any], decided: threadin
     decided.set()  # its card update is in the outbox: delivery need not wait for the rest of the batch
 
 
-def deliver(services: Services, stop: threading.Event, stored: threading.Event, block_ms: int = 200) -> None:
+def deliver(
+    services: Services,
+    stop: threading.Event,
+    stored: threading.Event,
+    block_ms: int = 200,
+    *,
+    down: Callable[[], list[str]] = list,
+) -> None:
     """The delivery loop: due outbox messages by rank, then sleep until new cases, a paused lane's opening, or
-    `block_ms`, whichever comes first."""
+    `block_ms`, whichever comes first. While a thread of this worker is `down` its heartbeat is held back and the
+    others take its leases over, so it leases nothing meanwhile (never the same message as another worker)."""
     runner = services.outbox_runner
     failures = 0
     while not stop.is_set():
+        if down():
+            stop.wait(block_ms / 1000)
+            continue
         try:
             stored.clear()
             handled = runner.run_due()

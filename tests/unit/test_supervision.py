@@ -8,10 +8,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from bot.supervision import Supervisor
+from bot.worker import deliver
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -83,3 +86,30 @@ def test_a_loop_that_returns_before_the_stop_is_started_again_and_one_that_retur
     stop.set()
     threads.join(timeout=5)
     assert len(runs) == 2
+
+
+def test_a_worker_with_a_thread_down_leases_nothing_to_deliver_until_it_runs_again() -> None:
+    leased: list[float] = []
+
+    class Runner:  # the outbox runner's two calls the delivery loop makes
+        def run_due(self) -> int:
+            leased.append(time.monotonic())
+            return 0
+
+        def seconds_to_next_opening(self) -> float | None:
+            return None
+
+    services: Any = SimpleNamespace(outbox_runner=Runner())
+    stop, down = threading.Event(), ["housekeeping"]
+    delivery = threading.Thread(
+        target=deliver, args=(services, stop, threading.Event(), 20), kwargs={"down": lambda: list(down)}
+    )
+    delivery.start()
+    try:
+        time.sleep(0.3)
+        assert leased == []  # its heartbeat is held back: the others may take its leases, so it takes none
+        down.clear()
+        wait_until(lambda: bool(leased))
+    finally:
+        stop.set()
+        delivery.join(timeout=5)
