@@ -53,10 +53,10 @@ class PrivateRedis:
     def start(self) -> PrivateRedis:
         """Start it and wait until it answers."""
         args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        log = (self._dir / "redis.log").open("ab")
-        self._process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [*args, "--dir", str(self._dir)], stdout=log, stderr=log
-        )
+        with (self._dir / "redis.log").open("ab") as log:  # the server keeps its own copy of the file
+            self._process = subprocess.Popen(  # noqa: S603 - fixed argv
+                [*args, "--dir", str(self._dir)], stdout=log, stderr=log
+            )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
         try:
             _wait(client.ping, "the private redis-server")
