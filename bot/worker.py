@@ -28,7 +28,7 @@ from storage.sql.statistics import PlannerStatistics
 log = logging.getLogger(__name__)
 DECIDING_THREADS = 4  # clicks decided at once: most of a decision is waiting on the database
 BEAT_SECONDS = 0.5  # a worker silent for SILENT_AFTER (3 s, six beats) is gone: its leases and entries are taken over
-OUTAGE_RETRY_SECONDS = 5.0
+OUTAGE_RETRY_SECONDS = 5.0  # while PostgreSQL or Redis is away, each loop looks again at least this often
 
 
 def consumer_name() -> str:
