@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.outages import OUTAGES, describe_outage
@@ -32,6 +32,7 @@ from handlers.team.spikes import SpikeRules
 
 log = logging.getLogger(__name__)
 JOB_LOCK_SECONDS = 60.0  # a pass's lock, extended while it runs
+OUTAGE_RETRY_SECONDS = 5.0  # a job kept from running by an outage is tried again this soon (or its period if shorter)
 
 
 @dataclass(frozen=True)
@@ -92,41 +93,80 @@ def jobs(services: Services) -> list[Job]:
 
 def run_jobs(services: Services, stop: threading.Event, schedule: list[Job], *, tick: float = 1.0) -> None:
     """Run each job once per period across all workers (the period taken in the database), never two passes of one
-    job at once (a coordination lock), until `stop`; a failing pass is logged and the job runs next period."""
+    job at once (a coordination lock), until `stop`. A pass that fails is logged and the job runs next period; one
+    that an outage of PostgreSQL or Redis kept from running, or cut short, is run within OUTAGE_RETRY_SECONDS of
+    the outage's end."""
     due = dict.fromkeys((job.name for job in schedule), 0.0)
+    cut: dict[str, datetime] = {}  # the period each job's cut-short pass took: retaken at the next try
     while not stop.is_set():
         for job in schedule:
             if stop.is_set() or time.monotonic() < due[job.name]:
                 continue
             due[job.name] = time.monotonic() + job.every
             try:
-                taken, following = claim_period(
-                    services.uow_factory, services.clock, job.name, timedelta(seconds=job.every)
-                )
+                due[job.name] = time.monotonic() + run_pass(services, job, cut.get(job.name))
+                cut.pop(job.name, None)
+            except PassCut as exc:
+                cut[job.name] = exc.period
+                due[job.name] = _soon(job, exc)
             except OUTAGES as exc:
-                log.warning("%s: %s; it is tried again in %.0fs", job.name, describe_outage(exc), job.every)
-                continue
-            due[job.name] = time.monotonic() + max(0.0, (following - services.clock.now()).total_seconds())
-            if not taken:
-                continue  # another worker runs this period's pass
-            name = f"squeaky:job:{job.name}"
-            token = services.locks.acquire(name, ttl_seconds=JOB_LOCK_SECONDS)
-            if token is None:
-                continue  # another worker's pass is still running: this period's is skipped, not run twice at once
-            keeping = threading.Event()
-            keeper = threading.Thread(target=_keep_lock, args=(services.locks, name, token, keeping), daemon=True)
-            keeper.start()
-            try:
-                job.run()
-            except OUTAGES as exc:
-                log.warning("%s: %s; it runs again in %.0fs", job.name, describe_outage(exc), job.every)
+                due[job.name] = _soon(job, exc)
             except Exception:
                 log.exception("%s failed; it runs again in %.0fs", job.name, job.every)
-            finally:
-                keeping.set()
-                keeper.join()
-                services.locks.release(name, token)
         stop.wait(tick)
+
+
+def _soon(job: Job, outage: BaseException) -> float:
+    retry = min(job.every, OUTAGE_RETRY_SECONDS)
+    log.warning("%s: %s; it is tried again in %.0fs", job.name, describe_outage(outage), retry)
+    return time.monotonic() + retry
+
+
+class PassCut(Exception):
+    """An outage kept a pass from running or cut it short, after its period was taken (`period`: until when)."""
+
+    def __init__(self, period: datetime, outage: BaseException) -> None:
+        super().__init__(str(outage))
+        self.period = period
+        self.outage = outage
+
+
+def run_pass(services: Services, job: Job, retaking: datetime | None = None) -> float:
+    """This period's pass of `job`, if it is this worker's to run; return the seconds until the job is next due.
+
+    `retaking`: the period of this worker's pass an outage cut short (PassCut), run again now."""
+    every = timedelta(seconds=job.every)
+    taken, following = claim_period(services.uow_factory, services.clock, job.name, every, retaking=retaking)
+    next_due = max(0.0, (following - services.clock.now()).total_seconds())
+    if not taken:
+        return next_due  # another worker runs this period's pass
+    name = f"squeaky:job:{job.name}"
+    try:
+        token = services.locks.acquire(name, ttl_seconds=JOB_LOCK_SECONDS)
+    except OUTAGES as exc:
+        raise PassCut(following, exc) from exc
+    if token is None:
+        return next_due  # another worker's pass is still running: this period's is skipped, not run twice at once
+    keeping = threading.Event()
+    keeper = threading.Thread(target=_keep_lock, args=(services.locks, name, token, keeping), daemon=True)
+    keeper.start()
+    outage: BaseException | None = None
+    try:
+        job.run()
+    except OUTAGES as exc:
+        outage = exc
+    except Exception:
+        log.exception("%s failed; it runs again in %.0fs", job.name, job.every)
+    finally:
+        keeping.set()
+        keeper.join()
+        try:
+            services.locks.release(name, token)
+        except OUTAGES as exc:  # the lock expires on its own
+            log.warning("the lock of %s could not be released: %s", name, describe_outage(exc))
+    if outage is not None:
+        raise PassCut(following, outage) from outage
+    return next_due
 
 
 def _keep_lock(locks: Locks, name: str, token: str, done: threading.Event) -> None:
@@ -139,10 +179,3 @@ def _keep_lock(locks: Locks, name: str, token: str, done: threading.Event) -> No
                 return
         except OUTAGES as exc:
             log.warning("the lock of %s could not be extended: %s", name, describe_outage(exc))
-
-
-def start(services: Services, stop: threading.Event) -> threading.Thread:
-    """Start the jobs on a daemon thread."""
-    thread = threading.Thread(target=run_jobs, args=(services, stop, jobs(services)), name="housekeeping", daemon=True)
-    thread.start()
-    return thread

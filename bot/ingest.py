@@ -3,6 +3,7 @@ schedule onto the stream, each network in its own thread so one failing never ho
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -12,8 +13,10 @@ import tweepy
 from bot.bluesky import feeds as bluesky_feeds
 from bot.bootstrap import bluesky_session, mastodon_account, x_read_client
 from bot.mastodon import feeds as mastodon_feeds
-from bot.network_feeds import NetworkFeed, poll_all, run_polls
+from bot.network_feeds import OUTAGE_RETRY_SECONDS, NetworkFeed, poll_all, run_polls
+from bot.outages import OUTAGES, describe_outage
 from bot.startup_checks import require_reading, require_x_reading
+from bot.supervision import Supervisor
 from bot.wiring import Core
 from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
 from bot.x.poller import brand_user_id, poll_feed
@@ -84,27 +87,21 @@ def network_feeds(core: Core, stop: threading.Event | None = None) -> dict[str, 
 
 
 def run_ingest(core: Core, stop: threading.Event) -> None:
-    """Poll every network that is on until `stop`: X in this thread when it is on, Bluesky and Mastodon each in
-    their own."""
+    """Poll every network that is on until `stop`, each in a supervised thread of its own."""
     settings = core.settings
     require_reading(settings)
     every = {"Bluesky": settings.bluesky_poll_seconds, "Mastodon": settings.mastodon_poll_seconds}
-    threads = []
+    threads = Supervisor(stop)  # a poller whose loop dies is logged once and started again
     for network, feeds in network_feeds(core, stop).items():
 
         def poll(feeds: list[NetworkFeed] = feeds) -> int:
             return poll_all(feeds, core.queue, core.uow_factory, core.locks)
 
-        thread = threading.Thread(
-            target=run_polls, args=(network, poll, every[network], stop), name=f"poll-{network}", daemon=True
-        )
-        thread.start()
-        threads.append(thread)
+        threads.start(f"poll-{network}", functools.partial(run_polls, network, poll, every[network], stop))
     if settings.x_bearer_token and settings.x_brand_handles:
-        run_x(core, stop)
+        threads.start("poll-X", functools.partial(run_x, core, stop))
     stop.wait()
-    for thread in threads:
-        thread.join(timeout=5)
+    threads.join(timeout=5)
 
 
 def run_x(core: Core, stop: threading.Event) -> None:
@@ -131,6 +128,10 @@ def run_x(core: Core, stop: threading.Event) -> None:
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
             log.error("X refused our credentials (%s); check X_BEARER_TOKEN. Retrying in 5 min.", exc)
             delay = 300.0
+        except OUTAGES as exc:  # PostgreSQL or Redis is away: one line a retry, nothing read is lost
+            failures += 1
+            delay = min(settings.x_poll_seconds * 4, OUTAGE_RETRY_SECONDS, 2.0**failures)
+            log.warning("polling X: %s; retrying in %.0fs", describe_outage(exc), delay)
         except Exception:
             failures += 1
             delay = min(settings.x_poll_seconds * 4, 2.0**failures)

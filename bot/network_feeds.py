@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.outages import OUTAGES, describe_outage
 from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.feed_position import FeedPosition, advanced, part_way, resume
 from handlers.intake.stream_codec import to_entry
@@ -23,6 +24,7 @@ from handlers.ports.unit_of_work import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 20  # per feed and poll; the next poll reads on from where this one stopped
+OUTAGE_RETRY_SECONDS = 5.0  # while PostgreSQL or Redis is away, a poll is tried again at least this often
 MAX_WAIT_SECONDS = 120.0  # a rate limit longer than this ends the poll; the next one starts after it
 
 
@@ -89,7 +91,7 @@ def poll_network_feed(feed: NetworkFeed, queue: StreamQueue, uow_factory: UnitOf
             last_entry = queue.add(to_entry(page.items))
             fetched += len(page.items)
         token = page.next_token
-        if not token or not position.since:
+        if not token or position.first_run:
             finished = True
             break
     if finished:
@@ -140,6 +142,10 @@ def run_polls(network: str, poll: Callable[[], int], every: float, stop: threadi
         except Refused as exc:
             log.error("%s refused us: %s. Retrying in 5 min.", network, exc)
             delay = 300.0
+        except OUTAGES as exc:  # PostgreSQL or Redis is away: one line a retry, nothing read is lost
+            failures += 1
+            delay = min(every * 4, OUTAGE_RETRY_SECONDS, 2.0**failures)
+            log.warning("polling %s: %s; retrying in %.0fs", network, describe_outage(exc), delay)
         except (Unavailable, OSError) as exc:
             failures += 1
             delay = min(every * 4, 2.0**failures)

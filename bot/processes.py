@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -11,18 +12,13 @@ from bot.bootstrap import build_core, build_services
 from bot.config import Settings
 from bot.ingest import run_ingest
 from bot.serving import BackgroundServer
+from bot.supervision import Supervisor
 from bot.web import WebApp, web_app
 from bot.wiring import Services
 from bot.worker import run_worker
 from storage.sql.engine import describe_pool
 
 log = logging.getLogger(__name__)
-
-
-def _start(name: str, target: Any, *args: Any) -> threading.Thread:
-    thread = threading.Thread(target=target, args=args, name=name, daemon=True)
-    thread.start()
-    return thread
 
 
 def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
@@ -33,10 +29,11 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     log.info(describe_pool(services.engine))
     web = web_app(services, slack_over_http=not settings.slack_app_token)  # settings are checked before any write
     upgrade(settings.database_url)
-    threads = [_start("worker", run_worker, services, stop)]
+    threads = Supervisor(stop)  # the worker's and ingest's loops, each started again should it die
+    threads.start("worker", functools.partial(run_worker, services, stop))
     x_on = bool(settings.x_bearer_token and settings.x_brand_handles)
     if x_on or settings.bluesky_on or settings.mastodon_on:
-        threads.append(_start("ingest", run_ingest, services, stop))
+        threads.start("ingest", functools.partial(run_ingest, services, stop))
     if not x_on:
         log.warning("X is not configured (X_BEARER_TOKEN, X_BRAND_HANDLES): no X mentions will be polled")
     if settings.slack_app_token:
@@ -47,8 +44,7 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
         log.info("Squeaky is listening on http://127.0.0.1:%d (%s)", port, paths)
         stop.wait()
         server.close()
-    for thread in threads:
-        thread.join(timeout=5)
+    threads.join(timeout=5)
 
 
 def serve_socket_mode(web: WebApp, services: Services, stop: threading.Event, port: int) -> None:

@@ -9,9 +9,10 @@ moment it is queued, whatever the backlog.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot import housekeeping
 from bot.bootstrap import process_name
 from bot.outages import OUTAGES, describe_outage
 from bot.slack.clicks import ClickDecider
+from bot.supervision import Supervisor
 from bot.wiring import Services
 from handlers.intake.stream_batches import consume_once
 from storage.sql.statistics import PlannerStatistics
@@ -26,6 +28,7 @@ from storage.sql.statistics import PlannerStatistics
 log = logging.getLogger(__name__)
 DECIDING_THREADS = 4  # clicks decided at once: most of a decision is waiting on the database
 BEAT_SECONDS = 0.5  # a worker silent for SILENT_AFTER (3 s, six beats) is gone: its leases and entries are taken over
+OUTAGE_RETRY_SECONDS = 5.0  # while PostgreSQL or Redis is away, each loop looks again at least this often
 
 
 def consumer_name() -> str:
@@ -50,9 +53,17 @@ class Liveness:
             uow.commit()
         self.silent = tuple(silent)
 
-    def run(self, stop: threading.Event) -> None:
-        """Beat until `stop`, then leave (a clean stop frees nothing late: it holds no lease then)."""
+    def run(self, stop: threading.Event, down: Callable[[], list[str]] = list) -> None:
+        """Beat until `stop`, but only while none of this worker's threads is `down` (a worker with a dead thread
+        falls silent: the others take its leases and entries over); then leave (a clean stop holds no lease)."""
+        said: list[str] = []
         while not stop.wait(BEAT_SECONDS):
+            dead = down()
+            if dead != said and dead:
+                log.warning("heartbeat held back: the %s thread(s) are not running", ", ".join(dead))
+            said = dead
+            if dead:
+                continue
             try:
                 self.beat()
             except OUTAGES as exc:
@@ -71,8 +82,14 @@ def _backoff(failures: int) -> float:
     return min(30.0, 0.5 * 2.0**failures)
 
 
+def _outage_backoff(failures: int) -> float:
+    """While PostgreSQL or Redis is away, look again at most every OUTAGE_RETRY_SECONDS: work resumes that soon."""
+    return min(OUTAGE_RETRY_SECONDS, 0.5 * 2.0**failures)
+
+
 def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200) -> None:
-    """Ingest on this thread, the outbox on a delivery thread, the periodic jobs on a third (bot.housekeeping).
+    """Ingest on this thread, the outbox on a delivery thread, the periodic jobs on a third (bot.housekeeping), clicks
+    on a fourth, the heartbeat on a fifth: each supervised (bot.supervision), the heartbeat beating while all run.
 
     The web process only acks and decides; every card update, thread line and delivery is
     the delivery thread's, which wakes at least every `block_ms` and at once when ingest
@@ -83,15 +100,11 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
     stored = threading.Event()  # ingest stored new cases, or a click was decided: the outbox has work
     liveness = Liveness(services, consumer)
     liveness.beat()  # before anything is leased: a lease names a worker known to be alive
-    beating = threading.Thread(target=liveness.run, args=(stop,), name="heartbeat", daemon=True)
-    beating.start()
-    chores = housekeeping.start(services, stop)
-    delivery = threading.Thread(target=deliver, args=(services, stop, stored, block_ms), name="delivery", daemon=True)
-    delivery.start()
-    deciding = threading.Thread(
-        target=decide_clicks, args=(services, stop, stored), kwargs={"liveness": liveness}, name="clicks", daemon=True
-    )
-    deciding.start()
+    threads = Supervisor(stop)  # a thread that dies is logged and started again; meanwhile the heartbeat waits
+    threads.start("heartbeat", functools.partial(liveness.run, stop, threads.down))
+    threads.start("housekeeping", functools.partial(housekeeping.run_jobs, services, stop, housekeeping.jobs(services)))
+    threads.start("delivery", functools.partial(deliver, services, stop, stored, block_ms, down=threads.down))
+    threads.start("clicks", functools.partial(decide_clicks, services, stop, stored, liveness=liveness))
     log.info("worker %s started", consumer)
     failures = 0
     while not stop.is_set():
@@ -114,17 +127,16 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
             failures += 1
             why = describe_outage(exc)
             log.warning(
-                "%s; retrying ingest in %.1fs (nothing is lost: entries stay on the stream)", why, _backoff(failures)
+                "%s; retrying ingest in %.1fs (nothing is lost: entries stay on the stream)",
+                why,
+                _outage_backoff(failures),
             )
-            stop.wait(_backoff(failures))
+            stop.wait(_outage_backoff(failures))
         except Exception:
             failures += 1
             log.exception("ingest pass failed; retrying in %.1fs", _backoff(failures))
             stop.wait(_backoff(failures))
-    delivery.join(timeout=10)
-    deciding.join(timeout=10)
-    chores.join(timeout=10)
-    beating.join(timeout=10)
+    threads.join(timeout=10)
     log.info("worker %s stopped", consumer)
 
 
@@ -154,8 +166,8 @@ def decide_clicks(
                 failures = 0
             except OUTAGES as exc:  # the batch stays pending, to be decided once the database is back
                 failures += 1
-                log.warning("%s; retrying the clicks in %.1fs", describe_outage(exc), _backoff(failures))
-                stop.wait(_backoff(failures))
+                log.warning("%s; retrying the clicks in %.1fs", describe_outage(exc), _outage_backoff(failures))
+                stop.wait(_outage_backoff(failures))
             except Exception:
                 failures += 1
                 log.exception("deciding clicks failed; retrying in %.1fs", _backoff(failures))
@@ -172,20 +184,31 @@ def _decide(decider: ClickDecider, payload: Mapping[str, Any], decided: threadin
     decided.set()  # its card update is in the outbox: delivery need not wait for the rest of the batch
 
 
-def deliver(services: Services, stop: threading.Event, stored: threading.Event, block_ms: int = 200) -> None:
+def deliver(
+    services: Services,
+    stop: threading.Event,
+    stored: threading.Event,
+    block_ms: int = 200,
+    *,
+    down: Callable[[], list[str]] = list,
+) -> None:
     """The delivery loop: due outbox messages by rank, then sleep until new cases, a paused lane's opening, or
-    `block_ms`, whichever comes first."""
+    `block_ms`, whichever comes first. While a thread of this worker is `down` its heartbeat is held back and the
+    others take its leases over, so it leases nothing meanwhile (never the same message as another worker)."""
     runner = services.outbox_runner
     failures = 0
     while not stop.is_set():
+        if down():
+            stop.wait(block_ms / 1000)
+            continue
         try:
             stored.clear()
             handled = runner.run_due()
             failures = 0
         except OUTAGES as exc:
             failures += 1
-            log.warning("%s; retrying delivery in %.1fs", describe_outage(exc), _backoff(failures))
-            stop.wait(_backoff(failures))
+            log.warning("%s; retrying delivery in %.1fs", describe_outage(exc), _outage_backoff(failures))
+            stop.wait(_outage_backoff(failures))
             continue
         except Exception:
             failures += 1

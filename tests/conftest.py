@@ -17,6 +17,7 @@ from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
 from storage.sql.engine import make_engine, normalize_url
 from storage.sql.migrate import upgrade
+from tests.private_servers import PrivatePostgres, PrivateRedis
 
 PG_ADMIN_URL = os.environ.get("SQUEAKY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("SQUEAKY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -126,3 +127,21 @@ def local_x() -> Iterator[LocalX]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A Redis of the test's own, started, that the test may stop and start again (it comes back empty)."""
+    server = PrivateRedis(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL of the test's own, started, with an empty `squeaky` database; the test may stop and start it."""
+    server = PrivatePostgres()
+    try:
+        yield server.start()
+    finally:
+        server.remove()

@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.outages import OUTAGES, describe_outage, not_through
 from bot.slack import action_ids
 from bot.slack.clicks import DECIDED_BY_WORKER, enqueue
 from bot.slack.modals import modal_for
@@ -56,13 +57,17 @@ def register(app: App, services: Services) -> None:
         if action in DECIDED_BY_WORKER:
             try:
                 enqueue(services.clicks, action, value, body)
-            except Exception:
-                log.exception("could not queue a click")
-                tell(services, card_of(body), (body.get("user") or {}).get("id"), "Sorry, try that again in a moment.")
+            except Exception as exc:
+                if isinstance(exc, OUTAGES):
+                    log.warning("a %s click could not be queued: %s", action.value, describe_outage(exc))
+                else:
+                    log.exception("a %s click could not be queued", action.value)
+                tell(services, card_of(body), (body.get("user") or {}).get("id"), not_through(exc))
             return
         after_ack.submit(open_form, action, value, body, client)
 
     def open_form(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
+        """Open the click's form; whatever stops it, the clicker is told privately (never left with nothing)."""
         ref, user_id = card_of(body), (body.get("user") or {}).get("id")
         try:
             form = services.agent_desk.form(actor_of(body, services), complaint_id_of(value), action)
@@ -72,6 +77,12 @@ def register(app: App, services: Services) -> None:
             tell(services, ref, user_id, f"Sorry, that didn't work: {exc}.")
         except SqueakyError as exc:
             tell(services, ref, user_id, str(exc))
+        except OUTAGES as exc:
+            log.warning("a %s click could not open its form: %s", action.value, describe_outage(exc))
+            tell(services, ref, user_id, not_through(exc))
+        except Exception as exc:
+            log.exception("a %s click could not open its form", action.value)
+            tell(services, ref, user_id, not_through(exc))
 
     def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -98,6 +109,10 @@ def register(app: App, services: Services) -> None:
             link = services.ticket_page_link(actor_of(body, services), complaint_id_of(action.get("value")))
         except (BadPayload, SqueakyError) as exc:
             tell(services, ref, user_id, str(exc))
+            return
+        except OUTAGES as exc:
+            log.warning("an open-ticket click could not make its link: %s", describe_outage(exc))
+            tell(services, ref, user_id, not_through(exc))
             return
         minutes = services.settings.ticket_link_minutes
         tell(services, ref, user_id, f"<{link}|Open the ticket> (this link works for {minutes:g} minutes, for you).")

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.outages import OUTAGES, describe_outage, not_through
 from bot.slack import action_ids
 from bot.slack.budget import AnswerBudget
 from bot.slack.modals import acknowledge_modal, metadata, reply_text, value_of
@@ -75,6 +76,9 @@ def register(app: App, services: Services) -> None:
                 outcome: Outcome = desk.act(request(_complaint_id(view), actor_of(body, services)))
             except (SqueakyError, BadPayload) as exc:
                 return str(exc)[:300]
+            except OUTAGES as exc:  # nothing was decided: the form stays open, with what was typed, to send again
+                log.warning("a form could not be submitted: %s", describe_outage(exc))
+                return not_through(exc, "submit again")
             return outcome.refusal
 
         future = budget.start(work)
@@ -96,6 +100,8 @@ def register(app: App, services: Services) -> None:
             card = desk.load(_complaint_id(view)).card_on(SURFACE)
         except (SqueakyError, BadPayload):
             card = None
+        except OUTAGES:
+            card = None  # the database is away: the refusal is logged, as it cannot be shown next to the card
         tell(services, card, user_id, refusal)
 
     def on_acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -111,7 +111,7 @@ def poll_feed(
             last_entry = queue.add(to_entry(items))
             fetched += len(items)
         token = meta.get("next_token")
-        if not token or not position.since:  # first run: start from the newest page, not the whole history
+        if not token or position.first_run:  # first run: start from the newest page, not the whole history
             finished = True
             break
     if finished:

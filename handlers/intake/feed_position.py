@@ -12,6 +12,10 @@ burst larger than one poll reads), `since` stays where it is: the position keeps
 `until`, the oldest post read so far, and `pending`, the newest, and the next poll reads
 on downwards from `until`. Only when that pass reaches `since` does `since` move to
 `pending`, so no post is skipped however many arrive between two polls.
+
+A feed's first poll reads only its newest page, not its whole history. A feed whose first
+poll found nothing (a quiet handle, a new search) is marked `seen_empty`: every post it
+shows later is new, so later polls read every page, however many arrived meanwhile.
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ class FeedPosition:
     last_entry: str | None = None  # the stream entry of the newest post read
     until: str | None = None  # an unfinished pass: the oldest post it has read so far
     pending: str | None = None  # an unfinished pass: the newest post it read, `since` once it is done
+    seen_empty: bool = False  # a poll found the feed empty: every post it shows later is new, to be read in full
+
+    @property
+    def first_run(self) -> bool:
+        """Nothing was ever read here and the feed was never seen empty: read its newest page, not its history."""
+        return self.since is None and not self.seen_empty
 
     def dumps(self) -> str:
         """As stored in the checkpoints table."""
@@ -45,24 +55,28 @@ class FeedPosition:
         if not value.startswith("{"):
             return cls(since=value, safe=value)
         data = json.loads(value)
-        return cls(**{k: data.get(k) for k in ("since", "safe", "epoch", "last_entry", "until", "pending")})
+        found = {k: data.get(k) for k in ("since", "safe", "epoch", "last_entry", "until", "pending")}
+        return cls(**found, seen_empty=bool(data.get("seen_empty")))
 
 
 def resume(position: FeedPosition, queue: StreamQueue) -> FeedPosition:
     """The position to read from now: promoted to safe if the workers caught up, rewound if the stream was lost."""
     epoch = queue.epoch()
     if position.epoch is not None and position.epoch != epoch:
-        return FeedPosition(since=position.safe, safe=position.safe, epoch=epoch)
+        return FeedPosition(since=position.safe, safe=position.safe, epoch=epoch, seen_empty=position.seen_empty)
     if position.last_entry is None or queue.is_done(position.last_entry):
         return replace(position, safe=position.since, epoch=epoch)
     return replace(position, epoch=epoch)
 
 
 def advanced(position: FeedPosition, newest: str | None, last_entry: str | None) -> FeedPosition:
-    """The position after a pass that read everything down to `since`, the newest post being `newest`."""
+    """The position after a pass that read everything down to `since`, the newest post being `newest` (a first
+    pass that found nothing marks the feed seen empty: from then on everything it shows is read)."""
     done = replace(position, until=None, pending=None, last_entry=last_entry or position.last_entry)
     reached = position.pending or newest
-    return replace(done, since=reached) if reached is not None else done
+    if reached is None:
+        return replace(done, seen_empty=True) if position.since is None else done
+    return replace(done, since=reached)
 
 
 def part_way(position: FeedPosition, newest: str | None, oldest: str, last_entry: str | None) -> FeedPosition:

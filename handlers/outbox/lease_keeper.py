@@ -56,6 +56,11 @@ class LeaseKeeper:
         with self._guard:
             self._done.add(message_id)
 
+    def open(self) -> set[int]:
+        """The messages this lease still holds and has not done with (neither finished nor lost)."""
+        with self._guard:
+            return set(self._ids - self._done - self._lost)
+
     def lost(self, message_id: int) -> bool:
         """Whether another executor took this message over (never carry it out then)."""
         with self._guard:

@@ -33,6 +33,7 @@ from handlers.domain.outbox_kinds import (
     lane_of,
 )
 from handlers.outbox.alerts import AlertDeliveries, ChatPager
+from handlers.outbox.cut_batches import CutBatches
 from handlers.outbox.deliveries import Deliveries
 from handlers.outbox.lease_keeper import LeaseKeeper
 from handlers.ports.clock import Clock
@@ -94,6 +95,7 @@ class OutboxRunner:
         self._outages = outages  # errors meaning our own storage is down: the caller waits them out
         self._paused: dict[str, datetime] = {}  # lane -> when it opens again
         self._outage_streak: dict[str, int] = {}
+        self._cut = CutBatches(uow_factory, clock, outages)  # leases of batches an outage cut, given back at once
         deliveries = Deliveries(uow_factory, clock, faces, social, tickets)
         alerts = AlertDeliveries(uow_factory, faces, pager or ChatPager(uow_factory, faces))
         self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
@@ -140,6 +142,7 @@ class OutboxRunner:
 
         The batch's lease is renewed while it runs (LeaseKeeper), and only its holder finishes a
         message: a message another worker took over is left to it, never carried out twice."""
+        self._cut.settle_owed()
         with self._uow() as uow:
             now, paused = self._clock.now(), set(self.paused_lanes())
             messages = uow.outbox.lease_due(now, self._lease_seconds, limit, paused, owner=self._owner)
@@ -154,11 +157,16 @@ class OutboxRunner:
             self._lease_seconds,
             outages=self._outages,
         )
-        with keeper:
-            self._run_batch(messages, keeper)
+        carrying: list[OutboxMessage] = []
+        try:
+            with keeper:
+                self._run_batch(messages, keeper, carrying)
+        except BaseException:  # an outage cut the batch: its leases go back now, not when they expire
+            self._cut.give_back(messages[0].lease, keeper.open(), carrying[-1].id if carrying else None)
+            raise
         return len(messages)
 
-    def _run_batch(self, messages: list[OutboxMessage], keeper: LeaseKeeper) -> None:
+    def _run_batch(self, messages: list[OutboxMessage], keeper: LeaseKeeper, carrying: list[OutboxMessage]) -> None:
         fresh: set[tuple[int | None, object]] = set()  # cards (complaint, surface) this batch already rendered
         given_back: set[int] = set()
         deadline = time.monotonic() + BATCH_SECONDS
@@ -178,6 +186,7 @@ class OutboxRunner:
                     keeper.finished(m.id)
                 continue
             card = (message.complaint_id, message.payload.get("surface"))
+            carrying.append(message)
             if message.kind == CARD_UPDATE and card in fresh:
                 self._done(message)
             else:

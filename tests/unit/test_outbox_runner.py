@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from handlers.cases.claim import claim
 from handlers.domain.card import CardView
 from handlers.domain.complaint import Actor, CardRef, IncomingComplaint, Status
@@ -222,3 +224,36 @@ def test_a_follow_up_waits_for_its_card_as_long_as_it_takes_then_goes_right_afte
     runner.run_due()  # the card goes out, and wakes the line that waited for it
     runner.run_due()
     assert len(chat.posted) == 1 and [f.text for _ref, f in chat.followups] == ["hello??"]
+
+
+class StorageDown(Exception):
+    """Our own storage unreachable, as the runner's `outages` name it."""
+
+
+def test_a_batch_cut_while_the_database_is_away_too_gives_its_leases_back_first_thing_on_the_next_run() -> None:
+    db, clock, chat, _, _ = setup()
+    more = [IncomingComplaint("x", str(n), str(n), f"c{n}", "C", "late", T0) for n in range(2, 6)]
+    receive(db, clock, FakeDedupe(), Triage(), more)
+    down = False
+
+    def database() -> object:
+        if down:
+            raise StorageDown("the database is unreachable")
+        return db()
+
+    runner = OutboxRunner(database, clock, chat.faces(), outages=(StorageDown,))  # type: ignore[arg-type]
+
+    def cut(channel: str, card: CardView) -> CardRef:
+        nonlocal down
+        down = True  # Redis and PostgreSQL drop together, mid-batch
+        raise StorageDown("Redis is unreachable")
+
+    chat.post_card = cut  # type: ignore[method-assign]
+    with pytest.raises(StorageDown):
+        runner.run_due()
+    assert all(r.leased_until for r in db.state.outbox.values() if r.status == "pending")  # nothing was given back
+    down = False  # back well within the lease's 30 s
+    del chat.post_card
+    runner.run_due()
+    assert sorted(c.complaint_id for c in chat.posted) == sorted(db.state.complaints)  # at once, not in 30 s
+    assert all(r.message.failures == 0 for r in db.state.outbox.values())
