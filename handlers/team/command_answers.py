@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from handlers.cases.errors import InvalidRequest
+from handlers.cases.errors import InvalidRequest, SqueakyError
 from handlers.cases.model import Actor, AuditEvent, Role
 from handlers.intake.vip_registry import import_tiers, shown
 from handlers.people.erasure import forget, preview
@@ -126,7 +126,7 @@ class LeadDesk:
             return self._refuse(actor, "forget", "Only team leads can erase a customer's data.")
         try:
             return self._answer(actor, request, mentions or {})
-        except (InvalidRequest, CommandError) as exc:
+        except (SqueakyError, CommandError) as exc:  # a case not found, a move not allowed: said, never raised
             sub = exc.subcommand if isinstance(exc, CommandError) else type(request).__name__.lower()
             return Answer(f"Sorry: {exc}", tuple(help_text(sub)), refused=True)
 

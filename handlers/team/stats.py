@@ -18,8 +18,11 @@ DIMENSIONS: tuple[Dimension, ...] = ("agent", "tier", "topic", "source", "queue"
 FOLLOWER_BANDS: tuple[tuple[int, str], ...] = ((1_000, "under 1k"), (10_000, "1k-10k"), (100_000, "10k-100k"))
 TOP_BAND, UNKNOWN_BAND = "100k+", "unknown"
 _RELATIVE = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 MAX_RANGE = timedelta(days=366)
+# The days a period may name: a day's end (the next midnight, in any time zone) must still be a date Python and the
+# database can hold, so the calendar's last day is refused, and nothing was posted on any network before 1970.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ def parse_period(word: str | None, now: datetime, timezone: str) -> Period:
         raise InvalidRequest(f"`{word}` has a date that does not exist ({exc}).") from None
     if last < first:
         raise InvalidRequest(f"`{word}` ends before it starts.")
+    if (last - first).days + 1 > MAX_RANGE.days:  # checked on the dates, before any arithmetic that could overflow
+        raise InvalidRequest("A period can be at most a year long.")
+    if first < FIRST_DAY or last > LAST_DAY:
+        raise InvalidRequest(f"`{word}` is off the calendar Squeaky counts in: {FIRST_DAY} to {LAST_DAY}.")
     start = datetime.combine(first, time(), zone)
     end = datetime.combine(last + timedelta(days=1), time(), zone)
     if end - start > MAX_RANGE:
