@@ -254,6 +254,7 @@ def lead_desk(core: Core) -> LeadDesk:
         queues=core.triage.queues,
         stream=core.queue,
         follower_points=core.triage.priority.follower_points_per_decade,
+        networks={source: rules.network for source, rules in social_sources(s).by_source.items()},
     )
 
 

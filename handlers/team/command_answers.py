@@ -105,6 +105,7 @@ class LeadDesk:
     follower_points: int = (
         0  # how much followers weigh in the ranking (0: not at all, the promise stats fairness checks)
     )
+    networks: Mapping[str, str] = field(default_factory=dict)  # each source's name as agents know it, for the export
 
     def run(self, actor: Actor, text: str, mentions: Mapping[str, Identity] | None = None) -> Answer:
         """Answer one command line from `actor`; bad words get the help, refusals are audited. `mentions` are the
@@ -314,7 +315,7 @@ class LeadDesk:
             found = rules_for(rules, self.queues, name)
             return found.levels, found.hours
 
-        return export_csv(records, queue_rules, now)
+        return export_csv(records, queue_rules, now, self.networks)
 
     def _vip(self, actor: Actor, request: Vip) -> Answer:
         if request.verb == "list":

@@ -284,6 +284,9 @@ class SqlTeamStats:
             c.acknowledged_at,
             c.ticketed_at,
             c.resolved_at,
+            c.author_handle,
+            c.url,
+            c.text,
         ]
         query = select(*columns).where(c.received_at >= period.start, c.received_at < period.end)
         if queue is not None:

@@ -111,11 +111,18 @@ def test_the_export_has_a_row_per_case_with_its_milestones_and_levels(engine: En
     slow = team.post("=cmd|calc", 20_000, claim_after=90)
     waiting = team.arrive("@SqueakyAir hello?")
     team.clock.advance(minutes=2)
-    desk = LeadDesk(team.uow, team.clock, queues=QUEUES)
+    desk = LeadDesk(team.uow, team.clock, queues=QUEUES, networks={"x": "X"})
     data, count = desk.export_file(ExportAsked(team.period()))
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert count == 3 and tuple(rows[0]) == COLUMNS
     by_case = {int(r["case"]): r for r in rows}
+    # who complained, where, the link to the post and what they said: a lead finds the customer from the file
+    assert (by_case[fast]["handle"], by_case[fast]["network"], by_case[fast]["text"]) == (
+        "vera",
+        "X",
+        "'@SqueakyAir complaint 1",  # a leading @ is a formula to a spreadsheet: escaped
+    )
+    assert by_case[slow]["handle"] == "'=cmd|calc"  # formula-escaped as every text cell
     assert (by_case[fast]["queue"], by_case[fast]["tier"], by_case[fast]["owner"]) == ("elite", "vip", "maria")
     assert (by_case[fast]["seconds_to_claim"], by_case[fast]["seconds_to_acknowledge"]) == ("120", "300")
     assert (by_case[fast]["claim_level"], by_case[fast]["acknowledge_level"]) == ("met", "met")
