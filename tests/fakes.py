@@ -114,6 +114,8 @@ class _Complaints:
                 text=item.text,
                 created_at=item.created_at,
                 received_at=case.received_at,
+                posted_at=case.posted_at,
+                fingerprint=case.fingerprint,
                 status=Status.NEW,
                 version=1,
                 tier=case.tier,

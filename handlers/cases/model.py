@@ -172,6 +172,8 @@ class Complaint:
     paged_alone: bool = False  # on-call was paged for this complaint itself in this wait (on arrival)
     requeued_at: datetime | None = None  # when it last went back to the queue (a release, an expired claim)
     queue: str = "care"  # the segment of the work it landed on (handlers.queues)
+    posted_at: datetime | None = None  # when the customer posted, never later than received_at (None: as received)
+    fingerprint: str | None = None  # its near-duplicate keys (handlers.queues.similar), when similarity is on
 
     def card_on(self, surface: str) -> CardRef | None:
         """Its card on that surface, if one is out."""
@@ -179,8 +181,8 @@ class Complaint:
 
     @property
     def waiting_since(self) -> datetime:
-        """When its current wait for an owner began: arrival, or going back to the queue."""
-        return self.requeued_at or self.received_at
+        """When its current wait for an owner began: the customer's post, or going back to the queue."""
+        return self.requeued_at or self.posted_at or self.received_at
 
     def changed(self, change: Change) -> Complaint:
         """Return this complaint as it stands after `change` (one version later)."""
@@ -274,6 +276,18 @@ class NewCase:
     noise_rule: str | None = None
     queue: str = "care"
     channels: Mapping[str, str] = field(default_factory=dict, hash=False)  # its queue's channel on each chat tool
+    fingerprint: str | None = None  # its near-duplicate keys, when similarity is on
+
+    @property
+    def posted_at(self) -> datetime:
+        """When the customer posted, clamped to when Squeaky received it: a network clock ahead cannot jump the
+        queue."""
+        return posted_time(self.incoming.created_at, self.received_at)
+
+
+def posted_time(created_at: datetime, received_at: datetime) -> datetime:
+    """The customer's posting time as the queue counts it: the network's, but never after Squeaky had the post."""
+    return min(created_at, received_at)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from handlers.cases.model import IncomingComplaint, Message, MessageKind, NewCase
+from handlers.cases.model import IncomingComplaint, Message, MessageKind, NewCase, posted_time
 from handlers.intake.follow_ups import OpenCase, find_case, thread_keys
 from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
@@ -240,7 +240,7 @@ def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, m
         skill_group=topic.skill_group,
         priority=priority.score,
         priority_reasons=priority.reasons,
-        queue_rank=queue_rank(triage.priority, priority.score, now),
+        queue_rank=queue_rank(triage.priority, priority.score, posted_time(item.created_at, now)),  # who came first
         noise_rule=marked,
         queue=queue.name,
         channels=queue.channels,

@@ -33,6 +33,7 @@ COLUMNS = (
     "network",
     "post_link",
     "text",  # the complaint's own words
+    "posted_at",  # when the customer posted (never after arrived_at): the queue's order goes by it
 )
 _OPEN = frozenset({"new", "claimed", "ticketed"})
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
@@ -58,6 +59,7 @@ class CaseRecord:
     author_handle: str = ""
     url: str | None = None
     text: str = ""
+    posted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def row_of(
         _cell(network or record.source),
         _link(record.url),
         _cell(record.text),
+        (record.posted_at or record.received_at).astimezone(UTC).isoformat(timespec="seconds"),
     ]
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right, insort
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -157,6 +161,47 @@ class Fairness:
     tiers: list[Row]
     bands: dict[str, list[Row]]  # tier -> a row per follower band, quietest first
     queue: str | None = None
+    order: ServedOrder | None = None  # whether equal-priority cases were served in the customers' order
+
+
+SERVED_SAMPLE = 20_000  # the served cases the order is judged on: the latest claimed in the period
+
+
+@dataclass(frozen=True)
+class ServedOrder:
+    """Pairs of cases of equal priority, posted at different times and both served (claimed): how many, and how many
+    of them the later customer was served first."""
+
+    pairs: int = 0
+    out_of_order: int = 0
+    cases: int = 0  # the served cases judged
+
+    @property
+    def share_out(self) -> float:
+        """The share of pairs served out of the customers' order."""
+        return self.out_of_order / self.pairs if self.pairs else 0.0
+
+
+def served_order(served: Iterable[tuple[int, datetime, datetime]]) -> ServedOrder:
+    """Judge (priority, posted, first claimed) triples: within each priority, a pair is out of order when the customer
+    who posted later was claimed first (O(n log n): each case counts the earlier posters claimed after it)."""
+    by_priority: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    cases = 0
+    for priority, posted, claimed in served:
+        by_priority[priority].append((posted, claimed))
+        cases += 1
+    pairs = out = 0
+    for group in by_priority.values():
+        group.sort()
+        claims: list[datetime] = []  # claim times of the earlier posters, kept sorted
+        for _, same in groupby(group, key=lambda pc: pc[0]):
+            batch = [claimed for _, claimed in same]
+            for claimed in batch:
+                pairs += len(claims)
+                out += len(claims) - bisect_right(claims, claimed)  # earlier posters claimed after this one
+            for claimed in batch:
+                insort(claims, claimed)
+    return ServedOrder(pairs, out, cases)
 
 
 def band_of(followers: int | None) -> str:

@@ -81,6 +81,8 @@ def _complaint(row: RowMapping, cards: tuple[CardRef, ...] = ()) -> Complaint:
         text=row["text"],
         created_at=row["created_at"],
         received_at=row["received_at"],
+        posted_at=row["posted_at"],
+        fingerprint=row["fingerprint"],
         status=Status(row["status"]),
         version=row["version"],
         tier=row["tier"],
@@ -349,7 +351,7 @@ class SqlComplaintRepository:
         """Unclaimed complaints `where` selects, waiting since `cutoff` or before and escalated less than
         `below_stage` in this wait, longest waiting first."""
         c = complaints.c
-        since = func.coalesce(c.requeued_at, c.received_at)
+        since = func.coalesce(c.requeued_at, c.posted_at)
         query = _WITH_OWNER.where(c.status == Status.NEW.value, c.sla_stage < below_stage, since <= cutoff)
         if where.tiers is not None:
             query = query.where(c.tier.in_(list(where.tiers)))
@@ -404,7 +406,7 @@ class SqlComplaintRepository:
                 c.queue,
                 func.count(),
                 called,
-                func.min(func.coalesce(c.requeued_at, c.received_at)),
+                func.min(func.coalesce(c.requeued_at, c.posted_at)),
                 func.max(c.queue_rank),
             )
             .where(c.status == Status.NEW.value, c.sla_stage >= paged_stage)
@@ -498,6 +500,8 @@ def _case_row(case: NewCase) -> dict[str, Any]:
         "visibility": item.visibility,
         "created_at": item.created_at,
         "received_at": case.received_at,
+        "posted_at": case.posted_at,
+        "fingerprint": case.fingerprint,
         "status": Status.NEW.value,
         "version": 1,
         "tier": case.tier,

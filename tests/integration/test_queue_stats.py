@@ -97,10 +97,21 @@ def test_fairness_compares_follower_bands_within_each_tier(engine: Engine) -> No
     assert standard["100k+"].to_claim.p50 < 70 and standard["under 1k"].to_claim.p50 > 1100  # type: ignore[operator]
     assert [r.key for r in fairness.bands["vip"]] == ["unknown"]
     assert [t.key for t in elite_only.tiers] == ["vip"]
+    # each standard case was claimed before the next customer posted: every pair in order
+    assert fairness.order is not None and (fairness.order.cases, fairness.order.out_of_order) == (21, 0)
+    assert fairness.order.pairs == 20 * 19 // 2  # within a priority: the 20 standard cases (Vera's is alone)
 
+    first = team.arrive("@SqueakyAir my bag is lost")
+    team.clock.advance(minutes=1)
+    second = team.arrive("@SqueakyAir my bag is lost too")
+    claim(team.uow, team.clock, second, team.maria)  # the later customer served first: one pair out of order
+    team.clock.advance(minutes=1)
+    claim(team.uow, team.clock, first, team.maria)
+    team.clock.advance(minutes=1)
     desk = LeadDesk(team.uow, team.clock, queues=QUEUES)
     said = "\n".join(str(line) for line in desk.run(_lead(team), "stats fairness 7d").lines)
     assert "Promise not kept" in said and "standard, 100k+ followers" in said
+    assert "First come, first served: 0.4% of 231 pairs of equal priority were served out of the customers' " in said
     weighted = LeadDesk(team.uow, team.clock, queues=QUEUES, follower_points=10)
     assert "loud accounts go first by design" in str(weighted.run(_lead(team), "stats fairness 7d").lines[0])
 

@@ -16,7 +16,7 @@ from handlers.ports.clock import ManualClock
 from handlers.team.command_answers import LeadDesk
 from handlers.team.command_words import USAGE, Backlog, CommandError, Export, Help, OnCall, Sla, Stats, Vip, parse
 from handlers.team.sla import SlaPolicy
-from handlers.team.stats import MAX_RANGE, parse_period
+from handlers.team.stats import MAX_RANGE, parse_period, served_order
 from handlers.text.rich_text import Line, Mention
 from tests.fakes import FakeDatabase
 from tests.lead_words import argument, command_lines
@@ -220,3 +220,15 @@ def test_a_period_at_the_calendars_ends_is_refused_or_answered_never_an_error(
             parse_period(request.period, T0, "Europe/Berlin")
     last = parse_period("9999-12-30..9999-12-30", T0, "Pacific/Kiritimati")  # the latest day there is, at UTC+14
     assert last.end - last.start == timedelta(days=1) and last.label == "9999-12-30 to 9999-12-30"
+
+
+def test_served_order_counts_the_pairs_of_equal_priority_served_out_of_the_customers_order() -> None:
+    at = [T0 + timedelta(minutes=n) for n in range(6)]
+    served = [(0, at[0], at[3]), (0, at[1], at[2]), (0, at[2], at[4]), (30, at[3], at[1]), (0, at[2], at[5])]
+    order = served_order(served)
+    # priority 0: posted 0,1,2,2 claimed 3,2,4,5 -> pairs with different posting times: 5; out of order: (0,1)
+    assert (order.cases, order.pairs, order.out_of_order) == (5, 5, 1)
+    in_turn = [(0, at[n], at[n] + timedelta(minutes=1)) for n in range(6)]
+    assert served_order(in_turn).out_of_order == 0 and served_order(in_turn).pairs == 15
+    backwards = [(0, at[n], at[5 - n] + timedelta(minutes=9)) for n in range(6)]  # the control: last come, first
+    assert served_order(backwards).share_out == 1.0
