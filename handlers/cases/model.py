@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -280,14 +280,20 @@ class NewCase:
 
     @property
     def posted_at(self) -> datetime:
-        """When the customer posted, clamped to when Squeaky received it: a network clock ahead cannot jump the
-        queue."""
+        """When the customer posted, as the queue counts it (see posted_time)."""
         return posted_time(self.incoming.created_at, self.received_at)
 
 
+# How much earlier than its arrival a post may count as posted: a burst read over several pages or polls, or a poll
+# catching up after a short outage, keeps its customers' order; a replay of old posts or a clock far behind does not
+# jump the whole queue, nor page on-call the moment it arrives.
+POSTED_WITHIN = timedelta(minutes=30)
+
+
 def posted_time(created_at: datetime, received_at: datetime) -> datetime:
-    """The customer's posting time as the queue counts it: the network's, but never after Squeaky had the post."""
-    return min(created_at, received_at)
+    """The customer's posting time as the queue counts it: the network's, but never after Squeaky had the post (a
+    clock ahead cannot jump the queue) and never more than POSTED_WITHIN before."""
+    return min(max(created_at, received_at - POSTED_WITHIN), received_at)
 
 
 @dataclass(frozen=True)
