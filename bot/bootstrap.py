@@ -69,6 +69,7 @@ from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
 from storage.redis.keys import RedisDedupe, RedisLocks
 from storage.redis.stream import RedisStreamQueue
+from storage.similarity import MinHashFingerprints
 from storage.sql.engine import make_engine
 from storage.sql.tickets import BuiltinTickets
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -97,7 +98,11 @@ def x_read_client(settings: Settings) -> tweepy.Client:
 
 def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     """Storage, coordination and triage; Redis when REDIS_URL is set, in-process coordination otherwise."""
-    triage = replace(load_triage(settings.triage_config), queues=load_queues(settings.queues_config))
+    triage = replace(
+        load_triage(settings.triage_config),
+        queues=load_queues(settings.queues_config),
+        fingerprints=MinHashFingerprints(),
+    )
     clock = clock or SystemClock()
     engine = make_engine(
         settings.database_url,

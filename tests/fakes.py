@@ -43,6 +43,7 @@ from handlers.ports.persistence import (
     WaitScope,
 )
 from handlers.ports.surfaces import Face, Notice
+from handlers.ports.surges import Surges
 from handlers.ports.team import TeamStats
 from handlers.queues.availability import Availability
 from handlers.queues.rules import QueueOverrides
@@ -193,8 +194,9 @@ class _Complaints:
         return sorted(found, key=lambda c: (c.received_at, c.id))
 
     def unacknowledged(
-        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
-    ) -> list[Complaint]:
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int,
+        cluster: str | None = None,
+    ) -> list[Complaint]:  # fmt: skip
         found = [
             c
             for c in self.s.complaints.values()
@@ -203,6 +205,7 @@ class _Complaints:
             and (queue is None or c.queue == queue)
             and (topic is None or c.topic == topic)
             and (since is None or c.received_at >= since)
+            and (cluster is None or bool(set(cluster.split()) & set((c.fingerprint or "").split())))
         ]
         return sorted(found, key=lambda c: (c.received_at, c.id))[:limit]
 
@@ -594,6 +597,12 @@ class _Team:
         else:
             self.s.storms[queue] = storm
 
+    def start_storm(self, queue: str, storm: Storm) -> bool:
+        if queue in self.s.storms:
+            return False
+        self.s.storms[queue] = storm
+        return True
+
     def late_alerts(self) -> dict[str, LateAlert]:
         return dict(self.s.late_alerts)
 
@@ -654,6 +663,7 @@ class FakeUnitOfWork:
         self.checkpoints = _Checkpoints(self._state)
         self.team = _Team(self._state)
         self.stats: TeamStats = _NoStats()  # type: ignore[assignment]
+        self.surges: Surges = _NoStats()  # type: ignore[assignment]  # runs of similar complaints are SQL too
         self.workers = _Workers(self._state)
         return self
 

@@ -30,6 +30,8 @@ from handlers.outbox.kinds import (
 )
 from handlers.ports.coordination import Dedupe
 from handlers.ports.persistence import Clock, DuplicateKey, NewOutboxMessage, UnitOfWork, UnitOfWorkFactory
+from handlers.queues.similar import fingerprint_of, surging
+from handlers.queues.storm import start_for_surge
 
 DEDUPE_TTL_SECONDS = 24 * 3600  # as long as the dedupe set is read (a day or two); the unique key decides after
 _ATTEMPTS = 3  # a batch that lost a unique-key race is re-read: what the winner stored is then a duplicate
@@ -186,7 +188,7 @@ def _store_source(
         return ids[-case_id - 1] if case_id is not None and case_id < 0 else case_id
 
     messages = [replace(m, complaint_id=real(m.complaint_id)) for m in messages]
-    storming = set(uow.team.storms()) if cases else set()  # a queue in storm mode holds its new cards
+    storming = _storming(uow, now, triage, cases)  # a queue in storm mode holds its new cards
     outbox = [
         NewOutboxMessage(
             card_post_kind(case.tier),
@@ -223,6 +225,19 @@ def _store_source(
     result.rows_written += len(cases) + len(messages) + len(outbox)
 
 
+def _storming(uow: UnitOfWork, now: datetime, triage: Triage, cases: list[NewCase]) -> set[str]:
+    """The queues in storm mode; a surge of similar complaints among `cases` starts one on its queue at once."""
+    if not cases:
+        return set()
+    surges = surging(uow, now, triage.surges, cases) if triage.fingerprints is not None else {}
+    storming = set(uow.team.storms())  # read after counting: another worker's storm started meanwhile is seen
+    for queue, surge in surges.items():
+        if queue not in storming:
+            start_for_surge(uow, now, queue, surge)
+            storming.add(queue)
+    return storming
+
+
 def _written_order(item: IncomingComplaint) -> tuple[datetime, int, str]:
     """Time, then id: X's ids grow with time, and break ties between posts of the same second."""
     return item.created_at, len(item.external_id), item.external_id
@@ -244,4 +259,5 @@ def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, m
         noise_rule=marked,
         queue=queue.name,
         channels=queue.channels,
+        fingerprint=fingerprint_of(triage.fingerprints.keys(item.text)) if triage.fingerprints else None,
     )

@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self
 from handlers.cases.model import AuditEvent, CardRef, Change, Complaint, Message, NewCase, PublicReply, Ticket
 from handlers.intake.follow_ups import OpenCase
 from handlers.people.model import Erased, Identity, Person
+from handlers.ports.surges import Surges
 from handlers.ports.team import TeamSettings, TeamStats
 from handlers.team.late import LateQueue
 
@@ -101,10 +102,11 @@ class ComplaintRepository(Protocol):
         ...
 
     def unacknowledged(
-        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
-    ) -> list[Complaint]:
-        """Open complaints not yet acknowledged publicly (on `queue`, about `topic`, received since `since`), oldest
-        first: an incident's."""
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int,
+        cluster: str | None = None,
+    ) -> list[Complaint]:  # fmt: skip
+        """Open complaints not yet acknowledged publicly (on `queue`, about `topic`, received since `since`, sharing a
+        near-duplicate key with `cluster`), oldest first: an incident's."""
         ...
 
     def open_claims(self) -> dict[str, int]:
@@ -414,6 +416,11 @@ class UnitOfWork(Protocol):
     @property
     def workers(self) -> WorkerRegistry:
         """The worker processes' heartbeats."""
+        ...
+
+    @property
+    def surges(self) -> Surges:
+        """Runs of similar complaints per queue."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -11,6 +11,7 @@ from sqlalchemy import (
     RowMapping,
     bindparam,
     delete,
+    false,
     func,
     insert,
     or_,
@@ -371,9 +372,11 @@ class SqlComplaintRepository:
         return [_complaint(row) for row in self._c.execute(query.limit(500)).mappings()]
 
     def unacknowledged(
-        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
-    ) -> list[Complaint]:
-        """Open complaints with no public reply yet (or only a failed one), oldest first."""
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int,
+        cluster: str | None = None,
+    ) -> list[Complaint]:  # fmt: skip
+        """Open complaints with no public reply yet (or only a failed one), oldest first; with `cluster`, only those
+        sharing one of its near-duplicate keys."""
         c = complaints.c
         open_ = [Status.NEW.value, Status.CLAIMED.value, Status.TICKETED.value]
         query = _WITH_OWNER.where(c.status.in_(open_), or_(c.reply_status.is_(None), c.reply_status == "failed"))
@@ -383,6 +386,8 @@ class SqlComplaintRepository:
             query = query.where(c.topic == topic)
         if since is not None:
             query = query.where(c.received_at >= since)
+        if cluster is not None:
+            query = query.where(sharing(c.fingerprint, cluster))
         return [_complaint(row) for row in self._c.execute(query.order_by(c.received_at, c.id).limit(limit)).mappings()]
 
     def open_claims(self) -> dict[str, int]:
@@ -515,6 +520,11 @@ def _case_row(case: NewCase) -> dict[str, Any]:
         "followup_count": 0,
         "updated_at": case.received_at,
     }
+
+
+def sharing(fingerprint: Any, keys: str) -> Any:
+    """A condition: the fingerprint column holds one of `keys` (space-separated; keys have no LIKE wildcards)."""
+    return or_(*(fingerprint.like(f"% {key} %") for key in keys.split())) if keys.split() else false()
 
 
 def aware(value: Any) -> datetime:

@@ -273,7 +273,7 @@ tickets = Table(
 )
 
 # Runs of similar complaints per queue, one row per near-duplicate key: since when, how many, and one example's
-# words. A run ends after a quiet window; every worker adds to the same row (storm mode from a surge of them).
+# words and keys. A run ends after a quiet window; every worker adds to the same row (storm mode from a surge of them).
 surges = Table(
     "surges",
     metadata,
@@ -283,6 +283,7 @@ surges = Table(
     Column("last_at", UTCDateTime(), nullable=False),
     Column("count", Integer, nullable=False),
     Column("sample", Text, nullable=False),
+    Column("fingerprint", String(160), nullable=False),  # the example's near-duplicate keys: who else is like it
     Index(None, "last_at"),
 )
 
