@@ -33,6 +33,7 @@ class SurgeRules:
     window: timedelta = timedelta(minutes=5)
     factor: float = 5.0
     floor_per_hour: float = 12.0
+    counted: int = 3  # a case's first keys counted into runs: enough to see a surge, each one more row a post
 
     @property
     def on(self) -> bool:
@@ -55,7 +56,7 @@ def surging(uow: UnitOfWork, now: datetime, rules: SurgeRules, cases: Sequence[N
     """Count the new cases' keys into their runs; return, per queue, the biggest run that is a surge now."""
     seen: dict[tuple[str, str], tuple[int, str, str]] = {}
     for case in cases:
-        for band in (case.fingerprint or "").split():
+        for band in (case.fingerprint or "").split()[: rules.counted]:  # (all its keys still say who is alike)
             count, sample, keys = seen.get((case.queue, band), (0, case.incoming.text, case.fingerprint or ""))
             seen[(case.queue, band)] = (count + 1, sample, keys)
     if not rules.on or not seen:

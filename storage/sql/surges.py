@@ -1,12 +1,14 @@
 """Runs of similar complaints in SQL: one row per queue and near-duplicate key, counted into by every worker with
-one upsert per key (in key order, so two workers' batches never wait on each other in a cycle)."""
+one upsert statement, its rows in key order (so two workers' batches never wait on each other in a cycle)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, select
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -16,7 +18,59 @@ from storage.sql.complaint_repository import aware, sharing
 from storage.sql.tables import complaints, surges
 
 SAMPLE_LENGTH = 500  # an example's words, enough to name the cluster
-CHUNK = 500  # keys per statement: 3,000 parameters, within what SQLite and PostgreSQL take
+
+# PostgreSQL: every key of a batch in one statement, the rows as arrays (a row at a time is a round trip each).
+_ARRAYS = {"queues": "queue", "bands": "band", "counts": "count", "samples": "sample", "keys": "keys"}
+_PG_UPSERT = text(
+    "INSERT INTO surges (queue, band, first_at, last_at, count, sample, fingerprint) "
+    "SELECT q, b, :at, :at, n, s, f FROM unnest(CAST(:queues AS varchar[]), CAST(:bands AS varchar[]), "
+    "CAST(:counts AS integer[]), CAST(:samples AS text[]), CAST(:keys AS varchar[])) AS t(q, b, n, s, f) "
+    "ON CONFLICT (queue, band) DO UPDATE SET "  # every expression reads the stored row as it was
+    "count = CASE WHEN surges.last_at < :cutoff THEN excluded.count ELSE surges.count + excluded.count END, "
+    "first_at = CASE WHEN surges.last_at < :cutoff THEN excluded.first_at ELSE surges.first_at END, "
+    "sample = CASE WHEN surges.last_at < :cutoff THEN excluded.sample ELSE surges.sample END, "
+    "fingerprint = CASE WHEN surges.last_at < :cutoff THEN excluded.fingerprint ELSE surges.fingerprint END, "
+    "last_at = excluded.last_at "
+    "RETURNING queue, band, first_at, last_at, count, sample, fingerprint"
+).bindparams(bindparam("at", type_=surges.c.last_at.type), bindparam("cutoff", type_=surges.c.last_at.type))
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    """INSERT a run, or add to the stored one (starting it afresh if it went quiet before :cutoff); RETURNING it.
+    One row a time: SQLite's (in-process, so cheap); PostgreSQL's batches take _PG_UPSERT."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = insert(surges).values(
+        queue=bindparam("queue"),
+        band=bindparam("band"),
+        first_at=bindparam("at"),
+        last_at=bindparam("at"),
+        count=bindparam("count"),
+        sample=bindparam("sample"),
+        fingerprint=bindparam("keys"),
+    )
+    fresh = values.excluded
+    ended = surges.c.last_at < bindparam("cutoff", type_=surges.c.last_at.type)
+    return values.on_conflict_do_update(
+        index_elements=[surges.c.queue, surges.c.band],
+        set_={
+            "count": case((ended, fresh.count), else_=surges.c.count + fresh.count),
+            "first_at": case((ended, fresh.first_at), else_=surges.c.first_at),
+            "sample": case((ended, fresh.sample), else_=surges.c.sample),
+            "fingerprint": case((ended, fresh.fingerprint), else_=surges.c.fingerprint),
+            "last_at": fresh.last_at,
+        },
+    ).returning(
+        surges.c.queue, surges.c.band, surges.c.first_at, surges.c.last_at, surges.c.count, surges.c.sample,
+        surges.c.fingerprint,
+    )  # fmt: skip
+
+
+def _surge(row: Any) -> Surge:
+    return Surge(
+        str(row["queue"]), str(row["band"]), aware(row["first_at"]), aware(row["last_at"]), int(row["count"]),
+        str(row["sample"]), str(row["fingerprint"]),
+    )  # fmt: skip
 
 
 class SqlSurges:
@@ -27,64 +81,27 @@ class SqlSurges:
 
     def add(self, seen: Mapping[tuple[str, str], tuple[int, str, str]], now: datetime, quiet: timedelta) -> list[Surge]:
         """Count `seen` into their runs at `now` (a run quiet for longer than `quiet` starts again); the runs after.
-        One statement per CHUNK keys, in key order."""
-        insert = postgresql_insert if self._c.dialect.name == "postgresql" else sqlite_insert
+        PostgreSQL: one statement, the rows as arrays; SQLite (in-process): a compiled statement per row."""
         rows = [
-            {
-                "queue": q,
-                "band": b,
-                "first_at": now,
-                "last_at": now,
-                "count": n,
-                "sample": said[:SAMPLE_LENGTH],
-                "fingerprint": keys[:160],
-            }
+            {"queue": q, "band": b, "at": now, "count": n, "sample": said[:SAMPLE_LENGTH], "keys": keys[:160],
+             "cutoff": now - quiet}
             for (q, b), (n, said, keys) in sorted(seen.items())
-        ]
-        ended = surges.c.last_at < now - quiet  # the stored run went quiet: this one starts afresh
-        found = []
-        for start in range(0, len(rows), CHUNK):
-            values = insert(surges).values(rows[start : start + CHUNK])
-            fresh = values.excluded
-            statement = values.on_conflict_do_update(
-                index_elements=[surges.c.queue, surges.c.band],
-                set_={
-                    "count": case((ended, fresh.count), else_=surges.c.count + fresh.count),
-                    "first_at": case((ended, fresh.first_at), else_=surges.c.first_at),
-                    "sample": case((ended, fresh.sample), else_=surges.c.sample),
-                    "fingerprint": case((ended, fresh.fingerprint), else_=surges.c.fingerprint),
-                    "last_at": fresh.last_at,
-                },
-            ).returning(
-                surges.c.queue,
-                surges.c.band,
-                surges.c.first_at,
-                surges.c.last_at,
-                surges.c.count,
-                surges.c.sample,
-                surges.c.fingerprint,
-            )
-            found += [
-                Surge(
-                    r.queue,
-                    r.band,
-                    aware(r.first_at),
-                    aware(r.last_at),
-                    int(r._mapping["count"]),
-                    r.sample,
-                    r.fingerprint,
-                )
-                for r in self._c.execute(statement)
-            ]
-        return found
+        ]  # fmt: skip
+        if not rows:
+            return []
+        if self._c.dialect.name == "postgresql":
+            arrays = {name: [row[key] for row in rows] for name, key in _ARRAYS.items()}
+            found = self._c.execute(_PG_UPSERT, {**arrays, "at": now, "cutoff": now - quiet})
+        else:
+            found = self._c.execute(_upsert(self._c.dialect.name), rows)
+        return [_surge(r._mapping) for r in found]
 
     def of(self, queue: str, band: str) -> Surge | None:
         """One run, if it is still kept."""
         row = self._c.execute(select(surges).where(surges.c.queue == queue, surges.c.band == band)).first()
         if row is None:
             return None
-        count = int(row._mapping["count"])
-        return Surge(queue, band, aware(row.first_at), aware(row.last_at), count, str(row.sample), str(row.fingerprint))
+        return _surge(row._mapping)
 
     def forget_before(self, cutoff: datetime) -> int:
         """Forget the runs last seen before `cutoff`."""
