@@ -57,7 +57,9 @@ def surging(uow: UnitOfWork, now: datetime, rules: SurgeRules, cases: Sequence[N
     seen: dict[tuple[str, str], tuple[int, str, str]] = {}
     for case in cases:
         for band in (case.fingerprint or "").split()[: rules.counted]:  # (all its keys still say who is alike)
-            count, sample, keys = seen.get((case.queue, band), (0, case.incoming.text, case.fingerprint or ""))
+            # the example is kept as its title: a few words, no handles or links (it outlives no run by long)
+            first = (0, title_of(case.incoming.text), case.fingerprint or "")
+            count, sample, keys = seen.get((case.queue, band), first)
             seen[(case.queue, band)] = (count + 1, sample, keys)
     if not rules.on or not seen:
         return {}

@@ -17,7 +17,7 @@ from handlers.queues.storm_state import Surge
 from storage.sql.complaint_repository import aware, sharing
 from storage.sql.tables import complaints, surges
 
-SAMPLE_LENGTH = 500  # an example's words, enough to name the cluster
+SAMPLE_LENGTH = 500  # the first complaint's title (handlers.queues.similar.title_of keeps it far shorter)
 
 # PostgreSQL: every key of a batch in one statement, the rows as arrays (a row at a time is a round trip each).
 _ARRAYS = {"queues": "queue", "bands": "band", "counts": "count", "samples": "sample", "keys": "keys"}

@@ -272,8 +272,8 @@ tickets = Table(
     Column("conversation", JSON),
 )
 
-# Runs of similar complaints per queue, one row per near-duplicate key: since when, how many, and one example's
-# words and keys. A run ends after a quiet window; every worker adds to the same row (storm mode from a surge of them).
+# Runs of similar complaints per queue, one row per near-duplicate key: since when, how many, and the first one's
+# title (a few words, no handles or links) and keys. Forgotten ten minutes after a run's last complaint. A run ends after a quiet window; every worker adds to the same row (storm mode from a surge of them).
 surges = Table(
     "surges",
     metadata,
