@@ -273,7 +273,8 @@ tickets = Table(
 )
 
 # Runs of similar complaints per queue, one row per near-duplicate key: since when, how many, and the first one's
-# title (a few words, no handles or links) and keys. Forgotten ten minutes after a run's last complaint. A run ends after a quiet window; every worker adds to the same row (storm mode from a surge of them).
+# title (a few words, no handles or links) and keys. A run ends after a quiet window, and is forgotten ten minutes
+# after its last complaint; every worker adds to the same row (storm mode from a surge of them).
 surges = Table(
     "surges",
     metadata,
