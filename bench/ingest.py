@@ -191,6 +191,7 @@ def run_bare_insert(items: list[IncomingComplaint], database_url: str) -> float:
             "text": p.text,
             "created_at": p.created_at,
             "received_at": p.created_at,
+            "posted_at": p.created_at,
             "status": "new",
             "version": 1,
             "tier": "standard",

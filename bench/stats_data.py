@@ -17,7 +17,7 @@ from storage.sql.engine import normalize_url
 
 AGENTS = [f"agent{i:02d}" for i in range(40)]
 COLUMNS = (
-    "source, external_id, author_id, author_handle, author_key, author_name, text, created_at, received_at, "
+    "source, external_id, author_id, author_handle, author_key, author_name, text, created_at, received_at, posted_at, "
     "status, version, tier, topic, priority, owner_person_id, owner_name, claimed_at, first_claimed_at, "
     "acknowledged_at, ticketed_at, resolved_at, updated_at"
 )
@@ -65,7 +65,7 @@ def rows(
         updated = max(t for t in (received, claimed, acked, ticketed, resolved) if t)
         yield (
             "x", f"bench-{i}", handle, handle, handle.lower(), post.author_name, post.text, received, received,
-            status, 2, tier, topics[k], 2 if tier == "vip" else 0, people[owner] if owner else None, owner,
+            received, status, 2, tier, topics[k], 2 if tier == "vip" else 0, people[owner] if owner else None, owner,
             claimed, claimed, acked, ticketed, resolved, updated,
         )  # fmt: skip
 

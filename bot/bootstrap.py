@@ -68,6 +68,7 @@ from storage.memory.stream import MemoryStreamQueue
 from storage.rate_limit import WindowRateLimiter
 from storage.redis.keys import RedisDedupe, RedisLocks, RedisValues
 from storage.redis.stream import RedisStreamQueue
+from storage.similarity import MinHashFingerprints
 from storage.sql.engine import make_engine
 from storage.sql.tickets import BuiltinTickets
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -96,7 +97,11 @@ def x_read_client(settings: Settings) -> tweepy.Client:
 
 def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     """Storage, coordination and triage; Redis when REDIS_URL is set, in-process coordination otherwise."""
-    triage = replace(load_triage(settings.triage_config), queues=load_queues(settings.queues_config))
+    triage = replace(
+        load_triage(settings.triage_config),
+        queues=load_queues(settings.queues_config),
+        fingerprints=MinHashFingerprints(),
+    )
     clock = clock or SystemClock()
     engine = make_engine(
         settings.database_url,
@@ -261,6 +266,7 @@ def lead_desk(core: Core) -> LeadDesk:
         queues=core.triage.queues,
         stream=core.queue,
         follower_points=core.triage.priority.follower_points_per_decade,
+        networks={source: rules.network for source, rules in social_sources(s).by_source.items()},
     )
 
 

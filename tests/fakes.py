@@ -43,6 +43,7 @@ from handlers.ports.complaints import DuplicateKey, FollowupCount, ThreadIndex, 
 from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
 from handlers.ports.outbox import NewOutboxMessage, OutboxMessage
 from handlers.ports.surfaces import Face, Notice
+from handlers.ports.surges import Surges
 from handlers.ports.team import TeamStats
 from handlers.ports.workers import SILENT_AFTER
 
@@ -107,6 +108,8 @@ class _Complaints:
                 text=item.text,
                 created_at=item.created_at,
                 received_at=case.received_at,
+                posted_at=case.posted_at,
+                fingerprint=case.fingerprint,
                 status=Status.NEW,
                 version=1,
                 tier=case.tier,
@@ -184,8 +187,9 @@ class _Complaints:
         return sorted(found, key=lambda c: (c.received_at, c.id))
 
     def unacknowledged(
-        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
-    ) -> list[Complaint]:
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int,
+        cluster: str | None = None,
+    ) -> list[Complaint]:  # fmt: skip
         found = [
             c
             for c in self.s.complaints.values()
@@ -194,6 +198,7 @@ class _Complaints:
             and (queue is None or c.queue == queue)
             and (topic is None or c.topic == topic)
             and (since is None or c.received_at >= since)
+            and (cluster is None or bool(set(cluster.split()) & set((c.fingerprint or "").split())))
         ]
         return sorted(found, key=lambda c: (c.received_at, c.id))[:limit]
 
@@ -584,6 +589,12 @@ class _Team:
         else:
             self.s.storms[queue] = storm
 
+    def start_storm(self, queue: str, storm: Storm) -> bool:
+        if queue in self.s.storms:
+            return False
+        self.s.storms[queue] = storm
+        return True
+
     def late_alerts(self) -> dict[str, LateAlert]:
         return dict(self.s.late_alerts)
 
@@ -645,6 +656,7 @@ class FakeUnitOfWork:
         self.checkpoints = _Checkpoints(self._state)
         self.team = _Team(self._state)
         self.stats: TeamStats = _NoStats()  # type: ignore[assignment]
+        self.surges: Surges = _NoStats()  # type: ignore[assignment]  # runs of similar complaints are SQL too
         self.workers = _Workers(self._state)
         return self
 

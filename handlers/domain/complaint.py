@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -174,6 +174,8 @@ class Complaint:
     paged_alone: bool = False  # on-call was paged for this complaint itself in this wait (on arrival)
     requeued_at: datetime | None = None  # when it last went back to the queue (a release, an expired claim)
     queue: str = "care"  # the segment of the work it landed on (handlers.queues)
+    posted_at: datetime | None = None  # when the customer posted, never later than received_at (None: as received)
+    fingerprint: str | None = None  # its near-duplicate keys (handlers.queues.similar), when similarity is on
 
     def card_on(self, surface: str) -> CardRef | None:
         """Its card on that surface, if one is out."""
@@ -181,8 +183,8 @@ class Complaint:
 
     @property
     def waiting_since(self) -> datetime:
-        """When its current wait for an owner began: arrival, or going back to the queue."""
-        return self.requeued_at or self.received_at
+        """When its current wait for an owner began: the customer's post, or going back to the queue."""
+        return self.requeued_at or self.posted_at or self.received_at
 
     def changed(self, change: Change) -> Complaint:
         """Return this complaint as it stands after `change` (one version later)."""
@@ -276,6 +278,24 @@ class NewCase:
     noise_rule: str | None = None
     queue: str = "care"
     channels: Mapping[str, str] = field(default_factory=dict, hash=False)  # its queue's channel on each chat tool
+    fingerprint: str | None = None  # its near-duplicate keys, when similarity is on
+
+    @property
+    def posted_at(self) -> datetime:
+        """When the customer posted, as the queue counts it (see posted_time)."""
+        return posted_time(self.incoming.created_at, self.received_at)
+
+
+# How much earlier than its arrival a post may count as posted: a burst read over several pages or polls, or a poll
+# catching up after a short outage, keeps its customers' order; a replay of old posts or a clock far behind does not
+# jump the whole queue, nor page on-call the moment it arrives.
+POSTED_WITHIN = timedelta(minutes=30)
+
+
+def posted_time(created_at: datetime, received_at: datetime) -> datetime:
+    """The customer's posting time as the queue counts it: the network's, but never after Squeaky had the post (a
+    clock ahead cannot jump the queue) and never more than POSTED_WITHIN before."""
+    return min(max(created_at, received_at - POSTED_WITHIN), received_at)
 
 
 @dataclass(frozen=True)

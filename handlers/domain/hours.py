@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?$")
-_TIMES = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_TIMES = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")
 _LOOK_AHEAD_DAYS = 400  # a deadline further than this is never reached (a queue whose hours are all holidays)
 
 
@@ -132,8 +132,8 @@ def parse_hours(weekly: list[str] | str, timezone: str = "UTC", holidays: list[s
     """Read weekly hours ("mon-fri 09:00-17:00", "sat 10:00-14:00"), a time zone and holiday dates."""
     try:
         zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise HoursError(f"`{timezone}` is not a time zone; use a name like Europe/London") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name longer than a file name may be
+        raise HoursError(f"`{timezone[:40]}` is not a time zone; use a name like Europe/London") from None
     entries = [weekly] if isinstance(weekly, str) else list(weekly)
     words = " ".join(entries).replace(",", " ").split()
     days: list[list[tuple[time, time]]] = [[] for _ in WEEKDAYS]

@@ -118,6 +118,22 @@ class Fairness:
     tiers: list[Row]
     bands: dict[str, list[Row]]  # tier -> a row per follower band, quietest first
     queue: str | None = None
+    order: ServedOrder | None = None  # whether equal-priority cases were served in the customers' order
+
+
+@dataclass(frozen=True)
+class ServedOrder:
+    """Pairs of cases of equal priority, posted at different times and both served (claimed): how many, and how many
+    of them the later customer was served first."""
+
+    pairs: int = 0
+    out_of_order: int = 0
+    cases: int = 0  # the served cases judged
+
+    @property
+    def share_out(self) -> float:
+        """The share of pairs served out of the customers' order."""
+        return self.out_of_order / self.pairs if self.pairs else 0.0
 
 
 @dataclass(frozen=True)
@@ -146,3 +162,7 @@ class CaseRecord:
     acknowledged_at: datetime | None
     ticketed_at: datetime | None
     resolved_at: datetime | None
+    author_handle: str = ""
+    url: str | None = None
+    text: str = ""
+    posted_at: datetime | None = None

@@ -18,6 +18,9 @@ class Storm:
     updates: int = 0
     peak: int = 0  # the most complaints waiting at once
     calm_since: datetime | None = None  # below the line to leave since then (None: not calm)
+    cluster: str | None = None  # started by a surge of similar complaints: the key of their run
+    cluster_title: str = ""  # ... the words of the first of them, which name the cluster
+    cluster_keys: str = ""  # ... and its keys: a complaint sharing one of them is of the cluster
 
     @property
     def alert(self) -> str:
@@ -33,6 +36,9 @@ class Storm:
             "updates": self.updates,
             "peak": self.peak,
             "calm_since": self.calm_since.isoformat() if self.calm_since else None,
+            "cluster": self.cluster,
+            "cluster_title": self.cluster_title,
+            "cluster_keys": self.cluster_keys,
         }
 
     @classmethod
@@ -46,7 +52,27 @@ class Storm:
         since = at("since")
         assert since is not None
         return cls(since, at("said_at"), str(data.get("said") or ""), int(data.get("updates") or 0),
-                   int(data.get("peak") or 0), at("calm_since"))  # fmt: skip
+                   int(data.get("peak") or 0), at("calm_since"), data.get("cluster") or None,
+                   str(data.get("cluster_title") or ""), str(data.get("cluster_keys") or ""))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Surge:
+    """A run of similar complaints on a queue: those sharing one near-duplicate key, since the run began (a quiet
+    window ends a run), and the words of the first of them."""
+
+    queue: str
+    band: str
+    first_at: datetime
+    last_at: datetime
+    count: int
+    sample: str
+    keys: str = ""  # the first complaint's near-duplicate keys (as a case keeps them): the cluster is who shares one
+
+    @property
+    def seconds(self) -> float:
+        """How long the run has lasted so far."""
+        return (self.last_at - self.first_at).total_seconds()
 
 
 @dataclass(frozen=True)

@@ -62,10 +62,11 @@ def assess(
     return Priority(score, tuple(reasons))
 
 
-def queue_rank(policy: PriorityPolicy, score: int, received_at: datetime) -> float:
-    """A time-independent sort key: ordering by it equals ordering by score plus aging at any moment.
+def queue_rank(policy: PriorityPolicy, score: int, posted_at: datetime) -> float:
+    """A time-independent sort key: ordering by it equals ordering by score plus aging at any moment, the wait
+    counted from the customer's post (so equal scores go in the order the customers posted).
 
-    score + rate * (now - received) = (score - rate * received) + rate * now, and the last
+    score + rate * (now - posted) = (score - rate * posted) + rate * now, and the last
     term is the same for every complaint, so the first term alone orders the queue.
     """
-    return score - policy.aging_points_per_hour * received_at.timestamp() / 3600
+    return score - policy.aging_points_per_hour * posted_at.timestamp() / 3600

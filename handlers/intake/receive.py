@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from handlers.dispatch.fan_out import send
-from handlers.domain.complaint import IncomingComplaint, Message, MessageKind, NewCase, OpenCase
+from handlers.domain.complaint import IncomingComplaint, Message, MessageKind, NewCase, OpenCase, posted_time
 from handlers.domain.outbox_kinds import (
     CARD_FOLLOWUP,
     CARD_POST,
@@ -27,6 +27,7 @@ from handlers.domain.outbox_kinds import (
 from handlers.intake.follow_ups import find_case, thread_keys
 from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
+from handlers.intake.surges import fingerprint_of, start_for_surge, surging
 from handlers.intake.triage import Triage
 from handlers.intake.vip_registry import registry_key
 from handlers.ports.clock import Clock
@@ -190,7 +191,7 @@ def _store_source(
         return ids[-case_id - 1] if case_id is not None and case_id < 0 else case_id
 
     messages = [replace(m, complaint_id=real(m.complaint_id)) for m in messages]
-    storming = set(uow.team.storms()) if cases else set()  # a queue in storm mode holds its new cards
+    storming = _storming(uow, now, triage, cases)  # a queue in storm mode holds its new cards
     outbox = [
         NewOutboxMessage(
             card_post_kind(case.tier),
@@ -227,6 +228,19 @@ def _store_source(
     result.rows_written += len(cases) + len(messages) + len(outbox)
 
 
+def _storming(uow: UnitOfWork, now: datetime, triage: Triage, cases: list[NewCase]) -> set[str]:
+    """The queues in storm mode; a surge of similar complaints among `cases` starts one on its queue at once."""
+    if not cases:
+        return set()
+    surges = surging(uow, now, triage.surges, cases) if triage.fingerprints is not None else {}
+    storming = set(uow.team.storms())  # read after counting: another worker's storm started meanwhile is seen
+    for queue, surge in surges.items():
+        if queue not in storming:
+            start_for_surge(uow, now, queue, surge)
+            storming.add(queue)
+    return storming
+
+
 def _written_order(item: IncomingComplaint) -> tuple[datetime, int, str]:
     """Time, then id: X's ids grow with time, and break ties between posts of the same second."""
     return item.created_at, len(item.external_id), item.external_id
@@ -244,8 +258,9 @@ def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, m
         skill_group=topic.skill_group,
         priority=priority.score,
         priority_reasons=priority.reasons,
-        queue_rank=queue_rank(triage.priority, priority.score, now),
+        queue_rank=queue_rank(triage.priority, priority.score, posted_time(item.created_at, now)),  # who came first
         noise_rule=marked,
         queue=queue.name,
         channels=queue.channels,
+        fingerprint=fingerprint_of(triage.fingerprints.keys(item.text)) if triage.fingerprints else None,
     )

@@ -11,7 +11,9 @@ from typing import Any
 from handlers.domain.queue import QueuePolicy
 from handlers.intake.noise import NoiseAction, NoiseRules
 from handlers.intake.priority import PriorityPolicy
+from handlers.intake.surges import SurgeRules
 from handlers.intake.topics import TopicRules, compile_topic
+from handlers.ports.surges import Fingerprints
 
 
 class TriageConfigError(ValueError):
@@ -27,6 +29,8 @@ class Triage:
     priority: PriorityPolicy = field(default_factory=PriorityPolicy)
     same_author_window: timedelta = timedelta(hours=72)
     queues: QueuePolicy = field(default_factory=QueuePolicy)
+    fingerprints: Fingerprints | None = None  # near-duplicate keys of a text (None: no storm from similar complaints)
+    surges: SurgeRules = field(default_factory=SurgeRules)
 
 
 def _regexes(values: Any, where: str) -> tuple[re.Pattern[str], ...]:
@@ -105,4 +109,19 @@ def parse_triage(data: Mapping[str, Any]) -> Triage:
     hours = _number(data.get("threading", {}), "same_author_window_hours", "threading", 72)
     if hours < 0:
         raise TriageConfigError("threading.same_author_window_hours must be 0 or more")
-    return Triage(noise, TopicRules(tuple(topics), other_group), policy, timedelta(hours=hours))
+    topic_rules = TopicRules(tuple(topics), other_group)
+    return Triage(noise, topic_rules, policy, timedelta(hours=hours), surges=_surge_rules(data.get("similar", {})))
+
+
+def _surge_rules(section: Any) -> SurgeRules:
+    """The `[similar]` section: when a surge of similar complaints starts storm mode."""
+    if not isinstance(section, Mapping):
+        raise TriageConfigError("similar must be a table: at_least, window_seconds, factor")
+    at_least = _number(section, "at_least", "similar", 20)
+    window = _number(section, "window_seconds", "similar", 300)
+    factor = _number(section, "factor", "similar", 5)
+    if at_least < 0 or at_least != int(at_least) or not 10 <= window <= 86400 or not 1 <= factor <= 1000:
+        raise TriageConfigError(
+            "similar.at_least must be a whole number (0: off), window_seconds 10 to 86400 and factor 1 to 1000"
+        )
+    return SurgeRules(int(at_least), timedelta(seconds=window), factor)

@@ -96,10 +96,11 @@ class ComplaintRepository(Protocol):
         ...
 
     def unacknowledged(
-        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
-    ) -> list[Complaint]:
-        """Open complaints not yet acknowledged publicly (on `queue`, about `topic`, received since `since`), oldest
-        first: an incident's."""
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int,
+        cluster: str | None = None,
+    ) -> list[Complaint]:  # fmt: skip
+        """Open complaints not yet acknowledged publicly (on `queue`, about `topic`, received since `since`, sharing a
+        near-duplicate key with `cluster`), oldest first: an incident's."""
         ...
 
     def open_claims(self) -> dict[str, int]:

@@ -84,6 +84,10 @@ class TeamSettings(Protocol):
         """Remember one queue's storm (None: it is over)."""
         ...
 
+    def start_storm(self, queue: str, storm: Storm) -> bool:
+        """Start a storm on `queue` unless one is on (False: one was); never fails for another worker's."""
+        ...
+
     def late_alerts(self) -> dict[str, LateAlert]:
         """The open alerts for complaints past their service level, by queue."""
         ...

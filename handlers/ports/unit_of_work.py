@@ -17,6 +17,7 @@ from handlers.ports.customers import CustomerRepository
 from handlers.ports.messages import MessageRepository
 from handlers.ports.outbox import Outbox
 from handlers.ports.people import PeopleRepository
+from handlers.ports.surges import Surges
 from handlers.ports.team import TeamSettings, TeamStats
 from handlers.ports.workers import WorkerRegistry
 
@@ -77,6 +78,11 @@ class UnitOfWork(Protocol):
     @property
     def workers(self) -> WorkerRegistry:
         """The worker processes' heartbeats."""
+        ...
+
+    @property
+    def surges(self) -> Surges:
+        """Runs of similar complaints per queue."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -45,6 +45,7 @@ class Incident:
     queue: str | None = None
     topic: str | None = None
     since: datetime | None = None
+    cluster: str | None = None  # a storm of similar complaints: only those sharing one of these near-duplicate keys
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,13 @@ def incident_of(uow: UnitOfWork, queues: QueuePolicy, key: str) -> Incident:
     """The incident a button names, if it is still going on."""
     kind, _, name = key.partition(":")
     if kind == "storm":
-        queue = queues.named(name)
-        if queue is None or name not in uow.team.storms():
+        queue, storm = queues.named(name), uow.team.storms().get(name)
+        if queue is None or storm is None:
             raise InvalidRequest(f"There is no storm on {name!r} now: acknowledge its complaints one by one.")
+        if storm.cluster is not None:  # exactly the similar complaints that started it
+            return Incident(
+                key, f"the “{storm.cluster_title}” complaints on {queue.title}", name, cluster=storm.cluster_keys
+            )
         return Incident(key, f"the storm on {queue.title}", queue=name)
     if kind == "spike":
         state = uow.team.spike_states().get(name)
@@ -119,7 +124,7 @@ class IncidentDesk:
     def _scope(self, incident: Incident) -> _Scope:
         with self.uow_factory() as uow:
             found = uow.complaints.unacknowledged(
-                queue=incident.queue, topic=incident.topic, since=incident.since, limit=LIMIT
+                queue=incident.queue, topic=incident.topic, since=incident.since, limit=LIMIT, cluster=incident.cluster
             )
         return _Scope(found, [c for c in found if self.sources.reply_allowed(c)])
 
@@ -202,6 +207,7 @@ class IncidentDesk:
             "queue": incident.queue,
             "topic": incident.topic,
             "since": incident.since.isoformat() if incident.since else None,
+            "cluster": incident.cluster,
             "text": text,
             "who": who.id,
             "name": who.name,
@@ -291,6 +297,7 @@ def incident_from(payload: Mapping[str, object]) -> tuple[Incident, str, Actor]:
         queue=str(payload["queue"]) if payload.get("queue") else None,
         topic=str(payload["topic"]) if payload.get("topic") else None,
         since=datetime.fromisoformat(str(since)) if since else None,
+        cluster=str(payload["cluster"]) if payload.get("cluster") else None,
     )
     who = Actor(str(payload["who"]), str(payload["name"]), str(payload["surface"]), frozenset({Role.AGENT, Role.LEAD}))
     return incident, str(payload["text"]), who

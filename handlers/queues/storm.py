@@ -23,6 +23,7 @@ from handlers.domain.queue import Queue, QueuePolicy
 from handlers.domain.queue_rules import rules_of
 from handlers.domain.spikes import ALL_TOPICS
 from handlers.domain.storm import QueueWaiting, Storm
+from handlers.intake.surges import cluster_line
 from handlers.ports.clock import Clock
 from handlers.ports.outbox import NewOutboxMessage
 from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -53,8 +54,8 @@ def _plural(n: int, what: str) -> str:
 
 
 def summary(queue: Queue, waiting: QueueWaiting, examples: Sequence[tuple[int, str, str, str]],
-            spikes: Sequence[tuple[str, int]], now: datetime) -> str:  # fmt: skip
-    """The storm summary's words."""
+            spikes: Sequence[tuple[str, int]], now: datetime, cluster: str | None = None) -> str:  # fmt: skip
+    """The storm summary's words (`cluster`: the line naming the similar complaints that started it)."""
     tiers = " · ".join(f"{tier} {n:,}" for tier, n in sorted(waiting.by_tier.items(), key=lambda t: (-t[1], t[0])))
     topics = sorted(waiting.by_topic.items(), key=lambda t: (-t[1], t[0]))[:TOPICS]
     oldest = f", the oldest for {waited(waiting.oldest, now)}" if waiting.oldest else ""
@@ -62,6 +63,8 @@ def summary(queue: Queue, waiting: QueueWaiting, examples: Sequence[tuple[int, s
         f"Storm mode on {queue.title}: {_plural(waiting.total, 'complaint')} waiting for an owner ({tiers}){oldest}.",
         "By topic: " + " · ".join(f"{topic} {n:,}" for topic, n in topics) + ".",
     ]
+    if cluster:
+        lines.insert(1, cluster + " Acknowledging the incident answers exactly these.")
     lines += [f"Spike: {_plural(peak, 'complaint')} about “{topic}” in the spike window." for topic, peak in spikes]
     lines += [f"#{cid} {tier.upper()} @{handle}: “{text[:120]}”" for cid, tier, handle, text in examples]
     lines.append(
@@ -85,7 +88,6 @@ def check_storms(
     now = clock.now()
     done: list[tuple[str, str]] = []
     with uow_factory() as uow:
-        storms = uow.team.storms()
         levels = rules_of(queues, uow.team.sla_policies(), uow.team.queue_overrides())
         open_spikes = {t: s.peak for t, s in uow.team.spike_states().items() if s.open_since and t != ALL_TOPICS}
     for queue in queues.all():
@@ -93,18 +95,20 @@ def check_storms(
             waiting = uow.stats.queue_waiting(queue.name)
             level = levels[queue.name].policy(STANDARD_TIER).claim_within.total_seconds()
             behind = rules.seconds_to_post(waiting.by_tier.get(STANDARD_TIER, 0))
-            storm = storms.get(queue.name)
+            storm = uow.team.storms().get(queue.name)  # read now: intake may have started one since the last pass
             if storm is None:
                 many = waiting.by_tier.get(STANDARD_TIER, 0) >= rules.at_least
                 if many and behind > level * rules.enter_share:
                     storm = Storm(now)
+                    if not uow.team.start_storm(queue.name, storm):
+                        continue  # a surge of similar complaints started one this very moment: the next pass
                     held = uow.outbox.hold_cards(queue.name)
                     done.append((queue.name, f"entered ({held:,} cards held)"))
                 else:
                     continue
             else:
                 uow.outbox.hold_cards(queue.name)  # cards queued before intake saw the storm
-                calm = behind < level * rules.leave_share
+                calm = behind < level * rules.leave_share and _cluster_calm(uow, queue.name, storm, now, rules)
                 storm = replace(storm, calm_since=(storm.calm_since or now) if calm else None)
                 if storm.calm_since is not None and now - storm.calm_since >= rules.calm_for:
                     released = uow.outbox.release_held(now, queue=queue.name)
@@ -119,7 +123,10 @@ def check_storms(
                 (w.complaint_id, w.tier, w.author_handle, w.text) for w in uow.stats.waiting(EXAMPLES, queue.name)
             ]
             spikes = [(topic, peak) for topic, peak in sorted(open_spikes.items()) if topic in waiting.by_topic]
-            text = summary(queue, waiting, examples, spikes, now)
+            named = (
+                cluster_line(uow.surges.of(queue.name, storm.cluster), storm.cluster_title) if storm.cluster else None
+            )
+            text = summary(queue, waiting, examples, spikes, now, named)
             due = storm.said_at is None or now - storm.said_at >= rules.update_every
             if due and text != storm.said:
                 _say(uow, queue, storm, text, take_next=True)
@@ -129,6 +136,15 @@ def check_storms(
             uow.team.set_storm(queue.name, storm)
             uow.commit()
     return done
+
+
+def _cluster_calm(uow: UnitOfWork, queue: str, storm: Storm, now: datetime, rules: StormRules) -> bool:
+    """A storm of similar complaints calms once no more have come for a while and few of them still wait."""
+    if storm.cluster is None:
+        return True
+    run = uow.surges.of(queue, storm.cluster)
+    quiet = run is None or now - run.last_at >= rules.calm_for
+    return quiet and uow.surges.waiting_in(queue, storm.cluster_keys or f" {storm.cluster} ") < rules.at_least
 
 
 def _say(uow: UnitOfWork, queue: Queue, storm: Storm, text: str, *, take_next: bool) -> None:

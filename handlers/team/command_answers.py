@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from handlers.cases.errors import InvalidRequest
+from handlers.cases.errors import InvalidRequest, SqueakyError
 from handlers.cases.on_call import who_is_on_call
 from handlers.domain.availability import Availability
 from handlers.domain.complaint import Actor, AuditEvent, Role
@@ -107,6 +107,7 @@ class LeadDesk:
     follower_points: int = (
         0  # how much followers weigh in the ranking (0: not at all, the promise stats fairness checks)
     )
+    networks: Mapping[str, str] = field(default_factory=dict)  # each source's name as agents know it, for the export
 
     def run(self, actor: Actor, text: str, mentions: Mapping[str, Identity] | None = None) -> Answer:
         """Answer one command line from `actor`; bad words get the help, refusals are audited. `mentions` are the
@@ -128,7 +129,7 @@ class LeadDesk:
             return self._refuse(actor, "forget", "Only team leads can erase a customer's data.")
         try:
             return self._answer(actor, request, mentions or {})
-        except (InvalidRequest, CommandError) as exc:
+        except (SqueakyError, CommandError) as exc:  # a case not found, a move not allowed: said, never raised
             sub = exc.subcommand if isinstance(exc, CommandError) else type(request).__name__.lower()
             return Answer(f"Sorry: {exc}", tuple(help_text(sub)), refused=True)
 
@@ -316,7 +317,7 @@ class LeadDesk:
             found = rules_for(rules, self.queues, name)
             return found.levels, found.hours
 
-        return export_csv(records, queue_rules, now)
+        return export_csv(records, queue_rules, now, self.networks)
 
     def _vip(self, actor: Actor, request: Vip) -> Answer:
         if request.verb == "list":

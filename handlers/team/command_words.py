@@ -98,7 +98,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _USER = re.compile(r"^@([A-Za-z0-9][A-Za-z0-9._:-]{0,127})$")  # a mention, as the face wrote it (`@U123`)
 _TIER = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,64}$")
-_TIME = re.compile(r"^(\d{1,2})(?::00)?$")
+_TIME = re.compile(r"^([0-9]{1,2})(?::00)?$")  # ASCII digits only: `\d` takes any script's, which int() may refuse
+_COUNT = re.compile(r"^[0-9]{1,18}$")  # a whole number read before any arithmetic: at most 18 digits, fits a BIGINT
 
 
 class CommandError(ValueError):
@@ -275,7 +276,7 @@ def help_text(subcommand: str | None = None) -> list[str]:
 
 
 def _minutes(word: str, sub: str, what: str) -> int:
-    if not word.isdigit() or not 1 <= int(word) <= 7 * 24 * 60:
+    if not _COUNT.match(word) or not 1 <= int(word) <= 7 * 24 * 60:
         raise CommandError(sub, f"{what} must be a whole number of minutes between 1 and 10080, not `{word}`")
     return int(word)
 
@@ -453,7 +454,7 @@ def _parse_assign(words: list[str]) -> Assign:
         raise CommandError("assign", f"`{words[2]}` is not a way to assign: round-robin, least-loaded or off")
     cap = None
     if len(words) == 5:
-        if words[3].lower() != "cap" or not words[4].isdigit() or not 1 <= int(words[4]) <= 50:
+        if words[3].lower() != "cap" or not _COUNT.match(words[4]) or not 1 <= int(words[4]) <= 50:
             raise CommandError("assign", "the cap is `cap N`, N from 1 to 50")
         cap = int(words[4])
     return Assign("set", words[1].lower(), mode, cap)
@@ -491,7 +492,7 @@ def parse(text: str) -> Request:
         return _parse_assign(rest)
     if sub == "move":
         case = rest[0].lstrip("#") if rest else ""
-        if len(rest) != 2 or not case.isdigit():
+        if len(rest) != 2 or not _COUNT.match(case):
             raise CommandError("move", "say move, the case number and a queue's name, like `move #123 elite`")
         return Move(int(case), rest[1].lower())
     if sub == "forget":

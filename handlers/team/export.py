@@ -30,6 +30,11 @@ COLUMNS = (
     "seconds_to_ticket",
     "claim_level",
     "acknowledge_level",
+    "handle",  # the customer, as the network names them (no "@", which a spreadsheet would read as a formula)
+    "network",
+    "post_link",
+    "text",  # the complaint's own words
+    "posted_at",  # when the customer posted (never after arrived_at): the queue's order goes by it
 )
 _OPEN = frozenset({"new", "claimed", "ticketed"})
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
@@ -73,8 +78,15 @@ def _cell(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA) else value
 
 
-def row_of(record: CaseRecord, policy: SlaPolicy, hours: BusinessHours, now: datetime) -> list[str]:
-    """One case as a CSV row, in COLUMNS' order."""
+def _link(url: str | None) -> str:
+    """The post's address, if it is a web address (anything else a network sent is left out)."""
+    return _cell(url) if url and url.startswith(("https://", "http://")) and url.isprintable() else ""
+
+
+def row_of(
+    record: CaseRecord, policy: SlaPolicy, hours: BusinessHours, now: datetime, network: str | None = None
+) -> list[str]:
+    """One case as a CSV row, in COLUMNS' order; `network` names its source as agents know it."""
     is_open = record.status in _OPEN
     claimed = record.first_claimed_at or (record.resolved_at if not is_open else None)
     return [
@@ -92,20 +104,29 @@ def row_of(record: CaseRecord, policy: SlaPolicy, hours: BusinessHours, now: dat
         _seconds(record.received_at, record.ticketed_at),
         _level(claimed, record, policy.claim_within, hours, now, due=record.status == "new"),
         _level(record.acknowledged_at, record, policy.ack_within, hours, now, due=is_open),
+        _cell(record.author_handle.lstrip("@")),
+        _cell(network or record.source),
+        _link(record.url),
+        _cell(record.text),
+        (record.posted_at or record.received_at).astimezone(UTC).isoformat(timespec="seconds"),
     ]
 
 
 def export_csv(
-    records: Iterable[CaseRecord], rules: Callable[[str], tuple[Mapping[str, SlaPolicy], BusinessHours]], now: datetime
+    records: Iterable[CaseRecord],
+    rules: Callable[[str], tuple[Mapping[str, SlaPolicy], BusinessHours]],
+    now: datetime,
+    networks: Mapping[str, str] | None = None,
 ) -> tuple[bytes, int]:
     """The CSV file (UTF-8, a header row, one row per case) and how many cases it holds; `rules` gives a queue's
-    service levels by tier and its business hours."""
+    service levels by tier and its business hours, `networks` each source's name as agents know it."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     count = 0
     for record in records:
         levels, hours = rules(record.queue)
-        writer.writerow(row_of(record, policy_for(dict(levels), record.tier), hours, now))
+        network = (networks or {}).get(record.source)
+        writer.writerow(row_of(record, policy_for(dict(levels), record.tier), hours, now, network))
         count += 1
     return out.getvalue().encode(), count

@@ -47,6 +47,12 @@ def fairness_lines(fairness: Fairness, follower_points: int) -> tuple[str, ...]:
     if not fairness.tiers:
         return ("No complaints arrived in this period.",)
     lines = [verdict(fairness, follower_points)]
+    if fairness.order is not None and fairness.order.pairs:
+        order = fairness.order
+        lines.append(
+            f"First come, first served: {order.share_out:.1%} of {order.pairs:,} pairs of equal priority were served "
+            f"out of the customers' posting order ({order.out_of_order:,} pairs, over {order.cases:,} cases claimed)."
+        )
     for tier in fairness.tiers:
         lines.append(f"{tier.key}: {_waits(tier)}")
         lines.extend(f"   {band.key} followers: {_waits(band)}" for band in fairness.bands.get(tier.key, []))

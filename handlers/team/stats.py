@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right, insort
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from handlers.cases.errors import InvalidRequest
-from handlers.domain.stats import Durations, Fairness, Period, Row
+from handlers.domain.stats import Durations, Fairness, Period, Row, ServedOrder
 
 # Follower bands for `stats fairness`: (below this many followers, the band's name); above the last, "1M+".
 FOLLOWER_BANDS: tuple[tuple[int, str], ...] = ((1_000, "under 1k"), (10_000, "1k-10k"), (100_000, "10k-100k"))
 TOP_BAND, UNKNOWN_BAND = "100k+", "unknown"
 _RELATIVE = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 MAX_RANGE = timedelta(days=366)
+# The days a period may name: a day's end (the next midnight, in any time zone) must still be a date Python and the
+# database can hold, so the calendar's last day is refused, and nothing was posted on any network before 1970.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
 
 
 def parse_period(word: str | None, now: datetime, timezone: str) -> Period:
@@ -36,11 +43,40 @@ def parse_period(word: str | None, now: datetime, timezone: str) -> Period:
         raise InvalidRequest(f"`{word}` has a date that does not exist ({exc}).") from None
     if last < first:
         raise InvalidRequest(f"`{word}` ends before it starts.")
+    if (last - first).days + 1 > MAX_RANGE.days:  # checked on the dates, before any arithmetic that could overflow
+        raise InvalidRequest("A period can be at most a year long.")
+    if first < FIRST_DAY or last > LAST_DAY:
+        raise InvalidRequest(f"`{word}` is off the calendar Squeaky counts in: {FIRST_DAY} to {LAST_DAY}.")
     start = datetime.combine(first, time(), zone)
     end = datetime.combine(last + timedelta(days=1), time(), zone)
     if end - start > MAX_RANGE:
         raise InvalidRequest("A period can be at most a year long.")
     return Period(start, end, f"{first.isoformat()} to {last.isoformat()}", timezone)
+
+
+SERVED_SAMPLE = 20_000  # the served cases the order is judged on: the latest claimed in the period
+
+
+def served_order(served: Iterable[tuple[int, datetime, datetime]]) -> ServedOrder:
+    """Judge (priority, posted, first claimed) triples: within each priority, a pair is out of order when the customer
+    who posted later was claimed first (O(n log n): each case counts the earlier posters claimed after it)."""
+    by_priority: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    cases = 0
+    for priority, posted, claimed in served:
+        by_priority[priority].append((posted, claimed))
+        cases += 1
+    pairs = out = 0
+    for group in by_priority.values():
+        group.sort()
+        claims: list[datetime] = []  # claim times of the earlier posters, kept sorted
+        for _, same in groupby(group, key=lambda pc: pc[0]):
+            batch = [claimed for _, claimed in same]
+            for claimed in batch:
+                pairs += len(claims)
+                out += len(claims) - bisect_right(claims, claimed)  # earlier posters claimed after this one
+            for claimed in batch:
+                insort(claims, claimed)
+    return ServedOrder(pairs, out, cases)
 
 
 def band_of(followers: int | None) -> str:

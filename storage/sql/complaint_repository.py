@@ -11,6 +11,7 @@ from sqlalchemy import (
     RowMapping,
     bindparam,
     delete,
+    false,
     func,
     insert,
     or_,
@@ -82,6 +83,8 @@ def _complaint(row: RowMapping, cards: tuple[CardRef, ...] = ()) -> Complaint:
         text=row["text"],
         created_at=row["created_at"],
         received_at=row["received_at"],
+        posted_at=row["posted_at"],
+        fingerprint=row["fingerprint"],
         status=Status(row["status"]),
         version=row["version"],
         tier=row["tier"],
@@ -351,7 +354,7 @@ class SqlComplaintRepository:
         """Unclaimed complaints `where` selects, waiting since `cutoff` or before and escalated less than
         `below_stage` in this wait, longest waiting first."""
         c = complaints.c
-        since = func.coalesce(c.requeued_at, c.received_at)
+        since = func.coalesce(c.requeued_at, c.posted_at)
         query = _WITH_OWNER.where(c.status == Status.NEW.value, c.sla_stage < below_stage, since <= cutoff)
         if where.tiers is not None:
             query = query.where(c.tier.in_(list(where.tiers)))
@@ -371,9 +374,11 @@ class SqlComplaintRepository:
         return [_complaint(row) for row in self._c.execute(query.limit(500)).mappings()]
 
     def unacknowledged(
-        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int
-    ) -> list[Complaint]:
-        """Open complaints with no public reply yet (or only a failed one), oldest first."""
+        self, *, queue: str | None = None, topic: str | None = None, since: datetime | None = None, limit: int,
+        cluster: str | None = None,
+    ) -> list[Complaint]:  # fmt: skip
+        """Open complaints with no public reply yet (or only a failed one), oldest first; with `cluster`, only those
+        sharing one of its near-duplicate keys."""
         c = complaints.c
         open_ = [Status.NEW.value, Status.CLAIMED.value, Status.TICKETED.value]
         query = _WITH_OWNER.where(c.status.in_(open_), or_(c.reply_status.is_(None), c.reply_status == "failed"))
@@ -383,6 +388,8 @@ class SqlComplaintRepository:
             query = query.where(c.topic == topic)
         if since is not None:
             query = query.where(c.received_at >= since)
+        if cluster is not None:
+            query = query.where(sharing(c.fingerprint, cluster))
         return [_complaint(row) for row in self._c.execute(query.order_by(c.received_at, c.id).limit(limit)).mappings()]
 
     def open_claims(self) -> dict[str, int]:
@@ -406,7 +413,7 @@ class SqlComplaintRepository:
                 c.queue,
                 func.count(),
                 called,
-                func.min(func.coalesce(c.requeued_at, c.received_at)),
+                func.min(func.coalesce(c.requeued_at, c.posted_at)),
                 func.max(c.queue_rank),
             )
             .where(c.status == Status.NEW.value, c.sla_stage >= paged_stage)
@@ -501,6 +508,8 @@ def _case_row(case: NewCase) -> dict[str, Any]:
         "author_url": item.author_url,
         "created_at": item.created_at,
         "received_at": case.received_at,
+        "posted_at": case.posted_at,
+        "fingerprint": case.fingerprint,
         "status": Status.NEW.value,
         "version": 1,
         "tier": case.tier,
@@ -514,6 +523,11 @@ def _case_row(case: NewCase) -> dict[str, Any]:
         "followup_count": 0,
         "updated_at": case.received_at,
     }
+
+
+def sharing(fingerprint: Any, keys: str) -> Any:
+    """A condition: the fingerprint column holds one of `keys` (space-separated; keys have no LIKE wildcards)."""
+    return or_(*(fingerprint.like(f"% {key} %") for key in keys.split())) if keys.split() else false()
 
 
 def aware(value: Any) -> datetime:

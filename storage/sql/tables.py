@@ -113,6 +113,9 @@ complaints = Table(
     Column("visibility", String(16)),  # Mastodon: who may see the post; a reply never goes wider than it
     Column("created_at", UTCDateTime(), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
+    # when the customer posted (created_at), never later than received_at: the queue's order and the waits go by it
+    Column("posted_at", UTCDateTime(), nullable=False),
+    Column("fingerprint", String(160)),  # near-duplicate keys of its words (handlers.queues.similar), one per band
     Column("status", String(16), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("tier", String(32), nullable=False, server_default="standard"),
@@ -159,6 +162,7 @@ complaints = Table(
     Index(None, "queue", "status"),
     Index(None, "received_at"),
     Index(None, "updated_at"),
+    Index(None, "status", "posted_at"),
 )
 
 # Where each complaint's cards are: one per surface and channel, with the surface's own reference to the message
@@ -267,6 +271,22 @@ tickets = Table(
     Column("contact", Text),
     Column("card_url", Text),
     Column("conversation", JSON),
+)
+
+# Runs of similar complaints per queue, one row per near-duplicate key: since when, how many, and the first one's
+# title (a few words, no handles or links) and keys. A run ends after a quiet window, and is forgotten ten minutes
+# after its last complaint; every worker adds to the same row (storm mode from a surge of them).
+surges = Table(
+    "surges",
+    metadata,
+    Column("queue", String(32), primary_key=True),
+    Column("band", String(24), primary_key=True),
+    Column("first_at", UTCDateTime(), nullable=False),
+    Column("last_at", UTCDateTime(), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("sample", Text, nullable=False),
+    Column("fingerprint", String(160), nullable=False),  # the example's near-duplicate keys: who else is like it
+    Index(None, "last_at"),
 )
 
 checkpoints = Table(

@@ -16,6 +16,7 @@ from handlers.domain.sla import SlaPolicy
 from handlers.domain.spikes import SpikeState
 from handlers.domain.storm import Storm
 from handlers.ports.clock import Clock
+from storage.sql.set_queries import insert_or_ignore
 from storage.sql.tables import sla_policies, team_settings
 
 _ROSTER = "oncall.roster"
@@ -132,6 +133,14 @@ class SqlTeamSettings:
             self._c.execute(delete(team_settings).where(team_settings.c.name == _STORM + queue))
         else:
             self._set(_STORM + queue, storm.to_json())
+
+    def start_storm(self, queue: str, storm: Storm) -> bool:
+        """Start a storm on `queue` unless one is on; False when one was (two workers starting it at once: one
+        wins, and neither transaction fails)."""
+        statement = insert_or_ignore(self._c, team_settings).values(
+            name=_STORM + queue, value=storm.to_json(), updated_at=self._clock.now()
+        )
+        return bool(self._c.execute(statement).rowcount)
 
     def late_alerts(self) -> dict[str, LateAlert]:
         """The open alerts for complaints past their service level, by queue."""

@@ -21,11 +21,12 @@ from handlers.domain.stats import (
     Period,
     Row,
     SeriesPoint,
+    ServedOrder,
     StatsReport,
     Waiting,
 )
 from handlers.domain.storm import QueueWaiting
-from handlers.team.stats import at_most, band_order, durations, percentile
+from handlers.team.stats import SERVED_SAMPLE, at_most, band_order, durations, percentile, served_order
 from storage.sql.complaint_repository import aware as _aware
 from storage.sql.complaint_repository import cards_of
 from storage.sql.stats_rollup import Rollup, live_plan, seconds_sql
@@ -180,7 +181,18 @@ class SqlTeamStats:
             tier, _, band = value.partition("|")
             bands[tier].append(cells.row(("band", value), band))
         ordered = {tier: sorted(rows, key=lambda r: band_order(r.key)) for tier, rows in bands.items()}
-        return Fairness(period, tiers, ordered, queue)
+        return Fairness(period, tiers, ordered, queue, self._served_order(period, queue))
+
+    def _served_order(self, period: Period, queue: str | None) -> ServedOrder:
+        """Whether the latest cases served in `period` were served in the order their customers posted."""
+        c = complaints.c
+        query = select(c.priority, c.posted_at, c.first_claimed_at).where(
+            c.received_at >= period.start, c.received_at < period.end, c.first_claimed_at.is_not(None)
+        )
+        if queue is not None:
+            query = query.where(c.queue == queue)
+        rows = self._c.execute(query.order_by(c.first_claimed_at.desc()).limit(SERVED_SAMPLE))
+        return served_order((int(p), _aware(posted), _aware(claimed)) for p, posted, claimed in rows)
 
     def queries(
         self,
@@ -214,7 +226,7 @@ class SqlTeamStats:
             {"now": now, "waiting": waiting, "start": period.start, "end": period.end, **limit_params(policies)}
             | ({"only_queue": queue} if queue else {})
         )
-        backlog = select(func.count(), func.min(complaints.c.received_at)).where(
+        backlog = select(func.count(), func.min(func.coalesce(complaints.c.requeued_at, complaints.c.posted_at))).where(
             complaints.c.status == Status.NEW.value
         )
         if queue:
@@ -253,11 +265,11 @@ class SqlTeamStats:
 
     def waiting(self, limit: int, queue: str | None = None) -> list[Waiting]:
         """Unclaimed complaints (on `queue`, or on any) in the card queue's order: its rank (priority plus waiting
-        time), then arrival."""
+        time since the customer posted), then who posted first."""
         query = (
             select(complaints)
             .where(complaints.c.status == Status.NEW.value)
-            .order_by(complaints.c.queue_rank.desc(), complaints.c.received_at, complaints.c.id)
+            .order_by(complaints.c.queue_rank.desc(), complaints.c.posted_at, complaints.c.id)
             .limit(limit)
         )
         if queue is not None:
@@ -281,6 +293,10 @@ class SqlTeamStats:
             c.acknowledged_at,
             c.ticketed_at,
             c.resolved_at,
+            c.author_handle,
+            c.url,
+            c.text,
+            c.posted_at,
         ]
         query = select(*columns).where(c.received_at >= period.start, c.received_at < period.end)
         if queue is not None:
@@ -290,7 +306,7 @@ class SqlTeamStats:
     def queue_waiting(self, queue: str) -> QueueWaiting:
         """How many wait for an owner on `queue`, by tier and topic, and since when the oldest."""
         c = complaints.c
-        since = func.min(func.coalesce(c.requeued_at, c.received_at))
+        since = func.min(func.coalesce(c.requeued_at, c.posted_at))
         query = (
             select(c.tier, c.topic, func.count(), since)
             .where(c.queue == queue, c.status == Status.NEW.value)
@@ -348,4 +364,5 @@ class SqlTeamStats:
 
 
 def _waiting(r: Any) -> Waiting:
-    return Waiting(r["id"], r["author_handle"], r["text"], r["tier"], r["topic"], r["priority"], r["received_at"])
+    # how long it has waited is counted from the customer's post
+    return Waiting(r["id"], r["author_handle"], r["text"], r["tier"], r["topic"], r["priority"], r["posted_at"])

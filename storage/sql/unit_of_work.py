@@ -17,6 +17,7 @@ from storage.sql.repositories import (
     SqlCheckpoints,
     SqlCustomerRepository,
 )
+from storage.sql.surges import SqlSurges
 from storage.sql.team_settings import SqlTeamSettings
 from storage.sql.team_stats import SqlTeamStats
 from storage.sql.workers import SqlWorkers
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.team = SqlTeamSettings(connection, self._clock)
         self.stats = SqlTeamStats(connection)
         self.workers = SqlWorkers(connection)
+        self.surges = SqlSurges(connection)
         return self
 
     def __exit__(

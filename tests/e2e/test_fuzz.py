@@ -25,9 +25,11 @@ from bot.slack import action_ids
 from bot.x.normalize import normalize_tweet
 from handlers.domain.complaint import IncomingComplaint
 from sandbox.interactions import block_action, post_command, post_signed, slash_command
+from sandbox.slack_api import LocalSlack
 from storage.sql.tables import audit_events, complaints, sla_policies, team_settings
 from tests.conftest import REDIS_TEST_URL
-from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, SIGNING_SECRET, Running
+from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, SIGNING_SECRET, Running, Start
+from tests.lead_words import USAGE, argument, command_lines
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = int(os.environ.get("SQUEAKY_FUZZ_EXAMPLES", "150"))
@@ -131,6 +133,32 @@ def test_slash_command_bodies_never_500_and_change_nothing_for_non_leads(squeaky
         assert connection.execute(select(func.count()).select_from(sla_policies)).scalar() == 0
         roster = select(func.count()).where(team_settings.c.name == "oncall.roster")  # (spike memory lives there too)
         assert connection.execute(roster).scalar() == 0
+
+
+def test_every_lead_command_with_any_arguments_never_500(start_squeaky: Start, local_slack: LocalSlack) -> None:
+    """As a lead, every subcommand (stats, export and backlog on the real database too), with dates at the calendar's
+    ends, huge numbers, digits of other scripts and unknown words: an answer Slack can show, never a 500."""
+    local_slack.usergroups.update({"S0LEADS": ["U0LEA"], "S0AGENTS": ["U0LEA"]})
+    squeaky = start_squeaky(slack_leads_group="S0LEADS", slack_agents_group="S0AGENTS")
+    _a_card(squeaky)
+
+    @FUZZ
+    @given(line=command_lines(tuple(USAGE)) | st.lists(argument, max_size=6).map(" ".join))
+    def check(line: str) -> None:
+        fields = slash_command("U0LEA", "lea", line, CHANNEL, squeaky.slack.response_url())
+        response = post_command(squeaky.events_url, SIGNING_SECRET, fields)
+        assert response.status_code < 500, (line, response.text)
+        json.loads(response.text)  # an answer Slack can show
+
+    check()
+    for extreme in (
+        "export 1900-01-01..9999-12-31",
+        "stats 1900-01-01..9999-12-31",
+        "stats fairness 9999-12-31..9999-12-31",
+    ):
+        response = post_command(squeaky.events_url, SIGNING_SECRET, slash_command("U0LEA", "lea", extreme, CHANNEL, ""))
+        assert response.status_code == 200 and "Sorry: " in response.json()["text"], response.text
+    _consistent(squeaky)
 
 
 post_fields = st.fixed_dictionaries(

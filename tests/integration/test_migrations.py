@@ -37,6 +37,7 @@ TABLES = {
     "person_identities",
     "complaint_cards",
     "workers",
+    "surges",
     "alembic_version",
 }
 
@@ -174,5 +175,39 @@ def test_slack_ids_and_cards_written_before_people_become_people_and_cards_on_su
         with engine.connect() as connection:
             row = connection.execute(text("SELECT owner_id, card_channel, card_message_id FROM complaints")).one()
         assert tuple(row) == ("U0MARIA", "C0CARE", "1700000000.000100")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "pg_url"])
+def test_cases_stored_before_posting_times_keep_the_order_they_were_ranked_in(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(backend)
+    upgrade(url, "0012_profile_links")
+    engine = make_engine(url)
+    stored = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    try:
+        with engine.begin() as connection:
+            for external_id, posted in (("early", stored.replace(hour=8)), ("clock-ahead", stored.replace(hour=11))):
+                connection.execute(
+                    text(
+                        "INSERT INTO complaints (source, external_id, author_id, author_handle, author_name, text, "
+                        "created_at, received_at, status, version, tier, priority_reasons) VALUES ('x', :e, '9', "
+                        "'ann', 'Ann', 'lost bag', :p, :s, 'new', 1, 'standard', '[]')"
+                    ),
+                    {"e": external_id, "p": posted, "s": stored},
+                )
+        upgrade(url)
+        with engine.connect() as connection:
+            rows = dict(connection.execute(text("SELECT external_id, posted_at FROM complaints")).all())
+        as_utc = {
+            k: (v if isinstance(v, datetime) else datetime.fromisoformat(v)).replace(tzinfo=UTC)
+            for k, v in rows.items()
+        }
+        assert as_utc == {"early": stored, "clock-ahead": stored}  # their rank came from when they were stored
+        downgrade(url, "0012_profile_links")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM complaints")).scalar() == 2  # nothing lost
     finally:
         engine.dispose()

@@ -97,10 +97,21 @@ def test_fairness_compares_follower_bands_within_each_tier(engine: Engine) -> No
     assert standard["100k+"].to_claim.p50 < 70 and standard["under 1k"].to_claim.p50 > 1100  # type: ignore[operator]
     assert [r.key for r in fairness.bands["vip"]] == ["unknown"]
     assert [t.key for t in elite_only.tiers] == ["vip"]
+    # each standard case was claimed before the next customer posted: every pair in order
+    assert fairness.order is not None and (fairness.order.cases, fairness.order.out_of_order) == (21, 0)
+    assert fairness.order.pairs == 20 * 19 // 2  # within a priority: the 20 standard cases (Vera's is alone)
 
+    first = team.arrive("@SqueakyAir my bag is lost")
+    team.clock.advance(minutes=1)
+    second = team.arrive("@SqueakyAir my bag is lost too")
+    claim(team.uow, team.clock, second, team.maria)  # the later customer served first: one pair out of order
+    team.clock.advance(minutes=1)
+    claim(team.uow, team.clock, first, team.maria)
+    team.clock.advance(minutes=1)
     desk = LeadDesk(team.uow, team.clock, queues=QUEUES)
     said = "\n".join(str(line) for line in desk.run(_lead(team), "stats fairness 7d").lines)
     assert "Promise not kept" in said and "standard, 100k+ followers" in said
+    assert "First come, first served: 0.4% of 231 pairs of equal priority were served out of the customers' " in said
     weighted = LeadDesk(team.uow, team.clock, queues=QUEUES, follower_points=10)
     assert "loud accounts go first by design" in str(weighted.run(_lead(team), "stats fairness 7d").lines[0])
 
@@ -111,11 +122,18 @@ def test_the_export_has_a_row_per_case_with_its_milestones_and_levels(engine: En
     slow = team.post("=cmd|calc", 20_000, claim_after=90)
     waiting = team.arrive("@SqueakyAir hello?")
     team.clock.advance(minutes=2)
-    desk = LeadDesk(team.uow, team.clock, queues=QUEUES)
+    desk = LeadDesk(team.uow, team.clock, queues=QUEUES, networks={"x": "X"})
     data, count = desk.export_file(ExportAsked(team.period()))
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert count == 3 and tuple(rows[0]) == COLUMNS
     by_case = {int(r["case"]): r for r in rows}
+    # who complained, where, the link to the post and what they said: a lead finds the customer from the file
+    assert (by_case[fast]["handle"], by_case[fast]["network"], by_case[fast]["text"]) == (
+        "vera",
+        "X",
+        "'@SqueakyAir complaint 1",  # a leading @ is a formula to a spreadsheet: escaped
+    )
+    assert by_case[slow]["handle"] == "'=cmd|calc"  # formula-escaped as every text cell
     assert (by_case[fast]["queue"], by_case[fast]["tier"], by_case[fast]["owner"]) == ("elite", "vip", "maria")
     assert (by_case[fast]["seconds_to_claim"], by_case[fast]["seconds_to_acknowledge"]) == ("120", "300")
     assert (by_case[fast]["claim_level"], by_case[fast]["acknowledge_level"]) == ("met", "met")

