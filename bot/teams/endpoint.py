@@ -1,5 +1,6 @@
 """/api/messages inside the WSGI web process: the request's body and headers handed to the Teams SDK's own route
-handler (which checks the JWT, then runs the face's handlers) on the Teams loop, and its answer written back.
+handler (which checks the JWT, then the tenant (bot.teams.tenancy), then runs the face's handlers) on the Teams loop,
+and its answer written back.
 
 Teams and Slack share one public port because Heroku-style platforms route HTTP only to
 `web`; gunicorn's threads already serve Slack there, so Teams is one more path, not a second server.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.teams.app import MESSAGES_PATH, build_teams_app
+from bot.teams.tenancy import TenantGate
 from bot.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,12 @@ class TeamsEndpoint:
         self._loop = services.teams.loop
         self.app, adapter = build_teams_app(services)
         self._loop.run(self.app.initialize(), 30.0)
+        settings = services.settings
+        assert settings.teams_tenant_id is not None
+        gate = TenantGate(settings.teams_tenant_id, settings.teams_allowed_service_urls)
+        pipeline = self.app.server.on_request  # runs once the SDK has checked the token
+        assert pipeline is not None
+        self.app.server.on_request = gate.guard(pipeline)
         self._route = adapter.routes[MESSAGES_PATH]
 
     def handle(self, method: str, headers: dict[str, str], body: bytes) -> Answer:
