@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import json
 from typing import Any
 
 from pydantic import ValidationError
 
 from bot.sources.schema import Post, describe
+from bot.untrusted_json import parse
 from handlers.intake.stream_codec import to_entry
 from handlers.ports.coordination import StreamQueue
 
@@ -44,7 +44,7 @@ def handle_intake(
     if len(body) > MAX_BODY:
         return _problem(413, f"the body is over {MAX_BODY:,} bytes; send fewer posts at a time")
     try:
-        data = json.loads(body)
+        data = parse(body)
     except ValueError as exc:
         return _problem(400, f"the body is not JSON: {exc.args[0]}")
     if isinstance(data, dict) and "posts" in data:
