@@ -87,6 +87,12 @@ class Settings(ChatSettings):
     intake_token: SecretStr | None = Field(
         None, description="the bearer token other channels send to POST /intake (unset: the intake is off)"
     )
+    intake_requests_per_minute: float = Field(
+        120.0,
+        gt=0,
+        description="requests a minute POST /intake takes per token (each up to 500 posts); more get 429 with "
+        "Retry-After, in every web process together",
+    )
     oncall_user: str | None = Field(
         None, description="the Slack user (U…) on call when no roster is set (`/squeaky oncall`): escalations and pings"
     )

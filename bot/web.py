@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from bot.chart_links import CHART_PATH, EXPORT_PATH, signed_period
 from bot.charts import period_chart
-from bot.intake_http import MAX_BODY, handle_intake
+from bot.intake_http import MAX_BODY, IntakeLimits, handle_intake
 from bot.slack.guard import check_request
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
@@ -57,6 +57,7 @@ class WebApp:
         self._services = services
         self._slack_over_http = slack_over_http  # False under Socket Mode: Slack does not come here
         self._teams = teams
+        self._intake_limits = IntakeLimits(services.limiter, services.settings.intake_requests_per_minute)
 
     @property
     def slack_on(self) -> bool:
@@ -176,6 +177,7 @@ class WebApp:
             environ.get("CONTENT_TYPE", ""),
             body,
             self._services.queue,
+            self._intake_limits,
         )
         return _json(start_response, f"{answer.status} {HTTPStatus(answer.status).phrase}", answer.body, answer.headers)
 
