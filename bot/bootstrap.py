@@ -31,6 +31,7 @@ from bot.outages import OUTAGES
 from bot.paging.pagerduty import PagerDutyPager
 from bot.queues_file import load_queues
 from bot.slack.commands import register as register_commands
+from bot.slack.form_seal import FormSealGate, form_key
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.incident_listeners import register as register_incidents
 from bot.slack.listeners import register
@@ -341,6 +342,7 @@ def build_bolt_app(services: Services) -> App:
     assert settings.slack_app_id is not None
     gate = WorkspaceGate(settings.slack_app_id, settings.slack_team_id, settings.slack_enterprise_id)
     app.use(gate.middleware)  # first of ours: before any listener, over HTTP and Socket Mode alike
+    app.use(FormSealGate(form_key(settings)).middleware)  # a modal's payloads only with their seal intact
     services.team.warm()  # who is on the care team, read before the first click needs it
     register(app, services)
     register_modals(app, services)

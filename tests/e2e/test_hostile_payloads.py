@@ -1,10 +1,12 @@
 """Hostile payloads through the real apps over HTTP, each with a real signature or token, so that only the
 payload itself is wrong: oversized, nested past any sense, of the wrong types, naming buttons that do not exist.
-Each gets a clear 4xx answer (never a 500, never a stack trace) and changes nothing."""
+Each gets a clear 4xx answer (never a 500, never a stack trace) and changes nothing. A modal's payloads count only
+when sealed to whoever the modal was opened for."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -12,9 +14,10 @@ import requests
 from sqlalchemy import func, select
 
 from bot.slack import action_ids
-from sandbox.interactions import _post, block_action, post_signed
+from sandbox.interactions import _post, block_action, post_signed, view_submission
 from storage.sql.tables import audit_events, complaints
 from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, SIGNING_SECRET, Running, Start, teams_settings
+from tests.e2e.test_agent_card import _complaint_id, card_shows, click, new_card, opened_view, submit
 from tests.e2e.test_hostile import _card
 from tests.e2e.test_teams import ALICE, arrive, complaint_of, words
 
@@ -93,3 +96,33 @@ def test_intake_bodies_nested_past_any_sense_get_a_clear_400(squeaky: Running) -
     assert answer.status_code == 400 and "not JSON" in answer.json()["error"], answer.text
     assert squeaky.services.queue.pending() == 0
     json.loads(json.dumps({"ok": True}))  # the JSON module itself is unharmed for the next request
+
+
+def test_a_modal_submitted_by_another_user_tampered_or_never_opened_is_refused(squeaky: Running) -> None:
+    card = new_card(squeaky)
+    complaint_id = _complaint_id(card)
+    click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    click(squeaky, "alice", card, action_ids.ACKNOWLEDGE)
+    alices = opened_view(squeaky, 1)  # the public reply form, opened for Alice
+    answers = {"text:0": "Hi Maria, we are on it: DM us your booking reference."}
+
+    def refused(user: str, view: dict[str, Any]) -> None:
+        payload = view_submission(f"U0{user.upper()}", user, view, answers)
+        answer = post_signed(squeaky.events_url, SIGNING_SECRET, payload)
+        assert answer.status_code == 200, answer.text
+        shown = answer.json()
+        assert shown["response_action"] == "update" and "not opened for you" in json.dumps(shown["view"])
+
+    refused("eve", alices)  # someone else's modal
+    sealed = json.loads(alices["private_metadata"])
+    tampered = {**sealed, "m": sealed["m"].replace(str(complaint_id), "999")}
+    refused("alice", {**alices, "private_metadata": json.dumps(tampered)})  # her own, another complaint slipped in
+    never_opened = {**alices, "id": "V0NEVER", "private_metadata": json.dumps({"complaint_id": int(complaint_id)})}
+    refused("alice", never_opened)  # a modal Squeaky never opened, with bare metadata
+    time.sleep(0.5)
+    squeaky.work()
+    assert squeaky.x.posted == [], "nothing was sent for a refused form"
+
+    assert submit(squeaky, "alice", alices, answers) == {}  # the control: Alice's own, untouched
+    squeaky.slack.wait_for(lambda: squeaky.work() or squeaky.x.posted)
