@@ -15,9 +15,20 @@ from sqlalchemy import func, select
 
 from bot.slack import action_ids
 from sandbox.interactions import _post, block_action, post_signed, view_submission
+from sandbox.server import Request, Response
+from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
 from storage.sql.tables import audit_events, complaints
 from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, SIGNING_SECRET, Running, Start, teams_settings
-from tests.e2e.test_agent_card import _complaint_id, card_shows, click, new_card, opened_view, submit
+from tests.e2e.test_agent_card import (
+    WEBHOOK_SECRET,
+    WebhookReceiver,
+    _complaint_id,
+    card_shows,
+    click,
+    new_card,
+    opened_view,
+    submit,
+)
 from tests.e2e.test_hostile import _card
 from tests.e2e.test_teams import ALICE, arrive, complaint_of, words
 
@@ -126,3 +137,87 @@ def test_a_modal_submitted_by_another_user_tampered_or_never_opened_is_refused(s
 
     assert submit(squeaky, "alice", alices, answers) == {}  # the control: Alice's own, untouched
     squeaky.slack.wait_for(lambda: squeaky.work() or squeaky.x.posted)
+
+
+class HostileTicketing(WebhookReceiver):
+    """A ticketing webhook that answers 201 with a ticket number and address made to hurt whoever shows them."""
+
+    def handle(self, request: Request) -> Response:
+        super().handle(request)
+        return Response(201, {"number": "<!channel> <@U0LEA> *WH-1* " + "x" * 5000, "url": "javascript:alert(1)"})
+
+
+def test_hostile_names_handles_links_and_ticket_answers_stay_words_in_slack_and_teams(
+    start_squeaky: Start, local_teams: Any
+) -> None:
+    ticketing = HostileTicketing()
+    ticketing.start()
+    try:
+        squeaky = start_squeaky(
+            **teams_settings(local_teams, slack=True),
+            ticket_system="webhook",
+            ticket_webhook_url=ticketing.url,
+            ticket_webhook_secret=WEBHOOK_SECRET,
+        )
+        teams = squeaky.teams_client
+        assert squeaky.teams is not None
+        post = {
+            "source": "webchat",
+            "id": "hostile-1",
+            "author": {
+                "id": "m1",
+                "handle": "<!here>mallory<@U0LEA>",
+                "name": "<!channel> <https://evil.example|Support>",
+            },
+            "text": "my refund <at>Lena Lead</at> <!everyone> [click](https://evil.example/a) <https://evil.example/b|bank>",
+            "created_at": "2026-11-22T09:00:00Z",
+            "url": "https://evil.example/c",
+        }
+        headers = {"Authorization": f"Bearer {INTAKE_TOKEN}", "Content-Type": "application/json"}
+        assert requests.post(f"{squeaky.url}/intake", json=post, headers=headers, timeout=10).status_code == 202
+        slack = squeaky.slack.wait_for(lambda: squeaky.work() or squeaky.slack.channel_messages(CHANNEL))[-1]
+        card = squeaky.teams.wait_for(lambda: squeaky.work() or squeaky.teams.posts(TEAMS_CHANNEL))[-1]
+        complaint_id = complaint_of(card)
+        assert teams.click(ALICE, card["id"], "claim", {"complaint_id": complaint_id}).ok
+        reply = {"dialog_id": "acknowledge", "complaint_id": complaint_id, "step": "send", "text": "We are on it."}
+        teams.submit_dialog(ALICE, card["id"], reply)
+        ticket = {"dialog_id": "ticket", "complaint_id": complaint_id, "step": "send", "subject": "Refund"}
+        assert teams.submit_dialog(ALICE, card["id"], {**ticket, "priority": "high", "notes": "", "contact": ""}).ok
+        squeaky.slack.wait_for(
+            lambda: squeaky.work() or "Ticket &lt;!channel&gt;" in json.dumps(squeaky.slack.channel_messages(CHANNEL))
+        )
+
+        with squeaky.services.engine.connect() as c:
+            row = c.execute(
+                select(complaints.c.ticket_status, complaints.c.ticket_number, complaints.c.ticket_url)
+            ).one()
+        assert row.ticket_status == "sent" and row.ticket_url is None, "created, its javascript: address dropped"
+        assert row.ticket_number.startswith("<!channel> <@U0LEA> *WH-1* xxx") and len(row.ticket_number) == 64
+        shown_in_slack = json.dumps(next(m for m in squeaky.slack.channel_messages(CHANNEL) if m["ts"] == slack["ts"]))
+        for pinged in ("<!here>", "<!channel>", "<!everyone>", "<@U0LEA>", "|Support>", "<https://evil.example/b|"):
+            assert pinged not in shown_in_slack, f"{pinged} reached the Slack card as markup"
+        assert "x" * 100 not in shown_in_slack, "the ticket number is clipped"
+        shown_in_teams = next(a for a in squeaky.teams.posts(TEAMS_CHANNEL) if a["id"] == card["id"])
+        teams_card = json.dumps(shown_in_teams)
+        assert "javascript:" not in teams_card and "x" * 100 not in teams_card
+        assert not shown_in_teams["attachments"][0]["content"]["msteams"].get("entities"), "no mention was made"
+        links = [a for e in shown_in_teams["attachments"][0]["content"]["body"] for a in _links(e)]
+        assert all(not url.startswith("https://evil.example/a") and not url.startswith("https://evil.example/b")
+                   for url in links), links  # fmt: skip
+    finally:
+        ticketing.stop()
+
+
+def _links(element: Any) -> list[str]:
+    """Every address an Adaptive Card element (and what it holds) opens."""
+    found: list[str] = []
+    if isinstance(element, dict):
+        action = element.get("selectAction") or {}
+        if isinstance(action, dict) and isinstance(action.get("url"), str):
+            found.append(action["url"])
+        for value in element.values():
+            found += _links(value)
+    elif isinstance(element, list):
+        for value in element:
+            found += _links(value)
+    return found
