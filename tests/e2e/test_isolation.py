@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import pytest
+import requests
 from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
@@ -168,3 +169,13 @@ def test_the_enterprise_grid_organisation_is_checked_when_installed_org_wide(sta
     ours = click | {"enterprise": {"id": "E0SQUEAKY", "name": "Squeaky"}, "is_enterprise_install": True}
     assert post_signed(squeaky.events_url, SIGNING_SECRET, ours).status_code == 200
     squeaky.slack.wait_for(lambda: _claim_state(squeaky, int(complaint_id))[0] == "claimed" or squeaky.work())
+
+
+def test_the_production_web_process_serves_no_sandbox_page(squeaky: Running) -> None:
+    """The sandbox page and its controls live in `sandbox/` (which the product never imports): here, only 404s."""
+    for path in ("/", "/index.html", "/static/workspace.js", "/static/workspace.html", "/files/a.png", "/ui/state"):
+        answer = requests.get(squeaky.url + path, timeout=10)
+        assert answer.status_code == 404 and answer.headers["Content-Type"] == "application/json", path
+        assert "<html" not in answer.text.lower()
+    for path in ("/ui/click", "/ui/submit", "/ui/teams/click", "/ui/command"):
+        assert requests.post(squeaky.url + path, json={"user": "U0LEA"}, timeout=10).status_code == 404, path
