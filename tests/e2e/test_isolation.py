@@ -4,6 +4,7 @@ refused before anything runs, with the same requests from our own tenant and wor
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import build_bolt_app
 from bot.slack import action_ids
-from sandbox.interactions import block_action, post_command, post_event, post_signed, slash_command
+from sandbox.interactions import _post, block_action, post_command, post_event, post_signed, slash_command
 from sandbox.teams_activities import TeamsClient, TeamsPerson
 from storage.sql.tables import audit_events, complaints
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start, teams_settings
@@ -179,3 +180,18 @@ def test_the_production_web_process_serves_no_sandbox_page(squeaky: Running) -> 
         assert "<html" not in answer.text.lower()
     for path in ("/ui/click", "/ui/submit", "/ui/teams/click", "/ui/command"):
         assert requests.post(squeaky.url + path, json={"user": "U0LEA"}, timeout=10).status_code == 404, path
+
+
+def test_slacks_own_checks_still_get_through_the_workspace_gate(squeaky: Running) -> None:
+    """Slack's URL verification and SSL check name no app or workspace: Bolt answers them before the gate."""
+    challenge = {
+        "token": "legacy",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
+    answer = _post(squeaky.events_url, SIGNING_SECRET, json.dumps(challenge), "application/json", None)
+    assert answer.status_code == 200 and challenge["challenge"] in answer.text
+    ssl_check = _post(
+        squeaky.events_url, SIGNING_SECRET, "ssl_check=1&token=legacy", "application/x-www-form-urlencoded", None
+    )
+    assert ssl_check.status_code == 200
