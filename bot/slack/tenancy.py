@@ -13,8 +13,10 @@ from collections.abc import Callable
 
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
-from bot.refusals import RefusalLog
+from bot.refusals import RefusalLog, printable
 
 log = logging.getLogger(__name__)
 REFUSED = "This app is not available to your workspace."
@@ -49,3 +51,28 @@ class WorkspaceGate:
         if self.why_refused(app_id, req.context.team_id, req.context.enterprise_id) is None:
             return next()
         return BoltResponse(status=403, body=REFUSED)
+
+
+def check_installation(client: WebClient, team_id: str | None, enterprise_id: str | None) -> bool:
+    """Say loudly (and return False) when the bot token belongs to another workspace or organisation than the
+    settings name: every request from the care team would then be refused. Slack unreachable: nothing to say."""
+    try:
+        answer = client.auth_test()
+    except (SlackClientError, OSError) as exc:
+        log.warning("could not ask Slack which workspace the bot token belongs to: %s", exc.__class__.__name__)
+        return True
+    if answer.get("is_enterprise_install"):
+        theirs, ours, name = answer.get("enterprise_id"), enterprise_id, "SLACK_ENTERPRISE_ID"
+    else:
+        theirs, ours, name = answer.get("team_id"), team_id, "SLACK_TEAM_ID"
+    if ours is None or not theirs or theirs == ours:
+        return True
+    log.error(
+        "%s is %s, but SLACK_BOT_TOKEN belongs to %s: every request from the care team will be refused. Set %s to %s.",
+        name,
+        ours,
+        printable(theirs),
+        name,
+        printable(theirs),
+    )
+    return False

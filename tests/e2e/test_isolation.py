@@ -195,3 +195,15 @@ def test_slacks_own_checks_still_get_through_the_workspace_gate(squeaky: Running
         squeaky.events_url, SIGNING_SECRET, "ssl_check=1&token=legacy", "application/x-www-form-urlencoded", None
     )
     assert ssl_check.status_code == 200
+
+
+def test_a_workspace_id_that_is_not_the_tokens_is_said_at_start(
+    start_squeaky: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A wrong SLACK_TEAM_ID would refuse the care team itself: the web process says so as it starts."""
+    caplog.set_level(logging.INFO)
+    start_squeaky()
+    assert "SLACK_BOT_TOKEN belongs to" not in caplog.text
+    start_squeaky(slack_team_id="T0ELSEWHERE")
+    assert "SLACK_TEAM_ID is T0ELSEWHERE, but SLACK_BOT_TOKEN belongs to T0SQUEAKY" in caplog.text
+    assert "Set SLACK_TEAM_ID to T0SQUEAKY" in caplog.text
