@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run demo test lint unit bench screenshots fuzz clean
+.PHONY: install run demo test lint audit unit bench screenshots fuzz clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+## The pinned requirements against known vulnerabilities (pip-audit, OSV): one found fails, naming the package.
+audit: install
+	$(PY) .ci/audit_dependencies.py
 
 ## Only the unit tests (no services needed).
 unit: install

@@ -71,6 +71,8 @@ def app_env(database_url: str, redis_url: str, slack: LocalSlack) -> dict[str, s
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_CHANNEL": "C0CARE",
         "SLACK_API_URL": f"{slack.url}/api/",
+        "SLACK_TEAM_ID": slack.team_id,
+        "SLACK_APP_ID": "A0SQUEAKY",
     }
 
 

@@ -31,12 +31,14 @@ from bot.outages import OUTAGES
 from bot.paging.pagerduty import PagerDutyPager
 from bot.queues_file import load_queues
 from bot.slack.commands import register as register_commands
+from bot.slack.form_seal import FormSealGate, form_key
 from bot.slack.gateway import SlackChatGateway
 from bot.slack.incident_listeners import register as register_incidents
 from bot.slack.listeners import register
 from bot.slack.modal_listeners import register as register_modals
 from bot.slack.refs import SURFACE as SLACK
 from bot.slack.team import TeamDirectory
+from bot.slack.tenancy import WorkspaceGate, check_installation
 from bot.startup_checks import require_chat, require_slack_requests, require_tickets
 from bot.teams.refs import SURFACE as TEAMS
 from bot.templates_file import load_templates
@@ -352,6 +354,11 @@ def build_bolt_app(services: Services) -> App:
         client=slack_client(settings),
         process_before_response=False,
     )
+    assert settings.slack_app_id is not None
+    gate = WorkspaceGate(settings.slack_app_id, settings.slack_team_id, settings.slack_enterprise_id)
+    app.use(gate.middleware)  # first of ours: before any listener, over HTTP and Socket Mode alike
+    check_installation(app.client, settings.slack_team_id, settings.slack_enterprise_id)
+    app.use(FormSealGate(form_key(settings)).middleware)  # a modal's payloads only with their seal intact
     services.team.warm()  # who is on the care team, read before the first click needs it
     register(app, services)
     register_modals(app, services)

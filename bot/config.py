@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from bot.chat_settings import ChatSettings
 from handlers.domain.people import Identity
 from storage.sql.engine import DEFAULT_URL
 
@@ -17,7 +18,7 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names it and says what it is for."""
 
 
-class Settings(BaseSettings):
+class Settings(ChatSettings):
     """Every setting Squeaky reads. Secrets are SecretStr: they never show in logs or reprs."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
@@ -39,71 +40,6 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis for coordinating several processes (unset: in-process)")
     port: int = Field(3000, ge=1, le=65535, description="the HTTP port the web process listens on")
     web_concurrency: int = Field(2, ge=1, le=64, description="web worker processes under gunicorn")
-
-    slack_bot_token: SecretStr | None = Field(None, description="the Slack bot token (xoxb-…) cards are posted with")
-    slack_signing_secret: SecretStr | None = Field(
-        None, description="the Slack signing secret that proves requests come from Slack"
-    )
-    slack_app_token: SecretStr | None = Field(
-        None, description="the Slack app-level token (xapp-…) for Socket Mode, instead of a public URL"
-    )
-    slack_channel: str | None = Field(None, description="the Slack channel id (C…) where complaint cards are posted")
-    slack_api_url: str = Field("https://slack.com/api/", description="the Slack Web API base URL")
-    slack_posts_per_second: float = Field(
-        1.0, gt=0, description="messages Squeaky posts per second in one channel (Slack allows about 1)"
-    )
-    slack_updates_per_second: float = Field(
-        0.8, gt=0, description="card updates (chat.update) per second in the workspace (Slack's Tier 3: 50+ a minute)"
-    )
-    slack_post_burst: int = Field(
-        2, ge=1, description="a channel's short burst, whose last slot only VIP cards may take (1: no reserve)"
-    )
-    slack_app_distribution: Literal["internal", "marketplace", "distributed"] = Field(
-        "internal", description="how the Slack app is distributed: internal, marketplace, or distributed (unlisted)"
-    )
-
-    teams_app_id: str | None = Field(
-        None, description="the Teams bot's Microsoft Entra app (client) id: Teams' tokens name it as their audience"
-    )
-    teams_app_password: SecretStr | None = Field(
-        None, description="the Teams bot's client secret, for the bearer token its calls to Teams carry"
-    )
-    teams_tenant_id: str | None = Field(None, description="the Microsoft Entra tenant (directory) id of the care team")
-    teams_channel: str | None = Field(
-        None,
-        description="the Teams channel's conversation id (19:…@thread.tacv2) where cards go (unset: the channel "
-        "Squeaky was added to)",
-    )
-    teams_service_url: str | None = Field(
-        None, description="the Bot Connector address for proactive messages (unset: the one Teams sent at install)"
-    )
-    teams_agents_team: str | None = Field(
-        None,
-        description="the Teams team (its 19:… id) whose members are the care team; unset: anyone who sees a card "
-        "may act on it",
-    )
-    teams_leads: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="team leads in Teams, by Microsoft Entra object id or Teams user id (29:…), comma-separated",
-    )
-    teams_openid_metadata_url: str = Field(
-        "https://login.botframework.com/v1/.well-known/openidconfiguration",
-        description="the OpenID metadata of the issuer of Teams' tokens (its keys are read beside it)",
-    )
-    teams_token_issuer: str = Field("https://api.botframework.com", description="the issuer Teams' tokens must name")
-    teams_login_url: str = Field(
-        "https://login.microsoftonline.com",
-        description="Microsoft Entra's sign-in address, where the bot gets its bearer token",
-    )
-    teams_operations_per_second: float = Field(
-        7.0,
-        gt=0,
-        description="calls Squeaky makes per second in one Teams conversation (Teams allows 7, and 60 in 30 s: "
-        "its other windows scale with this)",
-    )
-    teams_tenant_operations_per_second: float = Field(
-        50.0, gt=0, description="calls Squeaky makes per second to Teams in the whole tenant (Teams allows about 50)"
-    )
 
     x_bearer_token: SecretStr | None = Field(None, description="the X API bearer token used to read mentions")
     x_api_key: SecretStr | None = Field(None, description="the X app's API key (OAuth 1.0a, to post replies)")
@@ -151,11 +87,11 @@ class Settings(BaseSettings):
     intake_token: SecretStr | None = Field(
         None, description="the bearer token other channels send to POST /intake (unset: the intake is off)"
     )
-    slack_agents_group: str | None = Field(
-        None, description="the Slack user group (S…) of the care team; unset: anyone who sees a card may act on it"
-    )
-    slack_leads_group: str | None = Field(
-        None, description="the Slack user group (S…) of team leads: they reassign claims and change team settings"
+    intake_requests_per_minute: float = Field(
+        120.0,
+        gt=0,
+        description="requests a minute POST /intake takes per token (each up to 500 posts); more get 429 with "
+        "Retry-After, in every web process together",
     )
     oncall_user: str | None = Field(
         None, description="the Slack user (U…) on call when no roster is set (`/squeaky oncall`): escalations and pings"
@@ -222,20 +158,6 @@ class Settings(BaseSettings):
             return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("teams_channel", "teams_agents_team")
-    @classmethod
-    def _check_conversation(cls, value: str | None) -> str | None:
-        if value is not None and not (value.startswith("19:") and len(value) > 3 and " " not in value):
-            raise ValueError("must be a conversation id such as 19:abc…@thread.tacv2 (not a channel name)")
-        return value
-
-    @field_validator("teams_openid_metadata_url")
-    @classmethod
-    def _check_openid(cls, value: str) -> str:
-        if not value.endswith("/openidconfiguration"):
-            raise ValueError("must end in /openidconfiguration (the keys are read from /keys beside it)")
-        return value
-
     @field_validator("x_search_queries", "bluesky_search_queries", "mastodon_searches", mode="before")
     @classmethod
     def _split_queries(cls, value: object) -> object:
@@ -291,7 +213,6 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "slack_api_url",
         "x_api_url",
         "bluesky_service_url",
         "mastodon_api_base_url",
@@ -300,21 +221,11 @@ class Settings(BaseSettings):
         "public_url",
         "x_dm_link",
         "pagerduty_events_url",
-        "teams_service_url",
-        "teams_openid_metadata_url",
-        "teams_login_url",
     )
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
-        return value
-
-    @field_validator("slack_agents_group", "slack_leads_group")
-    @classmethod
-    def _check_group(cls, value: str | None) -> str | None:
-        if value is not None and not (value.startswith("S") and value[1:].isalnum()):
-            raise ValueError("must be a user group id such as S0123ABCD (not a @handle)")
         return value
 
     @field_validator("oncall_user")
@@ -345,13 +256,6 @@ class Settings(BaseSettings):
     def fallback_on_call(self) -> Identity | None:
         """ONCALL_USER as the identity it names: a Slack user."""
         return Identity("slack", self.oncall_user) if self.oncall_user else None  # no name: keep the one known
-
-    @field_validator("slack_channel")
-    @classmethod
-    def _check_channel(cls, value: str | None) -> str | None:
-        if value is not None and not (value[:1] in "CGD" and value[1:].isalnum()):
-            raise ValueError("must be a channel id such as C0123ABCD (not a #name)")
-        return value
 
     @property
     def link_secret(self) -> SecretStr | None:

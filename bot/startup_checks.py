@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.config import Settings
+from bot.chat_settings import origin_of
+from bot.config import Settings, SettingsError
 
 Process = Literal["web", "worker", "ingest", "run"]
 SHARED_STREAM = (
@@ -24,7 +25,20 @@ def require_chat(settings: Settings) -> None:
     if "slack" in settings.chat_surfaces:
         settings.require("slack_bot_token", "slack_channel", why="Slack is on")
     if "teams" in settings.chat_surfaces:
-        settings.require("teams_app_id", "teams_app_password", "teams_tenant_id", why="Teams is on")
+        settings.require("teams_app_id", "teams_app_password", why="Teams is on")
+        settings.require("teams_tenant_id", why="Teams is on: activities from any other tenant are refused")
+        require_known_service_url(settings)
+
+
+def require_known_service_url(settings: Settings) -> None:
+    """TEAMS_SERVICE_URL, when set, is one of the Bot Connector addresses TEAMS_ALLOWED_SERVICE_URLS lists."""
+    url = settings.teams_service_url
+    if url is not None and origin_of(url) not in settings.teams_allowed_service_urls:
+        allowed = ", ".join(settings.teams_allowed_service_urls)
+        raise SettingsError(
+            f"TEAMS_SERVICE_URL is not one of TEAMS_ALLOWED_SERVICE_URLS ({allowed}): Squeaky calls only the Bot "
+            "Connector addresses listed there. Set it in the environment or in .env."
+        )
 
 
 def require_tickets(settings: Settings) -> None:
@@ -36,12 +50,18 @@ def require_tickets(settings: Settings) -> None:
 
 
 def require_slack_requests(settings: Settings) -> None:
-    """Answering Slack: over HTTP every request is checked against the signing secret (Socket Mode needs none)."""
+    """Answering Slack: our app and workspace named; over HTTP every request is checked against the signing secret."""
     if "slack" not in settings.chat_surfaces:
         return  # Teams alone: its requests are checked against Teams' keys
     settings.require("slack_bot_token")
     if not settings.slack_app_token:
         settings.require("slack_signing_secret", why="every HTTP request from Slack is checked against it")
+    settings.require("slack_app_id", why="requests naming another app are refused")
+    if not settings.slack_enterprise_id:
+        settings.require(
+            "slack_team_id",
+            why="requests from other workspaces are refused; SLACK_ENTERPRISE_ID for an org-wide install",
+        )
 
 
 def require_x_reading(settings: Settings) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from bot.chart_links import CHART_PATH, EXPORT_PATH, signed_period
 from bot.charts import period_chart
-from bot.intake_http import MAX_BODY, handle_intake
+from bot.intake_http import MAX_BODY, IntakeLimits, handle_intake
 from bot.slack.guard import check_request
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 SLACK_PATH = "/slack/events"
 TEAMS_PATH = "/api/messages"
 INTAKE_PATH = "/intake"
+MAX_SLACK_BODY = 1_000_000  # Slack's payloads, even a modal's with its whole state, are a few hundred KB at most
 
 
 class WebApp:
@@ -56,6 +57,7 @@ class WebApp:
         self._services = services
         self._slack_over_http = slack_over_http  # False under Socket Mode: Slack does not come here
         self._teams = teams
+        self._intake_limits = IntakeLimits(services.limiter, services.settings.intake_requests_per_minute)
 
     @property
     def slack_on(self) -> bool:
@@ -93,11 +95,12 @@ class WebApp:
     def _slack_events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Hand the request to Bolt, unless it is signed but malformed in a way Bolt would answer with a 500."""
         secret = self._services.settings.slack_signing_secret
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        body = _body(environ, MAX_SLACK_BODY + 1)
+        if len(body) > MAX_SLACK_BODY:
+            log.warning("refused a Slack request of over %d KB", MAX_SLACK_BODY // 1000)
+            return _json(
+                start_response, "413 Request Entity Too Large", {"error": f"at most {MAX_SLACK_BODY // 1000} KB"}
+            )
         environ["wsgi.input"] = io.BytesIO(body)
         headers = {
             "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
@@ -174,6 +177,7 @@ class WebApp:
             environ.get("CONTENT_TYPE", ""),
             body,
             self._services.queue,
+            self._intake_limits,
         )
         return _json(start_response, f"{answer.status} {HTTPStatus(answer.status).phrase}", answer.body, answer.headers)
 

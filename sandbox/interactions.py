@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+APP_ID = "A0SQUEAKY"  # the Slack app the local workspace's payloads name (SLACK_APP_ID)
+
 
 def block_action(
     user_id: str,
@@ -26,7 +28,7 @@ def block_action(
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": username, "name": username, "team_id": team_id},
-        "api_app_id": "A0SQUEAKY",
+        "api_app_id": APP_ID,
         "token": "legacy-verification-token",
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
         "trigger_id": f"{int(time.time())}.{user_id}.trigger",
@@ -61,12 +63,14 @@ def post_command(url: str, secret: str, fields: dict[str, str], *, timestamp: in
     return _post(url, secret, urlencode(fields), "application/x-www-form-urlencoded", timestamp)
 
 
-def post_event(url: str, secret: str, event: dict[str, Any], *, timestamp: int | None = None) -> requests.Response:
-    """POST an Events API event_callback as JSON, signed."""
+def post_event(
+    url: str, secret: str, event: dict[str, Any], *, timestamp: int | None = None, team_id: str = "T0SQUEAKY"
+) -> requests.Response:
+    """POST an Events API event_callback as JSON, signed (from the workspace `team_id`)."""
     body = {
         "token": "legacy-verification-token",
-        "team_id": "T0SQUEAKY",
-        "api_app_id": "A0SQUEAKY",
+        "team_id": team_id,
+        "api_app_id": APP_ID,
         "type": "event_callback",
         "event_id": f"Ev{time.time_ns()}",
         "event_time": int(time.time()),
@@ -96,7 +100,7 @@ def slash_command(
         "user_name": username,
         "command": command,
         "text": text,
-        "api_app_id": "A0SQUEAKY",
+        "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
         "trigger_id": f"{int(time.time())}.{user_id}.command",
@@ -128,7 +132,7 @@ def view_submission(user_id: str, username: str, view: dict[str, Any], answers: 
         "type": "view_submission",
         "team": {"id": "T0SQUEAKY", "domain": "squeaky"},
         "user": {"id": user_id, "username": username, "name": username, "team_id": "T0SQUEAKY"},
-        "api_app_id": "A0SQUEAKY",
+        "api_app_id": APP_ID,
         "token": "legacy-verification-token",
         "trigger_id": f"{int(time.time())}.{user_id}.submit",
         "view": submitted,
@@ -155,7 +159,7 @@ def view_action(
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": username, "name": username, "team_id": "T0SQUEAKY"},
-        "api_app_id": "A0SQUEAKY",
+        "api_app_id": APP_ID,
         "token": "legacy-verification-token",
         "container": {"type": "view", "view_id": view.get("id")},
         "trigger_id": f"{int(time.time())}.{user_id}.view",

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from sandbox.bluesky_api import LocalBluesky
+from sandbox.interactions import APP_ID as SLACK_APP
 from sandbox.mastodon_api import LocalMastodon
 from sandbox.slack_api import LocalSlack
 from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
@@ -67,6 +68,8 @@ class DemoStack:
             "SLACK_BOT_TOKEN": self.slack.token,
             "SLACK_SIGNING_SECRET": self.secret,
             "SLACK_CHANNEL": CHANNEL,
+            "SLACK_TEAM_ID": self.slack.team_id,
+            "SLACK_APP_ID": SLACK_APP,
             "SLACK_API_URL": f"{self.slack.url}/api/",
             "SLACK_LEADS_GROUP": LEADS_GROUP,
             "ONCALL_USER": "U0LEA",
@@ -75,6 +78,7 @@ class DemoStack:
             "TEAMS_TENANT_ID": self.teams.tenant_id,
             "TEAMS_CHANNEL": TEAMS_CHANNEL,
             "TEAMS_SERVICE_URL": self.teams.service_url,
+            "TEAMS_ALLOWED_SERVICE_URLS": self.teams.service_url,  # the local Teams, beside no real one
             "TEAMS_OPENID_METADATA_URL": self.teams.openid_metadata_url,
             "TEAMS_LOGIN_URL": self.teams.url,
             "TEAMS_LEADS": ",".join(leads),

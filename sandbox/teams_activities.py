@@ -40,11 +40,14 @@ class TeamsPerson:
 class TeamsClient:
     """Teams' side of the conversation with the bot at `endpoint`: builds activities and POSTs them signed."""
 
-    def __init__(self, teams: LocalTeams, endpoint: str, channel: str = CHANNEL, team: str = TEAM) -> None:
+    def __init__(
+        self, teams: LocalTeams, endpoint: str, channel: str = CHANNEL, team: str = TEAM, tenant: str | None = None
+    ) -> None:
         self.teams = teams
         self.endpoint = endpoint
         self.channel = channel
         self.team = team
+        self.tenant = tenant or teams.tenant_id  # another tenant: someone elsewhere who installed the same bot
 
     def activity(
         self, person: TeamsPerson, kind: str, *, conversation: str | None = None, **more: Any
@@ -62,11 +65,11 @@ class TeamsClient:
             "conversation": {
                 "id": conversation or self.channel,
                 "conversationType": "personal" if personal else "channel",
-                "tenantId": self.teams.tenant_id,
+                "tenantId": self.tenant,
                 **({} if personal else {"isGroup": True}),
             },
             "channelData": {
-                "tenant": {"id": self.teams.tenant_id},
+                "tenant": {"id": self.tenant},
                 **({} if personal else {"team": {"id": self.team}, "channel": {"id": self.channel}}),
             },
             **more,
@@ -135,7 +138,7 @@ class TeamsClient:
                 "conversationUpdate",
                 membersAdded=[added],
                 channelData={
-                    "tenant": {"id": self.teams.tenant_id},
+                    "tenant": {"id": self.tenant},
                     "team": {"id": self.team},
                     "eventType": "teamMemberAdded",
                 },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -9,6 +11,37 @@ import requests
 from handlers.ports.gateways import DeliveryFailed
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+DEFAULT_WAIT, LONGEST_WAIT = 30.0, 3600.0  # seconds after a 429 without a usable Retry-After; the most we wait
+
+
+def retry_after(value: str | None) -> float:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), kept within reason."""
+    if value is None:
+        return DEFAULT_WAIT
+    text = value.strip()
+    try:
+        if text.replace(".", "", 1).isdigit():
+            seconds = float(text)
+        else:
+            seconds = parsedate_to_datetime(text).timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError):
+        return DEFAULT_WAIT
+    return min(max(seconds, 1.0), LONGEST_WAIT)
+
+
+def refusal(response: requests.Response) -> str:
+    """Why PagerDuty refused an event, in one short line: its documented JSON (message, errors), or the start of
+    whatever else it answered."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        errors = data.get("errors")
+        text = "; ".join([data["message"], *(map(str, errors) if isinstance(errors, list) else [])])
+    else:
+        text = response.text
+    return " ".join("".join(c if c.isprintable() else " " for c in text[:1000]).split())[:200]
 
 
 class PagerDutyPager:
@@ -27,12 +60,12 @@ class PagerDutyPager:
             raise DeliveryFailed(f"PagerDuty unreachable: {exc.__class__.__name__}", outage=True) from None
         if response.status_code == 429:
             raise DeliveryFailed(
-                "PagerDuty rate limited", retry_after=float(response.headers.get("Retry-After", 30)), throttled=True
+                "PagerDuty rate limited", retry_after=retry_after(response.headers.get("Retry-After")), throttled=True
             )
         if response.status_code >= 500:
             raise DeliveryFailed(f"PagerDuty answered {response.status_code}", outage=True)
         if response.status_code >= 400:
-            raise DeliveryFailed(f"PagerDuty refused the event: {response.text[:200]}", permanent=True)
+            raise DeliveryFailed(f"PagerDuty refused the event: {refusal(response)}", permanent=True)
 
     def trigger(self, key: str, summary: str, user: str | None, link: str | None) -> None:
         """Open (or add to) the incident `key`; PagerDuty's own schedule decides who is woken."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
+
+from bot.untrusted_json import parse
 
 # What Bolt reads from every payload before any listener runs (build_context, the matchers), and the types it assumes.
 _SHAPES: dict[str, type | tuple[type, ...]] = {
@@ -79,13 +80,18 @@ def check_request(body: bytes, headers: dict[str, str], signing_secret: str) -> 
     if not SignatureVerifier(signing_secret).is_valid_request(body, headers):
         return None
     content_type = headers.get("content-type", "")
+    if "application/json" in content_type:  # the Events API
+        try:
+            return problem(parse(body))
+        except ValueError:
+            return "the body is not JSON"
     if "application/x-www-form-urlencoded" not in content_type:
         return None
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)  # as Bolt parses it
     if "payload" not in form:  # a slash command: its fields are text, and Bolt reads some names as objects
         return problem({name: values[-1] for name, values in form.items()})
     try:
-        payload = json.loads(form["payload"][-1])
+        payload = parse(form["payload"][-1])
     except ValueError:
         return "the payload is not JSON"
     return problem(payload)

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.outages import OUTAGES, describe_outage
 from bot.slack import action_ids
+from bot.slack.form_seal import form_key, seal, user_of
 from bot.slack.incident_form import incident_modal, incident_of, incident_text
 from bot.slack.listeners import AfterAck
 from bot.slack.modals import value_of
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 def register(app: App, services: Services) -> None:
     """Attach the incident reply's listeners to `app`."""
     desk = services.incident_desk
+    seal_key = form_key(services.settings)
     after_ack = AfterAck(threads=2)
 
     def say(client: WebClient, body: dict[str, Any], text: str) -> None:
@@ -39,7 +41,8 @@ def register(app: App, services: Services) -> None:
     def open_form(body: dict[str, Any], key: str, client: WebClient) -> None:
         try:
             form = desk.form(actor_of(body, services), key)
-            client.views_open(trigger_id=str(body.get("trigger_id")), view=incident_modal(form))
+            view = seal(incident_modal(form), user_of(body), seal_key)
+            client.views_open(trigger_id=str(body.get("trigger_id")), view=view)
         except (SqueakyError, BadPayload) as exc:
             say(client, body, f"Sorry: {exc}")
         except OUTAGES as exc:
@@ -55,9 +58,8 @@ def register(app: App, services: Services) -> None:
         key, _ = incident_of(view)
         try:
             form = desk.form(actor_of(body, services), key, text)
-            client.views_update(
-                view_id=view["id"], hash=view.get("hash"), view=incident_modal(form, text_version=version)
-            )
+            redrawn = seal(incident_modal(form, text_version=version), user_of(body), seal_key)
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
         except (SqueakyError, BadPayload, SlackApiError, KeyError) as exc:
             log.warning("could not redraw the incident form: %s", exc)
 

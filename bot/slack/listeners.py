@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot.outages import OUTAGES, describe_outage, not_through
 from bot.slack import action_ids
 from bot.slack.clicks import DECIDED_BY_WORKER, enqueue
+from bot.slack.form_seal import form_key, seal
 from bot.slack.modals import modal_for
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
 from bot.wiring import Services
@@ -51,6 +52,7 @@ class AfterAck:
 def register(app: App, services: Services) -> None:
     """Attach the card's listeners to `app`."""
     after_ack = AfterAck()
+    key = form_key(services.settings)
 
     def act(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
         """A click with no form goes to a worker to decide; one that opens a form is checked, and its form opened."""
@@ -71,7 +73,8 @@ def register(app: App, services: Services) -> None:
         ref, user_id = card_of(body), (body.get("user") or {}).get("id")
         try:
             form = services.agent_desk.form(actor_of(body, services), complaint_id_of(value), action)
-            client.views_open(trigger_id=str(body.get("trigger_id")), view=modal_for(form))
+            view = seal(modal_for(form), str(user_id), key)
+            client.views_open(trigger_id=str(body.get("trigger_id")), view=view)
         except BadPayload as exc:
             log.warning("unreadable interaction payload: %s", exc)
             tell(services, ref, user_id, f"Sorry, that didn't work: {exc}.")

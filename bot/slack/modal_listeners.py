@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.outages import OUTAGES, describe_outage, not_through
 from bot.slack import action_ids
 from bot.slack.budget import AnswerBudget
+from bot.slack.form_seal import form_key, seal, user_of
 from bot.slack.modals import acknowledge_modal, metadata, reply_text, value_of
 from bot.slack.payloads import BadPayload, actor_of, tell
 from bot.slack.refs import SURFACE
@@ -39,20 +40,21 @@ def _complaint_id(view: dict[str, Any]) -> int:
 def register(app: App, services: Services) -> None:
     """Attach the modals' listeners to `app`."""
     desk = services.agent_desk
+    key = form_key(services.settings)
     budget = AnswerBudget()
 
-    def redraw(client: WebClient, view: dict[str, Any], text: str, version: int) -> None:
+    def redraw(client: WebClient, body: dict[str, Any], text: str, version: int) -> None:
+        view = body.get("view") or {}
         form = desk.reply_form(desk.load(_complaint_id(view)), text)
-        client.views_update(
-            view_id=view["id"], hash=view.get("hash"), view=acknowledge_modal(form, text_version=version)
-        )
+        redrawn = seal(acknowledge_modal(form, text_version=version), user_of(body), key)
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
 
     def on_typing(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         view = body.get("view") or {}
         text, _block = reply_text(view)
         try:
-            redraw(client, view, text or "", int(metadata(view).get("text_version") or 0))
+            redraw(client, body, text or "", int(metadata(view).get("text_version") or 0))
         except Exception:
             log.warning("could not update the character count", exc_info=True)
 
@@ -63,7 +65,7 @@ def register(app: App, services: Services) -> None:
             chosen = int((action.get("selected_option") or {}).get("value") or 0)
             text = desk.template_choices(desk.load(_complaint_id(view)))[chosen].text
             # a new block id makes Slack show the template's text instead of what was typed
-            redraw(client, view, text, int(metadata(view).get("text_version") or 0) + 1)
+            redraw(client, body, text, int(metadata(view).get("text_version") or 0) + 1)
         except (SqueakyError, BadPayload, IndexError, ValueError):
             log.warning("could not apply the template", exc_info=True)
 

@@ -1,5 +1,6 @@
 """/api/messages inside the WSGI web process: the request's body and headers handed to the Teams SDK's own route
-handler (which checks the JWT, then runs the face's handlers) on the Teams loop, and its answer written back.
+handler (which checks the JWT, then the tenant (bot.teams.tenancy), then runs the face's handlers) on the Teams loop,
+and its answer written back.
 
 Teams and Slack share one public port because Heroku-style platforms route HTTP only to
 `web`; gunicorn's threads already serve Slack there, so Teams is one more path, not a second server.
@@ -7,17 +8,34 @@ Teams and Slack share one public port because Heroku-style platforms route HTTP 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from microsoft_teams.api import ActivityTypeAdapter
+from pydantic import ValidationError
+
 from bot.teams.app import MESSAGES_PATH, build_teams_app
+from bot.teams.tenancy import TenantGate
+from bot.untrusted_json import parse
 from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 MAX_BODY = 512 * 1024  # Teams' activities are small; a card submit is well under this
 ANSWER_SECONDS = 15.0  # Teams gives up on an invoke after about 15 s
+
+
+def _malformed(activity: dict[str, Any]) -> str | None:
+    """What in the activity is not as Teams sends it (by the SDK's own activity models), or None."""
+    try:
+        ActivityTypeAdapter.validate_python(activity)
+    except ValidationError as exc:
+        tags = (activity.get("type"), activity.get("name"))
+        where = [str(part) for part in exc.errors()[0]["loc"] if part not in tags]
+        if not where:
+            return "its type or name is not one Teams sends"
+        return f"`{'.'.join(where)[:80]}` is not as Teams sends it"
+    return None
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,12 @@ class TeamsEndpoint:
         self._loop = services.teams.loop
         self.app, adapter = build_teams_app(services)
         self._loop.run(self.app.initialize(), 30.0)
+        settings = services.settings
+        assert settings.teams_tenant_id is not None
+        gate = TenantGate(settings.teams_tenant_id, settings.teams_allowed_service_urls)
+        pipeline = self.app.server.on_request  # runs once the SDK has checked the token
+        assert pipeline is not None
+        self.app.server.on_request = gate.guard(pipeline)
         self._route = adapter.routes[MESSAGES_PATH]
 
     def handle(self, method: str, headers: dict[str, str], body: bytes) -> Answer:
@@ -49,11 +73,14 @@ class TeamsEndpoint:
         if len(body) > MAX_BODY:
             return Answer(413, {"error": f"an activity is at most {MAX_BODY // 1024} KB"})
         try:
-            activity = json.loads(body)
+            activity = parse(body)
         except ValueError:
             return Answer(400, {"error": "malformed activity: not JSON"})
         if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
             return Answer(400, {"error": "malformed activity: a JSON object with a type is expected"})
+        wrong = _malformed(activity)
+        if wrong is not None:  # the SDK would fail on it with a 500
+            return Answer(400, {"error": f"malformed activity: {wrong}"})
         try:
             answer = self._loop.run(self._route({"body": activity, "headers": headers}), ANSWER_SECONDS)
         except TimeoutError:

@@ -15,6 +15,10 @@ SIGNATURE_HEADER = "X-Squeaky-Signature"
 TIMESTAMP_HEADER = "X-Squeaky-Timestamp"
 
 
+MAX_NUMBER = 64  # what the complaint's ticket number holds
+MAX_URL = 2000
+
+
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """The signature of a webhook body: v1= HMAC-SHA256 over "{timestamp}.{body}"."""
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -77,6 +81,20 @@ class WebhookTickets:
             data = answer.json()
         except ValueError:
             data = {}
-        number = str(data.get("number") or request.key) if isinstance(data, dict) else request.key
-        url = data.get("url") if isinstance(data, dict) and isinstance(data.get("url"), str) else None
-        return TicketRef(number=number, url=url)
+        data = data if isinstance(data, dict) else {}
+        return TicketRef(number=_number(data.get("number")) or request.key[:MAX_NUMBER], url=_url(data.get("url")))
+
+
+def _number(value: object) -> str | None:
+    """The ticket number the receiver answered, as one short line of printable text (None: it gave none)."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(value)).split())
+    return text[:MAX_NUMBER] or None
+
+
+def _url(value: object) -> str | None:
+    """The ticket's address, if it is a web address of sensible length (never javascript:, data: or the like)."""
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= MAX_URL:
+        return value if value.isprintable() and " " not in value else None
+    return None

@@ -32,6 +32,7 @@ from tests.conftest import REDIS_TEST_URL
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789"
 CHANNEL = "C0CARE"
+SLACK_TEAM, SLACK_APP = "T0SQUEAKY", "A0SQUEAKY"  # the workspace and app the local Slack's payloads name
 INTAKE_TOKEN = "intake-token-for-tests-0123"
 SOON_SECONDS = 3.0  # `work()` waits for outbox messages due this soon (a paused lane), not for long backoffs
 
@@ -100,6 +101,8 @@ def start_squeaky(
             "slack_bot_token": local_slack.token,
             "slack_signing_secret": SIGNING_SECRET,
             "slack_channel": CHANNEL,
+            "slack_team_id": SLACK_TEAM,
+            "slack_app_id": SLACK_APP,
             "slack_api_url": f"{local_slack.url}/api/",
             "x_bearer_token": local_x.bearer_token,
             "x_api_url": local_x.url,
@@ -145,6 +148,7 @@ def teams_settings(teams: LocalTeams, *, slack: bool = False, **more: Any) -> di
         "teams_service_url": teams.service_url,
         "teams_openid_metadata_url": teams.openid_metadata_url,
         "teams_login_url": teams.url,
+        "teams_allowed_service_urls": [teams.service_url],  # Microsoft's Bot Connector is not reached in tests
         **more,
     }
     if not slack:

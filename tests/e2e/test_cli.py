@@ -55,13 +55,15 @@ FULL = {
     "SLACK_BOT_TOKEN": "xoxb-set-but-unused",
     "SLACK_SIGNING_SECRET": "set-but-unused",
     "SLACK_CHANNEL": "C0CARE",
+    "SLACK_TEAM_ID": "T0SQUEAKY",
+    "SLACK_APP_ID": "A0SQUEAKY",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "X_BEARER_TOKEN": "set-but-unused",
     "X_BRAND_HANDLES": "SqueakyAir",
 }
 NEEDS = {
-    "web": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET", "REDIS_URL"],
-    "run": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET"],
+    "web": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET", "SLACK_TEAM_ID", "SLACK_APP_ID", "REDIS_URL"],
+    "run": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET", "SLACK_TEAM_ID", "SLACK_APP_ID"],
     "worker": ["SLACK_BOT_TOKEN", "SLACK_CHANNEL", "REDIS_URL"],
     "ingest": ["REDIS_URL", "X_BEARER_TOKEN", "X_BRAND_HANDLES"],
 }
@@ -115,6 +117,8 @@ def test_run_serves_polls_and_cards_in_one_process(tmp_path: Path, local_slack: 
         SLACK_BOT_TOKEN=local_slack.token,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_CHANNEL="C0CARE",
+        SLACK_TEAM_ID="T0SQUEAKY",
+        SLACK_APP_ID="A0SQUEAKY",
         SLACK_API_URL=f"{local_slack.url}/api/",
         X_BEARER_TOKEN=local_x.bearer_token,
         X_API_URL=local_x.url,
@@ -163,6 +167,8 @@ def test_socket_mode_still_serves_the_intake_and_the_health_check(
         SLACK_BOT_TOKEN=local_slack.token,
         SLACK_APP_TOKEN=local_slack.app_token,
         SLACK_CHANNEL="C0CARE",
+        SLACK_TEAM_ID="T0SQUEAKY",
+        SLACK_APP_ID="A0SQUEAKY",
         SLACK_API_URL=f"{local_slack.url}/api/",
         INTAKE_TOKEN="intake-token-for-socket-mode",
         PORT=str(port),
@@ -222,6 +228,34 @@ def test_teams_half_configured_stops_with_one_line(command: str, tmp_path: Path)
         "squeaky: TEAMS_APP_PASSWORD is not set: the Teams bot's client secret, for the bearer token its calls to "
         "Teams carry (Teams is on). Set it in the environment or in .env."
     ]
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "run"])
+def test_teams_without_its_tenant_refuses_to_start_with_one_line(command: str, tmp_path: Path) -> None:
+    """A bot is reachable from any tenant that installs it: without ours named, Teams does not start at all."""
+    env = _clean_env(
+        TEAMS_APP_ID="00000000-0000-4000-8000-00005ea0b0a7",
+        TEAMS_APP_PASSWORD="set-but-unused",
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        DATABASE_URL=f"sqlite:///{tmp_path}/s.db",
+    )
+    done = subprocess.run(  # noqa: S603 - the command is one of the three processes above
+        [sys.executable, "-m", "bot", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        "squeaky: TEAMS_TENANT_ID is not set: the Microsoft Entra tenant (directory) id of the care team (Teams is on: "
+        "activities from any other tenant are refused). Set it in the environment or in .env."
+    ]
+    elsewhere = subprocess.run(  # noqa: S603 - the command is one of the three processes above
+        [sys.executable, "-m", "bot", command],
+        cwd=tmp_path,
+        env={**env, "TEAMS_TENANT_ID": "local-tenant", "TEAMS_SERVICE_URL": "https://smba.evil.example/teams/"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    [line] = elsewhere.stderr.strip().splitlines()
+    assert elsewhere.returncode == 2 and line.startswith("squeaky: TEAMS_SERVICE_URL is not one of")
 
 
 def test_the_teams_package_names_the_bot_and_the_host(tmp_path: Path) -> None:

@@ -26,9 +26,12 @@ from bot.x.normalize import normalize_tweet
 from handlers.domain.complaint import IncomingComplaint
 from sandbox.interactions import block_action, post_command, post_signed, slash_command
 from sandbox.slack_api import LocalSlack
+from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
+from sandbox.teams_activities import TeamsPerson
 from storage.sql.tables import audit_events, complaints, sla_policies, team_settings
 from tests.conftest import REDIS_TEST_URL
-from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, SIGNING_SECRET, Running, Start
+from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, SIGNING_SECRET, Running, Start, teams_settings
+from tests.e2e.test_teams import arrive, complaint_of
 from tests.lead_words import USAGE, argument, command_lines
 
 pytestmark = pytest.mark.e2e
@@ -173,7 +176,8 @@ post_fields = st.fixed_dictionaries(
 )
 
 
-def test_intake_bodies_never_500_and_are_all_or_nothing(squeaky: Running) -> None:
+def test_intake_bodies_never_500_and_are_all_or_nothing(start_squeaky: Start) -> None:
+    squeaky = start_squeaky(intake_requests_per_minute=1_000_000)  # every example reaches the parser, unpaced
     url = f"{squeaky.url}/intake"
     stream = redis.Redis.from_url(REDIS_TEST_URL)
 
@@ -216,3 +220,61 @@ def test_any_tweet_shape_normalizes_or_is_skipped_never_crashes() -> None:
         assert isinstance(complaint.text, str) and isinstance(complaint.external_id, str)
 
     check()
+
+
+TEAMS_PATHS: list[list[Any]] = [
+    [], ["from"], ["conversation"], ["channelData"], ["value"], ["value", "action"], ["value", "action", "data"],
+    ["value", "data"], ["entities", 0],
+]  # fmt: skip
+
+
+def _mutated_activity(base: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
+    """An activity like Teams' with some keys removed or replaced by any JSON, at the top or inside."""
+    activity = json.loads(json.dumps(base))
+    for _ in range(data.draw(st.integers(1, 4))):
+        target = activity
+        for step in data.draw(st.sampled_from(TEAMS_PATHS)):
+            inside = (isinstance(target, dict) and step in target) or (
+                isinstance(target, list) and isinstance(step, int) and len(target) > step
+            )
+            target = target[step] if inside else target
+        if isinstance(target, dict) and target:
+            key = data.draw(st.sampled_from(sorted(target)))
+            if data.draw(st.booleans()):
+                del target[key]
+            else:
+                target[key] = data.draw(json_values)
+    return activity
+
+
+def test_teams_activities_with_a_valid_token_never_500_nor_half_write(start_squeaky: Start, local_teams: Any) -> None:
+    squeaky = start_squeaky(**teams_settings(local_teams, oncall_user=None))
+    teams = squeaky.teams_client
+    assert squeaky.teams is not None
+    card = arrive(squeaky)
+    complaint_id = complaint_of(card)
+    person = TeamsPerson.named("Fuzz")
+    conversation = f"{TEAMS_CHANNEL};messageid={card['id']}"
+
+    def invoke(name: str, value: Any) -> dict[str, Any]:
+        return teams.activity(person, "invoke", conversation=conversation, name=name, value=value, replyToId=card["id"])
+
+    execute = {"type": "Action.Execute", "data": {"complaint_id": complaint_id}}
+    dialog = {"dialog_id": "acknowledge", "complaint_id": complaint_id, "step": "send", "text": "hello"}
+    bases = [
+        *(invoke("adaptiveCard/action", {"action": {**execute, "verb": verb}}) for verb in ("claim", "close", "nope")),
+        invoke("task/fetch", {"data": {**dialog, "msteams": {"type": "task/fetch"}}}),
+        invoke("task/submit", {"data": dialog}),
+        teams.activity(person, "message", text="<at>Squeaky</at> backlog", entities=[{"type": "mention"}]),
+    ]
+
+    @FUZZ
+    @given(data=st.data(), base=st.sampled_from(bases))
+    def check(data: st.DataObject, base: dict[str, Any]) -> None:
+        body = json.dumps(_mutated_activity(base, data))  # as Python writes it: Infinity and NaN included
+        headers = {"Authorization": f"Bearer {squeaky.teams.mint()}", "Content-Type": "application/json"}
+        response = requests.post(teams.endpoint, data=body, headers=headers, timeout=30)
+        assert response.status_code < 500, response.text
+
+    check()
+    _consistent(squeaky)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 
@@ -11,8 +12,11 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
+from bot.intake_http import IntakeLimits, handle_intake
+from storage.memory.stream import MemoryStreamQueue
+from storage.rate_limit import WindowRateLimiter
 from storage.sql.tables import complaints
-from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, Running
+from tests.e2e.conftest import CHANNEL, INTAKE_TOKEN, Running, Start
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +82,36 @@ def test_field_problems_are_listed_by_post_and_field(squeaky: Running) -> None:
     problems = {(p["index"], p["field"]) for p in answer.json()["problems"]}
     assert problems == {(1, "created_at"), (1, "author.handle")}
     assert "yesterday" not in answer.text  # the input is not echoed back
+
+
+def test_each_token_is_paced_across_web_processes_and_guessing_is_slowed(start_squeaky: Start) -> None:
+    squeaky = start_squeaky(intake_requests_per_minute=6)  # a burst of one, then one every ten seconds
+    assert send(squeaky, post(1)).status_code == 202
+    paced = send(squeaky, post(2))
+    assert paced.status_code == 429 and "too many requests for this token" in paced.json()["error"]
+    assert 1 <= int(paced.headers["Retry-After"]) <= 10
+    other_web_process = start_squeaky(intake_requests_per_minute=6)  # the same Redis: the same pace
+    assert send(other_web_process, post(3)).status_code == 429
+    guesses = [send(squeaky, post(4), token=f"guess-{n}").status_code for n in range(15)]
+    assert guesses[:10] == [401] * 10 and set(guesses[10:]) == {429}  # ten at once, then one a second
+    squeaky.work()
+    with squeaky.services.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(complaints)).scalar() == 1
+
+
+def test_the_token_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bytes, bytes]] = []
+    constant_time = hmac.compare_digest
+
+    def compare_digest(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return constant_time(a, b)
+
+    monkeypatch.setattr("bot.intake_http.hmac.compare_digest", compare_digest)
+    limits = IntakeLimits(WindowRateLimiter("memory://"), 60)
+    for given in ("Bearer wrong-guess", f"Bearer {INTAKE_TOKEN}"):
+        handle_intake(INTAKE_TOKEN, given, "application/json", b"{}", MemoryStreamQueue(), limits)
+    assert compared == [(b"wrong-guess", INTAKE_TOKEN.encode()), (INTAKE_TOKEN.encode(), INTAKE_TOKEN.encode())]
 
 
 def test_other_paths_and_methods(squeaky: Running) -> None:
