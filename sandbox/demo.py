@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import signal
 import sys
@@ -202,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay", type=Path, help="replay opening tweets from a twcs-style CSV instead of the demo")
     parser.add_argument("--limit", type=int, default=50, help="how many tweets --replay takes (default 50)")
     parser.add_argument("--terminal", action="store_true", help="print the channel in the terminal; no page")
+    parser.add_argument("--verbose", action="store_true", help="log every request the client libraries make too")
     args = parser.parse_args(argv)
+    if args.verbose:
+        os.environ["LOG_LEVEL"] = "DEBUG"  # Squeaky's own debug lines, and the libraries' INFO and DEBUG ones
     signal.signal(signal.SIGTERM, _interrupt)  # stopped from outside: stop Squeaky and the stand-ins too
     stack = DemoStack(poll_seconds=min(2.0, args.every))
     complaints = load_twcs(args.replay, args.limit, stack.x.brand) if args.replay else load_demo()
