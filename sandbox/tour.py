@@ -10,50 +10,13 @@ button alice has just used.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from sandbox.journey import VIEWPORT, shoot
-
-PAGE = "http://127.0.0.1:8700"
-SHOTS = "docs/screenshots"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One line of the tour and the name of its picture in docs/screenshots."""
-
-    text: str
-    shot: str
-
-
-STEPS = (
-    Step(f"Open {PAGE} and choose **alice** under **You are**: each complaint is a card.", "tour-cards"),
-    Step('Click **Claim** on Maria\'s card: it says "Claimed by @alice" for everyone.', "tour-claimed"),
-    Step("Click **Acknowledge publicly**, edit the text, **Send reply**: it shows under Maria's post.", "reply-modal"),
-    Step('Click **Move to ticket**, then **Create ticket**: the card says "Ticket SQ-1 in Squeaky".', "card-handled"),
-    Step(
-        "Choose **lea**, type `/squeaky stats today`: her figures, and the chart in her **Direct messages**.",
-        "stats-in-direct-messages",
-    ),
-    Step(
-        "Tick **Stale screen**, claim Tom's card as alice, choose **bob**, click **Claim**: only bob hears why not.",
-        "claim-collision",
-    ),
-    Step("Untick **Stale screen**, click **Teams**: the same cards as Adaptive Cards, the same buttons.", "teams"),
-)
-
-
-def as_markdown() -> list[str]:
-    """The tour as the README writes it: each step one numbered line and its picture."""
-    lines: list[str] = []
-    for n, step in enumerate(STEPS, start=1):
-        alt = step.text.replace("**", "").replace("`", "")
-        lines += [f"{n}. {step.text}", "", f"   ![{alt}]({SHOTS}/{step.shot}.png)", ""]
-    return lines
+from sandbox.tour_steps import STEPS
 
 
 def card(page: Page, text: str) -> Locator:
