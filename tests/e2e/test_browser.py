@@ -115,6 +115,8 @@ def tour_sandbox(start_squeaky: Start, local_teams: LocalTeams) -> Iterator[tupl
     squeaky.x.add_tweet("maria_k", "@SqueakyAir flight SQ212 cancelled at the gate. I miss my connection in Lisbon!")
     squeaky.x.add_user("tomvdb", "Tom van den Berg")
     squeaky.x.add_tweet("tomvdb", "@SqueakyAir my suitcase never made it to Oslo. File ref OSL-48213")
+    squeaky.x.add_user("priya_travels", "Priya")
+    squeaky.x.add_tweet("priya_travels", "@SqueakyAir charged twice for seat selection on booking QX7PLM")
     poll_once(squeaky.services, x_read_client(squeaky.settings))
     yield squeaky, url
     workspace.stop()
@@ -136,6 +138,22 @@ def test_the_readme_tour_step_by_step_in_one_tab_then_the_page_behaves_as_slack_
             newest = page.get_by_test_id("teams-channel").get_by_test_id("teams-post").last
             expect(page.get_by_test_id("teams-channel")).to_contain_text("Stats for today")
             expect(newest).to_be_in_viewport()
+            # a Teams dialog closes with Esc, and a reload does not bring it back
+            tour.be(page, "bob")
+            priya = teams_journey.post(page, "QX7PLM")
+            teams_journey.button(priya, "Claim").click()
+            expect(priya).to_contain_text("Claimed by bob")
+            teams_journey.button(priya, "Move to ticket").click()
+            expect(page.get_by_test_id("teams-dialog")).to_be_visible()
+            page.keyboard.press("Escape")
+            expect(page.get_by_test_id("teams-dialog")).to_be_hidden()
+            teams_journey.button(priya, "Move to ticket").click()
+            expect(page.get_by_test_id("teams-dialog")).to_be_visible()
+            page.reload()
+            expect(teams_journey.post(page, "QX7PLM")).to_be_visible()
+            page.wait_for_timeout(1500)  # several refreshes: the dialog stays closed
+            expect(page.get_by_test_id("teams-dialog")).to_be_hidden()
+
             page.get_by_test_id("tool-slack").click()
             tour.be(page, "alice")
             tom = tour.card(page, "Tom van den Berg")
