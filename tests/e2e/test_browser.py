@@ -172,6 +172,17 @@ def test_the_readme_tour_step_by_step_in_one_tab_then_the_page_behaves_as_slack_
             page.wait_for_timeout(1500)  # several refreshes: the modal stays closed
             expect(page.get_by_test_id("modal")).to_be_hidden()
 
+            # a form's error goes once the field it names is changed, as in Slack
+            tom.get_by_role("button", name="Acknowledge publicly").click()
+            reply_form = page.get_by_test_id("modal")
+            reply_form.locator("textarea").fill("")
+            reply_form.get_by_test_id("submit").click()
+            expect(reply_form.get_by_test_id("modal-error")).to_contain_text("Write the public reply first")
+            reply_form.locator("textarea").press_sequentially("Hi Tom")
+            expect(reply_form.get_by_test_id("modal-error")).to_have_count(0)
+            page.keyboard.press("Escape")
+            expect(reply_form).to_be_hidden()
+
             # the message box: a message posts in the channel; an unknown command is answered, privately
             page.get_by_test_id("command").fill("Taking the Lisbon ones")
             page.get_by_test_id("command").press("Enter")
