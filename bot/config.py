@@ -39,6 +39,9 @@ class Settings(ChatSettings):
     )
     redis_url: str | None = Field(None, description="Redis for coordinating several processes (unset: in-process)")
     port: int = Field(3000, ge=1, le=65535, description="the HTTP port the web process listens on")
+    bind_address: str = Field(
+        "0.0.0.0", min_length=1, description="the address the web process listens on (127.0.0.1: this machine only)"
+    )
     web_concurrency: int = Field(2, ge=1, le=64, description="web worker processes under gunicorn")
 
     x_bearer_token: SecretStr | None = Field(None, description="the X API bearer token used to read mentions")

@@ -40,11 +40,24 @@ class _DropBoltTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class LibrariesAtWarning(logging.Filter):
+    """Keeps a library's records (httpx logs every request at INFO) only from WARNING up; Squeaky's own pass."""
+
+    OURS = ("bot", "handlers", "storage", "sandbox", "bench", "__main__")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Pass Squeaky's records and the libraries' warnings and errors."""
+        return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in self.OURS
+
+
 def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
-    """Log to stderr with secrets masked; quiet the chatty client libraries (tweepy logs headers at DEBUG)."""
+    """Log to stderr with secrets masked; the client libraries speak only of trouble unless the level is DEBUG, and
+    tweepy (which logs headers at DEBUG) never below WARNING."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
+    if level > logging.DEBUG:
+        handler.addFilter(LibrariesAtWarning())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -39,7 +39,7 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     if settings.slack_app_token:
         serve_socket_mode(web, services, stop, port)
     else:
-        server = BackgroundServer(web, host="0.0.0.0", port=port).start()
+        server = BackgroundServer(web, host=settings.bind_address, port=port).start()
         paths = " and ".join(p for p, on in (("/slack/events", web.slack_on), ("/api/messages", web.teams_on)) if on)
         log.info("Squeaky is listening on http://127.0.0.1:%d (%s)", port, paths)
         stop.wait()
@@ -54,7 +54,7 @@ def serve_socket_mode(web: WebApp, services: Services, stop: threading.Event, po
 
     token = services.settings.slack_app_token
     assert token is not None and web.bolt is not None
-    server = BackgroundServer(web, host="0.0.0.0", port=port).start()
+    server = BackgroundServer(web, host=services.settings.bind_address, port=port).start()
     handler = SocketModeHandler(web.bolt, token.get_secret_value())
     handler.connect()  # type: ignore[no-untyped-call]
     log.info("Squeaky is running over Slack Socket Mode; /intake and /healthz on http://127.0.0.1:%d", port)
@@ -75,7 +75,7 @@ def run_web(settings: Settings, stop: Callable[[], threading.Event]) -> None:
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", f"0.0.0.0:{settings.port}")
+            self.cfg.set("bind", f"{settings.bind_address}:{settings.port}")
             self.cfg.set("workers", settings.web_concurrency)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", 8)

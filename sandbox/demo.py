@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import signal
 import sys
@@ -24,7 +25,8 @@ from sandbox.interactions import block_action, post_signed, view_submission
 from sandbox.slack_api import LocalSlack
 from sandbox.stack import CHANNEL, DemoStack
 from sandbox.terminal import render
-from sandbox.workspace import Progress, SandboxWorkspace
+from sandbox.tour_steps import PAGE, STEPS
+from sandbox.workspace import PEOPLE, Progress, SandboxWorkspace
 from sandbox.x_api import as_people_see
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "complaints.jsonl"
@@ -82,6 +84,9 @@ def _drip(
         progress.replayed += 1
 
 
+NAMES = {p.id: p.name for p in PEOPLE}
+
+
 def _watch(slack: LocalSlack, stop: threading.Event) -> None:
     shown = 0
     while not stop.is_set():
@@ -89,13 +94,15 @@ def _watch(slack: LocalSlack, stop: threading.Event) -> None:
         shown += len(calls)
         for call in calls:
             if call.method == "chat.postMessage" and call.params.get("thread_ts"):
-                line = render([{"type": "section", "text": {"type": "mrkdwn", "text": call.params.get("text", "")}}])
+                text = call.params.get("text", "")
+                line = render([{"type": "section", "text": {"type": "mrkdwn", "text": text}}], NAMES)
                 print(f"── in the card's thread:\n{line}", flush=True)
             elif call.method in ("chat.postMessage", "chat.update"):
                 verb = "new card" if call.method == "chat.postMessage" else "card updated"
-                print(f"\n── {verb} in #care ──\n{render(call.params.get('blocks', []))}", flush=True)
+                print(f"\n── {verb} in #care ──\n{render(call.params.get('blocks', []), NAMES)}", flush=True)
             elif call.method == "chat.postEphemeral":
-                print(f"\n── only {call.params.get('user')} sees: {call.params.get('text')}", flush=True)
+                who = NAMES.get(str(call.params.get("user")), call.params.get("user"))
+                print(f"\n── only {who} sees: {call.params.get('text')}", flush=True)
         stop.wait(0.2)
 
 
@@ -141,7 +148,7 @@ def _click(slack: LocalSlack, events_url: str, secret: str, words: list[str]) ->
     if found is None:
         return f"card #{complaint_id} shows no {LABELS[verb].title()} button"
     ts, button = found
-    user_id = "U" + name.upper()[:10]
+    user_id = next((p.id for p in PEOPLE if p.name == name), "U" + name.upper()[:10])
     views_before = len(slack.views)
     payload = block_action(user_id, name, button["action_id"], button["value"], CHANNEL, ts)
     response = post_signed(events_url, secret, payload)
@@ -190,6 +197,11 @@ def _report(workspace: SandboxWorkspace, slack: LocalSlack, stop: threading.Even
             said = line
 
 
+def tour_lines(page: str) -> list[str]:
+    """The README's tour as plain lines for the terminal, with the page's real address."""
+    return [s.text.replace("**", "").replace("`", "").replace(PAGE, page) for s in STEPS]
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -202,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay", type=Path, help="replay opening tweets from a twcs-style CSV instead of the demo")
     parser.add_argument("--limit", type=int, default=50, help="how many tweets --replay takes (default 50)")
     parser.add_argument("--terminal", action="store_true", help="print the channel in the terminal; no page")
+    parser.add_argument("--verbose", action="store_true", help="log every request the client libraries make too")
     args = parser.parse_args(argv)
+    if args.verbose:
+        os.environ["LOG_LEVEL"] = "DEBUG"  # Squeaky's own debug lines, and the libraries' INFO and DEBUG ones
     signal.signal(signal.SIGTERM, _interrupt)  # stopped from outside: stop Squeaky and the stand-ins too
     stack = DemoStack(poll_seconds=min(2.0, args.every))
     complaints = load_twcs(args.replay, args.limit, stack.x.brand) if args.replay else load_demo()
@@ -214,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             page = stack.serve_page(args.port)
             print(f"Squeaky is running on SQLite with in-process coordination. Open {page} in a browser.")
-            print("Be alice, claim a card; switch to bob and click Claim too; switch to lea and type /squeaky stats.")
+            print("The tour (README.md shows each step):")
+            for n, step in enumerate(tour_lines(page), start=1):
+                print(f"  {n}. {step}")
             print(f"{len(complaints)} complaints arrive every {args.every:g} s. Ctrl-C stops everything.", flush=True)
             threading.Thread(target=_report, args=(stack.workspace, stack.slack, stop), daemon=True).start()
             while stack.bot.poll() is None:

@@ -1,6 +1,6 @@
-"""`python -m sandbox.screenshots [--out docs/screenshots]`: walk the sandbox journeys in Debian's Chromium and save a
-screenshot of each step, in Slack and in Teams (the README shows some). Needs Playwright (requirements-dev.txt) and
-`apt install chromium`."""
+"""`python -m sandbox.screenshots [--out docs/screenshots]`: walk the README's tour and the sandbox journeys in Debian's
+Chromium and save a screenshot of each step, in Slack and in Teams (the tour's, one a step, are in the README). Needs
+Playwright (requirements-dev.txt) and `apt install chromium`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from sandbox import journey, teams_journey
+from sandbox import journey, teams_journey, tour
 from sandbox.demo import load_demo, post_complaint
 from sandbox.stack import CHANNEL, DemoStack
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help=f"where the PNGs go (default {OUT})")
     args = parser.parse_args(argv)
-    for walk in (journey.run, teams_journey.run):  # each on a fresh stack: both journeys handle the same complaint
+    for walk in (tour.walk, journey.run, teams_journey.run):  # each on a fresh stack: all handle the same complaint
         shoot(walk, args.out)
     for shot in sorted(args.out.glob("*.png")):
         print(shot)

@@ -225,6 +225,13 @@ class LocalSlack(FilesAndHome, LocalServer):
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
+    def say(self, channel: str, user: str, text: str) -> str:
+        """A person's own message in a channel (Squeaky subscribes to no message events, so it is not told)."""
+        with self.lock:
+            ts = self._next_ts()
+            self.messages[(channel, ts)] = {"type": "message", "user": user, "text": text, "ts": ts, "blocks": []}
+        return ts
+
     def _update(self, params: dict[str, Any]) -> dict[str, Any]:
         key = (str(params.get("channel")), str(params.get("ts")))
         message = self.messages.get(key)

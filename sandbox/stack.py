@@ -98,6 +98,7 @@ class DemoStack:
             "MASTODON_ACCESS_TOKEN": self.mastodon.token,
             "MASTODON_POLL_SECONDS": str(poll_seconds),
             "PORT": str(self.port),
+            "BIND_ADDRESS": "127.0.0.1",  # nothing of the demo listens beyond this machine
             "PUBLIC_URL": f"http://127.0.0.1:{self.port}",  # Open ticket links lead to this Squeaky
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
         }

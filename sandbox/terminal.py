@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
@@ -10,10 +11,10 @@ _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _USER = re.compile(r"<@(\w+)>")
 
 
-def _plain(text: str) -> str:
+def _plain(text: str, names: Mapping[str, str]) -> str:
     text = _DATE.sub(r"\1", text)
     text = _LINK.sub(r"\2 (\1)", text)
-    text = _USER.sub(r"@\1", text)
+    text = _USER.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
@@ -24,15 +25,16 @@ def _element(element: dict[str, Any]) -> str:
     return f"[{element.get('text', {}).get('text', '?')}]"
 
 
-def render(blocks: list[dict[str, Any]]) -> str:
-    """The message as indented lines; buttons shown as [Label]."""
+def render(blocks: list[dict[str, Any]], names: Mapping[str, str] | None = None) -> str:
+    """The message as indented lines; buttons shown as [Label], people by name as the page shows them (`names`)."""
+    names = names or {}
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
         if kind == "section":
-            lines.append(_plain(str((block.get("text") or {}).get("text", ""))))
+            lines.append(_plain(str((block.get("text") or {}).get("text", "")), names))
         elif kind == "context":
-            lines.append(" · ".join(_plain(str(e.get("text", ""))) for e in block.get("elements", [])))
+            lines.append(" · ".join(_plain(str(e.get("text", "")), names) for e in block.get("elements", [])))
         elif kind == "actions":
             lines.append("  ".join(_element(e) for e in block.get("elements", [])))
         else:

@@ -36,6 +36,9 @@ from sandbox.teams_view import TeamsView
 from sandbox.x_api import LocalX, as_people_see
 
 STATIC = Path(__file__).resolve().parent / "static"
+COMMANDS = ("/squeaky",)  # the slash commands the workspace has (the app manifest's)
+NOT_A_COMMAND = 'In Slack, all messages that start with the "/" character are interpreted as commands.'
+
 CARD_EVENT = "squeaky_card"
 
 
@@ -65,6 +68,7 @@ class _Seen:
     closed_views: set[str] = field(default_factory=set)
     answers: list[dict[str, Any]] = field(default_factory=list)  # slash command answers, by person
     response_paths: dict[str, str] = field(default_factory=dict)  # response_url path -> person
+    dismissed: set[tuple[str, str]] = field(default_factory=set)  # (person, key) of private messages dismissed
 
 
 class SandboxWorkspace(LocalServer):
@@ -124,6 +128,8 @@ class SandboxWorkspace(LocalServer):
             "/ui/close": self.close,
             "/ui/command": self.command,
             "/ui/home": self.open_home,
+            "/ui/dismiss": self.dismiss,
+            "/ui/reloaded": self.reloaded,
         }
         if self.teams is not None:
             teams, user = self.teams, body["user"]
@@ -161,6 +167,7 @@ class SandboxWorkspace(LocalServer):
 
     def _message(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
         shown = {k: message.get(k) for k in ("ts", "text", "blocks", "files", "edited", "user")}
+        shown["author"] = next((p.name for p in self.people if p.id == message.get("user")), None)
         shown["replies"] = [self._message(channel, r) for r in self.slack.thread(channel, str(message["ts"]))]
         shown["card"] = (message.get("metadata") or {}).get("event_type") == CARD_EVENT
         return shown
@@ -170,26 +177,29 @@ class SandboxWorkspace(LocalServer):
         with self.slack.lock:
             channel = [self._message(self.channel, m) for m in self.slack.channel_messages(self.channel)]
             dms = [self._message("D" + user[1:], m) for m in self.slack.dm(user)]
-            ephemerals = [e for e in self.slack.ephemerals if e.get("user") == user]
+            ephemerals = [{**e, "key": f"e{e['message_ts']}"} for e in self.slack.ephemerals if e.get("user") == user]
             views = [
                 v for v in self.slack.views if v.get("opened_for") == user and v["id"] not in self._seen.closed_views
             ]
             home = self.slack.home_views.get(user)
             responses = [
-                {"at": n, "body": r} for n, r in enumerate(self.slack.responses)
+                {"user": user, "body": r, "key": f"r{n}"} for n, r in enumerate(self.slack.responses)
                 if self._seen.response_paths.get(str(r.get("response_url_path"))) == user
             ]  # fmt: skip
         with self._lock:
             answers = [
-                a for a in self._seen.answers if a["user"] == user or a["body"].get("response_type") == "in_channel"
+                {**a, "key": f"a{n}"}
+                for n, a in enumerate(self._seen.answers)
+                if a["user"] == user or a["body"].get("response_type") == "in_channel"
             ]
+            gone = {key for who, key in self._seen.dismissed if who == user}
         return {
             "me": asdict(self._person(user)),
             "people": [asdict(p) for p in self.people],
             "channel": channel,
             "dms": dms,
-            "ephemerals": ephemerals,
-            "answers": answers + [{"user": user, "body": r["body"]} for r in responses],
+            "ephemerals": [e for e in ephemerals if e["key"] not in gone],
+            "answers": [a for a in answers + responses if a["key"] not in gone],
             "modal": views[-1] if views else None,
             "home": home,
             "x": self._x_threads(),
@@ -298,8 +308,12 @@ class SandboxWorkspace(LocalServer):
         person = self._person(body["user"])
         words = str(body.get("text") or "").strip()
         name, _, text = words.partition(" ")
-        if not name.startswith("/"):
-            return {"status": 400, "error": "a command starts with /, like /squeaky help"}
+        if not words:
+            return {"status": 400, "error": "an empty message is not sent"}
+        if not name.startswith("/"):  # a message, as anyone in the channel may write (Squeaky is not told of it)
+            return {"status": 200, "posted": self.slack.say(self.channel, person.id, words)}
+        if name not in COMMANDS:  # Slack's own answer, only to the person who typed it
+            return self._slackbot(person.id, words, f"{name} is not a valid command. {NOT_A_COMMAND}")
         response_url = self.slack.response_url()
         with self._lock:
             self._seen.response_paths[urlsplit(response_url).path] = person.id
@@ -310,6 +324,27 @@ class SandboxWorkspace(LocalServer):
             with self._lock:
                 self._seen.answers.append({"user": person.id, "command": words, "body": answer})
         return {"status": response.status_code, "answer": answer}
+
+    def _slackbot(self, user: str, typed: str, text: str) -> dict[str, Any]:
+        with self._lock:
+            self._seen.answers.append({"user": user, "command": typed, "body": {"text": text}, "from": "Slackbot"})
+        return {"status": 200, "answer": {"text": text}}
+
+    def dismiss(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Dismiss a message only you can see (Slack's Dismiss message)."""
+        with self._lock:
+            self._seen.dismissed.add((body["user"], str(body.get("key"))))
+        return {"status": 200}
+
+    def reloaded(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The page was loaded again: as in Slack and Teams, a modal or dialog left open is gone."""
+        with self.slack.lock:
+            mine = [str(v["id"]) for v in self.slack.views if v.get("opened_for") == body["user"]]
+        with self._lock:
+            self._seen.closed_views.update(mine)
+        if self.teams is not None:
+            self.teams.close_dialog(body["user"])
+        return {"status": 200}
 
     def open_home(self, body: dict[str, Any]) -> dict[str, Any]:
         """Open the app's Home tab: the app_home_opened event Slack would send."""

@@ -146,6 +146,11 @@ def answer_message(answer: Answer, links: dict[int, str], now: datetime) -> dict
         blocks.append(_section(waiting_lines(answer.waiting, links, now)))
     if answer.lines:
         blocks.append(_section("\n".join(rich(line, 500) for line in answer.lines)))
+    if answer.chart is not None and not answer.refused:  # say where the chart goes: a private one is in the DMs
+        where = "in this channel" if answer.public else "in your direct messages with Squeaky"
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f":bar_chart: The chart follows {where}."}]}
+        )
     return {
         "response_type": "in_channel" if answer.public else "ephemeral",
         "text": text(answer.title, 300),

@@ -10,6 +10,7 @@ from typing import Any
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
 from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, ReplyForm, Template, TicketForm
+from handlers.text.money import money
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def count_line(form: ReplyForm) -> str:
     counted = f"*{measured.length}/{measured.limit}* characters {sanitize(form.rule, 120)}{over}"
     if not form.cost:
         return f"{counted} · *free*: {sanitize(form.network, 30)} does not charge for posts"
-    return f"{counted} · costs *${form.cost:.3f}* ({kind})"
+    return f"{counted} · costs *{money(form.cost)}* ({kind})"
 
 
 def acknowledge_modal(form: ReplyForm, *, text_version: int = 0) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def template_select(action_id: str, templates: Sequence[Template]) -> dict[str, 
         "element": {
             "type": "static_select",
             "action_id": action_id,
-            "placeholder": _plain("Pick a template"),
+            "placeholder": _plain("Replace the text with a template"),
             "options": [{"text": _plain(t.name), "value": str(n)} for n, t in enumerate(templates)],
         },
     }

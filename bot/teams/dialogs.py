@@ -25,6 +25,7 @@ from bot.teams.cards import adaptive
 from bot.teams.text import clip
 from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, ReplyForm, TicketForm
 from handlers.domain.complaint import Action
+from handlers.text.money import money
 
 SEND, CHECK, TEMPLATE = "send", "check", "template"  # what a dialog's submit asks for
 PEOPLE_DATASET = "graph.microsoft.com/users"  # Teams' people picker
@@ -43,7 +44,7 @@ def count_runs(form: ReplyForm) -> list[TextRun]:
     if not form.cost:
         out.append(TextRun(text=f" · free: {clip(form.network, 30)} does not charge for posts"))
     else:
-        out.append(TextRun(text=f" · costs ${form.cost:.3f} ({kind})"))
+        out.append(TextRun(text=f" · costs {money(form.cost)} ({kind})"))
     return out
 
 

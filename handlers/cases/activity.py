@@ -23,14 +23,14 @@ def describe(action: Action, before: Complaint, after: Complaint) -> str:
     if action is Action.REASSIGN:
         return f"handed this to @{after.owner.name}" if after.owner else "reassigned this"
     if action is Action.ACKNOWLEDGE:
-        return f"replied publicly; the reply is on its way to {_network(after.source)}"
+        return f"replied publicly on {_network(after.source)}"
     if action is Action.MOVE:
         return f"moved this to the {after.queue} queue; its card is there now"
     if action is Action.INCIDENT_REPLY:
-        return f"acknowledged this publicly with the incident's reply; it is on its way to {_network(after.source)}"
+        return f"acknowledged this publicly on {_network(after.source)} with the incident's reply"
     if action is Action.TICKET:
         system = after.ticket.system if after.ticket else "the ticketing system"
-        return f"moved this offline to a ticket ({system}); creating it now"
+        return f"moved this offline to a ticket in {system}"
     if action is Action.CLOSE:
         return "closed this"
     if action is Action.DISMISS:

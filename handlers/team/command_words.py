@@ -12,6 +12,7 @@ from typing import Literal
 
 from handlers.domain.stats import DIMENSIONS, Dimension
 from handlers.intake.vip_registry import parse_handle, split_key
+from handlers.team.did_you_mean import unknown_subcommand
 
 USAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "stats": (
@@ -511,4 +512,4 @@ def parse(text: str) -> Request:
         if len(rest) > 1:
             raise CommandError("next", "say next, or next and a queue's name")
         return TakeNext(rest[0].lower() if rest else None)
-    raise CommandError(None, f"`{words[0][:40]}` is not a subcommand")
+    raise CommandError(None, unknown_subcommand(words[0], USAGE))

@@ -8,6 +8,7 @@ let tab = "channel";
 let teamsTab = "teams-channel";
 const dialog = { key: null };
 let state = null;
+let stale = false;  // "a stale screen": the channel stops refreshing, as on a screen that has not caught up
 const rendered = {};
 const modal = { id: null, hash: null, values: {}, errors: {}, timer: null };
 
@@ -29,17 +30,23 @@ function message(m, channel, people) {
   const body = m.blocks && m.blocks.length ? renderBlocks(m.blocks, ctx) : el("div", {}, mrkdwn(m.text, people));
   const replies = (m.replies || []).map((r) => el("div", { class: "reply", "data-testid": "reply" }, mrkdwn(r.text, people), files(r.files)));
   return el("div", { class: "message", "data-ts": m.ts, "data-testid": m.card ? "card" : "message" },
-    el("div", { class: "who" }, "Squeaky", el("small", {}, m.edited ? "APP · edited" : "APP")),
+    m.author ? el("div", { class: "who" }, m.author)
+      : el("div", { class: "who" }, "Squeaky", el("small", {}, m.edited ? "APP · edited" : "APP")),
     body, files(m.files),
     replies.length ? el("div", { class: "thread", "data-testid": "thread" }, replies) : null);
+}
+
+function dismissButton(key) {
+  return el("button", { class: "dismiss", "data-testid": "dismiss", onclick: () => send("/ui/dismiss", { key }).then(refresh) }, "Dismiss");
 }
 
 function answer(a, people) {
   const body = a.body || {};
   const blocks = body.blocks && body.blocks.length ? renderBlocks(body.blocks, { people, onAction: () => {} }) : mrkdwn(body.text, people);
+  const label = body.response_type === "in_channel" ? `Posted in #care: ${a.command || ""}`
+    : `Only visible to you${a.from ? " · " + a.from : ""}: ${a.command || "reply"}`;
   return el("div", { class: "ephemeral", "data-testid": "answer" },
-    el("div", { class: "label" }, body.response_type === "in_channel" ? `Posted in #care: ${a.command || ""}` : `Only visible to you: ${a.command || "reply"}`),
-    blocks);
+    el("div", { class: "label" }, label, dismissButton(a.key)), blocks);
 }
 
 function paint(id, value, build) {
@@ -47,9 +54,15 @@ function paint(id, value, build) {
   if (rendered[id] === key) return;
   rendered[id] = key;
   const target = document.getElementById(id);
-  const atBottom = target.scrollHeight - target.scrollTop - target.clientHeight < 40;
+  const atBottom = !target.dataset.scrolled || target.scrollHeight - target.scrollTop - target.clientHeight < 40;
   target.replaceChildren(...build());
-  if (atBottom) target.scrollTop = target.scrollHeight;
+  if (atBottom) toNewest(target);
+}
+
+// Like Slack and Teams: a conversation opens on its newest message, and stays there while you are at the bottom.
+function toNewest(target) {
+  target.scrollTop = target.scrollHeight;
+  if (target.clientHeight) target.dataset.scrolled = "yes";  // a hidden pane scrolls when it is shown
 }
 
 function render() {
@@ -57,7 +70,7 @@ function render() {
   const p = state.progress;
   document.getElementById("progress").textContent = p.total
     ? `demo: ${p.replayed} of ${p.total} complaints replayed · ${p.carded} carded` : `${p.carded} carded`;
-  paint("channel", [state.channel, people], () =>
+  if (!stale) paint("channel", [state.channel, people], () =>
     state.channel.length ? state.channel.map((m) => message(m, "C0CARE", people)) : [el("p", { class: "hint" }, "No complaints yet.")]);
   paint("dms", [state.dms, people], () =>
     state.dms.length ? state.dms.map((m) => message(m, "D" + me.slice(1), people)) : [el("p", {}, "No direct messages.")]);
@@ -66,7 +79,7 @@ function render() {
   paint("private", [state.ephemerals, state.answers, people], () => [
     ...state.answers.slice(-3).map((a) => answer(a, people)),
     ...state.ephemerals.slice(-3).map((e) => el("div", { class: "ephemeral", "data-testid": "ephemeral" },
-      el("div", { class: "label" }, "Only visible to you"), mrkdwn(e.text, people))),
+      el("div", { class: "label" }, "Only visible to you", dismissButton(e.key)), mrkdwn(e.text, people))),
   ]);
   paint("x", state.x, () => state.x.map(tweet));
   paint("bluesky", state.bluesky, () => state.bluesky.map(tweet));
@@ -112,11 +125,26 @@ function renderTeams(t) {
   if (!t.dialog) { backdrop.classList.add("hidden"); return; }
   const box = document.getElementById("dialog");
   const onAction = (action, data) => send("/ui/teams/submit", { data }).then(refresh);
+  const closeDialog = () => send("/ui/teams/close", {}).then(refresh);
   box.replaceChildren(
+    el("button", { class: "close-x", "aria-label": "Close", "data-testid": "close-dialog", onclick: closeDialog }, "×"),
     el("h3", {}, t.dialog.title || "Squeaky"),
     window.TeamsView.render(t.dialog.card, onAction),
-    el("div", { class: "buttons" }, el("button", { class: "bk", onclick: () => send("/ui/teams/close", {}).then(refresh) }, "Cancel")));
+    el("div", { class: "buttons" }, el("button", { class: "bk", onclick: closeDialog }, "Cancel")));
   backdrop.classList.remove("hidden");
+}
+
+function showNewest() {
+  for (const pane of document.querySelectorAll(".messages")) if (!pane.dataset.scrolled) toNewest(pane);
+}
+
+// Esc closes whichever modal or dialog is open, as in Slack and Teams.
+function onEscape(event) {
+  if (event.key !== "Escape") return;
+  for (const id of ["close-modal", "close-dialog"]) {
+    const button = document.querySelector(`[data-testid="${id}"]`);
+    if (button && !button.closest(".backdrop").classList.contains("hidden")) button.click();
+  }
 }
 
 function showTool() {
@@ -126,6 +154,7 @@ function showTool() {
   document.getElementById("slack-tabs").classList.toggle("hidden", tool !== "slack");
   document.getElementById("teams-pane").classList.toggle("hidden", tool !== "teams");
   document.getElementById("teams-tabs").classList.toggle("hidden", tool !== "teams");
+  showNewest();
 }
 
 function tweet(t) {
@@ -154,13 +183,20 @@ function inputElement(view, block, people) {
   const saved = modal.values[block.block_id];
   const dispatches = block.dispatch_action;
   const remember = (value) => { modal.values[block.block_id] = value; };
+  const typed = (event) => {  // as in Slack, an input's error goes once you change it
+    delete modal.errors[block.block_id];
+    const error = event.target.parentElement.querySelector(".error");
+    if (error) error.remove();
+    remember(event.target.value);
+    if (dispatches) dispatch(view, block, element, event.target.value);
+  };
   switch (element.type) {
     case "plain_text_input": {
       const value = saved !== undefined ? saved : (element.initial_value || "");
       remember(value);
       const field = el(element.multiline ? "textarea" : "input", {
         "data-block": block.block_id, placeholder: element.placeholder ? element.placeholder.text : "",
-        oninput: (event) => { remember(event.target.value); if (dispatches) dispatch(view, block, element, event.target.value); },
+        oninput: typed,
       });
       field.value = value;
       return field;
@@ -172,7 +208,7 @@ function inputElement(view, block, people) {
       if (initial) remember(initial);
       const select = el("select", {
         "data-block": block.block_id,
-        onchange: (event) => { remember(event.target.value); if (dispatches) dispatch(view, block, element, event.target.value); },
+        onchange: typed,
       }, el("option", { value: "" }, element.placeholder ? element.placeholder.text : "Choose…"),
       options.map((o) => el("option", { value: o.value }, o.text.text)));
       select.value = initial;
@@ -192,6 +228,7 @@ function renderModal(view, people) {
   }
   if (view.id === modal.id && view.hash === modal.hash) return;
   if (view.id !== modal.id) Object.assign(modal, { values: {}, errors: {} });
+  else if (modal.hash !== null) modal.errors = {};  // an updated view carries no errors, as views.update in Slack
   const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.block : null;
   modal.id = view.id;
   modal.hash = view.hash;
@@ -204,7 +241,7 @@ function renderModal(view, people) {
       inputElement(view, block, people),
       modal.errors[block.block_id] ? el("div", { class: "error", "data-testid": "modal-error" }, modal.errors[block.block_id]) : null);
   });
-  const close = () => send("/ui/close", { view_id: view.id });
+  const close = () => send("/ui/close", { view_id: view.id }).then(refresh);
   const submit = async () => {
     const result = await send("/ui/submit", { view_id: view.id, answers: answers() });
     if (result.answer && result.answer.response_action === "errors") {
@@ -216,6 +253,7 @@ function renderModal(view, people) {
   const box = document.getElementById("modal");
   box.dataset.view = view.hash || "";
   box.replaceChildren(
+    el("button", { class: "close-x", "aria-label": "Close", "data-testid": "close-modal", onclick: close }, "×"),
     el("h3", {}, emojify(view.title ? view.title.text : "")), ...body,
     el("div", { class: "buttons" },
       el("button", { class: "bk", onclick: close }, view.close ? view.close.text : "Cancel"),
@@ -262,6 +300,7 @@ function setup() {
       for (const pane of ["channel", "dms", "home"]) document.getElementById(pane).classList.toggle("hidden", pane !== tab);
       document.getElementById("private").classList.toggle("hidden", tab !== "channel");  // as in Slack: in the channel
       if (tab === "home") send("/ui/home", {});
+      showNewest();
     });
   }
   for (const button of document.querySelectorAll(".tool")) {
@@ -278,6 +317,7 @@ function setup() {
       for (const pane of ["teams-channel", "teams-chat"]) document.getElementById(pane).classList.toggle("hidden", pane !== teamsTab);
       document.getElementById("teams-message").placeholder = teamsTab === "teams-chat"
         ? "stats 7d, backlog, oncall, help" : "@Squeaky stats 7d, @Squeaky backlog, @Squeaky help";
+      showNewest();
     });
   }
   document.getElementById("teams-composer").addEventListener("submit", async (event) => {
@@ -287,7 +327,8 @@ function setup() {
     if (!text) return;
     input.value = "";
     await send("/ui/teams/say", { text, personal: teamsTab === "teams-chat" });
-    refresh();
+    await refresh();
+    toNewest(document.getElementById(teamsTab));
   });
   showTool();
   document.getElementById("composer").addEventListener("submit", async (event) => {
@@ -296,11 +337,19 @@ function setup() {
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
-    const result = await send("/ui/command", { text });
-    if (result.error) alert(result.error);
+    await send("/ui/command", { text });
+    await refresh();
+    toNewest(document.getElementById("channel"));
+  });
+  const staleBox = document.getElementById("stale");
+  staleBox.addEventListener("change", () => {
+    stale = staleBox.checked;
+    document.getElementById("channel").classList.toggle("stale", stale);
+    if (!stale) delete rendered.channel;
     refresh();
   });
-  refresh();
+  document.addEventListener("keydown", onEscape);
+  send("/ui/reloaded", {}).then(refresh);  // a reload closes what was left open, as in Slack and Teams
   setInterval(refresh, 700);
 }
 

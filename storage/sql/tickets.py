@@ -36,7 +36,7 @@ class BuiltinTickets:
     signed link that an agent asks for from the card.
     """
 
-    system = "built-in"
+    system = "Squeaky"  # as the card says it: "Ticket SQ-1 in Squeaky"
 
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine

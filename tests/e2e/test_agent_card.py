@@ -162,7 +162,7 @@ def test_claim_acknowledge_ticket_close(
     view = opened_view(squeaky, 1)
     shown = json.dumps(view)
     assert "A public reply is allowed" in shown and "We hear you, DM us" in shown
-    assert "costs *$0.200* (a post with a link)" in shown  # the first template carries the DM link
+    assert "costs *$0.20* (a post with a link)" in shown  # the first template carries the DM link
 
     # typing updates the count the X way, and the price: no link, one plain post
     text = "Hi Maria, so sorry about your bag. Please DM us your booking reference and we will sort it out today."
@@ -186,7 +186,7 @@ def test_claim_acknowledge_ticket_close(
     )
     shown = card_shows(squeaky, ":ticket: *Ticket ")
     if system == "builtin":
-        assert ":ticket: *Ticket SQ-1* in built-in" in shown and "Open ticket" in shown  # no standing link
+        assert ":ticket: *Ticket SQ-1* in Squeaky" in shown and "Open ticket" in shown  # no standing link
         with squeaky.services.engine.connect() as connection:
             row = connection.execute(select(tickets)).mappings().one()
         assert (row["subject"], row["priority"]) == ("Lost bag SQ212", "high")
@@ -214,7 +214,10 @@ def test_claim_acknowledge_ticket_close(
     squeaky.slack.wait_for(lambda: closed in [m["text"] for m in squeaky.slack.thread(CHANNEL, card["ts"])])
     history = [m["text"] for m in squeaky.slack.thread(CHANNEL, card["ts"])]
     assert history[0] == "<@U0ALICE> claimed this" and history[-1] == closed
-    assert any("replied publicly" in line for line in history) and any("moved this offline" in line for line in history)
+    assert "<@U0ALICE> replied publicly on X" in history and any(
+        "moved this offline to a ticket in" in line for line in history
+    )
+    assert not [line for line in history if "on its way" in line or "now" in line]  # the lines stay true once done
 
 
 # --- when the outside world says no, or is down -------------------------------------------------

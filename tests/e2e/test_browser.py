@@ -12,7 +12,7 @@ import pytest
 
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
-from sandbox import journey, teams_journey
+from sandbox import journey, teams_journey, tour
 from sandbox.teams_activities import TeamsPerson
 from sandbox.teams_api import LocalTeams
 from sandbox.teams_view import TeamsView
@@ -96,3 +96,111 @@ def test_the_teams_journey_in_a_real_browser(teams_sandbox: tuple[Running, str])
     assert seen["chart_loaded"] > 0  # the card's chart image was served, signed, and decoded by the browser
     [reply] = squeaky.x.posted
     assert "DM us" in reply["text"]
+
+
+@pytest.fixture
+def tour_sandbox(start_squeaky: Start, local_teams: LocalTeams) -> Iterator[tuple[Running, str]]:
+    """What `make run` shows: Slack and Teams, Maria's and Tom's complaints."""
+    lead = TeamsPerson.named("lea").aad_object_id
+    squeaky = start_squeaky(
+        **teams_settings(local_teams, slack=True, teams_leads=[lead]), slack_leads_group=LEADS_GROUP
+    )
+    squeaky.services.settings.public_url = squeaky.url
+    view = TeamsView(local_teams, f"{squeaky.url}/api/messages", {p.id: p.name for p in PEOPLE})
+    workspace = SandboxWorkspace(
+        squeaky.slack, squeaky.x, squeaky.events_url, SIGNING_SECRET, channel=CHANNEL, teams=view
+    )
+    url = workspace.start()
+    squeaky.x.add_user("maria_k", "Maria K.")
+    squeaky.x.add_tweet("maria_k", "@SqueakyAir flight SQ212 cancelled at the gate. I miss my connection in Lisbon!")
+    squeaky.x.add_user("tomvdb", "Tom van den Berg")
+    squeaky.x.add_tweet("tomvdb", "@SqueakyAir my suitcase never made it to Oslo. File ref OSL-48213")
+    squeaky.x.add_user("priya_travels", "Priya")
+    squeaky.x.add_tweet("priya_travels", "@SqueakyAir charged twice for seat selection on booking QX7PLM")
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    yield squeaky, url
+    workspace.stop()
+
+
+def test_the_readme_tour_step_by_step_in_one_tab_then_the_page_behaves_as_slack_and_teams(
+    tour_sandbox: tuple[Running, str],
+) -> None:
+    squeaky, url = tour_sandbox
+    expect = playwright_api.expect
+    with playwright_api.sync_playwright() as playwright:
+        browser = journey.launch(playwright)
+        try:
+            page = tour.walk(browser, url)
+            assert tour.seen(page)["not_rendered"] == 0
+            # Teams opens on its newest message, and an answer typed there is scrolled into view
+            page.get_by_test_id("teams-message").fill("@Squeaky stats today")
+            page.get_by_test_id("teams-message").press("Enter")
+            newest = page.get_by_test_id("teams-channel").get_by_test_id("teams-post").last
+            expect(page.get_by_test_id("teams-channel")).to_contain_text("Stats for today")
+            expect(newest).to_be_in_viewport()
+            # a Teams dialog closes with Esc, and a reload does not bring it back
+            tour.be(page, "bob")
+            priya = teams_journey.post(page, "QX7PLM")
+            teams_journey.button(priya, "Claim").click()
+            expect(priya).to_contain_text("Claimed by bob")
+            teams_journey.button(priya, "Move to ticket").click()
+            expect(page.get_by_test_id("teams-dialog")).to_be_visible()
+            page.keyboard.press("Escape")
+            expect(page.get_by_test_id("teams-dialog")).to_be_hidden()
+            teams_journey.button(priya, "Move to ticket").click()
+            expect(page.get_by_test_id("teams-dialog")).to_be_visible()
+            page.reload()
+            expect(teams_journey.post(page, "QX7PLM")).to_be_visible()
+            page.wait_for_timeout(1500)  # several refreshes: the dialog stays closed
+            expect(page.get_by_test_id("teams-dialog")).to_be_hidden()
+
+            page.get_by_test_id("tool-slack").click()
+            tour.be(page, "alice")
+            tom = tour.card(page, "Tom van den Berg")
+            # a modal closes with Esc, and with its close button; left open, a reload does not bring it back
+            tom.get_by_role("button", name="Move to ticket").click()
+            expect(page.get_by_test_id("modal")).to_be_visible()
+            page.keyboard.press("Escape")
+            expect(page.get_by_test_id("modal")).to_be_hidden()
+            tom.get_by_role("button", name="Move to ticket").click()
+            page.get_by_test_id("close-modal").click()
+            expect(page.get_by_test_id("modal")).to_be_hidden()
+            tom.get_by_role("button", name="Move to ticket").click()
+            expect(page.get_by_test_id("modal")).to_be_visible()
+            page.reload()
+            expect(tour.card(page, "Tom van den Berg")).to_be_visible()
+            page.wait_for_timeout(1500)  # several refreshes: the modal stays closed
+            expect(page.get_by_test_id("modal")).to_be_hidden()
+
+            # a form's error goes once the field it names is changed, as in Slack
+            tom.get_by_role("button", name="Acknowledge publicly").click()
+            reply_form = page.get_by_test_id("modal")
+            reply_form.locator("textarea").fill("")
+            reply_form.get_by_test_id("submit").click()
+            expect(reply_form.get_by_test_id("modal-error")).to_contain_text("Write the public reply first")
+            reply_form.locator("textarea").press_sequentially("Hi Tom")
+            expect(reply_form.get_by_test_id("modal-error")).to_have_count(0)
+            page.keyboard.press("Escape")
+            expect(reply_form).to_be_hidden()
+
+            # the message box: a message posts in the channel; an unknown command is answered, privately
+            page.get_by_test_id("command").fill("Taking the Lisbon ones")
+            page.get_by_test_id("command").press("Enter")
+            expect(page.get_by_test_id("channel").get_by_test_id("message").last).to_contain_text(
+                "Taking the Lisbon ones"
+            )
+            page.get_by_test_id("command").fill("/sqeaky stats")
+            page.get_by_test_id("command").press("Enter")
+            unknown = page.get_by_test_id("answer").filter(has_text="/sqeaky is not a valid command")
+            expect(unknown).to_be_visible()
+            page.get_by_test_id("command").fill("/squeaky stauts")
+            page.get_by_test_id("command").press("Enter")
+            guessed = page.get_by_test_id("answer").filter(has_text="Did you mean stats?")
+            expect(guessed).to_be_visible()
+            # private messages have Dismiss, as in Slack
+            unknown.get_by_test_id("dismiss").click()
+            expect(unknown).to_have_count(0)
+        finally:
+            browser.close()
+    [reply] = squeaky.x.posted
+    assert "so sorry about SQ212" in reply["text"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import queue
+import re
+import socket
 import subprocess
 import sys
 import threading
@@ -70,15 +72,15 @@ def test_demo_streams_cards_and_shows_a_claim_collision() -> None:
         demo.expect("new card in #care")
         demo.expect("@maria_k")
         demo.type("claim 1 alice")
-        demo.expect("Claimed by @UALICE")
+        demo.expect("Claimed by @alice")
         demo.type("claim 1 bob")
-        demo.expect("only UBOB sees: Already claimed by @alice")
+        demo.expect("only bob sees: Already claimed by @alice")
         demo.type("reply 1 alice Hi Maria, so sorry! Please DM us your booking ref.")
         demo.expect("on X, @SqueakyAir replied publicly: Hi Maria, so sorry!", "Replied publicly")
         demo.type("ticket 1 alice Missed connection in Lisbon")
-        demo.expect("*Ticket SQ-1* in built-in")
+        demo.expect("*Ticket SQ-1* in Squeaky")
         demo.type("close 1 alice")
-        demo.expect("*Closed* · handled by @UALICE")
+        demo.expect("*Closed* · handled by @alice")
         demo.type("dance 1")
         demo.expect("type: claim N NAME")
         demo.type("quit")
@@ -126,6 +128,14 @@ def test_make_run_serves_the_sandbox_page_and_reports_progress() -> None:
     try:
         address = expect("in a browser.").split("Open ", 1)[1].split(" in a browser", 1)[0]
         expect(f"replayed {len(load_demo())} of {len(load_demo())} complaints · {len(load_demo())} carded")
+        time.sleep(3)  # a few polls with nothing new
+        while not lines.empty():
+            seen.append(lines.get())
+        chatter = [line for line in seen if re.search(r" (INFO|DEBUG) (?!bot\.|handlers\.|storage\.)", line)]
+        assert not chatter, chatter  # the client libraries speak only of trouble unless --verbose
+        news = [line for line in seen if "polled " in line]
+        assert len(news) <= len(load_demo()) and all(" 0 new" not in line for line in news), news
+        assert _listening(demo.pid) and all(host == "127.0.0.1" for host in _listening(demo.pid)), _listening(demo.pid)
         page = requests.get(address, timeout=5)
         assert page.ok and "Squeaky sandbox" in page.text and "development and demos" in page.text
         state = requests.get(f"{address}/ui/state", params={"user": "U0BOB"}, timeout=5).json()
@@ -139,3 +149,23 @@ def test_make_run_serves_the_sandbox_page_and_reports_progress() -> None:
     finally:
         demo.terminate()
         demo.wait(timeout=30)
+
+
+def _listening(pid: int) -> list[str]:
+    """The addresses every TCP socket of `pid` and its children listens on (from /proc)."""
+    pids = [pid, *(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    inodes = {
+        link.removeprefix("socket:[").removesuffix("]")
+        for p in pids
+        for fd in Path(f"/proc/{p}/fd").iterdir()
+        if (link := os.readlink(fd)).startswith("socket:[")
+    }
+    hosts = []
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        for row in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                raw = bytes.fromhex(fields[1].split(":")[0])
+                words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+                hosts.append(socket.inet_ntop(family, words))
+    return hosts

@@ -103,6 +103,7 @@ def test_stats_answer_within_the_ack_and_the_chart_arrives_as_an_image(lead_sque
     text = shown(answer)
     assert "*Received*\\n3" in text and "*Claimed*\\n1 (33%)" in text
     assert "*Backlog now*: 2 waiting for an owner" in text
+    assert "The chart follows in your direct messages with Squeaky" in text  # the answer says where it went
     # the chart follows: uploaded with files upload v2 into Maria's direct messages with Squeaky
     dm = lead_squeaky.slack.wait_for(lambda: [m for m in lead_squeaky.slack.dm(MARIA) if m.get("files")])
     [file] = dm[0]["files"]
@@ -122,6 +123,7 @@ def test_public_stats_by_agent_go_to_the_channel_with_the_chart(lead_squeaky: Ru
     answer = command(lead_squeaky, LEA, "stats 7d by agent public")
     assert answer["response_type"] == "in_channel"
     assert "*By agent*" in shown(answer) and "maria" in shown(answer) and "(nobody)" in shown(answer)
+    assert "The chart follows in this channel" in shown(answer)
     posted = lead_squeaky.slack.wait_for(
         lambda: [m for m in lead_squeaky.slack.channel_messages(CHANNEL) if m.get("files")]
     )

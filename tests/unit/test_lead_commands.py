@@ -65,7 +65,9 @@ def test_commands_parse(text: str, expected: object) -> None:
 @pytest.mark.parametrize(
     ("text", "subcommand", "reason"),
     [
-        ("dance", None, "`dance` is not a subcommand"),
+        ("dance", None, '"dance" is not a subcommand'),
+        ("stauts today", None, '"stauts" is not a subcommand. Did you mean stats?'),
+        ("bakclog", None, "Did you mean backlog?"),
         ("stats by colour", "stats", "`by` takes one of agent, tier, topic, source"),
         ("stats 7d 30d", "stats", "I don't know what `30d` means here"),
         ("sla set vip soon", "sla", "the time to claim must be a whole number"),

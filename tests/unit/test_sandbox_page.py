@@ -1,4 +1,5 @@
-"""The sandbox's own pieces: twcs replay rows addressed to our brand, and the page refusing unknown people."""
+"""The sandbox's own pieces: twcs replay rows addressed to our brand, the page refusing unknown people, its message
+box, Dismiss and reloads."""
 
 from __future__ import annotations
 
@@ -44,3 +45,28 @@ def test_the_page_serves_itself_and_refuses_people_it_does_not_know() -> None:
     assert workspace.handle(request("POST", "/ui/dance", b'{"user": "U0ALICE"}')).status == 404
     state = workspace.handle(request("GET", "/ui/state", user="U0LEA")).body
     assert state["me"] == {"id": "U0LEA", "name": "lea", "role": "lead"} and state["channel"] == []
+
+
+def test_the_message_box_posts_a_message_or_says_a_command_is_unknown_and_private_answers_can_be_dismissed() -> None:
+    slack = LocalSlack()
+    workspace = SandboxWorkspace(slack, LocalX(), "http://127.0.0.1:9/slack/events", "secret")
+    said = workspace.handle(request("POST", "/ui/command", b'{"user": "U0BOB", "text": "on it"}'))
+    assert said.status == 200
+    [posted] = workspace.state("U0LEA")["channel"]  # everyone sees it, under its author's name
+    assert (posted["text"], posted["author"], posted["card"]) == ("on it", "bob", False)
+    workspace.handle(request("POST", "/ui/command", b'{"user": "U0BOB", "text": "/sqeaky stats"}'))
+    [answer] = workspace.state("U0BOB")["answers"]
+    assert answer["body"]["text"].startswith("/sqeaky is not a valid command.") and answer["from"] == "Slackbot"
+    assert workspace.state("U0LEA")["answers"] == []  # only the person who typed it
+    dismissed = f'{{"user": "U0BOB", "key": "{answer["key"]}"}}'.encode()
+    workspace.handle(request("POST", "/ui/dismiss", dismissed))
+    assert workspace.state("U0BOB")["answers"] == []
+
+
+def test_a_reload_closes_the_modal_left_open() -> None:
+    slack = LocalSlack()
+    workspace = SandboxWorkspace(slack, LocalX(), "http://127.0.0.1:9/slack/events", "secret")
+    slack.views.append({"id": "V1", "opened_for": "U0ALICE", "blocks": []})
+    assert workspace.state("U0ALICE")["modal"]["id"] == "V1"
+    workspace.handle(request("POST", "/ui/reloaded", b'{"user": "U0ALICE"}'))
+    assert workspace.state("U0ALICE")["modal"] is None
