@@ -45,9 +45,8 @@ from bot.tickets.webhook import WebhookTickets
 from bot.tickets.zendesk import ZendeskTickets
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
-from bot.x.client import make_client
+from bot.x.client import brand_user_id, make_client
 from bot.x.length import XPostLength
-from bot.x.poller import brand_user_id
 from bot.x.replies import XReplies
 from bot.x.rules import SOURCE as X_SOURCE
 from bot.x.rules import XRules

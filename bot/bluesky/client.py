@@ -28,7 +28,7 @@ from atproto_client.exceptions import (
 )
 from atproto_client.request import Request
 
-from bot.network_feeds import RateLimited, Refused, Unavailable
+from bot.pacing import RateLimited, Refused, Unavailable, wait_from
 from handlers.ports.coordination import Locks, SharedValues
 from storage.memory.keys import MemoryLocks, MemoryValues
 
@@ -64,14 +64,9 @@ def session_ended(exc: Exception) -> bool:
 
 
 def wait_seconds(exc: RateLimitExceededError, now: float | None = None, fallback: float = 60.0) -> float:
-    """How long the server asked us to wait: until its `ratelimit-reset` (epoch seconds)."""
-    response = exc.response
-    headers = getattr(response, "headers", None) or {}
-    reset = headers.get("ratelimit-reset") or headers.get("RateLimit-Reset")
-    try:
-        return max(1.0, float(reset) - (now or time.time())) if reset else fallback
-    except ValueError:
-        return fallback
+    """How long the server asked us to wait: until its `ratelimit-reset` (epoch seconds), or its Retry-After."""
+    headers = getattr(exc.response, "headers", None) or {}
+    return wait_from(headers, now, fallback)
 
 
 def _expiring(session: Session, now: float | None = None) -> bool:

@@ -27,7 +27,7 @@ from atproto_client.utils import facet_detection
 
 from bot.bluesky.client import BlueskySession, session_ended, wait_seconds
 from bot.bluesky.normalize import post_url
-from bot.network_feeds import RateLimited, Refused, Unavailable
+from bot.pacing import RateLimited, Refused, Unavailable
 from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import DeliveryFailed, PostedReply
 

@@ -22,7 +22,8 @@ from bot.config import Settings
 from bot.ingest import run_ingest
 from bot.mastodon.client import MastodonAccount, make_client
 from bot.mastodon.feeds import mentions_feed
-from bot.network_feeds import Unavailable, poll_network_feed
+from bot.network_feeds import poll_network_feed
+from bot.pacing import Unavailable
 from bot.worker import BEAT_SECONDS, Liveness
 from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.stream_batches import consume_once
