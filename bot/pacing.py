@@ -104,7 +104,7 @@ LANES: dict[str, Lane] = {
     # Slack: chat.postMessage about 1 a second per channel with short bursts (the burst's last slot kept for VIP
     # cards and pages); chat.update Tier 3 (about 50 a minute); conversations.history as the app's distribution allows.
     "slack.post": Lane("Slack", "slack:post", _one(2, 2.0, reserve=1)),
-    "slack.update": Lane("Slack", "slack:update", _one(2, 2.5)),
+    "slack.update": Lane("Slack", "slack:update", _one(10, 12.5)),  # 48 a minute, bursts of 10
     "slack.history": Lane("Slack", "slack:history", _one(5, 6.0)),
     # Teams: 7 a second, 8 in 2 s and 60 in 30 s per conversation; about 50 a second per tenant.
     "teams.conversation": Lane(
@@ -113,7 +113,6 @@ LANES: dict[str, Lane] = {
         (Window(7, 1.0), Window(8, 2.0, suffix=":2s"), Window(60, 30.0, suffix=":30s")),
     ),
     "teams.tenant": Lane("Teams", "teams:tenant", _one(50, 1.0)),
-    "teams.new-chat": Lane("Teams", "teams:conversation:new-chat", _one(7, 1.0)),
     # X API v2: 450 reads in 15 minutes per app (mentions, recent search); 100 posts in 15 minutes per user.
     "x.mentions": Lane("X", "x:app:mentions", _one(450, 900.0)),
     "x.search": Lane("X", "x:app:search", _one(450, 900.0)),
@@ -123,8 +122,9 @@ LANES: dict[str, Lane] = {
     "bluesky.requests": Lane("Bluesky", "bluesky:requests", _one(3000, 300.0)),
     "bluesky.create": Lane("Bluesky", "bluesky:writes", _one(5000, 3600.0, cost=3)),
     "bluesky.session": Lane("Bluesky", "bluesky:session", _one(30, 300.0)),
-    # Mastodon: 300 requests in 5 minutes per account (and per IP).
+    # Mastodon: 300 requests in 5 minutes per account (and per IP); 300 statuses in 3 hours per account.
     "mastodon.requests": Lane("Mastodon", "mastodon:requests", _one(300, 300.0)),
+    "mastodon.post": Lane("Mastodon", "mastodon:post", _one(300, 3 * 3600.0)),
     # Ticketing and paging have no published pace we must keep below; their 429s still pause their lane.
     "tickets": Lane("tickets", "tickets", _one(100, 60.0)),
     "pager": Lane("pager", "pager", _one(120, 60.0)),

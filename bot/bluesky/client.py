@@ -28,7 +28,7 @@ from atproto_client.exceptions import (
 )
 from atproto_client.request import Request
 
-from bot.pacing import RateLimited, Refused, Unavailable, wait_from
+from bot.pacing import LANES, Pacer, RateLimited, Refused, Unavailable, local_pacer, wait_from
 from handlers.ports.coordination import Locks, SharedValues
 from storage.memory.keys import MemoryLocks, MemoryValues
 
@@ -101,8 +101,10 @@ class BlueskySession:
         *,
         values: SharedValues | None = None,
         locks: Locks | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.handle = handle
+        self._pacer = pacer or local_pacer()  # createSession's own budget, 30 per 5 minutes
         self._service_url = service_url
         self._password = app_password
         self._timeout = timeout
@@ -202,10 +204,15 @@ class BlueskySession:
 
     def _logged_in(self) -> Session:
         assert self._client is not None
+        lane = LANES["bluesky.session"]
+        if (wait := self._pacer.ask(lane, self.handle.lower())) > 0:
+            raise RateLimited("Bluesky", wait)
         try:
             self._client.login(self.handle, self._password, fetch_bsky_profile=False)
         except RateLimitExceededError as exc:
-            raise RateLimited("Bluesky", wait_seconds(exc)) from None
+            seconds = wait_seconds(exc)
+            self._pacer.pause(lane, self.handle.lower(), seconds)
+            raise RateLimited("Bluesky", seconds) from None
         except (UnauthorizedError, BadRequestError) as exc:
             raise Refused(f"Bluesky refused BLUESKY_HANDLE and BLUESKY_APP_PASSWORD ({exc})") from None
         return self._exported()

@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 
+from bot.pacing import wait_from
 from handlers.ports.gateways import DeliveryFailed
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -27,7 +28,7 @@ class PagerDutyPager:
             raise DeliveryFailed(f"PagerDuty unreachable: {exc.__class__.__name__}", outage=True) from None
         if response.status_code == 429:
             raise DeliveryFailed(
-                "PagerDuty rate limited", retry_after=float(response.headers.get("Retry-After", 30)), throttled=True
+                "PagerDuty rate limited", retry_after=wait_from(response.headers, fallback=30.0), throttled=True
             )
         if response.status_code >= 500:
             raise DeliveryFailed(f"PagerDuty answered {response.status_code}", outage=True)
