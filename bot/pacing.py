@@ -26,6 +26,7 @@ from typing import TypeVar
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from handlers.ports.coordination import RateLimiter
+from handlers.ports.gateways import DeliveryFailed
 from storage.rate_limit import WindowRateLimiter
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,21 @@ class Pacer:
             return call()
 
         return self.retrying(paced, transient, attempts=attempts, first=first)
+
+
+def patiently(call: Callable[[], T], patience: float, sleep: Callable[[float], None] = time.sleep) -> T:
+    """`call()` for something a person is waiting on and that has no outbox message to come back to: a throttled or
+    failed try (DeliveryFailed) is waited out and made again for up to `patience` seconds; a permanent refusal, or a
+    wait past the patience, is raised."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return call()
+        except DeliveryFailed as exc:
+            wait = exc.retry_after if exc.retry_after is not None else 1.0
+            if exc.permanent or time.monotonic() + wait > deadline:
+                raise
+            sleep(wait)
 
 
 def local_pacer(stop: threading.Event | None = None) -> Pacer:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -23,7 +22,7 @@ from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 from microsoft_teams.common import Client, ClientOptions
 
-from bot.pacing import LANES, Pacer, wait_from
+from bot.pacing import LANES, Pacer, patiently, wait_from
 from bot.teams.loop import LoopThread
 from bot.teams.token import ClientCredentialsToken, TokenError
 from handlers.ports.coordination import RateLimiter
@@ -78,15 +77,7 @@ class TeamsConnector:
     ) -> str:
         """Post `activity`, waiting out our own pace and Teams' 429s and outages for up to `patience` seconds: for an
         answer someone is waiting for, which has no outbox message to come back to."""
-        deadline = time.monotonic() + patience
-        while True:
-            try:
-                return self.send(service_url, conversation, activity)
-            except DeliveryFailed as exc:
-                wait = exc.retry_after if exc.retry_after is not None else 1.0
-                if exc.permanent or time.monotonic() + wait > deadline:
-                    raise
-                time.sleep(wait)
+        return patiently(lambda: self.send(service_url, conversation, activity), patience)
 
     def reply(self, service_url: str, conversation: str, activity_id: str, activity: MessageActivityInput) -> str:
         """Post `activity` in the thread of `activity_id`."""

@@ -4,12 +4,14 @@ documented form, one retry policy."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import formatdate
 
 import pytest
 
-from bot.pacing import LANES, Lane, Pacer, Unavailable, Window, backoff, until_epoch, wait_from
+from bot.pacing import LANES, Lane, Pacer, Unavailable, Window, backoff, patiently, until_epoch, wait_from
+from handlers.ports.gateways import DeliveryFailed
 from storage.rate_limit import WindowRateLimiter
 
 NOW = 1_800_000_000.0
@@ -140,3 +142,28 @@ def test_a_lane_moved_to_a_set_pace_keeps_its_shape() -> None:
     assert [w.calls for w in moved.windows[1:]] == [4, 30]
     post = LANES["slack.post"].at_pace(0.5, burst=3)
     assert (post.windows[0].burst, post.windows[0].per_second, post.windows[0].reserve) == (3, 0.5, 1)
+
+
+def _failing(exc: DeliveryFailed) -> Callable[[], str]:
+    def send() -> str:
+        raise exc
+
+    return send
+
+
+def test_what_a_person_waits_on_is_tried_again_within_its_patience() -> None:
+    waits: list[float] = []
+    answers = [DeliveryFailed("paced", retry_after=2.0, throttled=True), DeliveryFailed("down", outage=True)]
+
+    def send() -> str:
+        if answers:
+            raise answers.pop(0)
+        return "sent"
+
+    assert patiently(send, 20.0, waits.append) == "sent"
+    assert waits == [2.0, 1.0]  # the throttle's own wait, then a second for an outage that named none
+    with pytest.raises(DeliveryFailed, match="refused"):
+        patiently(_failing(DeliveryFailed("refused", permanent=True)), 20.0, waits.append)
+    with pytest.raises(DeliveryFailed, match="long"):  # a wait past the patience is not slept
+        patiently(_failing(DeliveryFailed("long", retry_after=60.0)), 20.0, waits.append)
+    assert waits == [2.0, 1.0]
