@@ -96,8 +96,8 @@ class Lane:
         return replace(self, windows=(moved, *rest))
 
 
-def _one(calls: int, seconds: float, **more: int | str) -> tuple[Window, ...]:
-    return (Window(calls, seconds, **more),)  # type: ignore[arg-type]
+def _one(calls: int, seconds: float, *, cost: int = 1, reserve: int = 0) -> tuple[Window, ...]:
+    return (Window(calls, seconds, cost=cost, reserve=reserve),)
 
 
 # Each service's documented limits.
@@ -117,7 +117,7 @@ LANES: dict[str, Lane] = {
     # X API v2: 450 reads in 15 minutes per app (mentions, recent search); 100 posts in 15 minutes per user.
     "x.mentions": Lane("X", "x:app:mentions", _one(450, 900.0)),
     "x.search": Lane("X", "x:app:search", _one(450, 900.0)),
-    "x.post": Lane("X", "x:user:post", _one(100, 900.0, reserve=0)),
+    "x.post": Lane("X", "x:user:post", _one(100, 900.0)),
     # Bluesky: 3,000 requests in 5 minutes per IP; 5,000 write points an hour, a create costing 3; createSession 30
     # in 5 minutes.
     "bluesky.requests": Lane("Bluesky", "bluesky:requests", _one(3000, 300.0)),
@@ -126,9 +126,6 @@ LANES: dict[str, Lane] = {
     # Mastodon: 300 requests in 5 minutes per account (and per IP); 300 statuses in 3 hours per account.
     "mastodon.requests": Lane("Mastodon", "mastodon:requests", _one(300, 300.0)),
     "mastodon.post": Lane("Mastodon", "mastodon:post", _one(300, 3 * 3600.0)),
-    # Ticketing and paging have no published pace we must keep below; their 429s still pause their lane.
-    "tickets": Lane("tickets", "tickets", _one(100, 60.0)),
-    "pager": Lane("pager", "pager", _one(120, 60.0)),
 }
 
 
