@@ -28,6 +28,7 @@ from bot.mastodon.normalize import SOURCE as MASTODON
 from bot.mastodon.replies import MastodonReplies
 from bot.mastodon.rules import MastodonRules
 from bot.outages import OUTAGES
+from bot.pacing import Pacer
 from bot.paging.pagerduty import PagerDutyPager
 from bot.queues_file import load_queues
 from bot.slack.commands import register as register_commands
@@ -47,9 +48,8 @@ from bot.tickets.webhook import WebhookTickets
 from bot.tickets.zendesk import ZendeskTickets
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
-from bot.x.client import make_client
+from bot.x.client import brand_user_id, make_client
 from bot.x.length import XPostLength
-from bot.x.poller import brand_user_id
 from bot.x.replies import XReplies
 from bot.x.rules import SOURCE as X_SOURCE
 from bot.x.rules import XRules
@@ -176,7 +176,12 @@ def bluesky_session(core: Core) -> BlueskySession | None:
     assert settings.bluesky_handle is not None
     password = _secret(settings.bluesky_app_password) or ""
     return BlueskySession(
-        settings.bluesky_service_url, settings.bluesky_handle, password, values=core.values, locks=core.locks
+        settings.bluesky_service_url,
+        settings.bluesky_handle,
+        password,
+        values=core.values,
+        locks=core.locks,
+        pacer=Pacer(core.limiter),
     )
 
 
@@ -198,10 +203,12 @@ def social_gateways(core: Core) -> dict[str, SocialGateway]:
         gateways[X_SOURCE] = x
     bluesky = bluesky_session(core)
     if bluesky is not None:
-        gateways[BLUESKY] = BlueskyReplies(bluesky)
+        gateways[BLUESKY] = BlueskyReplies(bluesky, core.limiter)
     mastodon = mastodon_account(core.settings)
     if mastodon is not None:
-        gateways[MASTODON] = MastodonReplies(mastodon, MastodonPostLength(core.settings.mastodon_max_characters))
+        gateways[MASTODON] = MastodonReplies(
+            mastodon, MastodonPostLength(core.settings.mastodon_max_characters), core.limiter
+        )
     return gateways
 
 

@@ -1,139 +1,126 @@
 """The ingest process: poll each network that is on (X, Bluesky, Mastodon: the brand's mentions and searches) on a
-schedule onto the stream, each network in its own thread so one failing never holds the others back."""
+schedule onto the stream, each network in its own thread so one failing never holds the others back.
+
+Every network's feeds go through the one feed engine (bot.network_feeds) and the one loop
+here (`run_polls`): wait out a rate limit, back off while a network or our own storage fails,
+and wait five minutes on refused credentials.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
 import threading
-import time
+from collections.abc import Callable
 
 import tweepy
 
 from bot.bluesky import feeds as bluesky_feeds
 from bot.bootstrap import bluesky_session, mastodon_account, x_read_client
 from bot.mastodon import feeds as mastodon_feeds
-from bot.network_feeds import OUTAGE_RETRY_SECONDS, NetworkFeed, poll_all, run_polls
+from bot.network_feeds import NetworkFeed, poll_all
 from bot.outages import OUTAGES, describe_outage
+from bot.pacing import Pacer, RateLimited, Refused, Unavailable, backoff
 from bot.startup_checks import require_reading, require_x_reading
 from bot.supervision import Supervisor
 from bot.wiring import Core
-from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
-from bot.x.poller import brand_user_id, poll_feed
+from bot.x import feeds as x_feeds
+from bot.x.client import brand_user_id
 
 log = logging.getLogger(__name__)
 
-
-def seconds_until_reset(exc: tweepy.TooManyRequests, now: float, fallback: float = 60.0) -> float:
-    """How long X asked us to wait: until x-rate-limit-reset (X sends no Retry-After)."""
-    reset = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
-    try:
-        return max(1.0, float(reset) - now + 1) if reset else fallback
-    except ValueError:
-        return fallback
+OUTAGE_RETRY_SECONDS = 5.0  # while PostgreSQL or Redis is away, a poll is tried again at least this often
+REFUSED_RETRY_SECONDS = 300.0  # refused credentials: someone must fix a setting; ask again after this
 
 
-def feeds(core: Core, client: tweepy.Client) -> tuple[list[Feed], list[str]]:
-    """Every feed to poll, and our accounts' X user ids."""
+def x_network_feeds(core: Core, client: tweepy.Client, pacer: Pacer) -> list[NetworkFeed]:
+    """X's feeds to poll: the mentions of each brand account and each search (the accounts' ids looked up once)."""
     settings = core.settings
     brand_ids = [brand_user_id(client, core.uow_factory, handle) for handle in settings.x_brand_handles]
-    found = [mentions_feed(client, uid, h) for uid, h in zip(brand_ids, settings.x_brand_handles, strict=True)]
-    found += [search_feed(client, query) for query in settings.x_search_queries]
-    return found, brand_ids
+    reader = x_feeds.XReader(pacer, core.clock, settings.x_brand_handles, brand_ids)
+    found = [
+        x_feeds.mentions_feed(client, uid, handle, reader)
+        for uid, handle in zip(brand_ids, settings.x_brand_handles, strict=True)
+    ]
+    return found + [x_feeds.search_feed(client, query, reader) for query in settings.x_search_queries]
 
 
 def poll_once(core: Core, client: tweepy.Client, pacer: Pacer | None = None) -> int:
-    """Poll every feed once (skipping a feed another ingest process is polling); return how many posts went out."""
-    pacer = pacer or Pacer(core.limiter)
-    all_feeds, brand_ids = feeds(core, client)
-    total = 0
-    for feed in all_feeds:
-        token = core.locks.acquire(f"poll:{feed.checkpoint}", ttl_seconds=max(60.0, core.settings.x_poll_seconds * 3))
-        if token is None:
-            log.debug("%s is being polled by another process", feed.label)
-            continue
-        try:
-            total += poll_feed(
-                feed,
-                pacer,
-                core.queue,
-                core.uow_factory,
-                core.clock,
-                brand_handles=core.settings.x_brand_handles,
-                brand_ids=brand_ids,
-            ).fetched
-        finally:
-            core.locks.release(f"poll:{feed.checkpoint}", token)
-    return total
+    """Poll every X feed once (skipping a feed another ingest process is polling); return how many posts went out."""
+    feeds = x_network_feeds(core, client, pacer or Pacer(core.limiter))
+    return poll_all(feeds, core.queue, core.uow_factory, core.locks)
 
 
 def network_feeds(core: Core, stop: threading.Event | None = None) -> dict[str, list[NetworkFeed]]:
     """The Bluesky and Mastodon feeds to poll, by network, for those that are on: built once, each poll reuses
     their clients (one Bluesky login, one reader per other Mastodon instance)."""
     settings, found = core.settings, {}
+    pacer = Pacer(core.limiter, stop)
     bluesky = bluesky_session(core)
     if bluesky is not None:
         found["Bluesky"] = [
-            bluesky_feeds.notifications_feed(bluesky, core.clock, stop),
-            *(bluesky_feeds.search_feed(bluesky, q, core.clock, stop) for q in settings.bluesky_search_queries),
+            bluesky_feeds.notifications_feed(bluesky, core.clock, pacer),
+            *(bluesky_feeds.search_feed(bluesky, q, core.clock, pacer) for q in settings.bluesky_search_queries),
         ]
     mastodon = mastodon_account(settings)
     if mastodon is not None:
         found["Mastodon"] = [
-            mastodon_feeds.mentions_feed(mastodon, core.clock, stop),
-            *(mastodon_feeds.search_feed(mastodon, q, core.clock, stop) for q in settings.mastodon_searches),
+            mastodon_feeds.mentions_feed(mastodon, core.clock, pacer),
+            *(mastodon_feeds.search_feed(mastodon, q, core.clock, pacer) for q in settings.mastodon_searches),
         ]
     return found
 
 
 def run_ingest(core: Core, stop: threading.Event) -> None:
-    """Poll every network that is on until `stop`, each in a supervised thread of its own."""
+    """Poll every network that is on until `stop`, each in a supervised thread of its own, through one loop."""
     settings = core.settings
     require_reading(settings)
+    polls: dict[str, tuple[Callable[[], int], float]] = {}
     every = {"Bluesky": settings.bluesky_poll_seconds, "Mastodon": settings.mastodon_poll_seconds}
-    threads = Supervisor(stop)  # a poller whose loop dies is logged once and started again
     for network, feeds in network_feeds(core, stop).items():
-
-        def poll(feeds: list[NetworkFeed] = feeds) -> int:
-            return poll_all(feeds, core.queue, core.uow_factory, core.locks)
-
-        threads.start(f"poll-{network}", functools.partial(run_polls, network, poll, every[network], stop))
+        polls[network] = (functools.partial(poll_all, feeds, core.queue, core.uow_factory, core.locks), every[network])
     if settings.x_bearer_token and settings.x_brand_handles:
-        threads.start("poll-X", functools.partial(run_x, core, stop))
+        require_x_reading(settings)
+        client, pacer = x_read_client(settings), Pacer(core.limiter, stop)
+
+        def poll_x() -> int:  # X's feeds are built each poll: the accounts' ids come from the database
+            return poll_all(x_network_feeds(core, client, pacer), core.queue, core.uow_factory, core.locks)
+
+        polls["X"] = (poll_x, settings.x_poll_seconds)
+    threads = Supervisor(stop)  # a poller whose loop dies is logged once and started again
+    for network, (poll, seconds) in polls.items():
+        threads.start(f"poll-{network}", functools.partial(run_polls, network, poll, seconds, stop))
     stop.wait()
     threads.join(timeout=5)
 
 
-def run_x(core: Core, stop: threading.Event) -> None:
-    """Poll X every X_POLL_SECONDS; wait out 429s until x-rate-limit-reset; back off on 5xx and timeouts."""
-    settings = core.settings
-    require_x_reading(settings)
-    client = x_read_client(settings)
-    pacer = Pacer(core.limiter, stop)
+def run_polls(network: str, poll: Callable[[], int], every: float, stop: threading.Event) -> None:
+    """Call `poll` every `every` seconds until `stop`: wait out a rate limit, back off while the network or our
+    storage fails, and wait five minutes on refused credentials (saying which settings to check)."""
     failures = 0
     while not stop.is_set():
-        delay = settings.x_poll_seconds
+        delay = every
         try:
-            poll_once(core, client, pacer)
+            poll()
             failures = 0
         except InterruptedError:
             break
-        except tweepy.TooManyRequests as exc:
-            delay = seconds_until_reset(exc, time.time())
-            log.warning("X rate limit reached; next poll in %.0fs", delay)
-        except (tweepy.TwitterServerError, OSError) as exc:
-            failures += 1
-            delay = min(settings.x_poll_seconds * 4, 2.0**failures)
-            log.warning("X unavailable (%s); retrying in %.0fs", exc.__class__.__name__, delay)
-        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
-            log.error("X refused our credentials (%s); check X_BEARER_TOKEN. Retrying in 5 min.", exc)
-            delay = 300.0
+        except RateLimited as exc:
+            delay = max(every, exc.seconds)
+            log.warning("%s rate limit reached; next poll in %.0fs", network, delay)
+        except Refused as exc:
+            log.error("%s refused us: %s. Retrying in 5 min.", network, exc)
+            delay = REFUSED_RETRY_SECONDS
         except OUTAGES as exc:  # PostgreSQL or Redis is away: one line a retry, nothing read is lost
             failures += 1
-            delay = min(settings.x_poll_seconds * 4, OUTAGE_RETRY_SECONDS, 2.0**failures)
-            log.warning("polling X: %s; retrying in %.0fs", describe_outage(exc), delay)
+            delay = backoff(failures + 1, cap=min(every * 4, OUTAGE_RETRY_SECONDS))
+            log.warning("polling %s: %s; retrying in %.0fs", network, describe_outage(exc), delay)
+        except (Unavailable, OSError) as exc:
+            failures += 1
+            delay = backoff(failures + 1, cap=every * 4)
+            log.warning("%s unavailable (%s); retrying in %.0fs", network, exc, delay)
         except Exception:
             failures += 1
-            delay = min(settings.x_poll_seconds * 4, 2.0**failures)
-            log.exception("polling X failed; retrying in %.0fs", delay)
+            delay = backoff(failures + 1, cap=every * 4)
+            log.exception("polling %s failed; retrying in %.0fs", network, delay)
         stop.wait(delay)

@@ -19,6 +19,7 @@ from typing import Any
 from bot import housekeeping
 from bot.bootstrap import process_name
 from bot.outages import OUTAGES, describe_outage
+from bot.pacing import backoff
 from bot.slack.clicks import ClickDecider
 from bot.supervision import Supervisor
 from bot.wiring import Services
@@ -79,12 +80,12 @@ class Liveness:
 
 
 def _backoff(failures: int) -> float:
-    return min(30.0, 0.5 * 2.0**failures)
+    return backoff(failures + 1, cap=30.0, first=0.5)
 
 
 def _outage_backoff(failures: int) -> float:
     """While PostgreSQL or Redis is away, look again at most every OUTAGE_RETRY_SECONDS: work resumes that soon."""
-    return min(OUTAGE_RETRY_SECONDS, 0.5 * 2.0**failures)
+    return backoff(failures + 1, cap=OUTAGE_RETRY_SECONDS, first=0.5)
 
 
 def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200) -> None:

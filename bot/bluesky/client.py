@@ -28,7 +28,7 @@ from atproto_client.exceptions import (
 )
 from atproto_client.request import Request
 
-from bot.network_feeds import RateLimited, Refused, Unavailable
+from bot.pacing import LANES, Pacer, RateLimited, Refused, Unavailable, local_pacer, wait_from
 from handlers.ports.coordination import Locks, SharedValues
 from storage.memory.keys import MemoryLocks, MemoryValues
 
@@ -64,14 +64,9 @@ def session_ended(exc: Exception) -> bool:
 
 
 def wait_seconds(exc: RateLimitExceededError, now: float | None = None, fallback: float = 60.0) -> float:
-    """How long the server asked us to wait: until its `ratelimit-reset` (epoch seconds)."""
-    response = exc.response
-    headers = getattr(response, "headers", None) or {}
-    reset = headers.get("ratelimit-reset") or headers.get("RateLimit-Reset")
-    try:
-        return max(1.0, float(reset) - (now or time.time())) if reset else fallback
-    except ValueError:
-        return fallback
+    """How long the server asked us to wait: until its `ratelimit-reset` (epoch seconds), or its Retry-After."""
+    headers = getattr(exc.response, "headers", None) or {}
+    return wait_from(headers, now, fallback)
 
 
 def _expiring(session: Session, now: float | None = None) -> bool:
@@ -106,8 +101,10 @@ class BlueskySession:
         *,
         values: SharedValues | None = None,
         locks: Locks | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.handle = handle
+        self._pacer = pacer or local_pacer()  # createSession's own budget, 30 per 5 minutes
         self._service_url = service_url
         self._password = app_password
         self._timeout = timeout
@@ -207,10 +204,15 @@ class BlueskySession:
 
     def _logged_in(self) -> Session:
         assert self._client is not None
+        lane = LANES["bluesky.session"]
+        if (wait := self._pacer.ask(lane, self.handle.lower())) > 0:
+            raise RateLimited("Bluesky", wait)
         try:
             self._client.login(self.handle, self._password, fetch_bsky_profile=False)
         except RateLimitExceededError as exc:
-            raise RateLimited("Bluesky", wait_seconds(exc)) from None
+            seconds = wait_seconds(exc)
+            self._pacer.pause(lane, self.handle.lower(), seconds)
+            raise RateLimited("Bluesky", seconds) from None
         except (UnauthorizedError, BadRequestError) as exc:
             raise Refused(f"Bluesky refused BLUESKY_HANDLE and BLUESKY_APP_PASSWORD ({exc})") from None
         return self._exported()

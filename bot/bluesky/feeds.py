@@ -5,7 +5,6 @@ retried, 429s honoured, and a session the PDS ended renewed."""
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -14,19 +13,24 @@ from atproto_client.exceptions import RateLimitExceededError
 
 from bot.bluesky.client import BlueskySession, transient, wait_seconds
 from bot.bluesky.normalize import normalize_post
-from bot.network_feeds import NetworkFeed, Page, RateLimited, with_retries
+from bot.network_feeds import NetworkFeed, Page
+from bot.pacing import LANES, Pacer, RateLimited, local_pacer
 from handlers.ports.clock import Clock
 
 PAGE_SIZE = 100  # the most listNotifications and searchPosts give at once
 COMPLAINT_REASONS = ("mention", "reply", "quote")
 
 
-def _call(session: BlueskySession, stop: threading.Event | None, fetch: Callable[[Client], Any]) -> Any:
-    """One read through the session (renewed where the PDS ended it), 5xx and timeouts retried, a 429 raised."""
+def _call(session: BlueskySession, pacer: Pacer, fetch: Callable[[Client], Any]) -> Any:
+    """One read through the session (renewed where the PDS ended it) inside Bluesky's request budget, 5xx and
+    timeouts retried, a 429 pausing the budget in every process and raised."""
+    lane = LANES["bluesky.requests"]
     try:
-        return with_retries(lambda: session.call(fetch), transient, stop=stop)
+        return pacer.call(lane, lambda: session.call(fetch), transient)
     except RateLimitExceededError as exc:
-        raise RateLimited("Bluesky", wait_seconds(exc)) from None
+        seconds = wait_seconds(exc)
+        pacer.pause(lane, "", seconds)
+        raise RateLimited("Bluesky", seconds) from None
 
 
 def _tag(uri: str) -> str:
@@ -64,14 +68,16 @@ def _bounds(stamps: list[str], uris: list[str]) -> tuple[str | None, str | None]
     return (_key(*keys[-1]), _key(*keys[0])) if keys else (None, None)
 
 
-def notifications_feed(session: BlueskySession, clock: Clock, stop: threading.Event | None = None) -> NetworkFeed:
+def notifications_feed(session: BlueskySession, clock: Clock, pacer: Pacer | None = None) -> NetworkFeed:
     """The brand account's notifications: mentions, replies to our posts and quotes of them."""
+    paced = pacer or local_pacer()
 
-    def fetch(since: str | None, token: str | None) -> Page:
+    def fetch(since: str | None, until: str | None, token: str | None) -> Page:
+        token = token or until  # Bluesky reads on from its cursor
         params: dict[str, Any] = {"limit": PAGE_SIZE, "reasons": list(COMPLAINT_REASONS)}
         if token:
             params["cursor"] = token
-        answer = _call(session, stop, lambda client: client.app.bsky.notification.list_notifications(params))
+        answer = _call(session, paced, lambda client: client.app.bsky.notification.list_notifications(params))
         stamps = [str(n.indexed_at) for n in answer.notifications]
         uris = [str(n.uri) for n in answer.notifications]
         fresh, cursor = _page(answer.notifications, stamps, uris, since, answer.cursor)
@@ -88,17 +94,19 @@ def notifications_feed(session: BlueskySession, clock: Clock, stop: threading.Ev
     )
 
 
-def search_feed(session: BlueskySession, query: str, clock: Clock, stop: threading.Event | None = None) -> NetworkFeed:
+def search_feed(session: BlueskySession, query: str, clock: Clock, pacer: Pacer | None = None) -> NetworkFeed:
     """A post search (keywords, hashtags, other brands' handles), newest first."""
     digest = hashlib.sha256(query.encode()).hexdigest()[:16]
+    paced = pacer or local_pacer()
 
-    def fetch(since: str | None, token: str | None) -> Page:
+    def fetch(since: str | None, until: str | None, token: str | None) -> Page:
+        token = token or until  # Bluesky reads on from its cursor
         params: dict[str, Any] = {"q": query, "sort": "latest", "limit": PAGE_SIZE}
         if since:
             params["since"] = since.partition(" ")[0]  # inclusive: the post at the position is dropped below
         if token:
             params["cursor"] = token
-        answer = _call(session, stop, lambda client: client.app.bsky.feed.search_posts(params))
+        answer = _call(session, paced, lambda client: client.app.bsky.feed.search_posts(params))
         stamps = [str(p.indexed_at) for p in answer.posts]
         uris = [str(p.uri) for p in answer.posts]
         fresh, cursor = _page(answer.posts, stamps, uris, since, answer.cursor)

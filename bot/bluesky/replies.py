@@ -27,9 +27,10 @@ from atproto_client.utils import facet_detection
 
 from bot.bluesky.client import BlueskySession, session_ended, wait_seconds
 from bot.bluesky.normalize import post_url
-from bot.network_feeds import RateLimited, Refused, Unavailable
+from bot.pacing import LANES, Pacer, RateLimited, Refused, Unavailable, local_pacer
 from handlers.domain.complaint import Complaint
-from handlers.ports.gateways import DeliveryFailed, PostedReply
+from handlers.ports.coordination import RateLimiter
+from handlers.ports.gateways import PACING, DeliveryFailed, PostedReply
 
 POST = "app.bsky.feed.post"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -47,8 +48,9 @@ def reply_key(complaint_id: int, decided: datetime) -> str:
 class BlueskyReplies:
     """Replies as the brand account; Bluesky's answers mapped to retry-or-not decisions the outbox understands."""
 
-    def __init__(self, session: BlueskySession) -> None:
+    def __init__(self, session: BlueskySession, limiter: RateLimiter | None = None) -> None:
         self._session = session
+        self._pacer = Pacer(limiter) if limiter is not None else local_pacer()
 
     def reply(self, to: Complaint, text: str, since: datetime) -> PostedReply:
         """Create the reply record under its own key, threaded under the complaint's post."""
@@ -63,7 +65,7 @@ class BlueskyReplies:
         )
         data = {"repo": self._session.did, "collection": POST, "rkey": rkey, "record": record}
         try:
-            created = self._guarded("reply", lambda client: client.com.atproto.repo.create_record(data))
+            created = self._guarded("reply", lambda client: client.com.atproto.repo.create_record(data), creates=True)
         except DeliveryFailed as exc:
             if not exc.permanent:
                 raise
@@ -81,7 +83,7 @@ class BlueskyReplies:
         """A post of our own, to everyone."""
         record = models.AppBskyFeedPost.Record(text=text, created_at=datetime.now().astimezone().isoformat())
         data = {"repo": self._session.did, "collection": POST, "record": record}
-        created = self._guarded("post", lambda client: client.com.atproto.repo.create_record(data))
+        created = self._guarded("post", lambda client: client.com.atproto.repo.create_record(data), creates=True)
         return PostedReply(post_id=str(created.uri), url=post_url(str(created.uri)))
 
     def _refs(self, to: Complaint) -> tuple[Any, Any]:
@@ -112,14 +114,20 @@ class BlueskyReplies:
             raise
         return PostedReply(post_id=str(found.uri), url=post_url(str(found.uri)))
 
-    def _guarded(self, what: str, call: Any) -> Any:
-        """One call to the PDS through the session (renewed and made once more where the PDS ended it), its answers
-        mapped: 429 waits, 5xx and timeouts are an outage (the try may have landed, so the next one looks first), an
-        ended session is tried again later, a refusal is permanent."""
+    def _guarded(self, what: str, call: Any, *, creates: bool = False) -> Any:
+        """One call to the PDS through the session (renewed and made once more where the PDS ended it), inside
+        Bluesky's request budget and, for a create, its write points; its answers mapped: 429 waits, 5xx and timeouts
+        are an outage (the try may have landed, so the next one looks first), an ended session is tried again later,
+        a refusal is permanent."""
+        for lane in (LANES["bluesky.requests"], *([LANES["bluesky.create"]] if creates else [])):
+            if (wait := self._pacer.slot(lane)) > 0:
+                raise DeliveryFailed(f"{PACING} {lane.key_for()}", retry_after=wait, throttled=True)
         try:
             return self._session.call(call)
         except RateLimitExceededError as exc:
-            raise DeliveryFailed("Bluesky is rate limiting us", retry_after=wait_seconds(exc), throttled=True) from None
+            retry = wait_seconds(exc)
+            self._pacer.pause(LANES["bluesky.create" if creates else "bluesky.requests"], "", retry)
+            raise DeliveryFailed("Bluesky is rate limiting us", retry_after=retry, throttled=True) from None
         except RateLimited as exc:
             raise DeliveryFailed(str(exc), retry_after=exc.seconds, throttled=True) from None
         except Refused as exc:

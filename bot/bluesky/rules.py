@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 from bot.bluesky.length import BlueskyPostLength
 from bot.bluesky.normalize import REPLIES_CLOSED, profile_url
+from bot.pacing import LANES
 from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import LengthRule, PostLength
 
 # The PDS's documented write limit: 5,000 points an hour, a created record costing 3.
-POSTS_PER_HOUR = 1666
 
 
 @dataclass(frozen=True)
@@ -40,4 +40,4 @@ class BlueskyRules:
     @property
     def posting_limit(self) -> tuple[int, float]:
         """About 1,666 posts an hour (5,000 write points, 3 a post)."""
-        return POSTS_PER_HOUR, 3600.0
+        return LANES["bluesky.create"].windows[0].burst, LANES["bluesky.create"].windows[0].seconds

@@ -4,12 +4,13 @@ stand-in in tests): rate limits thrown, not slept on, so the poller and the outb
 from __future__ import annotations
 
 import functools
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from mastodon import Mastodon
 from mastodon.errors import MastodonNetworkError, MastodonRatelimitError, MastodonServerError
+
+from bot.pacing import until_epoch
 
 DEFAULT_TIMEOUT_SECONDS = 15.0
 SUPPORTED_VERSION = "4.0.0"  # every call Squeaky makes (notifications by type, search v2, Idempotency-Key) is older
@@ -38,7 +39,7 @@ def wait_seconds(api: Mastodon, exc: MastodonRatelimitError, fallback: float = 6
     """How long the instance asked us to wait: until its X-RateLimit-Reset, as Mastodon.py read it."""
     del exc
     reset = getattr(api, "ratelimit_reset", None)
-    return max(1.0, float(reset) - time.time()) if isinstance(reset, int | float) else fallback
+    return until_epoch(float(reset) if isinstance(reset, int | float) else None, fallback=fallback)
 
 
 def host_of(base_url: str) -> str:

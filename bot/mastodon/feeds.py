@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,8 @@ from mastodon.errors import MastodonNotFoundError, MastodonRatelimitError
 
 from bot.mastodon.client import MastodonAccount, transient, wait_seconds
 from bot.mastodon.normalize import full_handle, normalize_status
-from bot.network_feeds import NetworkFeed, Page, RateLimited, with_retries
+from bot.network_feeds import NetworkFeed, Page
+from bot.pacing import LANES, Pacer, RateLimited, local_pacer
 from handlers.ports.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -23,11 +23,16 @@ NOTIFICATIONS_PAGE = 80  # the most /api/v1/notifications gives at once
 STATUSES_PAGE = 40  # the most a timeline or a search gives at once
 
 
-def _call(account: MastodonAccount, stop: threading.Event | None, fetch: Callable[[], Any]) -> Any:
+def _call(account: MastodonAccount, pacer: Pacer, fetch: Callable[[], Any]) -> Any:
+    """One read inside the instance's request budget (per instance), 5xx and timeouts retried, a 429 pausing the
+    budget in every process and raised."""
+    lane = LANES["mastodon.requests"]
     try:
-        return with_retries(fetch, transient, stop=stop)
+        return pacer.call(lane, fetch, transient, scope=account.home)
     except MastodonRatelimitError as exc:
-        raise RateLimited("Mastodon", wait_seconds(account.api, exc)) from None
+        seconds = wait_seconds(account.api, exc)
+        pacer.pause(lane, account.home, seconds)
+        raise RateLimited("Mastodon", seconds) from None
 
 
 def next_max_id(page: Any) -> str | None:
@@ -64,14 +69,16 @@ def _grouped_mentions(found: Any) -> tuple[list[str], list[Any]]:
     return [i for i in ids if i != "0"], statuses
 
 
-def mentions_feed(account: MastodonAccount, clock: Clock, stop: threading.Event | None = None) -> NetworkFeed:
+def mentions_feed(account: MastodonAccount, clock: Clock, pacer: Pacer | None = None) -> NetworkFeed:
     """Mentions of the brand account, from its notifications (direct and followers-only ones too: they become
     cases, never public replies), those its notification policy filtered included: since Mastodon 4.3 a private
     mention from an account the brand does not follow is filtered by default, and comes back only when asked for.
     An instance before 4.3 (no grouped notifications, no policy) is read through /api/v1/notifications."""
     grouped = True  # until the instance says it has no grouped notifications
+    paced = pacer or local_pacer()
 
-    def fetch(since: str | None, token: str | None) -> Page:
+    def fetch(since: str | None, until: str | None, token: str | None) -> Page:
+        token = token or until  # Mastodon reads on below its max_id
         nonlocal grouped
         if grouped:
             call = lambda: account.api.grouped_notifications(  # noqa: E731
@@ -79,7 +86,7 @@ def mentions_feed(account: MastodonAccount, clock: Clock, stop: threading.Event 
                 expand_accounts="full",
             )  # fmt: skip
             try:
-                found = _call(account, stop, call)
+                found = _call(account, paced, call)
             except MastodonNotFoundError:
                 log.info("%s has no grouped notifications (before Mastodon 4.3): reading v1", account.home)
                 grouped = False
@@ -89,16 +96,14 @@ def mentions_feed(account: MastodonAccount, clock: Clock, stop: threading.Event 
         call = lambda: account.api.notifications(  # noqa: E731
             types=["mention"], since_id=since, max_id=token, limit=NOTIFICATIONS_PAGE
         )
-        found = _call(account, stop, call)
+        found = _call(account, paced, call)
         statuses = [n["status"] for n in found if n.get("type") == "mention" and n.get("status")]
         return _page([str(n["id"]) for n in found], statuses, next_max_id(found), account, clock, mention=True)
 
     return NetworkFeed(f"mastodon:mentions:{account.home}", f"Mastodon mentions on {account.home}", fetch)
 
 
-def search_feed(
-    account: MastodonAccount, search: str, clock: Clock, stop: threading.Event | None = None
-) -> NetworkFeed:
+def search_feed(account: MastodonAccount, search: str, clock: Clock, pacer: Pacer | None = None) -> NetworkFeed:
     """A hashtag's timeline (`#delays`) or a search for statuses (anything else) on the account's instance; or a
     hashtag's public timeline on another instance (`https://other.instance #delays`), read without an account."""
     digest = hashlib.sha256(search.encode()).hexdigest()[:16]
@@ -107,19 +112,21 @@ def search_feed(
     tag = query[1:] if query.startswith("#") and " " not in query else None
     if where:
         account = account.elsewhere(where)
+    paced = pacer or local_pacer()
 
-    def fetch(since: str | None, token: str | None) -> Page:
+    def fetch(since: str | None, until: str | None, token: str | None) -> Page:
+        token = token or until  # Mastodon reads on below its max_id
         if tag is not None:
             call = lambda: account.api.timeline_hashtag(  # noqa: E731
                 tag, since_id=since, max_id=token, limit=STATUSES_PAGE
             )
-            found = _call(account, stop, call)
+            found = _call(account, paced, call)
             next_token = next_max_id(found)
         else:
             call = lambda: account.api.search_v2(  # noqa: E731
                 query, resolve=False, result_type="statuses", min_id=since, max_id=token, limit=STATUSES_PAGE
             )
-            found = _call(account, stop, call)["statuses"]
+            found = _call(account, paced, call)["statuses"]
             next_token = str(min((int(s["id"]) for s in found), default=0)) if len(found) >= STATUSES_PAGE else None
         return _page([str(s["id"]) for s in found], found, next_token, account, clock, mention=False)
 

@@ -24,9 +24,11 @@ from mastodon.errors import (
 from bot.mastodon.client import MastodonAccount, wait_seconds
 from bot.mastodon.length import MastodonPostLength
 from bot.mastodon.normalize import PUBLIC_VISIBILITIES
+from bot.pacing import LANES, Pacer, local_pacer
 from bot.post_times import parse_time
 from handlers.domain.complaint import Complaint
-from handlers.ports.gateways import DeliveryFailed, PostedReply
+from handlers.ports.coordination import RateLimiter
+from handlers.ports.gateways import PACING, DeliveryFailed, PostedReply
 
 CLOCK_SKEW = timedelta(minutes=2)  # how far our clock and the instance's may disagree
 
@@ -35,9 +37,12 @@ class MastodonReplies:
     """Replies as the brand account; the instance's answers mapped to retry-or-not decisions the outbox
     understands."""
 
-    def __init__(self, account: MastodonAccount, length: MastodonPostLength) -> None:
+    def __init__(
+        self, account: MastodonAccount, length: MastodonPostLength, limiter: RateLimiter | None = None
+    ) -> None:
         self._account = account
         self._length = length
+        self._pacer = Pacer(limiter) if limiter is not None else local_pacer()
 
     def reply(self, to: Complaint, text: str, since: datetime) -> PostedReply:
         """Post the reply under the complaint's status, mentioning the customer so they hear of it."""
@@ -51,7 +56,8 @@ class MastodonReplies:
         key = f"squeaky-reply-{to.id}-{int(since.timestamp())}"
         parent = self._local_id(to)
         posted = self._guarded(
-            lambda api: api.status_post(body, in_reply_to_id=parent, visibility=visibility, idempotency_key=key)
+            lambda api: api.status_post(body, in_reply_to_id=parent, visibility=visibility, idempotency_key=key),
+            posts=True,
         )
         return PostedReply(post_id=str(posted["id"]), url=posted.get("url"))
 
@@ -89,15 +95,21 @@ class MastodonReplies:
 
     def post(self, text: str) -> PostedReply | None:
         """A public post of our own."""
-        posted = self._guarded(lambda api: api.status_post(text, visibility="public"))
+        posted = self._guarded(lambda api: api.status_post(text, visibility="public"), posts=True)
         return PostedReply(post_id=str(posted["id"]), url=posted.get("url"))
 
-    def _guarded(self, call: Callable[[Any], Any]) -> Any:
+    def _guarded(self, call: Callable[[Any], Any], *, posts: bool = False) -> Any:
+        """One call inside the instance's request budget and, for a status, its posting budget; its answers mapped
+        to retry-or-not."""
         api = self._account.api
+        for lane in (LANES["mastodon.requests"], *([LANES["mastodon.post"]] if posts else [])):
+            if (wait := self._pacer.slot(lane, self._account.home)) > 0:
+                raise DeliveryFailed(f"{PACING} {lane.key_for(self._account.home)}", retry_after=wait, throttled=True)
         try:
             return call(api)
         except MastodonRatelimitError as exc:
             retry = wait_seconds(api, exc)
+            self._pacer.pause(LANES["mastodon.requests"], self._account.home, retry)
             raise DeliveryFailed("Mastodon is rate limiting us", retry_after=retry, throttled=True) from None
         except MastodonServerError as exc:
             raise DeliveryFailed(f"Mastodon is failing ({_status(exc)})", outage=True) from None

@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 
 from bot.mastodon.length import MastodonPostLength
 from bot.mastodon.normalize import PUBLIC_VISIBILITIES, profile_url
+from bot.pacing import LANES
 from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import LengthRule, PostLength
 
 # Mastodon's documented default: 300 statuses per 3 hours per account.
-POSTS_PER_WINDOW = 300
-WINDOW_SECONDS = 3 * 3600
 
 
 @dataclass(frozen=True)
@@ -42,4 +41,4 @@ class MastodonRules:
     @property
     def posting_limit(self) -> tuple[int, float]:
         """300 statuses per 3 hours, Mastodon's default."""
-        return POSTS_PER_WINDOW, WINDOW_SECONDS
+        return LANES["mastodon.post"].windows[0].burst, LANES["mastodon.post"].windows[0].seconds

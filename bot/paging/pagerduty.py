@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
+from bot.pacing import wait_from
 from handlers.ports.gateways import DeliveryFailed
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
-DEFAULT_WAIT, LONGEST_WAIT = 30.0, 3600.0  # seconds after a 429 without a usable Retry-After; the most we wait
-
-
-def retry_after(value: str | None) -> float:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), kept within reason."""
-    if value is None:
-        return DEFAULT_WAIT
-    text = value.strip()
-    try:
-        if text.replace(".", "", 1).isdigit():
-            seconds = float(text)
-        else:
-            seconds = parsedate_to_datetime(text).timestamp() - time.time()
-    except (TypeError, ValueError, OverflowError):
-        return DEFAULT_WAIT
-    return min(max(seconds, 1.0), LONGEST_WAIT)
 
 
 def refusal(response: requests.Response) -> str:
@@ -60,7 +43,7 @@ class PagerDutyPager:
             raise DeliveryFailed(f"PagerDuty unreachable: {exc.__class__.__name__}", outage=True) from None
         if response.status_code == 429:
             raise DeliveryFailed(
-                "PagerDuty rate limited", retry_after=retry_after(response.headers.get("Retry-After")), throttled=True
+                "PagerDuty rate limited", retry_after=wait_from(response.headers, fallback=30.0), throttled=True
             )
         if response.status_code >= 500:
             raise DeliveryFailed(f"PagerDuty answered {response.status_code}", outage=True)

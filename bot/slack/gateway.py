@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from bot.pacing import LANES, Lane, Pacer, wait_from
 from bot.slack.answers import rich
 from bot.slack.blocks import activity_text, card_blocks, fallback_text, followup_text, notice_blocks
 from bot.slack.history import (
@@ -46,16 +46,13 @@ def mention_of(slack_id: str) -> str:
     return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
 
 
-# chat.postMessage allows about one message a second per channel, with short bursts.
-POSTS_PER_SECOND = 1.0
-POST_BURST = 2  # a short burst, its last slot kept for VIP cards: everything else keeps an even pace
-# chat.update is Tier 3 (50+ a minute per workspace).
-UPDATES_PER_SECOND = 0.8
-UPDATE_BURST = 10
-_SHORT_WAIT_SECONDS = 0.05  # a wait this short is slept; a longer one hands the slot to the outbox's next pass
+# The documented paces (bot.pacing.LANES), which the settings may move.
+POSTS_PER_SECOND = LANES["slack.post"].windows[0].per_second  # about one message a second per channel
+POST_BURST = LANES["slack.post"].windows[0].burst  # a short burst, its last slot kept for VIP cards
+UPDATES_PER_SECOND = LANES["slack.update"].windows[0].per_second  # chat.update: Tier 3, 50+ a minute
+UPDATE_BURST = LANES["slack.update"].windows[0].burst
 CARD_EVENT = "squeaky_card"  # message metadata that ties a Slack message to its complaint
 _HISTORY_PAGES = 10
-HISTORY_KEY = "slack:history"  # conversations.history's pace in the workspace
 
 # Slack errors that no retry will fix.
 _PERMANENT = {
@@ -99,10 +96,10 @@ class SlackChatGateway:
         self._history = history_limits(distribution)
         self._client = client
         self._channel = channel
-        self._limiter = limiter
-        self._posts_per_second = posts_per_second
-        self._post_burst = post_burst
-        self._updates_per_second = updates_per_second
+        self._pacer = Pacer(limiter)
+        self._post_lane = LANES["slack.post"].at_pace(posts_per_second, post_burst)
+        self._update_lane = LANES["slack.update"].at_pace(updates_per_second, UPDATE_BURST)
+        self._history_lane = LANES["slack.history"].at_pace(self._history.per_second, self._history.burst)
 
     def post_card(self, channel: str, card: CardView) -> CardRef:
         """chat.postMessage the card into the channel, its moment recorded first and Slack's answer after, so that a
@@ -146,7 +143,7 @@ class SlackChatGateway:
         each page paced within the app's history limits (a page refused for pace hands the try back)."""
         cursor: str | None = None
         for _page in range(_HISTORY_PAGES):
-            self._pace(HISTORY_KEY, self._history.per_second, self._history.burst)
+            self._pace(self._history_lane)
             params: dict[str, object] = {
                 "channel": channel,
                 "oldest": f"{oldest:.6f}",
@@ -172,7 +169,7 @@ class SlackChatGateway:
 
     def update_card(self, ref: CardRef, card: CardView) -> None:
         """chat.update the card in place, for everyone."""
-        self._pace("slack:update", self._updates_per_second, UPDATE_BURST)
+        self._pace(self._update_lane)
         self._call(
             "chat.update", channel=ref.channel, ts=ts_of(ref), text=fallback_text(card), blocks=card_blocks(card)
         )
@@ -203,7 +200,7 @@ class SlackChatGateway:
         buttons = notice.take_next or notice.acknowledge_all
         blocks = notice_blocks(body, notice.take_next, notice.acknowledge_all) if buttons else None
         if ref is not None:
-            self._pace("slack:update", self._updates_per_second, UPDATE_BURST)
+            self._pace(self._update_lane)
             self._call("chat.update", channel=ref.channel, ts=ts_of(ref), text=body, blocks=blocks or [])
             return ref
         channel = channel or self._channel
@@ -229,23 +226,15 @@ class SlackChatGateway:
         return str(link) if link else None
 
     def _pace_post(self, channel: str, *, reserve: bool = False) -> None:
-        """A slot in the channel's posting budget: a token bucket whose last token only a card that may use the
-        reserve takes, so a VIP's card need not wait for the next slot (Slack allows short bursts)."""
-        key, keep = f"slack:post:{channel}", 0 if reserve else 1
-        self._wait_for(key, lambda: self._limiter.take(key, self._posts_per_second, self._post_burst, keep))
+        """A slot in the channel's posting budget, whose last token only a card that may use the reserve takes, so a
+        VIP's card need not wait for the next slot (Slack allows short bursts)."""
+        self._pace(self._post_lane, channel, urgent=reserve)
 
-    def _pace(self, key: str, per_second: float, burst: int) -> None:
-        """A slot in a moving-window budget (card updates)."""
-        self._wait_for(key, lambda: self._limiter.acquire(key, per_second, burst))
-
-    def _wait_for(self, key: str, take: Callable[[], float]) -> None:
+    def _pace(self, lane: Lane, scope: str = "", *, urgent: bool = False) -> None:
         """Take a slot, or say how long to wait: the outbox then takes the next message by rank."""
-        wait = take()
-        if 0 < wait <= _SHORT_WAIT_SECONDS:
-            time.sleep(wait)
-            wait = take()
+        wait = self._pacer.slot(lane, scope, urgent=urgent)
         if wait > 0:
-            raise DeliveryFailed(f"{PACING} {key}", retry_after=wait, throttled=True)
+            raise DeliveryFailed(f"{PACING} {lane.key_for(scope)}", retry_after=wait, throttled=True)
 
     def _call(self, method: str, **kwargs: object) -> dict[str, Any]:
         try:
@@ -254,11 +243,14 @@ class SlackChatGateway:
             error = str(exc.response.get("error", "unknown_error")) if isinstance(exc.response.data, dict) else ""
             status = exc.response.status_code
             if status == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", 1))
-                keys = {"chat.postMessage": f"slack:post:{kwargs.get('channel')}", "chat.update": "slack:update"}
-                key = keys.get(method, HISTORY_KEY if method == "conversations.history" else None)
-                if key is not None:  # every process holds back, not just this one
-                    self._limiter.block(key, retry_after)
+                retry_after = wait_from(exc.response.headers, fallback=1.0)
+                lanes = {
+                    "chat.postMessage": (self._post_lane, str(kwargs.get("channel"))),
+                    "chat.update": (self._update_lane, ""),
+                    "conversations.history": (self._history_lane, ""),
+                }
+                if method in lanes:  # every process holds back, not just this one
+                    self._pacer.pause(*lanes[method], retry_after)
                 raise DeliveryFailed(f"Slack {method} rate limited", retry_after=retry_after, throttled=True) from None
             if status >= 500 or error in _OUTAGE:
                 raise DeliveryFailed(f"Slack {method} is failing ({error or status})", outage=True) from None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -23,6 +22,7 @@ from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 from microsoft_teams.common import Client, ClientOptions
 
+from bot.pacing import LANES, Pacer, patiently, wait_from
 from bot.teams.loop import LoopThread
 from bot.teams.token import ClientCredentialsToken, TokenError
 from handlers.ports.coordination import RateLimiter
@@ -31,10 +31,7 @@ from handlers.ports.gateways import PACING, DeliveryFailed
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-TEAMS_PER_SECOND = 7.0
-CONVERSATION_WINDOWS = ((2.0, 8), (30.0, 60))  # beside 7 a second, Teams' other windows per conversation
 TIMEOUT_SECONDS = 10.0
-_SHORT_WAIT_SECONDS = 0.05
 _RETRY_LATER = {412, 502, 504}  # Teams' documented "retry with backoff" answers, beside 429
 
 
@@ -54,9 +51,9 @@ class TeamsConnector:
         self._loop = loop
         self._token = token
         self._cloud = cloud
-        self._limiter = limiter
-        self._per_second = per_second
-        self._tenant_per_second = tenant_per_second
+        self._pacer = Pacer(limiter)
+        self._conversation = LANES["teams.conversation"].at_pace(per_second)  # its other windows keep their shape
+        self._tenant = LANES["teams.tenant"].at_pace(tenant_per_second)
         self._clients: dict[str, ApiClient] = {}
         self._lock = threading.Lock()
 
@@ -80,15 +77,7 @@ class TeamsConnector:
     ) -> str:
         """Post `activity`, waiting out our own pace and Teams' 429s and outages for up to `patience` seconds: for an
         answer someone is waiting for, which has no outbox message to come back to."""
-        deadline = time.monotonic() + patience
-        while True:
-            try:
-                return self.send(service_url, conversation, activity)
-            except DeliveryFailed as exc:
-                wait = exc.retry_after if exc.retry_after is not None else 1.0
-                if exc.permanent or time.monotonic() + wait > deadline:
-                    raise
-                time.sleep(wait)
+        return patiently(lambda: self.send(service_url, conversation, activity), patience)
 
     def reply(self, service_url: str, conversation: str, activity_id: str, activity: MessageActivityInput) -> str:
         """Post `activity` in the thread of `activity_id`."""
@@ -125,22 +114,10 @@ class TeamsConnector:
 
     def _pace(self, conversation: str) -> None:
         """A slot in the conversation's windows and the tenant's; or DeliveryFailed(throttled) saying how long."""
-        budgets: list[tuple[str, float, int]] = [
-            ("teams:tenant", self._tenant_per_second, max(1, int(self._tenant_per_second))),
-            (f"teams:conversation:{conversation}", self._per_second, max(1, int(self._per_second))),
-        ]
-        scale = self._per_second / TEAMS_PER_SECOND  # the other windows keep their shape when the rate is moved
-        budgets += [
-            (f"teams:conversation:{conversation}:{w:g}s", most * scale / w, max(1, int(most * scale)))
-            for w, most in CONVERSATION_WINDOWS
-        ]
-        for key, per_second, burst in budgets:
-            wait = self._limiter.acquire(key, per_second, burst)
-            if 0 < wait <= _SHORT_WAIT_SECONDS:
-                time.sleep(wait)
-                wait = self._limiter.acquire(key, per_second, burst)
+        for lane, scope in ((self._tenant, ""), (self._conversation, conversation)):
+            wait = self._pacer.slot(lane, scope)
             if wait > 0:
-                raise DeliveryFailed(f"{PACING} {key}", retry_after=wait, throttled=True)
+                raise DeliveryFailed(f"{PACING} {lane.key_for(scope)}", retry_after=wait, throttled=True)
 
     def _call(self, what: str, conversation: str, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         try:
@@ -154,10 +131,10 @@ class TeamsConnector:
 
     def _failure(self, what: str, conversation: str, response: httpx.Response) -> DeliveryFailed:
         status = response.status_code
-        retry_after = _seconds(response.headers.get("Retry-After"))
+        retry_after = wait_from(response.headers, fallback=0.0) or None
         code = _code(response)
         if status == 429:
-            self._limiter.block(f"teams:conversation:{conversation}", retry_after or 1.0)
+            self._pacer.pause(self._conversation, conversation, retry_after or 1.0)
             return DeliveryFailed(f"Teams {what} rate limited", retry_after=retry_after or 1.0, throttled=True)
         if status in _RETRY_LATER or status >= 500:
             return DeliveryFailed(f"Teams {what} is failing ({status} {code})", outage=True, retry_after=retry_after)
@@ -166,13 +143,6 @@ class TeamsConnector:
         if status == 404 and code == "ActivityNotFoundInConversation":  # seen briefly after a post (msteams-docs #6139)
             return DeliveryFailed(f"Teams {what}: {code}", retry_after=5.0)
         return DeliveryFailed(f"Teams {what} failed: {status} {code}", permanent=True)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _code(response: httpx.Response) -> str:

@@ -9,6 +9,7 @@ import time
 
 import requests
 
+from bot.pacing import wait_from
 from handlers.ports.gateways import DeliveryFailed, TicketRef, TicketRequest
 
 SIGNATURE_HEADER = "X-Squeaky-Signature"
@@ -68,10 +69,9 @@ class WebhookTickets:
                 f"the ticketing webhook is unreachable ({exc.__class__.__name__})", outage=True
             ) from None
         if answer.status_code == 429 or answer.status_code >= 500:
-            retry = answer.headers.get("Retry-After")
             raise DeliveryFailed(
                 f"the ticketing webhook answered {answer.status_code}",
-                retry_after=float(retry) if retry and retry.isdigit() else None,
+                retry_after=wait_from({"Retry-After": answer.headers.get("Retry-After", "")}, fallback=0.0) or None,
                 throttled=answer.status_code == 429,
                 outage=answer.status_code >= 500,
             )

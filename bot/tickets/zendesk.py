@@ -9,6 +9,7 @@ from zenpy.lib.api_objects import Ticket as ZendeskTicket
 from zenpy.lib.exception import APIException, ZenpyException
 
 from bot.http_redirect import BaseUrlAdapter
+from bot.pacing import wait_from
 from bot.tickets.body import ticket_body
 from handlers.ports.gateways import DeliveryFailed, TicketRef, TicketRequest
 
@@ -46,10 +47,12 @@ class ZendeskTickets:
             )
             audit = self._client.tickets.create(ticket)
         except APIException as exc:
-            status = getattr(getattr(exc, "response", None), "status_code", 0) or 0
-            if status == 429:
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", 0) or 0
+            if status == 429:  # Zendesk says how long in Retry-After
+                retry = wait_from(getattr(response, "headers", None), fallback=10.0)
                 raise DeliveryFailed(
-                    "Zendesk is rate limiting us (HTTP 429)", retry_after=10.0, throttled=True
+                    "Zendesk is rate limiting us (HTTP 429)", retry_after=retry, throttled=True
                 ) from None
             if status >= 500:
                 raise DeliveryFailed(f"Zendesk is unavailable (HTTP {status})", outage=True) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tweepy
 
 from bot.http_redirect import BaseUrlAdapter
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 TWEEPY_HOST = "https://api.twitter.com"  # tweepy.Client hard-codes this host
 DEFAULT_TIMEOUT_SECONDS = 15.0
@@ -31,3 +32,20 @@ def make_client(
     )
     client.session.mount(TWEEPY_HOST, BaseUrlAdapter(TWEEPY_HOST, base_url, timeout))
     return client
+
+
+def brand_user_id(client: tweepy.Client, uow_factory: UnitOfWorkFactory, handle: str) -> str:
+    """The X user id of `handle`, looked up once and remembered in the checkpoints table."""
+    name = f"x:user-id:{handle.lower()}"
+    with uow_factory() as uow:
+        known = uow.checkpoints.get(name)
+    if known:
+        return known
+    response = client.get_user(username=handle)
+    if response.data is None:
+        raise LookupError(f"X has no account @{handle} (X_BRAND_HANDLES)")
+    user_id = str(response.data.id)
+    with uow_factory() as uow:
+        uow.checkpoints.set(name, user_id)
+        uow.commit()
+    return user_id

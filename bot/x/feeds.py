@@ -1,86 +1,99 @@
-"""X feeds Squeaky reads: the brand's mentions timeline and recent-search queries, paced and retried."""
+"""X feeds Squeaky reads: the brand's mentions timeline and recent-search queries, as feeds of the one feed engine.
+
+X pages below a post id: a poll asks for posts after `since_id`, page by page with
+`meta.next_token`, and a pass cut short reads on next poll with `until_id`, the oldest post
+it read. Each request takes a slot of X's per-app window first (the one pacer); 5xx and
+timeouts are retried; a 429 pauses the window in every process until `x-rate-limit-reset`.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 import tweepy
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from handlers.ports.coordination import RateLimiter
+from bot.network_feeds import NetworkFeed, Page
+from bot.pacing import LANES, Lane, Pacer, RateLimited, Refused, wait_from
+from bot.x.normalize import normalize_tweet
+from handlers.ports.clock import Clock
 
-log = logging.getLogger(__name__)
-
-# X API v2 limits per app, per 15-minute window.
-WINDOW_SECONDS = 15 * 60
-LIMITS = {"mentions": 450, "search": 450}
+TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "in_reply_to_user_id", "referenced_tweets", "entities"]
+EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id", "in_reply_to_user_id"]
+USER_FIELDS = ["username", "name", "public_metrics"]
+PAGE_SIZE = 100
 _TRANSIENT = (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout)
 
 
 @dataclass(frozen=True)
-class Feed:
-    """One thing to poll: its checkpoint, the endpoint it counts against, and how to fetch a page."""
+class XReader:
+    """What every X feed reads with: the pacer, the clock, and our accounts (handles and their user ids)."""
 
-    checkpoint: str
-    endpoint: str
-    fetch: Callable[[dict[str, Any]], tweepy.Response]
-    label: str
+    pacer: Pacer
+    clock: Clock
+    brand_handles: list[str]
+    brand_ids: list[str]
+    first_wait: float = 1.0  # the first retry's wait after a 5xx or a timeout
 
 
-def mentions_feed(client: tweepy.Client, user_id: str, handle: str) -> Feed:
+def seconds_until_reset(exc: tweepy.TooManyRequests, now: float | None = None) -> float:
+    """How long X asked us to wait: until x-rate-limit-reset (X sends no Retry-After)."""
+    return wait_from(exc.response.headers if exc.response is not None else None, now)
+
+
+def _transient(exc: Exception) -> bool:
+    return isinstance(exc, _TRANSIENT)
+
+
+def _feed(checkpoint: str, label: str, lane: Lane, ask: Callable[..., tweepy.Response], reader: XReader) -> NetworkFeed:
+    def fetch(since: str | None, until: str | None, token: str | None) -> Page:
+        params: dict[str, Any] = {
+            "max_results": PAGE_SIZE,
+            "tweet_fields": TWEET_FIELDS,
+            "expansions": EXPANSIONS,
+            "user_fields": USER_FIELDS,
+        }
+        params |= {k: v for k, v in (("since_id", since), ("until_id", until), ("pagination_token", token)) if v}
+        try:
+            response = reader.pacer.call(lane, lambda: ask(**params), _transient, first=reader.first_wait)
+        except tweepy.TooManyRequests as exc:
+            seconds = seconds_until_reset(exc)
+            reader.pacer.pause(lane, "", seconds)
+            raise RateLimited("X", seconds) from None
+        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+            raise Refused(f"X refused our credentials ({exc}); check X_BEARER_TOKEN") from None
+        meta = response.meta or {}
+        includes = response.includes or {}
+        users = {str(u.id): u for u in includes.get("users", [])}
+        referenced = {str(t.id): t for t in includes.get("tweets", [])}
+        now = reader.clock.now()
+        items = [
+            normalize_tweet(t, users, reader.brand_handles, now, included_tweets=referenced, brand_ids=reader.brand_ids)
+            for t in response.data or []
+        ]
+        newest, oldest = meta.get("newest_id"), meta.get("oldest_id")
+        return Page(
+            items,
+            str(newest) if newest else None,
+            str(oldest) if oldest else None,
+            meta.get("next_token"),
+            resume_at=str(oldest) if oldest else None,  # X reads on below the oldest post read, with until_id
+        )
+
+    return NetworkFeed(checkpoint, label, fetch)
+
+
+def mentions_feed(client: tweepy.Client, user_id: str, handle: str, reader: XReader) -> NetworkFeed:
     """The brand account's mentions timeline."""
-    return Feed(
-        checkpoint=f"x:mentions:{user_id}",
-        endpoint="mentions",
-        fetch=lambda params: client.get_users_mentions(user_id, **params),
-        label=f"mentions of @{handle}",
-    )
+    ask = lambda **params: client.get_users_mentions(user_id, **params)  # noqa: E731
+    return _feed(f"x:mentions:{user_id}", f"X mentions of @{handle}", LANES["x.mentions"], ask, reader)
 
 
-def search_feed(client: tweepy.Client, query: str) -> Feed:
+def search_feed(client: tweepy.Client, query: str, reader: XReader) -> NetworkFeed:
     """A recent-search query (keywords, hashtags, other brand handles)."""
     digest = hashlib.sha256(query.encode()).hexdigest()[:16]
-    return Feed(
-        checkpoint=f"x:search:{digest}",
-        endpoint="search",
-        fetch=lambda params: client.search_recent_tweets(query, **params),
-        label=f"search {query!r}",
-    )
-
-
-class Pacer:
-    """Keeps requests inside X's per-app windows (shared through the limiter) and retries transient failures."""
-
-    def __init__(
-        self, limiter: RateLimiter, stop: threading.Event | None = None, *, attempts: int = 4, first_wait: float = 1.0
-    ) -> None:
-        self._limiter = limiter
-        self._stop = stop or threading.Event()
-        self._attempts = attempts
-        self._first_wait = first_wait
-
-    def _sleep(self, seconds: float) -> None:
-        if self._stop.wait(seconds):
-            raise InterruptedError("stopping")
-
-    def call(self, feed: Feed, params: dict[str, Any]) -> tweepy.Response:
-        """Wait for a slot in the feed's window, then fetch, retrying 5xx and timeouts with backoff."""
-        limit = LIMITS[feed.endpoint]
-        while (wait := self._limiter.acquire(f"x:app:{feed.endpoint}", limit / WINDOW_SECONDS, limit)) > 0:
-            log.info("pacing %s: next X request in %.0fs", feed.label, wait)
-            if self._stop.wait(wait):
-                raise InterruptedError("stopping")
-        retrying = Retrying(
-            retry=retry_if_exception_type(_TRANSIENT),
-            stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential_jitter(multiplier=self._first_wait, max=30),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        return retrying(feed.fetch, params)
+    ask = lambda **params: client.search_recent_tweets(query, **params)  # noqa: E731
+    return _feed(f"x:search:{digest}", f"X search {query!r}", LANES["x.search"], ask, reader)

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import requests
 import tweepy
 
+from bot.pacing import LANES, Pacer, wait_from
 from bot.x.normalize import tweet_url
 from handlers.domain.complaint import Complaint
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.gateways import DeliveryFailed, PostedReply
 
-# X lets one user post 100 times per 15 minutes.
-POSTS_PER_WINDOW = 100
-WINDOW_SECONDS = 15 * 60
 # X's answer to a second post with the same text from the same account.
 DUPLICATE = "duplicate content"
 # How far our clock and X's may disagree when we ask for posts made since the first attempt.
@@ -35,7 +32,8 @@ class XReplies:
         self._client = client
         self._handle = brand_handle
         self._brand_id = brand_id  # looked up when first needed: starting up needs neither X nor the database
-        self._limiter = limiter
+        self._pacer = Pacer(limiter)
+        self._lane = LANES["x.post"]  # X lets one user post 100 times per 15 minutes
 
     def reply(self, to: Complaint, text: str, since: datetime) -> PostedReply:
         """POST /2/tweets as a reply to the complaint's tweet; a duplicate-content refusal is our earlier reply,
@@ -50,14 +48,14 @@ class XReplies:
 
     def _create(self, what: str, **fields: str) -> PostedReply | None:
         """One paced POST /2/tweets, X's answers mapped to retry-or-not; None when X refuses it as a duplicate."""
-        wait = self._limiter.acquire("x:user:post", POSTS_PER_WINDOW / WINDOW_SECONDS, POSTS_PER_WINDOW)
+        wait = self._pacer.slot(self._lane)
         if wait > 0:
             raise DeliveryFailed("X's posting limit (100 per 15 minutes) is reached", retry_after=wait, throttled=True)
         try:
             response = self._client.create_tweet(**fields, user_auth=True)
         except tweepy.TooManyRequests as exc:
-            reset = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
-            retry = max(1.0, float(reset) - time.time()) if reset and reset.isdigit() else 60.0
+            retry = wait_from(exc.response.headers if exc.response is not None else None)
+            self._pacer.pause(self._lane, "", retry)  # every worker holds back until X's window resets
             plural = "replies" if what == "reply" else "posts"
             raise DeliveryFailed(f"X is rate limiting our {plural}", retry_after=retry, throttled=True) from None
         except (tweepy.BadRequest, tweepy.Forbidden, tweepy.Unauthorized, tweepy.NotFound) as exc:

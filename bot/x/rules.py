@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.pacing import LANES
 from bot.x.length import XPostLength
-from bot.x.replies import POSTS_PER_WINDOW, WINDOW_SECONDS
 from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import LengthRule, PostLength
 
@@ -45,4 +45,4 @@ class XRules:
     @property
     def posting_limit(self) -> tuple[int, float]:
         """X lets one user post 100 times per 15 minutes."""
-        return POSTS_PER_WINDOW, WINDOW_SECONDS
+        return LANES["x.post"].windows[0].burst, LANES["x.post"].windows[0].seconds

@@ -16,7 +16,8 @@ from bot.config import Settings, SettingsError
 from bot.ingest import network_feeds
 from bot.mastodon.client import MastodonAccount, host_of, make_client
 from bot.mastodon.feeds import mentions_feed
-from bot.network_feeds import RateLimited, Refused, Unavailable, poll_all, poll_network_feed
+from bot.network_feeds import poll_all, poll_network_feed
+from bot.pacing import RateLimited, Refused, Unavailable
 from bot.slack import action_ids
 from bot.startup_checks import require_networks
 from handlers.ports.clock import SystemClock

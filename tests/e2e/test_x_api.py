@@ -9,11 +9,11 @@ import time
 import pytest
 import tweepy
 
-from bot.ingest import seconds_until_reset
+from bot.network_feeds import MAX_PAGES, NetworkFeed, PollResult, read_feed
+from bot.pacing import Pacer
 from bot.x.client import make_client
-from bot.x.feeds import Feed, Pacer, mentions_feed, search_feed
+from bot.x.feeds import PAGE_SIZE, XReader, mentions_feed, search_feed, seconds_until_reset
 from bot.x.normalize import normalize_tweet
-from bot.x.poller import MAX_PAGES, PAGE_SIZE, PollResult, poll_feed
 from handlers.domain.outbox_kinds import POSTS_A_CARD
 from handlers.intake.receive import receive
 from handlers.intake.stream_codec import from_entry
@@ -42,15 +42,20 @@ def test_mentions_page_with_next_token_and_carry_the_expansions(local_x: LocalX)
     assert [t.text for t in first.data + second.data] == [f"@SqueakyAir complaint {n}" for n in range(11, 1, -1)]
 
 
-def _poll(local_x: LocalX, feed: Feed, queue: MemoryStreamQueue, db: FakeDatabase) -> PollResult:
-    pacer = Pacer(WindowRateLimiter("memory://"), first_wait=0.01)
-    return poll_feed(feed, pacer, queue, db, SystemClock(), brand_handles=["SqueakyAir"], brand_ids=[local_x.brand_id])
+def _poll(local_x: LocalX, feed: NetworkFeed, queue: MemoryStreamQueue, db: FakeDatabase) -> PollResult:
+    return read_feed(feed, queue, db)
 
 
-def _mentions(local_x: LocalX) -> tuple[Feed, MemoryStreamQueue, FakeDatabase]:
+def _reader(local_x: LocalX, pacer: Pacer | None = None) -> XReader:
+    """What the X feeds of a test read with: a pacer of its own, the brand account, quick retries."""
+    pacer = pacer or Pacer(WindowRateLimiter("memory://"))
+    return XReader(pacer, SystemClock(), ["SqueakyAir"], [local_x.brand_id], first_wait=0.01)
+
+
+def _mentions(local_x: LocalX) -> tuple[NetworkFeed, MemoryStreamQueue, FakeDatabase]:
     """The brand's mentions feed, a stream and a database for a poller test."""
     client = make_client(local_x.url, bearer_token=local_x.bearer_token)
-    return mentions_feed(client, local_x.brand_id, "SqueakyAir"), MemoryStreamQueue(), FakeDatabase()
+    return mentions_feed(client, local_x.brand_id, "SqueakyAir", _reader(local_x)), MemoryStreamQueue(), FakeDatabase()
 
 
 def test_poller_reads_every_page_since_the_checkpoint(local_x: LocalX) -> None:
@@ -138,7 +143,7 @@ def test_search_feed_and_transient_failures_are_retried(local_x: LocalX) -> None
     local_x.add_tweet("ann", "SqueakyAir lost my bag again")  # no @: found by search, not in mentions
     local_x.add_tweet("bob", "nice weather")
     local_x.fail_next("search", 503, {"title": "Service Unavailable"}, count=2)
-    result = _poll(local_x, search_feed(client, "SqueakyAir bag"), queue, db)
+    result = _poll(local_x, search_feed(client, "SqueakyAir bag", _reader(local_x)), queue, db)
     assert result.fetched == 1
     [entry] = queue.read("t", 10, 0)
     [item], _problems = from_entry(entry.payload)
@@ -175,20 +180,20 @@ def test_a_burst_larger_than_one_poll_is_read_whole_over_the_next_polls(local_x:
 def test_requests_are_paced_inside_the_window(local_x: LocalX) -> None:
     limiter = WindowRateLimiter("memory://")
     client = make_client(local_x.url, bearer_token=local_x.bearer_token)
-    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir")
+    stop = threading.Event()
+    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir", _reader(local_x, Pacer(limiter, stop)))
     for _ in range(450):
         assert limiter.acquire("x:app:mentions", 450 / 900, 450) == 0  # the window is spent elsewhere
-    stop = threading.Event()
     threading.Timer(0.3, stop.set).start()
     with pytest.raises(InterruptedError):
-        Pacer(limiter, stop).call(feed, {"max_results": 5})
+        feed.fetch(None, None, None)
     assert not any(r.path.endswith("/mentions") for r in local_x.requests)  # it waited instead of asking
 
 
 def test_the_position_survives_a_lost_stream(local_x: LocalX) -> None:
     client = make_client(local_x.url, bearer_token=local_x.bearer_token)
     db, queue = FakeDatabase(), MemoryStreamQueue()
-    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir")
+    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir", _reader(local_x))
     local_x.add_tweet("ann", "@SqueakyAir one")
     _poll(local_x, feed, queue, db)
     queue.ack([e.id for e in queue.read("w", 10, 0)])  # the workers stored it: now safe
