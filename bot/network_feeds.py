@@ -82,7 +82,8 @@ def read_feed(feed: NetworkFeed, queue: StreamQueue, uow_factory: UnitOfWorkFact
     if position.since != stored.since:
         log.warning("the stream was lost: reading %s again from %s", feed.label, position.since)
     token = read_on = newest = last_entry = None
-    fetched = pages = 0
+    pages = 0
+    read: list[list[IncomingComplaint]] = []  # this pass's pages, newest first as the network pages them
     finished = False
     while pages < MAX_PAGES:
         page = feed.fetch(position.since, position.until, token)
@@ -90,12 +91,14 @@ def read_feed(feed: NetworkFeed, queue: StreamQueue, uow_factory: UnitOfWorkFact
         newest = newest or page.newest
         read_on = page.resume or read_on
         if page.items:
-            last_entry = queue.add(to_entry(page.items))
-            fetched += len(page.items)
+            read.append(page.items)
         token = page.next_token
         if not token or position.first_run:  # a first run starts from the newest page, not the whole history
             finished = True
             break
+    for items in reversed(read):  # oldest first, so the workers store (and card) a burst in its customers' order
+        last_entry = queue.add(to_entry(items[::-1]))
+    fetched = sum(len(items) for items in read)
     if finished:
         moved = advanced(position, newest, last_entry)
     elif read_on is None:

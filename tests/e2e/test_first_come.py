@@ -84,7 +84,7 @@ def test_a_burst_read_newest_page_first_is_served_in_the_customers_order(start_s
     posted = {r.id: r.posted_at for r in rows}
     priority = {r.id: r.priority for r in rows}
     assert all(r.posted_at == r.created_at for r in rows)  # the customer's own time, kept with the case
-    # (the worker stores each page as it comes, so the newest page is usually stored first: case ids are not the order)
+    # (ingest puts a poll's pages on the stream oldest first; the ranking itself goes by posted_at, whatever the order)
 
     # the cards: in the channel, in the order they went out (about one a second)
     def cards_out() -> list[int]:

@@ -109,3 +109,14 @@ def test_a_failed_page_moves_nothing() -> None:
         read_feed(NetworkFeed("test:feed", "test feed", failing), queue, db)
     assert FeedPosition.loads(db.state.checkpoints["test:feed"]).since == "1"
     assert read_feed(network.feed(), queue, db).fetched == 25
+
+
+def test_a_burst_over_several_pages_goes_onto_the_stream_oldest_first() -> None:
+    for below in (False, True):
+        network, queue, db = Network(below=below), MemoryStreamQueue(), FakeDatabase()
+        network.post(1)
+        read_feed(network.feed(), queue, db)
+        _read(queue)
+        network.post(PAGE * 3 + 4)  # read newest page first, as every network pages
+        assert read_feed(network.feed(), queue, db).pages == 4
+        assert _read(queue) == list(range(2, PAGE * 3 + 6))  # the workers store the customers' order
