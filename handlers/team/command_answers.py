@@ -25,30 +25,17 @@ from handlers.ports.coordination import StreamQueue
 from handlers.ports.unit_of_work import UnitOfWorkFactory
 from handlers.queues.move import follow_tier, move_to_queue
 from handlers.queues.pull import take_next
-from handlers.team.command_words import (
-    Assign,
-    Backlog,
-    CommandError,
-    Export,
-    Forget,
-    Help,
-    Hours,
-    Move,
-    OnCall,
-    Presence,
-    QueueInfo,
-    Request,
-    Sla,
-    Stats,
-    TakeNext,
-    Vip,
-    changes_settings,
-    help_text,
-    parse,
-)
+from handlers.team.command_words import Help, Request, changes_settings, help_text, parse
 from handlers.team.export import ExportAsked, export_csv
 from handlers.team.fairness_lines import fairness_lines
 from handlers.team.stats import parse_period
+from handlers.team.words.common import CommandError
+from handlers.team.words.forget import Forget
+from handlers.team.words.oncall import OnCall
+from handlers.team.words.queues import Assign, Move, Presence, QueueInfo, TakeNext
+from handlers.team.words.reports import Backlog, Export, Stats
+from handlers.team.words.service_levels import Hours, Sla
+from handlers.team.words.vip import Vip
 
 BACKLOG_SIZE = 15
 
