@@ -17,7 +17,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m sandbox
 
-## Lint (ruff, mypy, import-linter) and the whole test suite, against the real PostgreSQL and Redis.
+## Lint (ruff, mypy, import-linter, no file over 400 lines) and the whole test suite, against the real PostgreSQL and Redis.
 test: install lint
 	$(PY) -m pytest
 
@@ -26,6 +26,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(PY) .ci/file_length.py
 
 ## The pinned requirements against known vulnerabilities (pip-audit, OSV): one found fails, naming the package.
 audit: install

@@ -9,7 +9,7 @@ from typing import Any
 from bot.slack.mrkdwn import sanitize
 from bot.slack.refs import SURFACE
 from handlers.domain.stats import Compliance, Durations, Row, StatsReport, Waiting
-from handlers.team.command_answers import Answer
+from handlers.team.answers.desk import Answer
 from handlers.text.figures import STATS_NOTE, duration, share, waited
 
 __all__ = ["answer_message", "duration", "rich", "share", "text", "waited"]

@@ -28,7 +28,7 @@ from bot.slack.links import WorkspaceLinks
 from bot.slack.refs import SURFACE
 from bot.wiring import Services
 from handlers.domain.people import Identity
-from handlers.team.command_answers import Answer
+from handlers.team.answers.desk import Answer
 
 log = logging.getLogger(__name__)
 

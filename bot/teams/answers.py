@@ -14,7 +14,7 @@ from bot.teams.text import clip, runs
 from handlers.domain.complaint import CardRef
 from handlers.domain.rich_text import Line
 from handlers.domain.stats import StatsReport, Waiting
-from handlers.team.command_answers import Answer
+from handlers.team.answers.desk import Answer
 from handlers.text.figures import STATS_NOTE, duration, share, waited
 
 

@@ -17,7 +17,7 @@ from bot.teams.text import text_of
 from bot.wiring import Services
 from handlers.domain.people import Identity
 from handlers.ports.gateways import DeliveryFailed
-from handlers.team.command_answers import Answer
+from handlers.team.answers.desk import Answer
 
 log = logging.getLogger(__name__)
 _TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.domain.complaint import Status
 from handlers.domain.storm import Surge
-from storage.sql.complaint_repository import aware, sharing
+from storage.sql.complaint_rows import aware, sharing
 from storage.sql.tables import complaints, surges
 
 SAMPLE_LENGTH = 500  # the first complaint's title (handlers.queues.similar.title_of keeps it far shorter)

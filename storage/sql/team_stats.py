@@ -27,8 +27,8 @@ from handlers.domain.stats import (
 )
 from handlers.domain.storm import QueueWaiting
 from handlers.team.stats import SERVED_SAMPLE, at_most, band_order, durations, percentile, served_order
-from storage.sql.complaint_repository import aware as _aware
-from storage.sql.complaint_repository import cards_of
+from storage.sql.complaint_cards import cards_of
+from storage.sql.complaint_rows import aware as _aware
 from storage.sql.stats_rollup import Rollup, live_plan, seconds_sql
 from storage.sql.tables import complaints
 

@@ -16,8 +16,13 @@ from handlers.domain.rich_text import Line, Mention
 from handlers.domain.sla import SlaPolicy
 from handlers.ports.clock import ManualClock
 from handlers.team.command_answers import LeadDesk
-from handlers.team.command_words import USAGE, Backlog, CommandError, Export, Help, OnCall, Sla, Stats, Vip, parse
+from handlers.team.command_words import USAGE, Help, parse
 from handlers.team.stats import MAX_RANGE, parse_period, served_order
+from handlers.team.words.common import CommandError
+from handlers.team.words.oncall import OnCall
+from handlers.team.words.reports import Backlog, Export, Stats
+from handlers.team.words.service_levels import Sla
+from handlers.team.words.vip import Vip
 from tests.fakes import FakeDatabase
 from tests.lead_words import argument, command_lines
 

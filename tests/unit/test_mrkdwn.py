@@ -19,7 +19,8 @@ from handlers.domain.complaint import Actor, Complaint, Status
 from handlers.domain.rich_text import Line, Link, Mention, Strong
 from handlers.domain.stats import Compliance, Row, StatsReport, Waiting
 from handlers.ports.clock import ManualClock
-from handlers.team.command_answers import Answer, Dashboard
+from handlers.team.answers.desk import Answer
+from handlers.team.command_answers import Dashboard
 from handlers.team.stats import parse_period
 
 HOSTILE = [

@@ -25,9 +25,12 @@ from handlers.domain.stats import CaseRecord
 from handlers.intake.receive import receive
 from handlers.ports.clock import ManualClock
 from handlers.team.command_answers import LeadDesk
-from handlers.team.command_words import Backlog, CommandError, Export, QueueInfo, Stats, TakeNext, parse
+from handlers.team.command_words import parse
 from handlers.team.export import COLUMNS, ExportAsked, export_csv
 from handlers.team.stats import parse_period
+from handlers.team.words.common import CommandError
+from handlers.team.words.queues import QueueInfo, TakeNext
+from handlers.team.words.reports import Backlog, Export, Stats
 from tests.fakes import SURFACE, FakeDatabase, FakeDedupe
 from tests.unit.test_triage import T0, TRIAGE, tweet
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.team.command_words import CommandError, parse
+from handlers.team.command_words import parse
+from handlers.team.words.common import CommandError
 from handlers.text.money import money
 
 

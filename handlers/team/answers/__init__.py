@@ -1,0 +1,1 @@
+"""The team command's answers, one module per family of subcommands."""

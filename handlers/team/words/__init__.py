@@ -1,0 +1,1 @@
+"""The team command's words, one module per family of subcommands."""
