@@ -27,7 +27,7 @@ from sandbox.x_api import LocalX
 from storage.sql.migrate import upgrade
 from storage.sql.tables import complaints
 from tests.conftest import REDIS_TEST_URL
-from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running
+from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, SLACK_APP, SLACK_TEAM, Running
 from tests.e2e.test_agent_card import click, opened_view, submit
 from tests.e2e.test_fault_drills import showing
 from tests.private_servers import PrivatePostgres, PrivateRedis
@@ -46,6 +46,8 @@ def running(database_url: str, redis_url: str, slack: LocalSlack) -> Iterator[Ru
         slack_signing_secret=SIGNING_SECRET,
         slack_channel=CHANNEL,
         slack_api_url=f"{slack.url}/api/",
+        slack_team_id=SLACK_TEAM,
+        slack_app_id=SLACK_APP,
     )
     services = build_services(settings)
     server = BackgroundServer(web_app(services), host="127.0.0.1", port=0).start()
