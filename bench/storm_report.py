@@ -27,6 +27,9 @@ NOTES = """What the figures mean:
 - A 429 pauses the channel's lane for its Retry-After, in every worker (the pause is shared through Redis), and
   the try it refused does not count against the message. The 429s counted here are the on-call person's direct
   messages (a VIP pages on arrival, a dozen in ten seconds), each honoured.
+- The storm repeats the corpus's complaints, so near-duplicates arrive by the hundred: storm mode starts from
+  their similarity at intake (a surge of one cluster, named on the summary) before the service-level rule would, and
+  the worker's memory now includes the MinHash library and its numerical dependencies.
 - Every lane pause is in the worker's log at DEBUG (LOG_LEVEL), with its reason; the table adds them up."""
 
 
