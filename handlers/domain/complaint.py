@@ -175,7 +175,7 @@ class Complaint:
     requeued_at: datetime | None = None  # when it last went back to the queue (a release, an expired claim)
     queue: str = "care"  # the segment of the work it landed on (handlers.queues)
     posted_at: datetime | None = None  # when the customer posted, never later than received_at (None: as received)
-    fingerprint: str | None = None  # its near-duplicate keys (handlers.queues.similar), when similarity is on
+    fingerprint: str | None = None  # its near-duplicate keys (handlers.intake.surges), when similarity is on
 
     def card_on(self, surface: str) -> CardRef | None:
         """Its card on that surface, if one is out."""

@@ -17,7 +17,7 @@ from handlers.domain.storm import Surge
 from storage.sql.complaint_rows import aware, sharing
 from storage.sql.tables import complaints, surges
 
-SAMPLE_LENGTH = 500  # the first complaint's title (handlers.queues.similar.title_of keeps it far shorter)
+SAMPLE_LENGTH = 500  # the first complaint's title (handlers.intake.surges.title_of keeps it far shorter)
 
 # PostgreSQL: every key of a batch in one statement, the rows as arrays (a row at a time is a round trip each).
 _ARRAYS = {"queues": "queue", "bands": "band", "counts": "count", "samples": "sample", "keys": "keys"}

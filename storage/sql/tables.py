@@ -115,7 +115,7 @@ complaints = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     # when the customer posted (created_at), never later than received_at: the queue's order and the waits go by it
     Column("posted_at", UTCDateTime(), nullable=False),
-    Column("fingerprint", String(160)),  # near-duplicate keys of its words (handlers.queues.similar), one per band
+    Column("fingerprint", String(160)),  # near-duplicate keys of its words (handlers.intake.surges), one per band
     Column("status", String(16), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("tier", String(32), nullable=False, server_default="standard"),
