@@ -40,6 +40,7 @@ from storage.sql.tables import complaints, outbox, workers
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import REDIS_TEST_URL
 from tests.fakes import FakeDatabase
+from tests.integration.test_reliability import wait_until
 from tests.people import carded_count
 from tests.private_servers import PrivatePostgres, PrivateRedis
 
@@ -47,17 +48,6 @@ pytestmark = pytest.mark.integration
 OUTAGE_SECONDS = 10.0  # the drill's Redis outage
 PG_OUTAGE_SECONDS = 30.0  # the drill's PostgreSQL outage
 BACK_WITHIN = 10.0  # every periodic job runs again this soon after its dependency returns
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `condition` until it holds; fail naming `what`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def redis_outage(server: PrivateRedis, seconds: float) -> float:
