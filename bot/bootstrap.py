@@ -5,52 +5,30 @@ from __future__ import annotations
 import functools
 import os
 import socket
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import redis
-import tweepy
 from pydantic import SecretStr
-from slack_bolt import App
-from slack_sdk import WebClient
 
-from bot.bluesky.client import BlueskySession
 from bot.bluesky.normalize import SOURCE as BLUESKY
-from bot.bluesky.replies import BlueskyReplies
 from bot.bluesky.rules import BlueskyRules
+from bot.chat_tools import enabled_tools
 from bot.config import Settings
-from bot.mastodon.client import MastodonAccount
-from bot.mastodon.client import host_of as mastodon_host
-from bot.mastodon.client import make_client as make_mastodon_client
 from bot.mastodon.length import MastodonPostLength
 from bot.mastodon.normalize import SOURCE as MASTODON
-from bot.mastodon.replies import MastodonReplies
 from bot.mastodon.rules import MastodonRules
 from bot.outages import OUTAGES
 from bot.pacing import Pacer
-from bot.paging.pagerduty import PagerDutyPager
 from bot.queues_file import load_queues
-from bot.slack.commands import register as register_commands
-from bot.slack.form_seal import FormSealGate, form_key
-from bot.slack.gateway import SlackChatGateway
-from bot.slack.incident_listeners import register as register_incidents
-from bot.slack.listeners import register
-from bot.slack.modal_listeners import register as register_modals
-from bot.slack.refs import SURFACE as SLACK
-from bot.slack.team import TeamDirectory
-from bot.slack.tenancy import WorkspaceGate, check_installation
-from bot.startup_checks import require_chat, require_slack_requests, require_tickets
-from bot.teams.refs import SURFACE as TEAMS
+from bot.startup_checks import require_chat, require_tickets
 from bot.templates_file import load_templates
 from bot.tickets.links import signed_link
-from bot.tickets.webhook import WebhookTickets
-from bot.tickets.zendesk import ZendeskTickets
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
-from bot.x.client import brand_user_id, make_client
 from bot.x.length import XPostLength
-from bot.x.replies import XReplies
 from bot.x.rules import SOURCE as X_SOURCE
 from bot.x.rules import XRules
 from handlers.cases.agent_desk import AgentDesk
@@ -75,9 +53,14 @@ from storage.sql.engine import make_engine
 from storage.sql.tickets import BuiltinTickets
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
-LISTENER_THREADS = 32  # Bolt runs each listener (after its ack) on this pool; the next clicks ack on it too
+if TYPE_CHECKING:  # each network's client library loads only when that network is on
+    import tweepy
+
+    from bot.bluesky.client import BlueskySession
+    from bot.mastodon.client import MastodonAccount
+    from bot.x.replies import XReplies
+
 STREAM = "squeaky:complaints"
-CLICKS = "squeaky:clicks"
 GROUP = "workers"
 
 
@@ -85,14 +68,10 @@ def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def slack_client(settings: Settings) -> WebClient:
-    """The slack-sdk WebClient, pointed at SLACK_API_URL."""
-    settings.require("slack_bot_token")
-    return WebClient(token=_secret(settings.slack_bot_token), base_url=settings.slack_api_url, timeout=10)
-
-
 def x_read_client(settings: Settings) -> tweepy.Client:
     """A tweepy client with the app's bearer token, for reading mentions."""
+    from bot.x.client import make_client
+
     settings.require("x_bearer_token")
     return make_client(settings.x_api_url, bearer_token=_secret(settings.x_bearer_token))
 
@@ -112,21 +91,21 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         pgbouncer=settings.db_pgbouncer,
     )
     queue: StreamQueue
-    clicks: StreamQueue
+    streams: Callable[[str], StreamQueue]
     locks: Locks
     dedupe: Dedupe
     values: SharedValues
     if settings.redis_url:
         client = redis.Redis.from_url(settings.redis_url)
         queue = RedisStreamQueue(client, STREAM, GROUP)
-        clicks = RedisStreamQueue(client, CLICKS, GROUP)
+        streams = functools.partial(_redis_stream, client)
         locks = RedisLocks(client)
         dedupe = RedisDedupe(client)
         values = RedisValues(client)
         limiter = WindowRateLimiter(settings.redis_url)
     else:
         queue = MemoryStreamQueue()
-        clicks = MemoryStreamQueue()
+        streams = functools.cache(lambda name: MemoryStreamQueue())  # one per name: shared by the process's threads
         locks = MemoryLocks()
         dedupe = MemoryDedupe()
         values = MemoryValues()
@@ -137,7 +116,7 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         engine=engine,
         uow_factory=SqlUnitOfWorkFactory(engine, clock, surfaces=settings.chat_surfaces),
         queue=queue,
-        clicks=clicks,
+        streams=streams,
         locks=locks,
         limiter=limiter,
         dedupe=dedupe,
@@ -146,12 +125,19 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     )
 
 
+def _redis_stream(client: redis.Redis, name: str) -> StreamQueue:
+    return RedisStreamQueue(client, name, GROUP)
+
+
 def x_replies(core: Core) -> XReplies | None:
     """The X reply gateway when the brand account's OAuth 1.0a keys are set, else None (replies then fail clearly)."""
     s = core.settings
     keys = (s.x_api_key, s.x_api_secret, s.x_access_token, s.x_access_token_secret)
     if not all(keys) or not s.x_brand_handles:
         return None
+    from bot.x.client import brand_user_id, make_client
+    from bot.x.replies import XReplies
+
     client = make_client(
         s.x_api_url,
         bearer_token=_secret(s.x_bearer_token),
@@ -174,6 +160,8 @@ def bluesky_session(core: Core) -> BlueskySession | None:
         return None
     settings.require("bluesky_handle", "bluesky_app_password", why="Bluesky is on")
     assert settings.bluesky_handle is not None
+    from bot.bluesky.client import BlueskySession
+
     password = _secret(settings.bluesky_app_password) or ""
     return BlueskySession(
         settings.bluesky_service_url,
@@ -191,6 +179,10 @@ def mastodon_account(settings: Settings) -> MastodonAccount | None:
         return None
     settings.require("mastodon_api_base_url", "mastodon_access_token", why="Mastodon is on")
     assert settings.mastodon_api_base_url is not None
+    from bot.mastodon.client import MastodonAccount
+    from bot.mastodon.client import host_of as mastodon_host
+    from bot.mastodon.client import make_client as make_mastodon_client
+
     api = make_mastodon_client(settings.mastodon_api_base_url, _secret(settings.mastodon_access_token))
     return MastodonAccount(api, mastodon_host(settings.mastodon_api_base_url))
 
@@ -203,9 +195,13 @@ def social_gateways(core: Core) -> dict[str, SocialGateway]:
         gateways[X_SOURCE] = x
     bluesky = bluesky_session(core)
     if bluesky is not None:
+        from bot.bluesky.replies import BlueskyReplies
+
         gateways[BLUESKY] = BlueskyReplies(bluesky, core.limiter)
     mastodon = mastodon_account(core.settings)
     if mastodon is not None:
+        from bot.mastodon.replies import MastodonReplies
+
         gateways[MASTODON] = MastodonReplies(
             mastodon, MastodonPostLength(core.settings.mastodon_max_characters), core.limiter
         )
@@ -217,10 +213,14 @@ def tickets(core: Core) -> TicketGateway:
     s = core.settings
     require_tickets(s)
     if s.ticket_system == "zendesk":
+        from bot.tickets.zendesk import ZendeskTickets
+
         assert s.zendesk_subdomain and s.zendesk_email
         token = _secret(s.zendesk_api_token) or ""
         return ZendeskTickets(s.zendesk_subdomain, s.zendesk_email, token, base_url=s.zendesk_url)
     if s.ticket_system == "webhook":
+        from bot.tickets.webhook import WebhookTickets
+
         assert s.ticket_webhook_url
         return WebhookTickets(s.ticket_webhook_url, _secret(s.ticket_webhook_secret) or "")
     return BuiltinTickets(core.engine, core.clock)
@@ -252,9 +252,13 @@ def ticket_page_link(
 
 
 def pager(settings: Settings) -> Pager | None:
-    """PagerDuty when PAGERDUTY_ROUTING_KEY is set; None means the default, a Slack DM to whoever is on call."""
+    """PagerDuty when PAGERDUTY_ROUTING_KEY is set; None means the default, a direct message to whoever is on call."""
     key = _secret(settings.pagerduty_routing_key)
-    return PagerDutyPager(key, settings.pagerduty_events_url) if key else None
+    if not key:
+        return None
+    from bot.paging.pagerduty import PagerDutyPager
+
+    return PagerDutyPager(key, settings.pagerduty_events_url)
 
 
 def process_name() -> str:
@@ -285,30 +289,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     require_chat(settings)
     core = build_core(settings, clock=clock)
     faces: dict[str, Face] = {}
-    chat: SlackChatGateway | None = None
-    team: TeamDirectory | None = None
-    if SLACK in settings.chat_surfaces:
-        assert settings.slack_channel is not None
-        client = slack_client(settings)
-        chat = SlackChatGateway(
-            client,
-            settings.slack_channel,
-            core.limiter,
-            posts_per_second=settings.slack_posts_per_second,
-            post_burst=settings.slack_post_burst,
-            updates_per_second=settings.slack_updates_per_second,
-            leads_group=settings.slack_leads_group,
-            values=core.values,
-            distribution=settings.slack_app_distribution,
-        )
-        team = TeamDirectory(client, settings.slack_agents_group, settings.slack_leads_group)
-        faces[SLACK] = Face(cards=chat, notifier=chat, directory=team)
-    teams = None
-    if TEAMS in settings.chat_surfaces:
-        from bot.teams.face import build_teams  # the Teams SDK takes half a second to import: only when Teams is on
-
-        teams = build_teams(settings, core.uow_factory, core.limiter)
-        faces[TEAMS] = Face(cards=teams.gateway, notifier=teams.gateway, directory=teams.directory)
+    parts: dict[str, object] = {}
+    for tool in enabled_tools(settings):  # each chat tool that is on, built by its own package (bot.chat_tools)
+        built = tool.build(core)
+        faces[tool.name], parts[tool.name] = built.face, built.parts
     ticketing = tickets(core)
     sources = social_sources(settings)
     templates = load_templates(settings.reply_templates)
@@ -343,32 +327,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         incident_desk=incidents,
         outbox_runner=runner,
         ticket_system=ticketing.system,
-        slack_chat=chat,
-        slack_team=team,
-        teams=teams,
+        face_parts=parts,
         builtin_tickets=ticketing if isinstance(ticketing, BuiltinTickets) else None,
         ticket_page_link=functools.partial(ticket_page_link, settings, ticketing, core.clock),
     )
-
-
-def build_bolt_app(services: Services) -> App:
-    """The Bolt app with every listener attached (HTTP and Socket Mode share it)."""
-    settings = services.settings
-    require_slack_requests(settings)
-    app = App(
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
-        signing_secret=_secret(settings.slack_signing_secret) or "",
-        client=slack_client(settings),
-        process_before_response=False,
-    )
-    assert settings.slack_app_id is not None
-    gate = WorkspaceGate(settings.slack_app_id, settings.slack_team_id, settings.slack_enterprise_id)
-    app.use(gate.middleware)  # first of ours: before any listener, over HTTP and Socket Mode alike
-    check_installation(app.client, settings.slack_team_id, settings.slack_enterprise_id)
-    app.use(FormSealGate(form_key(settings)).middleware)  # a modal's payloads only with their seal intact
-    services.team.warm()  # who is on the care team, read before the first click needs it
-    register(app, services)
-    register_modals(app, services)
-    register_commands(app, services)
-    register_incidents(app, services)
-    return app

@@ -14,7 +14,7 @@ import click
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
-from bot.startup_checks import Process, check_settings
+from bot.startup_checks import Process, check_settings, require_chat
 
 log = logging.getLogger("bot")
 T = TypeVar("T")
@@ -153,7 +153,7 @@ def replay(file: Path, speed: str) -> None:
         settings = _settings()
         direct = settings.redis_url is None
         if direct and not settings.chat_surfaces:  # it queues their cards here, one for each chat tool that is on
-            settings.require("slack_bot_token", "slack_channel", why="a replay without Redis queues the cards itself")
+            require_chat(settings)  # a replay without Redis queues the cards itself
         core = build_core(settings)
         upgrade(settings.database_url)
         try:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from bot.chat_settings import ChatSettings
+from bot.chat_tools import ToolSettings, chat_tools, enabled_tools
 from handlers.domain.people import Identity
 from storage.sql.engine import DEFAULT_URL
 
@@ -18,8 +18,9 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names it and says what it is for."""
 
 
-class Settings(ChatSettings):
-    """Every setting Squeaky reads. Secrets are SecretStr: they never show in logs or reprs."""
+class Settings(ToolSettings):
+    """Every setting Squeaky reads, each chat tool's own among them (bot.chat_tools). Secrets are SecretStr: they
+    never show in logs or reprs."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
@@ -96,9 +97,6 @@ class Settings(ChatSettings):
         description="requests a minute POST /intake takes per token (each up to 500 posts); more get 429 with "
         "Retry-After, in every web process together",
     )
-    oncall_user: str | None = Field(
-        None, description="the Slack user (U…) on call when no roster is set (`/squeaky oncall`): escalations and pings"
-    )
     claim_deadline_minutes: float = Field(
         15.0, gt=0, description="minutes a claim may stay unacknowledged before it goes back to the queue"
     )
@@ -154,10 +152,10 @@ class Settings(ChatSettings):
         "and lead group",
     )
 
-    @field_validator("x_brand_handles", "teams_leads", mode="before")
+    @field_validator("x_brand_handles", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str):  # a handle's "@" is dropped (no Teams id or email starts with one)
+        if isinstance(value, str):  # a handle's "@" is dropped
             return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
         return value
 
@@ -231,13 +229,6 @@ class Settings(ChatSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("oncall_user")
-    @classmethod
-    def _check_user(cls, value: str | None) -> str | None:
-        if value is not None and not (value[:1] in "UW" and value[1:].isalnum()):
-            raise ValueError("must be a user id such as U0123ABCD (not a @name)")
-        return value
-
     @property
     def bluesky_on(self) -> bool:
         """Whether Bluesky is configured (either of its credentials set: then both must be)."""
@@ -250,20 +241,18 @@ class Settings(ChatSettings):
 
     @property
     def chat_surfaces(self) -> tuple[str, ...]:
-        """The chat tools that are on: each one any of whose settings are set."""
-        slack = ("slack",) if self.slack_bot_token or self.slack_channel else ()
-        teams = ("teams",) if self.teams_app_id or self.teams_app_password else ()
-        return slack + teams
+        """The chat tools that are on (bot.chat_tools): each one any of whose settings are set."""
+        return tuple(tool.name for tool in enabled_tools(self))
 
     @property
     def fallback_on_call(self) -> Identity | None:
-        """ONCALL_USER as the identity it names: a Slack user."""
-        return Identity("slack", self.oncall_user) if self.oncall_user else None  # no name: keep the one known
+        """Who is on call when no roster is set: the first chat tool's that names someone (ONCALL_USER)."""
+        return next((who for tool in chat_tools() if (who := tool.fallback_on_call(self)) is not None), None)
 
     @property
     def link_secret(self) -> SecretStr | None:
-        """The secret that signs short-lived links to ticket pages: Slack's signing secret, or the Teams bot's."""
-        return self.slack_signing_secret or self.teams_app_password
+        """The secret that signs short-lived links to ticket pages: the first chat tool's that has one set."""
+        return next((secret for tool in chat_tools() if (secret := tool.link_secret(self)) is not None), None)
 
     def secret_values(self) -> list[str]:
         """Every secret value set, for masking in logs (tokens, and passwords inside URLs)."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.chat_tools import enabled_tools
 from bot.config import Settings
 from bot.outages import OUTAGES, describe_outage
 from bot.wiring import Services
@@ -45,13 +46,8 @@ class Job:
 
 
 def storm_rules(settings: Settings) -> StormRules:
-    """When queues enter storm mode: against the slowest pace among the chat tools that are on (a Teams conversation
-    sustains 60 posts in 30 s, scaled with TEAMS_OPERATIONS_PER_SECOND)."""
-    paces = []
-    if "slack" in settings.chat_surfaces:
-        paces.append(settings.slack_posts_per_second)
-    if "teams" in settings.chat_surfaces:
-        paces.append(settings.teams_operations_per_second * 2 / 7)
+    """When queues enter storm mode: against the slowest pace of new cards among the chat tools that are on."""
+    paces = [tool.cards_per_second(settings) for tool in enabled_tools(settings)]
     return StormRules(cards_per_second=min(paces, default=1.0))
 
 
@@ -70,6 +66,7 @@ def jobs(services: Services) -> list[Job]:
             unit.commit()
         return hours
 
+    own = [job for tool in enabled_tools(s) for job in tool.jobs(services)]  # each chat tool's own jobs
     return [
         Job("claims", 10, lambda: expire_claims(uow, clock, timedelta(minutes=s.claim_deadline_minutes))),
         Job(
@@ -88,6 +85,7 @@ def jobs(services: Services) -> list[Job]:
         Job("assign", 5, lambda: assign_waiting(uow, clock, services.triage.queues, claim_deadline)),
         Job("stats-rollup", 30, roll_up),
         Job("retention", 600, lambda: sweep(uow, clock, services.queue, retention)),
+        *own,
     ]
 
 

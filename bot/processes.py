@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.bootstrap import build_core, build_services
+from bot.chat_tools import enabled_tools
 from bot.config import Settings
 from bot.ingest import run_ingest
 from bot.serving import BackgroundServer
@@ -27,7 +28,7 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
 
     services = build_services(settings)
     log.info(describe_pool(services.engine))
-    web = web_app(services, slack_over_http=not settings.slack_app_token)  # settings are checked before any write
+    web = web_app(services)  # settings are checked before any write
     upgrade(settings.database_url)
     threads = Supervisor(stop)  # the worker's and ingest's loops, each started again should it die
     threads.start("worker", functools.partial(run_worker, services, stop))
@@ -36,40 +37,31 @@ def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
         threads.start("ingest", functools.partial(run_ingest, services, stop))
     if not x_on:
         log.warning("X is not configured (X_BEARER_TOKEN, X_BRAND_HANDLES): no X mentions will be polled")
-    if settings.slack_app_token:
-        serve_socket_mode(web, services, stop, port)
-    else:
-        server = BackgroundServer(web, host=settings.bind_address, port=port).start()
-        paths = " and ".join(p for p, on in (("/slack/events", web.slack_on), ("/api/messages", web.teams_on)) if on)
-        log.info("Squeaky is listening on http://127.0.0.1:%d (%s)", port, paths)
-        stop.wait()
-        server.close()
+    serve(web, services, stop, port)
     threads.join(timeout=5)
 
 
-def serve_socket_mode(web: WebApp, services: Services, stop: threading.Event, port: int) -> None:
-    """Slack over Socket Mode; Teams, the HTTP intake, ticket pages and /healthz still over HTTP on `port`, until
+def serve(web: WebApp, services: Services, stop: threading.Event, port: int) -> None:
+    """Serve `web` over HTTP on `port` and open the chat tools' own connections (Slack's Socket Mode), until
     `stop`."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    token = services.settings.slack_app_token
-    assert token is not None and web.bolt is not None
     server = BackgroundServer(web, host=services.settings.bind_address, port=port).start()
-    handler = SocketModeHandler(web.bolt, token.get_secret_value())
-    handler.connect()  # type: ignore[no-untyped-call]
-    log.info("Squeaky is running over Slack Socket Mode; /intake and /healthz on http://127.0.0.1:%d", port)
+    for connection in web.connections:
+        connection.open()
+    log.info("Squeaky is listening on http://127.0.0.1:%d (%s)", port, ", ".join(web.descriptions) or "no chat tool")
     stop.wait()
-    handler.close()  # type: ignore[no-untyped-call]
+    for connection in web.connections:
+        connection.close()
     server.close()
 
 
 def run_web(settings: Settings, stop: Callable[[], threading.Event]) -> None:
-    """Serve the Bolt app: gunicorn with several workers over HTTP, or Socket Mode when SLACK_APP_TOKEN is set
-    (then `stop()` gives the event that ends it; gunicorn handles its own signals)."""
-    if settings.slack_app_token:
+    """Serve the web app: gunicorn with several workers over HTTP, or in this process when a chat tool keeps a
+    connection of its own (Slack's Socket Mode, SLACK_APP_TOKEN; then `stop()` gives the event that ends it;
+    gunicorn handles its own signals)."""
+    if any(tool.keeps_connection(settings) for tool in enabled_tools(settings)):
         services = build_services(settings)
         log.info(describe_pool(services.engine))
-        serve_socket_mode(web_app(services, slack_over_http=False), services, stop(), settings.port)
+        serve(web_app(services), services, stop(), settings.port)
         return
     from gunicorn.app.base import BaseApplication
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.chat_settings import origin_of
-from bot.config import Settings, SettingsError
+from bot.chat_tools import chat_tools, enabled_tools
+from bot.config import Settings
 
 Process = Literal["web", "worker", "ingest", "run"]
 SHARED_STREAM = (
@@ -19,26 +19,10 @@ SHARED_STREAM = (
 
 
 def require_chat(settings: Settings) -> None:
-    """Posting and updating cards: a chat tool, with each chat tool's own settings (Slack's bot token and channel)."""
-    if not settings.chat_surfaces:
-        settings.require("slack_bot_token", "slack_channel")  # Slack is the chat tool there is
-    if "slack" in settings.chat_surfaces:
-        settings.require("slack_bot_token", "slack_channel", why="Slack is on")
-    if "teams" in settings.chat_surfaces:
-        settings.require("teams_app_id", "teams_app_password", why="Teams is on")
-        settings.require("teams_tenant_id", why="Teams is on: activities from any other tenant are refused")
-        require_known_service_url(settings)
-
-
-def require_known_service_url(settings: Settings) -> None:
-    """TEAMS_SERVICE_URL, when set, is one of the Bot Connector addresses TEAMS_ALLOWED_SERVICE_URLS lists."""
-    url = settings.teams_service_url
-    if url is not None and origin_of(url) not in settings.teams_allowed_service_urls:
-        allowed = ", ".join(settings.teams_allowed_service_urls)
-        raise SettingsError(
-            f"TEAMS_SERVICE_URL is not one of TEAMS_ALLOWED_SERVICE_URLS ({allowed}): Squeaky calls only the Bot "
-            "Connector addresses listed there. Set it in the environment or in .env."
-        )
+    """Posting and updating cards: a chat tool, with each chat tool's own settings (bot.chat_tools); with none on,
+    what the first listed one needs."""
+    for tool in enabled_tools(settings) or chat_tools()[:1]:
+        tool.require(settings)
 
 
 def require_tickets(settings: Settings) -> None:
@@ -49,19 +33,11 @@ def require_tickets(settings: Settings) -> None:
         settings.require("ticket_webhook_url", "ticket_webhook_secret", why="TICKET_SYSTEM is webhook")
 
 
-def require_slack_requests(settings: Settings) -> None:
-    """Answering Slack: our app and workspace named; over HTTP every request is checked against the signing secret."""
-    if "slack" not in settings.chat_surfaces:
-        return  # Teams alone: its requests are checked against Teams' keys
-    settings.require("slack_bot_token")
-    if not settings.slack_app_token:
-        settings.require("slack_signing_secret", why="every HTTP request from Slack is checked against it")
-    settings.require("slack_app_id", why="requests naming another app are refused")
-    if not settings.slack_enterprise_id:
-        settings.require(
-            "slack_team_id",
-            why="requests from other workspaces are refused; SLACK_ENTERPRISE_ID for an org-wide install",
-        )
+def require_requests(settings: Settings) -> None:
+    """Answering each chat tool that is on: what proves a request is its own (a signing secret, our app's and
+    workspace's ids)."""
+    for tool in enabled_tools(settings):
+        tool.require_requests(settings)
 
 
 def require_x_reading(settings: Settings) -> None:
@@ -92,7 +68,7 @@ def check_settings(settings: Settings, process: Process) -> None:
         require_tickets(settings)
         require_networks(settings)
     if process in ("web", "run"):
-        require_slack_requests(settings)
+        require_requests(settings)
     if process in ("web", "worker", "ingest"):
         settings.require("redis_url", why=SHARED_STREAM)
     if process == "ingest":

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -23,11 +22,6 @@ from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk
 from storage.sql.tickets import BuiltinTickets
 
-if TYPE_CHECKING:  # the faces' own parts: the wiring names them, and only the face that owns each one uses it
-    from bot.slack.gateway import SlackChatGateway
-    from bot.slack.team import TeamDirectory
-    from bot.teams.face import TeamsFace
-
 
 def _no_ticket_pages(actor: Actor, complaint_id: int) -> str:
     raise InvalidRequest("Tickets live in another system here: open them there.")
@@ -42,7 +36,7 @@ class Core:
     engine: Engine
     uow_factory: UnitOfWorkFactory
     queue: StreamQueue
-    clicks: StreamQueue  # clicks the web process acked, for a worker to decide
+    streams: Callable[[str], StreamQueue]  # a named stream every process shares (a face's queued clicks)
     locks: Locks
     limiter: RateLimiter
     dedupe: Dedupe
@@ -61,22 +55,6 @@ class Services(Core):
     incident_desk: IncidentDesk  # a lead's one public reply to a whole incident, for every face
     outbox_runner: OutboxRunner
     ticket_system: str
-    slack_chat: SlackChatGateway | None = None  # the Slack face's own calls (an ephemeral answer), when Slack is on
-    slack_team: TeamDirectory | None = None
-    teams: TeamsFace | None = None  # the Teams face's parts, when Teams is on
+    face_parts: Mapping[str, object] = field(default_factory=dict)  # each face's own state, read by it alone
     builtin_tickets: BuiltinTickets | None = None  # when tickets live in Squeaky: their pages
     ticket_page_link: Callable[[Actor, int], str] = _no_ticket_pages  # a signed link to a built-in ticket's page
-
-    @property
-    def slack(self) -> SlackChatGateway:
-        """The Slack gateway (the Slack face runs only when Slack is on)."""
-        if self.slack_chat is None:
-            raise RuntimeError("Slack is not configured here (SLACK_BOT_TOKEN, SLACK_CHANNEL)")
-        return self.slack_chat
-
-    @property
-    def team(self) -> TeamDirectory:
-        """Slack's directory of the care team (the Slack face runs only when Slack is on)."""
-        if self.slack_team is None:
-            raise RuntimeError("Slack is not configured here (SLACK_BOT_TOKEN, SLACK_CHANNEL)")
-        return self.slack_team

@@ -1,5 +1,5 @@
-"""The worker process: consume the complaint stream and persist it, decide agents' clicks, and deliver the outbox,
-until told to stop.
+"""The worker process: consume the complaint stream and persist it, decide the agents' clicks the chat tools queued,
+and deliver the outbox, until told to stop.
 
 Ingest, deciding and delivery run on their own threads and never wait on each other: a
 storm's batches are stored while cards go out at the channel's pace, a VIP's card goes
@@ -18,9 +18,9 @@ from typing import Any
 
 from bot import housekeeping
 from bot.bootstrap import process_name
+from bot.chat_tools import ClickRoute, enabled_tools
 from bot.outages import OUTAGES, describe_outage
 from bot.pacing import backoff
-from bot.slack.clicks import ClickDecider
 from bot.supervision import Supervisor
 from bot.wiring import Services
 from handlers.intake.stream_batches import consume_once
@@ -89,8 +89,9 @@ def _outage_backoff(failures: int) -> float:
 
 
 def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200) -> None:
-    """Ingest on this thread, the outbox on a delivery thread, the periodic jobs on a third (bot.housekeeping), clicks
-    on a fourth, the heartbeat on a fifth: each supervised (bot.supervision), the heartbeat beating while all run.
+    """Ingest on this thread, the outbox on a delivery thread, the periodic jobs on a third (bot.housekeeping), each
+    chat tool's queued clicks on one more, the heartbeat on another: each supervised (bot.supervision), the
+    heartbeat beating while all run.
 
     The web process only acks and decides; every card update, thread line and delivery is
     the delivery thread's, which wakes at least every `block_ms` and at once when ingest
@@ -105,7 +106,13 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
     threads.start("heartbeat", functools.partial(liveness.run, stop, threads.down))
     threads.start("housekeeping", functools.partial(housekeeping.run_jobs, services, stop, housekeeping.jobs(services)))
     threads.start("delivery", functools.partial(deliver, services, stop, stored, block_ms, down=threads.down))
-    threads.start("clicks", functools.partial(decide_clicks, services, stop, stored, liveness=liveness))
+    for tool in enabled_tools(services.settings):  # each chat tool whose clicks a worker decides, on its own thread
+        route = tool.click_route(services)
+        if route is not None:
+            threads.start(
+                f"{tool.name}-clicks",
+                functools.partial(decide_clicks, route, services, stop, stored, liveness=liveness),
+            )
     log.info("worker %s started", consumer)
     failures = 0
     while not stop.is_set():
@@ -142,6 +149,7 @@ def run_worker(services: Services, stop: threading.Event, *, block_ms: int = 200
 
 
 def decide_clicks(
+    route: ClickRoute,
     services: Services,
     stop: threading.Event,
     decided: threading.Event,
@@ -149,20 +157,19 @@ def decide_clicks(
     *,
     liveness: Liveness | None = None,
 ) -> None:
-    """The clicks the web processes queued, each decided once by one worker (a dead worker's are taken over);
-    a batch is decided DECIDING_THREADS at a time (the database decides between clicks on one card)."""
-    consumer, decider, failures = consumer_name(), ClickDecider(services), 0
+    """The clicks a chat tool's web routes queued, each decided once by one worker (a dead worker's are taken
+    over); a batch is decided DECIDING_THREADS at a time (the database decides between clicks on one card)."""
+    consumer, queue, failures = consumer_name(), route.queue, 0
     idle_ms = int(services.settings.stream_reclaim_seconds * 1000)
     with ThreadPoolExecutor(DECIDING_THREADS, thread_name_prefix="decide") as pool:
         while not stop.is_set():
             try:
-                queue = services.clicks
                 silent = liveness.silent if liveness is not None else ()
                 entries = queue.own_pending(consumer, 50) or (queue.take_over(silent, consumer, 50) if silent else [])
                 entries = entries or queue.reclaim(consumer, idle_ms, 50)
                 entries = entries or queue.read(consumer, 50, block_ms)
                 if entries:
-                    list(pool.map(lambda entry: _decide(decider, entry.payload, decided), entries))
+                    list(pool.map(lambda entry: _decide(route.decide, entry.payload, decided), entries))
                     queue.ack([entry.id for entry in entries])
                 failures = 0
             except OUTAGES as exc:  # the batch stays pending, to be decided once the database is back
@@ -175,9 +182,9 @@ def decide_clicks(
                 stop.wait(_backoff(failures))
 
 
-def _decide(decider: ClickDecider, payload: Mapping[str, Any], decided: threading.Event) -> None:
+def _decide(decide: Callable[[Mapping[str, Any]], None], payload: Mapping[str, Any], decided: threading.Event) -> None:
     try:
-        decider.decide(payload)
+        decide(payload)
     except OUTAGES:
         raise
     except Exception:

@@ -25,6 +25,7 @@ from bot.slack.answers import answer_message
 from bot.slack.budget import AnswerBudget
 from bot.slack.home import HomeChart, publish_home
 from bot.slack.links import WorkspaceLinks
+from bot.slack.parts import slack_of
 from bot.slack.refs import SURFACE
 from bot.wiring import Services
 from handlers.domain.people import Identity
@@ -63,7 +64,7 @@ def register(app: App, services: Services) -> None:
     def answer(user_id: str, user_name: str, text: str) -> tuple[Answer, dict[str, Any]]:
         words, mentions = words_of(text)
         try:
-            actor = services.who.actor(Identity(SURFACE, user_id, user_name), services.team.roles_of(user_id))
+            actor = services.who.actor(Identity(SURFACE, user_id, user_name), slack_of(services).team.roles_of(user_id))
             result = desk.run(actor, words, mentions)
         except OUTAGES as exc:
             log.warning("/squeaky could not answer: %s", describe_outage(exc))

@@ -16,6 +16,7 @@ from bot.outages import OUTAGES, describe_outage
 from bot.slack import action_ids
 from bot.slack.answers import duration, mention, share, text, waited, waiting_lines
 from bot.slack.links import WorkspaceLinks
+from bot.slack.parts import slack_of
 from bot.slack.refs import SURFACE
 from bot.wiring import Services
 from handlers.domain.complaint import Role
@@ -137,7 +138,7 @@ def publish_home(
     services: Services, desk: LeadDesk, links: WorkspaceLinks, client: WebClient, user_id: str, chart: HomeChart
 ) -> None:
     """Publish the Home tab for one person (the chart only for leads, drawn at most once per CHART_MINUTES)."""
-    roles = services.team.roles_of(user_id)
+    roles = slack_of(services).team.roles_of(user_id)
     try:
         if Role.AGENT not in roles:
             client.views_publish(user_id=user_id, view=outsider_view())

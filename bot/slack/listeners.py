@@ -21,6 +21,7 @@ from bot.slack import action_ids
 from bot.slack.clicks import DECIDED_BY_WORKER, enqueue
 from bot.slack.form_seal import form_key, seal
 from bot.slack.modals import modal_for
+from bot.slack.parts import slack_of
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
 from bot.wiring import Services
 from handlers.cases.errors import SqueakyError
@@ -58,7 +59,7 @@ def register(app: App, services: Services) -> None:
         """A click with no form goes to a worker to decide; one that opens a form is checked, and its form opened."""
         if action in DECIDED_BY_WORKER:
             try:
-                enqueue(services.clicks, action, value, body)
+                enqueue(slack_of(services).clicks, action, value, body)
             except Exception as exc:
                 if isinstance(exc, OUTAGES):
                     log.warning("a %s click could not be queued: %s", action.value, describe_outage(exc))

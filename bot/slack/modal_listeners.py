@@ -14,6 +14,7 @@ from bot.slack import action_ids
 from bot.slack.budget import AnswerBudget
 from bot.slack.form_seal import form_key, seal, user_of
 from bot.slack.modals import acknowledge_modal, metadata, reply_text, value_of
+from bot.slack.parts import slack_of
 from bot.slack.payloads import BadPayload, actor_of, tell
 from bot.slack.refs import SURFACE
 from bot.wiring import Services
@@ -125,7 +126,7 @@ def register(app: App, services: Services) -> None:
             return
 
         def request(cid: int, who: Actor) -> ActionRequest:
-            team = services.team
+            team = slack_of(services).team
             to = services.who.actor(Identity(SURFACE, user_id, team.name_of(user_id)), team.roles_of(user_id))
             return ActionRequest(who, cid, Action.REASSIGN, to=to)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.slack.parts import slack_of
 from bot.slack.refs import SURFACE, slack_ref
 from bot.wiring import Services
 from handlers.domain.complaint import Actor, CardRef
@@ -25,7 +26,7 @@ def actor_of(body: dict[str, Any], services: Services) -> Actor:
     if not isinstance(user_id, str) or not user_id:
         raise BadPayload("the click carried no user")
     name = str(user.get("username") or user.get("name") or user_id)
-    return services.who.actor(Identity(SURFACE, user_id, name), services.team.roles_of(user_id))
+    return services.who.actor(Identity(SURFACE, user_id, name), slack_of(services).team.roles_of(user_id))
 
 
 def card_of(body: dict[str, Any]) -> CardRef | None:
@@ -52,6 +53,6 @@ def tell(services: Services, ref: CardRef | None, user_id: object, text: str) ->
         log.warning("could not tell the user: %s", text)
         return
     try:
-        services.slack.tell(ref, user_id, text)
+        slack_of(services).chat.tell(ref, user_id, text)
     except Exception:
         log.exception("could not send an ephemeral message")

@@ -24,6 +24,7 @@ from microsoft_teams.apps.http.adapter import HttpMethod, HttpRouteHandler
 from microsoft_teams.apps.routing.activity_context import ActivityContext
 
 from bot.teams import clicks, commands, dialog_handlers
+from bot.teams.face import teams_of
 from bot.teams.senders import BadActivity, sender_of
 from bot.wiring import Services
 
@@ -54,7 +55,7 @@ class RouteAdapter:
 
 def build_teams_app(services: Services) -> tuple[App, RouteAdapter]:
     """The Teams SDK app with the face's handlers attached, and the adapter holding its route."""
-    teams = services.teams
+    teams = teams_of(services)
     assert teams is not None
     adapter = RouteAdapter()
     app = App(
@@ -71,7 +72,7 @@ def build_teams_app(services: Services) -> tuple[App, RouteAdapter]:
 
 
 def _attach(app: App, services: Services) -> None:
-    teams = services.teams
+    teams = teams_of(services)
     assert teams is not None
     replying: set[asyncio.Task[None]] = set()  # answers to messages still on their way (kept from the collector)
 
@@ -123,7 +124,6 @@ def _attach(app: App, services: Services) -> None:
 
 def _installed(services: Services, activity: Any) -> None:
     """Learn the channel and the address Teams gave when the app was added to a team."""
-    assert services.teams is not None
     conversation = activity.conversation
     if (conversation.conversation_type or "") != "channel":
         return  # a 1:1 or group chat: nothing to learn for the care team's cards
@@ -131,5 +131,5 @@ def _installed(services: Services, activity: Any) -> None:
     team = data.team.id if data is not None and data.team is not None else ""
     tenant = (data.tenant.id if data is not None and data.tenant is not None else None) or conversation.tenant_id or ""
     channel = conversation.id.split(";", 1)[0]
-    services.teams.place.learn(service_url=activity.service_url, channel=channel, team=team or "", tenant=tenant)
+    teams_of(services).place.learn(service_url=activity.service_url, channel=channel, team=team or "", tenant=tenant)
     log.info("Squeaky was added to a Teams team: cards go to its channel %s", channel[:60])

@@ -12,6 +12,7 @@ from microsoft_teams.cards import AdaptiveCard
 from bot.outages import OUTAGES, describe_outage
 from bot.teams.answers import answer_card
 from bot.teams.cards import OPEN_TICKET, TAKE_NEXT, complaint_card, text_card
+from bot.teams.face import teams_of
 from bot.teams.senders import BadActivity, Sender, actor_of, complaint_id_of, sender_of
 from bot.wiring import Services
 from handlers.cases.agent_desk import WITH_FORM, ActionRequest
@@ -66,8 +67,7 @@ def take_next(services: Services, sender: Sender, data: Any) -> AdaptiveCard:
     if not queue:
         raise BadActivity("that button names no queue")
     result = services.lead_desk.run(actor_of(sender, services), f"next {queue}")
-    assert services.teams is not None
-    return answer_card(result, services.teams.gateway.permalink, services.clock.now(), None)
+    return answer_card(result, teams_of(services).gateway.permalink, services.clock.now(), None)
 
 
 def _open_ticket(services: Services, who: Any, complaint_id: int) -> AdaptiveCard:

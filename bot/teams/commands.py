@@ -10,6 +10,7 @@ from typing import Any
 from bot.chart_links import EXPORT_PATH, chart_link, signed_link
 from bot.outages import OUTAGES, describe_outage
 from bot.teams.answers import answer_card
+from bot.teams.face import teams_of
 from bot.teams.gateway import message
 from bot.teams.refs import SURFACE
 from bot.teams.senders import Sender, actor_of
@@ -47,8 +48,7 @@ def words_of(text: str, entities: list[dict[str, Any]], bot_id: str) -> tuple[st
 
 def answer(services: Services, sender: Sender, text: str, entities: list[dict[str, Any]]) -> Answer:
     """The lead desk's answer to one message."""
-    assert services.teams is not None
-    words, mentions = words_of(text, entities, services.teams.app_id)
+    words, mentions = words_of(text, entities, teams_of(services).app_id)
     try:
         return services.lead_desk.run(actor_of(sender, services), words, mentions)
     except OUTAGES as exc:
@@ -58,8 +58,7 @@ def answer(services: Services, sender: Sender, text: str, entities: list[dict[st
 
 def reply(services: Services, sender: Sender, conversation: str, text: str, entities: list[dict[str, Any]]) -> None:
     """Answer a message to the bot with a card in the same conversation (a channel's thread, or the 1:1 chat)."""
-    assert services.teams is not None
-    teams = services.teams
+    teams = teams_of(services)
     result = answer(services, sender, text, entities)
     settings, now = services.settings, services.clock.now()
     chart = download = None

@@ -15,6 +15,7 @@ from bot.outages import OUTAGES, describe_outage
 from bot.teams.cards import INCIDENT_DIALOG
 from bot.teams.clicks import BUSY
 from bot.teams.dialogs import CHECK, TEMPLATE, TITLES, dialog_for, reply_dialog
+from bot.teams.face import teams_of
 from bot.teams.incident_dialog import open_incident, submit_incident
 from bot.teams.refs import SURFACE
 from bot.teams.senders import BadActivity, actor_of, complaint_id_of, sender_of
@@ -120,8 +121,7 @@ def _picked(services: Services, picked: str) -> Actor | None:
     """The agent picked in the people picker, as a person with their roles; None when nobody was picked."""
     if not picked:
         return None
-    assert services.teams is not None
-    directory = services.teams.directory
+    directory = teams_of(services).directory
     user_id = directory.user_of(picked.strip())
     if user_id is None:
         raise BadActivity("Squeaky does not know that person in Teams yet: they need to be in the care team")

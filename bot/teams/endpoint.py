@@ -16,6 +16,7 @@ from microsoft_teams.api import ActivityTypeAdapter
 from pydantic import ValidationError
 
 from bot.teams.app import MESSAGES_PATH, build_teams_app
+from bot.teams.face import teams_of
 from bot.teams.tenancy import TenantGate
 from bot.untrusted_json import parse
 from bot.wiring import Services
@@ -52,8 +53,7 @@ class TeamsEndpoint:
     max_body = MAX_BODY
 
     def __init__(self, services: Services) -> None:
-        assert services.teams is not None
-        self._loop = services.teams.loop
+        self._loop = teams_of(services).loop
         self.app, adapter = build_teams_app(services)
         self._loop.run(self.app.initialize(), 30.0)
         settings = services.settings

@@ -13,7 +13,9 @@ from bot.teams.directory import TeamsDirectory
 from bot.teams.gateway import TeamsChatGateway
 from bot.teams.loop import LoopThread
 from bot.teams.place import TeamsPlace
+from bot.teams.refs import SURFACE
 from bot.teams.token import ClientCredentialsToken
+from bot.wiring import Services
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.unit_of_work import UnitOfWorkFactory
 
@@ -65,3 +67,11 @@ def build_teams(settings: Settings, uow_factory: UnitOfWorkFactory, limiter: Rat
     directory = TeamsDirectory(connector, place, settings.teams_agents_team, settings.teams_leads)
     gateway = TeamsChatGateway(connector, place, directory)
     return TeamsFace(settings.teams_app_id, cloud, token, loop, connector, place, directory, gateway)
+
+
+def teams_of(services: Services) -> TeamsFace:
+    """The Teams face's parts (the Teams face runs only when Teams is on)."""
+    parts = services.face_parts.get(SURFACE)
+    if not isinstance(parts, TeamsFace):
+        raise RuntimeError("Teams is not configured here (TEAMS_APP_ID, TEAMS_APP_PASSWORD)")
+    return parts

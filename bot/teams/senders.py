@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.teams.face import teams_of
 from bot.teams.refs import SURFACE
 from bot.wiring import Services
 from handlers.domain.complaint import Actor
@@ -36,8 +37,7 @@ def sender_of(account: Any) -> Sender:
 
 def actor_of(sender: Sender, services: Services) -> Actor:
     """The person behind `sender`, acting from Teams with the roles the care team's directory gives them."""
-    assert services.teams is not None
-    directory = services.teams.directory
+    directory = teams_of(services).directory
     directory.saw(sender.user_id, sender.aad_object_id, sender.name)
     identity = Identity(SURFACE, sender.user_id, sender.name)
     return services.who.actor(identity, directory.roles_of(sender.user_id))

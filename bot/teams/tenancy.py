@@ -15,8 +15,8 @@ from typing import Any
 
 from microsoft_teams.api.models.invoke_response import InvokeResponse
 
-from bot.chat_settings import origin_of
 from bot.refusals import RefusalLog
+from bot.teams.settings import origin_of
 
 log = logging.getLogger(__name__)
 OnRequest = Callable[[Any], Awaitable[InvokeResponse[Any]]]

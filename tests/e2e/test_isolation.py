@@ -14,7 +14,7 @@ import requests
 from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
-from bot.bootstrap import build_bolt_app
+from bot.slack.app import build_bolt_app
 from bot.slack import action_ids
 from sandbox.interactions import _post, block_action, post_command, post_event, post_signed, slash_command
 from sandbox.teams_activities import TeamsClient, TeamsPerson

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.chat_settings import BOT_CONNECTOR_ORIGINS, origin_of
 from bot.config import Settings, SettingsError
 from bot.refusals import RefusalLog, printable
 from bot.slack.tenancy import WorkspaceGate
 from bot.startup_checks import check_settings
+from bot.teams.settings import BOT_CONNECTOR_ORIGINS, origin_of
 from bot.teams.tenancy import TenantGate
 
 OURS = "0f1e2d3c-0000-4000-8000-00000000cafe"

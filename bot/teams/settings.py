@@ -1,12 +1,12 @@
-"""The chat tools' settings (Slack and Teams): who Squeaky is there, which workspace and tenant it serves, and the
-addresses it talks to. `bot.config.Settings` adds the rest."""
+"""Teams' settings: the bot's Microsoft Entra app, the tenant it serves, where its cards go, the Bot Connector
+addresses it may call and at what pace."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
 # Microsoft's documented Bot Connector hosts (the serviceUrl of Teams' activities): the public cloud (its regional
@@ -33,43 +33,8 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{where}"
 
 
-class ChatSettings(BaseSettings):
-    """Slack's and Teams' settings. Secrets are SecretStr: they never show in logs or reprs."""
-
-    slack_bot_token: SecretStr | None = Field(None, description="the Slack bot token (xoxb-…) cards are posted with")
-    slack_signing_secret: SecretStr | None = Field(
-        None, description="the Slack signing secret that proves requests come from Slack"
-    )
-    slack_app_token: SecretStr | None = Field(
-        None, description="the Slack app-level token (xapp-…) for Socket Mode, instead of a public URL"
-    )
-    slack_channel: str | None = Field(None, description="the Slack channel id (C…) where complaint cards are posted")
-    slack_api_url: str = Field("https://slack.com/api/", description="the Slack Web API base URL")
-    slack_posts_per_second: float = Field(
-        1.0, gt=0, description="messages Squeaky posts per second in one channel (Slack allows about 1)"
-    )
-    slack_updates_per_second: float = Field(
-        0.8, gt=0, description="card updates (chat.update) per second in the workspace (Slack's Tier 3: 50+ a minute)"
-    )
-    slack_post_burst: int = Field(
-        2, ge=1, description="a channel's short burst, whose last slot only VIP cards may take (1: no reserve)"
-    )
-    slack_app_distribution: Literal["internal", "marketplace", "distributed"] = Field(
-        "internal", description="how the Slack app is distributed: internal, marketplace, or distributed (unlisted)"
-    )
-
-    slack_team_id: str | None = Field(
-        None,
-        description="the Slack workspace id (T…) Squeaky serves: signed requests from any other workspace are refused",
-    )
-    slack_enterprise_id: str | None = Field(
-        None,
-        description="the Enterprise Grid organisation id (E…) Squeaky serves, when installed org-wide: requests "
-        "from any other organisation are refused",
-    )
-    slack_app_id: str | None = Field(
-        None, description="the Slack app's id (A…): signed requests naming any other app are refused"
-    )
+class TeamsSettings(BaseSettings):
+    """TEAMS_*. Secrets are SecretStr: they never show in logs or reprs."""
 
     teams_app_id: str | None = Field(
         None, description="the Teams bot's Microsoft Entra app (client) id: Teams' tokens name it as their audience"
@@ -119,18 +84,11 @@ class ChatSettings(BaseSettings):
         50.0, gt=0, description="calls Squeaky makes per second to Teams in the whole tenant (Teams allows about 50)"
     )
 
-    slack_agents_group: str | None = Field(
-        None, description="the Slack user group (S…) of the care team; unset: anyone who sees a card may act on it"
-    )
-    slack_leads_group: str | None = Field(
-        None, description="the Slack user group (S…) of team leads: they reassign claims and change team settings"
-    )
-
     @field_validator("teams_leads", mode="before")
     @classmethod
     def _split_leads(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, str):  # an "@" before a name is dropped (no Teams id or email starts with one)
+            return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("teams_channel", "teams_agents_team")
@@ -145,20 +103,6 @@ class ChatSettings(BaseSettings):
     def _check_openid(cls, value: str) -> str:
         if not value.endswith("/openidconfiguration"):
             raise ValueError("must end in /openidconfiguration (the keys are read from /keys beside it)")
-        return value
-
-    @field_validator("slack_agents_group", "slack_leads_group")
-    @classmethod
-    def _check_group(cls, value: str | None) -> str | None:
-        if value is not None and not (value.startswith("S") and value[1:].isalnum()):
-            raise ValueError("must be a user group id such as S0123ABCD (not a @handle)")
-        return value
-
-    @field_validator("slack_channel")
-    @classmethod
-    def _check_channel(cls, value: str | None) -> str | None:
-        if value is not None and not (value[:1] in "CGD" and value[1:].isalnum()):
-            raise ValueError("must be a channel id such as C0123ABCD (not a #name)")
         return value
 
     @field_validator("teams_allowed_service_urls", mode="before")
@@ -179,17 +123,9 @@ class ChatSettings(BaseSettings):
             origins.append(origin)
         return origins
 
-    @field_validator("slack_team_id", "slack_enterprise_id", "slack_app_id")
+    @field_validator("teams_service_url", "teams_openid_metadata_url", "teams_login_url")
     @classmethod
-    def _check_slack_id(cls, value: str | None, info: ValidationInfo) -> str | None:
-        first = {"slack_team_id": "T", "slack_enterprise_id": "E", "slack_app_id": "A"}[str(info.field_name)]
-        if value is not None and not (value.startswith(first) and value.isalnum() and value.isupper()):
-            raise ValueError(f"must be an id such as {first}0123ABCD, as Slack shows it (not a name)")
-        return value
-
-    @field_validator("slack_api_url", "teams_service_url", "teams_openid_metadata_url", "teams_login_url")
-    @classmethod
-    def _check_chat_url(cls, value: str | None) -> str | None:
+    def _check_teams_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
