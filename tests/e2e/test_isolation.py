@@ -14,8 +14,8 @@ import requests
 from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
-from bot.slack.app import build_bolt_app
 from bot.slack import action_ids
+from bot.slack.app import build_bolt_app
 from sandbox.interactions import _post, block_action, post_command, post_event, post_signed, slash_command
 from sandbox.teams_activities import TeamsClient, TeamsPerson
 from storage.sql.tables import audit_events, complaints
