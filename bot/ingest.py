@@ -15,9 +15,7 @@ from collections.abc import Callable
 
 import tweepy
 
-from bot.bluesky import feeds as bluesky_feeds
 from bot.bootstrap import bluesky_session, mastodon_account, x_read_client
-from bot.mastodon import feeds as mastodon_feeds
 from bot.network_feeds import NetworkFeed, poll_all
 from bot.outages import OUTAGES, describe_outage
 from bot.pacing import Pacer, RateLimited, Refused, Unavailable, backoff
@@ -58,12 +56,16 @@ def network_feeds(core: Core, stop: threading.Event | None = None) -> dict[str, 
     pacer = Pacer(core.limiter, stop)
     bluesky = bluesky_session(core)
     if bluesky is not None:
+        from bot.bluesky import feeds as bluesky_feeds  # atproto loads only when Bluesky is on
+
         found["Bluesky"] = [
             bluesky_feeds.notifications_feed(bluesky, core.clock, pacer),
             *(bluesky_feeds.search_feed(bluesky, q, core.clock, pacer) for q in settings.bluesky_search_queries),
         ]
     mastodon = mastodon_account(settings)
     if mastodon is not None:
+        from bot.mastodon import feeds as mastodon_feeds  # Mastodon.py loads only when Mastodon is on
+
         found["Mastodon"] = [
             mastodon_feeds.mentions_feed(mastodon, core.clock, pacer),
             *(mastodon_feeds.search_feed(mastodon, q, core.clock, pacer) for q in settings.mastodon_searches),

@@ -11,7 +11,6 @@ from typing import Any
 from bot.bootstrap import build_core, build_services
 from bot.chat_tools import enabled_tools
 from bot.config import Settings
-from bot.ingest import run_ingest
 from bot.serving import BackgroundServer
 from bot.supervision import Supervisor
 from bot.web import WebApp, web_app
@@ -24,6 +23,7 @@ log = logging.getLogger(__name__)
 
 def run_all(settings: Settings, stop: threading.Event, port: int) -> None:
     """Migrate, then serve the chat tools, work the stream and poll the networks in one process until `stop`."""
+    from bot.ingest import run_ingest
     from storage.sql.migrate import upgrade
 
     services = build_services(settings)
@@ -90,6 +90,8 @@ def run_worker_process(settings: Settings, stop: threading.Event) -> None:
 
 def run_ingest_process(settings: Settings, stop: threading.Event) -> None:
     """The networks' pollers on their own; they share the stream with the workers through Redis."""
+    from bot.ingest import run_ingest
+
     core = build_core(settings)
     log.info(describe_pool(core.engine))
     run_ingest(core, stop)

@@ -200,3 +200,6 @@ class ChirpTool:
     @staticmethod
     def _queue(services: Services) -> StreamQueue:
         return cast(StreamQueue, services.face_parts[SURFACE])
+
+
+TOOL = ChirpTool("chirp-secret-from-the-environment")  # for SQUEAKY_CHAT_TOOLS=tests.chirp_face
