@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|clicks|teams|stats|storm|queues|scale|threading|all]`: run the measurements, write
+"""`python -m bench [ingest|clicks|teams|stats|storm|queues|scale|threading|memory|all]`: run the measurements, write
 results to docs/."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from bench import (
     clicks,
     corpus,
     ingest,
+    process_memory,
     queue_storm,
     scale_out,
     scale_report,
@@ -93,6 +94,13 @@ def run_scale_out() -> None:
     publish(BENCHMARKS, "Scale-out storm", results, about, BENCHMARKS_PREAMBLE)
 
 
+def run_memory() -> None:
+    """Each process's peak memory with one network and with all of them."""
+    results = process_memory.report(process_memory.measure(PG, REDIS))
+    about = process_memory.__doc__ or ""
+    publish(BENCHMARKS, "Process memory", results, about, BENCHMARKS_PREAMBLE, reads_corpus=False)
+
+
 def run_threading() -> None:
     """The threading quality measurement on the corpus's conversations."""
     results = threading_quality.report(threading_quality.measure())
@@ -119,7 +127,7 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parts = ["ingest", "clicks", "teams", "stats", "storm", "queues", "scale", "threading", "all"]
+    parts = ["ingest", "clicks", "teams", "stats", "storm", "queues", "scale", "threading", "memory", "all"]
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
@@ -147,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         run_scale_out()
     if args.which in ("stats", "all"):
         run_stats(args.complaints)
+    if args.which in ("memory", "all"):
+        run_memory()
     return 0
 
 
