@@ -8,20 +8,16 @@ import socket
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import redis
 from pydantic import SecretStr
 
-from bot.bluesky.normalize import SOURCE as BLUESKY
-from bot.bluesky.rules import BlueskyRules
+from bot.bluesky.network import bluesky_session
 from bot.chat_tools import enabled_tools
 from bot.config import Settings
-from bot.mastodon.length import MastodonPostLength
-from bot.mastodon.normalize import SOURCE as MASTODON
-from bot.mastodon.rules import MastodonRules
+from bot.mastodon.network import mastodon_account
+from bot.networks import networks
 from bot.outages import OUTAGES
-from bot.pacing import Pacer
 from bot.queues_file import load_queues
 from bot.startup_checks import require_chat, require_tickets
 from bot.templates_file import load_templates
@@ -29,8 +25,7 @@ from bot.tickets.links import signed_link
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
 from bot.x.length import XPostLength
-from bot.x.rules import SOURCE as X_SOURCE
-from bot.x.rules import XRules
+from bot.x.network import x_read_client, x_replies
 from handlers.cases.agent_desk import AgentDesk
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.sources import OpenSource, Sources
@@ -53,27 +48,13 @@ from storage.sql.engine import make_engine
 from storage.sql.tickets import BuiltinTickets
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
-if TYPE_CHECKING:  # each network's client library loads only when that network is on
-    import tweepy
-
-    from bot.bluesky.client import BlueskySession
-    from bot.mastodon.client import MastodonAccount
-    from bot.x.replies import XReplies
-
+__all__ = ["bluesky_session", "mastodon_account", "x_read_client", "x_replies"]  # each network's own, read here too
 STREAM = "squeaky:complaints"
 GROUP = "workers"
 
 
 def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
-
-
-def x_read_client(settings: Settings) -> tweepy.Client:
-    """A tweepy client with the app's bearer token, for reading mentions."""
-    from bot.x.client import make_client
-
-    settings.require("x_bearer_token")
-    return make_client(settings.x_api_url, bearer_token=_secret(settings.x_bearer_token))
 
 
 def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
@@ -129,83 +110,10 @@ def _redis_stream(client: redis.Redis, name: str) -> StreamQueue:
     return RedisStreamQueue(client, name, GROUP)
 
 
-def x_replies(core: Core) -> XReplies | None:
-    """The X reply gateway when the brand account's OAuth 1.0a keys are set, else None (replies then fail clearly)."""
-    s = core.settings
-    keys = (s.x_api_key, s.x_api_secret, s.x_access_token, s.x_access_token_secret)
-    if not all(keys) or not s.x_brand_handles:
-        return None
-    from bot.x.client import brand_user_id, make_client
-    from bot.x.replies import XReplies
-
-    client = make_client(
-        s.x_api_url,
-        bearer_token=_secret(s.x_bearer_token),
-        consumer_key=_secret(s.x_api_key),
-        consumer_secret=_secret(s.x_api_secret),
-        access_token=_secret(s.x_access_token),
-        access_token_secret=_secret(s.x_access_token_secret),
-    )
-    handle = s.x_brand_handles[0]
-    return XReplies(
-        client, handle, functools.cache(lambda: brand_user_id(client, core.uow_factory, handle)), core.limiter
-    )
-
-
-def bluesky_session(core: Core) -> BlueskySession | None:
-    """The brand's Bluesky account when BLUESKY_HANDLE is set (it logs in when first used), its session shared with
-    every process on the same Redis."""
-    settings = core.settings
-    if not settings.bluesky_on:
-        return None
-    settings.require("bluesky_handle", "bluesky_app_password", why="Bluesky is on")
-    assert settings.bluesky_handle is not None
-    from bot.bluesky.client import BlueskySession
-
-    password = _secret(settings.bluesky_app_password) or ""
-    return BlueskySession(
-        settings.bluesky_service_url,
-        settings.bluesky_handle,
-        password,
-        values=core.values,
-        locks=core.locks,
-        pacer=Pacer(core.limiter),
-    )
-
-
-def mastodon_account(settings: Settings) -> MastodonAccount | None:
-    """The brand's Mastodon account when MASTODON_API_BASE_URL is set (asked nothing until used)."""
-    if not settings.mastodon_on:
-        return None
-    settings.require("mastodon_api_base_url", "mastodon_access_token", why="Mastodon is on")
-    assert settings.mastodon_api_base_url is not None
-    from bot.mastodon.client import MastodonAccount
-    from bot.mastodon.client import host_of as mastodon_host
-    from bot.mastodon.client import make_client as make_mastodon_client
-
-    api = make_mastodon_client(settings.mastodon_api_base_url, _secret(settings.mastodon_access_token))
-    return MastodonAccount(api, mastodon_host(settings.mastodon_api_base_url))
-
-
 def social_gateways(core: Core) -> dict[str, SocialGateway]:
-    """The networks we can reply on, by source: each whose brand account's credentials are set."""
-    gateways: dict[str, SocialGateway] = {}
-    x = x_replies(core)
-    if x is not None:
-        gateways[X_SOURCE] = x
-    bluesky = bluesky_session(core)
-    if bluesky is not None:
-        from bot.bluesky.replies import BlueskyReplies
-
-        gateways[BLUESKY] = BlueskyReplies(bluesky, core.limiter)
-    mastodon = mastodon_account(core.settings)
-    if mastodon is not None:
-        from bot.mastodon.replies import MastodonReplies
-
-        gateways[MASTODON] = MastodonReplies(
-            mastodon, MastodonPostLength(core.settings.mastodon_max_characters), core.limiter
-        )
-    return gateways
+    """The networks we can reply on, by source: each whose brand account's credentials are set (bot.networks)."""
+    found = ((network.source, network.replies(core)) for network in networks())
+    return {source: gateway for source, gateway in found if gateway is not None}
 
 
 def tickets(core: Core) -> TicketGateway:
@@ -227,11 +135,9 @@ def tickets(core: Core) -> TicketGateway:
 
 
 def social_sources(settings: Settings) -> Sources:
-    """Each social source's rules: X's with its prices from the settings, Bluesky's, Mastodon's with the instance's
-    length limit; any other source's are open."""
-    x = XRules(settings.x_cost_per_post, settings.x_cost_per_post_with_url)
-    mastodon = MastodonRules(length=MastodonPostLength(settings.mastodon_max_characters))
-    by_source: dict[str, SourceRules] = {X_SOURCE: x, BLUESKY: BlueskyRules(), MASTODON: mastodon}
+    """Each network's rules for a public reply, by source (bot.networks); any other source's are open, counted as X
+    counts."""
+    by_source: dict[str, SourceRules] = {network.source: network.rules(settings) for network in networks()}
     return Sources(by_source, other=OpenSource("the network", XPostLength()))
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from bot.chat_tools import chat_tools, enabled_tools
 from bot.config import Settings
+from bot.networks import networks
 
 Process = Literal["web", "worker", "ingest", "run"]
 SHARED_STREAM = (
@@ -46,12 +47,10 @@ def require_x_reading(settings: Settings) -> None:
 
 
 def require_networks(settings: Settings) -> None:
-    """Each network that is on has all it needs: Bluesky its handle and app password, Mastodon its instance and
-    access token."""
-    if settings.bluesky_on:
-        settings.require("bluesky_handle", "bluesky_app_password", why="Bluesky is on")
-    if settings.mastodon_on:
-        settings.require("mastodon_api_base_url", "mastodon_access_token", why="Mastodon is on")
+    """Each network that is on has all it needs (bot.networks): Bluesky its handle and app password, Mastodon its
+    instance and access token."""
+    for network in networks():
+        network.require(settings)
 
 
 def require_reading(settings: Settings) -> None:
