@@ -73,7 +73,7 @@ class WebApp:
         return _json(start_response, "404 Not Found", {"error": f"no such path: {path[:100]}"})
 
     def _chart(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """A stats chart, for a link signed within the last day (a Teams card loads it as its image)."""
+        """A stats chart, for a link signed within the last day (a card may load it as its image)."""
         signed = self._signed(CHART_PATH, environ)
         if signed is None:
             return _json(start_response, "403 Forbidden", {"error": "this chart link is not valid or has expired"})
@@ -84,7 +84,7 @@ class WebApp:
         return [png]
 
     def _export(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """A cases export, for a link signed within the last hour (a Teams answer card offers it)."""
+        """A cases export, for a link signed within the last hour (an answer card may offer it)."""
         signed = self._signed(EXPORT_PATH, environ)
         if signed is None:
             return _json(start_response, "403 Forbidden", {"error": "this export link is not valid or has expired"})
