@@ -5,7 +5,9 @@ stored names now say what they are. Rows waiting in the outbox get the new name,
 was named after its kind (a message no lane of its own was found for) follows it. Idempotency
 keys are left as they are (`x.reply:42:3` stays), so a message decided before the upgrade is
 never queued a second time after it, and a ticketing system that dedupes on the key opens no
-second ticket. The new code still reads rows under the former names.
+second ticket. The new code still reads rows under the former names; a worker of the former
+version does not know the new ones (it would give such a message up), so stop the former
+workers before this runs.
 
 Revision ID: 0014
 Revises: 0013
