@@ -7,7 +7,7 @@ an upgrade is never queued a second time after it, and a ticketing system that d
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
@@ -165,7 +165,7 @@ class IncidentReplies(Outgoing):
     since: datetime | None = None
     cluster: str | None = None
     text: str
-    lead: Actor = field(compare=False)
+    lead: Actor
 
     KIND: ClassVar[str] = "incident.replies"
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from handlers.domain.activity import ActivityLine
-from handlers.domain.complaint import Actor
+from handlers.domain.complaint import Actor, Role
 from handlers.domain.outbox_kinds import (
     FORMER_NAMES,
     KINDS,
@@ -35,7 +35,7 @@ from tests.fakes import FakeChat, FakeDatabase
 from tests.fakes.state import _OutboxRow
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-LEAD = Actor("p1", "lee", "teams")
+LEAD = Actor("p1", "lee", "teams", frozenset({Role.AGENT, Role.LEAD}))  # as an incident reply keeps its lead
 ON_SLACK = {"surface": "slack", "channel": "C0CARE"}
 
 EVERY_KIND: list[Outgoing] = [
