@@ -35,6 +35,7 @@ from bench.storm import (
 from bot.bootstrap import build_core
 from bot.config import Settings
 from bot.slack.gateway import CARD_EVENT
+from handlers.domain.outbox_kinds import Announcement, CardPost, Page
 from sandbox.slack_api import LocalSlack
 from sandbox.slack_limits import ChannelPostLimit
 from storage.sql.migrate import upgrade
@@ -169,8 +170,8 @@ def _read(
         held = c.execute(select(func.count()).select_from(outbox).where(outbox.c.status == "held")).scalar() or 0
         sent = select(outbox.c.kind, outbox.c.created_at, outbox.c.done_at).where(outbox.c.status == "done")
         done = [(k, a.timestamp(), d.timestamp()) for k, a, d in c.execute(sent) if d is not None]
-    vip_cards = [(a, d) for k, a, d in done if k == "card.post.reserved"]
-    alerts = [(a, d) for k, a, d in done if k in ("page", "chat.announce")]
+    vip_cards = [(a, d) for k, a, d in done if k == CardPost.RESERVED_KIND]
+    alerts = [(a, d) for k, a, d in done if k in (Page.KIND, Announcement.KIND)]
     # an alert decided after a VIP's card but sent before it: what "never ahead of a VIP card" rules out
     ahead = sum(1 for a, d in alerts for va, vd in vip_cards if a > va and d < vd)
     cases: dict[str, int] = {}

@@ -8,7 +8,7 @@ from datetime import timedelta
 from handlers.cases import transitions
 from handlers.cases.errors import ComplaintNotFound, ConcurrentUpdate, IllegalTransition, InvalidRequest
 from handlers.domain.complaint import SYSTEM, Action, Actor, Complaint
-from handlers.domain.outbox_kinds import CHAT_DM, TICKET_CREATE, X_REPLY, dm_key, reply_key, ticket_key
+from handlers.domain.outbox_kinds import DirectMessage, SocialReply, TicketCreate
 from handlers.ports.clock import Clock
 from handlers.ports.gateways import LengthRule
 from handlers.ports.outbox import NewOutboxMessage
@@ -30,8 +30,8 @@ def acknowledge(
         raise InvalidRequest(f"The reply is {measured.length} characters {length.rule}; the limit is {measured.limit}.")
 
     def effects(updated: Complaint) -> list[NewOutboxMessage]:
-        lane = {"source": updated.source}  # each network's replies wait on that network's limits only
-        return [NewOutboxMessage(X_REPLY, reply_key(complaint_id, updated.version), complaint_id, lane)]
+        reply = SocialReply(source=updated.source)  # each network's replies wait on that network's limits only
+        return [NewOutboxMessage(reply, SocialReply.key(complaint_id, updated.version), complaint_id)]
 
     return transitions.apply(
         uow_factory,
@@ -60,8 +60,8 @@ def move_to_ticket(
     """Move the complaint offline to a ticket in the system of record (created through the outbox, retried)."""
 
     def effects(updated: Complaint) -> list[NewOutboxMessage]:
-        payload = {"priority": priority, "notes": notes, "contact": contact}
-        return [NewOutboxMessage(TICKET_CREATE, ticket_key(complaint_id, updated.version), complaint_id, payload)]
+        ticket = TicketCreate(priority=priority, notes=notes, contact=contact)
+        return [NewOutboxMessage(ticket, TicketCreate.key(complaint_id, updated.version), complaint_id)]
 
     detail = {"subject": subject, "priority": priority}
     return transitions.apply(
@@ -114,8 +114,8 @@ def escalate(
 
     def effects(updated: Complaint) -> list[NewOutboxMessage]:
         text = f"@{agent.name} escalated complaint #{complaint_id} from @{updated.author_handle} to you."
-        key = dm_key("escalate", complaint_id, clock.now().isoformat())
-        return [NewOutboxMessage(CHAT_DM, key, complaint_id, {"user": on_call, "text": text})]
+        key = DirectMessage.key("escalate", complaint_id, clock.now().isoformat())
+        return [NewOutboxMessage(DirectMessage(user=on_call, text=text), key, complaint_id)]
 
     return transitions.apply(
         uow_factory, clock, complaint_id, Action.ESCALATE, agent, effects=effects, detail={"on_call": on_call}

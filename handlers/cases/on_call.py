@@ -4,7 +4,7 @@ was taken on or dealt with."""
 from __future__ import annotations
 
 from handlers.domain.complaint import Action, Complaint
-from handlers.domain.outbox_kinds import PAGE, complaint_alert, page_key
+from handlers.domain.outbox_kinds import Page, complaint_alert
 from handlers.domain.people import Identity
 from handlers.domain.roster import on_call
 from handlers.ports.clock import Clock
@@ -44,5 +44,4 @@ def page_followups(before: Complaint, action: Action) -> list[NewOutboxMessage]:
         step = "resolve"
     else:
         return []
-    payload = {"action": step, "alert": alert}
-    return [NewOutboxMessage(PAGE, page_key(alert, step, wait_of(before)), before.id, payload)]
+    return [NewOutboxMessage(Page(action=step, alert=alert), Page.key(alert, step, wait_of(before)), before.id)]

@@ -14,7 +14,7 @@ from handlers.cases.permissions import authorize
 from handlers.dispatch.fan_out import send
 from handlers.domain.activity import ActivityLine
 from handlers.domain.complaint import Action, Actor, AuditEvent, Change, Complaint
-from handlers.domain.outbox_kinds import CARD_LOG, CARD_UPDATE, URGENT_RANK, card_log_key, card_update_key
+from handlers.domain.outbox_kinds import URGENT_RANK, CardUpdate, ThreadLine
 from handlers.ports.clock import Clock
 from handlers.ports.outbox import NewOutboxMessage
 from handlers.ports.unit_of_work import UnitOfWorkFactory
@@ -99,10 +99,10 @@ def apply(
             line = ActivityLine(actor, describe(action, complaint, updated))
             outbox = [
                 NewOutboxMessage(
-                    CARD_UPDATE, card_update_key(complaint_id, updated.version), complaint_id, {}, URGENT_RANK
+                    CardUpdate(), CardUpdate.key(complaint_id, updated.version), complaint_id, URGENT_RANK
                 ),
                 NewOutboxMessage(
-                    CARD_LOG, card_log_key(complaint_id, updated.version), complaint_id, line.payload(), URGENT_RANK
+                    ThreadLine(line=line), ThreadLine.key(complaint_id, updated.version), complaint_id, URGENT_RANK
                 ),
             ]
             outbox += page_followups(complaint, action)

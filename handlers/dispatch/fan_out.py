@@ -5,14 +5,20 @@ messages through `send`, so storage only stores what it is given."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 
 from handlers.domain.complaint import CardRef
-from handlers.domain.outbox_kinds import CARD_FOLLOWUP, CARD_LOG, CARD_UPDATE, DEFAULT_CHANNEL, TO_EACH_SURFACE
+from handlers.domain.outbox_kinds import DEFAULT_CHANNEL, ChatMessage
 from handlers.ports.outbox import NewOutboxMessage
 from handlers.ports.unit_of_work import UnitOfWork
 
-ON_A_CARD = frozenset({CARD_UPDATE, CARD_FOLLOWUP, CARD_LOG})  # these go where the complaint's card is
 CardsOf = Callable[[Collection[int]], Mapping[int, Sequence[CardRef]]]
+
+
+def _unspread(message: NewOutboxMessage) -> ChatMessage | None:
+    """The chat message still to be spread over the surfaces (one naming no surface yet), else None."""
+    body = message.body
+    return body if isinstance(body, ChatMessage) and not body.surface else None
 
 
 def to_surfaces(
@@ -21,34 +27,28 @@ def to_surfaces(
     cards_of: CardsOf,
     known: Mapping[int, Sequence[CardRef]] | None = None,
 ) -> list[NewOutboxMessage]:
-    """Each chat message once per surface (its key, payload and lane naming the surface and the channel of the
-    complaint's card there, or the surface's own channel); every other message as it is. `known` are cards the
-    caller read already; only the others are looked up. (The channel names the lane; the card itself is read
-    again when the message is carried out.)"""
-    chat = [m for m in messages if m.kind in TO_EACH_SURFACE and not m.payload.get("surface")]
+    """Each chat message once per surface (its key and body naming the surface and the channel of the complaint's
+    card there, or of its queue there, or the surface's own channel); every other message as it is. `known` are
+    cards the caller read already; only the others are looked up. (The channel names the lane; the card itself is
+    read again when the message is carried out.)"""
+    chat = [(m, body) for m in messages if (body := _unspread(m)) is not None]
     if not chat:
         return list(messages)
     known = known or {}
-    on_a_card = {m.complaint_id for m in chat if m.kind in ON_A_CARD and m.complaint_id is not None} - set(known)
+    on_a_card = {m.complaint_id for m, body in chat if body.ON_A_CARD and m.complaint_id is not None} - set(known)
     cards = {**known, **(cards_of(on_a_card) if on_a_card else {})}
     spread: list[NewOutboxMessage] = []
     for message in messages:
-        if message.kind not in TO_EACH_SURFACE or message.payload.get("surface"):
+        body = _unspread(message)
+        if body is None:
             spread.append(message)
             continue
-        on_card = message.kind in ON_A_CARD and message.complaint_id is not None
+        on_card = body.ON_A_CARD and message.complaint_id is not None
         out = cards.get(message.complaint_id or 0, ()) if on_card else ()
         for surface in surfaces:
             card = next((c for c in out if c.surface == surface), None)
-            queue_channels = message.payload.get("channels") or {}  # a new card goes to its queue's channel there
-            channel = card.channel if card is not None else str(queue_channels.get(surface) or DEFAULT_CHANNEL)
-            payload = {k: v for k, v in message.payload.items() if k != "channels"}
-            payload |= {"surface": surface, "channel": channel}
-            spread.append(
-                NewOutboxMessage(
-                    message.kind, f"{message.key}@{surface}", message.complaint_id, payload, message.rank, message.held
-                )
-            )
+            channel = card.channel if card is not None else body.channels.get(surface) or DEFAULT_CHANNEL
+            spread.append(replace(message, body=body.on(surface, channel), key=f"{message.key}@{surface}"))
     return spread
 
 

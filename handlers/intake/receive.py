@@ -14,16 +14,7 @@ from datetime import datetime
 
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import IncomingComplaint, Message, MessageKind, NewCase, OpenCase, posted_time
-from handlers.domain.outbox_kinds import (
-    CARD_FOLLOWUP,
-    CARD_POST,
-    CARD_UPDATE,
-    URGENT_RANK,
-    card_followup_key,
-    card_post_key,
-    card_post_kind,
-    card_update_followups_key,
-)
+from handlers.domain.outbox_kinds import URGENT_RANK, CardFollowUp, CardPost, CardUpdate
 from handlers.intake.follow_ups import find_case, thread_keys
 from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
@@ -192,26 +183,23 @@ def _store_source(
 
     messages = [replace(m, complaint_id=real(m.complaint_id)) for m in messages]
     storming = _storming(uow, now, triage, cases)  # a queue in storm mode holds its new cards
-    outbox = [
+    cards = [
+        (CardPost.for_tier(case.tier, case.channels), case, case_id) for case, case_id in zip(cases, ids, strict=True)
+    ]
+    outbox = [  # a card of a tier above standard is never held: it goes first
         NewOutboxMessage(
-            card_post_kind(case.tier),
-            card_post_key(case_id),
-            case_id,
-            {"channels": dict(case.channels)} if case.channels else {},
-            case.queue_rank,
-            held=case.queue in storming and card_post_kind(case.tier) == CARD_POST,
+            card, CardPost.key(case_id), case_id, case.queue_rank, held=case.queue in storming and not card.reserved
         )
-        for case, case_id in zip(cases, ids, strict=True)
+        for card, case, case_id in cards
     ]
     followups = [m for m in messages if m.kind is MessageKind.FOLLOWUP and m.complaint_id is not None]
     counts = uow.complaints.count_followups(dict(Counter(m.complaint_id for m in followups if m.complaint_id)))
     # a follow-up's line in the thread shares the channel's posting budget with new cards: it goes by its case's rank
     outbox += [
         NewOutboxMessage(
-            CARD_FOLLOWUP,
-            card_followup_key(source, m.incoming.external_id),
+            CardFollowUp(source=source, external_id=m.incoming.external_id),
+            CardFollowUp.key(source, m.incoming.external_id),
             m.complaint_id,
-            {"source": source, "external_id": m.incoming.external_id},
             counts[m.complaint_id].rank + FOLLOWUP_LINE_POINTS,
         )
         for m in followups
@@ -219,7 +207,7 @@ def _store_source(
     ]
     # the card's follow-up count: only cards that are out need updating (one on its way shows the count it finds)
     outbox += [
-        NewOutboxMessage(CARD_UPDATE, card_update_followups_key(case_id, counted.count), case_id, {}, URGENT_RANK)
+        NewOutboxMessage(CardUpdate(), CardUpdate.followups_key(case_id, counted.count), case_id, URGENT_RANK)
         for case_id, counted in counts.items()
         if counted.carded
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handlers.domain.complaint import CardRef, Complaint
+from handlers.domain.outbox_kinds import Announcement, Page
 from handlers.domain.rich_text import Line, Link
 from handlers.ports.gateways import DeliveryFailed, Pager
 from handlers.ports.outbox import OutboxMessage
@@ -73,14 +74,12 @@ class AlertDeliveries:
                     return link
         return None
 
-    def page(self, message: OutboxMessage) -> None:
+    def page(self, message: OutboxMessage, body: Page) -> None:
         """Trigger, acknowledge or resolve an alert through the pager."""
-        payload = message.payload
-        action, alert = str(payload["action"]), str(payload["alert"])
+        action, alert = body.action, body.alert
         if action == "trigger":
-            user = payload.get("user")
             link = self._link(self._complaint(message))
-            self._pager.trigger(alert, str(payload["summary"]), str(user) if user else None, link)
+            self._pager.trigger(alert, body.summary, body.user, link)
         elif action == "acknowledge":
             self._pager.acknowledge(alert)
         elif action == "resolve":
@@ -88,23 +87,21 @@ class AlertDeliveries:
         else:
             raise DeliveryFailed(f"unknown pager action {action!r}", permanent=True)
 
-    def announce(self, message: OutboxMessage) -> None:
+    def announce(self, message: OutboxMessage, body: Announcement) -> None:
         """Post in one surface's channel (the card's link added), or update the alert's earlier message there."""
-        payload = message.payload
-        surface = str(payload.get("surface") or "")
+        surface = body.surface
         face = self._faces.get(surface)
         if face is None:
             return
         link = self._link(self._complaint(message), surface)
-        said = str(payload["text"])
-        text = Line.of(said, " ", Link(link, "Open the card")) if link else Line.of(said)
-        channel, alert = str(payload.get("channel") or ""), str(payload.get("alert") or "")
+        text = Line.of(body.text, " ", Link(link, "Open the card")) if link else Line.of(body.text)
+        channel, alert = body.channel, body.alert
         notice = Notice(
             text,
-            leads=bool(payload.get("leads")),
-            group=tuple(str(g) for g in (payload.get("group") or {}).get(surface, ())),  # a queue's own leads there
-            take_next=str(payload["take_next"]) if payload.get("take_next") else None,  # a queue's summary
-            acknowledge_all=str(payload["acknowledge_all"]) if payload.get("acknowledge_all") else None,  # an incident
+            leads=body.leads,
+            group=tuple(body.group.get(surface, ())),  # a queue's own leads there
+            take_next=body.take_next,  # a queue's summary
+            acknowledge_all=body.acknowledge_all,  # an incident
         )
         if not alert:
             face.notifier.announce(channel, notice)

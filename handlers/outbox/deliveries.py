@@ -7,9 +7,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from handlers.dispatch.fan_out import send
-from handlers.domain.activity import ActivityLine
 from handlers.domain.complaint import SYSTEM, AuditEvent, Complaint, Delivery, IncomingComplaint, Message, MessageKind
-from handlers.domain.outbox_kinds import CARD_UPDATE, URGENT_RANK
+from handlers.domain.outbox_kinds import (
+    URGENT_RANK,
+    CardUpdate,
+    DirectMessage,
+    SocialReply,
+    StatusPost,
+    ThreadLine,
+    TicketCreate,
+)
 from handlers.ports.clock import Clock
 from handlers.ports.gateways import (
     Deferred,
@@ -61,11 +68,11 @@ class Deliveries:
             else:
                 return
             key = f"card.update:{complaint.id}:v{complaint.version}:{tag}"
-            update = NewOutboxMessage(CARD_UPDATE, key, complaint.id, {}, URGENT_RANK)
+            update = NewOutboxMessage(CardUpdate(), key, complaint.id, URGENT_RANK)
             send(uow, [update], {complaint.id: complaint.cards})
             uow.commit()
 
-    def reply(self, message: OutboxMessage) -> None:
+    def reply(self, message: OutboxMessage, body: SocialReply) -> None:
         """Post the public reply on the complaint's network, unless an earlier attempt already did; record the link
         or the network's refusal."""
         complaint = self._complaint(message)
@@ -90,14 +97,19 @@ class Deliveries:
         self._record(complaint, "reply", status=Delivery.SENT, post_id=posted.post_id, url=posted.url, error=None)
         self._remember_our_reply(complaint, posted, text)
 
-    def status_post(self, message: OutboxMessage) -> None:
+    def status_post(self, message: OutboxMessage, body: StatusPost) -> None:
         """Post an incident's status update from the brand account (once: a repeat is the network's to refuse)."""
-        social = self._social.get("x")
+        social = self._social.get(body.source)
         if social is None:
-            raise DeliveryFailed("X posts are not configured (X_API_KEY…)", permanent=True)
-        posted = social.post(str(message.payload["text"]))
+            why = (
+                "X posts are not configured (X_API_KEY…)"
+                if body.source == "x"
+                else f"{body.source} posts are not set up"
+            )
+            raise DeliveryFailed(why, permanent=True)
+        posted = social.post(body.text)
         with self._uow() as uow:
-            detail = {"text": str(message.payload["text"])[:300], "url": posted.url if posted else "already out"}
+            detail = {"text": body.text[:300], "url": posted.url if posted else "already out"}
             uow.audit.record(AuditEvent(None, SYSTEM, "incident:status-post", None, None, self._clock.now(), detail))
             uow.commit()
 
@@ -120,7 +132,7 @@ class Deliveries:
                 uow.messages.add_many([Message(ours, MessageKind.BRAND, self._clock.now(), complaint.id, "our reply")])
                 uow.commit()
 
-    def ticket(self, message: OutboxMessage) -> None:
+    def ticket(self, message: OutboxMessage, body: TicketCreate) -> None:
         """Create the ticket with the whole conversation and a link back to the card; record its number."""
         complaint = self._complaint(message)
         if complaint is None or complaint.ticket is None or complaint.ticket.status is not Delivery.PENDING:
@@ -137,9 +149,9 @@ class Deliveries:
             complaint_id=complaint.id,
             key=message.key,
             subject=complaint.ticket.subject,
-            priority=str(message.payload.get("priority") or "normal"),
-            notes=str(message.payload.get("notes") or ""),
-            contact=str(message.payload.get("contact") or ""),
+            priority=body.priority,
+            notes=body.notes,
+            contact=body.contact,
             customer_handle=complaint.author_handle,
             customer_name=complaint.author_name,
             source=complaint.source,
@@ -166,27 +178,27 @@ class Deliveries:
                 return link
         return None
 
-    def activity(self, message: OutboxMessage) -> None:
+    def activity(self, message: OutboxMessage, body: ThreadLine) -> None:
         """Post a line of the card's history in its thread on one surface (after the card itself is out there)."""
         complaint = self._complaint(message)
-        surface = str(message.payload.get("surface") or "")
+        surface = body.surface
         face = self._faces.get(surface)
         if complaint is None or face is None:
             return
         card = complaint.card_on(surface)
         if card is None:
             raise Deferred("waiting for the card to be posted")
-        face.cards.post_activity(card, ActivityLine.from_payload(dict(message.payload)))
+        face.cards.post_activity(card, body.line)
 
-    def direct_message(self, message: OutboxMessage) -> None:
+    def direct_message(self, message: OutboxMessage, body: DirectMessage) -> None:
         """Send a person a direct message on one surface (where they have an id), with the card's link there."""
-        surface = str(message.payload.get("surface") or "")
+        surface = body.surface
         face = self._faces.get(surface)
         with self._uow() as uow:
-            person = uow.people.get_many([str(message.payload["user"])]).get(str(message.payload["user"]))
+            person = uow.people.get_many([body.user]).get(body.user)
         handle = person.handles.get(surface) if person is not None else None
         if face is None or handle is None:
             return  # they are not on this surface: the message reaches them on the others
         complaint = self._complaint(message)
         card = complaint.card_on(surface) if complaint is not None else None
-        face.notifier.notify(handle, str(message.payload["text"]), card)
+        face.notifier.notify(handle, body.text, card)

@@ -7,30 +7,30 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from handlers.cases.card_view import card_for, moved
 from handlers.cases.sources import Sources
 from handlers.domain.card import CardView, FollowUpLine
 from handlers.domain.complaint import Complaint
 from handlers.domain.outbox_kinds import (
-    CARD_FOLLOWUP,
-    CARD_LOG,
-    CARD_MOVE,
-    CARD_POST,
-    CARD_POST_RESERVED,
-    CARD_UPDATE,
-    CHAT_ANNOUNCE,
-    CHAT_DM,
-    INCIDENT_REPLIES,
-    PAGE,
-    POSTS_A_CARD,
-    TICKET_CREATE,
     URGENT_RANK,
     WAITS_FOR_CARD,
-    X_REPLY,
-    X_STATUS,
-    card_refresh_key,
-    lane_of,
+    Announcement,
+    CardFollowUp,
+    CardMove,
+    CardPost,
+    CardUpdate,
+    ChatMessage,
+    DirectMessage,
+    IncidentReplies,
+    Outgoing,
+    Page,
+    SocialReply,
+    StatusPost,
+    ThreadLine,
+    TicketCreate,
+    UnreadableMessage,
 )
 from handlers.outbox.alerts import AlertDeliveries, ChatPager
 from handlers.outbox.cut_batches import CutBatches
@@ -38,10 +38,12 @@ from handlers.outbox.deliveries import Deliveries
 from handlers.outbox.lease_keeper import LeaseKeeper
 from handlers.ports.clock import Clock
 from handlers.ports.gateways import PACING, Deferred, DeliveryFailed, Pager, SocialGateway, TicketGateway
-from handlers.ports.outbox import OutboxMessage
+from handlers.ports.outbox import NewOutboxMessage, OutboxMessage
 from handlers.ports.surfaces import Face, Faces
 from handlers.ports.unit_of_work import UnitOfWorkFactory
 from handlers.queues.incident import IncidentDesk, incident_from
+
+Handler = Callable[[OutboxMessage, Any], None]  # carries out one message, given its body (of the kind it handles)
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ def outage_backoff_seconds(streak: int) -> float:
 class OutboxRunner:
     """Leases due messages and executes them through the gateways, with retries and backoff.
 
-    Messages travel in lanes (kinds.lane_of): a rate limit or an outage pauses its lane only, and while a
+    Messages travel in lanes (each body's `lane`): a rate limit or an outage pauses its lane only, and while a
     lane is paused its messages stay in the outbox untouched, keeping their chances. When the lane opens, the
     highest rank goes first, so a new VIP complaint's card never waits behind standard ones already queued.
     """
@@ -98,30 +100,29 @@ class OutboxRunner:
         self._cut = CutBatches(uow_factory, clock, outages)  # leases of batches an outage cut, given back at once
         deliveries = Deliveries(uow_factory, clock, faces, social, tickets)
         alerts = AlertDeliveries(uow_factory, faces, pager or ChatPager(uow_factory, faces))
-        self._handlers: dict[str, Callable[[OutboxMessage], None]] = {
-            CARD_POST: self._post_card,
-            CARD_POST_RESERVED: self._post_card,
-            CARD_UPDATE: self._update_card,
-            CARD_FOLLOWUP: self._post_followup,
-            CARD_MOVE: self._move_card,
-            CARD_LOG: self._done_after(deliveries.activity),
-            X_REPLY: self._done_after(deliveries.reply),
-            TICKET_CREATE: self._done_after(deliveries.ticket),
-            CHAT_DM: self._done_after(deliveries.direct_message),
-            CHAT_ANNOUNCE: self._done_after(alerts.announce),
-            PAGE: self._done_after(alerts.page),
-            X_STATUS: self._done_after(deliveries.status_post),
+        self._handlers: dict[type[Outgoing], Handler] = {
+            CardPost: self._post_card,
+            CardUpdate: self._update_card,
+            CardFollowUp: self._post_followup,
+            CardMove: self._move_card,
+            ThreadLine: self._done_after(deliveries.activity),
+            SocialReply: self._done_after(deliveries.reply),
+            TicketCreate: self._done_after(deliveries.ticket),
+            DirectMessage: self._done_after(deliveries.direct_message),
+            Announcement: self._done_after(alerts.announce),
+            Page: self._done_after(alerts.page),
+            StatusPost: self._done_after(deliveries.status_post),
         }
         if incidents is not None:
 
-            def reply_to_incident(message: OutboxMessage) -> None:
-                incidents.reply_all(*incident_from(message.payload))
+            def reply_to_incident(message: OutboxMessage, body: IncidentReplies) -> None:
+                incidents.reply_all(*incident_from(body))
 
-            self._handlers[INCIDENT_REPLIES] = self._done_after(reply_to_incident)
+            self._handlers[IncidentReplies] = self._done_after(reply_to_incident)
 
-    def _done_after(self, deliver: Callable[[OutboxMessage], None]) -> Callable[[OutboxMessage], None]:
-        def run(message: OutboxMessage) -> None:
-            deliver(message)
+    def _done_after(self, deliver: Handler) -> Handler:
+        def run(message: OutboxMessage, body: Any) -> None:
+            deliver(message, body)
             self._done(message)
 
         return run
@@ -167,8 +168,10 @@ class OutboxRunner:
         return len(messages)
 
     def _run_batch(self, messages: list[OutboxMessage], keeper: LeaseKeeper, carrying: list[OutboxMessage]) -> None:
-        fresh: set[tuple[int | None, object]] = set()  # cards (complaint, surface) this batch already rendered
+        fresh: set[tuple[int | None, str]] = set()  # cards (complaint, surface) this batch already rendered
         given_back: set[int] = set()
+        bodies = {m.id: _body(m) for m in messages}
+        lanes = {i: body.lane if isinstance(body, Outgoing) else "" for i, body in bodies.items()}
         deadline = time.monotonic() + BATCH_SECONDS
         for n, message in enumerate(messages):
             if message.id in given_back or keeper.lost(message.id):
@@ -177,32 +180,32 @@ class OutboxRunner:
                 rest = [m for m in messages[n:] if m.id not in given_back and not keeper.lost(m.id)]
                 self._release_many(rest, self._clock.now())
                 return
-            lane = lane_of(message.kind, message.payload)
+            lane, body = lanes[message.id], bodies[message.id]
             if lane in self.paused_lanes():  # paused by an earlier message of this batch: give back its lane's rest
-                waiting = [m for m in messages[n:] if m.id not in given_back and lane_of(m.kind, m.payload) == lane]
+                waiting = [m for m in messages[n:] if m.id not in given_back and lanes[m.id] == lane]
                 self._release_many(waiting, self._clock.now())
                 given_back.update(m.id for m in waiting)
                 for m in waiting:
                     keeper.finished(m.id)
                 continue
-            card = (message.complaint_id, message.payload.get("surface"))
+            card = (message.complaint_id, body.surface if isinstance(body, ChatMessage) else "")
             carrying.append(message)
-            if message.kind == CARD_UPDATE and card in fresh:
+            if isinstance(body, CardUpdate) and card in fresh:
                 self._done(message)
             else:
-                self._execute(message)
-                if (message.kind in POSTS_A_CARD or message.kind == CARD_UPDATE) and message.complaint_id is not None:
+                self._execute(message, body, lane)
+                if isinstance(body, CardPost | CardUpdate) and message.complaint_id is not None:
                     fresh.add(card)
             keeper.finished(message.id)
 
-    def _execute(self, message: OutboxMessage) -> None:
-        handler = self._handlers.get(message.kind)
-        if handler is None:
-            self._give_up(message, f"unknown outbox kind {message.kind!r}")
+    def _execute(self, message: OutboxMessage, body: Outgoing | UnreadableMessage, lane: str) -> None:
+        handler = self._handlers.get(type(body)) if isinstance(body, Outgoing) else None
+        if handler is None:  # an unknown kind, an incomplete payload, or incidents this runner does not answer
+            why = str(body) if isinstance(body, UnreadableMessage) else f"no way to carry out {message.kind} here"
+            self._give_up(message, why)
             return
-        lane = lane_of(message.kind, message.payload)
         try:
-            handler(message)
+            handler(message, body)
             self._outage_streak.pop(lane, None)
         except Deferred as waiting:
             self._release(message, self._clock.now() + timedelta(seconds=WAIT_FOR_CARD_SECONDS), str(waiting))
@@ -240,22 +243,21 @@ class OutboxRunner:
         source = self._sources.of(complaint.source) if self._sources is not None else None
         return card_for(complaint, self._clock.now(), source=source)
 
-    def _face(self, message: OutboxMessage) -> tuple[str, Face]:
-        surface = str(message.payload.get("surface") or "")
-        face = self._faces.get(surface)
+    def _face(self, body: ChatMessage) -> tuple[str, Face]:
+        face = self._faces.get(body.surface)
         if face is None:
-            raise DeliveryFailed(f"the chat surface {surface!r} is not configured", permanent=True)
-        return surface, face
+            raise DeliveryFailed(f"the chat surface {body.surface!r} is not configured", permanent=True)
+        return body.surface, face
 
-    def _post_card(self, message: OutboxMessage) -> None:
+    def _post_card(self, message: OutboxMessage, body: CardPost) -> None:
         complaint_id = _complaint_id(message)
-        surface, face = self._face(message)
+        surface, face = self._face(body)
         with self._uow() as uow:
             complaint = uow.complaints.get(complaint_id)
         if complaint is None or complaint.card_on(surface) is not None:
             self._done(message)
             return
-        channel = str(message.payload.get("channel") or "")
+        channel = body.channel
         found = None
         if message.attempts > 1:  # an earlier attempt may have posted it and died before saving the answer
             found = face.cards.find_card(channel, complaint_id, complaint.received_at - timedelta(minutes=1))
@@ -267,24 +269,24 @@ class OutboxRunner:
             current = uow.complaints.get(complaint_id)
             if current is not None and replace(current, cards=complaint.cards) != complaint:
                 # it changed while the card was on its way: show the newer state too
-                key = card_refresh_key(complaint_id, current.version, current.followup_count)
-                payload = {"surface": surface, "channel": ref.channel}
-                uow.outbox.enqueue(CARD_UPDATE, f"{key}@{surface}", complaint_id, payload, URGENT_RANK)
+                key = CardUpdate.refresh_key(complaint_id, current.version, current.followup_count)
+                update = CardUpdate(surface=surface, channel=ref.channel)
+                uow.outbox.enqueue_many([NewOutboxMessage(update, f"{key}@{surface}", complaint_id, URGENT_RANK)])
             uow.outbox.wake(complaint_id, WAITS_FOR_CARD, self._clock.now())  # its thread lines can go now
             self._finished(uow.outbox.mark_done(message.id, self._clock.now(), message.lease), message)
             uow.commit()
 
-    def _move_card(self, message: OutboxMessage) -> None:
+    def _move_card(self, message: OutboxMessage, body: CardMove) -> None:
         """Post the card in its new queue's channel, turn the old one into a pointer there, and remember the new one
         (a retry finds a post an earlier attempt made). With no card out yet, the card is simply posted there."""
         complaint_id = _complaint_id(message)
-        surface, face = self._face(message)
+        surface, face = self._face(body)
         with self._uow() as uow:
             complaint = uow.complaints.get(complaint_id)
         if complaint is None:
             self._done(message)
             return
-        channel = str(message.payload.get("channel") or "")
+        channel = body.channel
         old = complaint.card_on(surface)
         if old is not None and channel and old.channel == channel:
             self._done(message)  # already there (an earlier attempt finished, or both queues share the channel)
@@ -294,7 +296,7 @@ class OutboxRunner:
             found = face.cards.find_card(channel, complaint_id, complaint.received_at - timedelta(minutes=1))
         new = found or face.cards.post_card(channel, self._card(complaint))
         if old is not None and (old.channel, old.data) != (new.channel, new.data):
-            pointer = moved(self._card(complaint), str(message.payload.get("title") or ""), face.cards.permalink(new))
+            pointer = moved(self._card(complaint), body.title, face.cards.permalink(new))
             face.cards.update_card(old, pointer)
         with self._uow() as uow:
             if old is not None:
@@ -305,9 +307,9 @@ class OutboxRunner:
             self._finished(uow.outbox.mark_done(message.id, self._clock.now(), message.lease), message)
             uow.commit()
 
-    def _update_card(self, message: OutboxMessage) -> None:
+    def _update_card(self, message: OutboxMessage, body: CardUpdate) -> None:
         complaint_id = _complaint_id(message)
-        surface, face = self._face(message)
+        surface, face = self._face(body)
         with self._uow() as uow:
             complaint = uow.complaints.get(complaint_id)
         card = complaint.card_on(surface) if complaint is not None else None
@@ -316,12 +318,12 @@ class OutboxRunner:
         # with no card yet, the pending card.post renders the current state
         self._done(message)
 
-    def _post_followup(self, message: OutboxMessage) -> None:
+    def _post_followup(self, message: OutboxMessage, body: CardFollowUp) -> None:
         complaint_id = _complaint_id(message)
-        surface, face = self._face(message)
+        surface, face = self._face(body)
         with self._uow() as uow:
             complaint = uow.complaints.get(complaint_id)
-            followup = uow.messages.get(str(message.payload["source"]), str(message.payload["external_id"]))
+            followup = uow.messages.get(body.source, body.external_id)
         if complaint is None or followup is None:
             self._done(message)
             return
@@ -373,6 +375,14 @@ class OutboxRunner:
                 message.id,
                 message.kind,
             )
+
+
+def _body(message: OutboxMessage) -> Outgoing | UnreadableMessage:
+    """What a leased message carries, or why it cannot be read (it is then given up)."""
+    try:
+        return message.body()
+    except UnreadableMessage as exc:
+        return exc
 
 
 def _complaint_id(message: OutboxMessage) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import Actor, AuditEvent
-from handlers.domain.outbox_kinds import CARD_UPDATE, URGENT_RANK
+from handlers.domain.outbox_kinds import URGENT_RANK, CardUpdate
 from handlers.domain.people import Erased
 from handlers.intake.stream_codec import from_entry, to_entry
 from handlers.ports.clock import Clock
@@ -75,7 +75,7 @@ def _erase(
             erased.complaints, erased.messages, erased.tickets, erased.audit_details, erased.registry, on_stream
         )
         redraw = [
-            NewOutboxMessage(CARD_UPDATE, f"card.update:{case}:erased:{clock.now().timestamp()}", case, {}, URGENT_RANK)
+            NewOutboxMessage(CardUpdate(), f"card.update:{case}:erased:{clock.now().timestamp()}", case, URGENT_RANK)
             for case in erased.complaints
         ]
         send(uow, redraw)  # cards out in the chat tools show the erased text from now on

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from handlers.domain.outbox_kinds import Outgoing, parse
+
 MAX_FAILURES = 10  # counted failures before an outbox message gives up (rate limits and outages never count)
 
 
@@ -15,13 +17,17 @@ class OutboxMessage:
     """A side effect decided inside a transaction, to be carried out after it commits."""
 
     id: int
-    kind: str
+    kind: str  # the stored name of its kind
     key: str
     complaint_id: int | None
-    payload: Mapping[str, Any]
+    payload: Mapping[str, Any]  # as stored: `body()` reads it as its kind's class
     attempts: int  # tries, this one included: more than one means an earlier try may have landed
     failures: int = 0  # counted failures before this try
     lease: str = ""  # the token of the lease it was taken under: only that lease may finish, retry or give it back
+
+    def body(self) -> Outgoing:
+        """What it carries, as its kind's class (handlers.domain.outbox_kinds.UnreadableMessage if it cannot be)."""
+        return parse(self.kind, self.payload)
 
     @property
     def last_chance(self) -> bool:
@@ -31,35 +37,39 @@ class OutboxMessage:
 
 @dataclass(frozen=True)
 class NewOutboxMessage:
-    """An outbox message to add."""
+    """An outbox message to add: what it carries (typed by kind), its idempotency key and its complaint."""
 
-    kind: str
+    body: Outgoing
     key: str
     complaint_id: int | None
-    payload: Mapping[str, Any]
     rank: float = 0.0
     held: bool = False  # kept back until released (a card of a queue in storm mode, posted when taken)
+
+    @property
+    def kind(self) -> str:
+        """The stored name of its kind."""
+        return self.body.kind
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """Its body as the stored JSON payload."""
+        return self.body.to_payload()
 
 
 class Outbox(Protocol):
     """Side effects waiting to leave the building."""
 
-    def enqueue(
-        self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
-    ) -> None:
-        """Add a message; a second message with the same idempotency key is ignored. Higher rank goes first."""
-        ...
-
     def enqueue_many(self, messages: list[NewOutboxMessage]) -> None:
-        """Add several messages at once, as they are (the same rules as `enqueue`): the core has already made a chat
-        message one per surface (handlers.dispatch.fan_out)."""
+        """Add messages as they are, each in its body's lane and ordering; a second message with the same idempotency
+        key is ignored. Higher rank goes first. The core has already made a chat message one per surface
+        (handlers.dispatch.fan_out)."""
         ...
 
     def lease_due(
         self, now: datetime, lease_seconds: float, limit: int, skip_lanes: Collection[str] = (), *, owner: str = ""
     ) -> list[OutboxMessage]:
         """Take up to `limit` due messages, highest rank first, for `lease_seconds` (nobody else gets them meanwhile)
-        on behalf of the worker `owner`; none travelling in `skip_lanes` (handlers.domain.outbox_kinds.lane_of). A lease
+        on behalf of the worker `owner`; none travelling in `skip_lanes` (a body's `lane`). A lease
         held by a worker silent for SILENT_AFTER counts as expired."""
         ...
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,7 +21,7 @@ from handlers.cases.reply_templates import ReplyTemplate, check, render, values
 from handlers.cases.sources import Sources
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import Action, Actor, AuditEvent, Complaint, Role
-from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, INCIDENT_REPLIES, X_REPLY, X_STATUS, incident_key, reply_key
+from handlers.domain.outbox_kinds import Announcement, IncidentReplies, SocialReply, StatusPost
 from handlers.domain.queue import QueuePolicy
 from handlers.domain.spikes import ALL_TOPICS
 from handlers.ports.clock import Clock
@@ -201,21 +200,20 @@ class IncidentDesk:
         now = self.clock.now()
         with self.uow_factory() as uow:
             incident = incident_of(uow, self.queues, key)
-        payload = {
-            "key": key,
-            "title": incident.title,
-            "queue": incident.queue,
-            "topic": incident.topic,
-            "since": incident.since.isoformat() if incident.since else None,
-            "cluster": incident.cluster,
-            "text": text,
-            "who": who.id,
-            "name": who.name,
-            "surface": who.surface,
-        }
-        outbox = [NewOutboxMessage(INCIDENT_REPLIES, incident_key(key, now), None, payload)]
+        replies = IncidentReplies(
+            incident=key,
+            title=incident.title,
+            queue=incident.queue,
+            topic=incident.topic,
+            since=incident.since,
+            cluster=incident.cluster,
+            text=text,
+            lead=who,
+        )
+        outbox = [NewOutboxMessage(replies, IncidentReplies.key(key, now), None)]
         if status.strip():
-            outbox.append(NewOutboxMessage(X_STATUS, f"{X_STATUS}:{incident_key(key, now)}", None, {"text": status}))
+            post = StatusPost(text=status)
+            outbox.append(NewOutboxMessage(post, StatusPost.key(IncidentReplies.key(key, now)), None))
         with self.uow_factory() as uow:
             send(uow, outbox)
             detail = {"incident": key, "eligible": form.eligible, "text": text[:500], "status_post": bool(status)}
@@ -236,8 +234,8 @@ class IncidentDesk:
                 continue
 
             def effects(updated: Complaint, complaint_id: int = complaint.id) -> list[NewOutboxMessage]:
-                key, lane = reply_key(complaint_id, updated.version), {"source": updated.source}
-                return [NewOutboxMessage(X_REPLY, key, complaint_id, lane, INCIDENT_RANK)]
+                key, reply = SocialReply.key(complaint_id, updated.version), SocialReply(source=updated.source)
+                return [NewOutboxMessage(reply, key, complaint_id, INCIDENT_RANK)]
 
             try:
                 transitions.apply(
@@ -260,10 +258,10 @@ class IncidentDesk:
             + (f"; {skipped:,} left be (answered or closed meanwhile)" if skipped else "")
             + ". The replies go out at the network's pace, each card updated as its reply lands."
         )
-        payload = {"text": said, "channels": dict(queue.channels) if queue else {}}
+        told = Announcement(text=said, channels=dict(queue.channels) if queue else {})
         key = f"chat.announce:{incident.key}:{self.clock.now():%Y%m%dT%H%M%S%f}"
         with self.uow_factory() as uow:
-            send(uow, [NewOutboxMessage(CHAT_ANNOUNCE, key, None, payload)])
+            send(uow, [NewOutboxMessage(told, key, None)])
             uow.commit()
 
 
@@ -287,17 +285,15 @@ def _short(text: str) -> str:
     return telling[:160]
 
 
-def incident_from(payload: Mapping[str, object]) -> tuple[Incident, str, Actor]:
-    """The incident, the reply and the lead an INCIDENT_REPLIES message carries (the lead was checked when they sent
+def incident_from(message: IncidentReplies) -> tuple[Incident, str, Actor]:
+    """The incident, the reply and the lead an incident reply message carries (the lead was checked when they sent
     it)."""
-    since = payload.get("since")
     incident = Incident(
-        str(payload["key"]),
-        str(payload.get("title") or payload["key"]),
-        queue=str(payload["queue"]) if payload.get("queue") else None,
-        topic=str(payload["topic"]) if payload.get("topic") else None,
-        since=datetime.fromisoformat(str(since)) if since else None,
-        cluster=str(payload["cluster"]) if payload.get("cluster") else None,
+        message.incident,
+        message.title or message.incident,
+        queue=message.queue,
+        topic=message.topic,
+        since=message.since,
+        cluster=message.cluster,
     )
-    who = Actor(str(payload["who"]), str(payload["name"]), str(payload["surface"]), frozenset({Role.AGENT, Role.LEAD}))
-    return incident, str(payload["text"]), who
+    return incident, message.text, message.lead

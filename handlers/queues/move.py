@@ -7,7 +7,7 @@ from __future__ import annotations
 from handlers.cases import transitions
 from handlers.cases.errors import ConcurrentUpdate, IllegalTransition, InvalidRequest
 from handlers.domain.complaint import Action, Actor, Complaint
-from handlers.domain.outbox_kinds import CARD_MOVE, URGENT_RANK, card_move_key
+from handlers.domain.outbox_kinds import URGENT_RANK, CardMove
 from handlers.domain.queue import Queue, QueuePolicy
 from handlers.intake.vip_registry import split_key
 from handlers.ports.clock import Clock
@@ -28,9 +28,8 @@ def move_to_queue(
     def effects(updated: Complaint) -> list[NewOutboxMessage]:
         if not moving:
             return []
-        payload = {"channels": dict(queue.channels), "title": queue.title}
-        key = card_move_key(complaint_id, updated.version)
-        return [NewOutboxMessage(CARD_MOVE, key, complaint_id, payload, URGENT_RANK)]
+        move = CardMove(channels=dict(queue.channels), title=queue.title)
+        return [NewOutboxMessage(move, CardMove.key(complaint_id, updated.version), complaint_id, URGENT_RANK)]
 
     return transitions.apply(
         uow_factory, clock, complaint_id, Action.MOVE, who, effects=effects,

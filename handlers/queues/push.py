@@ -16,7 +16,7 @@ from handlers.cases.errors import AlreadyClaimed, ConcurrentUpdate, IllegalTrans
 from handlers.dispatch.fan_out import send
 from handlers.domain.availability import Availability
 from handlers.domain.complaint import SYSTEM, Action, Actor, AuditEvent, Role
-from handlers.domain.outbox_kinds import CHAT_DM, URGENT_RANK, dm_key
+from handlers.domain.outbox_kinds import URGENT_RANK, DirectMessage
 from handlers.domain.people import Person
 from handlers.domain.queue import QueuePolicy
 from handlers.domain.queue_rules import rules_of
@@ -117,10 +117,10 @@ def _hand(
     except (AlreadyClaimed, ConcurrentUpdate, IllegalTransition):
         return False
     now = clock.now()
-    payload = {"user": person.key, "text": _message(item, title, deadline)}
+    told = DirectMessage(user=person.key, text=_message(item, title, deadline))
     with uow_factory() as uow:
-        key = dm_key("assigned", item.complaint_id, now.isoformat())
-        send(uow, [NewOutboxMessage(CHAT_DM, key, item.complaint_id, payload, URGENT_RANK)])
+        key = DirectMessage.key("assigned", item.complaint_id, now.isoformat())
+        send(uow, [NewOutboxMessage(told, key, item.complaint_id, URGENT_RANK)])
         detail = {"to": person.key, "mode": mode}
         uow.audit.record(AuditEvent(item.complaint_id, SYSTEM, "assigned", None, None, now, detail))
         uow.commit()

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from handlers.dispatch.fan_out import send
 from handlers.domain.card import STANDARD_TIER
 from handlers.domain.complaint import SYSTEM, AuditEvent
-from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, URGENT_RANK
+from handlers.domain.outbox_kinds import URGENT_RANK, Announcement
 from handlers.domain.queue import Queue, QueuePolicy
 from handlers.domain.queue_rules import rules_of
 from handlers.domain.spikes import ALL_TOPICS
@@ -149,11 +148,15 @@ def _cluster_calm(uow: UnitOfWork, queue: str, storm: Storm, now: datetime, rule
 
 def _say(uow: UnitOfWork, queue: Queue, storm: Storm, text: str, *, take_next: bool) -> None:
     """Post the queue's summary, or update it in place."""
-    payload: dict[str, Any] = {"text": text, "alert": f"{storm.alert}-{queue.name}", "channels": dict(queue.channels)}
-    if take_next:
-        payload |= {"take_next": queue.name, "acknowledge_all": f"storm:{queue.name}"}
+    said = Announcement(
+        text=text,
+        alert=f"{storm.alert}-{queue.name}",
+        channels=dict(queue.channels),
+        take_next=queue.name if take_next else None,
+        acknowledge_all=f"storm:{queue.name}" if take_next else None,
+    )
     key = f"chat.announce:{storm.alert}-{queue.name}:{storm.updates if take_next else 'over'}"
-    send(uow, [NewOutboxMessage(CHAT_ANNOUNCE, key, None, payload, URGENT_RANK)])
+    send(uow, [NewOutboxMessage(said, key, None, URGENT_RANK)])
 
 
 def _audit(uow: UnitOfWork, queue: str, what: str, now: datetime, detail: dict[str, object]) -> None:

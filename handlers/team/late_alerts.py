@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import SYSTEM, AuditEvent
 from handlers.domain.late import LateAlert, LateQueue
-from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, PAGE, page_key
+from handlers.domain.outbox_kinds import Announcement, Page
 from handlers.domain.queue import QueuePolicy
 from handlers.domain.sla import Stage
 from handlers.ports.outbox import NewOutboxMessage
@@ -55,23 +54,21 @@ def raise_late_alerts(
     outbox: list[NewOutboxMessage] = []
     for name in sorted(set(late) | set(alerts)):
         queue = queues.named(name) or queues.default  # a queue no longer in the policy counts as the default
-        title, channels, group = queue.title, dict(queue.channels), {k: list(v) for k, v in queue.leads.items()}
+        title, channels, group = queue.title, dict(queue.channels), {k: tuple(v) for k, v in queue.leads.items()}
         on_call_user = on_call.get(queue.name)
         now_late, alert = late.get(name), alerts.get(name)
         if now_late is None:
             if alert is not None:  # every complaint past its level has an owner now
                 key = alert_key(name, alert.episode)
-                resolve = {"action": "resolve", "alert": key}
-                outbox.append(NewOutboxMessage(PAGE, page_key(key, "resolve", ""), None, resolve))
+                resolve = Page(action="resolve", alert=key)
+                outbox.append(NewOutboxMessage(resolve, Page.key(key, "resolve", ""), None))
                 if alert.called:
                     text = (
                         f"Caught up on {title}: every complaint that was past its level has an owner "
                         f"({alert.most:,} at most)."
                     )
-                    payload = {"text": text, "alert": key, "channels": channels}
-                    outbox.append(
-                        NewOutboxMessage(CHAT_ANNOUNCE, f"chat.announce:{key}:caught-up", None, payload, LAST)
-                    )
+                    said = Announcement(text=text, alert=key, channels=channels)
+                    outbox.append(NewOutboxMessage(said, f"chat.announce:{key}:caught-up", None, LAST))
                 uow.team.set_late_alert(name, None)
                 done.append((name, "caught up"))
             continue
@@ -80,8 +77,8 @@ def raise_late_alerts(
             key = alert_key(name, alert.episode)
             waited = _minutes(now_late.oldest, now)
             summary = f"{_plural(now_late.paged)} past their service level on {title}, the oldest waiting {waited} min"
-            page = {"action": "trigger", "alert": key, "summary": summary, "user": on_call_user}
-            outbox.append(NewOutboxMessage(PAGE, page_key(key, "trigger", ""), None, page))
+            page = Page(action="trigger", alert=key, summary=summary, user=on_call_user)
+            outbox.append(NewOutboxMessage(page, Page.key(key, "trigger", ""), None))
             done.append((name, "paged"))
         key = alert_key(name, alert.episode)
         alert = replace(alert, most=max(alert.most, now_late.paged))
@@ -89,9 +86,9 @@ def raise_late_alerts(
             text = _late_text(title, name, now_late, now)
             due = alert.said_at is None or now - alert.said_at >= UPDATE_EVERY
             if not alert.called or (due and text != alert.said):
-                call: dict[str, Any] = {"text": text, "alert": key, "leads": True, "channels": channels, "group": group}
+                call = Announcement(text=text, alert=key, leads=True, channels=channels, group=group)
                 message_key = f"chat.announce:{key}:{alert.updates}"
-                outbox.append(NewOutboxMessage(CHAT_ANNOUNCE, message_key, None, call, now_late.rank))
+                outbox.append(NewOutboxMessage(call, message_key, None, now_late.rank))
                 done.append((name, "called" if not alert.called else "updated"))
                 alert = replace(alert, called=True, said=text, said_at=now, updates=alert.updates + 1)
         if alert != alerts.get(name):

@@ -14,7 +14,7 @@ from typing import Any
 from handlers.cases.on_call import wait_of, who_is_on_call
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import SYSTEM, AuditEvent, Complaint
-from handlers.domain.outbox_kinds import PAGE, complaint_alert, page_key
+from handlers.domain.outbox_kinds import Page, complaint_alert
 from handlers.domain.people import Identity
 from handlers.domain.queue import QueuePolicy
 from handlers.domain.queue_rules import QueueRules, rules_for, rules_of
@@ -42,9 +42,9 @@ def _arrival_page(complaint: Complaint, on_call_user: str | None) -> NewOutboxMe
     who = f"complaint #{complaint.id} from @{complaint.author_handle} ({complaint.tier})"
     new = "Back in the queue:" if complaint.requeued_at else "New"
     summary = f"{new} {who}: “{complaint.text[:140]}”"
-    payload = {"action": "trigger", "alert": complaint_alert(complaint.id), "summary": summary, "user": on_call_user}
-    key = page_key(complaint_alert(complaint.id), f"trigger{int(Stage.ARRIVAL)}", wait_of(complaint))
-    return NewOutboxMessage(PAGE, key, complaint.id, payload)
+    page = Page(action="trigger", alert=complaint_alert(complaint.id), summary=summary, user=on_call_user)
+    key = Page.key(complaint_alert(complaint.id), f"trigger{int(Stage.ARRIVAL)}", wait_of(complaint))
+    return NewOutboxMessage(page, key, complaint.id)
 
 
 def check_service_levels(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from handlers.cases.on_call import who_is_on_call
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import SYSTEM, AuditEvent
-from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, PAGE, page_key
+from handlers.domain.outbox_kinds import Announcement, Page
 from handlers.domain.people import Identity
 from handlers.domain.spikes import ALL_TOPICS, SpikeState
 from handlers.ports.clock import Clock
@@ -70,16 +70,13 @@ def check_spikes(
             topics_open = topics_open or (topic != ALL_TOPICS and event is SpikeEvent.OPENED)
             shown = replace(state, peak=max(state.peak, before.peak))
             text = _text(uow, topic, shown, count, event, since, rules)
-            payload = {"text": text, "alert": incident}
-            if event is not SpikeEvent.CLEARED:  # a lead may answer the spike's complaints at once
-                payload["acknowledge_all"] = f"spike:{topic}"
-            outbox.append(
-                NewOutboxMessage(CHAT_ANNOUNCE, f"chat.announce:{incident}:{event}:{shown.peak}", None, payload)
-            )
+            answer = f"spike:{topic}" if event is not SpikeEvent.CLEARED else None  # a lead may answer them at once
+            said = Announcement(text=text, alert=incident, acknowledge_all=answer)
+            outbox.append(NewOutboxMessage(said, f"chat.announce:{incident}:{event}:{shown.peak}", None))
             if event is not SpikeEvent.GROWING:
                 action = "trigger" if event is SpikeEvent.OPENED else "resolve"
-                page = {"action": action, "alert": incident, "summary": text, "user": on_call_user}
-                outbox.append(NewOutboxMessage(PAGE, page_key(incident, action, ""), None, page))
+                page = Page(action=action, alert=incident, summary=text, user=on_call_user)
+                outbox.append(NewOutboxMessage(page, Page.key(incident, action, ""), None))
             uow.audit.record(
                 AuditEvent(
                     None,

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, text, update
 
 from handlers.domain.complaint import Status
-from handlers.domain.outbox_kinds import (
-    AFTER_VIP_CARDS,
-    CARD_POST,
-    CARD_POST_RESERVED,
-    VIP_CARD_GATE_SECONDS,
-    lane_of,
-    ordering_of,
-)
+from handlers.domain.outbox_kinds import AFTER_VIP_CARDS, VIP_CARD_GATE_SECONDS, CardPost
 from handlers.ports.clock import Clock
 from handlers.ports.outbox import NewOutboxMessage, OutboxMessage
 from storage.sql.advisory import LEASING_LOCK
@@ -33,12 +26,6 @@ class SqlOutbox:
         self._c = connection
         self._clock = clock
 
-    def enqueue(
-        self, kind: str, key: str, complaint_id: int | None, payload: Mapping[str, Any], rank: float = 0.0
-    ) -> None:
-        """Add a message unless one with the same idempotency key exists."""
-        self.enqueue_many([NewOutboxMessage(kind, key, complaint_id, payload, rank)])
-
     def enqueue_many(self, batch: list[NewOutboxMessage]) -> None:
         """Add messages in one statement, as the core hands them; those whose idempotency key exists already are
         skipped."""
@@ -47,12 +34,12 @@ class SqlOutbox:
         now = self._clock.now()
         rows = [
             {
-                "kind": m.kind,
+                "kind": m.body.kind,
                 "key": m.key,
-                "lane": lane_of(m.kind, m.payload),
-                "ordering": ordering_of(m.kind, m.payload),
+                "lane": m.body.lane,
+                "ordering": m.body.ordering,
                 "complaint_id": m.complaint_id,
-                "payload": dict(m.payload),
+                "payload": m.body.to_payload(),
                 "status": "held" if m.held else "pending",
                 "attempts": 0,
                 "available_at": now,
@@ -90,7 +77,7 @@ class SqlOutbox:
         oldest_vip_card = (
             select(func.min(vip.c.id))
             .where(
-                vip.c.kind == CARD_POST_RESERVED,
+                vip.c.kind == CardPost.RESERVED_KIND,
                 vip.c.status == "pending",
                 vip.c.created_at > now - timedelta(seconds=VIP_CARD_GATE_SECONDS),
             )
@@ -166,7 +153,7 @@ class SqlOutbox:
         result = self._c.execute(
             update(outbox)
             .where(
-                outbox.c.kind == CARD_POST,
+                outbox.c.kind == CardPost.KIND,
                 outbox.c.status == "pending",
                 outbox.c.leased_until.is_(None),
                 outbox.c.complaint_id.in_(waiting.scalar_subquery()),

@@ -223,7 +223,7 @@ outbox = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
     Column("key", String(255), nullable=False, unique=True),
-    Column("lane", String(300), nullable=False, server_default=""),  # the outside budget it shares (kinds.lane_of)
+    Column("lane", String(300), nullable=False, server_default=""),  # the outside budget it shares (its body's lane)
     Column("complaint_id", Id, ForeignKey("complaints.id")),
     Column("payload", JSON, nullable=False),
     Column("status", String(16), nullable=False, server_default="pending"),  # pending, held, done, failed
@@ -236,7 +236,7 @@ outbox = Table(
     Column("done_at", UTCDateTime()),
     Column("rank", Float, nullable=False, server_default="0"),  # higher goes first (cards by priority)
     Column("lease", String(32)),  # the token of the current lease: only its holder finishes, retries or gives back
-    Column("ordering", String(300)),  # the chat channel whose rank order this keeps (kinds.ordering_of), or none
+    Column("ordering", String(300)),  # the chat channel whose rank order this keeps (its body's ordering), or none
     Column("lease_owner", String(128)),  # the worker holding the lease: its leases are free once it falls silent
     Index(None, "status", "available_at"),
     Index("ix_outbox_complaint_id", "complaint_id"),

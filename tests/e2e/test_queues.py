@@ -18,7 +18,7 @@ from bot.ingest import poll_once
 from bot.slack import action_ids
 from handlers.cases.claim import claim
 from handlers.domain.complaint import IncomingComplaint
-from handlers.domain.outbox_kinds import lane_of
+from handlers.domain.outbox_kinds import parse
 from handlers.domain.sla import Stage
 from handlers.intake.receive import receive
 from handlers.intake.stream_batches import consume_once
@@ -78,7 +78,7 @@ def test_cards_go_to_their_queues_channel_and_leads_read_the_queues(start_squeak
             c.execute(complaints.select().with_only_columns(complaints.c.author_handle, complaints.c.queue)).all()
         )
         lanes = {
-            lane_of(kind, payload)
+            parse(kind, payload).lane
             for kind, payload in c.execute(outbox.select().with_only_columns(outbox.c.kind, outbox.c.payload))
             if kind.startswith("card.post")
         }

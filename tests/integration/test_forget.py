@@ -13,7 +13,7 @@ from sqlalchemy import Engine, String, cast, func, insert, or_, select
 
 from handlers.cases.claim import claim
 from handlers.domain.complaint import IncomingComplaint, Role
-from handlers.domain.outbox_kinds import CARD_UPDATE
+from handlers.domain.outbox_kinds import CardUpdate
 from handlers.intake.receive import receive
 from handlers.intake.stream_codec import from_entry, to_entry
 from handlers.intake.triage import Triage
@@ -112,7 +112,7 @@ def test_forget_erases_a_customer_everywhere_and_keeps_the_counts(engine: Engine
     with engine.connect() as c:
         audited = c.execute(select(audit_events.c.detail).where(audit_events.c.action == "forget")).scalar_one()
         redraws = c.execute(
-            select(outbox.c.complaint_id).where(outbox.c.kind == CARD_UPDATE, outbox.c.key.like("%erased%"))
+            select(outbox.c.complaint_id).where(outbox.c.kind == CardUpdate.KIND, outbox.c.key.like("%erased%"))
         ).scalars()
         assert set(redraws) == {ann_case}  # her card in the channel is redrawn, erased
         bob = c.execute(

@@ -15,6 +15,7 @@ from handlers.cases.errors import InvalidRequest, NotLead
 from handlers.cases.reply_templates import ReplyTemplate
 from handlers.cases.sources import Sources
 from handlers.domain.complaint import Role, Status
+from handlers.domain.outbox_kinds import SocialReply
 from handlers.outbox.runner import OutboxRunner
 from handlers.queues.incident import INCIDENT_RANK, IncidentDesk
 from handlers.queues.incident import Incident as Scope
@@ -79,7 +80,7 @@ def test_a_lead_answers_every_eligible_complaint_of_a_storm_once(engine: Engine)
         if ("", "We know about the delays; updates here.") in incident.social.posted:
             break
     with incident.engine.connect() as c:
-        replies = c.execute(select(outbox.c.complaint_id, outbox.c.rank).where(outbox.c.kind == "x.reply")).all()
+        replies = c.execute(select(outbox.c.complaint_id, outbox.c.rank).where(outbox.c.kind == SocialReply.KIND)).all()
     assert len(replies) == 220 and {rank for _, rank in replies} == {INCIDENT_RANK}
     with incident.uow() as uow:
         waiting = uow.complaints.get(crowd[15])
@@ -91,7 +92,7 @@ def test_a_lead_answers_every_eligible_complaint_of_a_storm_once(engine: Engine)
     again = Scope("storm:care", "the storm on Care team", queue="care")
     assert incident.desk.reply_all(again, TEMPLATE.text, incident.lead) == (0, 0)  # run twice: nobody hears twice
     with incident.engine.connect() as c:
-        assert len(c.execute(select(outbox.c.id).where(outbox.c.kind == "x.reply")).all()) == 220
+        assert len(c.execute(select(outbox.c.id).where(outbox.c.kind == SocialReply.KIND)).all()) == 220
     incident.deliver()
     said = [text for text, _ in incident.chat.announced if "acknowledged the storm on Care team publicly" in text]
     assert said and said[0].startswith("lea acknowledged the storm on Care team publicly: 220 complaints answered")

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select, text
 from handlers.cases.claim import claim
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import CardRef, IncomingComplaint, Message, Status
-from handlers.domain.outbox_kinds import CHAT_ANNOUNCE
+from handlers.domain.outbox_kinds import Announcement
 from handlers.intake.receive import MAX_POSTS_PER_TRANSACTION, receive
 from handlers.intake.stream_batches import consume_once
 from handlers.intake.stream_codec import to_entry
@@ -64,8 +64,8 @@ def announcements(uow: SqlUnitOfWorkFactory, channels: list[str], each: int) -> 
         for channel in channels:
             words = f"{channel} notice {n}"
             said.append(words)
-            payload = {"text": words, "channels": {SURFACE: channel}}
-            batch.append(NewOutboxMessage(CHAT_ANNOUNCE, f"notice:{channel}:{n}", None, payload, 1000.0 - n))
+            notice = Announcement(text=words, channels={SURFACE: channel})
+            batch.append(NewOutboxMessage(notice, f"notice:{channel}:{n}", None, 1000.0 - n))
     with uow() as unit:
         send(unit, batch)  # one message per surface, in its queue's channel there
         unit.commit()

@@ -169,7 +169,7 @@ def test_slack_ids_and_cards_written_before_people_become_people_and_cards_on_su
             rows = connection.execute(text("SELECT kind, key, lane FROM outbox ORDER BY id")).all()
         assert [tuple(r) for r in rows] == [
             ("card.update", "card.update:1:2@slack", "slack:C0CARE:update"),
-            ("x.reply", "x.reply:1:2", "social"),
+            ("social.reply", "x.reply:1:2", "social"),  # renamed by 0014, its key kept
         ]
         downgrade(url, "0006")
         with engine.connect() as connection:

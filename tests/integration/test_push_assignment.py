@@ -13,7 +13,7 @@ from bot.x.length import XPostLength
 from handlers.cases import actions
 from handlers.cases.claim import claim
 from handlers.domain.complaint import Role
-from handlers.domain.outbox_kinds import CHAT_DM
+from handlers.domain.outbox_kinds import DirectMessage
 from handlers.domain.queue import QueuePolicy, parse_queues
 from handlers.queues.push import assign_waiting, pick
 from handlers.team.command_answers import LeadDesk
@@ -57,7 +57,7 @@ def test_round_robin_within_caps_away_and_a_claim_not_acted_on_goes_to_the_next_
     assert len(desk.assign()) == 4  # ann and bo, two each: their cap
     assert desk.owners(ids) == ["ann", "bo", "ann", "bo", None, None]
     with engine.connect() as c:
-        told = c.execute(outbox.select().where(outbox.c.kind == CHAT_DM)).mappings().all()
+        told = c.execute(outbox.select().where(outbox.c.kind == DirectMessage.KIND)).mappings().all()
     assert len(told) == 4 and "Squeaky gave you #" in told[0]["payload"]["text"]
     assert desk.assign() == []  # everyone at their cap
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import Actor, AuditEvent
-from handlers.domain.outbox_kinds import CHAT_ANNOUNCE
+from handlers.domain.outbox_kinds import Announcement
 from handlers.ports.clock import ManualClock
 from handlers.ports.outbox import NewOutboxMessage
 from handlers.team.retention import RetentionRules, sweep
@@ -29,7 +29,7 @@ def test_finished_messages_and_old_details_go_pending_ones_and_the_trail_stay(en
     clock = ManualClock(T0)
     uow = SqlUnitOfWorkFactory(engine, clock, surfaces=(SURFACE,))
     with uow() as u:
-        send(u, [NewOutboxMessage(CHAT_ANNOUNCE, f"n{n}", None, {"text": f"notice {n}"}) for n in range(3)])
+        send(u, [NewOutboxMessage(Announcement(text=f"notice {n}"), f"n{n}", None) for n in range(3)])
         for n in range(5):
             u.audit.record(AuditEvent(None, LEAD, "sla_set", None, None, T0 + timedelta(days=n), {"said": f"{n}"}))
         u.commit()

@@ -11,8 +11,9 @@ from sqlalchemy import Engine, func, select, text
 
 from bot.config import Settings
 from handlers.dispatch.fan_out import send
-from handlers.domain.complaint import CardRef, IncomingComplaint, NewCase
-from handlers.domain.outbox_kinds import CARD_LOG
+from handlers.domain.activity import ActivityLine
+from handlers.domain.complaint import SYSTEM, CardRef, IncomingComplaint, NewCase
+from handlers.domain.outbox_kinds import CardPost, ThreadLine
 from handlers.domain.people import Identity
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
@@ -72,8 +73,8 @@ def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> 
     clock = ManualClock(T0)
     uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
     with uow() as u:
-        send(u, [NewOutboxMessage("card.post", "k1", None, {"a": 1})])  # the core names the surface and channel
-        send(u, [NewOutboxMessage("card.post", "k1", None, {"a": 2})])  # same idempotency key: ignored
+        send(u, [NewOutboxMessage(CardPost(), "k1", None)])  # the core names the surface and channel
+        send(u, [NewOutboxMessage(CardPost(channels={"slack": "C2"}), "k1", None)])  # same idempotency key: ignored
         u.commit()
     with uow() as u:
         first = u.outbox.lease_due(T0, 30, 10)
@@ -81,7 +82,8 @@ def test_outbox_lease_is_exclusive_and_respects_availability(engine: Engine) -> 
     with uow() as u:
         second = u.outbox.lease_due(T0, 30, 10)
         u.commit()
-    assert [m.payload for m in first] == [{"a": 1, "surface": "slack", "channel": ""}] and second == []
+    assert [m.payload for m in first] == [{"surface": "slack", "channel": ""}] and second == []
+    assert [m.body() for m in first] == [CardPost(surface="slack", channel="")]
     with uow() as u:
         u.outbox.retry_later(first[0].id, T0 + timedelta(seconds=60), "429", first[0].lease)
         u.commit()
@@ -99,15 +101,17 @@ def test_the_outbox_stores_what_the_core_hands_it_and_the_core_gives_each_surfac
     (case,) = receive(uow, clock, MemoryDedupe(), Triage(), [incoming]).opened
     with uow() as u:
         u.complaints.add_card(case, CardRef("slack", "C9", {"ts": "1.1"}))
-        u.outbox.enqueue_many([NewOutboxMessage(CARD_LOG, "stored-as-is", case, {"text": "as handed"})])
-        send(u, [NewOutboxMessage(CARD_LOG, "log", case, {"text": "claimed"})])
+        u.outbox.enqueue_many(
+            [NewOutboxMessage(ThreadLine(line=ActivityLine(SYSTEM, "as handed")), "stored-as-is", case)]
+        )
+        send(u, [NewOutboxMessage(ThreadLine(line=ActivityLine(SYSTEM, "claimed")), "log", case)])
         u.commit()
     with engine.connect() as c:
-        rows = c.execute(select(outbox.c.key, outbox.c.payload).where(outbox.c.kind == CARD_LOG)).all()
-    assert sorted((key, payload) for key, payload in rows) == [
-        ("log@slack", {"text": "claimed", "surface": "slack", "channel": "C9"}),  # where its card is
-        ("log@teams", {"text": "claimed", "surface": "teams", "channel": ""}),  # no card there yet: the surface's own
-        ("stored-as-is", {"text": "as handed"}),
+        rows = c.execute(select(outbox.c.key, outbox.c.payload).where(outbox.c.kind == ThreadLine.KIND)).all()
+    assert sorted((key, p["text"], p.get("surface"), p.get("channel")) for key, p in rows) == [
+        ("log@slack", "claimed", "slack", "C9"),  # where its card is
+        ("log@teams", "claimed", "teams", ""),  # no card there yet: the surface's own
+        ("stored-as-is", "as handed", None, None),
     ]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from handlers.cases.claim import claim
 from handlers.domain.complaint import IncomingComplaint
-from handlers.domain.outbox_kinds import CARD_POST_RESERVED, CHAT_ANNOUNCE, PAGE
+from handlers.domain.outbox_kinds import Announcement, CardPost, Page
 from handlers.domain.queue import parse_queues
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
@@ -137,17 +137,17 @@ def test_an_alert_never_goes_out_ahead_of_an_older_vip_card_unless_that_card_is_
     with storm.uow() as uow:
         uow.outbox.enqueue_many(
             [
-                NewOutboxMessage(CARD_POST_RESERVED, "card.post:1", None, {"surface": SURFACE}, -3e6),
-                NewOutboxMessage(PAGE, "page:late", None, {"action": "trigger"}, 0.0),
-                NewOutboxMessage(CHAT_ANNOUNCE, "chat.announce:late", None, {"text": "late"}, 0.0),
+                NewOutboxMessage(CardPost(reserved=True, surface=SURFACE), "card.post:1", None, -3e6),
+                NewOutboxMessage(Page(action="trigger", alert="late"), "page:late", None, 0.0),
+                NewOutboxMessage(Announcement(text="late"), "chat.announce:late", None, 0.0),
             ]
         )
         uow.commit()
     with storm.uow() as uow:
         leased = [m.kind for m in uow.outbox.lease_due(storm.clock.now(), 30, 10)]
         uow.commit()
-    assert leased == [CARD_POST_RESERVED]  # the page and the call wait for the VIP's card, though ranked higher
+    assert leased == [CardPost.RESERVED_KIND]  # the page and the call wait for the VIP's card, though ranked higher
     later = storm.clock.now() + timedelta(seconds=31)
     with storm.uow() as uow:
         leased = sorted(m.kind for m in uow.outbox.lease_due(later, 30, 10))
-    assert leased == sorted([CARD_POST_RESERVED, PAGE, CHAT_ANNOUNCE])  # a card stuck 30 s holds no page back
+    assert leased == sorted([CardPost.RESERVED_KIND, Page.KIND, Announcement.KIND])  # a card stuck 30 s holds none back

@@ -11,7 +11,7 @@ import pytest
 from handlers.cases.claim import claim
 from handlers.domain.complaint import Actor, IncomingComplaint, Role
 from handlers.domain.hours import ALWAYS, HoursError, parse_hours
-from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, PAGE
+from handlers.domain.outbox_kinds import Announcement, Page
 from handlers.domain.people import Identity
 from handlers.domain.queue import QueueConfigError, parse_queues
 from handlers.domain.roster import Roster
@@ -139,9 +139,9 @@ def test_each_queue_keeps_its_own_levels_hours_on_call_and_lead_group() -> None:
     assert (vip, Stage.LEADS) in team.sweep() and all(c != standard for c, _ in team.sweep())
     team.clock.advance(hours=5)  # Monday 09:30: the care queue's hour of open time has passed
     assert team.sweep() == [(standard, Stage.ON_CALL)]
-    pages = [p for p in team.sent(PAGE) if str(p["alert"]).startswith("squeaky-late-")]
+    pages = [p for p in team.sent(Page.KIND) if str(p["alert"]).startswith("squeaky-late-")]
     assert {(str(p["alert"]).split("-")[2], p["user"]) for p in pages} == {("elite", "li"), ("care", "sam")}
-    calls = [p for p in team.sent(CHAT_ANNOUNCE) if p.get("leads")]  # the call, then its update
+    calls = [p for p in team.sent(Announcement.KIND) if p.get("leads")]  # the call, then its update
     assert calls and all(c["channel"] == "C0ELITE" and c["group"] == {"chat": ["S0ELITE"]} for c in calls)
     claim(team.db, team.clock, vip, Actor("li", "li", "chat"))
 

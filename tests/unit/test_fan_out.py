@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from handlers.dispatch.fan_out import send
 from handlers.domain.complaint import CardRef, IncomingComplaint
-from handlers.domain.outbox_kinds import CARD_POST, CARD_UPDATE, X_REPLY
+from handlers.domain.outbox_kinds import CardPost, CardUpdate, SocialReply
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.ports.clock import ManualClock
@@ -32,10 +32,10 @@ def test_each_chat_message_goes_once_to_every_surface_on_where_its_card_is_and_n
         send(
             uow,
             [
-                NewOutboxMessage(CARD_UPDATE, "u1", case, {}),  # where the complaint's card is, on each surface
-                NewOutboxMessage(CARD_POST, "p1", None, {"channels": {"other": "O-vip"}}),  # a queue's channels
-                NewOutboxMessage(CARD_UPDATE, "u2@chat", case, {"surface": "chat", "channel": "C-care"}),  # as is
-                NewOutboxMessage(X_REPLY, "r1", case, {"text": "sorry"}),  # not a chat message: once
+                NewOutboxMessage(CardUpdate(), "u1", case),  # where the complaint's card is, on each surface
+                NewOutboxMessage(CardPost(channels={"other": "O-vip"}), "p1", None),  # a queue's channels
+                NewOutboxMessage(CardUpdate(surface="chat", channel="C-care"), "u2@chat", case),  # as is
+                NewOutboxMessage(SocialReply(source="bsky"), "r1", case),  # not a chat message: once
             ],
         )
         uow.commit()
@@ -46,13 +46,13 @@ def test_each_chat_message_goes_once_to_every_surface_on_where_its_card_is_and_n
         "p1@chat": {"surface": "chat", "channel": ""},
         "p1@other": {"surface": "other", "channel": "O-vip"},
         "u2@chat": {"surface": "chat", "channel": "C-care"},
-        "r1": {"text": "sorry"},
+        "r1": {"source": "bsky"},
     }
 
 
 def test_the_outbox_itself_stores_a_chat_message_as_it_is_handed() -> None:
     db = FakeDatabase(surfaces=("chat", "other"))
     with db() as uow:
-        uow.outbox.enqueue_many([NewOutboxMessage(CARD_UPDATE, "u1", None, {"text": "as handed"})])
+        uow.outbox.enqueue_many([NewOutboxMessage(CardUpdate(channels={"chat": "C1"}), "u1", None)])
         uow.commit()
-    assert _queued(db) == {"u1": {"text": "as handed"}}
+    assert _queued(db) == {"u1": {"channels": {"chat": "C1"}}}

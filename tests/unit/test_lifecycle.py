@@ -12,7 +12,7 @@ from handlers.cases.errors import AlreadyClaimed, ComplaintNotFound, ConcurrentU
 from handlers.cases.lifecycle import RULES, decide
 from handlers.cases.permissions import authorize
 from handlers.domain.complaint import Action, Actor, Complaint, IncomingComplaint, Status
-from handlers.domain.outbox_kinds import CARD_LOG, CARD_POST, CARD_UPDATE
+from handlers.domain.outbox_kinds import CardPost, CardUpdate, ThreadLine
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.ports.clock import ManualClock
@@ -122,7 +122,7 @@ def test_claim_writes_cas_audit_and_card_update_in_one_commit() -> None:
         Status.NEW,
         Status.CLAIMED,
     )
-    assert [row.message.kind for row in db.state.outbox.values()] == [CARD_POST, CARD_UPDATE, CARD_LOG]
+    assert [row.message.kind for row in db.state.outbox.values()] == [CardPost.KIND, CardUpdate.KIND, ThreadLine.KIND]
 
 
 def test_losing_claim_changes_nothing() -> None:
@@ -153,9 +153,9 @@ def test_unknown_complaint() -> None:
 def test_cas_that_never_lands_gives_up_with_a_retryable_error(monkeypatch: pytest.MonkeyPatch) -> None:
     db, clock = FakeDatabase(), ManualClock(T0)
     complaint_id = stored(db)
-    from tests import fakes
+    from tests.fakes import complaints
 
-    monkeypatch.setattr(fakes._Complaints, "compare_and_set", lambda self, c, ch: False)
+    monkeypatch.setattr(complaints._Complaints, "compare_and_set", lambda self, c, ch: False)
     with pytest.raises(ConcurrentUpdate, match="try again"):
         transitions.apply(db, clock, complaint_id, Action.CLAIM, MARIA)
     assert db.state.audit == []

@@ -21,7 +21,7 @@ from bot.slack.blocks import card_blocks
 from bot.teams.cards import complaint_card
 from handlers.cases.card_view import card_for
 from handlers.domain.complaint import Complaint, Status
-from handlers.domain.outbox_kinds import X_REPLY, lane_of
+from handlers.domain.outbox_kinds import SocialReply
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -125,7 +125,7 @@ def test_a_bluesky_reply_key_is_a_tid_fixed_by_the_case_and_the_moment() -> None
 
 
 def test_each_network_replies_in_its_own_lane() -> None:
-    lanes = {lane_of(X_REPLY, {"source": source}) for source in ("x", "bsky", "mastodon")}
+    lanes = {SocialReply(source=source).lane for source in ("x", "bsky", "mastodon")}
     assert lanes == {"social:x", "social:bsky", "social:mastodon"}
 
 

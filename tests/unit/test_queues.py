@@ -18,7 +18,6 @@ from bot.config import SettingsError
 from bot.queues_file import load_queues
 from handlers.domain.complaint import Actor, Role
 from handlers.domain.hours import ALWAYS
-from handlers.domain.outbox_kinds import lane_of
 from handlers.domain.queue import QueueConfigError, parse_queues
 from handlers.domain.sla import DEFAULT_POLICIES
 from handlers.domain.stats import CaseRecord
@@ -65,7 +64,7 @@ def test_each_complaint_lands_on_the_first_queue_that_takes_it_and_its_card_goes
         posts = uow.outbox.lease_due(T0 + timedelta(seconds=1), 30, 10)
     channels = {db.state.complaints[m.complaint_id or 0].author_handle: m.payload["channel"] for m in posts}
     assert channels == {"vic": "C0ELITE", "ann": "C0REFUNDS", "bo": "", "cy": ""}  # "": the tool's own channel
-    assert len({lane_of(m.kind, m.payload) for m in posts if m.payload["channel"]}) == 2  # a lane per channel
+    assert len({m.body().lane for m in posts if m.payload["channel"]}) == 2  # a lane per channel
     assert all("channels" not in m.payload for m in posts)
 
 

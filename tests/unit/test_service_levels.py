@@ -8,7 +8,7 @@ from bot.x.length import XPostLength
 from handlers.cases import actions
 from handlers.cases.claim import claim, release
 from handlers.domain.complaint import Actor, IncomingComplaint
-from handlers.domain.outbox_kinds import CHAT_ANNOUNCE, PAGE
+from handlers.domain.outbox_kinds import Announcement, Page
 from handlers.domain.people import Identity
 from handlers.domain.queue import parse_queues
 from handlers.domain.roster import Roster
@@ -53,7 +53,7 @@ class World:
 
     def pings(self) -> list[tuple[str, str]]:
         rows = self.db.state.outbox.values()
-        return [(r.message.kind, r.message.key) for r in rows if r.message.kind in (PAGE, CHAT_ANNOUNCE)]
+        return [(r.message.kind, r.message.key) for r in rows if r.message.kind in (Page.KIND, Announcement.KIND)]
 
 
 def test_the_stage_follows_the_tier_deadline() -> None:
@@ -75,7 +75,7 @@ def test_an_unclaimed_complaint_pings_on_call_then_the_leads_each_once() -> None
     assert world.sweep() == []  # a second pass (or a second worker) sends nothing more
     world.clock.advance(minutes=15)
     assert world.sweep() == [(complaint_id, Stage.LEADS)]
-    assert [kind for kind, _ in world.pings()] == [PAGE, CHAT_ANNOUNCE]
+    assert [kind for kind, _ in world.pings()] == [Page.KIND, Announcement.KIND]
     world.deliver()
     assert world.chat.notified[0][0] == "U0ONCALL"
     assert "1 complaint past their service level on Care team, the oldest waiting 60 min" in world.chat.notified[0][1]
@@ -83,7 +83,7 @@ def test_an_unclaimed_complaint_pings_on_call_then_the_leads_each_once() -> None
     assert leads and "the oldest waiting 75 min; on-call was paged. Can someone take them?" in text
     world.clock.advance(hours=5)
     assert world.sweep() == []  # no complaint moved a step; the leads' message says how long it has waited now
-    assert [kind for kind, _ in world.pings()] == [PAGE, CHAT_ANNOUNCE, CHAT_ANNOUNCE]
+    assert [kind for kind, _ in world.pings()] == [Page.KIND, Announcement.KIND, Announcement.KIND]
     world.deliver()
     edited, leads = world.chat.announced[-1]
     assert edited.startswith("(edit a1) ") and "the oldest waiting 375 min" in edited  # the same message, updated
@@ -120,7 +120,7 @@ def test_a_vip_pages_on_arrival_and_claiming_acknowledges_the_page() -> None:
     claim(world.db, world.clock, complaint_id, MARIA)
     world.clock.advance(minutes=30)
     assert world.sweep() == []  # claimed: no breach ping
-    payloads = [r.message.payload for r in world.db.state.outbox.values() if r.message.kind == PAGE]
+    payloads = [r.message.payload for r in world.db.state.outbox.values() if r.message.kind == Page.KIND]
     assert [p["action"] for p in payloads] == ["trigger", "acknowledge"]
 
 
@@ -167,7 +167,7 @@ def test_the_page_is_resolved_once_the_complaint_is_handled() -> None:
     claim(world.db, world.clock, complaint_id, MARIA)
     actions.acknowledge(world.db, world.clock, complaint_id, MARIA, "We hear you, Ann.", length=X_LENGTH)
     actions.close(world.db, world.clock, complaint_id, MARIA)
-    pages = [r.message for r in world.db.state.outbox.values() if r.message.kind == PAGE]
+    pages = [r.message for r in world.db.state.outbox.values() if r.message.kind == Page.KIND]
     assert [(p.payload["action"], p.payload["alert"]) for p in pages] == [
         ("trigger", f"squeaky-complaint-{complaint_id}"),
         ("acknowledge", f"squeaky-complaint-{complaint_id}"),
@@ -198,10 +198,10 @@ def test_a_complaint_back_in_the_queue_starts_its_own_ladder() -> None:
     assert actions.expire_claims(world.db, world.clock, timedelta(minutes=15)) == [complaint_id]
     world.clock.advance(minutes=60)
     assert world.sweep() == [(complaint_id, Stage.ON_CALL)]
-    pages = [key for kind, key in world.pings() if kind == PAGE and ":trigger" in key]
+    pages = [key for kind, key in world.pings() if kind == Page.KIND and ":trigger" in key]
     assert len(pages) == len(set(pages)) == 3  # one page per wait that earned one, none swallowed as a repeat
     assert len([key for kind, key in world.pings() if ":resolve:" in key]) == 2  # each claim closed its alert
-    announced = [key for kind, key in world.pings() if kind == CHAT_ANNOUNCE]
+    announced = [key for kind, key in world.pings() if kind == Announcement.KIND]
     assert len(announced) == 2 and announced[1].endswith(":caught-up@chat")  # the leads' call, then "caught up"
 
 
@@ -224,7 +224,7 @@ def test_a_storm_of_late_complaints_makes_one_page_and_one_leads_call_per_queue_
     assert len(sweep()) == 3  # the VIPs' own arrival pages
     world.clock.advance(minutes=61)
     assert len(sweep()) == 40  # every complaint moved a step, each audited ...
-    triggers = [key for kind, key in world.pings() if kind == PAGE and ":trigger" in key]
+    triggers = [key for kind, key in world.pings() if kind == Page.KIND and ":trigger" in key]
     assert len(triggers) == 3 + 2  # ... but one page per queue, beside the VIPs' arrival pages
     world.deliver()
     paged = [text for _, text, _ in world.chat.notified if "past their service level" in text]
@@ -252,7 +252,7 @@ def test_a_storm_of_late_complaints_makes_one_page_and_one_leads_call_per_queue_
     assert len(caught_up) == 2 and any("(37 at most)" in text for text in caught_up)
     resolved = [r.message.payload["alert"] for r in world.db.state.outbox.values() if ":resolve:" in r.message.key]
     assert len([a for a in resolved if a.startswith("squeaky-late-")]) == 2
-    announces = [r for r in world.db.state.outbox.values() if r.message.kind == CHAT_ANNOUNCE]
+    announces = [r for r in world.db.state.outbox.values() if r.message.kind == Announcement.KIND]
     assert {r.message.payload["channel"] for r in announces} == {"C0ELITE", ""}  # each queue's own channel
     assert len(world.chat.notified) == 3 + 2  # on-call heard of 40 late complaints twice, not 40 times
 
@@ -264,6 +264,6 @@ def test_the_leads_call_is_never_ranked_ahead_of_a_waiting_vip_card() -> None:
     world.sweep()
     vip = world.arrive("vip_bo", tier="vip")
     rows = world.db.state.outbox.values()
-    [call] = [r for r in rows if r.message.kind == CHAT_ANNOUNCE]
+    [call] = [r for r in rows if r.message.kind == Announcement.KIND]
     [card] = [r for r in rows if r.message.complaint_id == vip and r.message.kind.startswith("card.post")]
     assert call.rank == world.db.state.ranks[late] < card.rank

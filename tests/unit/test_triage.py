@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from handlers.domain.complaint import POSTED_WITHIN, IncomingComplaint, MessageKind, Status, posted_time
-from handlers.domain.outbox_kinds import CARD_FOLLOWUP, CARD_POST, CARD_POST_RESERVED, CARD_UPDATE
+from handlers.domain.outbox_kinds import CardFollowUp, CardPost, CardUpdate
 from handlers.intake.follow_ups import CONVERSATION, REPLY, SAME_AUTHOR
 from handlers.intake.noise import OWN_POST, PASSING_MENTION, RETWEET, SPAM
 from handlers.intake.priority import assess, queue_rank
@@ -144,7 +144,11 @@ def test_new_cards_are_queued_highest_priority_first() -> None:
     )
     with db() as uow:
         leased = uow.outbox.lease_due(T0 + timedelta(seconds=1), 30, 10)
-    assert [(m.kind, m.complaint_id) for m in leased] == [(CARD_POST_RESERVED, 3), (CARD_POST, 2), (CARD_POST, 1)]
+    assert [(m.kind, m.complaint_id) for m in leased] == [
+        (CardPost.RESERVED_KIND, 3),
+        (CardPost.KIND, 2),
+        (CardPost.KIND, 1),
+    ]
     assert db.state.complaints[3].tier == "vip" and db.state.complaints[2].topic == "delay/cancellation"
 
 
@@ -159,13 +163,14 @@ def test_reply_to_the_customers_tweet_joins_the_case_and_updates_the_card() -> N
     assert db.state.complaints[1].followup_count == 1
     assert db.state.messages[("x", "2")].note == REPLY
     kinds = sorted(row.message.kind for row in db.state.outbox.values())
-    assert kinds == sorted([CARD_POST, CARD_FOLLOWUP])  # the card is not out yet: when it is, it shows the count
+    assert kinds == sorted([CardPost.KIND, CardFollowUp.KIND])  # the card is not out: when it is, it shows the count
     with db() as uow:
         uow.complaints.add_card(1, card_ref("C0CARE", "1000.000001"))
         uow.commit()
     run(db, tweet(3, "@SqueakyAir still nothing", minutes=40, in_reply_to_id="1"))
     kinds = sorted(row.message.kind for row in db.state.outbox.values())
-    assert kinds == sorted([CARD_POST, CARD_FOLLOWUP, CARD_FOLLOWUP, CARD_UPDATE])  # the card out: its count moves
+    # the card out: its count moves
+    assert kinds == sorted([CardPost.KIND, CardFollowUp.KIND, CardFollowUp.KIND, CardUpdate.KIND])
 
 
 def test_reply_to_our_reply_joins_the_case() -> None:
