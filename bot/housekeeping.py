@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.outages import OUTAGES, describe_outage
+from bot.pacing import LANES
 from bot.wiring import Services
 from handlers.cases.actions import expire_claims
 from handlers.ports.coordination import Locks
@@ -45,13 +46,13 @@ class Job:
 
 
 def storm_rules(settings: Settings) -> StormRules:
-    """When queues enter storm mode: against the slowest pace among the chat tools that are on (a Teams conversation
-    sustains 60 posts in 30 s, scaled with TEAMS_OPERATIONS_PER_SECOND)."""
+    """When queues enter storm mode: against the slowest pace new cards may take among the chat tools that are on (a
+    Teams conversation's 60 in 30 s less the reserve kept for updates, scaled with TEAMS_OPERATIONS_PER_SECOND)."""
     paces = []
     if "slack" in settings.chat_surfaces:
         paces.append(settings.slack_posts_per_second)
-    if "teams" in settings.chat_surfaces:
-        paces.append(settings.teams_operations_per_second * 2 / 7)
+    if "teams" in settings.chat_surfaces:  # what new cards may take, the reserve left to claims' updates
+        paces.append(LANES["teams.conversation"].at_pace(settings.teams_operations_per_second).ordinary_per_second)
     return StormRules(cards_per_second=min(paces, default=1.0))
 
 
