@@ -59,7 +59,6 @@ class FilesAndHome:
         body = request.json()
         if not isinstance(body, dict):
             return Response(400, b"invalid_payload", {"Content-Type": "text/plain"})
-        self.responses.append({**body, "response_url_path": request.path})
         message = self.messages.get((channel, ts))
         if body.get("replace_original") in (True, "true") and message is not None:
             message.update({k: body[k] for k in ("text", "blocks") if k in body})
