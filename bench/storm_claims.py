@@ -139,7 +139,8 @@ def _run(
 
 
 def _seeded(settings: Settings, pick: str) -> dict[int, str]:
-    """Three cards per agent (and one to warm up) posted before the run (the pace lifted for it); complaint -> card reference."""
+    """Three cards per agent (and one to warm up) posted before the run (the pace lifted for it): complaint -> card
+    reference."""
     services = build_services(settings)
     receive(services.uow_factory, services.clock, services.dedupe, services.triage, _items(0, AGENTS * 3 + 1))
     while services.outbox_runner.run_due(limit=500):
