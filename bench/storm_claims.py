@@ -11,6 +11,7 @@ bot web` does, with one `python -m bot worker`."""
 from __future__ import annotations
 
 import random
+import string
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from bot.config import Settings
 from bot.slack import action_ids
 from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import receive
+from handlers.intake.stream_codec import to_entry
 from sandbox.interactions import block_action, post_signed
 from sandbox.slack_api import LocalSlack
 from sandbox.slack_limits import ChannelPostLimit, UpdateLimit
@@ -41,11 +43,6 @@ STORM = 200
 AGENTS = 20
 QUIET_GAP = 0.5  # seconds between the quiet run's claims
 STORM_SECONDS = 40.0  # the storm run's claims are spread over this long, two per agent
-WORDS = [
-    *("bag", "lost", "refund", "seat", "delayed", "crew", "wifi", "meal", "gate", "lounge", "upgrade", "miles"),
-    *("booking", "app", "checkin", "visa", "pet", "stroller", "wheelchair", "blanket", "legroom", "toilet"),
-    *("charger", "screen", "boarding", "transfer", "voucher", "hotel", "taxi", "receipt", "invoice"),
-]
 
 
 @dataclass
@@ -72,7 +69,10 @@ class ToolResult:
 
 
 def _words(n: int) -> str:
-    return " ".join(WORDS[(n * k + k * k) % len(WORDS)] for k in range(1, 7)) + f" #{n * 7919 % 100_000}"
+    """Words of their own for complaint `n`: a storm of different complaints, not one incident (which storm mode
+    would answer with one summary, holding the cards)."""
+    rng = random.Random(n)
+    return " ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 9))) for _ in range(8))
 
 
 def _items(start: int, count: int) -> list[IncomingComplaint]:
@@ -127,8 +127,10 @@ def _run(
         _claims([(n * QUIET_GAP, cid) for n, cid in enumerate(ids[:AGENTS])], make_click(endpoint, cards, quiet), quiet)
         _wait(quiet, lambda p: watch(p, cards))
         before = posted()
-        services = build_services(settings)
-        receive(services.uow_factory, services.clock, services.dedupe, services.triage, _items(10_000, STORM))
+        services = build_services(settings)  # the storm comes in as ingest brings it: on the stream, to the worker
+        flood = _items(10_000, STORM)
+        for start in range(0, STORM, 50):
+            services.queue.add(to_entry(flood[start : start + 50]))
         services.engine.dispose()
         rng = random.Random(7)
         schedule = sorted((rng.uniform(0, STORM_SECONDS), cid) for cid in ids[AGENTS : AGENTS * 3])
@@ -143,11 +145,16 @@ def _seeded(settings: Settings, pick: str) -> dict[int, str]:
     reference."""
     services = build_services(settings)
     receive(services.uow_factory, services.clock, services.dedupe, services.triage, _items(0, AGENTS * 3 + 1))
-    while services.outbox_runner.run_due(limit=500):
-        pass
-    with services.engine.connect() as connection:
-        rows = connection.execute(select(complaint_cards.c.complaint_id, complaint_cards.c.reference))
-        cards = {cid: str(reference[pick]) for cid, reference in rows}
+    deadline = time.time() + 60
+    cards: dict[int, str] = {}
+    while len(cards) < AGENTS * 3 + 1:
+        if time.time() > deadline:
+            raise RuntimeError(f"only {len(cards)} of {AGENTS * 3 + 1} cards were posted before the run")
+        if not services.outbox_runner.run_due(limit=500):
+            time.sleep(0.1)
+        with services.engine.connect() as connection:
+            rows = connection.execute(select(complaint_cards.c.complaint_id, complaint_cards.c.reference))
+            cards = {cid: str(reference[pick]) for cid, reference in rows}
     services.engine.dispose()
     return cards
 
