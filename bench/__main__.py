@@ -97,7 +97,7 @@ def run_scale_out() -> None:
 def run_storm_claims() -> None:
     """Claims during a storm, on Slack and on Teams."""
     results = storm_claims.report([storm_claims.measure_slack(PG, REDIS), storm_claims.measure_teams(PG, REDIS)])
-    about = storm_claims.__doc__ or ""
+    about = f"{storm_claims.__doc__ or ''}\n\n{storm_claims.NOTES}"
     publish(BENCHMARKS, "Claims during a storm", results, about, BENCHMARKS_PREAMBLE, reads_corpus=False)
 
 

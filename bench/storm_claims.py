@@ -39,6 +39,13 @@ from sandbox.teams_api import LocalTeams
 from storage.sql.migrate import upgrade
 from storage.sql.tables import complaint_cards
 
+NOTES = """\
+Reading it: Slack shows a click's `replace_original` answer to everyone in the channel, so on Slack the clicker's
+view is everyone's view too; the chat.update column is the outbox's redraw after it, at Squeaky's chat.update pace
+(48 a minute for the whole workspace), which 20 claims in 10 s and 40 in 40 s exceed: those redraws queue, and the
+column shows for how long. On Teams each claim costs two of the conversation's operations (the update and the line
+in the card's thread), so a claim a second takes all of its 60 in 30 s: the storm's new cards wait behind them, and
+the updates, which may take the 12 kept slots, still queue behind one another at the run's busiest."""
 STORM = 200
 AGENTS = 20
 QUIET_GAP = 0.5  # seconds between the quiet run's claims
