@@ -1,5 +1,5 @@
-"""`python -m bench [ingest|clicks|teams|stats|storm|queues|scale|threading|memory|all]`: run the measurements, write
-results to docs/."""
+"""`python -m bench [ingest|clicks|teams|claims|stats|storm|queues|scale|threading|memory|all]`: run the measurements,
+write results to docs/."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bench import (
     scale_report,
     stats,
     storm,
+    storm_claims,
     storm_report,
     teams_clicks,
     threading_quality,
@@ -101,6 +102,13 @@ def run_memory() -> None:
     publish(BENCHMARKS, "Process memory", results, about, BENCHMARKS_PREAMBLE, reads_corpus=False)
 
 
+def run_storm_claims() -> None:
+    """Claims during a storm, on Slack and on Teams."""
+    results = storm_claims.report([storm_claims.measure_slack(PG, REDIS), storm_claims.measure_teams(PG, REDIS)])
+    about = f"{storm_claims.__doc__ or ''}\n\n{storm_claims.NOTES}"
+    publish(BENCHMARKS, "Claims during a storm", results, about, BENCHMARKS_PREAMBLE, reads_corpus=False)
+
+
 def run_threading() -> None:
     """The threading quality measurement on the corpus's conversations."""
     results = threading_quality.report(threading_quality.measure())
@@ -127,7 +135,7 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parts = ["ingest", "clicks", "teams", "stats", "storm", "queues", "scale", "threading", "memory", "all"]
+    parts = ["ingest", "clicks", "teams", "claims", "stats", "storm", "queues", "scale", "threading", "memory", "all"]
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
@@ -147,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         run_clicks()
     if args.which in ("teams", "all"):
         run_teams()
+    if args.which in ("claims", "all"):
+        run_storm_claims()
     if args.which in ("storm", "all"):
         run_storm()
     if args.which in ("queues", "all"):

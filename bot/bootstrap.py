@@ -219,7 +219,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     return Services(
         **fields,
         faces=faces,
-        who=Who(core.uow_factory),
+        who=Who(core.uow_factory, core.values),
         agent_desk=AgentDesk(
             core.uow_factory,
             core.clock,

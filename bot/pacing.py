@@ -2,9 +2,12 @@
 the service's own throttling answers, and retries what may pass with one backoff policy.
 
 A service's limits are data: a `Lane` (a key, and a scope such as a channel or a conversation)
-holds one or more `Window`s (at most `calls` in any `seconds`, a call costing `cost` points).
-A window with a `reserve` keeps its last slots for what a person is waiting on (a VIP's card,
-a page): an ordinary call leaves them, an urgent one may take them. Slots come from the shared
+holds one or more `Window`s (at most `calls` in any `seconds`, a call costing `cost` points;
+a moving window, or a token bucket where the service allows refilled bursts). A window with a
+`reserve` keeps its last slots for what a person is waiting on (the update of a card somebody
+just acted on, an answer to a person, a VIP's card, a page): an ordinary call, such as a new
+card in a storm, leaves them; an urgent one may take them. So a flood of new cards never spends
+the slots a claim's update needs, in any window of the lane. Slots come from the shared
 limiter (storage.rate_limit: in Redis across every process, in memory without Redis), so three
 workers keep the pace one would, and a 429 pauses the lane in every process for as long as the
 service said (`pause`). The throttling headers (Retry-After in seconds or as an HTTP date,
@@ -62,6 +65,7 @@ class Window:
     cost: int = 1
     reserve: int = 0
     suffix: str = ""  # a lane's second and later windows are counted under their own key
+    bucket: bool = False  # a token bucket (refilled bursts, as Slack's posting), not a moving window
 
     @property
     def burst(self) -> int:
@@ -87,6 +91,11 @@ class Lane:
         base = f"{self.key}:{scope}" if scope else self.key
         return base + (window.suffix if window is not None else "")
 
+    @property
+    def ordinary_per_second(self) -> float:
+        """The steady pace left to ordinary calls (new cards) once every window's reserve is kept."""
+        return min(w.per_second if w.bucket else max(1, w.burst - w.reserve) / w.seconds for w in self.windows)
+
     def at_pace(self, per_second: float, burst: int | None = None) -> Lane:
         """The lane with its first window moved to `per_second` (a setting), its other windows scaled alike."""
         first = self.windows[0]
@@ -97,24 +106,33 @@ class Lane:
         return replace(self, windows=(moved, *rest))
 
 
-def _one(calls: int, seconds: float, *, cost: int = 1, reserve: int = 0) -> tuple[Window, ...]:
-    return (Window(calls, seconds, cost=cost, reserve=reserve),)
+def _one(calls: int, seconds: float, *, cost: int = 1, reserve: int = 0, bucket: bool = False) -> tuple[Window, ...]:
+    return (Window(calls, seconds, cost=cost, reserve=reserve, bucket=bucket),)
 
 
 # Each service's documented limits.
 LANES: dict[str, Lane] = {
     # Slack: chat.postMessage about 1 a second per channel with short bursts (the burst's last slot kept for VIP
-    # cards and pages); chat.update Tier 3 (about 50 a minute); conversations.history as the app's distribution allows.
-    "slack.post": Lane("Slack", "slack:post", _one(2, 2.0, reserve=1)),
-    "slack.update": Lane("Slack", "slack:update", _one(10, 12.5)),  # 48 a minute, bursts of 10
+    # cards and answers to a person); chat.update Tier 3 (about 50 a minute per workspace: its last slots kept for
+    # the cards somebody just acted on, not the storm summary's redraws); conversations.history as the app's
+    # distribution allows.
+    "slack.post": Lane("Slack", "slack:post", _one(2, 2.0, reserve=1, bucket=True)),
+    # 48 a minute in bursts of 8: never more than 50 in any minute, however the bursts fall (10 in 12.5 s could)
+    "slack.update": Lane("Slack", "slack:update", _one(8, 10.0, reserve=3)),
     "slack.history": Lane("Slack", "slack:history", _one(5, 6.0)),
-    # Teams: 7 a second, 8 in 2 s and 60 in 30 s per conversation; about 50 a second per tenant.
+    # Teams: 7 a second, 8 in 2 s and 60 in 30 s per conversation; about 50 a second per tenant. New cards leave
+    # each window's last slots to updates of cards somebody acted on, answers to a person and VIP cards: 12 of the
+    # 30 s window's 60 (a claim a few seconds) and 2 of every shorter one.
     "teams.conversation": Lane(
         "Teams",
         "teams:conversation",
-        (Window(7, 1.0), Window(8, 2.0, suffix=":2s"), Window(60, 30.0, suffix=":30s")),
+        (
+            Window(7, 1.0, reserve=2),
+            Window(8, 2.0, reserve=2, suffix=":2s"),
+            Window(60, 30.0, reserve=12, suffix=":30s"),
+        ),
     ),
-    "teams.tenant": Lane("Teams", "teams:tenant", _one(50, 1.0)),
+    "teams.tenant": Lane("Teams", "teams:tenant", _one(50, 1.0, reserve=10)),
     # X API v2: 450 reads in 15 minutes per app (mentions, recent search); 100 posts in 15 minutes per user.
     "x.mentions": Lane("X", "x:app:mentions", _one(450, 900.0)),
     "x.search": Lane("X", "x:app:search", _one(450, 900.0)),
@@ -192,11 +210,11 @@ class Pacer:
         """Take a slot of every window of the lane: 0 if taken, else the seconds to wait before asking again."""
         for window in lane.windows:
             key = lane.key_for(scope, window)
-            if window.reserve:
-                keep = 0 if urgent else window.reserve
+            keep = 0 if urgent else window.reserve
+            if window.bucket:
                 wait = self._limiter.take(key, window.per_second, window.burst, keep)
             else:
-                wait = self._limiter.acquire(key, window.per_second, window.burst)
+                wait = self._limiter.acquire(key, window.per_second, window.burst, keep)
             if wait > 0:
                 return wait
         return 0.0

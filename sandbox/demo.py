@@ -150,7 +150,8 @@ def _click(slack: LocalSlack, events_url: str, secret: str, words: list[str]) ->
     ts, button = found
     user_id = next((p.id for p in PEOPLE if p.name == name), "U" + name.upper()[:10])
     views_before = len(slack.views)
-    payload = block_action(user_id, name, button["action_id"], button["value"], CHANNEL, ts)
+    answer_at = slack.action_response_url(CHANNEL, ts)
+    payload = block_action(user_id, name, button["action_id"], button["value"], CHANNEL, ts, response_url=answer_at)
     response = post_signed(events_url, secret, payload)
     if verb not in ("reply", "ticket"):
         return f"{name} clicked {LABELS[verb].title()} on #{complaint_id}: Slack got {response.status_code}"

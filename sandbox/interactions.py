@@ -23,8 +23,10 @@ def block_action(
     team_id: str = "T0SQUEAKY",
     *,
     selected: str | None = None,
+    response_url: str = "https://hooks.slack.invalid/actions/T0SQUEAKY/1/x",
 ) -> dict[str, Any]:
-    """A block_actions payload for a click on a message (a button, or an overflow menu's `selected` option)."""
+    """A block_actions payload for a click on a message (a button, or an overflow menu's `selected` option); the
+    local Slack's `action_response_url` makes a `response_url` it answers."""
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": username, "name": username, "team_id": team_id},
@@ -38,7 +40,7 @@ def block_action(
         "channel": {"id": channel, "name": "care"},
         "message": {"type": "message", "ts": message_ts, "text": "complaint"},
         "state": {"values": {}},
-        "response_url": "https://hooks.slack.invalid/actions/T0SQUEAKY/1/x",
+        "response_url": response_url,
         "actions": [
             {
                 "action_id": action_id,

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from sandbox.server import LocalServer, Request, Response
 from sandbox.slack_files import FilesAndHome
-from sandbox.slack_limits import ChannelPostLimit, HistoryLimit
+from sandbox.slack_limits import ChannelPostLimit, HistoryLimit, UpdateLimit
 from sandbox.slack_socket import LocalSocketMode
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
@@ -66,10 +66,13 @@ class LocalSlack(FilesAndHome, LocalServer):
         self.files: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []
+        self.replaced: list[tuple[str, str, float]] = []
+        self._answers: dict[str, int] = {}
         self.app_token = "xapp-1-A0SQUEAKY-local-app-token"
         self._socket_mode: LocalSocketMode | None = None
         self.post_limit: ChannelPostLimit | None = None  # set it to enforce Slack's posting limit (off by default)
         self.history_limit: HistoryLimit | None = None  # set it to be a distributed non-Marketplace app
+        self.update_limit: UpdateLimit | None = UpdateLimit()  # chat.update's Tier 3 (None lifts it, for a baseline)
 
     # -- test helpers -----------------------------------------------------
 
@@ -160,6 +163,10 @@ class LocalSlack(FilesAndHome, LocalServer):
         token = _token(request, params)
         if method == "chat.postMessage" and self.post_limit is not None:
             retry_after = self.post_limit.admit(_channel_of(str(params.get("channel") or "")))
+            if retry_after is not None:
+                return Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+        if method == "chat.update" and self.update_limit is not None:
+            retry_after = self.update_limit.admit(self.team_id)
             if retry_after is not None:
                 return Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
         if method in ("conversations.history", "conversations.replies") and self.history_limit is not None:

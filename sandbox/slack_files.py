@@ -1,16 +1,20 @@
-"""The local Slack's file uploads (files upload v2), direct-message channels, App Home views and slash-command
-responses: a mixin for LocalSlack, which owns the state and the lock."""
+"""The local Slack's file uploads (files upload v2), direct-message channels, App Home views, and what is POSTed to a
+response_url (a slash command's answer; a click's, which with `replace_original` replaces the clicked message as
+Slack does, for everyone, without spending chat.update's budget; five answers a URL): a mixin for LocalSlack, which
+owns the state and the lock."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 from sandbox.server import Request, Response
 
 _IDS = itertools.count(1)
+ANSWERS_PER_URL = 5  # Slack: a response_url takes five answers within 30 minutes
 
 
 class FilesAndHome:
@@ -20,6 +24,8 @@ class FilesAndHome:
     files: dict[str, dict[str, Any]]
     home_views: dict[str, dict[str, Any]]
     responses: list[dict[str, Any]]
+    replaced: list[tuple[str, str, float]]  # (channel, ts, when) of each message a click's response_url replaced
+    _answers: dict[str, int]
     messages: dict[tuple[str, str], dict[str, Any]]
     team_id: str
     bot_user_id: str
@@ -39,6 +45,26 @@ class FilesAndHome:
         """A response_url to put in a slash command's payload; what is POSTed to it lands in `responses`."""
         return f"{self.url}/commands/response/{next(_IDS)}"
 
+    def action_response_url(self, channel: str, ts: str) -> str:
+        """The response_url of a click on the message `ts` in `channel`."""
+        return f"{self.url}/actions/{self.team_id}/{channel}/{ts}/{next(_IDS)}"
+
+    def _answer_click(self, request: Request) -> Response:
+        """A click's response_url: `replace_original` replaces the message; `delete_original` is not used by us."""
+        _, _, _team, channel, ts, _n = request.path.split("/")
+        used = self._answers.get(request.path, 0)
+        if used >= ANSWERS_PER_URL:
+            return Response(404, b"used_url", {"Content-Type": "text/plain"})
+        self._answers[request.path] = used + 1
+        body = request.json()
+        if not isinstance(body, dict):
+            return Response(400, b"invalid_payload", {"Content-Type": "text/plain"})
+        message = self.messages.get((channel, ts))
+        if body.get("replace_original") in (True, "true") and message is not None:
+            message.update({k: body[k] for k in ("text", "blocks") if k in body})
+            self.replaced.append((channel, ts, time.time()))
+        return Response(200, b"ok", {"Content-Type": "text/plain"})
+
     def serve_extra(self, request: Request) -> Response | None:
         """Uploads and responses are not Web API methods: answer them here (None: not ours)."""
         if request.path.startswith("/upload/"):
@@ -47,6 +73,8 @@ class FilesAndHome:
                 return Response(404, b"unknown upload")
             self.files[file_id]["content"] = request.body
             return Response(200, f"OK - {len(request.body)}".encode(), {"Content-Type": "text/plain"})
+        if request.path.startswith("/actions/") and request.path.count("/") == 5:
+            return self._answer_click(request)
         if request.path.startswith("/commands/response/"):
             body = request.json()
             if not isinstance(body, dict):

@@ -1,4 +1,5 @@
-"""Slack's posting limit, enforced by the local Slack: about one message a second per channel, with short bursts.
+"""Slack's limits, enforced by the local Slack: about one message a second per channel, with short bursts
+(chat.postMessage); chat.update's Tier 3, about 50 a minute per workspace; conversations.history for a distributed app.
 
 A call over the limit is answered as Slack answers it: HTTP 429, `{"ok": false, "error": "ratelimited"}` and a
 Retry-After header in whole seconds. Every 429 is remembered, and so is every call that came back to the same
@@ -93,3 +94,36 @@ class HistoryLimit:
                 return retry_after
             self._calls[method] = [*recent, now]
             return None
+
+
+@dataclass
+class UpdateLimit:
+    """chat.update, Tier 3: at most `per_minute` calls in any 60 seconds per workspace (Slack: "50+ per minute",
+    bursts allowed inside the minute). Past it, the Retry-After is the whole seconds until the oldest call of the
+    minute leaves it."""
+
+    per_minute: int = 50
+    refusals: list[Refusal] = field(default_factory=list)
+    early_calls: list[tuple[str, float]] = field(default_factory=list)  # calls made inside a Retry-After window
+    _calls: list[float] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def admit(self, workspace: str = "", now: float | None = None) -> int | None:
+        """None if this update may go now; else the whole seconds to wait (the Retry-After to answer)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            if self.refusals and now < self.refusals[-1].until - _CLOCK_SLACK:
+                self.early_calls.append((workspace, now))
+            self._calls = [at for at in self._calls if now - at < 60.0]
+            if len(self._calls) >= self.per_minute:
+                retry_after = max(1, math.ceil(60.0 - (now - self._calls[0])))
+                self.refusals.append(Refusal(workspace, now, retry_after))
+                return retry_after
+            self._calls.append(now)
+            return None
+
+    @property
+    def honoured(self) -> bool:
+        """Whether every Retry-After was waited out."""
+        with self._lock:
+            return not self.early_calls

@@ -2,7 +2,8 @@
 as a JWKS document at the address the Teams SDK derives from its OpenID metadata setting), the Entra token endpoint
 the bot gets its outgoing bearer from, and the Bot Connector at the activities' `serviceUrl` (send, reply, update,
 create a conversation, members), which checks that bearer, records every call, and holds each conversation to
-Teams' documented limits (7 operations a second, 8 in 2 s, 60 in 30 s; 429 with Retry-After past them).
+Teams' documented limits (7 operations a second, 8 in 2 s, 60 in 30 s per conversation, and about 50 a second for
+the bot in the tenant; 429 with Retry-After past them).
 
 Tests mint the JWTs Teams would send with `mint()`; `mint(key=...)`, a wrong audience, an old expiry or another
 `serviceurl` make the forgeries a real validator must refuse.
@@ -16,6 +17,7 @@ import re
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,6 +31,7 @@ ISSUER = "https://api.botframework.com"  # the issuer claim Teams' tokens carry 
 OPENID_PATH = "/v1/.well-known/openidconfiguration"
 KEYS_PATH = "/v1/.well-known/keys"
 LIMITS = ((1.0, 7), (2.0, 8), (30.0, 60))  # per bot, per conversation: (window in seconds, operations)
+TENANT_LIMIT = (1.0, 50)  # per bot, across the tenant's conversations
 _CONVERSATION = re.compile(r"^/v3/conversations/([^/]+)(?:/activities(?:/([^/]+))?|/members)?$")
 
 
@@ -65,6 +68,9 @@ class LocalTeams(LocalServer):
         self.members: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._recent: dict[str, deque[float]] = {}
+        self._tenant_recent: deque[float] = deque()
+        self.clock: Callable[[], float] = time.monotonic  # the clock the limits count by (a test may hold it still)
+        self.refusals: list[tuple[str, float, float]] = []  # (conversation or "tenant", when, Retry-After) of each 429
         self.enforce_limits = True
 
     # -- addresses a bot is configured with --------------------------------
@@ -201,20 +207,25 @@ class LocalTeams(LocalServer):
         return Response(401, {"message": "Authorization has been denied for this request."})
 
     def _limited(self, conversation: str) -> Response | None:
-        """Teams' per-conversation limits: past any of them, 429 with the seconds until a slot frees."""
+        """Teams' per-conversation and per-tenant limits: past any of them, 429 with the seconds until a slot frees."""
         if not self.enforce_limits:
             return None
-        now = time.monotonic()
+        now = self.clock()
         with self.lock:
             recent = self._recent.setdefault(conversation, deque())
             while recent and now - recent[0] > LIMITS[-1][0]:
                 recent.popleft()
-            for window, most in LIMITS:
-                inside = [at for at in recent if now - at < window]
+            while self._tenant_recent and now - self._tenant_recent[0] > TENANT_LIMIT[0]:
+                self._tenant_recent.popleft()
+            checks = [(conversation, recent, window, most) for window, most in LIMITS]
+            for scope, calls, window, most in [*checks, ("tenant", self._tenant_recent, *TENANT_LIMIT)]:
+                inside = [at for at in calls if now - at < window]
                 if len(inside) >= most:
                     wait = max(0.001, window - (now - inside[0]))
+                    self.refusals.append((scope, time.time(), wait))
                     return Response(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": f"{wait:.3f}"})
             recent.append(now)
+            self._tenant_recent.append(now)
         return None
 
     def _create_conversation(self, request: Request) -> Response:

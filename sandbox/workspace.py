@@ -249,14 +249,16 @@ class SandboxWorkspace(LocalServer):
     def click(self, body: dict[str, Any]) -> dict[str, Any]:
         """A button or menu on a message: the block_actions payload Slack would send."""
         person = self._person(body["user"])
+        channel, ts = str(body.get("channel") or self.channel), str(body.get("ts"))
         payload = block_action(
             person.id,
             person.name,
             str(body.get("action_id")),
             str(body.get("value") or ""),
-            str(body.get("channel") or self.channel),
-            str(body.get("ts")),
+            channel,
+            ts,
             selected=body.get("selected"),
+            response_url=self.slack.action_response_url(channel, ts),
         )
         payload["actions"][0]["block_id"] = str(body.get("block_id") or payload["actions"][0]["block_id"])
         response = post_signed(self.events_url, self.secret, payload)

@@ -42,13 +42,15 @@ class WindowRateLimiter:
         """Take a token from `key`'s bucket leaving `keep` behind (the reserve); 0 if taken, else seconds to wait."""
         return self._blocked(key) or self._buckets.take(key, per_second, burst, min(keep, burst - 1))
 
-    def acquire(self, key: str, per_second: float, burst: int) -> float:
-        """Take one slot under `key`; 0 if taken, else how many seconds until one frees up (or the block ends)."""
+    def acquire(self, key: str, per_second: float, burst: int, keep: int = 0) -> float:
+        """Take one slot under `key` leaving `keep` free (the reserve: a call that may use it passes 0); 0 if taken,
+        else how many seconds until one frees up (or the block ends)."""
         if blocked := self._blocked(key):
             return blocked
         window = max(1, math.ceil(burst / per_second))
         item = RateLimitItemPerSecond(max(burst, int(per_second * window)), window)  # a rate above the burst holds
-        if self._limiter.hit(item, key):
+        keep = min(max(0, keep), item.amount - 1)
+        if (not keep or self._limiter.test(item, key, cost=keep + 1)) and self._limiter.hit(item, key):
             return 0.0
         reset_at = self._limiter.get_window_stats(item, key).reset_time
         return max(0.01, reset_at - time.time())

@@ -168,8 +168,9 @@ class SlackChatGateway:
         return None
 
     def update_card(self, ref: CardRef, card: CardView) -> None:
-        """chat.update the card in place, for everyone."""
-        self._pace(self._update_lane)
+        """chat.update the card in place, for everyone: somebody acted on it, so it may take the update budget's
+        reserve, which the storm summary's redraws leave."""
+        self._pace(self._update_lane, urgent=True)
         self._call(
             "chat.update", channel=ref.channel, ts=ts_of(ref), text=fallback_text(card), blocks=card_blocks(card)
         )

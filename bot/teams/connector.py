@@ -3,9 +3,11 @@ turned into the outbox's terms (wait, an outage, or no use retrying).
 
 Teams allows a bot 7 operations a second, 8 in 2 s and 60 in 30 s in one conversation, and
 about 50 a second in a tenant. Every process takes its slots from the shared limiter, so
-three workers keep the pace one would. A 429 blocks the conversation for every process for
-its Retry-After; 412, 502 and 504 (and any 5xx) pause the lane with backoff; neither SDK
-retries these on an ordinary send, so the outbox does.
+three workers keep the pace one would. An urgent call (the update of a card somebody acted
+on, an answer to a person, a VIP's card) may take the windows' reserve, which new cards
+leave. A 429 blocks the conversation for every process for its Retry-After; 412, 502 and
+504 (and any 5xx) pause the lane with backoff; neither SDK retries these on an ordinary
+send, so the outbox does.
 """
 
 from __future__ import annotations
@@ -65,9 +67,9 @@ class TeamsConnector:
                 client = self._clients[service_url] = ApiClient(service_url, http, cloud=self._cloud)
             return client
 
-    def send(self, service_url: str, conversation: str, activity: MessageActivityInput) -> str:
+    def send(self, service_url: str, conversation: str, activity: MessageActivityInput, *, urgent: bool = False) -> str:
         """Post `activity` in `conversation`; the new activity's id."""
-        self._pace(conversation)
+        self._pace(conversation, urgent=urgent)
         client = self._client(service_url)
         sent = self._call("send", conversation, lambda: client.conversations.create_activity(conversation, activity))
         return str(sent.id)
@@ -77,7 +79,7 @@ class TeamsConnector:
     ) -> str:
         """Post `activity`, waiting out our own pace and Teams' 429s and outages for up to `patience` seconds: for an
         answer someone is waiting for, which has no outbox message to come back to."""
-        return patiently(lambda: self.send(service_url, conversation, activity), patience)
+        return patiently(lambda: self.send(service_url, conversation, activity, urgent=True), patience)
 
     def reply(self, service_url: str, conversation: str, activity_id: str, activity: MessageActivityInput) -> str:
         """Post `activity` in the thread of `activity_id`."""
@@ -87,16 +89,24 @@ class TeamsConnector:
         sent = self._call("reply", conversation, lambda: calls.reply_to_activity(conversation, activity_id, activity))
         return str(sent.id)
 
-    def update(self, service_url: str, conversation: str, activity_id: str, activity: MessageActivityInput) -> None:
+    def update(
+        self,
+        service_url: str,
+        conversation: str,
+        activity_id: str,
+        activity: MessageActivityInput,
+        *,
+        urgent: bool = False,
+    ) -> None:
         """Replace `activity_id` for everyone."""
-        self._pace(conversation)
+        self._pace(conversation, urgent=urgent)
         client = self._client(service_url)
         calls = client.conversations
         self._call("update", conversation, lambda: calls.update_activity(conversation, activity_id, activity))
 
     def open_chat(self, service_url: str, user_id: str, tenant_id: str) -> str:
         """The 1:1 chat between the bot and `user_id` (Teams answers the same chat each time)."""
-        self._pace("new-chat")
+        self._pace("new-chat", urgent=True)
         params = CreateConversationParams(
             members=[Account(id=user_id)],
             tenant_id=tenant_id,
@@ -112,10 +122,11 @@ class TeamsConnector:
         found = self._call("list members", conversation, lambda: client.conversations.get_members(conversation))
         return [m.model_dump(by_alias=True) if hasattr(m, "model_dump") else dict(m) for m in found]
 
-    def _pace(self, conversation: str) -> None:
-        """A slot in the conversation's windows and the tenant's; or DeliveryFailed(throttled) saying how long."""
+    def _pace(self, conversation: str, *, urgent: bool = False) -> None:
+        """A slot in the conversation's windows and the tenant's (their reserve too, when `urgent`); or
+        DeliveryFailed(throttled) saying how long."""
         for lane, scope in ((self._tenant, ""), (self._conversation, conversation)):
-            wait = self._pacer.slot(lane, scope)
+            wait = self._pacer.slot(lane, scope, urgent=urgent)
             if wait > 0:
                 raise DeliveryFailed(f"{PACING} {lane.key_for(scope)}", retry_after=wait, throttled=True)
 

@@ -42,13 +42,14 @@ class TeamsChatGateway:
     def post_card(self, channel: str, card: CardView) -> CardRef:
         """Post the card in the channel (the care team's unless told another)."""
         conversation = channel or self._place.channel()
-        sent = self._connector.send(self._place.service_url(), conversation, message(complaint_card(card)))
+        activity = message(complaint_card(card))
+        sent = self._connector.send(self._place.service_url(), conversation, activity, urgent=card.uses_reserve)
         return teams_ref(conversation, sent)
 
     def update_card(self, ref: CardRef, card: CardView) -> None:
-        """Replace the card for everyone (an update activity)."""
+        """Replace the card for everyone (an update activity): somebody acted on it, so it may take the reserve."""
         activity = message(complaint_card(card))
-        self._connector.update(self._place.service_url(), ref.channel, activity_of(ref), activity)
+        self._connector.update(self._place.service_url(), ref.channel, activity_of(ref), activity, urgent=True)
 
     def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
         """None: a bot cannot read a channel's history without Microsoft Graph."""
@@ -82,7 +83,8 @@ class TeamsChatGateway:
             with self._lock:
                 self._chats[handle] = chat
         link = self.permalink(card) if card is not None else None
-        self._connector.send(url, chat, message(line_card(text, link=("Open the card", link) if link else None)))
+        card_line = line_card(text, link=("Open the card", link) if link else None)
+        self._connector.send(url, chat, message(card_line), urgent=True)
 
     def announce(self, channel: str, notice: Notice, *, ref: CardRef | None = None) -> CardRef:
         """Post the notice in the channel (mentioning the leads, or the queue's own group of Entra or Teams ids, when

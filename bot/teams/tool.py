@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from bot.chat_tools import BuiltFace, ClickRoute, WebParts
+from bot.pacing import LANES
 from bot.teams.refs import SURFACE
 from bot.teams.settings import TeamsSettings, origin_of
 from bot.wsgi import json_answer, read_body
@@ -101,8 +102,9 @@ class TeamsTool:
         return False
 
     def cards_per_second(self, settings: Settings) -> float:
-        """A conversation sustains 60 posts in 30 s, scaled with TEAMS_OPERATIONS_PER_SECOND."""
-        return settings.teams_operations_per_second * 2 / 7
+        """What new cards may take of a conversation's 60 in 30 s (less the reserve kept for claims' updates),
+        scaled with TEAMS_OPERATIONS_PER_SECOND."""
+        return LANES["teams.conversation"].at_pace(settings.teams_operations_per_second).ordinary_per_second
 
     def click_route(self, services: Services) -> ClickRoute | None:
         """None: the invoke is answered with the decided card."""

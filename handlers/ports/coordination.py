@@ -93,8 +93,9 @@ class Locks(Protocol):
 class RateLimiter(Protocol):
     """Rate limits keyed by name, shared by every process that shares the backend."""
 
-    def acquire(self, key: str, per_second: float, burst: int) -> float:
-        """Take a slot of a moving window (`burst` in any `burst / per_second` s); 0 if taken, else seconds to wait."""
+    def acquire(self, key: str, per_second: float, burst: int, keep: int = 0) -> float:
+        """Take a slot of a moving window (`burst` in any `burst / per_second` s) leaving `keep` free for those who may
+        use the reserve; 0 if taken, else seconds to wait."""
         ...
 
     def take(self, key: str, per_second: float, burst: int, keep: int = 0) -> float:

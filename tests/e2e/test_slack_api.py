@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -127,3 +128,34 @@ def test_a_card_is_found_again_by_its_metadata(local_slack: LocalSlack) -> None:
         client.chat_postMessage(channel="C0CARE", text=f"chatter {n}")
     assert gateway.find_card("", 7, since) == ref
     assert gateway.find_card("", 8, since) is None
+
+
+def test_chat_update_is_held_to_tier_3_for_the_workspace(local_slack: LocalSlack) -> None:
+    client = _client(local_slack)
+    ts = str(client.chat_postMessage(channel="C0CARE", text="card")["ts"])
+    for n in range(50):  # about 50 a minute, bursts allowed
+        client.chat_update(channel="C0CARE", ts=ts, text=f"edit {n}")
+    with pytest.raises(SlackApiError) as info:
+        client.chat_update(channel="C0CARE", ts=ts, text="one too many")
+    assert info.value.response.status_code == 429 and info.value.response["error"] == "ratelimited"
+    assert 55 <= int(info.value.response.headers["Retry-After"]) <= 60  # until the minute's first update leaves it
+    assert local_slack.messages[("C0CARE", ts)]["text"] == "edit 49"
+    client.chat_postMessage(channel="C0CARE", text="posting is another budget")
+    assert local_slack.update_limit is not None and local_slack.update_limit.honoured
+    with pytest.raises(SlackApiError):
+        client.chat_update(channel="C0CARE", ts=ts, text="again, inside the Retry-After")
+    assert not local_slack.update_limit.honoured  # noted: a client that honours Retry-After makes no such call
+
+
+def test_a_clicks_response_url_replaces_the_message_for_everyone_without_chat_update(local_slack: LocalSlack) -> None:
+    client = _client(local_slack)
+    ts = str(client.chat_postMessage(channel="C0CARE", text="card", blocks=[])["ts"])
+    url = local_slack.action_response_url("C0CARE", ts)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Claimed by @alice"}}]
+    answer = requests.post(url, json={"replace_original": True, "text": "claimed", "blocks": blocks}, timeout=5)
+    assert answer.status_code == 200
+    assert local_slack.messages[("C0CARE", ts)]["blocks"] == blocks and not local_slack.calls_to("chat.update")
+    assert [(c, t) for c, t, _ in local_slack.replaced] == [("C0CARE", ts)]
+    for _ in range(4):
+        requests.post(url, json={"replace_original": True, "text": "again"}, timeout=5)
+    assert requests.post(url, json={"text": "sixth"}, timeout=5).status_code == 404  # five answers a URL

@@ -91,3 +91,16 @@ def test_the_connector_wants_the_bearer_keeps_activities_and_holds_a_conversatio
         f"{base}/v3/conversations/a:dm/activities", json={"type": "message"}, headers=headers, timeout=5
     )
     assert other.status_code == 201  # another conversation has its own budget
+
+
+def test_the_tenant_holds_the_bot_to_about_fifty_operations_a_second(teams: LocalTeams) -> None:
+    headers = {"Authorization": f"Bearer {_bearer(teams)}"}
+
+    def post(n: int) -> int:
+        send = f"{teams.url}/v3/conversations/19:c{n % 10}@thread.tacv2/activities"
+        return requests.post(send, json={"type": "message"}, headers=headers, timeout=5).status_code
+
+    teams.clock = lambda: 1000.0  # every call in the same instant
+    statuses = [post(n) for n in range(60)]  # 6 in each of 10 conversations: within each conversation's windows
+    assert statuses.count(201) == 50 and statuses[50:] == [429] * 10
+    assert {scope for scope, _, _ in teams.refusals} == {"tenant"}

@@ -183,6 +183,20 @@ def test_a_bucket_keeps_its_reserve_for_those_who_may_use_it(coord: Coordination
     assert 0 < coord.limiter.take("slack:post:C8", per_second=1, burst=2, keep=0) <= 1  # a 429's pause holds too
 
 
+def test_a_moving_window_keeps_its_reserve_in_every_process(
+    coord: Coordination, request: pytest.FixtureRequest
+) -> None:
+    """Ten in 30 s, three kept: new cards take seven in any process, a claim's update the last three."""
+    other_process = coord.limiter if "memory" in request.node.name else WindowRateLimiter(REDIS_TEST_URL)
+    takes = [coord.limiter.acquire("teams:c:30s", per_second=1 / 3, burst=10, keep=3) for _ in range(4)]
+    takes += [other_process.acquire("teams:c:30s", per_second=1 / 3, burst=10, keep=3) for _ in range(3)]
+    assert takes == [0] * 7
+    assert 0 < other_process.acquire("teams:c:30s", per_second=1 / 3, burst=10, keep=3) <= 30  # the reserve is kept
+    assert 0 < coord.limiter.acquire("teams:c:30s", per_second=1 / 3, burst=10, keep=3) <= 30
+    assert [other_process.acquire("teams:c:30s", per_second=1 / 3, burst=10) for _ in range(3)] == [0, 0, 0]
+    assert coord.limiter.acquire("teams:c:30s", per_second=1 / 3, burst=10) > 0  # and then the window is spent
+
+
 def test_a_block_holds_every_process_back_until_it_ends(coord: Coordination, request: pytest.FixtureRequest) -> None:
     other_process = (
         WindowRateLimiter("memory://") if "memory" in request.node.name else WindowRateLimiter(REDIS_TEST_URL)

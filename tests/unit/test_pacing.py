@@ -90,6 +90,33 @@ def test_the_reserve_is_left_for_what_a_person_waits_on() -> None:
     assert pacer.ask(lane, "C1") == 0
 
 
+def test_a_flood_of_new_cards_leaves_each_windows_reserve_to_updates() -> None:
+    pacer = Pacer(WindowRateLimiter("memory://"))
+    lane = LANES["teams.conversation"]  # 7 a second (2 kept), 8 in 2 s (2 kept), 60 in 30 s (12 kept)
+    granted = 0
+    while pacer.ask(lane, "19:care") == 0:
+        granted += 1
+    assert granted == 5  # new cards stop two short of the second's seven
+    assert [pacer.ask(lane, "19:care", urgent=True) for _ in range(2)] == [0, 0]  # a claim's update goes at once
+    assert pacer.ask(lane, "19:care", urgent=True) > 0  # Teams' own limit holds for it too
+    assert pacer.ask(lane, "19:other") == 0  # another conversation has its own windows
+
+
+def test_the_longest_window_keeps_its_reserve_though_the_short_ones_have_room() -> None:
+    pacer = Pacer(WindowRateLimiter("memory://"))
+    lane = Lane("Test", "test:long", (Window(100, 1.0, reserve=2), Window(10, 30.0, reserve=3, suffix=":30s")))
+    assert [pacer.ask(lane) for _ in range(7)] == [0] * 7
+    assert 1 < pacer.ask(lane) <= 30  # the 30 s window's last three are kept
+    assert [pacer.ask(lane, urgent=True) for _ in range(3)] == [0, 0, 0]
+    assert pacer.ask(lane, urgent=True) > 1
+
+
+def test_storm_mode_plans_new_cards_by_the_pace_the_reserve_leaves_them() -> None:
+    assert LANES["teams.conversation"].ordinary_per_second == pytest.approx(48 / 30)  # 60 in 30 s, 12 kept
+    assert LANES["slack.post"].ordinary_per_second == 1.0  # a bucket's refill: its reserve is a burst's last slot
+    assert LANES["slack.update"].windows[0].reserve > 0  # the storm summary's redraws leave claims' updates room
+
+
 def test_a_pause_holds_the_lane_back_for_every_pacer_on_the_same_limiter() -> None:
     limiter = WindowRateLimiter("memory://")
     one, other = Pacer(limiter), Pacer(limiter)

@@ -1,0 +1,27 @@
+"""People are resolved once and remembered across processes (the shared values), so a click costs no transaction
+before its answer in any web process."""
+
+from __future__ import annotations
+
+from handlers.domain.people import Identity
+from handlers.people.who import Who
+from storage.memory.keys import MemoryValues
+from tests.fakes import FakeDatabase
+
+
+def test_a_person_resolved_in_one_process_costs_another_no_transaction() -> None:
+    db, shared = FakeDatabase(), MemoryValues()
+    one, other = Who(db, shared), Who(db, shared)  # two web processes sharing Redis
+    alice = one.person(Identity("teams", "29:alice", "Alice"))
+    commits = db.commits
+    assert other.person(Identity("teams", "29:alice", "Alice")) == alice
+    assert db.commits == commits  # read from the shared values, not resolved again
+    renamed = other.person(Identity("teams", "29:alice", "Alice Martin"))  # a new name is resolved afresh
+    assert renamed.id == alice.id and db.commits == commits + 1
+
+
+def test_without_shared_values_each_process_resolves_for_itself() -> None:
+    db = FakeDatabase()
+    alice = Who(db).person(Identity("slack", "U0ALICE", "alice"))
+    commits = db.commits
+    assert Who(db).person(Identity("slack", "U0ALICE", "alice")) == alice and db.commits == commits + 1
