@@ -41,6 +41,7 @@ from bot.slack.refs import SURFACE as SLACK
 from bot.slack.team import TeamDirectory
 from bot.slack.tenancy import WorkspaceGate, check_installation
 from bot.startup_checks import require_chat, require_slack_requests, require_tickets
+from bot.suggestions import suggester
 from bot.teams.refs import SURFACE as TEAMS
 from bot.templates_file import load_templates
 from bot.tickets.links import signed_link
@@ -338,6 +339,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             templates,
             settings.x_dm_link,
             settings.fallback_on_call,
+            suggester(settings, core.engine),
         ),
         lead_desk=lead_desk(core),
         incident_desk=incidents,
