@@ -18,10 +18,10 @@ from storage.sql.reply_history import SqlReplyHistory
 from storage.suggestions.live import LiveReplyIndex
 
 
-def suggester(settings: Settings, engine: Engine) -> Suggester:
-    """Suggestions learned from the database's history, kept fresh in this process; switched off by SUGGESTIONS."""
+def suggester(settings: Settings, engine: Engine) -> Suggester | None:
+    """Suggestions learned from the database's history, kept fresh in this process; None when SUGGESTIONS is off."""
     if not settings.suggestions:
-        return Suggester(None)
+        return None
     history = SqlReplyHistory(engine)
 
     def load() -> Iterator[PastReply]:

@@ -27,6 +27,7 @@ _CODE = re.compile(r"#?\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{5,}\b|#?\b\
 _SIGNATURE = re.compile(  # an agent's initials or name at the end: ^JK, -AA, - Rick
     r"\s*(?:[\^~*]\s*[A-Z]{1,3}[a-z]*|\s[-–—]\s*(?:[A-Z]{1,3}|[A-Z][a-z]{1,15}(?:\s[A-Z]\.?)?))\.?\s*$"
 )
+_DANGLING = re.compile(r"(?:[.!?]\s*)?\b(?:also see|see|visit|at|here|via)\s*[:.]?\s*$", re.I)  # a dropped link's
 _BRACES = str.maketrans({"{": "(", "}": ")"})
 _SPACES = re.compile(r"[ \t]+")
 _LOOSE_PUNCT = re.compile(r"\s+([,.!?;:])")
@@ -59,6 +60,7 @@ def scrub(reply: str, *, name: str = "", handle: str = "", case: str = "", dm_li
     text = _CODE.sub("", text)
     text = _SIGNATURE.sub("", text)
     text = _LOOSE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip(" ,;:-")
+    text = _DANGLING.sub(lambda m: m.group(0)[:1] if m.group(0)[:1] in ".!?" else "", text).strip(" ,;:-")
     return text if len(_PLACEHOLDER.sub("", text).strip()) >= MIN_LENGTH else None
 
 

@@ -11,7 +11,6 @@ from handlers.suggestions.scrub import fill, safe_name
 
 TOP = 3
 LOOK_AT = 12  # neighbours looked at to find TOP different replies
-OFF = "Suggestions are switched off here."
 NO_HISTORY = "No suggestions yet: no answered cases of this queue to learn from."
 NONE_NEAR = "No suggestions: no past complaint of this queue is near this one."
 
@@ -28,13 +27,11 @@ class Suggestions:
 class Suggester:
     """Finds the replies the team gave to complaints most like this one (same queue: one brand's tone)."""
 
-    index: ReplyIndex | None  # None: switched off
+    index: ReplyIndex
     min_score: float = 0.05
 
     def for_complaint(self, complaint: Complaint, values: Mapping[str, str]) -> Suggestions:
         """Up to three suggestions for `complaint`, with `values` (name, case, DM link) filled in."""
-        if self.index is None:
-            return Suggestions(note=OFF)
         brand = complaint.queue
         if self.index.size(brand) == 0:
             return Suggestions(note=NO_HISTORY)

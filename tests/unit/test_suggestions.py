@@ -9,7 +9,7 @@ from handlers.domain.complaint import Complaint, IncomingComplaint, Status
 from handlers.domain.suggestions import AnsweredCase, PastReply
 from handlers.suggestions.history import answered, imported
 from handlers.suggestions.scrub import fill, safe_name, scrub
-from handlers.suggestions.suggest import NO_HISTORY, NONE_NEAR, OFF, Suggester
+from handlers.suggestions.suggest import NO_HISTORY, NONE_NEAR, Suggester
 from storage.suggestions.tfidf import TfidfReplyIndex
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -109,7 +109,6 @@ def test_no_history_a_one_reply_queue_and_nothing_near_each_say_so() -> None:
     one = _suggester([PastReply("care", "my bag is lost", "So sorry, {name}, we are looking for it.")])
     assert one.for_complaint(_complaint("bag lost again"), VALUES).replies == ("So sorry, Ann, we are looking for it.",)
     assert one.for_complaint(_complaint("zzzz qqqq"), VALUES).note == NONE_NEAR
-    assert Suggester(None).for_complaint(_complaint("lost bag"), VALUES).note == OFF
 
 
 def test_a_customer_without_a_name_gets_a_greeting_without_one() -> None:
