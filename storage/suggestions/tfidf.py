@@ -1,5 +1,6 @@
 """The reply index with scikit-learn: per brand, a TF-IDF of character n-grams over past complaints, searched by
-cosine similarity (rows are L2-normalised, so one sparse product gives every similarity)."""
+cosine similarity. Rows are L2-normalised, so one sparse product gives every similarity; the matrix is kept
+transposed (n-gram -> complaints, an inverted index), so a query touches only the postings of its own n-grams."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def vectorizer() -> TfidfVectorizer:
 @dataclass
 class _Brand:
     vectors: TfidfVectorizer
-    matrix: Any  # scipy sparse, one L2-normalised row per past complaint
+    postings: Any  # scipy sparse CSR, n-grams x past complaints (L2-normalised columns)
     replies: list[str]
 
 
@@ -49,7 +50,7 @@ class TfidfReplyIndex:
                 matrix = vectors.fit_transform(complaints)
             except ValueError:  # nothing to learn from (every complaint empty)
                 continue
-            brands[brand] = _Brand(vectors, matrix.tocsr(), answers)
+            brands[brand] = _Brand(vectors, matrix.T.tocsr(), answers)
         return cls(brands)
 
     def nearest(self, brand: str, text: str, k: int) -> list[Match]:
@@ -57,7 +58,7 @@ class TfidfReplyIndex:
         found = self._brands.get(brand)
         if found is None or k <= 0 or not text.strip():
             return []
-        scores = (found.matrix @ found.vectors.transform([text]).T).toarray().ravel()
+        scores = (found.vectors.transform([text]) @ found.postings).toarray().ravel()
         k = min(k, scores.size)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
