@@ -27,7 +27,9 @@ def suggester(settings: Settings, engine: Engine) -> Suggester | None:
     def load() -> Iterator[PastReply]:
         return everything(history, settings.x_dm_link)
 
-    return Suggester(LiveReplyIndex(load, history.stamp))
+    index = LiveReplyIndex(load, history.stamp)
+    index.warm()  # built in the background while the process starts: the first reply form should not wait
+    return Suggester(index)
 
 
 @dataclass

@@ -28,7 +28,7 @@ class LiveReplyIndex:
         stamp: Callable[[], Hashable],
         *,
         every: float = 60.0,
-        first_wait: float = 2.0,
+        first_wait: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._load, self._stamp, self._clock = load, stamp, clock
@@ -57,13 +57,17 @@ class LiveReplyIndex:
         except Exception:  # the database away: the old index serves until the next look
             log.warning("could not rebuild the reply suggestions", exc_info=True)
 
+    def warm(self) -> None:
+        """Start building in the background now, so the first reply form finds the index ready."""
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._looked_at = self._clock()
+                self._worker = threading.Thread(target=self._refresh_quietly, name="reply-index", daemon=True)
+                self._worker.start()
+
     def _current(self) -> TfidfReplyIndex:
         if self._clock() - self._looked_at >= self.every:
-            with self._lock:
-                if self._worker is None or not self._worker.is_alive():
-                    self._looked_at = self._clock()
-                    self._worker = threading.Thread(target=self._refresh_quietly, name="reply-index", daemon=True)
-                    self._worker.start()
+            self.warm()
         worker = self._worker
         if self._index is None and worker is not None:
             worker.join(self.first_wait)

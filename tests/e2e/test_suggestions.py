@@ -11,8 +11,11 @@ import pytest
 from bot.slack import action_ids
 from handlers.domain.suggestions import PastReply
 from sandbox.interactions import post_signed, view_action
+from sandbox.x_api import LocalX
+from storage.sql.engine import make_engine
+from storage.sql.migrate import upgrade
 from storage.sql.reply_history import SqlReplyHistory
-from tests.e2e.conftest import SIGNING_SECRET, Running, Start, teams_settings
+from tests.e2e.conftest import SIGNING_SECRET, Start, teams_settings
 from tests.e2e.test_agent_card import card_shows, click, new_card, opened_view, submit
 from tests.e2e.test_teams import ALICE, arrive, complaint_of, dialog_card, words
 
@@ -28,14 +31,20 @@ PAST = [
 ]
 
 
-def _learned(squeaky: Running) -> None:
-    SqlReplyHistory(squeaky.services.engine).add(PAST, origin="test")
-    squeaky.x.add_user("maria_k", "Maria Kowalski")
+def _learned(pg_url: str, local_x: LocalX) -> None:
+    """The team's past replies, in the database before Squeaky starts (it learns them as it starts)."""
+    upgrade(pg_url)
+    engine = make_engine(pg_url)
+    SqlReplyHistory(engine).add(PAST, origin="test")
+    engine.dispose()
+    local_x.add_user("maria_k", "Maria Kowalski")
 
 
-def test_the_slack_modal_suggests_replies_and_one_picked_is_sent(start_squeaky: Start) -> None:
+def test_the_slack_modal_suggests_replies_and_one_picked_is_sent(
+    start_squeaky: Start, pg_url: str, local_x: LocalX
+) -> None:
+    _learned(pg_url, local_x)
     squeaky = start_squeaky()
-    _learned(squeaky)
     card = new_card(squeaky)
     complaint_id = next(b["block_id"].split(":")[1] for b in card["blocks"] if b.get("type") == "actions")
     click(squeaky, "alice", card, action_ids.CLAIM)
@@ -75,9 +84,9 @@ def test_with_no_history_the_modal_says_so(start_squeaky: Start) -> None:
     assert "No suggestions yet" in json.dumps(opened_view(squeaky, 1))
 
 
-def test_switched_off_the_modal_shows_no_suggestions(start_squeaky: Start) -> None:
+def test_switched_off_the_modal_shows_no_suggestions(start_squeaky: Start, pg_url: str, local_x: LocalX) -> None:
+    _learned(pg_url, local_x)
     off = start_squeaky(suggestions="off")
-    _learned(off)
     card = new_card(off)
     click(off, "bob", card, action_ids.CLAIM)
     card_shows(off, "Claimed by <@U0BOB>")
@@ -87,10 +96,10 @@ def test_switched_off_the_modal_shows_no_suggestions(start_squeaky: Start) -> No
 
 
 def test_the_teams_dialog_suggests_replies_and_one_picked_fills_the_text(
-    start_squeaky: Start, local_teams: Any
+    start_squeaky: Start, local_teams: Any, pg_url: str, local_x: LocalX
 ) -> None:
+    _learned(pg_url, local_x)
     squeaky = start_squeaky(**teams_settings(local_teams, oncall_user=None))
-    _learned(squeaky)
     teams = squeaky.teams_client
     card = arrive(squeaky)
     complaint_id = complaint_of(card)
