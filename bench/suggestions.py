@@ -9,6 +9,11 @@ left out (nothing to learn from). The baseline suggests each brand's 3 most comm
 complaint. Latency: Suggester.for_complaint (nearest neighbours, dedupe, fill) with one brand holding 100,000 past
 cases made from the file's complaints (each with a few words of another), asked 1,000 unseen complaints; memory is
 the process's resident size added by building that index.
+
+What the figures say: on this slice (about 23 past replies a brand) the nearest past complaints' replies hit no
+more often than the brand's three most common replies: so small a history does not beat the baseline. Speed is well
+inside Slack's 3 s: the index is an inverted index (n-gram -> complaints), so a query touches only the postings of
+its own n-grams.
 """
 
 from __future__ import annotations
