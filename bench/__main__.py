@@ -1,5 +1,5 @@
-"""`python -m bench [ingest|clicks|teams|claims|stats|storm|queues|scale|threading|memory|all]`: run the measurements,
-write results to docs/."""
+"""`python -m bench [ingest|clicks|teams|claims|stats|storm|queues|scale|threading|memory|suggestions|all]`: run the
+measurements, write results to docs/."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bench import (
     storm,
     storm_claims,
     storm_report,
+    suggestions,
     teams_clicks,
     threading_quality,
 )
@@ -30,6 +31,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 BENCHMARKS = DOCS / "benchmarks.md"
 THREADING = DOCS / "threading.md"
 PG = os.environ.get("SQUEAKY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SHARED_TWCS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "twcs_dev.csv"  # real, when present
 REDIS = os.environ.get("SQUEAKY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
@@ -121,6 +123,15 @@ def run_threading() -> None:
     )
 
 
+def run_suggestions(given: Path | None) -> None:
+    """Suggested replies: top-3 hit rate on unseen conversations, latency with 100,000 past cases, build and memory."""
+    real = given or (SHARED_TWCS if SHARED_TWCS.is_file() else None)
+    source = f"`{real.name}` (real twcs conversations)" if real else corpus.describe()
+    results = suggestions.report(suggestions.measure(real or corpus.path()), source)
+    about = suggestions.__doc__ or ""
+    publish(BENCHMARKS, "Suggested replies", results, about, BENCHMARKS_PREAMBLE, reads_corpus=False)
+
+
 BENCHMARKS_PREAMBLE = """# Benchmarks
 
 Written by `make bench` (`python -m bench`); each section is replaced by its latest run.
@@ -135,7 +146,8 @@ Written by `make bench` (`python -m bench threading`).
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parts = ["ingest", "clicks", "teams", "claims", "stats", "storm", "queues", "scale", "threading", "memory", "all"]
+    parts = ["ingest", "clicks", "teams", "claims", "stats", "storm", "queues", "scale", "threading", "memory"]
+    parts += ["suggestions", "all"]
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
@@ -167,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         run_stats(args.complaints)
     if args.which in ("memory", "all"):
         run_memory()
+    if args.which in ("suggestions", "all"):
+        run_suggestions(args.twcs)
     return 0
 
 

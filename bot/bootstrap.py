@@ -20,6 +20,7 @@ from bot.networks import networks
 from bot.outages import OUTAGES
 from bot.queues_file import load_queues
 from bot.startup_checks import require_chat, require_tickets
+from bot.suggestions import suggester
 from bot.templates_file import load_templates
 from bot.tickets.links import signed_link
 from bot.triage_file import load_triage
@@ -228,6 +229,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             templates,
             settings.x_dm_link,
             settings.fallback_on_call,
+            suggester(settings, core.engine),
         ),
         lead_desk=lead_desk(core),
         incident_desk=incidents,

@@ -226,6 +226,34 @@ def vip_import(file: Path) -> None:
     _guard(go)
 
 
+@main.group()
+def suggestions() -> None:
+    """Suggested replies: what they learn from besides the team's own answered cases."""
+
+
+@suggestions.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--brand", "brands", multiple=True, help="ACCOUNT[=QUEUE]: only this brand's replies, for that queue")
+def suggestions_import(file: Path, brands: tuple[str, ...]) -> None:
+    """Learn from a twcs CSV: each customer's post with the brand's first reply, scrubbed of the customer's details."""
+
+    def go() -> None:
+        from bot.suggestions import import_twcs, parse_brands
+        from storage.sql.engine import make_engine
+        from storage.sql.migrate import upgrade
+
+        settings = _settings()
+        upgrade(settings.database_url)
+        report = import_twcs(make_engine(settings.database_url), file, parse_brands(brands))
+        click.echo(f"learned {report.added:,} new replies ({report.pairs:,} complaint-reply pairs in the file)")
+        for brand, count in sorted(report.by_brand.items(), key=lambda kv: -kv[1])[:20]:
+            click.echo(f"  {brand}: {count:,}")
+        for problem in report.problems[:50]:
+            click.echo(f"  line {problem.line}: {problem.reason}")
+
+    _guard(go)
+
+
 @vip.command("list")
 def vip_list() -> None:
     """Show the registered customers and their tiers."""

@@ -104,6 +104,7 @@ class Settings(ToolSettings):
     x_dm_link: str = Field(
         "https://x.com/messages/compose", description="the link that opens a DM with the brand, for {dm_link}"
     )
+    suggestions: bool = Field(True, description="suggest replies learned from the team's answered cases; off: none")
     x_cost_per_post: float = Field(0.015, ge=0, description="what X charges for one post, in dollars")
     x_cost_per_post_with_url: float = Field(0.20, ge=0, description="what X charges for a post with a URL, in dollars")
     ticket_system: Literal["builtin", "zendesk", "webhook"] = Field(

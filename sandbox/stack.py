@@ -27,6 +27,7 @@ from sandbox.workspace import LEADS_GROUP, PEOPLE, SandboxWorkspace
 from sandbox.x_api import LocalX
 
 PROJECT = Path(__file__).resolve().parents[1]
+PAST_REPLIES = PROJECT / "sandbox" / "demo" / "past_replies.csv"  # a twcs-shaped file of the demo brand's replies
 CHANNEL = "C0CARE"
 
 
@@ -110,6 +111,18 @@ class DemoStack:
             "TEAMS_AGENTS_TEAM",
         ):
             env.pop(name, None)
+        # the brand's past replies, so the reply form has suggestions from the first complaint on
+        learn = [
+            sys.executable,
+            "-m",
+            "bot",
+            "suggestions",
+            "import",
+            str(PAST_REPLIES),
+            "--brand",
+            f"{self.x.brand}=care",
+        ]
+        subprocess.run(learn, env=env, cwd=workdir, check=False, capture_output=True)  # noqa: S603 - our own command
         self.bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir)
 
     def wait_until_up(self, stop: threading.Event, timeout: float = 60.0) -> None:

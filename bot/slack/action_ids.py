@@ -35,3 +35,4 @@ MERGE_VIEW = "squeaky.view.merge"
 REASSIGN_VIEW = "squeaky.view.reassign"
 REPLY_TEXT = "squeaky.reply.text"  # typing in it updates the character count
 REPLY_TEMPLATE = "squeaky.reply.template"  # picking one rewrites the text
+REPLY_SUGGESTION = "squeaky.reply.suggestion"  # picking a reply learned from history rewrites the text

@@ -59,16 +59,22 @@ def register(app: App, services: Services) -> None:
         except Exception:
             log.warning("could not update the character count", exc_info=True)
 
-    def on_template(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        view = body.get("view") or {}
-        try:
-            chosen = int((action.get("selected_option") or {}).get("value") or 0)
-            text = desk.template_choices(desk.load(_complaint_id(view)))[chosen].text
-            # a new block id makes Slack show the template's text instead of what was typed
-            redraw(client, body, text, int(metadata(view).get("text_version") or 0) + 1)
-        except (SqueakyError, BadPayload, IndexError, ValueError):
-            log.warning("could not apply the template", exc_info=True)
+    def on_choice(suggested: bool) -> Any:
+        """A listener for the template menu, or the suggestions menu: the choice's text replaces what was typed."""
+
+        def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+            ack()
+            view = body.get("view") or {}
+            try:
+                chosen = int((action.get("selected_option") or {}).get("value") or 0)
+                complaint = desk.load(_complaint_id(view))
+                choices = desk.suggestion_choices(complaint) if suggested else desk.template_choices(complaint)
+                # a new block id makes Slack show the chosen text instead of what was typed
+                redraw(client, body, choices[chosen].text, int(metadata(view).get("text_version") or 0) + 1)
+            except (SqueakyError, BadPayload, IndexError, ValueError):
+                log.warning("could not apply the %s", "suggestion" if suggested else "template", exc_info=True)
+
+        return listener
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], block: str, request: Any) -> None:
         """Run the request before acking, so a refusal shows in the modal itself; if it cannot finish within
@@ -133,7 +139,8 @@ def register(app: App, services: Services) -> None:
         submit(ack, body, view, "agent", request)
 
     app.action(action_ids.REPLY_TEXT)(on_typing)
-    app.action(action_ids.REPLY_TEMPLATE)(on_template)
+    app.action(action_ids.REPLY_TEMPLATE)(on_choice(suggested=False))
+    app.action(action_ids.REPLY_SUGGESTION)(on_choice(suggested=True))
     app.view(action_ids.ACK_VIEW)(on_acknowledge)
     app.view(action_ids.TICKET_VIEW)(on_form(Action.TICKET, "subject"))
     app.view(action_ids.DISMISS_VIEW)(on_form(Action.DISMISS, "reason"))

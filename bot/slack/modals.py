@@ -79,6 +79,7 @@ def acknowledge_modal(form: ReplyForm, *, text_version: int = 0) -> dict[str, An
             "elements": [{"type": "mrkdwn", "text": ":white_check_mark: A public reply is allowed here."}],
         }
     )
+    blocks += suggestion_blocks(form)
     if form.templates:
         blocks.append(template_select(action_ids.REPLY_TEMPLATE, form.templates))
     blocks.append(
@@ -101,19 +102,45 @@ def acknowledge_modal(form: ReplyForm, *, text_version: int = 0) -> dict[str, An
     return _modal(action_ids.ACK_VIEW, title, form.complaint_id, blocks, submit="Send reply", text_version=text_version)
 
 
-def template_select(action_id: str, templates: Sequence[Template]) -> dict[str, Any]:
+def suggestion_blocks(form: ReplyForm) -> list[dict[str, Any]]:
+    """Replies the team gave to the nearest past complaints, as a menu (each shown whole beneath it); or why none."""
+    if not form.suggestions:
+        if not form.suggestions_note:
+            return []
+        note = f":bulb: {sanitize(form.suggestions_note, 200)}"
+        return [{"type": "context", "block_id": "suggestions", "elements": [{"type": "mrkdwn", "text": note}]}]
+    menu = template_select(
+        action_ids.REPLY_SUGGESTION,
+        form.suggestions,
+        block_id="suggestion",
+        label="Start from a suggested reply",
+        placeholder="Replies the team gave to complaints like this",
+    )
+    lines = "\n".join(f"*{n}.* {sanitize(t.text, 600)}" for n, t in enumerate(form.suggestions, 1))
+    whole = {"type": "context", "block_id": "suggestions", "elements": [{"type": "mrkdwn", "text": lines[:3000]}]}
+    return [menu, whole]
+
+
+def template_select(
+    action_id: str,
+    templates: Sequence[Template],
+    *,
+    block_id: str = "template",
+    label: str = "Start from a template",
+    placeholder: str = "Replace the text with a template",
+) -> dict[str, Any]:
     """A "Start from a template" menu whose choice redraws the modal with that template's text."""
     return {
         "type": "input",
-        "block_id": "template",
+        "block_id": block_id,
         "optional": True,
         "dispatch_action": True,
-        "label": _plain("Start from a template"),
+        "label": _plain(label),
         "element": {
             "type": "static_select",
             "action_id": action_id,
-            "placeholder": _plain("Replace the text with a template"),
-            "options": [{"text": _plain(t.name), "value": str(n)} for n, t in enumerate(templates)],
+            "placeholder": _plain(placeholder),
+            "options": [{"text": _plain(t.name[:75]), "value": str(n)} for n, t in enumerate(templates)],
         },
     }
 

@@ -27,7 +27,7 @@ from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, Rep
 from handlers.domain.complaint import Action
 from handlers.text.money import money
 
-SEND, CHECK, TEMPLATE = "send", "check", "template"  # what a dialog's submit asks for
+SEND, CHECK, TEMPLATE, SUGGESTION = "send", "check", "template", "suggestion"  # what a dialog's submit asks for
 PEOPLE_DATASET = "graph.microsoft.com/users"  # Teams' people picker
 
 
@@ -70,6 +70,9 @@ def reply_dialog(form: ReplyForm, error: str | None = None) -> AdaptiveCard:
         _submit(f"Send on {clip(form.network, 30)}", Action.ACKNOWLEDGE, form.complaint_id, SEND),
         _submit("Check length", Action.ACKNOWLEDGE, form.complaint_id, CHECK),
     ]
+    body += suggestion_parts(form)
+    if form.suggestions:
+        actions.append(_submit("Use suggestion", Action.ACKNOWLEDGE, form.complaint_id, SUGGESTION))
     if form.templates:
         choices = [Choice(title=clip(t.name, 80), value=t.name) for t in form.templates]
         body.append(ChoiceSetInput(id="template", label="Start from a template", choices=choices, style="compact"))
@@ -79,6 +82,20 @@ def reply_dialog(form: ReplyForm, error: str | None = None) -> AdaptiveCard:
         RichTextBlock(inlines=count_runs(form), spacing="Small"),
     ]
     return adaptive(body, actions)
+
+
+def suggestion_parts(form: ReplyForm) -> list[Any]:
+    """Replies the team gave to the nearest past complaints, to pick from (each shown whole); or why none."""
+    if not form.suggestions:
+        if not form.suggestions_note:
+            return []
+        return [RichTextBlock(inlines=[TextRun(text=f"💡 {clip(form.suggestions_note, 200)}", italic=True)])]
+    choices = [Choice(title=clip(t.name, 80), value=str(n)) for n, t in enumerate(form.suggestions)]
+    whole = [TextRun(text=f"{n}. {clip(t.text, 600)}\n") for n, t in enumerate(form.suggestions, 1)]
+    return [
+        ChoiceSetInput(id="suggestion", label="Start from a suggested reply", choices=choices, style="compact"),
+        RichTextBlock(inlines=whole, spacing="Small"),
+    ]
 
 
 def ticket_dialog(form: TicketForm, error: str | None = None) -> AdaptiveCard:

@@ -21,13 +21,14 @@ from handlers.cases.forms import (
     ticket_subject,
 )
 from handlers.cases.on_call import who_is_on_call
-from handlers.cases.reply_templates import ReplyTemplate, available, render
+from handlers.cases.reply_templates import ReplyTemplate, available, render, values
 from handlers.cases.sources import Sources
 from handlers.cases.transitions import check_allowed
 from handlers.domain.complaint import Action, Actor, Complaint
 from handlers.domain.people import Identity
 from handlers.ports.clock import Clock
 from handlers.ports.unit_of_work import UnitOfWorkFactory
+from handlers.suggestions.suggest import Suggester, Suggestions
 
 WITH_FORM = frozenset({Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN})
 ESCALATED = "On-call has been pinged with a link to this card."
@@ -70,6 +71,7 @@ class AgentDesk:
     templates: list[ReplyTemplate] = field(default_factory=list)
     dm_link: str = ""
     fallback_on_call: Identity | None = None
+    suggester: Suggester | None = None  # replies learned from the team's history; None: switched off
 
     def load(self, complaint_id: int) -> Complaint:
         """The complaint, or ComplaintNotFound."""
@@ -116,10 +118,21 @@ class AgentDesk:
         """The templates that fit this complaint, each filled in."""
         return [Template(t.name, render(t, complaint, self.dm_link)) for t in available(self.templates, complaint)]
 
+    def suggestions(self, complaint: Complaint) -> Suggestions:
+        """Up to three replies learned from the team's history, filled in for this complaint; or why none."""
+        if self.suggester is None:
+            return Suggestions()
+        return self.suggester.for_complaint(complaint, values(complaint, self.dm_link))
+
+    def suggestion_choices(self, complaint: Complaint) -> list[Template]:
+        """The suggestions as choices, named by their first words."""
+        return _named(self.suggestions(complaint).replies)
+
     def reply_form(self, complaint: Complaint, text: str) -> ReplyForm:
         """The public reply form with `text` in the box, counted and priced as the complaint's source does."""
         rules = self.sources.of(complaint.source)
         measured = rules.length.measure(text)
+        suggested = self.suggestions(complaint)
         return ReplyForm(
             complaint_id=complaint.id,
             network=rules.network,
@@ -132,6 +145,8 @@ class AgentDesk:
             length=measured,
             rule=rules.length.rule,
             cost=rules.cost(measured),
+            suggestions=tuple(_named(suggested.replies)),
+            suggestions_note=suggested.note,
         )
 
     def _use_cases(self) -> dict[Action, Callable[[ActionRequest], Complaint]]:
@@ -182,3 +197,9 @@ class AgentDesk:
         if not request.to.roles:
             raise InvalidRequest(f"@{request.to.name} is not on the care team.")
         return actions.reassign(self.uow_factory, self.clock, request.complaint_id, request.who, request.to)
+
+
+def _named(replies: tuple[str, ...], width: int = 70) -> list[Template]:
+    """Suggestions as choices in a menu, each named by its number and first words (cut at a word)."""
+    short = [text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + "…" for text in replies]
+    return [Template(f"{n}. {name}", text) for n, (name, text) in enumerate(zip(short, replies, strict=True), 1)]

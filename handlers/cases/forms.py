@@ -36,6 +36,8 @@ class ReplyForm:
     length: PostLength
     rule: str  # how the network counts: "the way X counts them (…)"
     cost: float
+    suggestions: tuple[Template, ...] = ()  # replies the team gave to the nearest past complaints, filled in
+    suggestions_note: str = ""  # why there are none, when there are none
 
     @property
     def with_link(self) -> bool:

@@ -331,3 +331,17 @@ stats_rollup = Table(
     Column("bucket", Integer, primary_key=True),
     Column("n", BigInteger, nullable=False),
 )
+
+# Past complaints and the brand's first public reply (scrubbed), imported from a conversation export, that suggested
+# replies learn from beside our own answered cases; `digest` makes a second import of the same pairs add nothing.
+past_replies = Table(
+    "past_replies",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("brand", String(64), nullable=False),
+    Column("complaint", Text, nullable=False),
+    Column("reply", Text, nullable=False),
+    Column("origin", String(64), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("imported_at", UTCDateTime(), nullable=False),
+)

@@ -38,6 +38,7 @@ TABLES = {
     "complaint_cards",
     "workers",
     "surges",
+    "past_replies",
     "alembic_version",
 }
 

@@ -1,0 +1,1 @@
+"""Suggested replies' adapters: the TF-IDF nearest-neighbour index, kept fresh from the database."""
