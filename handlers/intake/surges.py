@@ -10,6 +10,7 @@ counting one upsert per distinct key in a batch, and the usual rate is read only
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +55,7 @@ def fingerprint_of(keys: Sequence[str]) -> str | None:
 
 def surging(uow: UnitOfWork, now: datetime, rules: SurgeRules, cases: Sequence[NewCase]) -> dict[str, Surge]:
     """Count the new cases' keys into their runs; return, per queue, the biggest run that is a surge now."""
+    uow.surges.arrived(Counter(case.queue for case in cases), now, USUAL_OVER)  # the queues' usual rates
     seen: dict[tuple[str, str], tuple[int, str, str]] = {}
     for case in cases:
         for band in (case.fingerprint or "").split()[: rules.counted]:  # (all its keys still say who is alike)

@@ -38,12 +38,32 @@ from storage.sql.queue_reads import SqlQueueReads
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaints, messages
 
+# PostgreSQL: a batch's new ids in one statement (the rows are then copied in with them, in order).
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('complaints', 'id')) FROM generate_series(1, :n) ORDER BY 1")
+# PostgreSQL: a batch's follow-up counts added in one statement, the rows locked in id order first (as an
+# executemany in id order would: two batches never wait on each other in a cycle); the new counts come back with
+# the queue rank and whether a card is out.
+_PG_COUNT_FOLLOWUPS = text(
+    "WITH added AS (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:added AS integer[])) AS t(id, n)), "
+    "locked AS (SELECT c.id FROM complaints c WHERE c.id IN (SELECT id FROM added) ORDER BY c.id FOR UPDATE) "
+    "UPDATE complaints SET followup_count = complaints.followup_count + added.n FROM added, locked "
+    "WHERE complaints.id = added.id AND locked.id = added.id "
+    "RETURNING complaints.id, complaints.followup_count, complaints.queue_rank, "
+    "EXISTS (SELECT 1 FROM complaint_cards k WHERE k.complaint_id = complaints.id) AS carded"
+)
+
 
 class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards):
     """Complaints in the `complaints` table: their writes and reads, with the queue's reads and the cards."""
 
     def add_many(self, cases: list[NewCase]) -> list[int]:
-        """Insert new cases in one statement; their ids come back in the same order."""
+        """Insert new cases in one statement; their ids come back in the same order.
+
+        PostgreSQL: the ids are drawn from the table's sequence first (one statement) and written with the rows."""
+        if self._c.dialect.name == "postgresql":
+            ids = list(self._c.execute(_NEXT_IDS, {"n": len(cases)}).scalars())
+            bulk_insert(self._c, complaints, [{"id": n, **case_row(case)} for n, case in zip(ids, cases, strict=True)])
+            return ids
         bulk_insert(self._c, complaints, [case_row(case) for case in cases])
         ids: dict[tuple[str, str], int] = {}
         for source in {case.incoming.source for case in cases}:
@@ -141,6 +161,12 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards):
         """Add to cases' follow-up counts (one executemany); return the new counts, ranks and whether carded."""
         if not counts:
             return {}
+        if self._c.dialect.name == "postgresql":
+            ordered = sorted(counts.items())
+            rows = self._c.execute(
+                _PG_COUNT_FOLLOWUPS, {"ids": [k for k, _ in ordered], "added": [v for _, v in ordered]}
+            )
+            return {row.id: FollowupCount(row.followup_count, row.queue_rank, row.carded) for row in rows}
         statement = (
             update(complaints)
             .where(complaints.c.id == bindparam("case_id"))

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, select, text
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.domain.complaint import Status
 from handlers.domain.storm import Surge
 from storage.sql.complaint_rows import aware, sharing
-from storage.sql.tables import complaints, surges
+from storage.sql.tables import arrivals, complaints, surges
 
 SAMPLE_LENGTH = 500  # the first complaint's title (handlers.intake.surges.title_of keeps it far shorter)
 
@@ -107,9 +107,18 @@ class SqlSurges:
         """Forget the runs last seen before `cutoff`."""
         return int(self._c.execute(delete(surges).where(surges.c.last_at < cutoff)).rowcount or 0)
 
+    def arrived(self, counts: Mapping[str, int], now: datetime, kept: timedelta) -> None:
+        """Count complaints opened per queue at `now`; forget what arrived longer than `kept` ago."""
+        self._c.execute(delete(arrivals).where(arrivals.c.at < now - kept))
+        rows = [{"queue": queue, "at": now, "count": n} for queue, n in sorted(counts.items()) if n]
+        if rows:
+            self._c.execute(insert(arrivals), rows)
+
     def received_since(self, queue: str, since: datetime) -> int:
-        """How many complaints opened a case on `queue` since `since`."""
-        query = select(func.count()).where(complaints.c.queue == queue, complaints.c.received_at >= since)
+        """How many complaints opened a case on `queue` since `since` (as counted by `arrived`)."""
+        query = select(func.coalesce(func.sum(arrivals.c.count), 0)).where(
+            arrivals.c.queue == queue, arrivals.c.at >= since
+        )
         return int(self._c.execute(query).scalar() or 0)
 
     def waiting_in(self, queue: str, keys: str) -> int:

@@ -38,6 +38,7 @@ TABLES = {
     "complaint_cards",
     "workers",
     "surges",
+    "arrivals",
     "alembic_version",
 }
 
