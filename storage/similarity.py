@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from datasketch import MinHash
-from datasketch.minhash import _fmix  # the scheme's pre-mix, applied here to a whole batch's words at once
+from datasketch.minhash import _fmix  # type: ignore[import-untyped]  # the scheme's pre-mix, for a whole batch
 
 BANDS = 10
 ROWS = 3  # values per band: 30 permutations in all

@@ -67,4 +67,6 @@ def _rule(item: IncomingComplaint, rules: NoiseRules, replies_to_a_case: bool) -
 def _is_spam(text: str, rules: NoiseRules) -> bool:
     if any(pattern.search(text) for pattern in rules.spam_patterns):
         return True
-    return len(_URL.findall(text)) > rules.max_links or len(_HASHTAG.findall(text)) > rules.max_hashtags
+    # every link starts with "http" and every hashtag with "#": a text with few of those is not counted further
+    links = text.count("http") > rules.max_links and len(_URL.findall(text)) > rules.max_links
+    return links or (text.count("#") > rules.max_hashtags and len(_HASHTAG.findall(text)) > rules.max_hashtags)
