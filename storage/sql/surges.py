@@ -34,6 +34,12 @@ _PG_UPSERT = text(
     "RETURNING queue, band, first_at, last_at, count, sample, fingerprint"
 ).bindparams(bindparam("at", type_=surges.c.last_at.type), bindparam("cutoff", type_=surges.c.last_at.type))
 
+_PG_ARRIVED = text(
+    "WITH forgotten AS (DELETE FROM arrivals WHERE at < :cutoff) "
+    "INSERT INTO arrivals (queue, at, count) "
+    "SELECT q, :at, n FROM unnest(CAST(:queues AS varchar[]), CAST(:counts AS integer[])) AS t(q, n)"
+).bindparams(bindparam("at", type_=arrivals.c.at.type), bindparam("cutoff", type_=arrivals.c.at.type))
+
 
 @cache
 def _upsert(dialect: str) -> Any:
@@ -109,8 +115,12 @@ class SqlSurges:
 
     def arrived(self, counts: Mapping[str, int], now: datetime, kept: timedelta) -> None:
         """Count complaints opened per queue at `now`; forget what arrived longer than `kept` ago."""
-        self._c.execute(delete(arrivals).where(arrivals.c.at < now - kept))
         rows = [{"queue": queue, "at": now, "count": n} for queue, n in sorted(counts.items()) if n]
+        if self._c.dialect.name == "postgresql":  # one statement
+            queues, added = [row["queue"] for row in rows], [row["count"] for row in rows]
+            self._c.execute(_PG_ARRIVED, {"queues": queues, "counts": added, "at": now, "cutoff": now - kept})
+            return
+        self._c.execute(delete(arrivals).where(arrivals.c.at < now - kept))
         if rows:
             self._c.execute(insert(arrivals), rows)
 
