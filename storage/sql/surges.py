@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from handlers.domain.complaint import Status
 from handlers.domain.storm import Surge
 from storage.sql.complaint_rows import aware, sharing
-from storage.sql.tables import arrivals, complaints, surges
+from storage.sql.tables import complaints, queue_arrivals, surges
 
 SAMPLE_LENGTH = 500  # the first complaint's title (handlers.intake.surges.title_of keeps it far shorter)
 
@@ -35,10 +35,10 @@ _PG_UPSERT = text(
 ).bindparams(bindparam("at", type_=surges.c.last_at.type), bindparam("cutoff", type_=surges.c.last_at.type))
 
 _PG_ARRIVED = text(
-    "WITH forgotten AS (DELETE FROM arrivals WHERE at < :cutoff) "
-    "INSERT INTO arrivals (queue, at, count) "
+    "WITH forgotten AS (DELETE FROM queue_arrivals WHERE at < :cutoff) "
+    "INSERT INTO queue_arrivals (queue, at, count) "
     "SELECT q, :at, n FROM unnest(CAST(:queues AS varchar[]), CAST(:counts AS integer[])) AS t(q, n)"
-).bindparams(bindparam("at", type_=arrivals.c.at.type), bindparam("cutoff", type_=arrivals.c.at.type))
+).bindparams(bindparam("at", type_=queue_arrivals.c.at.type), bindparam("cutoff", type_=queue_arrivals.c.at.type))
 
 
 @cache
@@ -120,14 +120,14 @@ class SqlSurges:
             queues, added = [row["queue"] for row in rows], [row["count"] for row in rows]
             self._c.execute(_PG_ARRIVED, {"queues": queues, "counts": added, "at": now, "cutoff": now - kept})
             return
-        self._c.execute(delete(arrivals).where(arrivals.c.at < now - kept))
+        self._c.execute(delete(queue_arrivals).where(queue_arrivals.c.at < now - kept))
         if rows:
-            self._c.execute(insert(arrivals), rows)
+            self._c.execute(insert(queue_arrivals), rows)
 
     def received_since(self, queue: str, since: datetime) -> int:
         """How many complaints opened a case on `queue` since `since` (as counted by `arrived`)."""
-        query = select(func.coalesce(func.sum(arrivals.c.count), 0)).where(
-            arrivals.c.queue == queue, arrivals.c.at >= since
+        query = select(func.coalesce(func.sum(queue_arrivals.c.count), 0)).where(
+            queue_arrivals.c.queue == queue, queue_arrivals.c.at >= since
         )
         return int(self._c.execute(query).scalar() or 0)
 

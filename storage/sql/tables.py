@@ -291,8 +291,8 @@ surges = Table(
 
 # How many complaints each intake transaction opened on a queue, and when: a queue's usual rate is their sum over a
 # day (a few rows a batch, forgotten after a day), whatever the day's traffic.
-arrivals = Table(
-    "arrivals",
+queue_arrivals = Table(
+    "queue_arrivals",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("queue", String(32), nullable=False),

@@ -39,7 +39,7 @@ TABLES = {
     "complaint_cards",
     "workers",
     "surges",
-    "arrivals",
+    "queue_arrivals",
     "alembic_version",
 }
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,14 +26,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Apply this migration."""
     op.create_table(
-        "arrivals",
+        "queue_arrivals",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("queue", sa.String(32), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_arrivals")),
     )
-    with op.batch_alter_table("arrivals") as batch_op:
+    with op.batch_alter_table("queue_arrivals") as batch_op:
         batch_op.create_index(batch_op.f("ix_arrivals_queue_at"), ["queue", "at"], unique=False)
         batch_op.create_index(batch_op.f("ix_arrivals_at"), ["at"], unique=False)
     bind = op.get_bind()
@@ -45,7 +45,7 @@ def upgrade() -> None:
         latest = datetime.fromisoformat(latest)
     since = latest - timedelta(days=1)
     hour = "date_trunc('hour', received_at)" if postgres else "strftime('%Y-%m-%d %H', received_at)"
-    insert = "INSERT INTO arrivals (queue, at, count) SELECT queue, max(received_at), count(*) FROM complaints "
+    insert = "INSERT INTO queue_arrivals (queue, at, count) SELECT queue, max(received_at), count(*) FROM complaints "
     bind.execute(  # the last day's complaints, per queue and hour
         sa.text(insert + "WHERE received_at >= :since GROUP BY queue, " + hour),
         {"since": since if postgres else since.strftime("%Y-%m-%d %H:%M:%S.%f")},
@@ -54,7 +54,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this migration."""
-    with op.batch_alter_table("arrivals") as batch_op:
+    with op.batch_alter_table("queue_arrivals") as batch_op:
         batch_op.drop_index(batch_op.f("ix_arrivals_at"))
         batch_op.drop_index(batch_op.f("ix_arrivals_queue_at"))
-    op.drop_table("arrivals")
+    op.drop_table("queue_arrivals")
