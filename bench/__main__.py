@@ -13,6 +13,7 @@ from bench import (
     clicks,
     corpus,
     ingest,
+    ingest_growth,
     process_memory,
     queue_storm,
     scale_out,
@@ -51,10 +52,13 @@ def publish(path: Path, title: str, results: str, about: str, preamble: str, *, 
     print(results)
 
 
-def run_ingest(posts: int) -> None:
-    """The ingest throughput benchmark."""
+def run_ingest(posts: int, sizes: list[int]) -> None:
+    """The ingest throughput benchmark, then the same pipeline at each of `sizes` (the growth table)."""
     results = ingest.report(ingest.measure(posts, PG, REDIS))
-    publish(BENCHMARKS, "Ingest throughput", results, ingest.__doc__ or "", BENCHMARKS_PREAMBLE)
+    if sizes:
+        results += "\n\nAs the load grows:\n\n" + ingest_growth.report(ingest_growth.measure(sizes, PG, REDIS))
+    about = f"{ingest.__doc__ or ''}\n\n{ingest_growth.__doc__ or ''}"
+    publish(BENCHMARKS, "Ingest throughput", results, about, BENCHMARKS_PREAMBLE)
 
 
 def run_clicks() -> None:
@@ -143,6 +147,14 @@ Written by `make bench` (`python -m bench threading`).
 """
 
 
+def _sizes(value: str) -> list[int]:
+    """`10000,100000` -> [10000, 100000]."""
+    try:
+        return [int(part.replace("_", "")) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of post counts: {value!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -150,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     parts += ["suggestions", "all"]
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
+    parser.add_argument(
+        "--ingest-sizes",
+        type=_sizes,
+        default=[10_000, 100_000],
+        help="the ingest growth table's sizes, comma-separated (e.g. 10000,100000,1000000; empty: none)",
+    )
     parser.add_argument("--complaints", type=int, default=1_000_000, help="complaints behind the stats benchmark")
     parser.add_argument(
         "--twcs",
@@ -162,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.which in ("threading", "all"):
         run_threading()
     if args.which in ("ingest", "all"):
-        run_ingest(args.posts)
+        run_ingest(args.posts, args.ingest_sizes)
     if args.which in ("clicks", "all"):
         run_clicks()
     if args.which in ("teams", "all"):

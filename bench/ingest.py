@@ -58,26 +58,31 @@ class IngestResult:
 
 def posts(total: int, path: Path | None = None) -> list[IncomingComplaint]:
     """The corpus's posts, repeated with fresh ids and customers until there are `total` of them."""
+    return [p for chunk in post_chunks(total, path) for p in chunk]
+
+
+def post_chunks(total: int, path: Path | None = None, size: int = 1000) -> Iterator[list[IncomingComplaint]]:
+    """The same posts as `posts`, `size` at a time (a run of a million holds no more than a chunk of them)."""
     base = [p for p in read_twcs(path or corpus.path()) if isinstance(p, IncomingComplaint)]
-    out: list[IncomingComplaint] = []
-    round_ = 0
-    while len(out) < total:
-        for p in base:
-            if len(out) == total:
-                break
-            tag = f"r{round_}-"
-            author = p.author_handle if p.from_brand else tag + p.author_handle
-            out.append(
-                replace(
-                    p,
-                    external_id=tag + p.external_id,
-                    author_id=author,
-                    author_handle=author,
-                    in_reply_to_id=tag + p.in_reply_to_id if p.in_reply_to_id else None,
-                )
+    chunk: list[IncomingComplaint] = []
+    for n in range(total):
+        round_, p = divmod(n, len(base))[0], base[n % len(base)]
+        tag = f"r{round_}-"
+        author = p.author_handle if p.from_brand else tag + p.author_handle
+        chunk.append(
+            replace(
+                p,
+                external_id=tag + p.external_id,
+                author_id=author,
+                author_handle=author,
+                in_reply_to_id=tag + p.in_reply_to_id if p.in_reply_to_id else None,
             )
-        round_ += 1
-    return out
+        )
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @contextmanager
@@ -106,9 +111,8 @@ def run_pipeline(total: int, database_url: str, redis_url: str) -> tuple[float, 
     cases = followups = 0
     statistics = PlannerStatistics(core.engine)  # as the worker process keeps them
     started = time.perf_counter()
-    items = posts(total)  # reading the CSV and normalizing each row is part of ingest
-    for start in range(0, len(items), 1000):
-        core.queue.add(to_entry(items[start : start + 1000]))
+    for chunk in post_chunks(total):  # reading the CSV and normalizing each row is part of ingest
+        core.queue.add(to_entry(chunk))
     while True:
         batch = consume_once(
             core.queue, "bench", core.uow_factory, core.clock, core.dedupe, core.triage, count=5, block_ms=50

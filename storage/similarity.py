@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
+from collections.abc import Sequence
 
+import numpy as np
 from datasketch import MinHash
+from datasketch.minhash import _fmix  # type: ignore[import-untyped]  # the scheme's pre-mix, for a whole batch
 
 BANDS = 10
 ROWS = 3  # values per band: 30 permutations in all
@@ -32,6 +36,7 @@ class MinHashFingerprints:
 
     def __init__(self) -> None:
         self._permutations = MinHash(num_perm=BANDS * ROWS, seed=SEED, scheme=SCHEME).permutations  # the costly part
+        self._word_hashes: dict[str, int] = {}  # a language's words repeat: each is hashed (SHA-1) once
 
     def words(self, text: str) -> set[str]:
         """The words compared: lower case, without links, mentions and common words."""
@@ -45,8 +50,40 @@ class MinHashFingerprints:
             return ()
         signature = MinHash(num_perm=BANDS * ROWS, seed=SEED, permutations=self._permutations, scheme=SCHEME)
         signature.update_batch([w.encode() for w in sorted(words)])
-        values = signature.hashvalues
-        return tuple(
-            f"{band}.{hashlib.blake2b(values[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=5).hexdigest()}"
-            for band in range(BANDS)
-        )
+        return _bands(signature.hashvalues)
+
+    def keys_many(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """Each text's keys, as `keys` gives them, the signatures of the whole batch computed in one array."""
+        word_sets = [self.words(text) for text in texts]
+        judged = [n for n, words in enumerate(word_sets) if len(words) >= MIN_WORDS]
+        out: list[tuple[str, ...]] = [() for _ in texts]
+        if not judged:
+            return out
+        hashes = [self._hash(word) for n in judged for word in word_sets[n]]
+        starts = np.cumsum([0] + [len(word_sets[n]) for n in judged[:-1]])
+        a, b = self._permutations
+        mixed = _fmix(np.array(hashes, dtype=np.uint32).reshape(-1, 1), 32)
+        signatures = np.minimum.reduceat(mixed * a + b, starts, axis=0)  # each text's minimum per permutation
+        for n, values in zip(judged, signatures, strict=True):
+            out[n] = _bands(values)
+        return out
+
+    def _hash(self, word: str) -> int:
+        """datasketch's default hash of a word (the first four bytes of its SHA-1), remembered."""
+        found = self._word_hashes.get(word)
+        if found is None:
+            if len(self._word_hashes) >= _WORDS_REMEMBERED:
+                self._word_hashes.clear()
+            found = self._word_hashes[word] = struct.unpack("<I", hashlib.sha1(word.encode()).digest()[:4])[0]  # noqa: S324 - not security
+        return found
+
+
+_WORDS_REMEMBERED = 200_000  # a vocabulary's worth; past it the memory starts afresh
+
+
+def _bands(values: np.ndarray) -> tuple[str, ...]:
+    """The signature cut into BANDS keys."""
+    return tuple(
+        f"{band}.{hashlib.blake2b(values[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=5).hexdigest()}"
+        for band in range(BANDS)
+    )

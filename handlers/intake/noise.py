@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from handlers.domain.complaint import IncomingComplaint
+from handlers.intake.patterns import any_of
 
 _URL = re.compile(r"https?://\S+")
 _HASHTAG = re.compile(r"(?<!\w)#\w+")
@@ -27,6 +29,11 @@ class NoiseRules:
     spam_patterns: tuple[re.Pattern[str], ...] = ()
     max_links: int = 3
     max_hashtags: int = 6
+
+    @cached_property
+    def any_spam(self) -> re.Pattern[str] | None:
+        """One expression that matches where any spam pattern does (compiled once; None: ask them in turn)."""
+        return any_of(self.spam_patterns)
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,9 @@ def _rule(item: IncomingComplaint, rules: NoiseRules, replies_to_a_case: bool) -
 
 
 def _is_spam(text: str, rules: NoiseRules) -> bool:
-    if any(pattern.search(text) for pattern in rules.spam_patterns):
+    together = rules.any_spam
+    if together.search(text) if together is not None else any(p.search(text) for p in rules.spam_patterns):
         return True
-    return len(_URL.findall(text)) > rules.max_links or len(_HASHTAG.findall(text)) > rules.max_hashtags
+    # every link starts with "http" and every hashtag with "#": a text with few of those is not counted further
+    links = text.count("http") > rules.max_links and len(_URL.findall(text)) > rules.max_links
+    return links or (text.count("#") > rules.max_hashtags and len(_HASHTAG.findall(text)) > rules.max_hashtags)

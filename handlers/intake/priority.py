@@ -10,6 +10,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+
+from handlers.intake.patterns import any_of
 
 # A follow-up's line in its card's thread ranks this far below its case: an unseen case of a tier goes before
 # more lines on a seen one (whose card already shows the follow-up count, updated in another lane).
@@ -26,6 +29,11 @@ class PriorityPolicy:
     aging_points_per_hour: float = 6.0
     marked_noise_points: int = -40
     follower_points_per_decade: int = 0  # 0: follower count plays no part (the default)
+
+    @cached_property
+    def any_urgent(self) -> re.Pattern[str] | None:
+        """One expression that matches where any urgency pattern does (compiled once; None: ask them in turn)."""
+        return any_of(self.urgency_patterns)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,9 @@ def assess(
     if tier_points:
         score += tier_points
         reasons.append(f"{tier.upper()} tier (+{tier_points})")
-    for pattern in policy.urgency_patterns:
+    prefilter = policy.any_urgent
+    urgent = policy.urgency_patterns if prefilter is None or prefilter.search(text) else ()
+    for pattern in urgent:  # the first pattern in the policy's order names the reason
         match = pattern.search(text)
         if match:
             score += policy.urgency_points

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.dispatch.fan_out import send
@@ -137,8 +137,8 @@ def _store_source(
         {i.author_handle.lower() for i in items},
     )
     tiers = uow.customers.tiers_of({registry_key(i.source, i.author_handle) for i in items})
-    cases: list[NewCase] = []
-    messages: list[Message] = []
+    openings: list[tuple[IncomingComplaint, str, str | None]] = []  # each new case's post, tier and noise mark
+    posts: list[tuple[IncomingComplaint, MessageKind, int | None, str | None]] = []  # each post's case and note
 
     for item in items:
         link = find_case(
@@ -152,11 +152,12 @@ def _store_source(
         if item.from_brand and link is None:
             verdict = Verdict(OWN_POST, NoiseAction.FILTER)
         if verdict is not None and verdict.action is NoiseAction.FILTER:
-            messages.append(Message(item, MessageKind.FILTERED, now, note=verdict.rule))
+            posts.append((item, MessageKind.FILTERED, None, verdict.rule))
             result.filtered[verdict.rule] = result.filtered.get(verdict.rule, 0) + 1
         elif link is not None:
-            kind = MessageKind.BRAND if item.from_brand else MessageKind.FOLLOWUP
-            messages.append(Message(item, kind, now, link.case_id, link.reason))
+            posts.append(
+                (item, MessageKind.BRAND if item.from_brand else MessageKind.FOLLOWUP, link.case_id, link.reason)
+            )
             index.by_tweet[item.external_id] = link.case_id
             if item.from_brand:
                 result.brand_replies += 1
@@ -165,23 +166,21 @@ def _store_source(
         else:
             marked = verdict.rule if verdict is not None else None
             result.marked += marked is not None
-            cases.append(
-                _triage(item, now, triage, tiers.get(registry_key(item.source, item.author_handle), "standard"), marked)
-            )
-            provisional = -len(cases)
-            messages.append(Message(item, MessageKind.OPENING, now, provisional))
+            openings.append((item, tiers.get(registry_key(item.source, item.author_handle), "standard"), marked))
+            provisional = -len(openings)
+            posts.append((item, MessageKind.OPENING, provisional, None))
             index.by_tweet[item.external_id] = provisional
             if item.conversation_id:
                 index.by_conversation.setdefault(item.conversation_id, provisional)
             index.by_author[item.author_handle.lower()] = OpenCase(provisional, item.created_at)
 
+    cases = _triage_all(openings, now, triage)
     ids = uow.complaints.add_many(cases) if cases else []
     result.opened.extend(ids)
-
-    def real(case_id: int | None) -> int | None:
-        return ids[-case_id - 1] if case_id is not None and case_id < 0 else case_id
-
-    messages = [replace(m, complaint_id=real(m.complaint_id)) for m in messages]
+    messages = [
+        Message(item, kind, now, ids[-case_id - 1] if case_id is not None and case_id < 0 else case_id, note)
+        for item, kind, case_id, note in posts
+    ]
     storming = _storming(uow, now, triage, cases)  # a queue in storm mode holds its new cards
     cards = [
         (CardPost.for_tier(case.tier, case.channels), case, case_id) for case, case_id in zip(cases, ids, strict=True)
@@ -234,7 +233,20 @@ def _written_order(item: IncomingComplaint) -> tuple[datetime, int, str]:
     return item.created_at, len(item.external_id), item.external_id
 
 
-def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, marked: str | None) -> NewCase:
+def _triage_all(
+    openings: list[tuple[IncomingComplaint, str, str | None]], now: datetime, triage: Triage
+) -> list[NewCase]:
+    """The new cases, triaged; their near-duplicate keys computed for the whole batch at once."""
+    keys = triage.fingerprints.keys_many([item.text for item, _, _ in openings]) if triage.fingerprints else None
+    return [
+        _triage(item, now, triage, tier, marked, fingerprint_of(keys[n]) if keys is not None else None)
+        for n, (item, tier, marked) in enumerate(openings)
+    ]
+
+
+def _triage(
+    item: IncomingComplaint, now: datetime, triage: Triage, tier: str, marked: str | None, fingerprint: str | None
+) -> NewCase:
     topic = triage.topics.classify(item.text)
     priority = assess(triage.priority, tier=tier, text=item.text, noise_rule=marked, followers=item.author_followers)
     queue = triage.queues.queue_for(text=item.text, tier=tier, topic=topic.name, source=item.source)
@@ -250,5 +262,5 @@ def _triage(item: IncomingComplaint, now: datetime, triage: Triage, tier: str, m
         noise_rule=marked,
         queue=queue.name,
         channels=queue.channels,
-        fingerprint=fingerprint_of(triage.fingerprints.keys(item.text)) if triage.fingerprints else None,
+        fingerprint=fingerprint,
     )

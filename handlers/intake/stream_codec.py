@@ -23,56 +23,76 @@ class MalformedEntry(ValueError):
 
 def to_payload(incoming: IncomingComplaint) -> dict[str, str]:
     """Flatten a complaint for the stream."""
+    i = incoming
     payload = {
-        "source": incoming.source,
-        "external_id": incoming.external_id,
-        "author_id": incoming.author_id,
-        "author_handle": incoming.author_handle,
-        "author_name": incoming.author_name,
-        "text": incoming.text,
-        "created_at": incoming.created_at.isoformat(),
-    }
-    payload.update({name: "1" if getattr(incoming, name) else "0" for name in _FLAGS})
-    payload.update({name: getattr(incoming, name) for name in _OPTIONAL if getattr(incoming, name) is not None})
-    if incoming.author_followers is not None:
-        payload["author_followers"] = str(incoming.author_followers)
+        "source": i.source,
+        "external_id": i.external_id,
+        "author_id": i.author_id,
+        "author_handle": i.author_handle,
+        "author_name": i.author_name,
+        "text": i.text,
+        "created_at": i.created_at.isoformat(),
+        "mentions_us": "1" if i.mentions_us else "0",
+        "replies_to_other_user": "1" if i.replies_to_other_user else "0",
+        "is_retweet": "1" if i.is_retweet else "0",
+        "quotes_us": "1" if i.quotes_us else "0",
+        "from_brand": "1" if i.from_brand else "0",
+    }  # the flags are _FLAGS, the optional fields _OPTIONAL: written out, as this runs for every post
+    for name, value in (
+        ("url", i.url),
+        ("conversation_id", i.conversation_id),
+        ("in_reply_to_id", i.in_reply_to_id),
+        ("post_cid", i.post_cid),
+        ("visibility", i.visibility),
+        ("author_url", i.author_url),
+    ):
+        if value is not None:
+            payload[name] = value
+    if i.author_followers is not None:
+        payload["author_followers"] = str(i.author_followers)
     return payload
 
 
 def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
     """Read a complaint back from the stream, or raise MalformedEntry naming what is wrong."""
-    missing = [name for name in _REQUIRED if not isinstance(payload.get(name), str) or not payload.get(name)]
-    if missing:
-        raise MalformedEntry(f"missing or empty field(s): {', '.join(missing)}")
+    get = payload.get
+    required = [get(name) for name in _REQUIRED]
+    if not all(type(value) is str and value for value in required):
+        missing = [
+            name for name, value in zip(_REQUIRED, required, strict=True) if not isinstance(value, str) or not value
+        ]
+        if missing:
+            raise MalformedEntry(f"missing or empty field(s): {', '.join(missing)}")
+    source, external_id, author_id, author_handle, text, created = (str(value) for value in required)
     try:
-        created_at = datetime.fromisoformat(payload["created_at"])
+        created_at = datetime.fromisoformat(created)
     except ValueError as exc:
-        raise MalformedEntry(f"created_at is not an ISO 8601 time: {payload['created_at']!r}") from exc
+        raise MalformedEntry(f"created_at is not an ISO 8601 time: {created!r}") from exc
     if created_at.tzinfo is None:
-        raise MalformedEntry(f"created_at has no time zone: {payload['created_at']!r}")
-    followers = payload.get("author_followers")
+        raise MalformedEntry(f"created_at has no time zone: {created!r}")
+    followers = get("author_followers")
     if followers is not None and not str(followers).isdigit():
         raise MalformedEntry(f"author_followers is not a count: {followers!r}")
-    optional = {name: str(payload[name]) if payload.get(name) else None for name in _OPTIONAL}
+    optional = [str(value) if value else None for value in (get(name) for name in _OPTIONAL)]
     return IncomingComplaint(
-        source=payload["source"],
-        external_id=payload["external_id"],
-        author_id=payload["author_id"],
-        author_handle=payload["author_handle"],
-        author_name=str(payload.get("author_name") or payload["author_handle"]),
-        text=payload["text"],
-        created_at=created_at,
-        url=optional["url"],
-        conversation_id=optional["conversation_id"],
-        in_reply_to_id=optional["in_reply_to_id"],
-        post_cid=optional["post_cid"],
-        visibility=optional["visibility"],
-        author_url=optional["author_url"],
-        mentions_us=payload.get("mentions_us", "1") != "0",
-        replies_to_other_user=payload.get("replies_to_other_user") == "1",
-        is_retweet=payload.get("is_retweet") == "1",
-        quotes_us=payload.get("quotes_us") == "1",
-        from_brand=payload.get("from_brand") == "1",
+        source,
+        external_id,
+        author_id,
+        author_handle,
+        str(get("author_name") or author_handle),
+        text,
+        created_at,
+        url=optional[0],
+        conversation_id=optional[1],
+        in_reply_to_id=optional[2],
+        post_cid=optional[3],
+        visibility=optional[4],
+        author_url=optional[5],
+        mentions_us=get("mentions_us", "1") != "0",
+        replies_to_other_user=get("replies_to_other_user") == "1",
+        is_retweet=get("is_retweet") == "1",
+        quotes_us=get("quotes_us") == "1",
+        from_brand=get("from_brand") == "1",
         author_followers=int(followers) if followers is not None else None,
     )
 

@@ -10,6 +10,7 @@ counting one upsert per distinct key in a batch, and the usual rate is read only
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,13 +55,16 @@ def fingerprint_of(keys: Sequence[str]) -> str | None:
 
 def surging(uow: UnitOfWork, now: datetime, rules: SurgeRules, cases: Sequence[NewCase]) -> dict[str, Surge]:
     """Count the new cases' keys into their runs; return, per queue, the biggest run that is a surge now."""
+    uow.surges.arrived(Counter(case.queue for case in cases), now, USUAL_OVER)  # the queues' usual rates
     seen: dict[tuple[str, str], tuple[int, str, str]] = {}
     for case in cases:
         for band in (case.fingerprint or "").split()[: rules.counted]:  # (all its keys still say who is alike)
-            # the example is kept as its title: a few words, no handles or links (it outlives no run by long)
-            first = (0, title_of(case.incoming.text), case.fingerprint or "")
-            count, sample, keys = seen.get((case.queue, band), first)
-            seen[(case.queue, band)] = (count + 1, sample, keys)
+            counted = seen.get((case.queue, band))
+            if counted is None:
+                # the example is kept as its title: a few words, no handles or links (it outlives no run by long)
+                seen[(case.queue, band)] = (1, title_of(case.incoming.text), case.fingerprint or "")
+            else:
+                seen[(case.queue, band)] = (counted[0] + 1, counted[1], counted[2])
     if not rules.on or not seen:
         return {}
     uow.surges.forget_before(now - 2 * rules.window)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
+
+from handlers.intake.patterns import any_of
 
 OTHER = "other"
 
@@ -24,9 +27,17 @@ class TopicRules:
     topics: tuple[Topic, ...]
     other_group: str | None = None
 
+    @cached_property
+    def any_topic(self) -> re.Pattern[str] | None:
+        """One expression that matches where any topic's does (compiled once; None: ask them in turn)."""
+        return any_of([topic.pattern for topic in self.topics if topic.pattern is not None])
+
     def classify(self, text: str) -> Topic:
         """The topic of `text` ("other" when nothing matches)."""
-        for topic in self.topics:
+        together = self.any_topic
+        if together is not None and not together.search(text):
+            return Topic(OTHER, self.other_group, None)
+        for topic in self.topics:  # the first in the policy's order wins
             if topic.pattern is not None and topic.pattern.search(text):
                 return topic
         return Topic(OTHER, self.other_group, None)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -16,6 +16,10 @@ class Fingerprints(Protocol):
 
     def keys(self, text: str) -> tuple[str, ...]:
         """The text's keys, each at most 24 characters, without spaces."""
+        ...
+
+    def keys_many(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """Each text's keys, as `keys` gives them (a batch at once: the cost is per batch, not per text)."""
         ...
 
 
@@ -35,8 +39,14 @@ class Surges(Protocol):
         """Forget the runs last seen before `cutoff`; return how many."""
         ...
 
+    def arrived(self, counts: Mapping[str, int], now: datetime, kept: timedelta) -> None:
+        """Count the complaints that opened a case on each queue at `now` (queue -> how many); forget those counted
+        longer than `kept` ago."""
+        ...
+
     def received_since(self, queue: str, since: datetime) -> int:
-        """How many complaints opened a case on `queue` since `since` (the queue's usual rate)."""
+        """How many complaints opened a case on `queue` since `since` (the queue's usual rate), as `arrived` counted
+        them."""
         ...
 
     def waiting_in(self, queue: str, keys: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import (
@@ -17,17 +16,12 @@ from handlers.domain.complaint import (
     Change,
     Complaint,
     NewCase,
-    OpenCase,
     PublicReply,
-    Status,
     Ticket,
 )
-from handlers.ports.complaints import FollowupCount, ThreadIndex
-from storage.sql.advisory import INTAKE_LOCK, MAX_THREAD_LOCKS, advisory_key
+from handlers.ports.complaints import FollowupCount
 from storage.sql.complaint_cards import SqlComplaintCards
 from storage.sql.complaint_rows import (
-    MAX_MERGE_HOPS,
-    OPEN,
     WITH_OWNER_AND_CARDS,
     case_row,
     complaint_of,
@@ -36,14 +30,37 @@ from storage.sql.complaint_rows import (
 )
 from storage.sql.queue_reads import SqlQueueReads
 from storage.sql.set_queries import bulk_insert, chunks, one_of
-from storage.sql.tables import complaints, messages
+from storage.sql.tables import complaints
+from storage.sql.thread_reads import SqlThreadReads
+
+# PostgreSQL: a batch's new ids in one statement (the rows are then copied in with them, in order).
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('complaints', 'id')) FROM generate_series(1, :n) ORDER BY 1")
+# PostgreSQL: a batch's follow-up counts added in one statement, the rows locked in id order first (as an
+# executemany in id order would: two batches never wait on each other in a cycle); the new counts come back with
+# the queue rank and whether a card is out.
+_PG_COUNT_FOLLOWUPS = text(
+    "WITH added AS (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:added AS integer[])) AS t(id, n)), "
+    "locked AS (SELECT c.id FROM complaints c WHERE c.id IN (SELECT id FROM added) ORDER BY c.id FOR UPDATE) "
+    "UPDATE complaints SET followup_count = complaints.followup_count + added.n FROM added, locked "
+    "WHERE complaints.id = added.id AND locked.id = added.id "
+    "RETURNING complaints.id, complaints.followup_count, complaints.queue_rank, "
+    "EXISTS (SELECT 1 FROM complaint_cards k WHERE k.complaint_id = complaints.id) AS carded"
+)
 
 
-class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards):
-    """Complaints in the `complaints` table: their writes and reads, with the queue's reads and the cards."""
+class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
+    """Complaints in the `complaints` table: their writes and reads, with the queue's reads, the cards and what
+    threading reads."""
 
     def add_many(self, cases: list[NewCase]) -> list[int]:
-        """Insert new cases in one statement; their ids come back in the same order."""
+        """Insert new cases in one statement; their ids come back in the same order.
+
+        PostgreSQL: the ids are drawn from the table's sequence first (one statement) and written with the rows."""
+        if self._c.dialect.name == "postgresql":
+            drawn = list(self._c.execute(_NEXT_IDS, {"n": len(cases)}).scalars())
+            rows = [{"id": n, **case_row(case)} for n, case in zip(drawn, cases, strict=True)]
+            bulk_insert(self._c, complaints, rows)
+            return drawn
         bulk_insert(self._c, complaints, [case_row(case) for case in cases])
         ids: dict[tuple[str, str], int] = {}
         for source in {case.incoming.source for case in cases}:
@@ -55,92 +72,17 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards):
                 ids.update({(source, external_id): case_id for external_id, case_id in self._c.execute(query)})
         return [ids[(case.incoming.source, case.incoming.external_id)] for case in cases]
 
-    def lock_threads(self, keys: Collection[str]) -> None:
-        """Take the threads' advisory locks until the transaction ends (PostgreSQL; SQLite has one writer at a time).
-
-        Every intake transaction takes the intake lock first, shared, then its keys in ascending
-        order, so two never deadlock. A batch with more keys than MAX_THREAD_LOCKS takes the intake
-        lock alone, exclusively, instead: the server's lock table stays bounded in a storm."""
-        if self._c.dialect.name != "postgresql" or not keys:
-            return
-        if len(keys) > MAX_THREAD_LOCKS:
-            self._c.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTAKE_LOCK})
-            return
-        self._c.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": INTAKE_LOCK})
-        self._c.execute(
-            text(
-                "SELECT count(pg_advisory_xact_lock(k)) FROM "
-                "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS in_order"
-            ),
-            {"keys": sorted({advisory_key(key) for key in keys})},
-        )
-
-    def thread_index(
-        self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]
-    ) -> ThreadIndex:
-        """Open cases holding these tweets, conversations or authors (each author's newest open case).
-
-        A tweet of a case that was merged belongs to the case it was merged into.
-        """
-        index = ThreadIndex(by_tweet={}, by_conversation={}, by_author={})
-        is_open = complaints.c.status.in_(OPEN)
-        held = complaints.c.status.in_([*OPEN, Status.MERGED.value])
-        found: dict[str, int] = {}
-        for chunk in chunks(tweet_ids):
-            query = (
-                select(messages.c.external_id, messages.c.complaint_id)
-                .join(complaints, complaints.c.id == messages.c.complaint_id)
-                .where(messages.c.source == source, one_of(self._c, messages.c.external_id, chunk), held)
-            )
-            found.update({external_id: case_id for external_id, case_id in self._c.execute(query)})
-        open_case = self._open_case_of(set(found.values()))
-        index.by_tweet.update({tweet: open_case[case] for tweet, case in found.items() if case in open_case})
-        for chunk in chunks(conversation_ids):
-            query = (
-                select(complaints.c.conversation_id, complaints.c.id)
-                .where(complaints.c.source == source, one_of(self._c, complaints.c.conversation_id, chunk), is_open)
-                .order_by(complaints.c.id.desc())
-            )
-            index.by_conversation.update({conversation: case_id for conversation, case_id in self._c.execute(query)})
-        for chunk in chunks(authors):
-            query = (
-                select(complaints.c.author_key, complaints.c.id, complaints.c.created_at)
-                .where(complaints.c.source == source, one_of(self._c, complaints.c.author_key, chunk), is_open)
-                .order_by(complaints.c.created_at)
-            )
-            for row in self._c.execute(query):
-                index.by_author[row.author_key] = OpenCase(row.id, row.created_at)
-        return index
-
-    def _open_case_of(self, case_ids: set[int]) -> dict[int, int]:
-        """Each case's open case: itself when open, else the open case its merges lead to (if any)."""
-        resolved: dict[int, int] = {}
-        pending = {case: case for case in case_ids}  # the case asked about -> where its chain has got to
-        for _ in range(MAX_MERGE_HOPS):
-            if not pending:
-                break
-            rows = self._c.execute(
-                select(complaints.c.id, complaints.c.status, complaints.c.merged_into).where(
-                    complaints.c.id.in_(set(pending.values()))
-                )
-            ).all()
-            step = {row.id: row for row in rows}
-            moved: dict[int, int] = {}
-            for asked, at in pending.items():
-                row = step.get(at)
-                if row is None:
-                    continue
-                if row.status in OPEN:
-                    resolved[asked] = at
-                elif row.status == Status.MERGED.value and row.merged_into is not None:
-                    moved[asked] = row.merged_into
-            pending = moved
-        return resolved
-
     def count_followups(self, counts: dict[int, int]) -> dict[int, FollowupCount]:
-        """Add to cases' follow-up counts (one executemany); return the new counts, ranks and whether carded."""
+        """Add to cases' follow-up counts (one statement; SQLite: an executemany); return the new counts, ranks and
+        whether carded."""
         if not counts:
             return {}
+        if self._c.dialect.name == "postgresql":
+            ordered = sorted(counts.items())
+            rows = self._c.execute(
+                _PG_COUNT_FOLLOWUPS, {"ids": [k for k, _ in ordered], "added": [v for _, v in ordered]}
+            )
+            return {row.id: FollowupCount(row.followup_count, row.queue_rank, row.carded) for row in rows}
         statement = (
             update(complaints)
             .where(complaints.c.id == bindparam("case_id"))

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, select, text
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.domain.complaint import Status
 from handlers.domain.storm import Surge
 from storage.sql.complaint_rows import aware, sharing
-from storage.sql.tables import complaints, surges
+from storage.sql.tables import complaints, queue_arrivals, surges
 
 SAMPLE_LENGTH = 500  # the first complaint's title (handlers.intake.surges.title_of keeps it far shorter)
 
@@ -33,6 +33,12 @@ _PG_UPSERT = text(
     "last_at = excluded.last_at "
     "RETURNING queue, band, first_at, last_at, count, sample, fingerprint"
 ).bindparams(bindparam("at", type_=surges.c.last_at.type), bindparam("cutoff", type_=surges.c.last_at.type))
+
+_PG_ARRIVED = text(
+    "WITH forgotten AS (DELETE FROM queue_arrivals WHERE at < :cutoff) "
+    "INSERT INTO queue_arrivals (queue, at, count) "
+    "SELECT q, :at, n FROM unnest(CAST(:queues AS varchar[]), CAST(:counts AS integer[])) AS t(q, n)"
+).bindparams(bindparam("at", type_=queue_arrivals.c.at.type), bindparam("cutoff", type_=queue_arrivals.c.at.type))
 
 
 @cache
@@ -107,9 +113,22 @@ class SqlSurges:
         """Forget the runs last seen before `cutoff`."""
         return int(self._c.execute(delete(surges).where(surges.c.last_at < cutoff)).rowcount or 0)
 
+    def arrived(self, counts: Mapping[str, int], now: datetime, kept: timedelta) -> None:
+        """Count complaints opened per queue at `now`; forget what arrived longer than `kept` ago."""
+        rows = [{"queue": queue, "at": now, "count": n} for queue, n in sorted(counts.items()) if n]
+        if self._c.dialect.name == "postgresql":  # one statement
+            queues, added = [row["queue"] for row in rows], [row["count"] for row in rows]
+            self._c.execute(_PG_ARRIVED, {"queues": queues, "counts": added, "at": now, "cutoff": now - kept})
+            return
+        self._c.execute(delete(queue_arrivals).where(queue_arrivals.c.at < now - kept))
+        if rows:
+            self._c.execute(insert(queue_arrivals), rows)
+
     def received_since(self, queue: str, since: datetime) -> int:
-        """How many complaints opened a case on `queue` since `since`."""
-        query = select(func.count()).where(complaints.c.queue == queue, complaints.c.received_at >= since)
+        """How many complaints opened a case on `queue` since `since` (as counted by `arrived`)."""
+        query = select(func.coalesce(func.sum(queue_arrivals.c.count), 0)).where(
+            queue_arrivals.c.queue == queue, queue_arrivals.c.at >= since
+        )
         return int(self._c.execute(query).scalar() or 0)
 
     def waiting_in(self, queue: str, keys: str) -> int:

@@ -289,6 +289,19 @@ surges = Table(
     Index(None, "last_at"),
 )
 
+# How many complaints each intake transaction opened on a queue, and when: a queue's usual rate is their sum over a
+# day (a few rows a batch, forgotten after a day), whatever the day's traffic.
+queue_arrivals = Table(
+    "queue_arrivals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("queue", String(32), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("count", Integer, nullable=False),
+    Index(None, "queue", "at"),
+    Index(None, "at"),
+)
+
 checkpoints = Table(
     "checkpoints",
     metadata,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from handlers.domain.people import Identity
 from handlers.ports.clock import ManualClock
 from storage.sql.engine import make_engine
 from storage.sql.migrate import downgrade, upgrade
+from storage.sql.surges import SqlSurges
 from storage.sql.tables import metadata
 from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 
@@ -39,6 +40,7 @@ TABLES = {
     "workers",
     "surges",
     "past_replies",
+    "queue_arrivals",
     "alembic_version",
 }
 
@@ -210,5 +212,38 @@ def test_cases_stored_before_posting_times_keep_the_order_they_were_ranked_in(
         downgrade(url, "0012_profile_links")
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM complaints")).scalar() == 2  # nothing lost
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "pg_url"])
+def test_the_last_days_cases_are_counted_into_their_queues_usual_rate(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(backend)
+    upgrade(url, "0013")
+    engine = make_engine(url)
+    latest = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    try:
+        with engine.begin() as connection:
+            for external_id, queue, at in (
+                ("1", "vip", latest),
+                ("2", "vip", latest.replace(hour=1)),
+                ("3", "vip", latest.replace(day=27, month=11)),  # days before: not part of the usual rate
+                ("4", "billing", latest.replace(hour=5)),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO complaints (source, external_id, author_id, author_handle, author_name, text, "
+                        "created_at, received_at, posted_at, status, version, tier, priority_reasons, queue) VALUES "
+                        "('x', :e, '9', 'ann', 'Ann', 'lost bag', :at, :at, :at, 'new', 1, 'standard', '[]', :q)"
+                    ),
+                    {"e": external_id, "at": at, "q": queue},
+                )
+        upgrade(url)
+        with engine.connect() as connection:
+            since = latest - timedelta(days=1)
+            counted = {queue: SqlSurges(connection).received_since(queue, since) for queue in ("vip", "billing")}
+        assert counted == {"vip": 2, "billing": 1}
     finally:
         engine.dispose()
