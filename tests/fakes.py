@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import itertools
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +21,7 @@ from handlers.domain.complaint import (
     Change,
     Complaint,
     Delivery,
+    IncomingComplaint,
     Message,
     MessageKind,
     NewCase,
@@ -68,6 +69,7 @@ class FakeState:
     complaints: dict[int, Complaint] = field(default_factory=dict)
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     tiers: dict[str, str] = field(default_factory=dict)
+    arrivals: dict[tuple[str, str], tuple[int, datetime, IncomingComplaint]] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
     checkpoints: dict[str, str] = field(default_factory=dict)
@@ -618,6 +620,30 @@ class _NoStats:
         raise AssertionError(f"stats.{name} has no fake; test it against a real database")
 
 
+class _Arrivals:
+    def __init__(self, state: FakeState) -> None:
+        self.s = state
+
+    def keep(self, items: Sequence[IncomingComplaint]) -> int:
+        new = 0
+        for item in items:
+            key = (item.source, item.external_id)
+            if key not in self.s.arrivals:
+                self.s.arrivals[key] = (len(self.s.arrivals) + 1, datetime.now(UTC), item)
+                new += 1
+        return new
+
+    def due(self, arrived_before: datetime, limit: int) -> list[tuple[int, IncomingComplaint]]:
+        rows = sorted(self.s.arrivals.values(), key=lambda row: (row[1], row[0]))
+        return [(n, item) for n, at, item in rows if at < arrived_before][:limit]
+
+    def forget(self, ids: Sequence[int]) -> None:
+        self.s.arrivals = {k: v for k, v in self.s.arrivals.items() if v[0] not in set(ids)}
+
+    def count(self) -> int:
+        return len(self.s.arrivals)
+
+
 class _Workers:
     def __init__(self, state: FakeState) -> None:
         self.s = state
@@ -658,6 +684,7 @@ class FakeUnitOfWork:
         self.stats: TeamStats = _NoStats()  # type: ignore[assignment]
         self.surges: Surges = _NoStats()  # type: ignore[assignment]  # runs of similar complaints are SQL too
         self.workers = _Workers(self._state)
+        self.arrivals = _Arrivals(self._state)
         return self
 
     def __exit__(
