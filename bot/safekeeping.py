@@ -15,7 +15,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.slack.payloads import card_of, tell
-from bot.wiring import Services
+from bot.wiring import Core, Services
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.arrival_sweep import sweep_arrivals
 from storage.sql.queued_clicks import SqlQueuedClicks
 
@@ -60,3 +61,14 @@ def answer_lost_clicks(services: Services, after: float = CLICK_ANSWER_SECONDS) 
         log.warning("a click queued at %s was lost on its way: its clicker is told to click again", lost.queued_at)
         tell(services, card_of(body), (body.get("user") or {}).get("id"), AGAIN)
     return answered
+
+
+def arrivals_keeper(core: Core) -> Callable[[list[IncomingComplaint]], None]:
+    """What the HTTP intake keeps its posts with before it queues them: one transaction into the arrivals."""
+
+    def keep(items: list[IncomingComplaint]) -> None:
+        with core.uow_factory() as uow:
+            uow.arrivals.keep(items)
+            uow.commit()
+
+    return keep

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from bot.chart_links import CHART_PATH, EXPORT_PATH, signed_period
 from bot.charts import period_chart
 from bot.intake_http import MAX_BODY, IntakeLimits, handle_intake
+from bot.safekeeping import arrivals_keeper
 from bot.slack.guard import check_request
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
@@ -178,6 +179,7 @@ class WebApp:
             body,
             self._services.queue,
             self._intake_limits,
+            arrivals_keeper(self._services),
         )
         return _json(start_response, f"{answer.status} {HTTPStatus(answer.status).phrase}", answer.body, answer.headers)
 

@@ -5,6 +5,7 @@ process and the worker reconnect by themselves and the worker's consumer group i
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,9 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import build_core, build_services
 from bot.config import Settings
+from bot.intake_http import IntakeLimits, handle_intake
 from bot.network_feeds import NetworkFeed, Page, read_feed
-from bot.safekeeping import AGAIN, answer_lost_clicks
+from bot.safekeeping import AGAIN, answer_lost_clicks, arrivals_keeper
 from bot.serving import BackgroundServer
 from bot.slack import action_ids
 from bot.web import web_app
@@ -32,6 +34,8 @@ from storage.sql.tables import arrivals, complaints, queued_clicks
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, SLACK_APP, SLACK_TEAM, Running
 from tests.e2e.test_agent_card import click
 from tests.e2e.test_fault_drills import showing
+from tests.e2e.test_intake import INTAKE_TOKEN
+from tests.e2e.test_intake import post as intake_post
 from tests.e2e.test_outage_clicks import told
 from tests.private_servers import PrivateRedis
 
@@ -156,3 +160,23 @@ def test_a_click_queued_when_redis_restarts_empty_is_answered_click_again_and_th
     finally:
         stop.set()
         worker.join(timeout=15)
+
+
+def test_posts_sent_to_the_http_intake_before_redis_restarts_empty_are_stored_from_the_arrivals(
+    pg_url: str, private_redis: PrivateRedis
+) -> None:
+    upgrade(pg_url)
+    core = build_core(Settings(_env_file=None, database_url=pg_url, redis_url=private_redis.url))
+    limits = IntakeLimits(core.limiter, 60)
+    body = json.dumps({"posts": [intake_post(n) for n in range(12)]}).encode()
+    try:
+        given = f"Bearer {INTAKE_TOKEN}"
+        answer = handle_intake(INTAKE_TOKEN, given, "application/json", body, core.queue, limits, arrivals_keeper(core))
+        assert answer.status == 202
+        assert _count(core.engine, arrivals) == 12
+        private_redis.stop()
+        private_redis.start()  # back, empty: the accepted posts are gone from the stream
+        swept = sweep_arrivals(core.uow_factory, core.clock, core.dedupe, core.triage, grace=timedelta(0))
+        assert len(swept.opened) == 12 and _count(core.engine, complaints) == 12
+    finally:
+        core.engine.dispose()
