@@ -22,8 +22,10 @@ Slack requests, while one fault at a time is injected. After each drill everythi
 Columns: *posts* tweeted during the drill; *unread* never stored; *cards lost/twice* cases with no card or more
 than one; *replies*, *tickets* decided, and of those lost (never landed) or landed twice; *claims kept* claims the
 agents saw won that the database still holds; *jobs back* seconds from the dependency's return to the slowest
-short periodic job's next pass; *recovered* seconds from the dependency's return (or the kill) to the card of the
-first complaint tweeted after it, with no human step; *thread lines twice* lines shown twice in cards' threads
+short periodic job's next pass; *recovered* seconds from the dependency's return (or the kill) until the first
+complaint tweeted after it is stored and a card is posted again, with no human step; *probe card* seconds
+to that complaint's own card (it waits its turn behind the channel's backlog: about one card a second per
+channel); *thread lines twice* lines shown twice in cards' threads
 (a kill -9 in the middle of that one call can do it: the worker taking the line over cannot know it landed).
 *met*: 0 lost, 0 doubled, every claim kept, jobs and recovery within 10 s.
 """

@@ -69,6 +69,16 @@ def _card_story(d: Deployment, tweet_id: str, back: float) -> str:
     return "its card: " + "; ".join(told)
 
 
+def _first_card_after(d: Deployment, back: float) -> float | None:
+    """Seconds from `back` to the first card posted after it (delivery back at work), or None."""
+    posted = [
+        float(m["ts"])
+        for m in d.slack.channel_messages(CHANNEL)
+        if (m.get("metadata") or {}).get("event_type") == CARD_EVENT and float(m["ts"]) >= back
+    ]
+    return min(posted) - back if posted else None
+
+
 def _stored_after(d: Deployment, tweet_id: str, back: float) -> float | None:
     assert d.engine is not None
     with d.engine.connect() as c:
@@ -99,8 +109,10 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     back = fault.run(d, plan.minute)
     back_at = datetime.fromtimestamp(back, UTC)
     probe = stream.tweet(fault.name)  # the first complaint after the dependency's return
-    recovered = _wait(lambda: _carded(d, probe), SETTLE_SECONDS)
+    carded = _wait(lambda: _carded(d, probe), SETTLE_SECONDS)
     stored = _stored_after(d, probe, back)
+    first_card = _first_card_after(d, back)
+    recovered = None if stored is None or first_card is None else max(stored, first_card, 0.0)
     jobs = _wait(lambda: first_passes_after(engine, back_at) is not None, 60, step=0.5)
     jobs_back = first_passes_after(engine, back_at) if jobs is not None else None
     feeding.join()
@@ -109,8 +121,9 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     tally = count(fault.name, ids, engine, d.slack, d.x, d.zendesk, crew.claims())
     tally.recovered_s = recovered
     tally.jobs_back_s = jobs_back
-    if recovered is not None and stored is not None and recovered > 10:
-        tally.notes.append(f"the first complaint after the return was stored after {stored:.1f} s")
+    tally.probe_carded_s = None if carded is None else carded
+    if recovered is None or recovered > 10:
+        tally.notes.append(f"the first complaint after the return was stored after {stored} s")
         tally.notes.append(_card_story(d, probe, back))
     if jobs_back is not None and jobs_back > 10:
         passes = job_passes(engine)
@@ -150,9 +163,9 @@ def run(faults: list[Fault], plan: Plan, progress: Callable[[str], None] = print
 
 HEADER = (
     "| drill | posts | unread | cases | cards lost | cards twice | replies | lost | twice | tickets | lost | twice "
-    "| claims kept | jobs back (s) | recovered (s) | thread lines twice | met |"
+    "| claims kept | jobs back (s) | recovered (s) | probe card (s) | thread lines twice | met |"
 )
-RULE = "|" + "---|" * 17
+RULE = "|" + "---|" * 18
 
 
 def _s(value: float | None) -> str:
@@ -177,6 +190,7 @@ def row(t: Tally) -> str:
         f"{t.claims_kept}/{t.claims}",
         _s(t.jobs_back_s),
         _s(t.recovered_s),
+        _s(t.probe_carded_s),
         t.thread_lines_twice,
         "yes" if t.clean else "NO",
     ]

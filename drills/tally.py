@@ -39,7 +39,8 @@ class Tally:
     claims: int = 0  # claims agents saw won
     claims_kept: int = 0  # of those, still owned in the database
     jobs_back_s: float | None = None  # the slowest short periodic job's first pass after the dependency returned
-    recovered_s: float | None = None  # the dependency's return to a new complaint's card, no human involved
+    recovered_s: float | None = None  # the dependency's return to ingest storing and delivery posting again
+    probe_carded_s: float | None = None  # the return to the card of the first complaint after it (behind the queue)
     thread_lines_twice: int = 0  # lines in cards' threads shown twice (a kill -9 mid-call may do it)
     notes: list[str] = field(default_factory=list)
 
