@@ -11,8 +11,10 @@ from drills.faults import SHORT
 from drills.run import Plan, run, table
 
 pytestmark = pytest.mark.e2e
+DRILL_TIMEOUT = 420  # seconds: the deployment's start, two drills and their settling (about 2.5 min on 2 cores)
 
 
+@pytest.mark.timeout(DRILL_TIMEOUT)
 def test_a_worker_killed_and_redis_restarted_empty_lose_and_repeat_nothing() -> None:
     tallies, _deployment = run(SHORT, Plan(posts_per_drill=15, agents=2, minute=5.0), progress=lambda line: None)
     printed = table(tallies)
