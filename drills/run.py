@@ -109,12 +109,12 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     back = fault.run(d, plan.minute)
     back_at = datetime.fromtimestamp(back, UTC)
     probe = stream.tweet(fault.name)  # the first complaint after the dependency's return
+    jobs = _wait(lambda: first_passes_after(engine, back_at) is not None, 60, step=0.5)  # sampled from the return on
+    jobs_back = first_passes_after(engine, back_at) if jobs is not None else None
     carded = _wait(lambda: _carded(d, probe), SETTLE_SECONDS)
     stored = _stored_after(d, probe, back)
     first_card = _first_card_after(d, back)
     recovered = None if stored is None or first_card is None else max(stored, first_card, 0.0)
-    jobs = _wait(lambda: first_passes_after(engine, back_at) is not None, 60, step=0.5)
-    jobs_back = first_passes_after(engine, back_at) if jobs is not None else None
     feeding.join()
     ids = stream.sent[fault.name]
     settled = _wait(lambda: _settled(d, stream, crew, fault.name), SETTLE_SECONDS, step=1.0)
