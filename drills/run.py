@@ -210,6 +210,7 @@ def table(tallies: list[Tally]) -> str:
             "replies twice": t.replies_twice,
             "tickets lost": t.tickets_lost,
             "tickets twice": t.tickets_twice,
+            "replies or tickets still waiting (X posts 100 per 15 min)": t.waiting,
         }
         said = [f"{what}: {', '.join(map(str, ids[:20]))}" for what, ids in named.items() if ids]
         if said or t.notes:

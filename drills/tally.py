@@ -41,6 +41,7 @@ class Tally:
     jobs_back_s: float | None = None  # the slowest short periodic job's first pass after the dependency returned
     recovered_s: float | None = None  # the dependency's return to ingest storing and delivery posting again
     probe_carded_s: float | None = None  # the return to the card of the first complaint after it (behind the queue)
+    waiting: list[int] = field(default_factory=list)  # replies or tickets decided and still waiting their turn
     thread_lines_twice: int = 0  # lines in cards' threads shown twice (a kill -9 mid-call may do it)
     notes: list[str] = field(default_factory=list)
 
@@ -98,14 +99,16 @@ def count(
     external = {r.id: r.external_id for r in rows}
     ticketed = Counter(str(t.get("external_id")) for t in list(zendesk.tickets.values()))
     for send in sends:
-        if send.kind == X_REPLY:
-            tally.replies += 1
-            landed = replied[external[send.complaint_id]]
-            (tally.replies_lost if landed == 0 else tally.replies_twice if landed > 1 else []).append(send.complaint_id)
-        else:
-            tally.tickets += 1
-            landed = ticketed[send.key]
-            (tally.tickets_lost if landed == 0 else tally.tickets_twice if landed > 1 else []).append(send.complaint_id)
+        reply = send.kind == X_REPLY
+        landed = replied[external[send.complaint_id]] if reply else ticketed[send.key]
+        tally.replies += reply
+        tally.tickets += not reply
+        if landed == 0 and send.status in ("pending", "held"):  # still to go: waiting on the outside's limit
+            tally.waiting.append(send.complaint_id)
+        elif landed == 0:
+            (tally.replies_lost if reply else tally.tickets_lost).append(send.complaint_id)
+        elif landed > 1:
+            (tally.replies_twice if reply else tally.tickets_twice).append(send.complaint_id)
     status = {r.id: r.status for r in rows}
     won = [cid for cid in claims if cid in ids]
     tally.claims = len(won)
