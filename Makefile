@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run demo test lint audit unit bench screenshots fuzz clean
+.PHONY: install run demo test lint audit unit bench drills screenshots fuzz clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ unit: install
 ## Benchmarks and measurements (real PostgreSQL and Redis); results go to docs/benchmarks.md and docs/threading.md.
 bench: install
 	$(PY) -m bench
+
+## The drill suite: the whole deployment on its own PostgreSQL and Redis through every fault; table in docs/drills.md.
+drills: install
+	$(PY) -m drills --write docs/drills.md
 
 ## Property-based fuzzing of every outside input with 10,000 examples each (CI runs 150; real PostgreSQL and Redis).
 fuzz: install

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from bot.chat_tools import enabled_tools
 from bot.config import Settings
 from bot.outages import OUTAGES, describe_outage
+from bot.safekeeping import safekeeping_jobs
 from bot.wiring import Services
 from handlers.cases.actions import expire_claims
 from handlers.ports.coordination import Locks
@@ -86,6 +87,7 @@ def jobs(services: Services) -> list[Job]:
         Job("stats-rollup", 30, roll_up),
         Job("retention", 600, lambda: sweep(uow, clock, services.queue, retention)),
         *own,
+        *(Job(name, every, run) for name, every, run in safekeeping_jobs(services)),
     ]
 
 

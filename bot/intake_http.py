@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
+from bot.outages import OUTAGES, describe_outage
 from bot.sources.schema import Post, describe
 from bot.untrusted_json import parse
+from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.stream_codec import to_entry
 from handlers.ports.coordination import RateLimiter, StreamQueue
 
+log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
 MAX_POSTS = 500
 REFUSED_PER_SECOND, REFUSED_BURST = 1.0, 10  # wrong tokens, from anyone: guessing goes no faster than this
@@ -63,6 +68,7 @@ def handle_intake(
     body: bytes,
     queue: StreamQueue,
     limits: IntakeLimits,
+    keep: Callable[[list[IncomingComplaint]], None] | None = None,
 ) -> IntakeAnswer:
     """Check the token (in constant time) and its pace, parse and validate every post, then put them all on the
     stream (or none of them)."""
@@ -100,5 +106,11 @@ def handle_intake(
             problems += [{"index": index, **problem} for problem in describe(exc)]
     if problems:
         return _problem(422, "nothing was accepted: some posts are not valid", problems=problems)
-    queue.add(to_entry([post.to_incoming() for post in posts]))
+    items = [post.to_incoming() for post in posts]
+    if keep is not None:  # kept in the database's arrivals first: a Redis that loses its stream loses none of them
+        try:
+            keep(items)
+        except OUTAGES as exc:  # the stream alone carries them while the database is away
+            log.warning("intake: %d post(s) not kept as arrivals: %s", len(items), describe_outage(exc))
+    queue.add(to_entry(items))
     return IntakeAnswer(202, {"accepted": len(posts), "ids": [f"{p.source}:{p.id}" for p in posts]})

@@ -5,7 +5,9 @@ A feed answers newest first. The position (handlers.intake.feed_position) keeps 
 the newest post put on the stream; a poll reads pages until it reaches `since` or its page
 budget (MAX_PAGES), and a poll cut short keeps `until`, where the next poll reads on (the
 network's cursor, or the oldest post read where the network pages below a post id), so no post
-is skipped; `since` moves past a post only once every older one is on the stream. A feed's
+is skipped; `since` moves past a post only once every older one is on the stream and kept in the database's
+arrivals (in the transaction that moves it): the stream is the fast path, and a Redis that loses it loses nothing
+read, since workers sweep the arrivals the stream never delivered (handlers.intake.arrival_sweep). A feed's
 first poll reads its newest page, not the account's history. A network is one package with a
 feed factory answering `NetworkFeed`s; the engine knows nothing else of it.
 """
@@ -70,11 +72,11 @@ class PollResult:
 
 
 def read_feed(feed: NetworkFeed, queue: StreamQueue, uow_factory: UnitOfWorkFactory) -> PollResult:
-    """Read the feed's new posts onto the stream, then move its position.
+    """Read the feed's new posts onto the stream, then keep them and move its position in one transaction.
 
-    The position moves only after the pages are on the stream: a crash in between reads them
-    again, and the workers' dedupe makes that a no-op. If the stream itself was lost, `resume`
-    starts again from the last safely stored post.
+    The position moves only after the pages are on the stream and kept: a crash in between reads
+    them again, and the workers' dedupe makes that a no-op. If the stream itself was lost, `resume`
+    starts again from the last safely stored post, and the kept arrivals are swept meanwhile.
     """
     with uow_factory() as uow:
         stored = FeedPosition.loads(uow.checkpoints.get(feed.checkpoint))
@@ -106,9 +108,11 @@ def read_feed(feed: NetworkFeed, queue: StreamQueue, uow_factory: UnitOfWorkFact
     else:
         moved = part_way(position, newest, read_on, last_entry)
         log.info("%s: %d read this poll, reading on next poll", feed.label, fetched)
-    if moved != stored:
-        with uow_factory() as uow:
-            uow.checkpoints.set(feed.checkpoint, moved.dumps())
+    if moved != stored or read:
+        with uow_factory() as uow:  # the posts kept, and the position moved past them, together or not at all
+            uow.arrivals.keep([item for items in read for item in items])
+            if moved != stored:
+                uow.checkpoints.set(feed.checkpoint, moved.dumps())
             uow.commit()
     log.log(logging.INFO if fetched else logging.DEBUG, "polled %s: %d new in %d page(s)", feed.label, fetched, pages)
     return PollResult(fetched=fetched, pages=pages, newest_id=newest)

@@ -16,6 +16,7 @@ from bot.chart_links import CHART_PATH, EXPORT_PATH, signed_period
 from bot.charts import period_chart
 from bot.chat_tools import Connection, enabled_tools
 from bot.intake_http import MAX_BODY, IntakeLimits, handle_intake
+from bot.safekeeping import arrivals_keeper
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
 from bot.wiring import Services
@@ -117,6 +118,7 @@ class WebApp:
             body,
             self._services.queue,
             self._intake_limits,
+            arrivals_keeper(self._services),
         )
         return _json(start_response, f"{answer.status} {HTTPStatus(answer.status).phrase}", answer.body, answer.headers)
 

@@ -8,17 +8,26 @@ drawn. A refusal reaches the clicker privately. So the web process spends nothin
 click after the ack, and a burst of clicks never slows the next one's answer. The database
 still decides (a compare-and-set); the queue only carries the click there (a Redis stream
 with a consumer group, or in-process).
+
+Redis may lose what is on that queue (a restart without persistence, a failover), so each
+click is recorded in the database before it is queued (storage.sql.queued_clicks): the
+worker deciding it marks it taken and then forgets it, and one neither decided nor taken
+CLICK_ANSWER_SECONDS after its click is answered "that did not go through, click again"
+(bot.safekeeping). Whatever happens, the clicker is decided for or told.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.webhook import WebhookClient
 
+from bot.outages import OUTAGES, describe_outage
 from bot.slack.blocks import card_blocks, fallback_text
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
 from bot.wiring import Services
@@ -26,6 +35,7 @@ from handlers.cases.agent_desk import ActionRequest
 from handlers.cases.card_view import card_for
 from handlers.domain.complaint import Action, Complaint
 from handlers.ports.coordination import StreamQueue
+from storage.sql.queued_clicks import SqlQueuedClicks
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +44,26 @@ _KEPT = ("user", "container", "channel", "message", "response_url")  # what of S
 ANSWER_TIMEOUT_SECONDS = 3
 
 
-def enqueue(queue: StreamQueue, action: Action, value: object, body: Mapping[str, Any]) -> None:
-    """Put the click on the queue, with what of its payload deciding needs."""
-    click = {"action": action.value, "value": str(value or ""), "body": {k: body.get(k) for k in _KEPT}}
-    queue.add({"click": json.dumps(click, separators=(",", ":"))})
+def enqueue(
+    queue: StreamQueue, action: Action, value: object, body: Mapping[str, Any], kept: SqlQueuedClicks | None = None
+) -> None:
+    """Record the click in `kept` (while the database answers), then put it on the queue, with what of its payload
+    deciding needs; a click that could not be queued is not left recorded (its clicker is told at once)."""
+    click: dict[str, Any] = {"action": action.value, "value": str(value or ""), "body": {k: body.get(k) for k in _KEPT}}
+    key = uuid.uuid4().hex
+    if kept is not None:
+        try:
+            kept.record(key, json.dumps(click, separators=(",", ":")))
+            click["key"] = key
+        except OUTAGES as exc:  # the database is away: the queue alone carries it, decided once it is back
+            log.warning("a %s click is queued unrecorded: %s", action.value, describe_outage(exc))
+    try:
+        queue.add({"click": json.dumps(click, separators=(",", ":"))})
+    except Exception:
+        if "key" in click and kept is not None:
+            with contextlib.suppress(*OUTAGES):  # else answered "click again" later too: told twice, not never
+                kept.forget(key)
+        raise
 
 
 class ClickDecider:
@@ -45,6 +71,7 @@ class ClickDecider:
 
     def __init__(self, services: Services) -> None:
         self._services = services
+        self._kept = SqlQueuedClicks(services.engine, services.clock)
 
     def decide(self, payload: Mapping[str, Any]) -> None:
         """Run one queued click (an unreadable one is logged and dropped: it can never be run)."""
@@ -57,6 +84,15 @@ class ClickDecider:
         if action not in DECIDED_BY_WORKER:
             log.error("a queued click names %s, which is not decided by workers", action.value)
             return
+        key = click.get("key")
+        if isinstance(key, str) and not self._kept.take(key):
+            log.info("a %s click was answered already (queued too long ago): not decided", action.value)
+            return
+        self._decide(click, action, body)
+        if isinstance(key, str):
+            self._kept.forget(key)
+
+    def _decide(self, click: Mapping[str, Any], action: Action, body: dict[str, Any]) -> None:
         user_id = (body.get("user") or {}).get("id")
         ref = card_of(body)
         try:

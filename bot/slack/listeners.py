@@ -26,6 +26,7 @@ from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, t
 from bot.wiring import Services
 from handlers.cases.errors import SqueakyError
 from handlers.domain.complaint import Action
+from storage.sql.queued_clicks import SqlQueuedClicks
 
 log = logging.getLogger(__name__)
 AFTER_ACK_THREADS = 4  # forms opened at once per web process (each within the 3 s a trigger_id lives)
@@ -54,12 +55,13 @@ def register(app: App, services: Services) -> None:
     """Attach the card's listeners to `app`."""
     after_ack = AfterAck()
     key = form_key(services.settings)
+    kept = SqlQueuedClicks(services.engine, services.clock)  # each click recorded until decided: Redis may lose it
 
     def act(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
         """A click with no form goes to a worker to decide; one that opens a form is checked, and its form opened."""
         if action in DECIDED_BY_WORKER:
             try:
-                enqueue(slack_of(services).clicks, action, value, body)
+                enqueue(slack_of(services).clicks, action, value, body, kept)
             except Exception as exc:
                 if isinstance(exc, OUTAGES):
                     log.warning("a %s click could not be queued: %s", action.value, describe_outage(exc))

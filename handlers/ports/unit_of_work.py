@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from handlers.ports.arrivals import Arrivals
 from handlers.ports.audit import AuditLog
 from handlers.ports.checkpoints import Checkpoints
 from handlers.ports.complaints import ComplaintRepository
@@ -83,6 +84,11 @@ class UnitOfWork(Protocol):
     @property
     def surges(self) -> Surges:
         """Runs of similar complaints per queue."""
+        ...
+
+    @property
+    def arrivals(self) -> Arrivals:
+        """Posts read from a network and not yet known stored."""
         ...
 
     def __enter__(self) -> Self: ...

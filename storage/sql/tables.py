@@ -358,3 +358,28 @@ past_replies = Table(
     Column("digest", String(64), nullable=False, unique=True),
     Column("imported_at", UTCDateTime(), nullable=False),
 )
+
+# Posts read from a network and not yet known stored: written with the feed's position in one transaction, so a
+# Redis that loses its stream loses nothing read (workers sweep what the stream did not deliver).
+arrivals = Table(
+    "arrivals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("post", Text, nullable=False),  # the post as the stream carries it (handlers.intake.stream_codec), JSON
+    Column("arrived_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("source", "external_id"),
+    Index(None, "arrived_at"),
+)
+
+# Clicks queued for a worker, until decided: one queued when Redis lost its stream is answered "click again".
+queued_clicks = Table(
+    "queued_clicks",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("click", Text, nullable=False),  # the click as queued (bot.slack.clicks), JSON
+    Column("queued_at", UTCDateTime(), nullable=False),
+    Column("deciding_since", UTCDateTime()),  # a worker took it; another may answer it only after a while
+    Index(None, "queued_at"),
+)

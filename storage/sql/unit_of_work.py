@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from handlers.ports.clock import Clock
+from storage.sql.arrivals import SqlArrivals
 from storage.sql.complaint_repository import SqlComplaintRepository
 from storage.sql.message_repository import SqlMessageRepository
 from storage.sql.outbox import SqlOutbox
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
         self.stats = SqlTeamStats(connection)
         self.workers = SqlWorkers(connection)
         self.surges = SqlSurges(connection)
+        self.arrivals = SqlArrivals(connection, self._clock)
         return self
 
     def __exit__(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.domain.availability import Availability
-from handlers.domain.complaint import AuditEvent, CardRef, Complaint, Message
+from handlers.domain.complaint import AuditEvent, CardRef, Complaint, IncomingComplaint, Message
 from handlers.domain.late import LateAlert
 from handlers.domain.people import Person
 from handlers.domain.queue_rules import QueueOverrides
@@ -40,6 +40,7 @@ class FakeState:
     complaints: dict[int, Complaint] = field(default_factory=dict)
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     tiers: dict[str, str] = field(default_factory=dict)
+    arrivals: dict[tuple[str, str], tuple[int, datetime, IncomingComplaint]] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
     checkpoints: dict[str, str] = field(default_factory=dict)

@@ -7,6 +7,7 @@ from types import TracebackType
 
 from handlers.ports.surges import Surges
 from handlers.ports.team import TeamStats
+from tests.fakes.arrivals import _Arrivals
 from tests.fakes.complaints import _Complaints, _Customers, _Messages
 from tests.fakes.outbox import _Outbox
 from tests.fakes.records import _Audit, _Checkpoints, _NoStats, _People, _Team, _Workers
@@ -33,6 +34,7 @@ class FakeUnitOfWork:
         self.stats: TeamStats = _NoStats()  # type: ignore[assignment]
         self.surges: Surges = _NoStats()  # type: ignore[assignment]  # runs of similar complaints are SQL too
         self.workers = _Workers(self._state)
+        self.arrivals = _Arrivals(self._state)
         return self
 
     def __exit__(

@@ -25,6 +25,8 @@ from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
     "complaints",
+    "arrivals",
+    "queued_clicks",
     "customers",
     "audit_events",
     "outbox",

@@ -1,0 +1,129 @@
+"""The drills' faults: each injects one failure into the running deployment, holds it, ends it, and returns when
+the failed dependency was back (epoch seconds), for the recovery clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from drills.deployment import Deployment
+from sandbox import faults
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A named fault: `run(deployment, minute)` holds it (its long parts last `minute` seconds) and returns when the
+    dependency was back."""
+
+    name: str
+    what: str
+    run: Callable[[Deployment, float], float]
+    lasts: Callable[[float], float] = lambda minute: 5.0  # about how long it holds, given `minute`
+
+
+def kill_worker(d: Deployment, minute: float) -> float:
+    """kill -9 of a worker; a process manager starts it again 5 s later (the others take its work over at once)."""
+    d.processes["worker 2"].kill()
+    killed = time.time()
+    time.sleep(5)
+    d.restart("worker 2")
+    return killed
+
+
+def kill_web(d: Deployment, minute: float) -> float:
+    """kill -9 of a web process (gunicorn and its workers); started again 5 s later. Slack's clicks meanwhile reach
+    the other one."""
+    d.processes["web 1"].kill()
+    killed = time.time()
+    time.sleep(5)
+    d.restart("web 1")
+    return killed
+
+
+def redis_restart_empty(d: Deployment, minute: float, down: float = 10.0) -> float:
+    """Redis killed, down for `down` s, started again empty (no persistence)."""
+    assert d.redis is not None
+    d.redis.stop()
+    time.sleep(down)
+    d.redis.start()
+    return time.time()
+
+
+def postgres_down(d: Deployment, minute: float, down: float = 30.0) -> float:
+    """PostgreSQL stopped for `down` s, then started again with its data."""
+    d.postgres.stop()
+    time.sleep(down)
+    d.postgres.start()
+    return time.time()
+
+
+def slack_limited_then_failing(d: Deployment, minute: float) -> float:
+    """Slack answers 429 with Retry-After for a third of a minute, then 5xx for a minute."""
+    third = max(minute / 3, 5.0)
+    faults.slack_rate_limited(d.slack, third, retry_after=5)
+    time.sleep(third)
+    faults.slack_failing(d.slack, minute)
+    time.sleep(minute)
+    return time.time()
+
+
+def x_failing(d: Deployment, minute: float) -> float:
+    """X answers 503 to polls and replies for a minute."""
+    faults.x_unavailable(d.x, minute)
+    time.sleep(minute)
+    return time.time()
+
+
+def tickets_down(d: Deployment, minute: float) -> float:
+    """The ticketing system answers 503 for a minute."""
+    faults.tickets_down(d.zendesk, minute)
+    time.sleep(minute)
+    return time.time()
+
+
+def all_together(d: Deployment, minute: float) -> float:
+    """At once: a worker and a web process killed, Redis down 10 s and back empty, PostgreSQL down 30 s, Slack 5xx,
+    X 503 and the ticketing system down for a minute."""
+    faults.slack_failing(d.slack, minute)
+    faults.x_unavailable(d.x, minute)
+    faults.tickets_down(d.zendesk, minute)
+    with ThreadPoolExecutor(4) as pool:
+        backs = [
+            pool.submit(kill_worker, d, minute),
+            pool.submit(kill_web, d, minute),
+            pool.submit(redis_restart_empty, d, minute),
+            pool.submit(postgres_down, d, minute),
+        ]
+        times = [b.result() for b in backs]
+    time.sleep(max(0.0, minute - 30))
+    return max([*times, time.time()])
+
+
+FAULTS = [
+    Fault("worker kill -9", "a worker killed with SIGKILL (restarted 5 s later)", kill_worker),
+    Fault("web kill -9", "a web process killed with SIGKILL (restarted 5 s later)", kill_web),
+    Fault("Redis restart empty", "Redis killed, down 10 s, back empty", redis_restart_empty, lambda m: 10.0),
+    Fault("PostgreSQL down 30 s", "PostgreSQL stopped 30 s", postgres_down, lambda m: 30.0),
+    Fault(
+        "Slack 429 then 5xx",
+        "Slack 429 + Retry-After, then 5xx for the minute",
+        slack_limited_then_failing,
+        lambda m: m + max(m / 3, 5.0),
+    ),
+    Fault("X 503", "X 503 on polls and replies for the minute", x_failing, lambda m: m),
+    Fault("ticketing down", "Zendesk 503 for the minute", tickets_down, lambda m: m),
+    Fault("all together", "all of the above at once", all_together, lambda m: max(m, 35.0)),
+]
+
+
+def short_redis_restart(d: Deployment, minute: float) -> float:
+    """Redis killed and started again empty at once (the CI drill's form)."""
+    return redis_restart_empty(d, minute, down=1.0)
+
+
+SHORT = [
+    Fault("worker kill -9", "a worker killed with SIGKILL (restarted 5 s later)", kill_worker),
+    Fault("Redis restart empty", "Redis killed and started again empty", short_redis_restart),
+]

@@ -1,0 +1,218 @@
+"""Running the drills one at a time on one deployment, complaints streaming and agents clicking throughout, and the
+table of what each cost."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bench.scale_agents import Board
+from bench.scale_constants import CHANNEL
+from bot.slack.gateway import CARD_EVENT
+from drills.agents import Crew
+from drills.deployment import Deployment
+from drills.faults import Fault
+from drills.tally import SHORT_JOBS, Tally, count, first_passes_after, job_passes
+from drills.traffic import Stream, complaint_texts
+from storage.sql.tables import complaints, outbox
+
+LEAD_SECONDS = 8.0  # complaints stream this long before a fault, and after it
+SETTLE_SECONDS = 150.0  # at most this long for every card, reply and ticket of a drill to land
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big a run is."""
+
+    posts_per_drill: int = 50
+    agents: int = 6
+    minute: float = 60.0  # how long "a minute" of an outside service failing lasts
+
+
+def _carded(d: Deployment, tweet_id: str) -> bool:
+    assert d.engine is not None
+    try:
+        with d.engine.connect() as c:
+            cid = c.execute(select(complaints.c.id).where(complaints.c.external_id == tweet_id)).scalar()
+    except SQLAlchemyError:
+        return False
+    if cid is None:
+        return False
+    return any(
+        (m.get("metadata") or {}).get("event_type") == CARD_EVENT
+        and int(m["metadata"]["event_payload"]["complaint_id"]) == cid
+        for m in d.slack.channel_messages(CHANNEL)
+    )
+
+
+def _card_story(d: Deployment, tweet_id: str, back: float) -> str:
+    """When the card of this complaint was queued, tried and posted, relative to `back`, and why it waited."""
+    assert d.engine is not None
+    with d.engine.connect() as c:
+        cid = c.execute(select(complaints.c.id).where(complaints.c.external_id == tweet_id)).scalar()
+        rows = c.execute(
+            select(outbox.c.kind, outbox.c.created_at, outbox.c.done_at, outbox.c.attempts, outbox.c.last_error)
+            .where(outbox.c.complaint_id == cid)
+            .order_by(outbox.c.id)
+        ).all()
+    told = [
+        f"{r.kind} queued +{r.created_at.timestamp() - back:.1f} s, done "
+        f"{'never' if r.done_at is None else f'+{r.done_at.timestamp() - back:.1f} s'}, {r.attempts} tries"
+        f"{f', last error {r.last_error[:80]}' if r.last_error else ''}"
+        for r in rows[:3]
+    ]
+    return "its card: " + "; ".join(told)
+
+
+def _first_card_after(d: Deployment, back: float) -> float | None:
+    """Seconds from `back` to the first card posted after it (delivery back at work), or None."""
+    posted = [
+        float(m["ts"])
+        for m in d.slack.channel_messages(CHANNEL)
+        if (m.get("metadata") or {}).get("event_type") == CARD_EVENT and float(m["ts"]) >= back
+    ]
+    return min(posted) - back if posted else None
+
+
+def _stored_after(d: Deployment, tweet_id: str, back: float) -> float | None:
+    assert d.engine is not None
+    with d.engine.connect() as c:
+        at = c.execute(select(complaints.c.received_at).where(complaints.c.external_id == tweet_id)).scalar()
+    return None if at is None else at.timestamp() - back
+
+
+def _wait(condition: Callable[[], object], seconds: float, step: float = 0.25) -> float | None:
+    """Seconds until `condition()` held, or None if it did not within `seconds`."""
+    started = time.time()
+    while time.time() - started < seconds:
+        try:
+            if condition():
+                return time.time() - started
+        except SQLAlchemyError:
+            pass
+        time.sleep(step)
+    return None
+
+
+def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -> Tally:
+    """One drill: complaints before, during and after the fault; the recovery and periodic-job clocks; the count."""
+    engine = d.engine
+    assert engine is not None
+    window = LEAD_SECONDS * 2 + fault.lasts(plan.minute)
+    feeding = stream.steady(fault.name, plan.posts_per_drill - 1, window)
+    time.sleep(LEAD_SECONDS)
+    back = fault.run(d, plan.minute)
+    back_at = datetime.fromtimestamp(back, UTC)
+    probe = stream.tweet(fault.name)  # the first complaint after the dependency's return
+    jobs = _wait(lambda: first_passes_after(engine, back_at) is not None, 60, step=0.5)  # sampled from the return on
+    jobs_back = first_passes_after(engine, back_at) if jobs is not None else None
+    carded = _wait(lambda: _carded(d, probe), SETTLE_SECONDS)
+    stored = _stored_after(d, probe, back)
+    first_card = _first_card_after(d, back)
+    recovered = None if stored is None or first_card is None else max(stored, first_card, 0.0)
+    feeding.join()
+    ids = stream.sent[fault.name]
+    settled = _wait(lambda: _settled(d, stream, crew, fault.name), SETTLE_SECONDS, step=1.0)
+    tally = count(fault.name, ids, engine, d.slack, d.x, d.zendesk, crew.claims())
+    tally.recovered_s = recovered
+    tally.jobs_back_s = jobs_back
+    tally.probe_carded_s = None if carded is None else carded
+    if recovered is None or recovered > 10:
+        tally.notes.append(f"the first complaint after the return was stored after {stored} s")
+        tally.notes.append(_card_story(d, probe, back))
+    if jobs_back is not None and jobs_back > 10:
+        passes = job_passes(engine)
+        late = {job: round((passes[job] - back_at).total_seconds(), 1) for job in SHORT_JOBS if job in passes}
+        tally.notes.append(f"periodic jobs' first passes after the return (s): {late}")
+    if settled is None:
+        tally.notes.append(f"not settled within {SETTLE_SECONDS:.0f} s")
+    return tally
+
+
+def _settled(d: Deployment, stream: Stream, crew: Crew, name: str) -> bool:
+    assert d.engine is not None
+    t = count(name, stream.sent[name], d.engine, d.slack, d.x, d.zendesk, crew.claims())
+    return not (t.unread or t.cards_lost or t.replies_lost or t.tickets_lost)
+
+
+def run(faults: list[Fault], plan: Plan, progress: Callable[[str], None] = print) -> tuple[list[Tally], Deployment]:
+    """Bring the deployment up, run each drill in turn, bring it down; return the tallies."""
+    d = Deployment().up()
+    stream = Stream(d.x, complaint_texts(plan.posts_per_drill * (len(faults) + 1)))
+    assert d.engine is not None
+    crew = Crew(plan.agents, d.web_urls(), Board(d.slack), d.engine).start()
+    tallies: list[Tally] = []
+    try:
+        warm = stream.tweet("warm-up")  # ingest's first poll starts from here
+        if _wait(lambda: _carded(d, warm), 90) is None:
+            raise RuntimeError(f"the deployment never carded its first complaint: see {d.workdir}")
+        for fault in faults:
+            progress(f"drill: {fault.name} ...")
+            tallies.append(drill(d, stream, crew, fault, plan))
+            progress(row(tallies[-1]))
+    finally:
+        crew.stop()
+        d.down()
+    return tallies, d
+
+
+HEADER = (
+    "| drill | posts | unread | cases | cards lost | cards twice | replies | lost | twice | tickets | lost | twice "
+    "| claims kept | jobs back (s) | recovered (s) | probe card (s) | thread lines twice | met |"
+)
+RULE = "|" + "---|" * 18
+
+
+def _s(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f}"
+
+
+def row(t: Tally) -> str:
+    """One drill's line of the table."""
+    cells = [
+        t.drill,
+        t.posts,
+        len(t.unread),
+        t.cases,
+        len(t.cards_lost),
+        len(t.cards_twice),
+        t.replies,
+        len(t.replies_lost),
+        len(t.replies_twice),
+        t.tickets,
+        len(t.tickets_lost),
+        len(t.tickets_twice),
+        f"{t.claims_kept}/{t.claims}",
+        _s(t.jobs_back_s),
+        _s(t.recovered_s),
+        _s(t.probe_carded_s),
+        t.thread_lines_twice,
+        "yes" if t.clean else "NO",
+    ]
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def table(tallies: list[Tally]) -> str:
+    """The whole table, then what was listed lost or doubled."""
+    lines = [HEADER, RULE, *(row(t) for t in tallies)]
+    details = []
+    for t in tallies:
+        named: dict[str, list[str] | list[int]] = {
+            "unread tweets": t.unread,
+            "cases without a card": t.cards_lost,
+            "cases with two cards": t.cards_twice,
+            "replies lost": t.replies_lost,
+            "replies twice": t.replies_twice,
+            "tickets lost": t.tickets_lost,
+            "tickets twice": t.tickets_twice,
+            "replies or tickets still waiting (X posts 100 per 15 min)": t.waiting,
+        }
+        said = [f"{what}: {', '.join(map(str, ids[:20]))}" for what, ids in named.items() if ids]
+        if said or t.notes:
+            details.append(f"- {t.drill}: " + "; ".join(said + t.notes))
+    return "\n".join(lines + (["", *details] if details else []))
