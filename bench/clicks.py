@@ -125,15 +125,14 @@ def _clicks(
     slack: LocalSlack | None = None,
     card_ts: dict[int, str] | None = None,
 ) -> list[float]:
-    """Click Claim on each complaint, CONCURRENCY at a time; return each click's time to HTTP 200, in ms
-    (and note in `sent` when each click left). With `slack` and `card_ts`, each click names its card and carries a
-    response_url the local Slack answers."""
+    """Click Claim on each complaint, CONCURRENCY at a time (the team's CONCURRENCY agents, one click each); return
+    each click's time to HTTP 200, in ms (and note in `sent` when each click left). With `slack` and `card_ts`, each
+    click names its card and carries a response_url the local Slack answers."""
 
     def one(complaint_id: int) -> float:
         ts = (card_ts or {}).get(complaint_id, "1.000001")
-        payload = block_action(
-            f"U{complaint_id:08d}", f"agent{complaint_id}", action_ids.CLAIM, str(complaint_id), "C0CARE", ts
-        )
+        agent = complaint_id % CONCURRENCY  # the team's CONCURRENCY agents, each clicking once in a burst
+        payload = block_action(f"U{agent:08d}", f"agent{agent}", action_ids.CLAIM, str(complaint_id), "C0CARE", ts)
         if slack is not None:
             payload["response_url"] = slack.action_response_url("C0CARE", ts)
         if sent is not None:

@@ -66,10 +66,10 @@ def teams_env(database_url: str, redis_url: str, teams: LocalTeams) -> dict[str,
 def _clicks(
     client: TeamsClient, cards: dict[int, str], ids: list[int], sent: dict[int, float] | None = None
 ) -> list[float]:
-    """Click Claim on each complaint's card, CONCURRENCY at a time, each as a different person; ms to the answer."""
+    """Click Claim on each complaint's card, CONCURRENCY at a time, each agent of CONCURRENCY once; ms to the answer."""
 
     def one(complaint_id: int) -> float:
-        person = TeamsPerson.named(f"agent {complaint_id}")
+        person = TeamsPerson.named(f"agent {complaint_id % CONCURRENCY}")  # each of the team's agents once a burst
         activity = client.activity(
             person,
             "invoke",
