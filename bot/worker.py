@@ -29,7 +29,7 @@ from handlers.ports.coordination import StreamEntry, StreamQueue
 from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
-DECIDING_THREADS = 8  # clicks decided at once: most of a decision is waiting on the database or on the chat tool
+DECIDING_THREADS = 4  # clicks decided at once: as many as the process keeps database connections for (more only churn)
 DECIDED_POLL_MS = 20  # while clicks are being decided, the next ones are looked for this often
 BEAT_SECONDS = 0.5  # a worker silent for SILENT_AFTER (3 s, six beats) is gone: its leases and entries are taken over
 OUTAGE_RETRY_SECONDS = 5.0  # while PostgreSQL or Redis is away, each loop looks again at least this often
