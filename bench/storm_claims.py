@@ -46,7 +46,7 @@ view is everyone's view too; the chat.update column is the outbox's redraw after
 column shows for how long. On Teams each claim costs two of the conversation's operations (the update and the line
 in the card's thread), so a claim a second would take all of its 60 in 30 s. The line gives way: it travels in a lane
 of its own and leaves the 12 kept slots and half of the rest of every window to the updates, so the updates of the
-claimed cards go first and the lines (and the storm's new cards) follow as the windows allow."""
+claimed cards go first and the lines follow as the windows allow."""
 STORM = 200
 AGENTS = 20
 QUIET_GAP = 0.5  # seconds between the quiet run's claims
