@@ -1,12 +1,12 @@
-"""Click to ack, click to the clicker's view, and click to card updated: bursts of 50 concurrent signed clicks on
-Claim, a second apart (and never before the last burst's cards show it). p50/p99 from each click to Slack's 200,
-against a bare Bolt app that only acks given the same bursts, on the same server in the same run; from each click to
-the clicked card replaced through the click's response_url (what the clicker sees; Slack shows it to the channel
-too), and to the chat.update that shows the new owner to everyone, each against a bare chat.update round trip to the
-same local Slack, 50 at once, in the same run. And 200 concurrent claims of one card. The web app runs under
-gunicorn as `python -m bot web` does; one `python -m bot worker` decides the clicks and updates the cards, with
-chat.update's Tier 3 lifted on both sides (50 clicks a second would need a thousand updates a minute; the real
-Slack allows about 50, which the storm-claims run keeps). The run starts once a first burst of clicks has been
+"""Click to ack, click to the clicker's view, and click to card updated: bursts of 50 concurrent signed clicks on Claim
+by a team of 50 agents, each clicking once a burst, a second apart (and never before the last burst's cards show it).
+p50/p99 from each click to Slack's 200, against a bare Bolt app that only acks given the same bursts, on the same server
+in the same run; from each click to the clicked card replaced through the click's response_url (what the clicker sees;
+Slack shows it to the channel too), and to the chat.update that shows the new owner to everyone, each against a bare
+chat.update round trip to the same local Slack, 50 at once, in the same run. And 200 concurrent claims of one card. The
+web app runs under gunicorn as `python -m bot web` does; one `python -m bot worker` decides the clicks and updates the
+cards, with chat.update's Tier 3 lifted on both sides (50 clicks a second would need a thousand updates a minute; the
+real Slack allows about 50, which the storm-claims run keeps). The run starts once a first burst of clicks has been
 answered and its cards updated: the app and the worker are both serving, however long they took to load."""
 
 from __future__ import annotations
@@ -125,15 +125,14 @@ def _clicks(
     slack: LocalSlack | None = None,
     card_ts: dict[int, str] | None = None,
 ) -> list[float]:
-    """Click Claim on each complaint, CONCURRENCY at a time; return each click's time to HTTP 200, in ms
-    (and note in `sent` when each click left). With `slack` and `card_ts`, each click names its card and carries a
-    response_url the local Slack answers."""
+    """Click Claim on each complaint, CONCURRENCY at a time (the team's CONCURRENCY agents, one click each); return
+    each click's time to HTTP 200, in ms (and note in `sent` when each click left). With `slack` and `card_ts`, each
+    click names its card and carries a response_url the local Slack answers."""
 
     def one(complaint_id: int) -> float:
         ts = (card_ts or {}).get(complaint_id, "1.000001")
-        payload = block_action(
-            f"U{complaint_id:08d}", f"agent{complaint_id}", action_ids.CLAIM, str(complaint_id), "C0CARE", ts
-        )
+        agent = complaint_id % CONCURRENCY  # the team's CONCURRENCY agents, each clicking once in a burst
+        payload = block_action(f"U{agent:08d}", f"agent{agent}", action_ids.CLAIM, str(complaint_id), "C0CARE", ts)
         if slack is not None:
             payload["response_url"] = slack.action_response_url("C0CARE", ts)
         if sent is not None:

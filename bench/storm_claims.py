@@ -44,8 +44,9 @@ Reading it: Slack shows a click's `replace_original` answer to everyone in the c
 view is everyone's view too; the chat.update column is the outbox's redraw after it, at Squeaky's chat.update pace
 (48 a minute for the whole workspace), which 20 claims in 10 s and 40 in 40 s exceed: those redraws queue, and the
 column shows for how long. On Teams each claim costs two of the conversation's operations (the update and the line
-in the card's thread), so a claim a second takes all of its 60 in 30 s: the storm's new cards wait behind them, and
-the updates, which may take the 12 kept slots, still queue behind one another at the run's busiest."""
+in the card's thread), so a claim a second would take all of its 60 in 30 s. The line gives way: it travels in a lane
+of its own and leaves the 12 kept slots and half of the rest of every window to the updates, so the updates of the
+claimed cards go first and the lines follow as the windows allow."""
 STORM = 200
 AGENTS = 20
 QUIET_GAP = 0.5  # seconds between the quiet run's claims

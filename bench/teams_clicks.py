@@ -1,14 +1,14 @@
-"""Teams clicks: bursts of 50 concurrent signed `adaptiveCard/action` invokes on Claim, a second apart (and never
-before the last burst's cards show it). p50/p99 from each invoke to its answer (the card as it now stands, for the
-clicker), against a bare Teams SDK app that answers every invoke with a fixed card, served the SDK's own way (its
-FastAPI adapter under uvicorn, one process), given the same bursts in the same run; and from each click to the
-Bot Connector update that shows the new owner to everyone. Squeaky's web app runs under gunicorn as `python -m bot
-web` does, with one `python -m bot worker` delivering the updates; the local Teams checks every bearer and keeps
-no rate limit here, and Squeaky's per-conversation pacing is lifted (Teams' real limit, 7 a second and 60 in 30 s
-per channel, would otherwise set the pace of the card updates; the storm-claims run keeps it). Each invoke carries a
-freshly minted token, which both apps check against the local issuer's keys. Each run starts once the app under test
-has answered a first burst of invokes (and, for Squeaky, its worker has updated their cards), however long they took
-to load, never after a fixed wait."""
+"""Teams clicks: bursts of 50 concurrent signed `adaptiveCard/action` invokes on Claim by a team of 50 agents, each
+clicking once a burst, a second apart (and never before the last burst's cards show it). p50/p99 from each invoke to its
+answer (the card as it now stands, for the clicker), against a bare Teams SDK app that answers every invoke with a fixed
+card, served the SDK's own way (its FastAPI adapter under uvicorn, one process), given the same bursts in the same run;
+and from each click to the Bot Connector update that shows the new owner to everyone. Squeaky's web app runs under
+gunicorn as `python -m bot web` does, with one `python -m bot worker` delivering the updates; the local Teams checks
+every bearer and keeps no rate limit here, and Squeaky's per-conversation pacing is lifted (Teams' real limit, 7 a
+second and 60 in 30 s per channel, would otherwise set the pace of the card updates; the storm-claims run keeps it).
+Each invoke carries a freshly minted token, which both apps check against the local issuer's keys. Each run starts once
+the app under test has answered a first burst of invokes (and, for Squeaky, its worker has updated their cards), however
+long they took to load, never after a fixed wait."""
 
 from __future__ import annotations
 
@@ -66,10 +66,10 @@ def teams_env(database_url: str, redis_url: str, teams: LocalTeams) -> dict[str,
 def _clicks(
     client: TeamsClient, cards: dict[int, str], ids: list[int], sent: dict[int, float] | None = None
 ) -> list[float]:
-    """Click Claim on each complaint's card, CONCURRENCY at a time, each as a different person; ms to the answer."""
+    """Click Claim on each complaint's card, CONCURRENCY at a time, each agent of CONCURRENCY once; ms to the answer."""
 
     def one(complaint_id: int) -> float:
-        person = TeamsPerson.named(f"agent {complaint_id}")
+        person = TeamsPerson.named(f"agent {complaint_id % CONCURRENCY}")  # each of the team's agents once a burst
         activity = client.activity(
             person,
             "invoke",

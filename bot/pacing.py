@@ -73,6 +73,11 @@ class Window:
         return max(1, self.calls // self.cost)
 
     @property
+    def yielding_keep(self) -> int:
+        """What a call that gives way (a thread line) leaves: the reserve and half of the rest, for card updates."""
+        return self.reserve + (self.burst - self.reserve) // 2
+
+    @property
     def per_second(self) -> float:
         """The steady pace the window allows, in calls a second."""
         return self.burst / self.seconds
@@ -206,11 +211,13 @@ class Pacer:
         self._limiter = limiter
         self._stop = stop or threading.Event()
 
-    def ask(self, lane: Lane, scope: str = "", *, urgent: bool = False) -> float:
-        """Take a slot of every window of the lane: 0 if taken, else the seconds to wait before asking again."""
+    def ask(self, lane: Lane, scope: str = "", *, urgent: bool = False, yielding: bool = False) -> float:
+        """Take a slot of every window of the lane: 0 if taken, else the seconds to wait before asking again. An
+        urgent call may take the reserve; a yielding one (a line in a card's thread) leaves half of what is above it
+        too, so in a busy conversation the updates of the cards people act on go first."""
         for window in lane.windows:
             key = lane.key_for(scope, window)
-            keep = 0 if urgent else window.reserve
+            keep = 0 if urgent else window.yielding_keep if yielding else window.reserve
             if window.bucket:
                 wait = self._limiter.take(key, window.per_second, window.burst, keep)
             else:
@@ -219,12 +226,12 @@ class Pacer:
                 return wait
         return 0.0
 
-    def slot(self, lane: Lane, scope: str = "", *, urgent: bool = False) -> float:
+    def slot(self, lane: Lane, scope: str = "", *, urgent: bool = False, yielding: bool = False) -> float:
         """A slot now, or after a wait too short to hand back (slept); else the seconds the caller must wait."""
-        wait = self.ask(lane, scope, urgent=urgent)
+        wait = self.ask(lane, scope, urgent=urgent, yielding=yielding)
         if 0 < wait <= SHORT_WAIT_SECONDS:
             time.sleep(wait)
-            wait = self.ask(lane, scope, urgent=urgent)
+            wait = self.ask(lane, scope, urgent=urgent, yielding=yielding)
         return wait
 
     def wait(self, lane: Lane, scope: str = "", *, urgent: bool = False, what: str = "") -> None:

@@ -13,7 +13,8 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from typing import Any
 
 from bot import housekeeping
@@ -24,10 +25,12 @@ from bot.pacing import backoff
 from bot.supervision import Supervisor
 from bot.wiring import Services
 from handlers.intake.stream_batches import consume_once
+from handlers.ports.coordination import StreamEntry, StreamQueue
 from storage.sql.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
-DECIDING_THREADS = 4  # clicks decided at once: most of a decision is waiting on the database
+DECIDING_THREADS = 4  # clicks decided at once: as many as the process keeps database connections for (more only churn)
+DECIDED_POLL_MS = 20  # while clicks are being decided, the next ones are looked for this often
 BEAT_SECONDS = 0.5  # a worker silent for SILENT_AFTER (3 s, six beats) is gone: its leases and entries are taken over
 OUTAGE_RETRY_SECONDS = 5.0  # while PostgreSQL or Redis is away, each loop looks again at least this often
 
@@ -158,28 +161,65 @@ def decide_clicks(
     liveness: Liveness | None = None,
 ) -> None:
     """The clicks a chat tool's web routes queued, each decided once by one worker (a dead worker's are taken
-    over); a batch is decided DECIDING_THREADS at a time (the database decides between clicks on one card)."""
+    over), DECIDING_THREADS at a time (the database decides between clicks on one card). Each click is taken as soon
+    as a thread is free and acked as soon as it is decided: a slow click never holds back the ones behind it."""
     consumer, queue, failures = consumer_name(), route.queue, 0
     idle_ms = int(services.settings.stream_reclaim_seconds * 1000)
+    running: dict[Future[None], str] = {}  # clicks being decided, by their stream entry
     with ThreadPoolExecutor(DECIDING_THREADS, thread_name_prefix="decide") as pool:
         while not stop.is_set():
             try:
-                silent = liveness.silent if liveness is not None else ()
-                entries = queue.own_pending(consumer, 50) or (queue.take_over(silent, consumer, 50) if silent else [])
-                entries = entries or queue.reclaim(consumer, idle_ms, 50)
-                entries = entries or queue.read(consumer, 50, block_ms)
-                if entries:
-                    list(pool.map(lambda entry: _decide(route.decide, entry.payload, decided), entries))
-                    queue.ack([entry.id for entry in entries])
+                _settle(queue, running, wait=len(running) >= DECIDING_THREADS)
+                entries = _taken(queue, consumer, idle_ms, liveness) if not running else []
+                free = DECIDING_THREADS - len(running)
+                entries = entries or queue.read(consumer, free, block_ms if not running else DECIDED_POLL_MS)
+                for entry in entries:
+                    running[pool.submit(_decide, route.decide, entry.payload, decided)] = entry.id
                 failures = 0
-            except OUTAGES as exc:  # the batch stays pending, to be decided once the database is back
+            except OUTAGES as exc:  # what was not decided stays pending, to be decided once the database is back
                 failures += 1
                 log.warning("%s; retrying the clicks in %.1fs", describe_outage(exc), _outage_backoff(failures))
+                _settle(queue, running, wait=True, all_of_them=True)
                 stop.wait(_outage_backoff(failures))
             except Exception:
                 failures += 1
                 log.exception("deciding clicks failed; retrying in %.1fs", _backoff(failures))
+                _settle(queue, running, wait=True, all_of_them=True)
                 stop.wait(_backoff(failures))
+        _settle(queue, running, wait=True, all_of_them=True)
+
+
+def _taken(queue: StreamQueue, consumer: str, idle_ms: int, liveness: Liveness | None) -> list[StreamEntry]:
+    """Clicks left pending: this worker's own (after an outage), a silent worker's, or any left idle too long."""
+    silent = liveness.silent if liveness is not None else ()
+    entries = queue.own_pending(consumer, 50) or (queue.take_over(silent, consumer, 50) if silent else [])
+    return entries or queue.reclaim(consumer, idle_ms, 50)
+
+
+def _settle(queue: StreamQueue, running: dict[Future[None], str], *, wait: bool, all_of_them: bool = False) -> None:
+    """Ack the clicks decided since the last look (waiting for one, or for all, when told); a click whose deciding
+    met an outage stays pending and its outage is raised once the others have settled."""
+    if wait and running:
+        futures_wait(running, return_when=ALL_COMPLETED if all_of_them else FIRST_COMPLETED)
+    done = [future for future in running if future.done()]
+    outage: BaseException | None = None
+    decided_ids = []
+    for future in done:
+        entry_id = running.pop(future)
+        exc = future.exception()
+        if exc is None:
+            decided_ids.append(entry_id)
+        elif outage is None:
+            outage = exc
+    if decided_ids:
+        try:
+            queue.ack(decided_ids)
+        except OUTAGES:
+            if not all_of_them:
+                raise
+            log.warning("decided clicks could not be acked; they will be decided again (the database says no twice)")
+    if outage is not None and not all_of_them:
+        raise outage
 
 
 def _decide(decide: Callable[[Mapping[str, Any]], None], payload: Mapping[str, Any], decided: threading.Event) -> None:
@@ -189,7 +229,7 @@ def _decide(decide: Callable[[Mapping[str, Any]], None], payload: Mapping[str, A
         raise
     except Exception:
         log.exception("a click could not be decided; dropped: %.200r", payload)
-    decided.set()  # its card update is in the outbox: delivery need not wait for the rest of the batch
+    decided.set()  # its card update is in the outbox: delivery wakes at once
 
 
 def deliver(

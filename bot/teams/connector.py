@@ -82,8 +82,8 @@ class TeamsConnector:
         return patiently(lambda: self.send(service_url, conversation, activity, urgent=True), patience)
 
     def reply(self, service_url: str, conversation: str, activity_id: str, activity: MessageActivityInput) -> str:
-        """Post `activity` in the thread of `activity_id`."""
-        self._pace(conversation)
+        """Post `activity` in the thread of `activity_id`: a line that gives way to card updates (bot.pacing)."""
+        self._pace(conversation, yielding=True)
         client = self._client(service_url)
         calls = client.conversations
         sent = self._call("reply", conversation, lambda: calls.reply_to_activity(conversation, activity_id, activity))
@@ -122,11 +122,11 @@ class TeamsConnector:
         found = self._call("list members", conversation, lambda: client.conversations.get_members(conversation))
         return [m.model_dump(by_alias=True) if hasattr(m, "model_dump") else dict(m) for m in found]
 
-    def _pace(self, conversation: str, *, urgent: bool = False) -> None:
-        """A slot in the conversation's windows and the tenant's (their reserve too, when `urgent`); or
-        DeliveryFailed(throttled) saying how long."""
+    def _pace(self, conversation: str, *, urgent: bool = False, yielding: bool = False) -> None:
+        """A slot in the conversation's windows and the tenant's (their reserve too, when `urgent`; leaving more
+        than the reserve, when `yielding`); or DeliveryFailed(throttled) saying how long."""
         for lane, scope in ((self._tenant, ""), (self._conversation, conversation)):
-            wait = self._pacer.slot(lane, scope, urgent=urgent)
+            wait = self._pacer.slot(lane, scope, urgent=urgent, yielding=yielding)
             if wait > 0:
                 raise DeliveryFailed(f"{PACING} {lane.key_for(scope)}", retry_after=wait, throttled=True)
 

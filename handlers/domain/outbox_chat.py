@@ -127,6 +127,11 @@ class ThreadLine(ChatMessage):
     ON_A_CARD: ClassVar[bool] = True
     WAITS_FOR_CARD: ClassVar[bool] = True
 
+    @property
+    def lane(self) -> str:
+        """The channel's lane of thread lines: a line held back by the pace holds back no new card."""
+        return f"{super().lane}:lines" if self.surface else self.kind
+
     def to_payload(self) -> dict[str, Any]:
         """Where it goes, the actor and the words."""
         return self._where() | self.line.payload()

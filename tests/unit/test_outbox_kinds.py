@@ -73,7 +73,7 @@ def test_lanes_keep_each_budget_apart_and_ordered_kinds_hold_their_channel() -> 
         "card.post.reserved": "slack:C0CARE:reserve",  # a VIP card's reserved slot
         "card.update": "slack:C0CARE:update",
         "card.followup": "slack:C0CARE",
-        "card.thread_line": "slack:C0CARE",
+        "card.thread_line": "slack:C0CARE:lines",  # a line held back by the pace holds back no card
         "card.move": "slack:C0CARE",
         "chat.direct_message": "slack:dm",
         "chat.announcement": "slack:C0CARE",

@@ -102,6 +102,17 @@ def test_a_flood_of_new_cards_leaves_each_windows_reserve_to_updates() -> None:
     assert pacer.ask(lane, "19:other") == 0  # another conversation has its own windows
 
 
+def test_thread_lines_give_way_so_a_busy_conversations_updates_go_first() -> None:
+    pacer = Pacer(WindowRateLimiter("memory://"))
+    lane = Lane("Test", "test:lines", (Window(100, 1.0), Window(60, 30.0, reserve=12, suffix=":30s")))
+    lines = 0
+    while pacer.ask(lane, "19:care", yielding=True) == 0:
+        lines += 1
+    assert lines == 24  # the reserve and half of the rest are left: 36 of the 60
+    assert [pacer.ask(lane, "19:care") for _ in range(24)] == [0] * 24  # new cards still find their share
+    assert [pacer.ask(lane, "19:care", urgent=True) for _ in range(12)] == [0] * 12  # and updates the reserve
+
+
 def test_the_longest_window_keeps_its_reserve_though_the_short_ones_have_room() -> None:
     pacer = Pacer(WindowRateLimiter("memory://"))
     lane = Lane("Test", "test:long", (Window(100, 1.0, reserve=2), Window(10, 30.0, reserve=3, suffix=":30s")))
