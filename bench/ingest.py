@@ -124,7 +124,8 @@ def run_pipeline(total: int, database_url: str, redis_url: str) -> tuple[float, 
         cases += batch.stored
         followups += batch.intake.threaded
         statistics.wrote(batch.intake.rows_written)
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started  # every post is stored: a refresh of the statistics may still run
+    statistics.wait()
     core.engine.dispose()
     return elapsed, cases, followups
 

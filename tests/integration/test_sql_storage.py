@@ -144,8 +144,10 @@ def test_planner_statistics_are_refreshed_after_a_fair_share_of_writes(pg_url: s
         keeper = PlannerStatistics(engine, share=0.5, floor=10)
         assert keeper.wrote(9) is False
         assert keeper.wrote(991) is True  # 1,000 rows written: past the floor
+        keeper.wait()  # it runs beside the writer
         assert keeper.wrote(400) is False  # under half of the 1,000 the tables held at the last ANALYZE
         assert keeper.wrote(100) is True
+        keeper.wait()
         with engine.connect() as connection:
             analyzed = connection.execute(
                 text(
