@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, insert, select, text
 from bench import corpus
 from bot.bootstrap import build_core
 from bot.config import Settings
+from bot.heap import settle_heap
 from bot.sources.twcs import read_twcs
 from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import MAX_POSTS_PER_TRANSACTION
@@ -108,6 +109,7 @@ def run_pipeline(total: int, database_url: str, redis_url: str) -> tuple[float, 
     # Slack is on, as in production: each case's card and each follow-up's thread line go into the outbox
     settings = Settings(_env_file=None, database_url=database_url, redis_url=redis_url, slack_channel="C0CARE")
     core = build_core(settings)
+    settle_heap()  # as the worker process does once it is built
     cases = followups = 0
     statistics = PlannerStatistics(core.engine)  # as the worker process keeps them
     started = time.perf_counter()
@@ -122,7 +124,8 @@ def run_pipeline(total: int, database_url: str, redis_url: str) -> tuple[float, 
         cases += batch.stored
         followups += batch.intake.threaded
         statistics.wrote(batch.intake.rows_written)
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started  # every post is stored: a refresh of the statistics may still run
+    statistics.wait()
     core.engine.dispose()
     return elapsed, cases, followups
 

@@ -11,6 +11,7 @@ from typing import Any
 from bot.bootstrap import build_core, build_services
 from bot.chat_tools import enabled_tools
 from bot.config import Settings
+from bot.heap import settle_heap
 from bot.serving import BackgroundServer
 from bot.supervision import Supervisor
 from bot.web import WebApp, web_app
@@ -85,6 +86,7 @@ def run_worker_process(settings: Settings, stop: threading.Event) -> None:
     """The worker on its own; it shares the stream with ingest through Redis."""
     services = build_services(settings)
     log.info(describe_pool(services.engine))
+    settle_heap()  # a storm's batches otherwise pay for full passes over everything startup built
     run_worker(services, stop)
 
 

@@ -5,7 +5,6 @@ messages through `send`, so storage only stores what it is given."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
 
 from handlers.domain.complaint import CardRef
 from handlers.domain.outbox_kinds import DEFAULT_CHANNEL, ChatMessage
@@ -48,7 +47,15 @@ def to_surfaces(
         for surface in surfaces:
             card = next((c for c in out if c.surface == surface), None)
             channel = card.channel if card is not None else body.channels.get(surface) or DEFAULT_CHANNEL
-            spread.append(replace(message, body=body.on(surface, channel), key=f"{message.key}@{surface}"))
+            spread.append(  # built, not replaced: this runs for every card and follow-up line of a storm
+                NewOutboxMessage(
+                    body.on(surface, channel),
+                    f"{message.key}@{surface}",
+                    message.complaint_id,
+                    message.rank,
+                    message.held,
+                )
+            )
     return spread
 
 

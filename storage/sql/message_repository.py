@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Connection,
     RowMapping,
@@ -10,8 +12,22 @@ from sqlalchemy import (
 )
 
 from handlers.domain.complaint import IncomingComplaint, Message, MessageKind
-from storage.sql.set_queries import bulk_insert, chunks, one_of
+from storage.sql.set_queries import bulk_insert, chunks, copy_rows, one_of
 from storage.sql.tables import messages
+
+_COLUMNS = (
+    "source", "external_id", "complaint_id", "kind", "author_handle", "text", "created_at", "received_at",
+    "conversation_id", "in_reply_to_id", "note",
+)  # fmt: skip
+
+
+def _values(m: Message) -> tuple[Any, ...]:
+    """A message's row, in _COLUMNS' order."""
+    i = m.incoming
+    return (
+        i.source, i.external_id, m.complaint_id, m.kind.value, i.author_handle, i.text, i.created_at, m.received_at,
+        i.conversation_id, i.in_reply_to_id, m.note,
+    )  # fmt: skip
 
 
 class SqlMessageRepository:
@@ -31,26 +47,13 @@ class SqlMessageRepository:
         return found
 
     def add_many(self, batch: list[Message]) -> None:
-        """Store messages in one statement."""
+        """Store messages in one statement (PostgreSQL: COPY, each row written as it is read off the message)."""
         if not batch:
             return
-        rows = [
-            {
-                "source": m.incoming.source,
-                "external_id": m.incoming.external_id,
-                "complaint_id": m.complaint_id,
-                "kind": m.kind.value,
-                "author_handle": m.incoming.author_handle,
-                "text": m.incoming.text,
-                "created_at": m.incoming.created_at,
-                "received_at": m.received_at,
-                "conversation_id": m.incoming.conversation_id,
-                "in_reply_to_id": m.incoming.in_reply_to_id,
-                "note": m.note,
-            }
-            for m in batch
-        ]
-        bulk_insert(self._c, messages, rows)
+        if self._c.dialect.name == "postgresql":
+            copy_rows(self._c, messages, _COLUMNS, map(_values, batch))
+            return
+        bulk_insert(self._c, messages, [dict(zip(_COLUMNS, _values(m), strict=True)) for m in batch])
 
     def get(self, source: str, external_id: str) -> Message | None:
         """One stored message."""

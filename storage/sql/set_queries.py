@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -54,12 +54,26 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
         return
     columns = list(rows[0])
     json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    if json_columns:
+        copy_rows(
+            connection,
+            table,
+            columns,
+            ([Json(row[c]) if c in json_columns else row[c] for c in columns] for row in rows),
+        )
+    else:
+        copy_rows(connection, table, columns, ([row[c] for c in columns] for row in rows))
+
+
+def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL: COPY rows known to be new, each a sequence of `columns`' values (no mapping built per row);
+    a unique-key violation raises DuplicateKey."""
     raw = connection.connection.driver_connection
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
             for row in rows:
-                copy.write_row([Json(row[c]) if c in json_columns else row[c] for c in columns])
+                copy.write_row(row)
     except psycopg.errors.UniqueViolation as exc:
         raise DuplicateKey(str(exc)) from exc
 

@@ -144,8 +144,10 @@ def test_planner_statistics_are_refreshed_after_a_fair_share_of_writes(pg_url: s
         keeper = PlannerStatistics(engine, share=0.5, floor=10)
         assert keeper.wrote(9) is False
         assert keeper.wrote(991) is True  # 1,000 rows written: past the floor
+        keeper.wait()  # it runs beside the writer
         assert keeper.wrote(400) is False  # under half of the 1,000 the tables held at the last ANALYZE
         assert keeper.wrote(100) is True
+        keeper.wait()
         with engine.connect() as connection:
             analyzed = connection.execute(
                 text(
@@ -154,6 +156,28 @@ def test_planner_statistics_are_refreshed_after_a_fair_share_of_writes(pg_url: s
             ).scalar()
         assert analyzed == 1
         assert PlannerStatistics(make_engine("sqlite://")).wrote(10**6) is False  # SQLite plans without them
+    finally:
+        engine.dispose()
+
+
+def test_planner_statistics_run_beside_the_writer_one_at_a_time(pg_url: str) -> None:
+    upgrade(pg_url)
+    engine = make_engine(pg_url)
+    try:
+        keeper = PlannerStatistics(engine, share=0.5, floor=10)
+        with engine.connect() as holder:  # ANALYZE waits for this lock: the refresh stays under way
+            holder.execute(text("LOCK TABLE complaints IN SHARE UPDATE EXCLUSIVE MODE"))
+            assert keeper.wrote(1000) is True  # started, and the writer did not wait for it
+            assert keeper.wrote(600) is False  # past the share, but one is under way: these rows count towards the next
+            holder.rollback()
+        keeper.wait()
+        assert keeper.wrote(1) is True  # the 600 counted: 601 rows past half of the 1,000
+        keeper.wait()
+        with engine.connect() as connection:
+            analyzed = connection.execute(
+                text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'complaints'")
+            ).scalar()
+        assert analyzed == 2
     finally:
         engine.dispose()
 
