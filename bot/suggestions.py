@@ -27,9 +27,14 @@ def suggester(settings: Settings, engine: Engine) -> Suggester | None:
     def load() -> Iterator[PastReply]:
         return everything(history, settings.x_dm_link)
 
-    index = LiveReplyIndex(load, history.stamp)
-    index.warm()  # built in the background while the process starts: the first reply form should not wait
-    return Suggester(index)
+    return Suggester(LiveReplyIndex(load, history.stamp))
+
+
+def warm(suggester: Suggester | None) -> None:
+    """Start building the index in the background: in a process that opens reply forms (the web process), so its
+    first form finds it ready. Workers and commands, which open none, never build it."""
+    if suggester is not None and isinstance(suggester.index, LiveReplyIndex):
+        suggester.index.warm()
 
 
 @dataclass

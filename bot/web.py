@@ -17,6 +17,7 @@ from bot.charts import period_chart
 from bot.chat_tools import Connection, enabled_tools
 from bot.intake_http import MAX_BODY, IntakeLimits, handle_intake
 from bot.safekeeping import arrivals_keeper
+from bot.suggestions import warm as warm_suggestions
 from bot.tickets.links import LINK_PATH, link_opens
 from bot.tickets.page import ticket_page
 from bot.wiring import Services
@@ -204,4 +205,5 @@ def web_app(services: Services) -> WebApp:
         routes.update(parts.routes)
         connections += [parts.connection] if parts.connection is not None else []
         descriptions.append(tool.describe(services.settings))
+    warm_suggestions(services.agent_desk.suggester)  # the reply forms open here
     return WebApp(services, routes, tuple(connections), tuple(descriptions))

@@ -12,9 +12,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING
 
 from handlers.domain.suggestions import Match, PastReply
-from storage.suggestions.tfidf import TfidfReplyIndex
+
+if TYPE_CHECKING:  # scikit-learn loads with the first build, not with every process that wires the index
+    from storage.suggestions.tfidf import TfidfReplyIndex
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,8 @@ class LiveReplyIndex:
         stamp = self._stamp()
         if self._index is not None and stamp == self._built_from:
             return False
+        from storage.suggestions.tfidf import TfidfReplyIndex
+
         index = TfidfReplyIndex.build(self._load())
         self._index, self._built_from = index, stamp
         learned = ", ".join(f"{brand}: {index.size(brand)}" for brand in index.brands())
@@ -71,7 +76,11 @@ class LiveReplyIndex:
         worker = self._worker
         if self._index is None and worker is not None:
             worker.join(self.first_wait)
-        return self._index or TfidfReplyIndex()
+        if self._index is None:
+            from storage.suggestions.tfidf import TfidfReplyIndex
+
+            return TfidfReplyIndex()
+        return self._index
 
     def nearest(self, brand: str, text: str, k: int) -> list[Match]:
         """Up to `k` past replies of `brand` whose complaints are nearest `text`, nearest first."""
