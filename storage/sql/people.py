@@ -60,8 +60,9 @@ class SqlPeople:
             ).scalar_one()
             person = Person(row_id, name, {identity.surface: identity.external_id}, email)
         link = {"surface": identity.surface, "external_id": identity.external_id, "person_id": person.id}
-        if self._c.execute(insert_or_ignore(self._c, person_identities), [{**link, "display_name": name}]).rowcount:
-            return person
+        linked = insert_or_ignore(self._c, person_identities).values(**link, display_name=name)
+        if self._c.execute(linked.returning(person_identities.c.person_id)).first() is not None:
+            return person  # read back, not counted: the driver may not count the rows an ON CONFLICT statement wrote
         # a concurrent first click made them first: theirs is the person to use, and the row made here goes
         if same is None:
             self._c.execute(delete(people).where(people.c.id == person.id))

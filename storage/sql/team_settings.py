@@ -140,7 +140,7 @@ class SqlTeamSettings:
         statement = insert_or_ignore(self._c, team_settings).values(
             name=_STORM + queue, value=storm.to_json(), updated_at=self._clock.now()
         )
-        return bool(self._c.execute(statement).rowcount)
+        return self._c.execute(statement.returning(team_settings.c.name)).first() is not None  # read back, not counted
 
     def late_alerts(self) -> dict[str, LateAlert]:
         """The open alerts for complaints past their service level, by queue."""

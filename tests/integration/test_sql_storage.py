@@ -15,6 +15,7 @@ from handlers.domain.activity import ActivityLine
 from handlers.domain.complaint import SYSTEM, CardRef, IncomingComplaint, NewCase
 from handlers.domain.outbox_kinds import CardPost, ThreadLine
 from handlers.domain.people import Identity
+from handlers.domain.storm import Storm
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.ports.clock import ManualClock
@@ -194,3 +195,34 @@ def test_a_person_keeps_their_name_when_an_identity_without_one_resolves_to_them
     assert (renamed.key, renamed.name) == (maria.key, "maria.k")
     with uow() as unit:
         assert unit.people.get_many([maria.key])[maria.key].name == "maria.k"
+
+
+def test_ten_first_clicks_by_one_new_person_at_once_make_one_person(engine: Engine) -> None:
+    """Ten web threads meeting someone new at once agree on one person (the losers' rows are taken back)."""
+    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0), surfaces=("slack",))
+    start = threading.Barrier(10)
+
+    def first_click(_: int) -> str:
+        start.wait()
+        with uow() as unit:
+            person = unit.people.resolve(Identity("slack", "U0EVE", "eve"))
+            unit.commit()
+        return person.key
+
+    with ThreadPoolExecutor(10) as pool:
+        keys = set(pool.map(first_click, range(10)))
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id FROM people")).scalars().all()
+    assert len(keys) == 1
+    assert [str(r) for r in rows] == list(keys)
+
+
+def test_a_storm_is_started_by_one_worker_of_two(engine: Engine) -> None:
+    """Two workers starting the same queue's storm: the first is told it started it, the second that one is on."""
+    uow = SqlUnitOfWorkFactory(engine, ManualClock(T0), surfaces=("slack",))
+    started = []
+    for _ in range(2):
+        with uow() as unit:
+            started.append(unit.team.start_storm("airline", Storm(since=T0)))
+            unit.commit()
+    assert started == [True, False]
