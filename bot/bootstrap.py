@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from bot.bluesky.network import bluesky_session
 from bot.chat_tools import enabled_tools
 from bot.config import Settings
+from bot.drafts import drafter
 from bot.mastodon.network import mastodon_account
 from bot.networks import networks
 from bot.outages import OUTAGES
@@ -230,6 +231,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             settings.x_dm_link,
             settings.fallback_on_call,
             suggester(settings, core.engine),
+            drafter(settings, core.limiter),
         ),
         lead_desk=lead_desk(core),
         incident_desk=incidents,

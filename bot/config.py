@@ -105,6 +105,13 @@ class Settings(ToolSettings):
         "https://x.com/messages/compose", description="the link that opens a DM with the brand, for {dm_link}"
     )
     suggestions: bool = Field(True, description="suggest replies learned from the team's answered cases; off: none")
+    llm_api_url: str | None = Field(
+        None, description="an OpenAI-compatible chat completions endpoint for reply drafts (unset: no Draft button)"
+    )
+    llm_api_key: SecretStr | None = Field(None, description="the key the drafting endpoint takes (Bearer)")
+    llm_model: str = Field("gpt-4o-mini", min_length=1, description="the model drafts are asked of")
+    llm_timeout_seconds: float = Field(10.0, gt=0, le=60, description="how long a draft may take before giving up")
+    llm_requests_per_minute: float = Field(60, gt=0, description="drafts asked in a minute at most, every process")
     x_cost_per_post: float = Field(0.015, ge=0, description="what X charges for one post, in dollars")
     x_cost_per_post_with_url: float = Field(0.20, ge=0, description="what X charges for a post with a URL, in dollars")
     ticket_system: Literal["builtin", "zendesk", "webhook"] = Field(
@@ -223,12 +230,18 @@ class Settings(ToolSettings):
         "public_url",
         "x_dm_link",
         "pagerduty_events_url",
+        "llm_api_url",
     )
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @property
+    def drafts_on(self) -> bool:
+        """Whether reply drafts are set up (an endpoint and its key)."""
+        return bool(self.llm_api_url and self.llm_api_key)
 
     @property
     def bluesky_on(self) -> bool:

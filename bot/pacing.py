@@ -150,6 +150,8 @@ LANES: dict[str, Lane] = {
     # Mastodon: 300 requests in 5 minutes per account (and per IP); 300 statuses in 3 hours per account.
     "mastodon.requests": Lane("Mastodon", "mastodon:requests", _one(300, 300.0)),
     "mastodon.post": Lane("Mastodon", "mastodon:post", _one(300, 3 * 3600.0)),
+    # A drafting model (chat completions): its limits depend on the account, so LLM_REQUESTS_PER_MINUTE sets the pace.
+    "llm.chat": Lane("LLM", "llm:chat", _one(60, 60.0)),
 }
 
 

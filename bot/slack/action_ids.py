@@ -36,3 +36,4 @@ REASSIGN_VIEW = "squeaky.view.reassign"
 REPLY_TEXT = "squeaky.reply.text"  # typing in it updates the character count
 REPLY_TEMPLATE = "squeaky.reply.template"  # picking one rewrites the text
 REPLY_SUGGESTION = "squeaky.reply.suggestion"  # picking a reply learned from history rewrites the text
+REPLY_DRAFT = "squeaky.reply.draft"  # asks the drafting model for a reply; the modal is updated when it comes

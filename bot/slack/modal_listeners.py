@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.outages import OUTAGES, describe_outage, not_through
 from bot.slack import action_ids
@@ -44,11 +45,32 @@ def register(app: App, services: Services) -> None:
     key = form_key(services.settings)
     budget = AnswerBudget()
 
-    def redraw(client: WebClient, body: dict[str, Any], text: str, version: int) -> None:
+    def redraw(client: WebClient, body: dict[str, Any], text: str, version: int, note: str = "", **hashed: Any) -> Any:
         view = body.get("view") or {}
-        form = desk.reply_form(desk.load(_complaint_id(view)), text)
+        form = desk.reply_form(desk.load(_complaint_id(view)), text, note)
         redrawn = seal(acknowledge_modal(form, text_version=version), user_of(body), key)
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=redrawn)
+        return client.views_update(view_id=view["id"], hash=hashed.get("hash", view.get("hash")), view=redrawn)
+
+    def on_draft(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Ask the drafting model after acking: the modal says so at once, and shows the draft when it comes (or why
+        not, with the suggestions still there)."""
+        ack()
+        view = body.get("view") or {}
+        text, _block = reply_text(view)
+        version = int(metadata(view).get("text_version") or 0)
+        try:
+            complaint = desk.load(_complaint_id(view))
+            try:
+                redraw(client, body, text or "", version, "Drafting a reply…")
+            except SlackApiError:  # the agent typed meanwhile: the draft still comes
+                log.info("the modal changed before it could say a draft is coming")
+            draft = desk.draft(complaint)
+            new_text, version = (draft.text, version + 1) if draft.drafted else (text or "", version)
+            redraw(client, body, new_text, version, draft.note, hash=None)  # the draft was asked for: it wins
+        except (SqueakyError, BadPayload, SlackApiError):
+            log.warning("could not draft a reply", exc_info=True)
+        except OUTAGES as exc:
+            log.warning("could not draft a reply: %s", describe_outage(exc))
 
     def on_typing(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -141,6 +163,7 @@ def register(app: App, services: Services) -> None:
     app.action(action_ids.REPLY_TEXT)(on_typing)
     app.action(action_ids.REPLY_TEMPLATE)(on_choice(suggested=False))
     app.action(action_ids.REPLY_SUGGESTION)(on_choice(suggested=True))
+    app.action(action_ids.REPLY_DRAFT)(on_draft)
     app.view(action_ids.ACK_VIEW)(on_acknowledge)
     app.view(action_ids.TICKET_VIEW)(on_form(Action.TICKET, "subject"))
     app.view(action_ids.DISMISS_VIEW)(on_form(Action.DISMISS, "reason"))

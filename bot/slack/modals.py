@@ -80,6 +80,7 @@ def acknowledge_modal(form: ReplyForm, *, text_version: int = 0) -> dict[str, An
         }
     )
     blocks += suggestion_blocks(form)
+    blocks += draft_blocks(form)
     if form.templates:
         blocks.append(template_select(action_ids.REPLY_TEMPLATE, form.templates))
     blocks.append(
@@ -119,6 +120,23 @@ def suggestion_blocks(form: ReplyForm) -> list[dict[str, Any]]:
     lines = "\n".join(f"*{n}.* {sanitize(t.text, 600)}" for n, t in enumerate(form.suggestions, 1))
     whole = {"type": "context", "block_id": "suggestions", "elements": [{"type": "mrkdwn", "text": lines[:3000]}]}
     return [menu, whole]
+
+
+def draft_blocks(form: ReplyForm) -> list[dict[str, Any]]:
+    """The "Draft" button when a drafting model is set up, and what the last draft came to."""
+    if not form.can_draft:
+        return []
+    button = {
+        "type": "button",
+        "action_id": action_ids.REPLY_DRAFT,
+        "text": _plain("✏️ Draft a reply"),
+        "value": str(form.complaint_id),
+    }
+    blocks: list[dict[str, Any]] = [{"type": "actions", "block_id": "draft", "elements": [button]}]
+    if form.draft_note:
+        note = {"type": "mrkdwn", "text": f":memo: {sanitize(form.draft_note, 300)}"}
+        blocks.append({"type": "context", "block_id": "draft_note", "elements": [note]})
+    return blocks
 
 
 def template_select(

@@ -14,7 +14,7 @@ from microsoft_teams.cards import AdaptiveCard
 from bot.outages import OUTAGES, describe_outage
 from bot.teams.cards import INCIDENT_DIALOG
 from bot.teams.clicks import BUSY
-from bot.teams.dialogs import CHECK, SUGGESTION, TEMPLATE, TITLES, dialog_for, reply_dialog
+from bot.teams.dialogs import CHECK, DRAFT, SUGGESTION, TEMPLATE, TITLES, dialog_for, reply_dialog
 from bot.teams.face import teams_of
 from bot.teams.incident_dialog import open_incident, submit_incident
 from bot.teams.refs import SURFACE
@@ -80,16 +80,19 @@ def submit_dialog(services: Services, account: Any, data: Any) -> TaskModuleResp
         who = actor_of(sender, services)
         values = {k: str(v)[:5000] for k, v in data.items() if isinstance(v, str | int) and k != "msteams"}
         desk = services.agent_desk
-        if action is Action.ACKNOWLEDGE and values.get("step") in (CHECK, TEMPLATE, SUGGESTION):
+        if action is Action.ACKNOWLEDGE and values.get("step") in (CHECK, TEMPLATE, SUGGESTION, DRAFT):
             complaint = desk.load(complaint_id)
-            text = values.get("text", "")
+            text, note = values.get("text", ""), ""
+            if values.get("step") == DRAFT:  # the model's draft in the box, or why not beside what was typed
+                draft = desk.draft(complaint)
+                text, note = draft.text or text, draft.note
             if values.get("step") == TEMPLATE:
                 chosen = {t.name: t.text for t in desk.template_choices(complaint)}
                 text = chosen.get(values.get("template", ""), text)
             if values.get("step") == SUGGESTION:
                 suggested = {str(n): t.text for n, t in enumerate(desk.suggestion_choices(complaint))}
                 text = suggested.get(values.get("suggestion", ""), text)
-            return shown(action, reply_dialog(desk.reply_form(complaint, text)))
+            return shown(action, reply_dialog(desk.reply_form(complaint, text, note)))
         to = _picked(services, values.get("to", "")) if action is Action.REASSIGN else None
         outcome = desk.act(ActionRequest(who, complaint_id, action, values, to=to))
         if outcome.done:

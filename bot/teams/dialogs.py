@@ -27,7 +27,7 @@ from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, Rep
 from handlers.domain.complaint import Action
 from handlers.text.money import money
 
-SEND, CHECK, TEMPLATE, SUGGESTION = "send", "check", "template", "suggestion"  # what a dialog's submit asks for
+SEND, CHECK, TEMPLATE, SUGGESTION, DRAFT = "send", "check", "template", "suggestion", "draft"  # what a submit asks
 PEOPLE_DATASET = "graph.microsoft.com/users"  # Teams' people picker
 
 
@@ -73,6 +73,10 @@ def reply_dialog(form: ReplyForm, error: str | None = None) -> AdaptiveCard:
     body += suggestion_parts(form)
     if form.suggestions:
         actions.append(_submit("Use suggestion", Action.ACKNOWLEDGE, form.complaint_id, SUGGESTION))
+    if form.can_draft:
+        actions.append(_submit("Draft a reply", Action.ACKNOWLEDGE, form.complaint_id, DRAFT))
+        if form.draft_note:
+            body.append(RichTextBlock(inlines=[TextRun(text=f"📝 {clip(form.draft_note, 300)}", italic=True)]))
     if form.templates:
         choices = [Choice(title=clip(t.name, 80), value=t.name) for t in form.templates]
         body.append(ChoiceSetInput(id="template", label="Start from a template", choices=choices, style="compact"))

@@ -25,7 +25,9 @@ from handlers.cases.reply_templates import ReplyTemplate, available, render, val
 from handlers.cases.sources import Sources
 from handlers.cases.transitions import check_allowed
 from handlers.domain.complaint import Action, Actor, Complaint
+from handlers.domain.drafts import Draft
 from handlers.domain.people import Identity
+from handlers.drafts.draft import Drafter, conversation
 from handlers.ports.clock import Clock
 from handlers.ports.unit_of_work import UnitOfWorkFactory
 from handlers.suggestions.suggest import Suggester, Suggestions
@@ -72,6 +74,7 @@ class AgentDesk:
     dm_link: str = ""
     fallback_on_call: Identity | None = None
     suggester: Suggester | None = None  # replies learned from the team's history; None: switched off
+    drafter: Drafter | None = None  # drafts from a chat-completions model; None: not set up
 
     def load(self, complaint_id: int) -> Complaint:
         """The complaint, or ComplaintNotFound."""
@@ -128,7 +131,20 @@ class AgentDesk:
         """The suggestions as choices, named by their first words."""
         return _named(self.suggestions(complaint).replies)
 
-    def reply_form(self, complaint: Complaint, text: str) -> ReplyForm:
+    def draft(self, complaint: Complaint) -> Draft:
+        """A draft of the reply from the model (this customer's conversation, the suggestions, the brand's tone), or
+        a note why there is none; the suggestions stay whatever happens."""
+        if self.drafter is None:
+            return Draft(note="No draft: no drafting model is set up.")
+        with self.uow_factory() as uow:
+            messages = uow.messages.for_complaint(complaint.id)
+        rules = self.sources.of(complaint.source)
+        examples = self.suggestions(complaint).replies
+        filled = values(complaint, self.dm_link)
+        turns = conversation(complaint, messages)
+        return self.drafter.draft(complaint, turns, examples, rules.length, rules.network, filled)
+
+    def reply_form(self, complaint: Complaint, text: str, draft_note: str = "") -> ReplyForm:
         """The public reply form with `text` in the box, counted and priced as the complaint's source does."""
         rules = self.sources.of(complaint.source)
         measured = rules.length.measure(text)
@@ -147,6 +163,8 @@ class AgentDesk:
             cost=rules.cost(measured),
             suggestions=tuple(_named(suggested.replies)),
             suggestions_note=suggested.note,
+            can_draft=self.drafter is not None,
+            draft_note=draft_note,
         )
 
     def _use_cases(self) -> dict[Action, Callable[[ActionRequest], Complaint]]:

@@ -38,6 +38,8 @@ class ReplyForm:
     cost: float
     suggestions: tuple[Template, ...] = ()  # replies the team gave to the nearest past complaints, filled in
     suggestions_note: str = ""  # why there are none, when there are none
+    can_draft: bool = False  # a drafting model is set up: the form offers "Draft"
+    draft_note: str = ""  # what the last draft request came to (drafted, or why not)
 
     @property
     def with_link(self) -> bool:
