@@ -151,8 +151,9 @@ def view_action(
     answers: dict[str, str],
     value: str,
 ) -> dict[str, Any]:
-    """A block_actions payload from inside a modal (typing in a dispatching input, choosing in a select)."""
-    element = next(b["element"] for b in view.get("blocks", []) if b.get("block_id") == block_id)
+    """A block_actions payload from inside a modal (typing in a dispatching input, choosing in a select, a button)."""
+    block = next(b for b in view.get("blocks", []) if b.get("block_id") == block_id)
+    element = block.get("element") or next(e for e in block.get("elements", []) if e.get("action_id") == action_id)
     action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": element["type"]}
     if element["type"] == "static_select":
         action["selected_option"] = {"value": value}

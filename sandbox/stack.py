@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sandbox.bluesky_api import LocalBluesky
 from sandbox.interactions import APP_ID as SLACK_APP
+from sandbox.llm_api import LocalChatCompletions
 from sandbox.mastodon_api import LocalMastodon
 from sandbox.slack_api import LocalSlack
 from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
@@ -44,7 +45,8 @@ class DemoStack:
     def __init__(self, *, poll_seconds: float = 2.0) -> None:
         self.slack, self.x, self.teams = LocalSlack(), LocalX(), LocalTeams()
         self.bluesky, self.mastodon = LocalBluesky(), LocalMastodon()
-        for server in (self.slack, self.x, self.teams, self.bluesky, self.mastodon):
+        self.drafts = LocalChatCompletions()  # the reply form's Draft button asks this stand-in
+        for server in (self.slack, self.x, self.teams, self.bluesky, self.mastodon, self.drafts):
             server.start()
         self.port, self.secret = free_port(), secrets.token_hex(16)
         self.events_url = f"http://127.0.0.1:{self.port}/slack/events"
@@ -83,6 +85,8 @@ class DemoStack:
             "TEAMS_OPENID_METADATA_URL": self.teams.openid_metadata_url,
             "TEAMS_LOGIN_URL": self.teams.url,
             "TEAMS_LEADS": ",".join(leads),
+            "LLM_API_URL": self.drafts.endpoint,
+            "LLM_API_KEY": self.drafts.key,
             "X_BEARER_TOKEN": self.x.bearer_token,
             "X_API_URL": self.x.url,
             "X_BRAND_HANDLES": self.x.brand,
@@ -154,7 +158,7 @@ class DemoStack:
             except subprocess.TimeoutExpired:
                 self.bot.kill()
         self.workspace.stop()
-        for server in (self.slack, self.x, self.teams, self.bluesky, self.mastodon):
+        for server in (self.slack, self.x, self.teams, self.bluesky, self.mastodon, self.drafts):
             server.stop()
 
     def __enter__(self) -> DemoStack:

@@ -235,7 +235,12 @@ function renderModal(view, people) {
   const ids = new Set((view.blocks || []).map((b) => b.block_id));
   for (const key of Object.keys(modal.values)) if (!ids.has(key)) delete modal.values[key];
   const body = (view.blocks || []).map((block) => {
-    if (block.type !== "input") return window.BlockKit.renderBlocks([block], { people, onAction: () => {} });
+    if (block.type !== "input") {  // a button in the modal (Draft a reply) is a view action, as in Slack
+      const onAction = (a) => send("/ui/view-action", {
+        view_id: view.id, block_id: a.block_id, action_id: a.action_id, value: a.value || "", answers: answers(),
+      }).then(refresh);
+      return window.BlockKit.renderBlocks([block], { people, onAction });
+    }
     return el("div", { class: "input" },
       el("label", {}, block.label ? block.label.text : ""),
       inputElement(view, block, people),
