@@ -24,6 +24,7 @@ from bot.startup_checks import require_chat, require_tickets
 from bot.suggestions import suggester
 from bot.templates_file import load_templates
 from bot.tickets.links import signed_link
+from bot.topics import topic_model
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
 from bot.x.length import XPostLength
@@ -93,6 +94,8 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         dedupe = MemoryDedupe()
         values = MemoryValues()
         limiter = WindowRateLimiter("memory://")
+    learned = topic_model(settings, engine, triage.topics)
+    triage = replace(triage, learned=learned, topic_confidence=settings.topic_confidence)
     return Core(
         settings=settings,
         clock=clock,

@@ -105,6 +105,10 @@ class Settings(ToolSettings):
         "https://x.com/messages/compose", description="the link that opens a DM with the brand, for {dm_link}"
     )
     suggestions: bool = Field(True, description="suggest replies learned from the team's answered cases; off: none")
+    topic_model: bool = Field(True, description="learn topics from answered cases beside the keyword rules; off: rules")
+    topic_confidence: float = Field(
+        0.6, gt=0, le=1, description="how sure the learned topic model must be to decide instead of the rules"
+    )
     llm_api_url: str | None = Field(
         None, description="an OpenAI-compatible chat completions endpoint for reply drafts (unset: no Draft button)"
     )

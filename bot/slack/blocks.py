@@ -98,6 +98,7 @@ def triage_line(card: CardView) -> str:
     parts = [f"*{sanitize(card.topic, 40)}*"]
     if card.skill_group and _GROUP_ID.match(card.skill_group):
         parts[0] += f" <!subteam^{card.skill_group}>"
+    parts.append("_learned_" if card.topic_by == "learned" else "_rule_")  # which decided the topic
     why = " · ".join(sanitize(reason, 80) for reason in card.priority_reasons)
     parts.append(f"priority {card.priority}" + (f" ({why})" if why else ""))
     parts.append(f":inbox_tray: {sanitize(card.queue, 32)}")

@@ -132,7 +132,9 @@ def _button(card: CardView, action: Action, *, secondary: bool = False) -> Any:
 def triage_runs(card: CardView) -> list[TextRun]:
     """Topic, priority and why, the noise rule that marked it, and its follow-ups."""
     reasons = " · ".join(clip(r, 80) for r in card.priority_reasons)
-    out = [TextRun(text=clip(card.topic, 40), weight="Bolder"), TextRun(text=f" · priority {card.priority}")]
+    by = "learned" if card.topic_by == "learned" else "rule"
+    out = [TextRun(text=clip(card.topic, 40), weight="Bolder"), TextRun(text=f" · {by}", italic=True)]
+    out.append(TextRun(text=f" · priority {card.priority}"))
     if reasons:
         out.append(TextRun(text=f" ({reasons})"))
     out.append(TextRun(text=f" · 📥 {clip(card.queue, 32)}"))

@@ -67,6 +67,7 @@ def card_for(
         owner_since=ago(complaint.claimed_at, now) if complaint.claimed_at else None,
         actions=actions,
         topic=complaint.topic,
+        topic_by=complaint.topic_by,
         skill_group=complaint.skill_group,
         priority=complaint.priority,
         priority_reasons=complaint.priority_reasons,

@@ -28,6 +28,7 @@ class CardView:
     owner_since: str | None
     actions: tuple[Action, ...]
     topic: str = "other"
+    topic_by: str = "rule"  # which decided the topic: "rule" (the keyword rules) or "learned" (the topic model)
     skill_group: str | None = None
     priority: int = 0
     priority_reasons: tuple[str, ...] = ()

@@ -157,6 +157,7 @@ class Complaint:
     claimed_at: datetime | None = None
     cards: tuple[CardRef, ...] = ()  # one per surface and channel it was posted to
     topic: str = "other"
+    topic_by: str = "rule"  # which decided the topic: "rule" (the keyword rules) or "learned" (the topic model)
     skill_group: str | None = None
     priority: int = 0
     priority_reasons: tuple[str, ...] = ()
@@ -277,6 +278,7 @@ class NewCase:
     queue_rank: float
     noise_rule: str | None = None
     queue: str = "care"
+    topic_by: str = "rule"  # which decided the topic: "rule" or "learned"
     channels: Mapping[str, str] = field(default_factory=dict, hash=False)  # its queue's channel on each chat tool
     fingerprint: str | None = None  # its near-duplicate keys, when similarity is on
 

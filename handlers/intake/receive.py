@@ -19,6 +19,7 @@ from handlers.intake.follow_ups import find_case, thread_keys
 from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
 from handlers.intake.surges import fingerprint_of, start_for_surge, surging
+from handlers.intake.topics import decide
 from handlers.intake.triage import Triage
 from handlers.intake.vip_registry import registry_key
 from handlers.ports.clock import Clock
@@ -247,7 +248,7 @@ def _triage_all(
 def _triage(
     item: IncomingComplaint, now: datetime, triage: Triage, tier: str, marked: str | None, fingerprint: str | None
 ) -> NewCase:
-    topic = triage.topics.classify(item.text)
+    topic, topic_by = decide(triage.topics, triage.learned, item.text, triage.topic_confidence)
     priority = assess(triage.priority, tier=tier, text=item.text, noise_rule=marked, followers=item.author_followers)
     queue = triage.queues.queue_for(text=item.text, tier=tier, topic=topic.name, source=item.source)
     return NewCase(
@@ -255,6 +256,7 @@ def _triage(
         received_at=now,
         tier=tier,
         topic=topic.name,
+        topic_by=topic_by,
         skill_group=topic.skill_group,
         priority=priority.score,
         priority_reasons=priority.reasons,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from handlers.intake.patterns import any_of
+from handlers.ports.topics import TopicModel
 
 OTHER = "other"
 
@@ -50,3 +51,27 @@ def compile_topic(name: str, skill_group: str | None, keywords: list[str], patte
     if not parts:
         raise ValueError(f"topic {name!r} has neither keywords nor patterns")
     return Topic(name, skill_group, re.compile("|".join(parts), re.IGNORECASE))
+
+
+RULE, LEARNED = "rule", "learned"  # which decided a complaint's topic: the keyword rules, or the learned model
+
+
+def decide(rules: TopicRules, model: TopicModel | None, text: str, confidence: float) -> tuple[Topic, str]:
+    """The topic of `text` and which decided it. The learned model decides when it is at least `confidence` sure of
+    a topic the rules know; the keyword rules, the explainable fallback, decide otherwise, and whenever they find a
+    topic the model only calls "other" (a keyword is evidence, "other" is its absence)."""
+    by_rule = rules.classify(text)
+    guess = model.guess(text) if model is not None else None
+    if guess is None or guess[1] < confidence:
+        return by_rule, RULE
+    name = guess[0]
+    if name == OTHER:
+        return (by_rule, RULE) if by_rule.name != OTHER else (by_rule, LEARNED)
+    known = next((topic for topic in rules.topics if topic.name == name), None)
+    return (known, LEARNED) if known is not None else (by_rule, RULE)
+
+
+def label(rules: TopicRules, complaint: str, reply: str) -> str:
+    """The topic an answered case teaches: the rules' topic of the complaint and the brand's reply read together (the
+    reply names what the complaint was about: "sorry about your bag" labels "my case never arrived" as baggage)."""
+    return rules.classify(f"{complaint}\n{reply}").name

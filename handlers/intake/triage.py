@@ -14,6 +14,7 @@ from handlers.intake.priority import PriorityPolicy
 from handlers.intake.surges import SurgeRules
 from handlers.intake.topics import TopicRules, compile_topic
 from handlers.ports.surges import Fingerprints
+from handlers.ports.topics import TopicModel
 
 
 class TriageConfigError(ValueError):
@@ -31,6 +32,8 @@ class Triage:
     queues: QueuePolicy = field(default_factory=QueuePolicy)
     fingerprints: Fingerprints | None = None  # near-duplicate keys of a text (None: no storm from similar complaints)
     surges: SurgeRules = field(default_factory=SurgeRules)
+    learned: TopicModel | None = None  # topics learned from answered cases; decides only when confident
+    topic_confidence: float = 0.6
 
 
 def _regexes(values: Any, where: str) -> tuple[re.Pattern[str], ...]:

@@ -125,6 +125,7 @@ complaints = Table(
     Column("claimed_at", UTCDateTime()),
     Column("author_key", String(255), nullable=False, server_default=""),  # lower-cased handle, for threading
     Column("topic", String(64), nullable=False, server_default="other"),
+    Column("topic_by", String(16), nullable=False, server_default="rule"),  # the keyword rules, or the learned model
     Column("skill_group", String(64)),
     Column("priority", Integer, nullable=False, server_default="0"),
     Column("priority_reasons", JSON, nullable=False, server_default="[]"),
