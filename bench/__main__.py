@@ -1,5 +1,5 @@
-"""`python -m bench [ingest|clicks|teams|claims|stats|storm|queues|scale|threading|memory|suggestions|all]`: run the
-measurements, write results to docs/."""
+"""`python -m bench [ingest|clicks|teams|claims|stats|storm|queues|scale|threading|memory|suggestions|topics|all]`:
+run the measurements, write results to docs/."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 from bench import (
@@ -25,6 +26,7 @@ from bench import (
     suggestions,
     teams_clicks,
     threading_quality,
+    topics,
 )
 from bench.machine import describe
 
@@ -136,6 +138,18 @@ def run_suggestions(given: Path | None) -> None:
     publish(BENCHMARKS, "Suggested replies", results, about, BENCHMARKS_PREAMBLE, reads_corpus=False)
 
 
+def run_topics(given: Path | None) -> None:
+    """Topic accuracy on held-back rows: the rules alone, the learned model, both; the generated corpus, and the real
+    twcs file when --twcs gives one."""
+    generated = corpus.generate(Path(tempfile.mkdtemp(prefix="squeaky-bench-")) / "twcs_generated.csv")
+    results = [topics.measure(generated, f"generated corpus ({corpus.ROWS:,} tweets, seed {corpus.SEED})")]
+    if given is not None:
+        results.append(topics.measure(given, f"`{given.name}` (real twcs)"))
+    about = topics.__doc__ or ""
+    title = "Topics: rules and the learned model"
+    publish(BENCHMARKS, title, topics.report(results), about, BENCHMARKS_PREAMBLE, reads_corpus=False)
+
+
 BENCHMARKS_PREAMBLE = """# Benchmarks
 
 Written by `make bench` (`python -m bench`); each section is replaced by its latest run.
@@ -159,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run what was asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parts = ["ingest", "clicks", "teams", "claims", "stats", "storm", "queues", "scale", "threading", "memory"]
-    parts += ["suggestions", "all"]
+    parts += ["suggestions", "topics", "all"]
     parser.add_argument("which", nargs="?", default="all", choices=parts)
     parser.add_argument("--posts", type=int, default=100_000, help="posts through the ingest pipeline")
     parser.add_argument(
@@ -199,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         run_memory()
     if args.which in ("suggestions", "all"):
         run_suggestions(args.twcs)
+    if args.which in ("topics", "all"):
+        run_topics(args.twcs)
     return 0
 
 
