@@ -104,6 +104,8 @@ def composed(messages: list[dict[str, str]]) -> str:
     example = _EXAMPLE.search(user)
     named = _NAME.search(user)
     hello = f"Hi {named.group(1)}," if named else "Hi,"
+    if example and example.group(1).startswith(("Hi ", "Hello ", "Hey ")):  # it greets already
+        return f"{example.group(1)} Thanks for your patience."
     if example:
         return f"{hello} thanks for your patience. {example.group(1)}"
     return f"{hello} we're sorry about this. We're looking into it now and will follow up by DM."

@@ -80,4 +80,4 @@ class Drafter:
             return Draft(
                 note=f"No draft: the one that came back was too long for {network} ({measured.length}/{limit})."
             )
-        return Draft(text=text, note="Drafted by the assistant from the suggestions: read and edit before sending.")
+        return Draft(text=text, note="Drafted by the assistant: read and edit it before sending.")
