@@ -21,7 +21,7 @@ from bot.outages import OUTAGES
 from bot.queues_file import load_queues
 from bot.startup_checks import require_chat, require_tickets
 from bot.suggestions import suggester
-from bot.templates_file import load_templates
+from bot.templates_file import load_private_opening, load_templates
 from bot.tickets.links import signed_link
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
@@ -31,11 +31,15 @@ from handlers.cases.agent_desk import AgentDesk
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.sources import OpenSource, Sources
 from handlers.domain.complaint import Actor, Role
+from handlers.domain.outbox_kinds import PrivateMessage
+from handlers.offline.deliveries import PrivateDeliveries
+from handlers.offline.handoff import Handoff
 from handlers.outbox.runner import OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import Clock, SystemClock
 from handlers.ports.coordination import Dedupe, Locks, SharedValues, StreamQueue
 from handlers.ports.gateways import Pager, SocialGateway, SourceRules, TicketGateway
+from handlers.ports.private import PrivateGateway
 from handlers.ports.surfaces import Face
 from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk
@@ -115,6 +119,19 @@ def social_gateways(core: Core) -> dict[str, SocialGateway]:
     """The networks we can reply on, by source: each whose brand account's credentials are set (bot.networks)."""
     found = ((network.source, network.replies(core)) for network in networks())
     return {source: gateway for source, gateway in found if gateway is not None}
+
+
+def private_gateways(core: Core) -> dict[str, PrivateGateway]:
+    """The networks we can reach customers privately on, by source: each whose brand account is set (bot.networks)."""
+    found = ((network.source, network.private(core)) for network in networks())
+    return {source: gateway for source, gateway in found if gateway is not None}
+
+
+def handoff(core: Core, sources: Sources) -> Handoff:
+    """The private hand-off, from the templates file's opening message (or the built-in one)."""
+    opening = load_private_opening(core.settings.reply_templates)
+    made = Handoff(core.uow_factory, core.clock, sources, dm_link=core.settings.x_dm_link)
+    return replace(made, opening=opening) if opening is not None else made
 
 
 def tickets(core: Core) -> TicketGateway:
@@ -204,6 +221,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     sources = social_sources(settings)
     templates = load_templates(settings.reply_templates)
     incidents = IncidentDesk(core.uow_factory, core.clock, sources, core.triage.queues, templates, settings.x_dm_link)
+    private = PrivateDeliveries(core.uow_factory, core.clock, private_gateways(core))
     runner = OutboxRunner(
         core.uow_factory,
         core.clock,
@@ -213,6 +231,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         pager=pager(settings),
         sources=sources,
         incidents=incidents,
+        more={PrivateMessage: private.send},
         outages=OUTAGES,
         owner=process_name(),
     )
@@ -230,6 +249,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             settings.x_dm_link,
             settings.fallback_on_call,
             suggester(settings, core.engine),
+            handoff(core, sources).move_to_dms,
         ),
         lead_desk=lead_desk(core),
         incident_desk=incidents,

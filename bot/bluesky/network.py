@@ -63,5 +63,9 @@ class BlueskyNetwork:
 
         return BlueskyReplies(session, core.limiter)
 
+    def private(self, core: Core) -> None:
+        """No private channel through Squeaky yet on this network: a hand-off there fails, saying so."""
+        return None
+
 
 NETWORK = BlueskyNetwork()

@@ -72,6 +72,7 @@ class AgentDesk:
     dm_link: str = ""
     fallback_on_call: Identity | None = None
     suggester: Suggester | None = None  # replies learned from the team's history; None: switched off
+    handoff: Callable[[ActionRequest], Complaint] | None = None  # "Move to DMs" (handlers.offline); None: not offered
 
     def load(self, complaint_id: int) -> Complaint:
         """The complaint, or ComplaintNotFound."""
@@ -173,7 +174,13 @@ class AgentDesk:
             Action.DISMISS: lambda r: actions.dismiss(uow, clock, r.complaint_id, r.who, r.values.get("reason", "")),
             Action.MERGE: self._merge,
             Action.REASSIGN: self._reassign,
+            Action.PRIVATE: self._private,
         }
+
+    def _private(self, request: ActionRequest) -> Complaint:
+        if self.handoff is None:
+            raise InvalidRequest("Private messages are not set up here: ask whoever runs Squeaky.")
+        return self.handoff(request)
 
     def _acknowledge(self, request: ActionRequest) -> Complaint:
         complaint = self.load(request.complaint_id)

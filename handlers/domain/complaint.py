@@ -36,6 +36,7 @@ class Action(StrEnum):
     EXPIRE = "expire"  # the system takes back a claim nobody acted on in time
     MOVE = "move"  # to another queue (its card moves to that queue's channel)
     INCIDENT_REPLY = "incident_reply"  # a lead's one public acknowledgement of an incident, to each of its complaints
+    PRIVATE = "private"  # open a private conversation with the customer on their network ("Move to DMs")
 
 
 class Role(StrEnum):
@@ -80,6 +81,18 @@ class PublicReply:
     status: Delivery
     post_id: str | None = None
     url: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PrivateHandoff:
+    """Our first private message about the case (an X direct message, a Bluesky chat, a Mastodon direct post): its
+    text, where it stands, and the conversation it opened there, or the network's refusal."""
+
+    text: str
+    status: Delivery
+    conversation_id: str | None = None
+    message_id: str | None = None
     error: str | None = None
 
 
@@ -164,6 +177,7 @@ class Complaint:
     followup_count: int = 0
     reply: PublicReply | None = None
     ticket: Ticket | None = None
+    private: PrivateHandoff | None = None  # the private conversation we opened, if any
     dismiss_reason: str | None = None
     merged_into: int | None = None
     first_claimed_at: datetime | None = None
@@ -195,7 +209,7 @@ class Complaint:
             updated = replace(updated, owner=None, claimed_at=None)
         elif change.owner is not None:
             updated = replace(updated, owner=change.owner, claimed_at=change.claimed_at)
-        for name in ("reply", "ticket", "dismiss_reason", "merged_into", "queue", "tier"):
+        for name in ("reply", "ticket", "private", "dismiss_reason", "merged_into", "queue", "tier"):
             if getattr(change, name) is not None:
                 updated = replace(updated, **{name: getattr(change, name)})
         reached = change.milestones(self)
@@ -218,6 +232,7 @@ class Change:
     clear_owner: bool = False
     reply: PublicReply | None = None
     ticket: Ticket | None = None
+    private: PrivateHandoff | None = None
     dismiss_reason: str | None = None
     merged_into: int | None = None
     queue: str | None = None  # moved to this queue

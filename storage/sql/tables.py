@@ -142,6 +142,11 @@ complaints = Table(
     Column("ticket_number", String(64)),
     Column("ticket_url", Text),
     Column("ticket_error", Text),
+    Column("private_text", Text),  # our first private message to the customer (handlers.domain PrivateHandoff)
+    Column("private_status", String(16)),
+    Column("private_conversation_id", String(255)),  # an X DM conversation, a Bluesky convo, a Mastodon status
+    Column("private_message_id", String(255)),
+    Column("private_error", Text),
     Column("dismiss_reason", String(64)),
     Column("merged_into", Id, ForeignKey("complaints.id")),
     # Milestones (the first time each happened), for team statistics and service levels.

@@ -16,6 +16,7 @@ from handlers.domain.complaint import (
     MessageKind,
     NewCase,
     OpenCase,
+    PrivateHandoff,
     PublicReply,
     Status,
     Ticket,
@@ -94,6 +95,9 @@ class _Complaints:
 
     def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
         self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], reply=reply)
+
+    def record_private(self, complaint_id: int, private: PrivateHandoff) -> None:
+        self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], private=private)
 
     def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
         self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], ticket=ticket)

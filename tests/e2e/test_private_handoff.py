@@ -1,0 +1,86 @@
+"""The private hand-off end to end: "Move to DMs" on the card, through the real Bolt app over signed HTTP and the real
+client libraries against the local networks, on the real PostgreSQL and Redis. The customer hears from the brand's
+account privately, once; a refusal is shown on the card in the network's words, and the public reply stays offered."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.slack import action_ids
+from sandbox.bluesky_api import LocalBluesky
+from sandbox.interactions import block_action, post_signed
+from sandbox.mastodon_api import LocalMastodon
+from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
+from tests.e2e.test_agent_card import card_shows
+from tests.e2e.test_networks import click, new_card, on
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def squeaky(start_squeaky: Start, local_bluesky: LocalBluesky, local_mastodon: LocalMastodon) -> Running:
+    return start_squeaky(**on(local_bluesky, local_mastodon))
+
+
+def claimed(squeaky: Running, network: str) -> dict[str, object]:
+    """A new card from the network, claimed by alice."""
+    card = new_card(squeaky, network)
+    click(squeaky, card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    return card
+
+
+def test_move_to_dms_on_mastodon_sends_one_direct_post_to_the_customer_alone(
+    squeaky: Running, local_mastodon: LocalMastodon
+) -> None:
+    local_mastodon.add_account("bob@social.example")
+    status = local_mastodon.add_status("ann@social.example", "@squeakyair my bag is lost, flight SQ12")
+    card = claimed(squeaky, "Mastodon")
+    assert action_ids.PRIVATE in json.dumps(card_shows(squeaky, "Move to DMs"))
+    click(squeaky, card, action_ids.PRIVATE)
+    shown = card_shows(squeaky, "Moved to DMs")
+    assert action_ids.PRIVATE not in shown  # sent: no second hand-off offered
+    [sent] = local_mastodon.posted
+    assert sent["visibility"] == "direct" and sent["in_reply_to_id"] is None  # not under the public post
+    assert [m["acct"] for m in sent["mentions"]] == ["ann@social.example"]  # it reaches the customer alone
+    complaint_id = json.dumps(card["blocks"]).split("complaint:", 1)[1].split('"', 1)[0]
+    assert f"case #{complaint_id}" in sent["text"] and sent["text"].startswith("@ann@social.example Hi ann")
+    assert status["id"] != sent["id"]
+    lines = json.dumps(squeaky.slack.thread(CHANNEL, str(card["ts"])))
+    assert "moved this to a private conversation on Mastodon" in lines
+
+
+def test_a_private_post_that_timed_out_is_sent_once(squeaky: Running, local_mastodon: LocalMastodon) -> None:
+    local_mastodon.add_status("ann@social.example", "@squeakyair my bag is lost")
+    card = claimed(squeaky, "Mastodon")
+    local_mastodon.slow_next("post", 16)  # posted, answered after our 15 s timeout
+    click(squeaky, card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs", timeout=60)
+    assert len(local_mastodon.posted) == 1  # the retry sent the same Idempotency-Key: the same status came back
+
+
+def test_mastodon_refusing_the_private_post_is_shown_and_the_public_reply_stays_offered(
+    squeaky: Running, local_mastodon: LocalMastodon
+) -> None:
+    local_mastodon.add_status("ann@social.example", "@squeakyair my bag is lost")
+    card = claimed(squeaky, "Mastodon")
+    local_mastodon.fail_next("post", 422, {"error": "Validation failed: Text character limit of 500 exceeded"})
+    click(squeaky, card, action_ids.PRIVATE)
+    shown = card_shows(squeaky, "Mastodon refused the private message")
+    assert "Text character limit of 500 exceeded" in shown and "Reply publicly instead." in shown
+    assert action_ids.ACKNOWLEDGE in shown and action_ids.PRIVATE in shown  # both still offered
+    assert local_mastodon.posted == []
+
+
+def test_someone_else_cannot_move_my_case_to_dms(squeaky: Running, local_mastodon: LocalMastodon) -> None:
+    local_mastodon.add_status("ann@social.example", "@squeakyair my bag is lost")
+    card = claimed(squeaky, "Mastodon")
+    complaint_id = json.dumps(card["blocks"]).split("complaint:", 1)[1].split('"', 1)[0]
+    payload = block_action("U0BOB", "bob", action_ids.PRIVATE, complaint_id, CHANNEL, card["ts"])
+    assert post_signed(squeaky.events_url, SIGNING_SECRET, payload).status_code == 200
+    said = "Only the agent holding the claim can move this to DMs; it is held by @alice."
+    squeaky.slack.wait_for(lambda: any(said in str(m) for m in squeaky.slack.ephemerals))
+    squeaky.work()
+    assert local_mastodon.posted == []

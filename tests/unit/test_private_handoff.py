@@ -1,0 +1,113 @@
+"""The private hand-off on fakes: "Move to DMs" decides once, the outbox sends once, the card shows the conversation
+or the network's refusal (and offers the public reply again), and networks without a private channel say so."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.mastodon.rules import MastodonRules
+from bot.x.length import XPostLength
+from handlers.cases.agent_desk import ActionRequest
+from handlers.cases.card_view import card_for
+from handlers.cases.claim import claim
+from handlers.cases.errors import InvalidRequest, NotOwner
+from handlers.cases.sources import OpenSource, Sources
+from handlers.domain.complaint import Action, Actor, Delivery, IncomingComplaint, Status
+from handlers.domain.outbox_kinds import PrivateMessage
+from handlers.intake.receive import receive
+from handlers.intake.triage import Triage
+from handlers.offline.deliveries import PrivateDeliveries
+from handlers.offline.handoff import Handoff
+from handlers.outbox.runner import OutboxRunner
+from handlers.ports.clock import ManualClock
+from handlers.ports.gateways import DeliveryFailed
+from tests.fakes import FakeChat, FakeDatabase, FakeDedupe
+from tests.fakes.gateways import FakePrivate
+
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+MARIA = Actor("U0MARIA", "maria", "slack")
+JON = Actor("U0JON", "jon", "slack")
+SOURCES = Sources({"mastodon": MastodonRules()}, other=OpenSource("the network", XPostLength()))
+
+
+class World:
+    def __init__(self, source: str = "mastodon") -> None:
+        self.db, self.clock, self.chat, self.private = FakeDatabase(), ManualClock(T0), FakeChat(), FakePrivate()
+        sender = PrivateDeliveries(self.db, self.clock, {"mastodon": self.private})
+        self.runner = OutboxRunner(self.db, self.clock, self.chat.faces(), more={PrivateMessage: sender.send})
+        self.handoff = Handoff(self.db, self.clock, SOURCES)
+        incoming = IncomingComplaint(source, "100", "9", "ann@social.example", "Ann Lee", "@squeakyair bag lost", T0)
+        [self.id] = receive(self.db, self.clock, FakeDedupe(), Triage(), [incoming]).opened
+        claim(self.db, self.clock, self.id, MARIA)
+        self.drain()
+
+    def drain(self) -> None:
+        for _ in range(5):
+            self.runner.run_due()
+            self.clock.advance(seconds=400)
+
+    def move(self, who: Actor = MARIA, text: str = "") -> None:
+        self.handoff.move_to_dms(ActionRequest(who, self.id, Action.PRIVATE, {"text": text} if text else {}))
+
+    @property
+    def complaint(self):  # type: ignore[no-untyped-def]
+        return self.db.state.complaints[self.id]
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_move_to_dms_sends_the_template_with_the_case_number_once(world: World) -> None:
+    assert Action.PRIVATE in card_for(world.complaint, T0, source=SOURCES.of("mastodon")).actions
+    world.move()
+    assert world.complaint.status is Status.ACKNOWLEDGED and world.complaint.private.status is Delivery.PENDING
+    world.drain()
+    [(to, text, _key)] = world.private.sent
+    assert to == "ann@social.example" and text.startswith("Hi Ann,") and f"case #{world.id}" in text
+    assert (world.complaint.private.status, world.complaint.private.conversation_id) == (Delivery.SENT, "conv-1")
+    card = world.chat.updated[-1][1]
+    assert card.private == world.complaint.private and Action.PRIVATE not in card.actions
+    assert [line.text for _ref, line in world.chat.activity][-1] == "moved this to a private conversation on Mastodon"
+    with pytest.raises(InvalidRequest, match="in a private conversation already"):
+        world.move()
+
+
+def test_a_refusal_is_kept_in_the_networks_words_and_both_ways_stay_offered(world: World) -> None:
+    world.private.fail_with = DeliveryFailed("You cannot send messages to this user", permanent=True)
+    world.move()
+    world.drain()
+    private = world.complaint.private
+    assert (private.status, private.error) == (Delivery.FAILED, "You cannot send messages to this user")
+    actions = card_for(world.complaint, T0, source=SOURCES.of("mastodon")).actions
+    assert Action.ACKNOWLEDGE in actions and Action.PRIVATE in actions
+    world.private.fail_with = None
+    world.move(text="Hi Ann, it's us again about your bag.")
+    world.drain()
+    assert world.complaint.private.status is Delivery.SENT
+    assert [text for _to, text, _key in world.private.sent] == ["Hi Ann, it's us again about your bag."]
+
+
+def test_an_outage_that_hid_a_sent_message_does_not_send_it_twice(world: World) -> None:
+    world.private.fail_with = DeliveryFailed("Mastodon is failing (503)", outage=True)
+    world.private.landed_anyway = True
+    world.move()
+    world.runner.run_due()
+    assert world.complaint.private.status is Delivery.PENDING
+    world.private.fail_with = None
+    world.drain()
+    assert len(world.private.sent) == 1 and world.complaint.private.status is Delivery.SENT
+
+
+def test_only_the_owner_moves_a_case_to_dms_and_a_network_without_a_private_channel_says_so() -> None:
+    world = World()
+    with pytest.raises(NotOwner, match="can move this to DMs"):
+        world.move(JON)
+    other = World(source="intake")
+    assert Action.PRIVATE not in card_for(other.complaint, T0, source=SOURCES.of("intake")).actions
+    with pytest.raises(InvalidRequest, match="no private channel"):
+        other.move()
+    assert world.private.sent == [] and other.private.sent == []
