@@ -11,6 +11,7 @@ from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import DeliveryFailed
 from handlers.ports.private import PrivateSent
 
+_REFUSED = "Mastodon refused the reply: "
 _MENTION = re.compile(r"(?<![\w/@])@(\w+)(?:@([\w.-]+\w))?")
 
 
@@ -42,7 +43,12 @@ class MastodonPrivate(MastodonReplies):
         if self._length.measure(body).over:
             raise DeliveryFailed("The private message is longer than a Mastodon post may be", permanent=True)
         idempotency = f"squeaky-{key}".replace(":", "-")
-        posted = self._guarded(
-            lambda api: api.status_post(body, visibility="direct", idempotency_key=idempotency), posts=True
-        )
+        try:
+            posted = self._guarded(
+                lambda api: api.status_post(body, visibility="direct", idempotency_key=idempotency), posts=True
+            )
+        except DeliveryFailed as exc:
+            if exc.permanent and exc.reason.startswith(_REFUSED):  # the card says who refused what
+                raise DeliveryFailed(exc.reason.removeprefix(_REFUSED), permanent=True) from None
+            raise
         return PrivateSent(conversation_id=str(posted["id"]), message_id=str(posted["id"]))

@@ -92,7 +92,7 @@ def _private_line(card: CardView) -> str:
         return f":lock: *Moved to DMs* on {network}: the customer's answers come to this thread"
     if private.status is Delivery.FAILED:
         instead = " Reply publicly instead." if card.public_reply_allowed and card.reply is None else ""
-        refusal = sanitize(private.error or "unknown error", 300)
+        refusal = sanitize((private.error or "unknown error").rstrip("."), 300)
         return f":x: *{network} refused the private message*: {refusal}.{instead}"
     pending = f" ({sanitize(private.error, 200)})" if private.error else ""
     return f":hourglass_flowing_sand: *Private message on its way to {network}*{pending}"

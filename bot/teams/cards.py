@@ -192,7 +192,7 @@ def _private_runs(card: CardView) -> list[TextRun]:
         return [TextRun(text=f"🔒 Moved to DMs on {network}", weight="Bolder"), TextRun(text=": answers come here")]
     if private.status is Delivery.FAILED:
         instead = " Reply publicly instead." if card.public_reply_allowed and card.reply is None else ""
-        refusal = TextRun(text=f"{clip(private.error or '', 300)}.{instead}")
+        refusal = TextRun(text=f"{clip((private.error or '').rstrip('.'), 300)}.{instead}")
         return [TextRun(text=f"❌ {network} refused the private message: ", weight="Bolder"), refusal]
     pending = f" ({clip(private.error, 200)})" if private.error else ""
     return [TextRun(text=f"⏳ Private message on its way to {network}{pending}", weight="Bolder")]

@@ -5,6 +5,7 @@ account privately, once; a refusal is shown on the card in the network's words, 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,11 @@ from bot.slack import action_ids
 from sandbox.bluesky_api import LocalBluesky
 from sandbox.interactions import block_action, post_signed
 from sandbox.mastodon_api import LocalMastodon
+from sandbox.x_dms import NOT_PERMITTED, conversation_of
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
 from tests.e2e.test_agent_card import card_shows
+from tests.e2e.test_agent_card import click as x_click
+from tests.e2e.test_agent_card import new_card as x_card
 from tests.e2e.test_networks import click, new_card, on
 
 pytestmark = pytest.mark.e2e
@@ -84,3 +88,50 @@ def test_someone_else_cannot_move_my_case_to_dms(squeaky: Running, local_mastodo
     squeaky.slack.wait_for(lambda: any(said in str(m) for m in squeaky.slack.ephemerals))
     squeaky.work()
     assert local_mastodon.posted == []
+
+
+# --- X: direct messages through tweepy --------------------------------------------------------------------------
+
+
+def claimed_on_x(squeaky: Running, text: str = "@SqueakyAir my bag never arrived, flight SQ212") -> dict[str, Any]:
+    """A new X card from maria_k, claimed by alice."""
+    card = x_card(squeaky, text)
+    x_click(squeaky, "alice", card, action_ids.CLAIM)
+    card_shows(squeaky, "Claimed by <@U0ALICE>")
+    return card
+
+
+def test_move_to_dms_on_x_sends_one_direct_message_to_the_customer(squeaky: Running) -> None:
+    card = claimed_on_x(squeaky)
+    x_click(squeaky, "alice", card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs")
+    [sent] = squeaky.x.dms.sent
+    maria = squeaky.x.add_user("maria_k")
+    assert sent["dm_conversation_id"] == conversation_of(squeaky.x.brand_id, maria)
+    complaint_id = json.dumps(card["blocks"]).split("complaint:", 1)[1].split('"', 1)[0]
+    assert f"case #{complaint_id}" in sent["text"] and squeaky.x.posted == []  # nothing public
+
+
+def test_x_refusing_a_dm_is_shown_in_xs_words_and_the_public_reply_is_offered(squeaky: Running) -> None:
+    squeaky.x.dms.closed.add(squeaky.x.add_user("maria_k"))
+    card = claimed_on_x(squeaky)
+    x_click(squeaky, "alice", card, action_ids.PRIVATE)
+    shown = card_shows(squeaky, "X refused the private message")
+    assert f"{NOT_PERMITTED.rstrip('.')}. Reply publicly instead." in shown
+    assert action_ids.ACKNOWLEDGE in shown and squeaky.x.dms.sent == []
+
+
+def test_a_dm_whose_answer_was_lost_is_found_not_sent_again(squeaky: Running) -> None:
+    card = claimed_on_x(squeaky)
+    squeaky.x.slow_next("dm", 16)  # sent, answered after tweepy's timeout
+    x_click(squeaky, "alice", card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs", timeout=60)
+    assert len(squeaky.x.dms.sent) == 1
+
+
+def test_x_rate_limiting_dms_holds_the_message_back_and_sends_it_once_the_window_resets(squeaky: Running) -> None:
+    card = claimed_on_x(squeaky)
+    squeaky.x.rate_limit_next("dm", reset_in=2)
+    x_click(squeaky, "alice", card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs", timeout=30)
+    assert len(squeaky.x.dms.sent) == 1
