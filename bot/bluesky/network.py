@@ -11,6 +11,7 @@ from bot.pacing import Pacer
 
 if TYPE_CHECKING:
     from bot.bluesky.client import BlueskySession
+    from bot.bluesky.private import BlueskyPrivate
     from bot.bluesky.replies import BlueskyReplies
     from bot.config import Settings
     from bot.wiring import Core
@@ -63,9 +64,14 @@ class BlueskyNetwork:
 
         return BlueskyReplies(session, core.limiter)
 
-    def private(self, core: Core) -> None:
-        """No private channel through Squeaky yet on this network: a hand-off there fails, saying so."""
-        return None
+    def private(self, core: Core) -> BlueskyPrivate | None:
+        """Chat through the brand's session (its app password must allow DMs)."""
+        session = bluesky_session(core)
+        if session is None:
+            return None
+        from bot.bluesky.private import BlueskyPrivate
+
+        return BlueskyPrivate(session, core.limiter)
 
 
 NETWORK = BlueskyNetwork()

@@ -11,6 +11,7 @@ import pytest
 
 from bot.slack import action_ids
 from sandbox.bluesky_api import LocalBluesky
+from sandbox.bluesky_chat import FOLLOWERS_ONLY
 from sandbox.interactions import block_action, post_signed
 from sandbox.mastodon_api import LocalMastodon
 from sandbox.x_dms import NOT_PERMITTED, conversation_of
@@ -135,3 +136,43 @@ def test_x_rate_limiting_dms_holds_the_message_back_and_sends_it_once_the_window
     x_click(squeaky, "alice", card, action_ids.PRIVATE)
     card_shows(squeaky, "Moved to DMs", timeout=30)
     assert len(squeaky.x.dms.sent) == 1
+
+
+# --- Bluesky: chat through atproto, with the chat proxy header ----------------------------------------------------
+
+
+def test_move_to_dms_on_bluesky_sends_one_chat_message_where_the_customer_lets_us(
+    squeaky: Running, local_bluesky: LocalBluesky
+) -> None:
+    ann = local_bluesky.add_account("ann.bsky.social", "Ann")
+    local_bluesky.chat.allow_incoming[ann] = "all"
+    local_bluesky.add_post("ann.bsky.social", "@squeakyair.bsky.social my bag is lost")
+    card = claimed(squeaky, "Bluesky")
+    click(squeaky, card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs")
+    [sent] = local_bluesky.chat.sent
+    assert sent["convoId"] == local_bluesky.chat.convo_with(ann) and "case #" in sent["text"]
+    assert local_bluesky.posted == []  # nothing public
+
+
+def test_bluesky_chat_refused_by_the_customers_setting_is_shown_and_the_public_reply_offered(
+    squeaky: Running, local_bluesky: LocalBluesky
+) -> None:
+    local_bluesky.add_post("ann.bsky.social", "@squeakyair.bsky.social my bag is lost")  # chat: people they follow
+    card = claimed(squeaky, "Bluesky")
+    click(squeaky, card, action_ids.PRIVATE)
+    shown = card_shows(squeaky, "Bluesky refused the private message")
+    assert f"{FOLLOWERS_ONLY}. Reply publicly instead." in shown and action_ids.ACKNOWLEDGE in shown
+    assert local_bluesky.chat.sent == []
+
+
+def test_a_chat_message_whose_answer_was_lost_is_found_not_sent_again(
+    squeaky: Running, local_bluesky: LocalBluesky
+) -> None:
+    local_bluesky.chat.allow_incoming[local_bluesky.add_account("ann.bsky.social")] = "all"
+    local_bluesky.add_post("ann.bsky.social", "@squeakyair.bsky.social my bag is lost")
+    card = claimed(squeaky, "Bluesky")
+    local_bluesky.slow_next("chat.bsky.convo.sendMessage", 16)  # sent, answered after our timeout
+    click(squeaky, card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs", timeout=60)
+    assert len(local_bluesky.chat.sent) == 1
