@@ -3,11 +3,15 @@ or the network's refusal (and offers the public reply again), and networks witho
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.mastodon.rules import MastodonRules
+from bot.slack import action_ids
+from bot.slack.blocks import card_blocks
+from bot.teams.cards import complaint_card
 from bot.x.length import XPostLength
 from handlers.cases.agent_desk import ActionRequest
 from handlers.cases.card_view import card_for
@@ -111,3 +115,21 @@ def test_only_the_owner_moves_a_case_to_dms_and_a_network_without_a_private_chan
     with pytest.raises(InvalidRequest, match="no private channel"):
         other.move()
     assert world.private.sent == [] and other.private.sent == []
+
+
+def test_both_faces_draw_move_to_dms_beside_move_to_ticket_and_the_refusal_in_the_networks_words(
+    world: World,
+) -> None:
+    card = card_for(world.complaint, T0, source=SOURCES.of("mastodon"))
+    slack = json.dumps(card_blocks(card))
+    assert slack.index('"Move to ticket"') < slack.index('"Move to DMs"') and action_ids.PRIVATE in slack
+    teams = json.dumps(complaint_card(card).model_dump(by_alias=True, exclude_none=True))
+    assert '"title": "Move to DMs"' in teams and '"verb": "private"' in teams
+    world.private.fail_with = DeliveryFailed("recipient has disabled incoming messages", permanent=True)
+    world.move()
+    world.drain()
+    refused = card_for(world.complaint, T0, source=SOURCES.of("mastodon"))
+    said = "refused the private message*: recipient has disabled incoming messages. Reply publicly instead."
+    assert said in json.dumps(card_blocks(refused))
+    teams = json.dumps(complaint_card(refused).model_dump(by_alias=True, exclude_none=True))
+    assert "recipient has disabled incoming messages. Reply publicly instead." in teams
