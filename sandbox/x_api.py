@@ -158,7 +158,7 @@ class LocalX(LocalServer):
         if route == "post":
             return self._post(request)
         if route in ("dm", "dm_read"):
-            return self.dms.answer(request, set(self.users))
+            return self.dms.answer(request, self.users)
         if route == "timeline":
             of_user = re.fullmatch(r"/2/users/(\d+)/tweets", request.path)
             if of_user is None or of_user.group(1) not in self.users:

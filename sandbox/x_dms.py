@@ -50,19 +50,19 @@ class XDirectMessages:
         self.events.append(event)
         return event
 
-    def answer(self, request: Request, known_users: set[str]) -> Response:
-        """One DM request (the caller has checked user context and counted it)."""
+    def answer(self, request: Request, users: dict[str, dict[str, Any]]) -> Response:
+        """One DM request (the caller has checked user context and counted it); `users` by id."""
         match = _WITH.fullmatch(request.path)
         if request.method == "POST":
             if match is None or match.group(2) != "messages":
                 return problem(404, "Not Found Error", f"no route {request.path}")
-            return self._send(match.group(1), request, known_users)
+            return self._send(match.group(1), request, set(users))
         if request.path == "/2/dm_events":
-            return self._page(self.events, request)
+            return self._page(self.events, request, users)
         if match is None or match.group(2) != "dm_events":
             return problem(404, "Not Found Error", f"no route {request.path}")
         conversation = conversation_of(self.brand_id, match.group(1))
-        return self._page([e for e in self.events if e["dm_conversation_id"] == conversation], request)
+        return self._page([e for e in self.events if e["dm_conversation_id"] == conversation], request, users)
 
     def _send(self, participant: str, request: Request, known_users: set[str]) -> Response:
         body = request.json()
@@ -77,7 +77,7 @@ class XDirectMessages:
         self.sent.append(event)
         return Response(201, {"data": {"dm_conversation_id": event["dm_conversation_id"], "dm_event_id": event["id"]}})
 
-    def _page(self, events: list[dict[str, Any]], request: Request) -> Response:
+    def _page(self, events: list[dict[str, Any]], request: Request, users: dict[str, dict[str, Any]]) -> Response:
         q = request.query
         raw = q.get("max_results", "100")
         most = int(raw) if raw.isdigit() else 0
@@ -93,7 +93,14 @@ class XDirectMessages:
         meta: dict[str, Any] = {"result_count": len(page)}
         if rest:
             meta["next_token"] = base64.urlsafe_b64encode(page[-1]["id"].encode()).decode()
-        return Response(200, {"data": shown, "meta": meta} if page else {"meta": meta})
+        if not page:
+            return Response(200, {"meta": meta})
+        body: dict[str, Any] = {"data": shown, "meta": meta}
+        if "sender_id" in set(filter(None, q.get("expansions", "").split(","))):  # the senders, as X includes them
+            senders = dict.fromkeys(e["sender_id"] for e in page)
+            wanted = {"id", "name", "username"}
+            body["includes"] = {"users": [{k: users[s][k] for k in wanted} for s in senders if s in users]}
+        return Response(200, body)
 
 
 def problem(status: int, title: str, detail: str) -> Response:

@@ -31,7 +31,7 @@ def x_read_client(settings: Settings) -> tweepy.Client:
     return make_client(settings.x_api_url, bearer_token=_secret(settings.x_bearer_token))
 
 
-def _user_client(core: Core) -> tweepy.Client | None:
+def x_user_client(core: Core) -> tweepy.Client | None:
     """A tweepy client as the brand account (OAuth 1.0a) when its keys and handle are set, else None."""
     s = core.settings
     keys = (s.x_api_key, s.x_api_secret, s.x_access_token, s.x_access_token_secret)
@@ -51,7 +51,7 @@ def _user_client(core: Core) -> tweepy.Client | None:
 
 def x_replies(core: Core) -> XReplies | None:
     """The X reply gateway when the brand account's OAuth 1.0a keys are set, else None (replies then fail clearly)."""
-    client = _user_client(core)
+    client = x_user_client(core)
     if client is None:
         return None
     from bot.x.client import brand_user_id
@@ -65,7 +65,7 @@ def x_replies(core: Core) -> XReplies | None:
 
 def x_private(core: Core) -> XPrivate | None:
     """Direct messages as the brand account, on the same keys as its replies (which need DM access on X's side)."""
-    client = _user_client(core)
+    client = x_user_client(core)
     if client is None:
         return None
     from bot.x.client import brand_user_id

@@ -133,6 +133,12 @@ class IncomingComplaint:
     author_url: str | None = None  # the author's profile, where the network gives its address (Mastodon)
 
 
+# A post's `visibility` when it came through a network's private channel (an X direct message, a Bluesky chat
+# message); Mastodon's "direct" statuses are private too. Private messages are shown only in a card's thread.
+PRIVATE_CHANNEL = "dm"
+PRIVATE_VISIBILITIES = frozenset({PRIVATE_CHANNEL, "direct"})
+
+
 @dataclass(frozen=True)
 class CardRef:
     """Where one card of a complaint lives: a chat surface, a channel there, and the surface's own reference to the

@@ -13,10 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.dispatch.fan_out import send
-from handlers.domain.complaint import IncomingComplaint, Message, MessageKind, NewCase, OpenCase, posted_time
+from handlers.domain.complaint import (
+    PRIVATE_CHANNEL,
+    IncomingComplaint,
+    Message,
+    MessageKind,
+    NewCase,
+    OpenCase,
+    posted_time,
+)
 from handlers.domain.outbox_kinds import URGENT_RANK, CardFollowUp, CardPost, CardUpdate
 from handlers.intake.follow_ups import find_case, thread_keys
-from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
+from handlers.intake.noise import NO_CASE_PRIVATELY, OWN_POST, NoiseAction, Verdict, judge
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
 from handlers.intake.surges import fingerprint_of, start_for_surge, surging
 from handlers.intake.triage import Triage
@@ -151,6 +159,8 @@ def _store_source(
         verdict = None if item.from_brand else judge(item, triage.noise, replies_to_a_case=link is not None)
         if item.from_brand and link is None:
             verdict = Verdict(OWN_POST, NoiseAction.FILTER)
+        elif item.visibility == PRIVATE_CHANNEL and link is None:
+            verdict = Verdict(NO_CASE_PRIVATELY, NoiseAction.FILTER)
         if verdict is not None and verdict.action is NoiseAction.FILTER:
             posts.append((item, MessageKind.FILTERED, None, verdict.rule))
             result.filtered[verdict.rule] = result.filtered.get(verdict.rule, 0) + 1

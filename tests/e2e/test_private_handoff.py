@@ -5,21 +5,26 @@ account privately, once; a refusal is shown on the card in the network's words, 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from bot.bootstrap import x_read_client
+from bot.ingest import poll_once
 from bot.slack import action_ids
 from sandbox.bluesky_api import LocalBluesky
 from sandbox.bluesky_chat import FOLLOWERS_ONLY
 from sandbox.interactions import block_action, post_signed
 from sandbox.mastodon_api import LocalMastodon
 from sandbox.x_dms import NOT_PERMITTED, conversation_of
+from storage.sql.tables import messages
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
 from tests.e2e.test_agent_card import card_shows
 from tests.e2e.test_agent_card import click as x_click
 from tests.e2e.test_agent_card import new_card as x_card
-from tests.e2e.test_networks import click, new_card, on
+from tests.e2e.test_networks import click, new_card, on, poll
 
 pytestmark = pytest.mark.e2e
 
@@ -176,3 +181,73 @@ def test_a_chat_message_whose_answer_was_lost_is_found_not_sent_again(
     click(squeaky, card, action_ids.PRIVATE)
     card_shows(squeaky, "Moved to DMs", timeout=60)
     assert len(local_bluesky.chat.sent) == 1
+
+
+# --- The customer's private answers, read back onto the case ------------------------------------------------------
+
+
+def thread_of(squeaky: Running, card: dict[str, Any], text: str, timeout: float = 20) -> str:
+    """The card's thread once it shows `text`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        squeaky.work()
+        lines = json.dumps(squeaky.slack.thread(CHANNEL, str(card["ts"])))
+        if text in lines or time.monotonic() > deadline:
+            assert text in lines, f"the thread never showed {text!r}: {lines}"
+            return lines
+        time.sleep(0.1)
+
+
+def test_a_customers_dm_on_x_joins_the_case_in_the_cards_thread_only(squeaky: Running) -> None:
+    card = claimed_on_x(squeaky)
+    x_click(squeaky, "alice", card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs")
+    cards_before = len(squeaky.slack.channel_messages(CHANNEL))
+    squeaky.x.dms.add_event(squeaky.x.add_user("maria_k"), squeaky.x.brand_id, "My booking ref is QX7 &amp; seat 4A")
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    lines = thread_of(squeaky, card, "My booking ref is QX7 &amp; seat 4A")  # escaped for Slack, once
+    assert "*@maria_k* (answered privately: same conversation)" in lines
+    assert len(squeaky.slack.channel_messages(CHANNEL)) == cards_before  # never in the channel itself
+
+
+def test_a_dm_from_someone_without_an_open_case_is_kept_and_never_a_card(squeaky: Running) -> None:
+    x_card(squeaky)  # a card is out, so the channel exists
+    cards_before = len(squeaky.slack.channel_messages(CHANNEL))
+    squeaky.x.dms.add_event(squeaky.x.add_user("someone_else"), squeaky.x.brand_id, "hello, private words")
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    squeaky.work()
+    assert len(squeaky.slack.channel_messages(CHANNEL)) == cards_before
+    with squeaky.services.engine.connect() as connection:
+        kept = connection.execute(select(messages.c.kind, messages.c.note).where(messages.c.text.contains("private")))
+        assert [tuple(row) for row in kept] == [("filtered", "private message, no open case")]
+
+
+def test_a_customers_chat_answer_on_bluesky_joins_the_conversation_squeaky_opened(
+    squeaky: Running, local_bluesky: LocalBluesky
+) -> None:
+    ann = local_bluesky.add_account("ann.bsky.social", "Ann")
+    local_bluesky.chat.allow_incoming[ann] = "all"
+    local_bluesky.add_post("ann.bsky.social", "@squeakyair.bsky.social my bag is lost")
+    card = claimed(squeaky, "Bluesky")
+    click(squeaky, card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs")
+    local_bluesky.chat.add_message(ann, local_bluesky.chat.convo_with(ann), "It's a red suitcase, ref QX7")
+    poll(squeaky, "Bluesky")
+    lines = thread_of(squeaky, card, "It's a red suitcase, ref QX7")
+    assert "answered privately: same conversation" in lines
+
+
+def test_a_customers_direct_answer_on_mastodon_joins_the_case_it_answers(
+    squeaky: Running, local_mastodon: LocalMastodon
+) -> None:
+    local_mastodon.add_status("ann@social.example", "@squeakyair my bag is lost")
+    card = claimed(squeaky, "Mastodon")
+    click(squeaky, card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs")
+    [ours] = local_mastodon.posted
+    local_mastodon.add_status(
+        "ann@social.example", "@squeakyair red suitcase, ref QX7", visibility="direct", in_reply_to=ours["id"]
+    )
+    poll(squeaky, "Mastodon")
+    lines = thread_of(squeaky, card, "red suitcase, ref QX7")
+    assert "answered privately: reply in the thread" in lines
