@@ -21,20 +21,21 @@ from bot.outages import OUTAGES
 from bot.queues_file import load_queues
 from bot.startup_checks import require_chat, require_tickets
 from bot.suggestions import suggester
-from bot.templates_file import load_private_opening, load_templates
+from bot.templates_file import load_private_texts, load_templates
 from bot.tickets.links import signed_link
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
 from bot.x.length import XPostLength
 from bot.x.network import x_read_client, x_replies
-from handlers.cases.agent_desk import AgentDesk
+from handlers.cases.agent_desk import ActionRequest, AgentDesk
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.sources import OpenSource, Sources
-from handlers.domain.complaint import Actor, Role
+from handlers.domain.complaint import Action, Actor, Complaint, Role
 from handlers.domain.outbox_kinds import PrivateMessage
 from handlers.offline.deliveries import PrivateDeliveries
 from handlers.offline.handoff import Handoff
-from handlers.outbox.runner import OutboxRunner
+from handlers.offline.survey import DEFAULT_SURVEY, Closing
+from handlers.outbox.runner import Handler, OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import Clock, SystemClock
 from handlers.ports.coordination import Dedupe, Locks, SharedValues, StreamQueue
@@ -127,11 +128,17 @@ def private_gateways(core: Core) -> dict[str, PrivateGateway]:
     return {source: gateway for source, gateway in found if gateway is not None}
 
 
-def handoff(core: Core, sources: Sources) -> Handoff:
-    """The private hand-off, from the templates file's opening message (or the built-in one)."""
-    opening = load_private_opening(core.settings.reply_templates)
-    made = Handoff(core.uow_factory, core.clock, sources, dm_link=core.settings.x_dm_link)
-    return replace(made, opening=opening) if opening is not None else made
+def offline(core: Core, sources: Sources) -> tuple[dict[Action, Callable[[ActionRequest], Complaint]], Handler]:
+    """Moving cases offline: Move to DMs and a close that asks the satisfaction question (the agents' desk's), and
+    the delivery of private messages (the outbox's), with the templates file's texts or the built-in ones."""
+    texts = load_private_texts(core.settings.reply_templates)
+    handoff = Handoff(core.uow_factory, core.clock, sources, dm_link=core.settings.x_dm_link)
+    handoff = replace(handoff, opening=texts["opening"]) if "opening" in texts else handoff
+    closing = Closing(core.uow_factory, core.clock)
+    private = PrivateDeliveries(
+        core.uow_factory, core.clock, private_gateways(core), texts.get("survey", DEFAULT_SURVEY)
+    )
+    return {Action.PRIVATE: handoff.move_to_dms, Action.CLOSE: closing.close}, private.send
 
 
 def tickets(core: Core) -> TicketGateway:
@@ -221,7 +228,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     sources = social_sources(settings)
     templates = load_templates(settings.reply_templates)
     incidents = IncidentDesk(core.uow_factory, core.clock, sources, core.triage.queues, templates, settings.x_dm_link)
-    private = PrivateDeliveries(core.uow_factory, core.clock, private_gateways(core))
+    offline_cases, send_private = offline(core, sources)
     runner = OutboxRunner(
         core.uow_factory,
         core.clock,
@@ -231,7 +238,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         pager=pager(settings),
         sources=sources,
         incidents=incidents,
-        more={PrivateMessage: private.send},
+        more={PrivateMessage: send_private},
         outages=OUTAGES,
         owner=process_name(),
     )
@@ -249,7 +256,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             settings.x_dm_link,
             settings.fallback_on_call,
             suggester(settings, core.engine),
-            handoff(core, sources).move_to_dms,
+            offline=offline_cases,
         ),
         lead_desk=lead_desk(core),
         incident_desk=incidents,

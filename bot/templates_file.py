@@ -34,18 +34,25 @@ def load_templates(path: str) -> list[ReplyTemplate]:
         raise SettingsError(f"REPLY_TEMPLATES {found} is not valid: {exc}.") from None
 
 
-def load_private_opening(path: str) -> ReplyTemplate | None:
-    """The private hand-off's opening message (`[private] opening`), checked; None when the file names none."""
+PRIVATE_TEXTS = ("opening", "survey")  # the hand-off's first message, and the satisfaction question
+
+
+def load_private_texts(path: str) -> dict[str, ReplyTemplate]:
+    """The private messages' texts the file's `[private]` table gives (`opening`, `survey`), checked."""
     found, data = _read(path)
-    private = data.get("private")
-    if private is None:
-        return None
+    private = data.get("private") or {}
+    texts = {}
     try:
-        if not isinstance(private, dict) or not str(private["opening"]).strip():
-            raise TypeError("[private] needs an opening text")
-        opening = check(ReplyTemplate("private opening", str(private["opening"])))
-    except (KeyError, TypeError, TemplateError) as exc:
+        if not isinstance(private, dict) or set(private) - set(PRIVATE_TEXTS):
+            raise TypeError(f"[private] takes {' and '.join(PRIVATE_TEXTS)}, each a text")
+        for name in PRIVATE_TEXTS:
+            if name in private:
+                texts[name] = check(ReplyTemplate(f"private {name}", str(private[name]).strip()))
+    except TemplateError as exc:
         raise SettingsError(f"REPLY_TEMPLATES {found} is not valid: {exc}.") from None
-    if len(opening.text) > 1000:
-        raise SettingsError(f"REPLY_TEMPLATES {found} is not valid: the private opening is over 1,000 characters.")
-    return opening
+    except TypeError as exc:
+        raise SettingsError(f"REPLY_TEMPLATES {found} is not valid: {exc}.") from None
+    for name, template in texts.items():
+        if not template.text or len(template.text) > 1000:
+            raise SettingsError(f"REPLY_TEMPLATES {found} is not valid: [private] {name} needs 1 to 1,000 characters.")
+    return texts

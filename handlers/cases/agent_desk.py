@@ -72,7 +72,9 @@ class AgentDesk:
     dm_link: str = ""
     fallback_on_call: Identity | None = None
     suggester: Suggester | None = None  # replies learned from the team's history; None: switched off
-    handoff: Callable[[ActionRequest], Complaint] | None = None  # "Move to DMs" (handlers.offline); None: not offered
+    # the use cases moving cases offline adds or refines (handlers.offline): Move to DMs, and a close that asks
+    # the satisfaction question
+    offline: Mapping[Action, Callable[[ActionRequest], Complaint]] = field(default_factory=dict)
 
     def load(self, complaint_id: int) -> Complaint:
         """The complaint, or ComplaintNotFound."""
@@ -175,12 +177,10 @@ class AgentDesk:
             Action.MERGE: self._merge,
             Action.REASSIGN: self._reassign,
             Action.PRIVATE: self._private,
-        }
+        } | dict(self.offline)
 
     def _private(self, request: ActionRequest) -> Complaint:
-        if self.handoff is None:
-            raise InvalidRequest("Private messages are not set up here: ask whoever runs Squeaky.")
-        return self.handoff(request)
+        raise InvalidRequest("Private messages are not set up here: ask whoever runs Squeaky.")
 
     def _acknowledge(self, request: ActionRequest) -> Complaint:
         complaint = self.load(request.complaint_id)

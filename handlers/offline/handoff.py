@@ -42,8 +42,11 @@ class Handoff:
         """Decide the hand-off (its text from the request, else the template); the outbox sends it."""
         with self.uow_factory() as uow:
             complaint = uow.complaints.get(request.complaint_id)
+            stopped = complaint is not None and uow.surveys.stopped(complaint.source, complaint.author_handle)
         if complaint is None:
             raise ComplaintNotFound(request.complaint_id)
+        if stopped:
+            raise InvalidRequest("This customer answered STOP: Squeaky never messages them privately again.")
         rules = self.sources.of(complaint.source)
         if not rules.private_channel:
             raise InvalidRequest(

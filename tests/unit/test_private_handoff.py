@@ -13,6 +13,7 @@ from bot.slack import action_ids
 from bot.slack.blocks import card_blocks
 from bot.teams.cards import complaint_card
 from bot.x.length import XPostLength
+from handlers.cases import actions
 from handlers.cases.agent_desk import ActionRequest
 from handlers.cases.card_view import card_for
 from handlers.cases.claim import claim
@@ -20,10 +21,12 @@ from handlers.cases.errors import InvalidRequest, NotOwner
 from handlers.cases.sources import OpenSource, Sources
 from handlers.domain.complaint import Action, Actor, Delivery, IncomingComplaint, Status
 from handlers.domain.outbox_kinds import PrivateMessage
+from handlers.intake.private_answers import rating_in
 from handlers.intake.receive import receive
 from handlers.intake.triage import Triage
 from handlers.offline.deliveries import PrivateDeliveries
 from handlers.offline.handoff import Handoff
+from handlers.offline.survey import Closing
 from handlers.outbox.runner import OutboxRunner
 from handlers.ports.clock import ManualClock
 from handlers.ports.gateways import DeliveryFailed
@@ -133,3 +136,63 @@ def test_both_faces_draw_move_to_dms_beside_move_to_ticket_and_the_refusal_in_th
     assert said in json.dumps(card_blocks(refused))
     teams = json.dumps(complaint_card(refused).model_dump(by_alias=True, exclude_none=True))
     assert "recipient has disabled incoming messages. Reply publicly instead." in teams
+
+
+# --- satisfaction ----------------------------------------------------------------------------------------------
+
+
+def private_answer(world: World, text: str, post: str = "r1") -> None:
+    """The customer writes to the brand privately (a direct status answering ours)."""
+    world.clock.advance(seconds=300)
+    at = world.clock.now()
+    incoming = IncomingComplaint(
+        "mastodon", post, "9", "ann@social.example", "Ann Lee", text, at,
+        in_reply_to_id="conv-1", visibility="direct",
+    )  # fmt: skip
+    receive(world.db, world.clock, FakeDedupe(), Triage(), [incoming])
+    world.drain()
+
+
+def close(world: World) -> None:
+    Closing(world.db, world.clock).close(ActionRequest(MARIA, world.id, Action.CLOSE))
+    world.drain()
+
+
+def test_closing_asks_once_privately_and_the_rating_is_kept_with_the_case(world: World) -> None:
+    world.move()
+    world.drain()
+    close(world)
+    asked = world.private.sent[-1][1]
+    assert f"Case #{world.id} is closed" in asked and len(world.private.sent) == 2
+    private_answer(world, "@squeakyair 4")
+    assert world.db.state.surveys[world.id][1] == 4
+    assert world.db.state.messages[("mastodon", "r1")].note == "answered privately: satisfaction 4 of 5"
+    private_answer(world, "@squeakyair 1", "r2")  # the first answer stands; a second is a new post, not a rating
+    assert world.db.state.surveys[world.id][1] == 4
+
+
+def test_no_private_conversation_no_survey_and_a_public_one_never(world: World) -> None:
+    actions.acknowledge(world.db, world.clock, world.id, MARIA, "Sorry Ann, DM us", length=XPostLength())
+    close(world)
+    assert world.private.sent == [] and world.db.state.surveys == {}
+
+
+def test_stop_ends_every_private_message_to_the_customer(world: World) -> None:
+    world.move()
+    world.drain()
+    private_answer(world, "STOP")
+    assert world.db.state.stops == {("mastodon", "ann@social.example")}
+    close(world)
+    assert len(world.private.sent) == 1  # the hand-off only: no survey
+    other = World()
+    other.db.state.stops.add(("mastodon", "ann@social.example"))
+    with pytest.raises(InvalidRequest, match="answered STOP"):
+        other.move()
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [("4", 4), ("@squeakyair 5/5", 5), ("3 stars", 3), ("1!", 1), ("6", None), ("1 more thing: my bag", None)],
+)
+def test_a_rating_is_a_message_that_says_only_that(text: str, rating: int | None) -> None:
+    assert rating_in(text) == rating

@@ -1,7 +1,9 @@
-"""the private hand-off
+"""the private hand-off and satisfaction
 
 Each case records the private conversation Squeaky opened with its customer on their network (an X direct message,
-a Bluesky chat, a Mastodon direct post): our first message, where it stands, the conversation, or the refusal.
+a Bluesky chat, a Mastodon direct post): our first message, where it stands, the conversation, or the refusal; and
+the satisfaction question asked privately when it closed, with the customer's rating. A customer's entry records
+that they answered "stop".
 
 Revision ID: 0018
 Revises: 0017
@@ -24,6 +26,9 @@ _PRIVATE = (
     ("private_conversation_id", sa.String(255)),
     ("private_message_id", sa.String(255)),
     ("private_error", sa.Text()),
+    ("survey_asked_at", sa.DateTime(timezone=True)),
+    ("survey_rating", sa.Integer()),
+    ("survey_answered_at", sa.DateTime(timezone=True)),
 )
 
 
@@ -32,10 +37,14 @@ def upgrade() -> None:
     with op.batch_alter_table("complaints") as batch:
         for name, kind in _PRIVATE:
             batch.add_column(sa.Column(name, kind, nullable=True))
+    with op.batch_alter_table("customers") as batch:
+        batch.add_column(sa.Column("private_stopped_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this migration."""
+    with op.batch_alter_table("customers") as batch:
+        batch.drop_column("private_stopped_at")
     with op.batch_alter_table("complaints") as batch:
         for name, _kind in reversed(_PRIVATE):
             batch.drop_column(name)
