@@ -6,6 +6,7 @@ ends private messages; `forget` erases the DMs and the rating."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,12 +15,16 @@ from sqlalchemy import select
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
 from bot.slack import action_ids
+from sandbox.bluesky_api import LocalBluesky
 from sandbox.interactions import post_command, slash_command
+from sandbox.mastodon_api import LocalMastodon
 from sandbox.slack_api import LocalSlack
 from storage.sql.tables import complaints, messages
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start
 from tests.e2e.test_agent_card import card_shows, click, new_card
-from tests.e2e.test_private_handoff import thread_of
+from tests.e2e.test_networks import click as network_click
+from tests.e2e.test_networks import on, poll
+from tests.e2e.test_private_handoff import claimed, thread_of
 
 pytestmark = pytest.mark.e2e
 ALICE = "U0ALICE"  # an agent and a lead
@@ -111,3 +116,50 @@ def test_forget_erases_the_private_messages_and_the_rating(squeaky: Running) -> 
         texts = list(connection.execute(select(messages.c.text)).scalars())
     assert tuple(case) == (None, None)
     assert not any("QX7" in t or "How did we do" in t for t in texts)
+
+
+@pytest.fixture
+def on_networks(start_squeaky: Start, local_bluesky: LocalBluesky, local_mastodon: LocalMastodon) -> Running:
+    return start_squeaky(**on(local_bluesky, local_mastodon))
+
+
+def close_and_ask(squeaky: Running, card: dict[str, Any], asked: Callable[[], int]) -> None:
+    """Close the card and wait for the question to go out (the second private message)."""
+    network_click(squeaky, card, action_ids.CLOSE)
+    card_shows(squeaky, "Closed")
+    squeaky.slack.wait_for(lambda: asked() == 2 or squeaky.work())
+
+
+def test_bluesky_and_mastodon_customers_are_asked_privately_and_their_ratings_counted(
+    on_networks: Running, local_bluesky: LocalBluesky, local_mastodon: LocalMastodon
+) -> None:
+    squeaky = on_networks
+    ann = local_bluesky.add_account("ann.bsky.social", "Ann")
+    local_bluesky.chat.allow_incoming[ann] = "all"
+    local_bluesky.add_post("ann.bsky.social", "@squeakyair.bsky.social my bag is lost")
+    sky = claimed(squeaky, "Bluesky")
+    network_click(squeaky, sky, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs")
+    close_and_ask(squeaky, sky, lambda: len(local_bluesky.chat.sent))
+    assert "How did we do" in local_bluesky.chat.sent[-1]["text"] and local_bluesky.posted == []
+    local_bluesky.chat.add_message(ann, local_bluesky.chat.convo_with(ann), "4")
+    poll(squeaky, "Bluesky")
+    thread_of(squeaky, sky, "answered privately: satisfaction 4 of 5")
+
+    local_mastodon.add_status("bo@social.example", "@squeakyair my bag is lost too")
+    toot = claimed(squeaky, "Mastodon")
+    network_click(squeaky, toot, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs")
+    close_and_ask(squeaky, toot, lambda: len(local_mastodon.posted))
+    question = local_mastodon.posted[-1]
+    assert question["visibility"] == "direct" and "How did we do" in question["text"]
+    local_mastodon.add_status("bo@social.example", "@squeakyair 2", visibility="direct", in_reply_to=question["id"])
+    poll(squeaky, "Mastodon")
+    thread_of(squeaky, toot, "answered privately: satisfaction 2 of 5")
+
+    fields = slash_command(ALICE, "alice", "stats today", CHANNEL, squeaky.slack.response_url())
+    stats = json.dumps(post_command(squeaky.events_url, SIGNING_SECRET, fields).json(), ensure_ascii=False)
+    assert "2 of 2 answered (100%) · mean 3.0 · 50% satisfied" in stats
+    assert (
+        "Bluesky: 1 of 1 answered (100%) · mean 4.0" in stats and "Mastodon: 1 of 1 answered (100%) · mean 2.0" in stats
+    )
