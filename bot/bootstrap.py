@@ -22,22 +22,27 @@ from bot.outages import OUTAGES
 from bot.queues_file import load_queues
 from bot.startup_checks import require_chat, require_tickets
 from bot.suggestions import suggester
-from bot.templates_file import load_templates
+from bot.templates_file import load_private_texts, load_templates
 from bot.tickets.links import signed_link
 from bot.topics import topic_model
 from bot.triage_file import load_triage
 from bot.wiring import Core, Services
 from bot.x.length import XPostLength
 from bot.x.network import x_read_client, x_replies
-from handlers.cases.agent_desk import AgentDesk
+from handlers.cases.agent_desk import ActionRequest, AgentDesk
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.sources import OpenSource, Sources
-from handlers.domain.complaint import Actor, Role
-from handlers.outbox.runner import OutboxRunner
+from handlers.domain.complaint import Action, Actor, Complaint, Role
+from handlers.domain.outbox_kinds import PrivateMessage
+from handlers.offline.deliveries import PrivateDeliveries
+from handlers.offline.handoff import Handoff
+from handlers.offline.survey import DEFAULT_SURVEY, Closing
+from handlers.outbox.runner import Handler, OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import Clock, SystemClock
 from handlers.ports.coordination import Dedupe, Locks, SharedValues, StreamQueue
 from handlers.ports.gateways import Pager, SocialGateway, SourceRules, TicketGateway
+from handlers.ports.private import PrivateGateway
 from handlers.ports.surfaces import Face
 from handlers.queues.incident import IncidentDesk
 from handlers.team.command_answers import LeadDesk
@@ -119,6 +124,25 @@ def social_gateways(core: Core) -> dict[str, SocialGateway]:
     """The networks we can reply on, by source: each whose brand account's credentials are set (bot.networks)."""
     found = ((network.source, network.replies(core)) for network in networks())
     return {source: gateway for source, gateway in found if gateway is not None}
+
+
+def private_gateways(core: Core) -> dict[str, PrivateGateway]:
+    """The networks we can reach customers privately on, by source: each whose brand account is set (bot.networks)."""
+    found = ((network.source, network.private(core)) for network in networks())
+    return {source: gateway for source, gateway in found if gateway is not None}
+
+
+def offline(core: Core, sources: Sources) -> tuple[dict[Action, Callable[[ActionRequest], Complaint]], Handler]:
+    """Moving cases offline: Move to DMs and a close that asks the satisfaction question (the agents' desk's), and
+    the delivery of private messages (the outbox's), with the templates file's texts or the built-in ones."""
+    texts = load_private_texts(core.settings.reply_templates)
+    handoff = Handoff(core.uow_factory, core.clock, sources, dm_link=core.settings.x_dm_link)
+    handoff = replace(handoff, opening=texts["opening"]) if "opening" in texts else handoff
+    closing = Closing(core.uow_factory, core.clock)
+    private = PrivateDeliveries(
+        core.uow_factory, core.clock, private_gateways(core), texts.get("survey", DEFAULT_SURVEY)
+    )
+    return {Action.PRIVATE: handoff.move_to_dms, Action.CLOSE: closing.close}, private.send
 
 
 def tickets(core: Core) -> TicketGateway:
@@ -208,6 +232,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     sources = social_sources(settings)
     templates = load_templates(settings.reply_templates)
     incidents = IncidentDesk(core.uow_factory, core.clock, sources, core.triage.queues, templates, settings.x_dm_link)
+    offline_cases, send_private = offline(core, sources)
     runner = OutboxRunner(
         core.uow_factory,
         core.clock,
@@ -217,6 +242,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         pager=pager(settings),
         sources=sources,
         incidents=incidents,
+        more={PrivateMessage: send_private},
         outages=OUTAGES,
         owner=process_name(),
     )
@@ -235,6 +261,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             settings.fallback_on_call,
             suggester(settings, core.engine),
             drafter(settings, core.limiter),
+            offline=offline_cases,
         ),
         lead_desk=lead_desk(core),
         incident_desk=incidents,

@@ -1,5 +1,6 @@
-"""The ingest process: poll each network that is on (X, Bluesky, Mastodon: the brand's mentions and searches) on a
-schedule onto the stream, each network in its own thread so one failing never holds the others back.
+"""The ingest process: poll each network that is on (X, Bluesky, Mastodon: the brand's mentions and searches, and
+its customers' private messages) on a schedule onto the stream, each network in its own thread so one failing never
+holds the others back.
 
 Every network's feeds go through the one feed engine (bot.network_feeds) and the one loop
 here (`run_polls`): wait out a rate limit, back off while a network or our own storage fails,
@@ -24,6 +25,8 @@ from bot.supervision import Supervisor
 from bot.wiring import Core
 from bot.x import feeds as x_feeds
 from bot.x.client import brand_user_id
+from bot.x.dm_feed import dm_feed
+from bot.x.network import x_user_client
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,11 @@ def x_network_feeds(core: Core, client: tweepy.Client, pacer: Pacer) -> list[Net
         x_feeds.mentions_feed(client, uid, handle, reader)
         for uid, handle in zip(brand_ids, settings.x_brand_handles, strict=True)
     ]
-    return found + [x_feeds.search_feed(client, query, reader) for query in settings.x_search_queries]
+    found += [x_feeds.search_feed(client, query, reader) for query in settings.x_search_queries]
+    user_client = x_user_client(core)  # the brand's own keys: its customers' direct messages
+    if user_client is not None and brand_ids:
+        found.append(dm_feed(user_client, brand_ids[0], reader))
+    return found
 
 
 def poll_once(core: Core, client: tweepy.Client, pacer: Pacer | None = None) -> int:
@@ -57,9 +64,11 @@ def network_feeds(core: Core, stop: threading.Event | None = None) -> dict[str, 
     bluesky = bluesky_session(core)
     if bluesky is not None:
         from bot.bluesky import feeds as bluesky_feeds  # atproto loads only when Bluesky is on
+        from bot.bluesky.chat_feed import chat_feed
 
         found["Bluesky"] = [
             bluesky_feeds.notifications_feed(bluesky, core.clock, pacer),
+            chat_feed(bluesky, core.clock, pacer),
             *(bluesky_feeds.search_feed(bluesky, q, core.clock, pacer) for q in settings.bluesky_search_queries),
         ]
     mastodon = mastodon_account(settings)

@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Protocol
 
 from handlers.ports.gateways import SocialGateway, SourceRules
+from handlers.ports.private import PrivateGateway
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -36,6 +37,10 @@ class Network(Protocol):
 
     def replies(self, core: Core) -> SocialGateway | None:
         """Its reply gateway when the brand account's credentials are set, else None (replies then fail clearly)."""
+        ...
+
+    def private(self, core: Core) -> PrivateGateway | None:
+        """Its private channel to customers when the brand account's credentials are set, else None."""
         ...
 
 

@@ -142,6 +142,9 @@ LANES: dict[str, Lane] = {
     "x.mentions": Lane("X", "x:app:mentions", _one(450, 900.0)),
     "x.search": Lane("X", "x:app:search", _one(450, 900.0)),
     "x.post": Lane("X", "x:user:post", _one(100, 900.0)),
+    # X direct messages: 200 sends in 15 minutes and 1,000 a day per user, apart from posts.
+    "x.dm": Lane("X", "x:user:dm", (Window(200, 900.0), Window(1000, 86400.0, suffix=":day"))),
+    "x.dm_read": Lane("X", "x:user:dm_read", _one(300, 900.0)),  # reading DM events, billed per event read
     # Bluesky: 3,000 requests in 5 minutes per IP; 5,000 write points an hour, a create costing 3; createSession 30
     # in 5 minutes.
     "bluesky.requests": Lane("Bluesky", "bluesky:requests", _one(3000, 300.0)),

@@ -6,7 +6,8 @@ a handle that no longer verifies shows as `handle.invalid`; notifications and se
 newest first by cursor; a post is counted in graphemes (300 at most); a reply must name its
 root and parent by URI and CID; a post's record key must be a TID, and creating one that
 already exists fails with a 500, as the PDS does today. Every answer carries the PDS's
-`ratelimit-*` headers, and 429s and 5xx can be queued per method.
+`ratelimit-*` headers, and 429s and 5xx can be queued per method. Chat goes to the chat service behind it
+(sandbox.bluesky_chat).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import regex
 
+from sandbox.bluesky_chat import BlueskyChat
 from sandbox.bluesky_sessions import PdsSessions
 from sandbox.bluesky_sessions import error as _error
 from sandbox.server import LocalServer, Request, Response
@@ -52,6 +54,7 @@ class LocalBluesky(LocalServer):
         self._clock = itertools.count(int(time.time() * 1_000_000))
         self._window = (time.time(), 0)
         self.brand_did = self.add_account(brand, "Squeaky Air Care")
+        self.chat = BlueskyChat(self.brand_did, lambda: self.accounts)
 
     # -- test helpers -----------------------------------------------------
 
@@ -181,6 +184,8 @@ class LocalBluesky(LocalServer):
             return self._create_record(request.json())
         if method == "com.atproto.repo.getRecord":
             return self._get_record(q)
+        if method.startswith("chat.bsky.convo."):
+            return self.chat.answer(method, request)
         return _error(501, "MethodNotImplemented", f"Method Not Implemented: {method}")
 
     def _notifications(self, q: dict[str, str]) -> Response:

@@ -1,4 +1,5 @@
-"""A local X API v2: user lookup, mentions, recent search and posting, shaped on X's real responses."""
+"""A local X API v2: user lookup, mentions, recent search, posting and direct messages (sandbox.x_dms), shaped on
+X's real responses."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from typing import Any
 from twitter_text import extract_urls_with_indices, parse_tweet
 
 from sandbox.server import LocalServer, Request, Response
+from sandbox.x_dms import XDirectMessages
 
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})")
 _WINDOW_SECONDS = 15 * 60
 # Requests per 15-minute window, per endpoint, as X documents them for an app.
-LIMITS = {"mentions": 450, "search": 450, "users": 300, "post": 100, "timeline": 900}
+LIMITS = {"mentions": 450, "search": 450, "users": 300, "post": 100, "timeline": 900, "dm": 200, "dm_read": 300}
 _DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 _TOO_LONG = "Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text."
 _NOT_MENTIONED = (
@@ -47,6 +49,7 @@ class LocalX(LocalServer):
         self._ids = itertools.count(1_800_000_000_000_000_000)
         self._windows: dict[str, _Window] = {}
         self.brand_id = self.add_user(self.brand, f"{self.brand} Care")
+        self.dms = XDirectMessages(self.brand_id)
 
     # -- test helpers -----------------------------------------------------
 
@@ -105,6 +108,8 @@ class LocalX(LocalServer):
         """Failures and rate limits are kept per endpoint family."""
         if request.method == "POST" and request.path == "/2/tweets":
             return "post"
+        if request.path.startswith(("/2/dm_conversations", "/2/dm_events")):
+            return "dm" if request.method == "POST" else "dm_read"
         if request.path.endswith("/mentions"):
             return "mentions"
         if request.path.startswith("/2/tweets/search"):
@@ -117,7 +122,7 @@ class LocalX(LocalServer):
         """Authenticate, count against the endpoint's window, answer."""
         route = self.route_of(request)
         auth = request.headers.get("authorization", "")
-        if route in ("post", "timeline"):
+        if route in ("post", "timeline", "dm", "dm_read"):
             if not auth.startswith("OAuth ") and auth != f"Bearer {self.bearer_token}":
                 return _problem(403, "Forbidden", "This needs user context (OAuth 1.0a or OAuth 2.0 user token).")
         elif auth != f"Bearer {self.bearer_token}":
@@ -152,6 +157,8 @@ class LocalX(LocalServer):
     def _answer(self, route: str, request: Request) -> Response:
         if route == "post":
             return self._post(request)
+        if route in ("dm", "dm_read"):
+            return self.dms.answer(request, self.users)
         if route == "timeline":
             of_user = re.fullmatch(r"/2/users/(\d+)/tweets", request.path)
             if of_user is None or of_user.group(1) not in self.users:

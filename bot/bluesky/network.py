@@ -11,6 +11,7 @@ from bot.pacing import Pacer
 
 if TYPE_CHECKING:
     from bot.bluesky.client import BlueskySession
+    from bot.bluesky.private import BlueskyPrivate
     from bot.bluesky.replies import BlueskyReplies
     from bot.config import Settings
     from bot.wiring import Core
@@ -62,6 +63,15 @@ class BlueskyNetwork:
         from bot.bluesky.replies import BlueskyReplies
 
         return BlueskyReplies(session, core.limiter)
+
+    def private(self, core: Core) -> BlueskyPrivate | None:
+        """Chat through the brand's session (its app password must allow DMs)."""
+        session = bluesky_session(core)
+        if session is None:
+            return None
+        from bot.bluesky.private import BlueskyPrivate
+
+        return BlueskyPrivate(session, core.limiter)
 
 
 NETWORK = BlueskyNetwork()

@@ -24,6 +24,7 @@ class BlueskyRules:
         "our account is not among them. Move it to a ticket and reach the customer offline instead."
     )
     not_allowed_short: str = "the thread's replies are limited"
+    private_channel: str = "chat"
 
     def reply_allowed(self, complaint: Complaint) -> bool:
         """Unless the thread's gate keeps us out."""

@@ -12,6 +12,7 @@ from bot.mastodon.rules import MastodonRules
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.mastodon.client import MastodonAccount
+    from bot.mastodon.private import MastodonPrivate
     from bot.mastodon.replies import MastodonReplies
     from bot.wiring import Core
 
@@ -54,6 +55,15 @@ class MastodonNetwork:
         from bot.mastodon.replies import MastodonReplies
 
         return MastodonReplies(account, MastodonPostLength(core.settings.mastodon_max_characters), core.limiter)
+
+    def private(self, core: Core) -> MastodonPrivate | None:
+        """Direct posts through the brand's account."""
+        account = mastodon_account(core.settings)
+        if account is None:
+            return None
+        from bot.mastodon.private import MastodonPrivate
+
+        return MastodonPrivate(account, MastodonPostLength(core.settings.mastodon_max_characters), core.limiter)
 
 
 NETWORK = MastodonNetwork()

@@ -24,6 +24,7 @@ class MastodonRules:
         "answering it in public would show their words to everyone. Move it to a ticket and reach them privately."
     )
     not_allowed_short: str = "it was not posted publicly"
+    private_channel: str = "a direct post"
 
     def reply_allowed(self, complaint: Complaint) -> bool:
         """Only to a public or unlisted post."""

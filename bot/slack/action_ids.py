@@ -9,6 +9,7 @@ RELEASE = "squeaky.release"
 ACKNOWLEDGE = "squeaky.acknowledge"
 TICKET = "squeaky.ticket"
 CLOSE = "squeaky.close"
+PRIVATE = "squeaky.private"  # "Move to DMs": the private hand-off, decided by a worker
 OPEN_TICKET = "squeaky.open_ticket"  # a short-lived link to a built-in ticket's page, for the clicker alone
 MORE = "squeaky.more"  # the overflow menu; each option's value names the action and the complaint
 TAKE_NEXT = "squeaky.take_next"  # a queue summary's button: the next complaint there, claimed for the presser
@@ -21,6 +22,7 @@ BY_ACTION: dict[Action, str] = {
     Action.ACKNOWLEDGE: ACKNOWLEDGE,
     Action.TICKET: TICKET,
     Action.CLOSE: CLOSE,
+    Action.PRIVATE: PRIVATE,
 }
 ACTION_BY_ID: dict[str, Action] = {action_id: action for action, action_id in BY_ACTION.items()}
 

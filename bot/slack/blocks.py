@@ -20,6 +20,7 @@ _BUTTON_TEXT = {
     Action.RELEASE: "Release",
     Action.ACKNOWLEDGE: "Acknowledge publicly",
     Action.TICKET: "Move to ticket",
+    Action.PRIVATE: "Move to DMs",
     Action.CLOSE: "Close",
 }
 _BUTTON_STYLE = {Action.CLAIM: "primary", Action.ACKNOWLEDGE: "primary"}
@@ -66,6 +67,8 @@ def state_line(card: CardView) -> str:
         lines.append(_reply_line(card.reply, card.network))
     if card.ticket is not None:
         lines.append(_ticket_line(card.ticket))
+    if card.private is not None:
+        lines.append(_private_line(card))
     if card.status is Status.CLOSED and card.owner is None:
         lines.append(_STATE_TEXT[Status.CLOSED])
     return "\n".join(line for line in lines if line)
@@ -79,6 +82,20 @@ def _reply_line(reply: PublicReply, network: str) -> str:
         return f":x: *Public reply refused*: {sanitize(reply.error or 'unknown error', 300)}"
     pending = f" (retrying: {sanitize(reply.error, 200)})" if reply.error else ""
     return f":hourglass_flowing_sand: *Public reply on its way to {sanitize(network, 20)}*{pending}"
+
+
+def _private_line(card: CardView) -> str:
+    """Where the private hand-off stands; a refusal in the network's words, and the public reply still offered."""
+    private, network = card.private, sanitize(card.network, 20)
+    assert private is not None
+    if private.status is Delivery.SENT:
+        return f":lock: *Moved to DMs* on {network}: the customer's answers come to this thread"
+    if private.status is Delivery.FAILED:
+        instead = " Reply publicly instead." if card.public_reply_allowed and card.reply is None else ""
+        refusal = sanitize((private.error or "unknown error").rstrip("."), 300)
+        return f":x: *{network} refused the private message*: {refusal}.{instead}"
+    pending = f" ({sanitize(private.error, 200)})" if private.error else ""
+    return f":hourglass_flowing_sand: *Private message on its way to {network}*{pending}"
 
 
 def _ticket_line(ticket: Ticket) -> str:

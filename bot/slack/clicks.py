@@ -39,7 +39,7 @@ from storage.sql.queued_clicks import SqlQueuedClicks
 
 log = logging.getLogger(__name__)
 
-DECIDED_BY_WORKER = frozenset({Action.CLAIM, Action.RELEASE, Action.CLOSE, Action.ESCALATE})
+DECIDED_BY_WORKER = frozenset({Action.CLAIM, Action.RELEASE, Action.CLOSE, Action.ESCALATE, Action.PRIVATE})
 _KEPT = ("user", "container", "channel", "message", "response_url")  # what of Slack's payload deciding needs
 ANSWER_TIMEOUT_SECONDS = 3
 

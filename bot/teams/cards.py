@@ -39,6 +39,7 @@ TITLES = {
     Action.RELEASE: "Release",
     Action.ACKNOWLEDGE: "Acknowledge publicly",
     Action.TICKET: "Move to ticket",
+    Action.PRIVATE: "Move to DMs",
     Action.CLOSE: "Close",
     Action.REASSIGN: "Reassign…",
     Action.DISMISS: "Dismiss…",
@@ -167,6 +168,8 @@ def state_blocks(card: CardView) -> list[RichTextBlock]:
         lines.append(_reply_runs(card.reply))
     if card.ticket is not None:
         lines.append(_ticket_runs(card.ticket))
+    if card.private is not None:
+        lines.append(_private_runs(card))
     if card.status is Status.CLOSED and not owner:
         lines.append([TextRun(text=_STATE[Status.CLOSED])])
     return [RichTextBlock(inlines=line, spacing="Small") for line in lines]
@@ -181,6 +184,20 @@ def _reply_runs(reply: PublicReply) -> list[TextRun]:
         return [TextRun(text="❌ Public reply refused: ", weight="Bolder"), TextRun(text=clip(reply.error or "", 300))]
     pending = [TextRun(text=f" (retrying: {clip(reply.error, 200)})")] if reply.error else []
     return [TextRun(text="⏳ Public reply on its way", weight="Bolder"), *pending]
+
+
+def _private_runs(card: CardView) -> list[TextRun]:
+    """Where the private hand-off stands; a refusal in the network's words, and the public reply still offered."""
+    private, network = card.private, clip(card.network, 20)
+    assert private is not None
+    if private.status is Delivery.SENT:
+        return [TextRun(text=f"🔒 Moved to DMs on {network}", weight="Bolder"), TextRun(text=": answers come here")]
+    if private.status is Delivery.FAILED:
+        instead = " Reply publicly instead." if card.public_reply_allowed and card.reply is None else ""
+        refusal = TextRun(text=f"{clip((private.error or '').rstrip('.'), 300)}.{instead}")
+        return [TextRun(text=f"❌ {network} refused the private message: ", weight="Bolder"), refusal]
+    pending = f" ({clip(private.error, 200)})" if private.error else ""
+    return [TextRun(text=f"⏳ Private message on its way to {network}{pending}", weight="Bolder")]
 
 
 def _ticket_runs(ticket: Ticket) -> list[TextRun]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from bot.config import Settings
     from bot.wiring import Core
+    from bot.x.private import XPrivate
     from bot.x.replies import XReplies
 
 
@@ -30,16 +31,15 @@ def x_read_client(settings: Settings) -> tweepy.Client:
     return make_client(settings.x_api_url, bearer_token=_secret(settings.x_bearer_token))
 
 
-def x_replies(core: Core) -> XReplies | None:
-    """The X reply gateway when the brand account's OAuth 1.0a keys are set, else None (replies then fail clearly)."""
+def x_user_client(core: Core) -> tweepy.Client | None:
+    """A tweepy client as the brand account (OAuth 1.0a) when its keys and handle are set, else None."""
     s = core.settings
     keys = (s.x_api_key, s.x_api_secret, s.x_access_token, s.x_access_token_secret)
     if not all(keys) or not s.x_brand_handles:
         return None
-    from bot.x.client import brand_user_id, make_client
-    from bot.x.replies import XReplies
+    from bot.x.client import make_client
 
-    client = make_client(
+    return make_client(
         s.x_api_url,
         bearer_token=_secret(s.x_bearer_token),
         consumer_key=_secret(s.x_api_key),
@@ -47,10 +47,32 @@ def x_replies(core: Core) -> XReplies | None:
         access_token=_secret(s.x_access_token),
         access_token_secret=_secret(s.x_access_token_secret),
     )
-    handle = s.x_brand_handles[0]
+
+
+def x_replies(core: Core) -> XReplies | None:
+    """The X reply gateway when the brand account's OAuth 1.0a keys are set, else None (replies then fail clearly)."""
+    client = x_user_client(core)
+    if client is None:
+        return None
+    from bot.x.client import brand_user_id
+    from bot.x.replies import XReplies
+
+    handle = core.settings.x_brand_handles[0]
     return XReplies(
         client, handle, functools.cache(lambda: brand_user_id(client, core.uow_factory, handle)), core.limiter
     )
+
+
+def x_private(core: Core) -> XPrivate | None:
+    """Direct messages as the brand account, on the same keys as its replies (which need DM access on X's side)."""
+    client = x_user_client(core)
+    if client is None:
+        return None
+    from bot.x.client import brand_user_id
+    from bot.x.private import XPrivate
+
+    handle = core.settings.x_brand_handles[0]
+    return XPrivate(client, functools.cache(lambda: brand_user_id(client, core.uow_factory, handle)), core.limiter)
 
 
 class XNetwork:
@@ -72,6 +94,10 @@ class XNetwork:
     def replies(self, core: Core) -> XReplies | None:
         """See x_replies."""
         return x_replies(core)
+
+    def private(self, core: Core) -> XPrivate | None:
+        """See x_private."""
+        return x_private(core)
 
 
 NETWORK = XNetwork()

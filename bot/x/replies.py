@@ -59,9 +59,9 @@ class XReplies:
             plural = "replies" if what == "reply" else "posts"
             raise DeliveryFailed(f"X is rate limiting our {plural}", retry_after=retry, throttled=True) from None
         except (tweepy.BadRequest, tweepy.Forbidden, tweepy.Unauthorized, tweepy.NotFound) as exc:
-            if DUPLICATE in _reason(exc).lower():
+            if DUPLICATE in reason(exc).lower():
                 return None
-            raise DeliveryFailed(f"X refused the {what}: {_reason(exc)}", permanent=True) from None
+            raise DeliveryFailed(f"X refused the {what}: {reason(exc)}", permanent=True) from None
         except tweepy.TwitterServerError as exc:
             raise DeliveryFailed(
                 f"X is failing ({exc.response.status_code if exc.response is not None else '5xx'})", outage=True
@@ -114,6 +114,7 @@ class XReplies:
         return PostedReply(post_id=str(first.id), url=tweet_url(self._handle, str(first.id)))
 
 
-def _reason(exc: tweepy.HTTPException) -> str:
+def reason(exc: tweepy.HTTPException) -> str:
+    """X's own words for a refusal."""
     messages = list(exc.api_messages) if getattr(exc, "api_messages", None) else []
     return "; ".join(messages) or f"HTTP {exc.response.status_code if exc.response is not None else '?'}"

@@ -28,6 +28,7 @@ class XRules:
         "and this one does not. Move it to a ticket and reach the customer offline instead."
     )
     not_allowed_short: str = "it does not mention us"
+    private_channel: str = "direct messages"
 
     def reply_allowed(self, complaint: Complaint) -> bool:
         """Only a post that mentions or quotes our account."""

@@ -31,6 +31,8 @@ def describe(action: Action, before: Complaint, after: Complaint) -> str:
     if action is Action.TICKET:
         system = after.ticket.system if after.ticket else "the ticketing system"
         return f"moved this offline to a ticket in {system}"
+    if action is Action.PRIVATE:
+        return f"moved this to a private conversation on {_network(after.source)}"
     if action is Action.CLOSE:
         return "closed this"
     if action is Action.DISMISS:

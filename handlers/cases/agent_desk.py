@@ -75,6 +75,9 @@ class AgentDesk:
     fallback_on_call: Identity | None = None
     suggester: Suggester | None = None  # replies learned from the team's history; None: switched off
     drafter: Drafter | None = None  # drafts from a chat-completions model; None: not set up
+    # the use cases moving cases offline adds or refines (handlers.offline): Move to DMs, and a close that asks
+    # the satisfaction question
+    offline: Mapping[Action, Callable[[ActionRequest], Complaint]] = field(default_factory=dict)
 
     def load(self, complaint_id: int) -> Complaint:
         """The complaint, or ComplaintNotFound."""
@@ -191,7 +194,11 @@ class AgentDesk:
             Action.DISMISS: lambda r: actions.dismiss(uow, clock, r.complaint_id, r.who, r.values.get("reason", "")),
             Action.MERGE: self._merge,
             Action.REASSIGN: self._reassign,
-        }
+            Action.PRIVATE: self._private,
+        } | dict(self.offline)
+
+    def _private(self, request: ActionRequest) -> Complaint:
+        raise InvalidRequest("Private messages are not set up here: ask whoever runs Squeaky.")
 
     def _acknowledge(self, request: ActionRequest) -> Complaint:
         complaint = self.load(request.complaint_id)

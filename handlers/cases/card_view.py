@@ -19,17 +19,21 @@ def moved(card: CardView, title: str, link: str | None) -> CardView:
     )  # fmt: skip
 
 
-def actions_for(complaint: Complaint, can_reply: bool = True) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
+def actions_for(
+    complaint: Complaint, can_reply: bool = True, can_dm: bool = False
+) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
     """The buttons a card shows now, and the actions behind its "more" menu (`can_reply`: whether its source lets
-    us reply publicly)."""
+    us reply publicly; `can_dm`: whether it gives us a private channel to the customer)."""
     status, reply, ticket = complaint.status, complaint.reply, complaint.ticket
     reply_open = reply is None or reply.status is Delivery.FAILED
     ticket_retry = ticket is not None and ticket.status is Delivery.FAILED
+    dm_open = complaint.private is None or complaint.private.status is Delivery.FAILED
+    dm = (Action.PRIVATE,) if can_dm and dm_open else ()
     if status is Status.NEW:
         return (Action.CLAIM,), (Action.DISMISS, Action.MERGE, Action.ESCALATE)
     if status is Status.CLAIMED:
         primary = (Action.ACKNOWLEDGE,) if can_reply else ()
-        return (*primary, Action.TICKET, Action.RELEASE), (
+        return (*primary, Action.TICKET, *dm, Action.RELEASE), (
             Action.REASSIGN,
             Action.DISMISS,
             Action.MERGE,
@@ -37,11 +41,11 @@ def actions_for(complaint: Complaint, can_reply: bool = True) -> tuple[tuple[Act
         )
     if status is Status.ACKNOWLEDGED:
         primary = (Action.ACKNOWLEDGE,) if reply_open and can_reply else ()
-        return (*primary, Action.TICKET, Action.CLOSE), (Action.REASSIGN, Action.MERGE, Action.ESCALATE)
+        return (*primary, Action.TICKET, *dm, Action.CLOSE), (Action.REASSIGN, Action.MERGE, Action.ESCALATE)
     if status is Status.TICKETED:
         retry = (Action.TICKET,) if ticket_retry else ()
         primary = (Action.ACKNOWLEDGE,) if reply_open and can_reply else ()
-        return (*retry, *primary, Action.CLOSE), (Action.REASSIGN, Action.MERGE, Action.ESCALATE)
+        return (*retry, *primary, *dm, Action.CLOSE), (Action.REASSIGN, Action.MERGE, Action.ESCALATE)
     return (), ()
 
 
@@ -52,7 +56,8 @@ def card_for(
     and name the network (without them: `reply_allowed`, on X)."""
     if source is not None:
         reply_allowed = source.reply_allowed(complaint)
-    actions, more = actions_for(complaint, reply_allowed)
+    private_channel = source.private_channel if source is not None else ""
+    actions, more = actions_for(complaint, reply_allowed, bool(private_channel))
     return CardView(
         complaint_id=complaint.id,
         author_name=complaint.author_name,
@@ -76,6 +81,8 @@ def card_for(
         public_reply_allowed=reply_allowed,
         reply=complaint.reply,
         ticket=complaint.ticket,
+        private=complaint.private,
+        private_channel=private_channel,
         dismiss_reason=complaint.dismiss_reason,
         merged_into=complaint.merged_into,
         more=more,

@@ -29,11 +29,16 @@ class AlreadyClaimed(SqueakyError):
         self.owner_name = owner_name
 
 
+def _doing(action: Action, what: str = "this") -> str:
+    """The action done to `what`, in a sentence ("move this to DMs" for the private hand-off)."""
+    return f"move {what} to DMs" if action is Action.PRIVATE else f"{action.value} {what}"
+
+
 class IllegalTransition(SqueakyError):
     """The action does not apply to a complaint in its current state."""
 
     def __init__(self, action: Action, status: Status) -> None:
-        super().__init__(f"Can't {action.value} this complaint: it is already {status.value}.")
+        super().__init__(f"Can't {_doing(action, 'this complaint')}: it is already {status.value}.")
         self.action = action
         self.status = status
 
@@ -44,7 +49,7 @@ class NotOwner(SqueakyError):
     def __init__(self, action: Action, owner_name: str | None, *, leads_too: bool = False) -> None:
         holder = f"@{owner_name}" if owner_name else "nobody"
         who = "the agent holding the claim or a team lead" if leads_too else "the agent holding the claim"
-        super().__init__(f"Only {who} can {action.value} this; it is held by {holder}.")
+        super().__init__(f"Only {who} can {_doing(action)}; it is held by {holder}.")
 
 
 class NotOnTeam(SqueakyError):

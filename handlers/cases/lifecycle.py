@@ -13,7 +13,17 @@ from dataclasses import replace
 from datetime import datetime
 
 from handlers.cases.errors import AlreadyClaimed, IllegalTransition, InvalidRequest
-from handlers.domain.complaint import Action, Actor, Change, Complaint, Delivery, PublicReply, Status, Ticket
+from handlers.domain.complaint import (
+    Action,
+    Actor,
+    Change,
+    Complaint,
+    Delivery,
+    PrivateHandoff,
+    PublicReply,
+    Status,
+    Ticket,
+)
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED})
 _OPEN = OPEN_STATUSES
@@ -28,6 +38,7 @@ RULES: dict[Action, frozenset[Status]] = {
     # waiting or not, each complaint of the incident hears from us; one waiting for an owner still waits
     Action.INCIDENT_REPLY: frozenset({Status.NEW, Status.CLAIMED, Status.TICKETED}),
     Action.TICKET: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.PRIVATE: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
     Action.CLOSE: frozenset({Status.ACKNOWLEDGED, Status.TICKETED}),
     Action.DISMISS: frozenset({Status.NEW, Status.CLAIMED}),
     Action.MERGE: _OPEN,
@@ -50,6 +61,7 @@ def decide(
     into: int | None = None,
     queue: str | None = None,
     tier: str | None = None,
+    private_text: str | None = None,
 ) -> Change:
     """Return the change `action` by `actor` makes to `complaint`, or raise a typed error saying why not."""
     if action is Action.MOVE:
@@ -58,6 +70,10 @@ def decide(
         if not queue or (queue == complaint.queue and (tier is None or tier == complaint.tier)):
             raise InvalidRequest(f"#{complaint.id} is on {complaint.queue} already.")
         return Change(complaint.status, queue=queue, tier=tier, at=now)
+    if action is Action.PRIVATE:
+        if complaint.status not in RULES[action]:
+            raise IllegalTransition(action, complaint.status)
+        return replace(_private(complaint, private_text), at=now)
     change = _decide(complaint, action, actor, now, new_owner, reply_text, ticket_system, ticket_subject, reason, into)
     return replace(change, at=now)
 
@@ -111,6 +127,17 @@ def _acknowledge(complaint: Complaint, text: str | None) -> Change:
         raise IllegalTransition(Action.ACKNOWLEDGE, Status.ACKNOWLEDGED)
     status = Status.ACKNOWLEDGED if complaint.status is Status.CLAIMED else complaint.status
     return Change(status, reply=PublicReply(text=text.strip(), status=Delivery.PENDING))
+
+
+def _private(complaint: Complaint, text: str | None) -> Change:
+    """The customer hears from us privately: the case counts as acknowledged (a refused hand-off may be tried again,
+    and the public reply stays offered)."""
+    if not text or not text.strip():
+        raise InvalidRequest("Write the private message first.")
+    if complaint.private is not None and complaint.private.status is not Delivery.FAILED:
+        raise InvalidRequest(f"#{complaint.id} is in a private conversation already.")
+    status = Status.ACKNOWLEDGED if complaint.status is Status.CLAIMED else complaint.status
+    return Change(status, private=PrivateHandoff(text=text.strip(), status=Delivery.PENDING))
 
 
 def _ticket(complaint: Complaint, system: str | None, subject: str | None) -> Change:

@@ -18,6 +18,7 @@ class OpenSource:
     length: LengthRule
     not_allowed: str = ""
     not_allowed_short: str = ""
+    private_channel: str = ""  # none that Squeaky knows of
 
     def reply_allowed(self, complaint: Complaint) -> bool:
         """Always: the source sets no condition."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.domain.complaint import Action, Actor, PublicReply, Status, Ticket
+from handlers.domain.complaint import Action, Actor, PrivateHandoff, PublicReply, Status, Ticket
 
 STANDARD_TIER = "standard"  # every other tier (vip, elite) is a registered customer's desk
 
@@ -37,6 +37,8 @@ class CardView:
     public_reply_allowed: bool = True  # whether the source lets us reply publicly (handlers.cases.sources)
     reply: PublicReply | None = None
     ticket: Ticket | None = None
+    private: PrivateHandoff | None = None  # the private conversation we opened with the customer
+    private_channel: str = ""  # how the network lets us reach the customer privately ("" where it does not)
     dismiss_reason: str | None = None
     merged_into: int | None = None
     more: tuple[Action, ...] = ()  # less frequent actions, behind a "more" menu

@@ -36,6 +36,7 @@ class Action(StrEnum):
     EXPIRE = "expire"  # the system takes back a claim nobody acted on in time
     MOVE = "move"  # to another queue (its card moves to that queue's channel)
     INCIDENT_REPLY = "incident_reply"  # a lead's one public acknowledgement of an incident, to each of its complaints
+    PRIVATE = "private"  # open a private conversation with the customer on their network ("Move to DMs")
 
 
 class Role(StrEnum):
@@ -84,6 +85,18 @@ class PublicReply:
 
 
 @dataclass(frozen=True)
+class PrivateHandoff:
+    """Our first private message about the case (an X direct message, a Bluesky chat, a Mastodon direct post): its
+    text, where it stands, and the conversation it opened there, or the network's refusal."""
+
+    text: str
+    status: Delivery
+    conversation_id: str | None = None
+    message_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Ticket:
     """The ticket a complaint moved to, in the system of record."""
 
@@ -118,6 +131,12 @@ class IncomingComplaint:
     post_cid: str | None = None  # the network's content hash of the post, where a reply must name it (Bluesky)
     visibility: str | None = None  # who may see the post, where the network says (Mastodon); None: everyone
     author_url: str | None = None  # the author's profile, where the network gives its address (Mastodon)
+
+
+# A post's `visibility` when it came through a network's private channel (an X direct message, a Bluesky chat
+# message); Mastodon's "direct" statuses are private too. Private messages are shown only in a card's thread.
+PRIVATE_CHANNEL = "dm"
+PRIVATE_VISIBILITIES = frozenset({PRIVATE_CHANNEL, "direct"})
 
 
 @dataclass(frozen=True)
@@ -165,6 +184,7 @@ class Complaint:
     followup_count: int = 0
     reply: PublicReply | None = None
     ticket: Ticket | None = None
+    private: PrivateHandoff | None = None  # the private conversation we opened, if any
     dismiss_reason: str | None = None
     merged_into: int | None = None
     first_claimed_at: datetime | None = None
@@ -196,7 +216,7 @@ class Complaint:
             updated = replace(updated, owner=None, claimed_at=None)
         elif change.owner is not None:
             updated = replace(updated, owner=change.owner, claimed_at=change.claimed_at)
-        for name in ("reply", "ticket", "dismiss_reason", "merged_into", "queue", "tier"):
+        for name in ("reply", "ticket", "private", "dismiss_reason", "merged_into", "queue", "tier"):
             if getattr(change, name) is not None:
                 updated = replace(updated, **{name: getattr(change, name)})
         reached = change.milestones(self)
@@ -219,6 +239,7 @@ class Change:
     clear_owner: bool = False
     reply: PublicReply | None = None
     ticket: Ticket | None = None
+    private: PrivateHandoff | None = None
     dismiss_reason: str | None = None
     merged_into: int | None = None
     queue: str | None = None  # moved to this queue

@@ -45,6 +45,42 @@ class SocialReply(Outgoing):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PrivateMessage(Outgoing):
+    """A private message to the complaint's customer on its network (an X direct message, a Bluesky chat message, a
+    Mastodon direct post); its text is the case's private hand-off, or (`survey`) the satisfaction question asked
+    when the case closed. One lane per network, apart from public posts: X counts direct messages on their own."""
+
+    source: str = "x"
+    survey: bool = False
+
+    KIND: ClassVar[str] = "social.private"
+
+    @property
+    def lane(self) -> str:
+        """The network's private lane."""
+        return f"private:{self.source or 'x'}"
+
+    def to_payload(self) -> dict[str, Any]:
+        """The network, and whether it is the satisfaction question."""
+        return {"source": self.source} | ({"survey": True} if self.survey else {})
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any], kind: str) -> Self:
+        """Back from a row."""
+        return cls(source=str(payload.get("source") or "x"), survey=bool(payload.get("survey")))
+
+    @staticmethod
+    def key(complaint_id: int, version: int) -> str:
+        """Idempotency key of a private hand-off (a new one for each attempt an agent makes)."""
+        return f"social.private:{complaint_id}:{version}"
+
+    @staticmethod
+    def survey_key(complaint_id: int) -> str:
+        """Idempotency key of a case's satisfaction question: one per case, ever."""
+        return f"social.private:survey:{complaint_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class StatusPost(Outgoing):
     """A standalone post from the brand account on a network (an incident's status update)."""
 

@@ -18,6 +18,7 @@ from handlers.domain.outbox_chat import (
 from handlers.domain.outbox_effects import (
     IncidentReplies,
     Page,
+    PrivateMessage,
     SocialReply,
     StatusPost,
     TicketCreate,
@@ -44,6 +45,7 @@ __all__ = [
     "IncidentReplies",
     "Outgoing",
     "Page",
+    "PrivateMessage",
     "SocialReply",
     "StatusPost",
     "ThreadLine",
@@ -62,6 +64,7 @@ _CLASSES: tuple[type[Outgoing], ...] = (
     DirectMessage,
     Announcement,
     SocialReply,
+    PrivateMessage,
     StatusPost,
     TicketCreate,
     Page,

@@ -166,3 +166,27 @@ class CaseRecord:
     url: str | None = None
     text: str = ""
     posted_at: datetime | None = None
+    private_status: str | None = None  # the private hand-off, where one was made (sent, failed, pending)
+    survey_rating: int | None = None  # the customer's satisfaction rating, 1 to 5
+    survey_asked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CsatRow:
+    """Satisfaction over the cases closed in a period, for one value of a dimension (`dimension` "all": every
+    case): how many closed, moved to a private conversation, asked, answered, and the ratings' sum and how many
+    were 4 or 5."""
+
+    dimension: str  # "all", "queue", "agent", "network"
+    key: str
+    closed: int
+    moved: int
+    asked: int
+    answered: int
+    rating_sum: int
+    satisfied: int
+
+    @property
+    def mean(self) -> float | None:
+        """The mean rating, when any came."""
+        return self.rating_sum / self.answered if self.answered else None

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.domain.complaint import IncomingComplaint, OpenCase
+from handlers.domain.complaint import PRIVATE_VISIBILITIES, IncomingComplaint, OpenCase
 
 REPLY = "reply in the thread"
 CONVERSATION = "same conversation"
 SAME_AUTHOR = "same customer, case still open"
+PRIVATELY = "answered privately"  # how a private message's line in the card's thread begins
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,23 @@ def find_case(
     `by_tweet` maps tweet ids of open cases (their first tweet, follow-ups and our
     replies) to the case; `by_conversation` maps conversation ids; `by_author` the
     author's (lower-cased handle) newest open case.
+
+    A private message (a DM, a chat message, a direct status) joins the case whose private conversation it is in
+    (the index maps the conversations Squeaky opened too), else the customer's open case, whatever its age.
     """
+    private = item.visibility in PRIVATE_VISIBILITIES
+    link = None
     if item.in_reply_to_id and item.in_reply_to_id in by_tweet:
-        return Link(by_tweet[item.in_reply_to_id], REPLY)
-    if item.conversation_id and item.conversation_id in by_conversation:
-        return Link(by_conversation[item.conversation_id], CONVERSATION)
-    case = by_author.get(item.author_handle.lower())
-    if case is not None and timedelta(0) <= item.created_at - case.created_at <= window:
-        return Link(case.id, SAME_AUTHOR)
-    return None
+        link = Link(by_tweet[item.in_reply_to_id], REPLY)
+    elif item.conversation_id and item.conversation_id in by_conversation:
+        link = Link(by_conversation[item.conversation_id], CONVERSATION)
+    elif (case := by_author.get(item.author_handle.lower())) is not None and (
+        private or timedelta(0) <= item.created_at - case.created_at <= window
+    ):
+        link = Link(case.id, SAME_AUTHOR)
+    if link is not None and private:
+        return Link(link.case_id, f"{PRIVATELY}: {link.reason}")
+    return link
 
 
 def thread_keys(items: Iterable[IncomingComplaint]) -> set[str]:

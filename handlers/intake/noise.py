@@ -46,6 +46,7 @@ class Verdict:
 
 RETWEET = "retweet"
 OWN_POST = "own post"
+NO_CASE_PRIVATELY = "private message, no open case"  # kept, never a card: a card is seen in the channel itself
 PASSING_MENTION = "passing mention"
 SPAM = "spam"
 

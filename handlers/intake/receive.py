@@ -13,11 +13,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.dispatch.fan_out import send
-from handlers.domain.complaint import IncomingComplaint, Message, MessageKind, NewCase, OpenCase, posted_time
+from handlers.domain.complaint import (
+    PRIVATE_CHANNEL,
+    PRIVATE_VISIBILITIES,
+    IncomingComplaint,
+    Message,
+    MessageKind,
+    NewCase,
+    OpenCase,
+    posted_time,
+)
 from handlers.domain.outbox_kinds import URGENT_RANK, CardFollowUp, CardPost, CardUpdate
 from handlers.intake.follow_ups import find_case, thread_keys
-from handlers.intake.noise import OWN_POST, NoiseAction, Verdict, judge
+from handlers.intake.noise import NO_CASE_PRIVATELY, OWN_POST, NoiseAction, Verdict, judge
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
+from handlers.intake.private_answers import answered_privately
 from handlers.intake.surges import fingerprint_of, start_for_surge, surging
 from handlers.intake.topics import decide
 from handlers.intake.triage import Triage
@@ -149,9 +159,13 @@ def _store_source(
             by_author=index.by_author,
             window=triage.same_author_window,
         )
+        if item.visibility in PRIVATE_VISIBILITIES and not item.from_brand:  # a stop, or a rating after the close
+            link = answered_privately(uow, now, item, link)
         verdict = None if item.from_brand else judge(item, triage.noise, replies_to_a_case=link is not None)
         if item.from_brand and link is None:
             verdict = Verdict(OWN_POST, NoiseAction.FILTER)
+        elif item.visibility == PRIVATE_CHANNEL and link is None:
+            verdict = Verdict(NO_CASE_PRIVATELY, NoiseAction.FILTER)
         if verdict is not None and verdict.action is NoiseAction.FILTER:
             posts.append((item, MessageKind.FILTERED, None, verdict.rule))
             result.filtered[verdict.rule] = result.filtered.get(verdict.rule, 0) + 1

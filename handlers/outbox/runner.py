@@ -84,6 +84,7 @@ class OutboxRunner:
         pager: Pager | None = None,
         sources: Sources | None = None,
         incidents: IncidentDesk | None = None,
+        more: Mapping[type[Outgoing], Handler] | None = None,  # other kinds' deliveries (the private hand-off's)
         outages: tuple[type[BaseException], ...] = (),
         lease_seconds: float = LEASE_SECONDS,
         owner: str = "",
@@ -113,6 +114,7 @@ class OutboxRunner:
             Page: self._done_after(alerts.page),
             StatusPost: self._done_after(deliveries.status_post),
         }
+        self._handlers.update({kind: self._done_after(deliver) for kind, deliver in (more or {}).items()})
         if incidents is not None:
 
             def reply_to_incident(message: OutboxMessage, body: IncidentReplies) -> None:

@@ -13,6 +13,7 @@ from handlers.domain.complaint import (
     Complaint,
     NewCase,
     OpenCase,
+    PrivateHandoff,
     PublicReply,
     Ticket,
 )
@@ -76,6 +77,10 @@ class ComplaintRepository(Protocol):
 
     def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
         """Record how the public reply went (sent, with its link; or failed, with X's reason)."""
+        ...
+
+    def record_private(self, complaint_id: int, private: PrivateHandoff) -> None:
+        """Record how the private hand-off went (sent, with its conversation; or refused, with the network's reason)."""
         ...
 
     def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:

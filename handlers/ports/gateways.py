@@ -121,6 +121,11 @@ class SourceRules(Protocol):
         """The same in a few words, for the card's triage line ("it does not mention us")."""
         ...
 
+    @property
+    def private_channel(self) -> str:
+        """How Squeaky reaches a customer privately there, in a few words ("direct messages"); "" where it cannot."""
+        ...
+
     def profile_url(self, complaint: Complaint) -> str | None:
         """The public address of the complaint's author's profile on this network, when there is one."""
         ...

@@ -13,7 +13,16 @@ from handlers.domain.queue_rules import QueueOverrides
 from handlers.domain.roster import Roster
 from handlers.domain.sla import SlaPolicy
 from handlers.domain.spikes import SpikeState
-from handlers.domain.stats import CaseRecord, Dimension, Fairness, Period, SeriesPoint, StatsReport, Waiting
+from handlers.domain.stats import (
+    CaseRecord,
+    CsatRow,
+    Dimension,
+    Fairness,
+    Period,
+    SeriesPoint,
+    StatsReport,
+    Waiting,
+)
 from handlers.domain.storm import QueueWaiting, Storm
 
 
@@ -126,6 +135,10 @@ class TeamStats(Protocol):
 
     def cases(self, period: Period, queue: str | None = None) -> list[CaseRecord]:
         """Every case that arrived in `period` (on `queue`, or on any), oldest first."""
+        ...
+
+    def csat(self, period: Period, queue: str | None = None) -> list[CsatRow]:
+        """Satisfaction over the cases closed in `period`: in all, and by queue, agent and network."""
         ...
 
     def series(self, period: Period, queue: str | None = None) -> list[SeriesPoint]:

@@ -19,6 +19,7 @@ from handlers.ports.messages import MessageRepository
 from handlers.ports.outbox import Outbox
 from handlers.ports.people import PeopleRepository
 from handlers.ports.surges import Surges
+from handlers.ports.surveys import Surveys
 from handlers.ports.team import TeamSettings, TeamStats
 from handlers.ports.workers import WorkerRegistry
 
@@ -89,6 +90,11 @@ class UnitOfWork(Protocol):
     @property
     def arrivals(self) -> Arrivals:
         """Posts read from a network and not yet known stored."""
+        ...
+
+    @property
+    def surveys(self) -> Surveys:
+        """Satisfaction ratings and customers' stops."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -35,6 +35,9 @@ COLUMNS = (
     "post_link",
     "text",  # the complaint's own words
     "posted_at",  # when the customer posted (never after arrived_at): the queue's order goes by it
+    "private_handoff",  # the private conversation: sent, failed, pending, or empty where none was tried
+    "csat_asked",  # whether the satisfaction question was asked (yes/no)
+    "csat_rating",  # the customer's rating, 1 to 5, or empty
 )
 _OPEN = frozenset({"new", "claimed", "ticketed"})
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
@@ -109,6 +112,9 @@ def row_of(
         _link(record.url),
         _cell(record.text),
         (record.posted_at or record.received_at).astimezone(UTC).isoformat(timespec="seconds"),
+        record.private_status or "",
+        "yes" if record.survey_asked_at is not None else "no",
+        str(record.survey_rating) if record.survey_rating is not None else "",
     ]
 
 

@@ -16,6 +16,7 @@ from handlers.domain.complaint import (
     Change,
     Complaint,
     NewCase,
+    PrivateHandoff,
     PublicReply,
     Ticket,
 )
@@ -25,6 +26,7 @@ from storage.sql.complaint_rows import (
     WITH_OWNER_AND_CARDS,
     case_row,
     complaint_of,
+    private_values,
     reply_values,
     ticket_values,
 )
@@ -123,6 +125,8 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
             values.update(reply_values(change.reply))
         if change.ticket is not None:
             values.update(ticket_values(change.ticket))
+        if change.private is not None:
+            values.update(private_values(change.private))
         if change.dismiss_reason is not None:
             values["dismiss_reason"] = change.dismiss_reason
         if change.merged_into is not None:
@@ -150,6 +154,11 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
     def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
         """Record how the public reply went."""
         self._c.execute(update(complaints).where(complaints.c.id == complaint_id).values(**reply_values(reply)))
+
+    def record_private(self, complaint_id: int, private: PrivateHandoff) -> None:
+        """Record how the private hand-off went."""
+        values = private_values(private)
+        self._c.execute(update(complaints).where(complaints.c.id == complaint_id).values(**values))
 
     def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
         """Record how the ticket went."""

@@ -20,6 +20,7 @@ from handlers.domain.complaint import (
     Complaint,
     Delivery,
     NewCase,
+    PrivateHandoff,
     PublicReply,
     Status,
     Ticket,
@@ -94,6 +95,7 @@ def complaint_of(row: RowMapping, cards: tuple[CardRef, ...] = ()) -> Complaint:
         followup_count=row["followup_count"],
         reply=reply_of(row),
         ticket=ticket_of(row),
+        private=private_of(row),
         dismiss_reason=row["dismiss_reason"],
         merged_into=row["merged_into"],
         first_claimed_at=row["first_claimed_at"],
@@ -132,6 +134,30 @@ def ticket_of(row: RowMapping) -> Ticket | None:
         url=row["ticket_url"],
         error=row["ticket_error"],
     )
+
+
+def private_of(row: RowMapping) -> PrivateHandoff | None:
+    """The private hand-off a complaint row records, if any."""
+    if row["private_status"] is None:
+        return None
+    return PrivateHandoff(
+        text=row["private_text"] or "",
+        status=Delivery(row["private_status"]),
+        conversation_id=row["private_conversation_id"],
+        message_id=row["private_message_id"],
+        error=row["private_error"],
+    )
+
+
+def private_values(private: PrivateHandoff) -> dict[str, Any]:
+    """The column values that record a private hand-off."""
+    return {
+        "private_text": private.text,
+        "private_status": private.status.value,
+        "private_conversation_id": private.conversation_id,
+        "private_message_id": private.message_id,
+        "private_error": private.error,
+    }
 
 
 def reply_values(reply: PublicReply) -> dict[str, Any]:

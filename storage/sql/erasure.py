@@ -49,7 +49,10 @@ def erase_customer(c: Connection, handle: str, *, preview: bool = False) -> Eras
         )
     )
     c.execute(update(audit_events).where(which_audit).values(detail={}))
-    c.execute(delete(customers).where(customers.c.handle.in_(_registry_keys(key))))
+    registered = customers.c.handle.in_(_registry_keys(key))
+    # their "stop" stays, and nothing else of them: a suppression entry, so forgetting them never restarts messages
+    c.execute(delete(customers).where(registered, customers.c.private_stopped_at.is_(None)))
+    c.execute(update(customers).where(registered).values(tier="standard"))
     return erased
 
 
@@ -75,6 +78,11 @@ def _erase_cases(c: Connection, ids: Sequence[int]) -> None:
             reply_text=None,
             reply_url=None,
             ticket_subject=None,
+            private_text=None,  # our private messages to them, and their answer to the satisfaction question
+            private_conversation_id=None,
+            private_message_id=None,
+            survey_rating=None,
+            survey_answered_at=None,
         )
     )
     c.execute(

@@ -46,7 +46,8 @@ class SqlCustomerRepository:
 
     def registered(self) -> list[tuple[str, str]]:
         """Every registered customer's handle and tier."""
-        query = select(customers.c.handle, customers.c.tier).order_by(customers.c.handle)
+        query = select(customers.c.handle, customers.c.tier).where(customers.c.tier != "standard")
+        query = query.order_by(customers.c.handle)  # a standard entry only records a stop (storage.sql.surveys)
         return [(handle, tier) for handle, tier in self._c.execute(query)]
 
     def set_tier(self, handle: str, tier: str) -> None:

@@ -91,6 +91,7 @@ customers = Table(
     Column("handle", String(255), primary_key=True),  # lower-cased, without "@"; "bsky:…", "mastodon:…" elsewhere
     Column("tier", String(32), nullable=False, server_default="standard"),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("private_stopped_at", UTCDateTime()),  # they answered "stop": never messaged privately again
 )
 
 complaints = Table(
@@ -143,6 +144,14 @@ complaints = Table(
     Column("ticket_number", String(64)),
     Column("ticket_url", Text),
     Column("ticket_error", Text),
+    Column("private_text", Text),  # our first private message to the customer (handlers.domain PrivateHandoff)
+    Column("private_status", String(16)),
+    Column("private_conversation_id", String(255)),  # an X DM conversation, a Bluesky convo, a Mastodon status
+    Column("private_message_id", String(255)),
+    Column("private_error", Text),
+    Column("survey_asked_at", UTCDateTime()),  # satisfaction: asked once, privately, when the case closed
+    Column("survey_rating", Integer),  # 1 to 5, the customer's answer
+    Column("survey_answered_at", UTCDateTime()),
     Column("dismiss_reason", String(64)),
     Column("merged_into", Id, ForeignKey("complaints.id")),
     # Milestones (the first time each happened), for team statistics and service levels.

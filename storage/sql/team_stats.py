@@ -16,6 +16,7 @@ from handlers.domain.sla import SlaPolicy, policy_for
 from handlers.domain.stats import (
     CaseRecord,
     Compliance,
+    CsatRow,
     Dimension,
     Fairness,
     Period,
@@ -29,6 +30,7 @@ from handlers.domain.storm import QueueWaiting
 from handlers.team.stats import SERVED_SAMPLE, at_most, band_order, durations, percentile, served_order
 from storage.sql.complaint_cards import cards_of
 from storage.sql.complaint_rows import aware as _aware
+from storage.sql.csat_stats import csat_rows
 from storage.sql.stats_rollup import Rollup, live_plan, seconds_sql
 from storage.sql.tables import complaints
 
@@ -297,11 +299,18 @@ class SqlTeamStats:
             c.url,
             c.text,
             c.posted_at,
+            c.private_status,
+            c.survey_rating,
+            c.survey_asked_at,
         ]
         query = select(*columns).where(c.received_at >= period.start, c.received_at < period.end)
         if queue is not None:
             query = query.where(c.queue == queue)
         return [CaseRecord(**row) for row in self._c.execute(query.order_by(c.received_at, c.id)).mappings()]
+
+    def csat(self, period: Period, queue: str | None = None) -> list[CsatRow]:
+        """Satisfaction over the cases closed in `period` (storage.sql.csat_stats)."""
+        return csat_rows(self._c, period, queue)
 
     def queue_waiting(self, queue: str) -> QueueWaiting:
         """How many wait for an owner on `queue`, by tier and topic, and since when the oldest."""

@@ -15,7 +15,7 @@ from storage.sql.complaint_rows import MAX_MERGE_HOPS, OPEN, SqlRows
 from storage.sql.set_queries import chunks, one_of
 from storage.sql.tables import complaints, messages
 
-_TWEET, _CONVERSATION, _AUTHOR = 0, 1, 2  # which lookup a row of the one statement answers
+_TWEET, _CONVERSATION, _AUTHOR, _PRIVATE = 0, 1, 2, 3  # which lookup a row of the one statement answers
 
 
 class SqlThreadReads(SqlRows):
@@ -54,6 +54,7 @@ class SqlThreadReads(SqlRows):
         open_case: dict[int, int] = {}  # case -> the open case it is or was merged into
         merged: dict[int, int] = {}  # a merged case -> the case it was merged into
         newest: dict[str, tuple[Any, int]] = {}
+        private: dict[str, int] = {}  # a private conversation (or our private status) -> its open case
         for part, key, case_id, created_at, status, merged_into in self._thread_rows(
             source, tweet_ids, conversation_ids, authors
         ):
@@ -65,12 +66,16 @@ class SqlThreadReads(SqlRows):
                     merged[case_id] = merged_into
             elif part == _CONVERSATION:
                 index.by_conversation[key] = min(case_id, index.by_conversation.get(key, case_id))
+            elif part == _PRIVATE:  # a private conversation we opened: its messages, and replies to ours, join it
+                private[key] = case_id
             elif key not in newest or (created_at, case_id) > newest[key]:
                 newest[key] = (created_at, case_id)
+        index.by_conversation.update({key: case for key, case in private.items() if key in conversation_ids})
         leads = self._open_case_of(set(merged.values()), MAX_MERGE_HOPS - 1)  # the first hop was read above
         open_case.update({case: leads[into] for case, into in merged.items() if into in leads})
         index.by_tweet.update({tweet: open_case[case] for tweet, case in found.items() if case in open_case})
         index.by_author.update({author: OpenCase(case_id, at) for author, (at, case_id) in newest.items()})
+        index.by_tweet.update({key: case for key, case in private.items() if key in tweet_ids})
         return index
 
     def _thread_rows(self, source: str, tweet_ids: set[str], conversation_ids: set[str], authors: set[str]) -> Any:
@@ -108,6 +113,14 @@ class SqlThreadReads(SqlRows):
             parts.append(
                 select(literal(_CONVERSATION, Integer), c.conversation_id, *columns).where(
                     c.source == source, one_of(self._c, c.conversation_id, conversation_ids), is_open
+                )
+            )
+        if tweet_ids or conversation_ids:
+            parts.append(
+                select(literal(_PRIVATE, Integer), c.private_conversation_id, *columns).where(
+                    c.source == source,
+                    one_of(self._c, c.private_conversation_id, sorted({*tweet_ids, *conversation_ids})),
+                    is_open,
                 )
             )
         if authors:

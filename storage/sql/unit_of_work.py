@@ -19,6 +19,7 @@ from storage.sql.repositories import (
     SqlCustomerRepository,
 )
 from storage.sql.surges import SqlSurges
+from storage.sql.surveys import SqlSurveys
 from storage.sql.team_settings import SqlTeamSettings
 from storage.sql.team_stats import SqlTeamStats
 from storage.sql.workers import SqlWorkers
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self.workers = SqlWorkers(connection)
         self.surges = SqlSurges(connection)
         self.arrivals = SqlArrivals(connection, self._clock)
+        self.surveys = SqlSurveys(connection)
         return self
 
     def __exit__(

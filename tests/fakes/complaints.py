@@ -16,6 +16,7 @@ from handlers.domain.complaint import (
     MessageKind,
     NewCase,
     OpenCase,
+    PrivateHandoff,
     PublicReply,
     Status,
     Ticket,
@@ -90,10 +91,18 @@ class _Complaints:
                 index.by_conversation.setdefault(case.conversation_id, case.id)
             if case.author_handle.lower() in authors:
                 index.by_author[case.author_handle.lower()] = OpenCase(case.id, case.created_at)
+            opened = case.private.conversation_id if case.private is not None else None
+            if opened in conversation_ids:
+                index.by_conversation[opened] = case.id
+            if opened in tweet_ids:
+                index.by_tweet[opened] = case.id
         return index
 
     def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
         self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], reply=reply)
+
+    def record_private(self, complaint_id: int, private: PrivateHandoff) -> None:
+        self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], private=private)
 
     def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
         self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], ticket=ticket)

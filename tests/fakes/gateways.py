@@ -6,6 +6,7 @@ from datetime import datetime
 
 from handlers.domain.complaint import Complaint
 from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
+from handlers.ports.private import PrivateSent
 
 
 class FakeSocial:
@@ -46,3 +47,23 @@ class FakeTickets:
             raise self.fail_with
         self.requests.append(request)
         return TicketRef(f"SQ-{len(self.requests)}", f"https://squeaky.example/tickets/{len(self.requests)}")
+
+
+class FakePrivate:
+    """A network's private channel that takes messages (or refuses as told), and knows a message an earlier try
+    sent when the answer was lost."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []  # (customer, text, key)
+        self.fail_with: DeliveryFailed | None = None
+        self.landed_anyway = False  # the next failure hides a message that did go out
+
+    def send_private(self, to: Complaint, text: str, key: str, *, again: bool) -> PrivateSent:
+        if again and any(k == key for _to, _text, k in self.sent):
+            return PrivateSent("conv-1", "dm-1")  # found, not sent again
+        if self.fail_with is not None:
+            if self.landed_anyway:
+                self.sent.append((to.author_handle, text, key))
+            raise self.fail_with
+        self.sent.append((to.author_handle, text, key))
+        return PrivateSent("conv-1", f"dm-{len(self.sent)}")

@@ -58,4 +58,6 @@ class FakeState:
     people: dict[str, Person] = field(default_factory=dict)  # by key
     ranks: dict[int, float] = field(default_factory=dict)  # complaints' queue ranks
     workers: dict[str, datetime] = field(default_factory=dict)  # heartbeats
+    surveys: dict[int, tuple[datetime, int | None]] = field(default_factory=dict)  # case -> asked at, rating
+    stops: set[tuple[str, str]] = field(default_factory=set)  # (source, lower-cased handle)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

@@ -12,6 +12,7 @@ from tests.fakes.complaints import _Complaints, _Customers, _Messages
 from tests.fakes.outbox import _Outbox
 from tests.fakes.records import _Audit, _Checkpoints, _NoStats, _People, _Team, _Workers
 from tests.fakes.state import SURFACE, FakeState
+from tests.fakes.surveys import FakeSurveys
 
 
 class FakeUnitOfWork:
@@ -35,6 +36,7 @@ class FakeUnitOfWork:
         self.surges: Surges = _NoStats()  # type: ignore[assignment]  # runs of similar complaints are SQL too
         self.workers = _Workers(self._state)
         self.arrivals = _Arrivals(self._state)
+        self.surveys = FakeSurveys(self._state)
         return self
 
     def __exit__(

@@ -21,6 +21,7 @@ from handlers.domain.outbox_kinds import (
     IncidentReplies,
     Outgoing,
     Page,
+    PrivateMessage,
     SocialReply,
     StatusPost,
     ThreadLine,
@@ -48,6 +49,7 @@ EVERY_KIND: list[Outgoing] = [
     DirectMessage(user="p2", text="you have #4", **ON_SLACK),
     Announcement(text="late", alert="a1", leads=True, group={"slack": ("U0L",)}, take_next="care", **ON_SLACK),
     SocialReply(source="mastodon"),
+    PrivateMessage(source="bsky"),
     StatusPost(text="We are on it"),
     TicketCreate(priority="high", notes="VIP", contact="ann@example.com"),
     Page(action="trigger", alert="squeaky-complaint-4", summary="New", user="p3"),
@@ -78,6 +80,7 @@ def test_lanes_keep_each_budget_apart_and_ordered_kinds_hold_their_channel() -> 
         "chat.direct_message": "slack:dm",
         "chat.announcement": "slack:C0CARE",
         "social.reply": "social:mastodon",  # each network its own
+        "social.private": "private:bsky",  # apart from public posts: X counts direct messages on their own
         "social.status": "social:x",
         "ticket.create": "tickets",
         "pager.page": "pager",

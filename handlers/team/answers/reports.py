@@ -8,6 +8,7 @@ from handlers.domain.complaint import Actor
 from handlers.domain.people import Identity
 from handlers.domain.sla import with_defaults
 from handlers.team.answers.desk import Answer, Desk
+from handlers.team.csat_lines import csat_lines
 from handlers.team.export import ExportAsked
 from handlers.team.fairness_lines import fairness_lines
 from handlers.team.stats import parse_period
@@ -30,8 +31,10 @@ def answer_stats(desk: Desk, actor: Actor, request: Stats, mentions: Mapping[str
     with desk.uow_factory() as uow:
         policies = with_defaults(uow.team.sla_policies())
         report = uow.stats.report(period, policies, request.by, now, queue)
+        csat = uow.stats.csat(period, queue)
     title = f"Stats for {period.label}{where}"
-    return Answer(title, public=request.public, report=report, chart=period, queue=queue)
+    lines = csat_lines(csat, desk.networks)
+    return Answer(title, lines, public=request.public, report=report, chart=period, queue=queue)
 
 
 def answer_backlog(desk: Desk, actor: Actor, request: Backlog, mentions: Mapping[str, Identity]) -> Answer:
