@@ -142,7 +142,12 @@ def offline(core: Core, sources: Sources) -> tuple[dict[Action, Callable[[Action
     private = PrivateDeliveries(
         core.uow_factory, core.clock, private_gateways(core), texts.get("survey", DEFAULT_SURVEY)
     )
-    return {Action.PRIVATE: handoff.move_to_dms, Action.CLOSE: closing.close}, private.send
+    cases: dict[Action, Callable[[ActionRequest], Complaint]] = {
+        Action.PRIVATE: handoff.move_to_dms,
+        Action.PRIVATE_REPLY: handoff.reply_privately,
+        Action.CLOSE: closing.close,
+    }
+    return cases, private.send
 
 
 def tickets(core: Core) -> TicketGateway:

@@ -10,6 +10,7 @@ ACKNOWLEDGE = "squeaky.acknowledge"
 TICKET = "squeaky.ticket"
 CLOSE = "squeaky.close"
 PRIVATE = "squeaky.private"  # "Move to DMs": the private hand-off, decided by a worker
+PRIVATE_REPLY = "squeaky.private_reply"  # "Reply privately": the form of an answer in the private conversation
 OPEN_TICKET = "squeaky.open_ticket"  # a short-lived link to a built-in ticket's page, for the clicker alone
 MORE = "squeaky.more"  # the overflow menu; each option's value names the action and the complaint
 TAKE_NEXT = "squeaky.take_next"  # a queue summary's button: the next complaint there, claimed for the presser
@@ -23,6 +24,7 @@ BY_ACTION: dict[Action, str] = {
     Action.TICKET: TICKET,
     Action.CLOSE: CLOSE,
     Action.PRIVATE: PRIVATE,
+    Action.PRIVATE_REPLY: PRIVATE_REPLY,
 }
 ACTION_BY_ID: dict[str, Action] = {action_id: action for action, action_id in BY_ACTION.items()}
 
@@ -35,6 +37,7 @@ TICKET_VIEW = "squeaky.view.ticket"
 DISMISS_VIEW = "squeaky.view.dismiss"
 MERGE_VIEW = "squeaky.view.merge"
 REASSIGN_VIEW = "squeaky.view.reassign"
+PRIVATE_REPLY_VIEW = "squeaky.view.private_reply"
 REPLY_TEXT = "squeaky.reply.text"  # typing in it updates the character count
 REPLY_TEMPLATE = "squeaky.reply.template"  # picking one rewrites the text
 REPLY_SUGGESTION = "squeaky.reply.suggestion"  # picking a reply learned from history rewrites the text

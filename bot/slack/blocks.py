@@ -21,6 +21,7 @@ _BUTTON_TEXT = {
     Action.ACKNOWLEDGE: "Acknowledge publicly",
     Action.TICKET: "Move to ticket",
     Action.PRIVATE: "Move to DMs",
+    Action.PRIVATE_REPLY: "Reply privately",
     Action.CLOSE: "Close",
 }
 _BUTTON_STYLE = {Action.CLAIM: "primary", Action.ACKNOWLEDGE: "primary"}

@@ -29,6 +29,7 @@ FIELDS = {  # each form's fields, by the block that holds them
     Action.TICKET: ("subject", "priority", "notes", "contact"),
     Action.DISMISS: ("reason",),
     Action.MERGE: ("into",),
+    Action.PRIVATE_REPLY: ("text",),
 }
 
 
@@ -169,3 +170,4 @@ def register(app: App, services: Services) -> None:
     app.view(action_ids.DISMISS_VIEW)(on_form(Action.DISMISS, "reason"))
     app.view(action_ids.MERGE_VIEW)(on_form(Action.MERGE, "into"))
     app.view(action_ids.REASSIGN_VIEW)(on_reassign)
+    app.view(action_ids.PRIVATE_REPLY_VIEW)(on_form(Action.PRIVATE_REPLY, "text"))

@@ -9,7 +9,16 @@ from typing import Any
 
 from bot.slack import action_ids
 from bot.slack.mrkdwn import sanitize
-from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, ReplyForm, Template, TicketForm
+from handlers.cases.forms import (
+    DismissForm,
+    Form,
+    MergeForm,
+    PrivateReplyForm,
+    ReassignForm,
+    ReplyForm,
+    Template,
+    TicketForm,
+)
 from handlers.text.money import money
 
 
@@ -259,6 +268,24 @@ def reassign_modal(form: ReassignForm) -> dict[str, Any]:
     )
 
 
+def private_reply_modal(form: PrivateReplyForm) -> dict[str, Any]:
+    """Reply privately: the answer goes to the customer alone, in the private conversation the case opened."""
+    said = (
+        f"Goes to *@{sanitize(form.author_handle, 60)}* alone, through {sanitize(form.network, 30)}'s "
+        f"{sanitize(form.channel, 40)}, in the conversation this case opened. Up to {form.limit} characters."
+    )
+    return _modal(
+        action_ids.PRIVATE_REPLY_VIEW,
+        "Reply privately",
+        form.complaint_id,
+        submit="Send privately",
+        blocks=[
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": said}]},
+            _text_input("text", "Your answer", initial=form.text, multiline=True),
+        ],
+    )
+
+
 def modal_for(form: Form) -> dict[str, Any]:
     """The modal that renders a form of the core's."""
     if isinstance(form, ReplyForm):
@@ -269,6 +296,8 @@ def modal_for(form: Form) -> dict[str, Any]:
         return dismiss_modal(form)
     if isinstance(form, MergeForm):
         return merge_modal(form)
+    if isinstance(form, PrivateReplyForm):
+        return private_reply_modal(form)
     return reassign_modal(form)
 
 

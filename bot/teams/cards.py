@@ -40,6 +40,7 @@ TITLES = {
     Action.ACKNOWLEDGE: "Acknowledge publicly",
     Action.TICKET: "Move to ticket",
     Action.PRIVATE: "Move to DMs",
+    Action.PRIVATE_REPLY: "Reply privately",
     Action.CLOSE: "Close",
     Action.REASSIGN: "Reassign…",
     Action.DISMISS: "Dismiss…",

@@ -4,6 +4,7 @@ dialog's submit (`task/submit`) runs the action, or comes back with the refusal 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from microsoft_teams.api.models.task_module import (
@@ -24,7 +25,7 @@ from bot.teams.task_answers import shown as shown_as
 from bot.wiring import Services
 from handlers.cases.agent_desk import WITH_FORM, ActionRequest
 from handlers.cases.errors import SqueakyError
-from handlers.cases.forms import Form, TicketForm
+from handlers.cases.forms import Form, PrivateReplyForm, TicketForm
 from handlers.domain.complaint import Action, Actor
 from handlers.domain.people import Identity
 
@@ -35,6 +36,7 @@ DONE = {
     Action.DISMISS: "Dismissed.",
     Action.MERGE: "Merged.",
     Action.REASSIGN: "Reassigned.",
+    Action.PRIVATE_REPLY: "Your private answer is on its way.",
 }
 
 
@@ -111,6 +113,8 @@ def _again(services: Services, who: Actor, complaint_id: int, action: Action, va
     if action is Action.ACKNOWLEDGE:
         return desk.reply_form(desk.load(complaint_id), values.get("text", ""))
     form = desk.form(who, complaint_id, action)
+    if isinstance(form, PrivateReplyForm):
+        return replace(form, text=values.get("text", ""))
     if isinstance(form, TicketForm):
         priority = values.get("priority") if values.get("priority") in form.priorities else form.priority
         return TicketForm(

@@ -23,7 +23,7 @@ from microsoft_teams.cards import (
 
 from bot.teams.cards import adaptive
 from bot.teams.text import clip
-from handlers.cases.forms import DismissForm, Form, MergeForm, ReassignForm, ReplyForm, TicketForm
+from handlers.cases.forms import DismissForm, Form, MergeForm, PrivateReplyForm, ReassignForm, ReplyForm, TicketForm
 from handlers.domain.complaint import Action
 from handlers.text.money import money
 
@@ -139,7 +139,22 @@ def reassign_dialog(form: ReassignForm, error: str | None = None) -> AdaptiveCar
     return adaptive(body, [_submit("Reassign", Action.REASSIGN, form.complaint_id, SEND)])
 
 
+def private_reply_dialog(form: PrivateReplyForm, error: str | None = None) -> AdaptiveCard:
+    """Reply privately: an answer to the customer alone, in the private conversation the case opened."""
+    said = (
+        f"Goes to @{clip(form.author_handle, 60)} alone, through {clip(form.network, 30)}'s "
+        f"{clip(form.channel, 40)}, in the conversation this case opened. Up to {form.limit} characters."
+    )
+    body: list[Any] = [
+        *_error(error),
+        RichTextBlock(inlines=[TextRun(text=said)]),
+        TextInput(id="text", label="Your answer", value=form.text, is_multiline=True, max_length=form.limit),
+    ]
+    return adaptive(body, [_submit("Send privately", Action.PRIVATE_REPLY, form.complaint_id, SEND)])
+
+
 TITLES = {
+    Action.PRIVATE_REPLY: "Reply privately",
     Action.ACKNOWLEDGE: "Acknowledge publicly",
     Action.TICKET: "Move to a ticket",
     Action.DISMISS: "Dismiss",
@@ -158,4 +173,6 @@ def dialog_for(form: Form, error: str | None = None) -> AdaptiveCard:
         return dismiss_dialog(form, error)
     if isinstance(form, MergeForm):
         return merge_dialog(form, error)
+    if isinstance(form, PrivateReplyForm):
+        return private_reply_dialog(form, error)
     return reassign_dialog(form, error)

@@ -33,6 +33,8 @@ def describe(action: Action, before: Complaint, after: Complaint) -> str:
         return f"moved this offline to a ticket in {system}"
     if action is Action.PRIVATE:
         return f"moved this to a private conversation on {_network(after.source)}"
+    if action is Action.PRIVATE_REPLY:
+        return f"answered the customer privately on {_network(after.source)}"
     if action is Action.CLOSE:
         return "closed this"
     if action is Action.DISMISS:

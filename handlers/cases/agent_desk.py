@@ -14,6 +14,7 @@ from handlers.cases.forms import (
     DismissForm,
     Form,
     MergeForm,
+    PrivateReplyForm,
     ReassignForm,
     ReplyForm,
     Template,
@@ -32,7 +33,9 @@ from handlers.ports.clock import Clock
 from handlers.ports.unit_of_work import UnitOfWorkFactory
 from handlers.suggestions.suggest import Suggester, Suggestions
 
-WITH_FORM = frozenset({Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN})
+WITH_FORM = frozenset(
+    {Action.ACKNOWLEDGE, Action.TICKET, Action.DISMISS, Action.MERGE, Action.REASSIGN, Action.PRIVATE_REPLY}
+)
 ESCALATED = "On-call has been pinged with a link to this card."
 
 
@@ -118,6 +121,11 @@ class AgentDesk:
             return MergeForm(complaint.id)
         if action is Action.REASSIGN:
             return ReassignForm(complaint.id, complaint.owner.name if complaint.owner else None)
+        if action is Action.PRIVATE_REPLY:
+            rules = self.sources.of(complaint.source)
+            if not rules.private_channel:
+                raise InvalidRequest(f"{rules.network} gives Squeaky no private channel to this customer.")
+            return PrivateReplyForm(complaint.id, rules.network, complaint.author_handle, rules.private_channel)
         raise InvalidRequest(f"{action.value} needs no form.")
 
     def template_choices(self, complaint: Complaint) -> list[Template]:
@@ -195,6 +203,7 @@ class AgentDesk:
             Action.MERGE: self._merge,
             Action.REASSIGN: self._reassign,
             Action.PRIVATE: self._private,
+            Action.PRIVATE_REPLY: self._private,
         } | dict(self.offline)
 
     def _private(self, request: ActionRequest) -> Complaint:

@@ -28,7 +28,8 @@ def actions_for(
     reply_open = reply is None or reply.status is Delivery.FAILED
     ticket_retry = ticket is not None and ticket.status is Delivery.FAILED
     dm_open = complaint.private is None or complaint.private.status is Delivery.FAILED
-    dm = (Action.PRIVATE,) if can_dm and dm_open else ()
+    dm_sent = complaint.private is not None and complaint.private.status is Delivery.SENT
+    dm = (Action.PRIVATE,) if can_dm and dm_open else (Action.PRIVATE_REPLY,) if can_dm and dm_sent else ()
     if status is Status.NEW:
         return (Action.CLAIM,), (Action.DISMISS, Action.MERGE, Action.ESCALATE)
     if status is Status.CLAIMED:

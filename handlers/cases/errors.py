@@ -31,6 +31,8 @@ class AlreadyClaimed(SqueakyError):
 
 def _doing(action: Action, what: str = "this") -> str:
     """The action done to `what`, in a sentence ("move this to DMs" for the private hand-off)."""
+    if action is Action.PRIVATE_REPLY:
+        return f"reply privately on {what}"
     return f"move {what} to DMs" if action is Action.PRIVATE else f"{action.value} {what}"
 
 

@@ -82,9 +82,21 @@ class ReassignForm:
     owner: str | None  # who holds it now
 
 
-Form = ReplyForm | TicketForm | DismissForm | MergeForm | ReassignForm
-
-
 def ticket_subject(complaint: Complaint) -> str:
     """The subject a ticket starts from."""
     return f"{complaint.topic.capitalize()}: complaint #{complaint.id} from @{complaint.author_handle}"[:150]
+
+
+@dataclass(frozen=True)
+class PrivateReplyForm:
+    """Reply privately: an answer in the private conversation the case opened with its customer."""
+
+    complaint_id: int
+    network: str
+    author_handle: str
+    channel: str  # how the network carries it ("direct messages", "chat", "a direct post")
+    limit: int = 1000
+    text: str = ""  # what was typed, when the form is shown again with a refusal
+
+
+Form = ReplyForm | TicketForm | DismissForm | MergeForm | ReassignForm | PrivateReplyForm

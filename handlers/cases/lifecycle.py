@@ -39,6 +39,7 @@ RULES: dict[Action, frozenset[Status]] = {
     Action.INCIDENT_REPLY: frozenset({Status.NEW, Status.CLAIMED, Status.TICKETED}),
     Action.TICKET: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
     Action.PRIVATE: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
+    Action.PRIVATE_REPLY: frozenset({Status.CLAIMED, Status.ACKNOWLEDGED, Status.TICKETED}),
     Action.CLOSE: frozenset({Status.ACKNOWLEDGED, Status.TICKETED}),
     Action.DISMISS: frozenset({Status.NEW, Status.CLAIMED}),
     Action.MERGE: _OPEN,
@@ -74,6 +75,10 @@ def decide(
         if complaint.status not in RULES[action]:
             raise IllegalTransition(action, complaint.status)
         return replace(_private(complaint, private_text), at=now)
+    if action is Action.PRIVATE_REPLY:
+        if complaint.status not in RULES[action]:
+            raise IllegalTransition(action, complaint.status)
+        return _private_reply(complaint, private_text, now)
     change = _decide(complaint, action, actor, now, new_owner, reply_text, ticket_system, ticket_subject, reason, into)
     return replace(change, at=now)
 
@@ -147,3 +152,13 @@ def _ticket(complaint: Complaint, system: str | None, subject: str | None) -> Ch
     if not system or not subject or not subject.strip():
         raise InvalidRequest("A ticket needs a subject.")
     return Change(Status.TICKETED, ticket=Ticket(system=system, subject=subject.strip(), status=Delivery.PENDING))
+
+
+def _private_reply(complaint: Complaint, text: str | None, now: datetime) -> Change:
+    """An answer in the private conversation we opened: only once it went out; the case stays where it is (only its
+    version moves, so each answer has its own key and is sent once)."""
+    if complaint.private is None or complaint.private.status is not Delivery.SENT:
+        raise InvalidRequest(f"#{complaint.id} has no private conversation yet: move it to DMs first.")
+    if not (text or "").strip():
+        raise InvalidRequest("Write the private message first.")
+    return Change(complaint.status, at=now)

@@ -6,7 +6,9 @@ from handlers.cases.errors import NotLead, NotOnTeam, NotOwner
 from handlers.domain.complaint import Action, Actor, Complaint, Role, Status
 
 # Actions that only the agent holding the claim may take.
-OWNER_ONLY = frozenset({Action.RELEASE, Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE, Action.PRIVATE})
+OWNER_ONLY = frozenset(
+    {Action.RELEASE, Action.ACKNOWLEDGE, Action.TICKET, Action.CLOSE, Action.PRIVATE, Action.PRIVATE_REPLY}
+)
 # Actions the owner or a lead may take once a complaint is claimed.
 OWNER_OR_LEAD = frozenset({Action.REASSIGN, Action.DISMISS, Action.MERGE, Action.MOVE})
 # Actions only leads take.

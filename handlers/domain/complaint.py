@@ -37,6 +37,7 @@ class Action(StrEnum):
     MOVE = "move"  # to another queue (its card moves to that queue's channel)
     INCIDENT_REPLY = "incident_reply"  # a lead's one public acknowledgement of an incident, to each of its complaints
     PRIVATE = "private"  # open a private conversation with the customer on their network ("Move to DMs")
+    PRIVATE_REPLY = "private_reply"  # answer the customer in that private conversation ("Reply privately")
 
 
 class Role(StrEnum):

@@ -48,10 +48,12 @@ class SocialReply(Outgoing):
 class PrivateMessage(Outgoing):
     """A private message to the complaint's customer on its network (an X direct message, a Bluesky chat message, a
     Mastodon direct post); its text is the case's private hand-off, or (`survey`) the satisfaction question asked
-    when the case closed. One lane per network, apart from public posts: X counts direct messages on their own."""
+    when the case closed, or (`text`) an agent's answer in the conversation ("Reply privately"). One lane per network,
+    apart from public posts: X counts direct messages on their own."""
 
     source: str = "x"
     survey: bool = False
+    text: str = ""  # an agent's private answer; empty for the hand-off and the question
 
     KIND: ClassVar[str] = "social.private"
 
@@ -61,18 +63,28 @@ class PrivateMessage(Outgoing):
         return f"private:{self.source or 'x'}"
 
     def to_payload(self) -> dict[str, Any]:
-        """The network, and whether it is the satisfaction question."""
-        return {"source": self.source} | ({"survey": True} if self.survey else {})
+        """The network, whether it is the satisfaction question, and an agent's answer's text."""
+        return (
+            {"source": self.source}
+            | ({"survey": True} if self.survey else {})
+            | ({"text": self.text} if self.text else {})
+        )
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any], kind: str) -> Self:
         """Back from a row."""
-        return cls(source=str(payload.get("source") or "x"), survey=bool(payload.get("survey")))
+        source, text = str(payload.get("source") or "x"), str(payload.get("text") or "")
+        return cls(source=source, survey=bool(payload.get("survey")), text=text)
 
     @staticmethod
     def key(complaint_id: int, version: int) -> str:
         """Idempotency key of a private hand-off (a new one for each attempt an agent makes)."""
         return f"social.private:{complaint_id}:{version}"
+
+    @staticmethod
+    def reply_key(complaint_id: int, version: int) -> str:
+        """Idempotency key of an agent's private answer (the case's version after it: one per answer)."""
+        return f"social.private:reply:{complaint_id}:{version}"
 
     @staticmethod
     def survey_key(complaint_id: int) -> str:

@@ -9,8 +9,17 @@ from dataclasses import replace
 
 from handlers.cases.reply_templates import ReplyTemplate, render
 from handlers.dispatch.fan_out import send
-from handlers.domain.complaint import Complaint, Delivery, IncomingComplaint, Message, MessageKind, PrivateHandoff
-from handlers.domain.outbox_kinds import URGENT_RANK, CardUpdate, PrivateMessage
+from handlers.domain.activity import ActivityLine
+from handlers.domain.complaint import (
+    SYSTEM,
+    Complaint,
+    Delivery,
+    IncomingComplaint,
+    Message,
+    MessageKind,
+    PrivateHandoff,
+)
+from handlers.domain.outbox_kinds import URGENT_RANK, CardUpdate, PrivateMessage, ThreadLine
 from handlers.offline.survey import DEFAULT_SURVEY, may_ask
 from handlers.ports.clock import Clock
 from handlers.ports.gateways import DeliveryFailed
@@ -53,6 +62,10 @@ class PrivateDeliveries:
         if body.survey:
             if complaint is not None and not stopped and may_ask(complaint):
                 self._ask(message, complaint)
+            return
+        if body.text:
+            if complaint is not None:
+                self._answer(message, complaint, body.text, STOPPED if stopped else None)
             return
         if complaint is None or complaint.private is None or complaint.private.status is not Delivery.PENDING:
             return
@@ -100,6 +113,29 @@ class PrivateDeliveries:
             uow.surveys.asked(complaint.id, self._clock.now())
             uow.commit()
         self._remember(complaint, sent, text)
+
+    def _answer(self, message: OutboxMessage, complaint: Complaint, text: str, refused: str | None) -> None:
+        """Send an agent's private answer in the case's conversation; a refusal (or a stop since) is said in the
+        card's thread, with the words that were not sent, so nothing is lost; 429s and 5xx are retried."""
+        gateway = self._gateways.get(complaint.source)
+        if gateway is None and refused is None:
+            refused = f"Private messages on {complaint.source} are not configured here: ask whoever runs Squeaky."
+        if gateway is not None and refused is None:
+            try:
+                sent = gateway.send_private(complaint, text, message.key, again=message.attempts > 1)
+            except DeliveryFailed as exc:
+                if not (exc.permanent or (exc.counts and message.last_chance)):
+                    raise
+                refused = exc.reason
+            else:
+                self._remember(complaint, sent, text)
+                return
+        why = (refused or "refused").rstrip(".")
+        line = ActivityLine(SYSTEM, f"could not send the private answer: {why}. It said: {text}")
+        with self._uow() as uow:
+            note = NewOutboxMessage(ThreadLine(line=line), f"{message.key}:refused", complaint.id, URGENT_RANK)
+            send(uow, [note], {complaint.id: complaint.cards})
+            uow.commit()
 
     def _record(self, complaint: Complaint, **changes: object) -> None:
         """Save the outcome and refresh the card (a key per outcome)."""

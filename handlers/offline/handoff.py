@@ -70,3 +70,32 @@ class Handoff:
             detail={"text": text, "via": rules.private_channel},
             private_text=text,
         )
+
+    def reply_privately(self, request: ActionRequest) -> Complaint:
+        """An agent's answer in the private conversation the case opened; the outbox sends it there, once."""
+        with self.uow_factory() as uow:
+            complaint = uow.complaints.get(request.complaint_id)
+            stopped = complaint is not None and uow.surveys.stopped(complaint.source, complaint.author_handle)
+        if complaint is None:
+            raise ComplaintNotFound(request.complaint_id)
+        if stopped:
+            raise InvalidRequest("This customer answered STOP: Squeaky never messages them privately again.")
+        text = (request.values.get("text") or "").strip()
+        if len(text) > MAX_PRIVATE_CHARACTERS:
+            raise InvalidRequest(f"The private message is {len(text)} characters; the limit is 1000.")
+        via = self.sources.of(complaint.source).private_channel
+
+        def effects(updated: Complaint) -> list[NewOutboxMessage]:
+            message = PrivateMessage(source=updated.source, text=text)
+            return [NewOutboxMessage(message, PrivateMessage.reply_key(updated.id, updated.version), updated.id)]
+
+        return transitions.apply(
+            self.uow_factory,
+            self.clock,
+            complaint.id,
+            Action.PRIVATE_REPLY,
+            request.who,
+            effects=effects,
+            detail={"text": text, "via": via},
+            private_text=text,
+        )

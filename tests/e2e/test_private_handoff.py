@@ -51,7 +51,7 @@ def test_move_to_dms_on_mastodon_sends_one_direct_post_to_the_customer_alone(
     assert action_ids.PRIVATE in json.dumps(card_shows(squeaky, "Move to DMs"))
     click(squeaky, card, action_ids.PRIVATE)
     shown = card_shows(squeaky, "Moved to DMs")
-    assert action_ids.PRIVATE not in shown  # sent: no second hand-off offered
+    assert f'"{action_ids.PRIVATE}"' not in shown and action_ids.PRIVATE_REPLY in shown  # sent: Reply privately instead
     [sent] = local_mastodon.posted
     assert sent["visibility"] == "direct" and sent["in_reply_to_id"] is None  # not under the public post
     assert [m["acct"] for m in sent["mentions"]] == ["ann@social.example"]  # it reaches the customer alone
