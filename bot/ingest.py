@@ -44,7 +44,8 @@ def x_network_feeds(core: Core, client: tweepy.Client, pacer: Pacer) -> list[Net
         for uid, handle in zip(brand_ids, settings.x_brand_handles, strict=True)
     ]
     found += [x_feeds.search_feed(client, query, reader) for query in settings.x_search_queries]
-    user_client = x_user_client(core)  # the brand's own keys: its customers' direct messages
+    # the brand's own keys: its customers' direct messages, unless switched off (X bills each DM event read)
+    user_client = x_user_client(core) if settings.x_dm_feed else None
     if user_client is not None and brand_ids:
         found.append(dm_feed(user_client, brand_ids[0], reader))
     return found

@@ -251,3 +251,15 @@ def test_a_customers_direct_answer_on_mastodon_joins_the_case_it_answers(
     poll(squeaky, "Mastodon")
     lines = thread_of(squeaky, card, "red suitcase, ref QX7")
     assert "answered privately: reply in the thread" in lines
+
+
+def test_with_the_x_dm_feed_off_no_dm_event_is_read(start_squeaky: Start) -> None:
+    squeaky = start_squeaky(x_dm_feed=False)  # X bills each DM event read
+    card = claimed_on_x(squeaky)
+    x_click(squeaky, "alice", card, action_ids.PRIVATE)
+    card_shows(squeaky, "Moved to DMs")  # sending still works
+    squeaky.x.dms.add_event(squeaky.x.add_user("maria_k"), squeaky.x.brand_id, "My booking ref is QX7")
+    poll_once(squeaky.services, x_read_client(squeaky.settings))
+    squeaky.work()
+    with squeaky.services.engine.connect() as connection:
+        assert connection.execute(select(messages.c.id).where(messages.c.text.contains("QX7"))).first() is None
