@@ -106,7 +106,8 @@ class Settings(ToolSettings):
     )
     x_dm_feed: bool = Field(
         True,
-        description="read customers' X direct messages (needs the brand's user keys; X bills each DM event read); off: none",
+        description="read customers' X direct messages (needs the brand's user keys; X bills each DM event read); "
+        "off: none",
     )
     suggestions: bool = Field(True, description="suggest replies learned from the team's answered cases; off: none")
     topic_model: bool = Field(True, description="learn topics from answered cases beside the keyword rules; off: rules")
