@@ -1,5 +1,5 @@
 """The satisfaction lines of `/squeaky stats`: responses, response rate, mean and share satisfied, in all and by
-queue, agent and network, and the share of closed cases that moved to a private conversation."""
+queue, tier, agent, topic and network, and the share of closed cases that moved to a private conversation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from collections.abc import Mapping
 
 from handlers.domain.stats import CsatRow
 
-_BY = (("queue", "By queue"), ("agent", "By agent"), ("network", "By network"))
+_BY = (
+    ("queue", "By queue"),
+    ("tier", "By tier"),
+    ("agent", "By agent"),
+    ("topic", "By topic"),
+    ("network", "By network"),
+)
 
 
 def _share(part: int, whole: int) -> str:

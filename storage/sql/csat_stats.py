@@ -1,6 +1,6 @@
 """Satisfaction in SQL: over the cases closed in a period, how many moved to a private conversation, were asked the
-satisfaction question, answered it, and how they rated; in all, and by queue, agent and network, in one statement
-per dimension."""
+satisfaction question, answered it, and how they rated; in all, and by queue, agent, network, tier and topic, in one
+statement per dimension."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def csat_rows(connection: Connection, period: Period, queue: str | None = None) 
         "queue": c.queue,
         "agent": func.coalesce(c.owner_name, "nobody"),
         "network": c.source,
+        "tier": c.tier,
+        "topic": c.topic,
     }
     where = [c.resolved_at >= period.start, c.resolved_at < period.end, c.status == "closed"]
     if queue is not None:

@@ -75,6 +75,7 @@ def test_a_complaint_walks_from_public_post_to_a_private_rating_in_stats_and_exp
     assert "Moved offline: 1 of 1 closed cases (100%)" in stats
     assert "1 of 1 answered (100%) · mean 5.0 · 100% satisfied" in stats
     assert "By agent: alice: 1 of 1" in stats and "By network: X: 1 of 1" in stats
+    assert "By tier: standard: 1 of 1" in stats and "By topic: baggage: 1 of 1" in stats
     assert "squeaky-cases-" in ask(squeaky, "export today")
     dm = squeaky.slack.wait_for(lambda: [m for m in squeaky.slack.dm(ALICE) if m.get("files")])
     rows = squeaky.slack.files[dm[0]["files"][0]["id"]]["content"].decode().splitlines()
