@@ -177,7 +177,7 @@ class CsatRow:
     case): how many closed, moved to a private conversation, asked, answered, and the ratings' sum and how many
     were 4 or 5."""
 
-    dimension: str  # "all", "queue", "agent", "network"
+    dimension: str  # "all", "queue", "tier", "agent", "topic", "network"
     key: str
     closed: int
     moved: int
@@ -185,6 +185,7 @@ class CsatRow:
     answered: int
     rating_sum: int
     satisfied: int
+    to_private_p50: float | None = None  # seconds from arrival to our first private message (the "all" row only)
 
     @property
     def mean(self) -> float | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handlers.domain.stats import CsatRow
+from handlers.text.figures import duration
 
 _BY = (
     ("queue", "By queue"),
@@ -33,6 +34,7 @@ def csat_lines(rows: list[CsatRow], networks: Mapping[str, str]) -> tuple[str, .
         return ("Satisfaction: no case was closed in this period.",)
     lines = [
         f"Moved offline: {overall.moved} of {overall.closed} closed cases ({_share(overall.moved, overall.closed)})",
+        f"Time to the first private message: p50 {duration(overall.to_private_p50)}",
         f"Satisfaction (CSAT, asked privately when a case closed; 4 or 5 is satisfied): {_figures(overall)}",
     ]
     for dimension, title in _BY:

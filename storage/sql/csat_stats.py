@@ -4,12 +4,14 @@ statement per dimension."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, Integer, case, func, literal, select
+from sqlalchemy import Connection, Integer, case, extract, func, literal, select
 
 from handlers.domain.stats import CsatRow, Period
-from storage.sql.tables import complaints
+from handlers.offline.deliveries import PRIVATE_NOTE
+from storage.sql.tables import complaints, messages
 
 SATISFIED = 4  # a rating of 4 or 5 counts as satisfied
 
@@ -50,4 +52,24 @@ def csat_rows(connection: Connection, period: Period, queue: str | None = None) 
             for r in connection.execute(query)
         ]
         rows += sorted(found, key=lambda row: (-row.closed, row.key))
+    if rows and rows[0].dimension == "all":
+        rows[0] = replace(rows[0], to_private_p50=_to_private_p50(connection, where))
     return rows
+
+
+def _to_private_p50(connection: Connection, where: list[Any]) -> float | None:
+    """The median time from a case's arrival to our first private message in it, over the period's closed cases
+    that had one (seconds)."""
+    m, c = messages.c, complaints.c
+    first = (
+        select(m.complaint_id, func.min(m.received_at).label("at"))
+        .where(m.kind == "brand", m.note == PRIVATE_NOTE)
+        .group_by(m.complaint_id)
+        .subquery()
+    )
+    took = extract("epoch", first.c.at - c.received_at)
+    query = select(func.percentile_cont(0.5).within_group(took)).join_from(
+        complaints, first, first.c.complaint_id == c.id
+    )
+    value = connection.execute(query.where(*where)).scalar()
+    return float(value) if value is not None else None

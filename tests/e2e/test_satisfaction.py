@@ -73,6 +73,7 @@ def test_a_complaint_walks_from_public_post_to_a_private_rating_in_stats_and_exp
 
     stats = ask(squeaky, "stats today")
     assert "Moved offline: 1 of 1 closed cases (100%)" in stats
+    assert "Time to the first private message: p50 " in stats and "p50 —" not in stats
     assert "1 of 1 answered (100%) · mean 5.0 · 100% satisfied" in stats
     assert "By agent: alice: 1 of 1" in stats and "By network: X: 1 of 1" in stats
     assert "By tier: standard: 1 of 1" in stats and "By topic: baggage: 1 of 1" in stats
