@@ -22,6 +22,7 @@ from bot.wiring import Services
 from handlers.domain.complaint import Role
 from handlers.domain.people import Identity
 from handlers.team.command_answers import Dashboard, LeadDesk
+from handlers.team.csat_lines import csat_figures
 from handlers.team.stats import parse_period
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,9 @@ def home_view(
     if dashboard.waiting:
         queue += "\n" + waiting_lines(dashboard.waiting, links, now)
     blocks.append(_section(queue))
+    week = dashboard.week_csat
+    if week is not None and week.asked:
+        blocks.append(_section(f"*Satisfaction this week*: {csat_figures(week)} (asked privately when a case closed)"))
     blocks += queue_blocks(dashboard, me)
     held = " · ".join(f"{text(name, 60)} {count}" for name, count in dashboard.holders) or "nobody holds a complaint"
     blocks.append(_section(f"*Who holds what*: {held}"))

@@ -14,7 +14,7 @@ from handlers.domain.people import Identity
 from handlers.domain.queue_rules import rules_for
 from handlers.domain.rich_text import Mention
 from handlers.domain.sla import SlaPolicy, with_defaults
-from handlers.domain.stats import StatsReport, Waiting
+from handlers.domain.stats import CsatRow, StatsReport, Waiting
 from handlers.team.answers.desk import Answer, Desk
 from handlers.team.answers.forget import answer_forget
 from handlers.team.answers.oncall import answer_oncall
@@ -72,6 +72,7 @@ class Dashboard:
     on_call: Mention | None
     queues: tuple[QueueLine, ...] = ()
     available: frozenset[str] = frozenset()  # person keys taking push assignments
+    week_csat: CsatRow | None = None  # satisfaction over the cases closed in the last 7 days (None: none closed)
 
 
 @dataclass
@@ -112,6 +113,7 @@ class LeadDesk(Desk):
             holders = tuple(uow.stats.holders())
             by_queue, storms = uow.stats.waiting_by_queue(), uow.team.storms()
             available = frozenset(uow.team.availability())
+            week = next(iter(uow.stats.csat(parse_period("7d", now, self.timezone))), None)
         rules = self.rules()
         queues = tuple(
             QueueLine(q.name, q.title, by_queue.get(q.name, 0), q.name in storms, rules[q.name].assign.on)
@@ -119,7 +121,7 @@ class LeadDesk(Desk):
         )
         key = who_is_on_call(self.uow_factory, self.clock, self.fallback_on_call)
         on_call = self.mentions([key]).get(key) if key else None
-        return Dashboard(today, waiting, holders, on_call, queues, available)
+        return Dashboard(today, waiting, holders, on_call, queues, available, week)
 
     def _refuse(self, actor: Actor, text: str, why: str) -> Answer:
         with self.uow_factory() as uow:

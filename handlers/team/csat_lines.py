@@ -21,7 +21,8 @@ def _share(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "-"
 
 
-def _figures(row: CsatRow) -> str:
+def csat_figures(row: CsatRow) -> str:
+    """Answered of asked, the rate, the mean and the share satisfied, in one line."""
     mean = f"mean {row.mean:.1f}" if row.mean is not None else "no rating yet"
     rate = _share(row.answered, row.asked)
     return f"{row.answered} of {row.asked} answered ({rate}) · {mean} · {_share(row.satisfied, row.answered)} satisfied"
@@ -35,11 +36,11 @@ def csat_lines(rows: list[CsatRow], networks: Mapping[str, str]) -> tuple[str, .
     lines = [
         f"Moved offline: {overall.moved} of {overall.closed} closed cases ({_share(overall.moved, overall.closed)})",
         f"Time to the first private message: p50 {duration(overall.to_private_p50)}",
-        f"Satisfaction (CSAT, asked privately when a case closed; 4 or 5 is satisfied): {_figures(overall)}",
+        f"Satisfaction (CSAT, asked privately when a case closed; 4 or 5 is satisfied): {csat_figures(overall)}",
     ]
     for dimension, title in _BY:
         parts = [
-            f"{networks.get(r.key, r.key) if dimension == 'network' else r.key}: {_figures(r)}"
+            f"{networks.get(r.key, r.key) if dimension == 'network' else r.key}: {csat_figures(r)}"
             for r in rows
             if r.dimension == dimension and r.asked
         ]

@@ -16,7 +16,7 @@ from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
 from bot.slack import action_ids
 from sandbox.bluesky_api import LocalBluesky
-from sandbox.interactions import post_command, slash_command
+from sandbox.interactions import post_command, post_event, slash_command
 from sandbox.mastodon_api import LocalMastodon
 from sandbox.slack_api import LocalSlack
 from storage.sql.tables import complaints, messages
@@ -81,6 +81,11 @@ def test_a_complaint_walks_from_public_post_to_a_private_rating_in_stats_and_exp
     dm = squeaky.slack.wait_for(lambda: [m for m in squeaky.slack.dm(ALICE) if m.get("files")])
     rows = squeaky.slack.files[dm[0]["files"][0]["id"]]["content"].decode().splitlines()
     assert rows[0].endswith(",private_handoff,csat_asked,csat_rating") and rows[1].endswith(",sent,yes,5")
+    squeaky.slack.home_views.clear()  # the tab as it is drawn now, not as it was
+    opened = {"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": f"D{ALICE}"}
+    assert post_event(squeaky.events_url, SIGNING_SECRET, opened).status_code == 200
+    home = json.dumps(squeaky.slack.wait_for(lambda: squeaky.slack.home_views.get(ALICE)), ensure_ascii=False)
+    assert "*Satisfaction this week*: 1 of 1 answered (100%) · mean 5.0 · 100% satisfied" in home
 
 
 def test_stop_ends_private_messages_and_no_question_is_asked_on_close(squeaky: Running) -> None:
