@@ -11,13 +11,13 @@ from handlers.cases.errors import ComplaintNotFound, ConcurrentUpdate, InvalidRe
 from handlers.cases.lifecycle import OPEN_STATUSES, decide
 from handlers.cases.on_call import page_followups
 from handlers.cases.permissions import authorize
-from handlers.dispatch.fan_out import to_surfaces
+from handlers.dispatch.fan_out import send
 from handlers.domain.activity import ActivityLine
 from handlers.domain.complaint import Action, Actor, AuditEvent, Change, Complaint
 from handlers.domain.outbox_kinds import URGENT_RANK, CardUpdate, ThreadLine
 from handlers.ports.clock import Clock
 from handlers.ports.outbox import NewOutboxMessage
-from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 _ATTEMPTS = 3
 Effects = Callable[[Complaint], list[NewOutboxMessage]]
@@ -82,15 +82,19 @@ def apply(
                 if other is None or other.status not in OPEN_STATUSES:
                     raise InvalidRequest(f"#{partner} is not an open complaint; merge into one that is.")
                 writes.append((other, Change(other.status)))  # only its version moves: "still open, as read"
+            if not all(uow.complaints.compare_and_set(c, w) for c, w in sorted(writes, key=lambda cw: cw[0].id)):
+                continue  # leaving the unit of work undone rolls back whatever did land
             updated = complaint.changed(change)
-            event = AuditEvent(
-                complaint_id,
-                actor,
-                action.value,
-                complaint.status,
-                change.status,
-                now,
-                _detail(complaint, action, detail),
+            uow.audit.record(
+                AuditEvent(
+                    complaint_id,
+                    actor,
+                    action.value,
+                    complaint.status,
+                    change.status,
+                    now,
+                    _detail(complaint, action, detail),
+                )
             )
             line = ActivityLine(actor, describe(action, complaint, updated))
             outbox = [
@@ -102,31 +106,12 @@ def apply(
                 ),
             ]
             outbox += page_followups(complaint, action)
-            outbox += effects(updated) if effects else []
-            spread = to_surfaces(outbox, uow.surfaces, uow.complaints.cards_of, {complaint_id: complaint.cards})
-            if not all(
-                _write(uow, c, w, complaint_id, event, spread) for c, w in sorted(writes, key=lambda cw: cw[0].id)
-            ):
-                continue  # leaving the unit of work undone rolls back whatever did land
+            send(uow, outbox + (effects(updated) if effects else []), {complaint_id: complaint.cards})
             if not complaint.cards:  # its card may be held (a queue in storm mode): taken, it is posted now
                 uow.outbox.release_held(now, complaint_id=complaint_id)
             uow.commit()
             return updated
     raise ConcurrentUpdate(complaint_id)
-
-
-def _write(
-    uow: UnitOfWork,
-    complaint: Complaint,
-    change: Change,
-    acted_on: int,
-    event: AuditEvent,
-    spread: list[NewOutboxMessage],
-) -> bool:
-    """One row's compare-and-set; the acted-on complaint's carries its audit event and outbox messages with it."""
-    if complaint.id != acted_on:
-        return uow.complaints.compare_and_set(complaint, change)
-    return uow.complaints.compare_and_set_recorded(complaint, change, event, spread)
 
 
 def _detail(complaint: Complaint, action: Action, detail: dict[str, Any] | None) -> dict[str, Any]:

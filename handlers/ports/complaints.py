@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from handlers.domain.complaint import (
-    AuditEvent,
     CardRef,
     Change,
     Complaint,
@@ -18,7 +17,6 @@ from handlers.domain.complaint import (
     Ticket,
 )
 from handlers.domain.late import LateQueue
-from handlers.ports.outbox import NewOutboxMessage
 
 
 class DuplicateKey(Exception):
@@ -47,13 +45,6 @@ class ComplaintRepository(Protocol):
 
     def compare_and_set(self, complaint: Complaint, change: Change) -> bool:
         """Apply `change` only if the row still has `complaint`'s status and version; True if it did."""
-        ...
-
-    def compare_and_set_recorded(
-        self, complaint: Complaint, change: Change, event: AuditEvent, messages: Sequence[NewOutboxMessage]
-    ) -> bool:
-        """compare_and_set, and only if it landed, `event` in the audit trail and `messages` in the outbox (a key
-        queued already is skipped): one write where the database allows. True if it landed."""
         ...
 
     def add_card(self, complaint_id: int, card: CardRef) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -13,7 +12,6 @@ from sqlalchemy import (
 )
 
 from handlers.domain.complaint import (
-    AuditEvent,
     CardRef,
     Change,
     Complaint,
@@ -22,7 +20,6 @@ from handlers.domain.complaint import (
     Ticket,
 )
 from handlers.ports.complaints import FollowupCount
-from handlers.ports.outbox import NewOutboxMessage
 from storage.sql.complaint_cards import SqlComplaintCards
 from storage.sql.complaint_rows import (
     WITH_OWNER_AND_CARDS,
@@ -32,7 +29,6 @@ from storage.sql.complaint_rows import (
     ticket_values,
 )
 from storage.sql.queue_reads import SqlQueueReads
-from storage.sql.recorded_change import write_recorded
 from storage.sql.set_queries import bulk_insert, chunks, one_of
 from storage.sql.tables import complaints
 from storage.sql.thread_reads import SqlThreadReads
@@ -116,14 +112,40 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
 
     def compare_and_set(self, complaint: Complaint, change: Change) -> bool:
         """One conditional UPDATE on status and version; True if this caller's change landed."""
-        return bool(self._c.execute(_conditional_update(complaint, change)).rowcount == 1)
-
-    def compare_and_set_recorded(
-        self, complaint: Complaint, change: Change, event: AuditEvent, messages: Sequence[NewOutboxMessage]
-    ) -> bool:
-        """The compare-and-set with its audit event and outbox messages, all or (it did not land) none; on PostgreSQL
-        in one statement, so a decision costs one round trip to write."""
-        return write_recorded(self._c, self._clock, _conditional_update(complaint, change), event, messages)
+        values: dict[str, Any] = {"status": change.status.value, "version": complaints.c.version + 1}
+        if change.clear_owner:
+            values.update(owner_person_id=None, owner_name=None, claimed_at=None)
+        elif change.owner is not None:
+            values.update(
+                owner_person_id=int(change.owner.id), owner_name=change.owner.name, claimed_at=change.claimed_at
+            )
+        if change.reply is not None:
+            values.update(reply_values(change.reply))
+        if change.ticket is not None:
+            values.update(ticket_values(change.ticket))
+        if change.dismiss_reason is not None:
+            values["dismiss_reason"] = change.dismiss_reason
+        if change.merged_into is not None:
+            values["merged_into"] = change.merged_into
+        if change.queue is not None:
+            values["queue"] = change.queue
+        if change.tier is not None:
+            values["tier"] = change.tier
+        values.update(change.milestones(complaint))
+        if change.requeues(complaint):  # a new wait for an owner starts its own service level ladder
+            values.update(sla_stage=0, paged_alone=False, requeued_at=change.at)
+        if change.at is not None:
+            values["updated_at"] = change.at
+        result = self._c.execute(
+            update(complaints)
+            .where(
+                complaints.c.id == complaint.id,
+                complaints.c.version == complaint.version,
+                complaints.c.status == complaint.status.value,
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
 
     def record_reply(self, complaint_id: int, reply: PublicReply) -> None:
         """Record how the public reply went."""
@@ -132,38 +154,3 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
     def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
         """Record how the ticket went."""
         self._c.execute(update(complaints).where(complaints.c.id == complaint_id).values(**ticket_values(ticket)))
-
-
-def _conditional_update(complaint: Complaint, change: Change) -> Any:
-    """The UPDATE that lands `change` only if the row still has `complaint`'s status and version."""
-    values: dict[str, Any] = {"status": change.status.value, "version": complaints.c.version + 1}
-    if change.clear_owner:
-        values.update(owner_person_id=None, owner_name=None, claimed_at=None)
-    elif change.owner is not None:
-        values.update(owner_person_id=int(change.owner.id), owner_name=change.owner.name, claimed_at=change.claimed_at)
-    if change.reply is not None:
-        values.update(reply_values(change.reply))
-    if change.ticket is not None:
-        values.update(ticket_values(change.ticket))
-    if change.dismiss_reason is not None:
-        values["dismiss_reason"] = change.dismiss_reason
-    if change.merged_into is not None:
-        values["merged_into"] = change.merged_into
-    if change.queue is not None:
-        values["queue"] = change.queue
-    if change.tier is not None:
-        values["tier"] = change.tier
-    values.update(change.milestones(complaint))
-    if change.requeues(complaint):  # a new wait for an owner starts its own service level ladder
-        values.update(sla_stage=0, paged_alone=False, requeued_at=change.at)
-    if change.at is not None:
-        values["updated_at"] = change.at
-    return (
-        update(complaints)
-        .where(
-            complaints.c.id == complaint.id,
-            complaints.c.version == complaint.version,
-            complaints.c.status == complaint.status.value,
-        )
-        .values(**values)
-    )

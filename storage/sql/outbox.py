@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,23 @@ class SqlOutbox:
         skipped."""
         if not batch:
             return
-        rows = outbox_rows(batch, self._clock.now())
+        now = self._clock.now()
+        rows = [
+            {
+                "kind": m.body.kind,
+                "key": m.key,
+                "lane": m.body.lane,
+                "ordering": m.body.ordering,
+                "complaint_id": m.complaint_id,
+                "payload": m.body.to_payload(),
+                "status": "held" if m.held else "pending",
+                "attempts": 0,
+                "available_at": now,
+                "created_at": now,
+                "rank": m.rank,
+            }
+            for m in batch
+        ]
         self._c.execute(insert_or_ignore(self._c, outbox), rows)
 
     def lease_due(
@@ -207,23 +223,3 @@ class SqlOutbox:
             .values(leased_until=None, lease=None, **values)
         )
         return bool(result.rowcount)
-
-
-def outbox_rows(batch: Sequence[NewOutboxMessage], now: datetime) -> list[dict[str, Any]]:
-    """The outbox rows of `batch`, as the core hands them, each due `now`."""
-    return [
-        {
-            "kind": m.body.kind,
-            "key": m.key,
-            "lane": m.body.lane,
-            "ordering": m.body.ordering,
-            "complaint_id": m.complaint_id,
-            "payload": m.body.to_payload(),
-            "status": "held" if m.held else "pending",
-            "attempts": 0,
-            "available_at": now,
-            "created_at": now,
-            "rank": m.rank,
-        }
-        for m in batch
-    ]

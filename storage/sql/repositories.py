@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -72,7 +71,19 @@ class SqlAuditLog:
 
     def record(self, event: AuditEvent) -> None:
         """Append one event."""
-        self._c.execute(insert(audit_events).values(**audit_values(event)))
+        self._c.execute(
+            insert(audit_events).values(
+                complaint_id=event.complaint_id,
+                actor_id=event.actor.id,
+                actor_name=event.actor.name,
+                surface=event.actor.surface,
+                action=event.action,
+                from_status=event.from_status.value if event.from_status else None,
+                to_status=event.to_status.value if event.to_status else None,
+                at=event.at,
+                detail=dict(event.detail),
+            )
+        )
 
     def blank_details(self, before: datetime, after_id: int, limit: int) -> list[int]:
         """Empty the details of up to `limit` events older than `before` with ids above `after_id`, up to the first
@@ -148,18 +159,3 @@ class SqlCheckpoints:
     def _insert_or_move(self, name: str, value: str, now: datetime) -> None:
         if not self._inserted(name, value, now):
             self._c.execute(update(checkpoints).where(checkpoints.c.name == name).values(value=value, updated_at=now))
-
-
-def audit_values(event: AuditEvent) -> dict[str, Any]:
-    """The audit_events row of one event."""
-    return {
-        "complaint_id": event.complaint_id,
-        "actor_id": event.actor.id,
-        "actor_name": event.actor.name,
-        "surface": event.actor.surface,
-        "action": event.action,
-        "from_status": event.from_status.value if event.from_status else None,
-        "to_status": event.to_status.value if event.to_status else None,
-        "at": event.at,
-        "detail": dict(event.detail),
-    }

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
 from handlers.cases.lifecycle import OPEN_STATUSES
 from handlers.domain.complaint import (
-    AuditEvent,
     CardRef,
     Change,
     Complaint,
@@ -23,9 +22,6 @@ from handlers.domain.complaint import (
 )
 from handlers.domain.late import LateQueue
 from handlers.ports.complaints import DuplicateKey, FollowupCount, ThreadIndex, WaitScope
-from handlers.ports.outbox import NewOutboxMessage
-from tests.fakes.outbox import _Outbox
-from tests.fakes.records import _Audit
 from tests.fakes.state import FakeState
 
 
@@ -193,15 +189,6 @@ class _Complaints:
         if current is None or current.version != complaint.version or current.status != complaint.status:
             return False
         self.s.complaints[complaint.id] = current.changed(change)
-        return True
-
-    def compare_and_set_recorded(
-        self, complaint: Complaint, change: Change, event: AuditEvent, messages: Sequence[NewOutboxMessage]
-    ) -> bool:
-        if not self.compare_and_set(complaint, change):
-            return False
-        _Audit(self.s).record(event)
-        _Outbox(self.s).enqueue_many(list(messages))
         return True
 
     def add_card(self, complaint_id: int, card: CardRef) -> None:
