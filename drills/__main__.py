@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bench import machine
 from drills.faults import FAULTS, SHORT
-from drills.run import Plan, run, table
+from drills.run import Plan, run
+from drills.table import table
 from drills.traffic import source_file
 
 INTRO = """# Drills

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import redis
 import requests
 from sqlalchemy import Engine
 
 from bench.clicks import SECRET
 from bench.scale_constants import CHANNEL
+from drills.traffic import QUIET_QUERY
 from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
 from sandbox.zendesk_api import LocalZendesk
@@ -27,6 +29,34 @@ from tests.private_servers import PrivatePostgres, PrivateRedis, free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 WEBS, WORKERS = 2, 3
+PAGE_CAP = 10  # posts a page of the local X answers (X may answer fewer than asked), so an outage spans pages
+
+
+class DrillRedis(PrivateRedis):
+    """The deployment's own redis-server, which a drill may stop keeping its data or kill and bring back empty."""
+
+    def shut_down_keeping(self) -> None:
+        """SHUTDOWN SAVE: every connection drops, new ones are refused, and its data is on disk for `start()`."""
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        try:
+            client.shutdown(save=True)
+        except redis.ConnectionError:
+            pass  # it went while answering
+        finally:
+            client.close()
+        if self._process is not None:
+            self._process.wait(timeout=15)  # it saves, then exits
+        self._process = None
+
+    def kill_empty(self) -> None:
+        """kill -9, and no data on disk: `start()` brings it back empty."""
+        self.stop()
+        (self.workdir / "dump.rdb").unlink(missing_ok=True)
+
+    @property
+    def workdir(self) -> Path:
+        """Where its files are."""
+        return self._dir
 
 
 @dataclass
@@ -76,7 +106,7 @@ class Deployment:
     x: LocalX = field(default_factory=LocalX)
     zendesk: LocalZendesk = field(default_factory=LocalZendesk)
     postgres: PrivatePostgres = field(default_factory=PrivatePostgres)
-    redis: PrivateRedis | None = None
+    redis: DrillRedis | None = None
     processes: dict[str, Process] = field(default_factory=dict)
     engine: Engine | None = None
 
@@ -100,7 +130,9 @@ class Deployment:
             "X_ACCESS_TOKEN": "local-access-token",
             "X_ACCESS_TOKEN_SECRET": "local-access-secret",
             "X_BRAND_HANDLES": self.x.brand,
-            "X_POLL_SECONDS": "2",  # X allows 450 mention reads per 15 min: one a second would run out in 7.5 min
+            "X_SEARCH_QUERIES": QUIET_QUERY,  # a feed whose polls return nothing until its drill
+            # X allows 450 mention reads and 450 searches per 15 min, pages included: one a second runs out in 7.5 min
+            "X_POLL_SECONDS": "2.5",
             "TICKET_SYSTEM": "zendesk",
             "ZENDESK_SUBDOMAIN": "squeaky",
             "ZENDESK_EMAIL": self.zendesk.email,
@@ -115,7 +147,9 @@ class Deployment:
     def up(self) -> Deployment:
         """Start the servers and stand-ins, migrate, then the web, worker and ingest processes."""
         self.postgres.start()
-        self.redis = PrivateRedis(self.workdir).start()
+        self.redis = DrillRedis(self.workdir)
+        self.redis.start()
+        self.x.page_cap = PAGE_CAP
         for server in (self.slack, self.x, self.zendesk):
             server.start()
         migrate = self._process("migrate", ["migrate"])

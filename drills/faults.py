@@ -21,6 +21,7 @@ class Fault:
     what: str
     run: Callable[[Deployment, float], float]
     lasts: Callable[[float], float] = lambda minute: 5.0  # about how long it holds, given `minute`
+    quiet_posts: int = 0  # posts to the quiet search (never read before) during the fault: more than one page
 
 
 def kill_worker(d: Deployment, minute: float) -> float:
@@ -45,7 +46,17 @@ def kill_web(d: Deployment, minute: float) -> float:
 def redis_restart_empty(d: Deployment, minute: float, down: float = 10.0) -> float:
     """Redis killed, down for `down` s, started again empty (no persistence)."""
     assert d.redis is not None
-    d.redis.stop()
+    d.redis.kill_empty()
+    time.sleep(down)
+    d.redis.start()
+    return time.time()
+
+
+def redis_outage(d: Deployment, minute: float, down: float = 10.0) -> float:
+    """Redis stopped for `down` s and started again with its data (a restart, a network cut): 10 s covers the start
+    of every short periodic job (each runs every 10 s or less) and the card deliveries under way."""
+    assert d.redis is not None
+    d.redis.shut_down_keeping()
     time.sleep(down)
     d.redis.start()
     return time.time()
@@ -105,7 +116,14 @@ FAULTS = [
     Fault("worker kill -9", "a worker killed with SIGKILL (restarted 5 s later)", kill_worker),
     Fault("web kill -9", "a web process killed with SIGKILL (restarted 5 s later)", kill_web),
     Fault("Redis restart empty", "Redis killed, down 10 s, back empty", redis_restart_empty, lambda m: 10.0),
-    Fault("PostgreSQL down 30 s", "PostgreSQL stopped 30 s", postgres_down, lambda m: 30.0),
+    Fault("Redis outage 10 s", "Redis stopped 10 s, back with its data", redis_outage, lambda m: 10.0),
+    Fault(
+        "PostgreSQL down 30 s",
+        "PostgreSQL stopped 30 s; a never-read X search gets three pages meanwhile",
+        postgres_down,
+        lambda m: 30.0,
+        quiet_posts=25,
+    ),
     Fault(
         "Slack 429 then 5xx",
         "Slack 429 + Retry-After, then 5xx for the minute",

@@ -3,6 +3,7 @@ table of what each cost."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from bot.slack.gateway import CARD_EVENT
 from drills.agents import Crew
 from drills.deployment import Deployment
 from drills.faults import Fault
-from drills.tally import SHORT_JOBS, Tally, count, first_passes_after, job_passes
+from drills.table import row
+from drills.tally import SHORT_JOBS, Tally, count, first_passes_after, job_passes, late_by_lease
 from drills.traffic import Stream, complaint_texts
 from storage.sql.tables import complaints, outbox
 
@@ -104,9 +106,12 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     engine = d.engine
     assert engine is not None
     window = LEAD_SECONDS * 2 + fault.lasts(plan.minute)
+    started = time.time()
     feeding = stream.steady(fault.name, plan.posts_per_drill - 1, window)
     time.sleep(LEAD_SECONDS)
+    quiet = _quiet_posts(stream, fault)
     back = fault.run(d, plan.minute)
+    quiet.join()
     back_at = datetime.fromtimestamp(back, UTC)
     probe = stream.tweet(fault.name)  # the first complaint after the dependency's return
     jobs = _wait(lambda: first_passes_after(engine, back_at) is not None, 60, step=0.5)  # sampled from the return on
@@ -119,6 +124,13 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     ids = stream.sent[fault.name]
     settled = _wait(lambda: _settled(d, stream, crew, fault.name), SETTLE_SECONDS, step=1.0)
     tally = count(fault.name, ids, engine, d.slack, d.x, d.zendesk, crew.claims())
+    tally.cards_late = late_by_lease(engine, d.slack, _case_ids(d, ids), back)
+    clicks = crew.clicks(started, time.time())
+    tally.clicks = len(clicks)
+    tally.clicks_unanswered = [
+        f"{c.action} on {c.complaint_id} by {c.user}" for c in clicks if not c.answer and not c.slack_failing
+    ]
+    tally.clicks_slack_down = sum(1 for c in clicks if not c.answer and c.slack_failing)
     tally.recovered_s = recovered
     tally.jobs_back_s = jobs_back
     tally.probe_carded_s = None if carded is None else carded
@@ -132,6 +144,26 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     if settled is None:
         tally.notes.append(f"not settled within {SETTLE_SECONDS:.0f} s")
     return tally
+
+
+def _quiet_posts(stream: Stream, fault: Fault) -> threading.Thread:
+    """The fault's posts to the quiet search, all a second into the fault (so they arrive during it)."""
+
+    def run() -> None:
+        time.sleep(1.0)
+        for _ in range(fault.quiet_posts):
+            stream.tweet_quiet(fault.name)
+
+    thread = threading.Thread(target=run, name="quiet-posts", daemon=True)
+    thread.start()
+    return thread
+
+
+def _case_ids(d: Deployment, tweet_ids: list[str]) -> list[int]:
+    assert d.engine is not None
+    with d.engine.connect() as c:
+        found = c.execute(select(complaints.c.id).where(complaints.c.external_id.in_(tweet_ids)))
+        return [int(r.id) for r in found]
 
 
 def _settled(d: Deployment, stream: Stream, crew: Crew, name: str) -> bool:
@@ -159,60 +191,3 @@ def run(faults: list[Fault], plan: Plan, progress: Callable[[str], None] = print
         crew.stop()
         d.down()
     return tallies, d
-
-
-HEADER = (
-    "| drill | posts | unread | cases | cards lost | cards twice | replies | lost | twice | tickets | lost | twice "
-    "| claims kept | jobs back (s) | recovered (s) | probe card (s) | thread lines twice | met |"
-)
-RULE = "|" + "---|" * 18
-
-
-def _s(value: float | None) -> str:
-    return "never" if value is None else f"{value:.1f}"
-
-
-def row(t: Tally) -> str:
-    """One drill's line of the table."""
-    cells = [
-        t.drill,
-        t.posts,
-        len(t.unread),
-        t.cases,
-        len(t.cards_lost),
-        len(t.cards_twice),
-        t.replies,
-        len(t.replies_lost),
-        len(t.replies_twice),
-        t.tickets,
-        len(t.tickets_lost),
-        len(t.tickets_twice),
-        f"{t.claims_kept}/{t.claims}",
-        _s(t.jobs_back_s),
-        _s(t.recovered_s),
-        _s(t.probe_carded_s),
-        t.thread_lines_twice,
-        "yes" if t.clean else "NO",
-    ]
-    return "| " + " | ".join(str(c) for c in cells) + " |"
-
-
-def table(tallies: list[Tally]) -> str:
-    """The whole table, then what was listed lost or doubled."""
-    lines = [HEADER, RULE, *(row(t) for t in tallies)]
-    details = []
-    for t in tallies:
-        named: dict[str, list[str] | list[int]] = {
-            "unread tweets": t.unread,
-            "cases without a card": t.cards_lost,
-            "cases with two cards": t.cards_twice,
-            "replies lost": t.replies_lost,
-            "replies twice": t.replies_twice,
-            "tickets lost": t.tickets_lost,
-            "tickets twice": t.tickets_twice,
-            "replies or tickets still waiting (X posts 100 per 15 min)": t.waiting,
-        }
-        said = [f"{what}: {', '.join(map(str, ids[:20]))}" for what, ids in named.items() if ids]
-        if said or t.notes:
-            details.append(f"- {t.drill}: " + "; ".join(said + t.notes))
-    return "\n".join(lines + (["", *details] if details else []))

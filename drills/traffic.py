@@ -13,6 +13,7 @@ from bot.sources.twcs import read_twcs
 from handlers.domain.complaint import IncomingComplaint
 from sandbox.x_api import LocalX
 
+QUIET_QUERY = "squeakyrail"  # an X search polled from the start that returns nothing until a drill's posts arrive
 TWCS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "twcs_dev.csv"
 
 
@@ -40,6 +41,7 @@ class Stream:
     x: LocalX
     texts: list[str]
     sent: dict[str, list[str]] = field(default_factory=dict)  # drill -> tweet ids
+    quiet: set[str] = field(default_factory=set)  # tweet ids posted to the quiet search
     _next: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -53,6 +55,19 @@ class Stream:
         tweet_id = str(posted["id"])
         with self._lock:
             self.sent.setdefault(drill, []).append(tweet_id)
+        return tweet_id
+
+    def tweet_quiet(self, drill: str) -> str:
+        """Post the next complaint to the quiet search (naming no brand account); return its tweet id."""
+        with self._lock:
+            n = self._next
+            self._next += 1
+        text = self.texts[n % len(self.texts)].replace("\n", " ")
+        posted = self.x.add_tweet(f"cust{n:05d}", f"{QUIET_QUERY} {text}"[:270])
+        tweet_id = str(posted["id"])
+        with self._lock:
+            self.sent.setdefault(drill, []).append(tweet_id)
+            self.quiet.add(tweet_id)
         return tweet_id
 
     def steady(self, drill: str, count: int, seconds: float, stop: threading.Event | None = None) -> threading.Thread:

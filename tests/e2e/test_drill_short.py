@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from drills.faults import SHORT
-from drills.run import Plan, run, table
+from drills.run import Plan, run
+from drills.table import table
 
 pytestmark = pytest.mark.e2e
 DRILL_TIMEOUT = 420  # seconds: the deployment's start, two drills and their settling (about 2.5 min on 2 cores)
