@@ -6,7 +6,6 @@ one), keeping which claims each won, and waiting for every click's answer: the c
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -149,39 +148,3 @@ class DrillAgent(Agent):
         answer = self._post(view_submission(self.user, self.name, view, answers))
         if answer.status_code != 200:
             raise RuntimeError(f"form answered {answer.status_code}")
-
-
-class Crew:
-    """The agents, working on threads of their own until `stop()`."""
-
-    def __init__(self, count: int, urls: list[str], board: Board, engine: Engine) -> None:
-        self.log = AgentLog()
-        self.agents = [DrillAgent(n, urls, board, engine, self.log) for n in range(count)]
-        self._taken: set[int] = set()
-        self._guard = threading.Lock()
-        self._until = float("inf")
-        self._threads = [threading.Thread(target=self._work, args=(a,), daemon=True) for a in self.agents]
-
-    def _work(self, agent: DrillAgent) -> None:
-        while time.time() < self._until:
-            agent.run(min(self._until, time.time() + 5), self._taken, self._guard)
-
-    def start(self) -> Crew:
-        """Start working."""
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Finish the case in hand, then stop."""
-        self._until = time.time()
-        for thread in self._threads:
-            thread.join(timeout=60)
-
-    def claims(self) -> dict[int, str]:
-        """Every claim an agent saw won: complaint id -> the agent's Slack id."""
-        return {cid: user for agent in self.agents for cid, user in agent.claims.items()}
-
-    def clicks(self, since: float, until: float) -> list[Click]:
-        """Every click made between `since` and `until` (epoch seconds)."""
-        return [c for agent in self.agents for c in list(agent.clicks) if since <= c.at < until]

@@ -1,6 +1,6 @@
-"""The deployment a drill runs on: its own PostgreSQL and Redis, the local Slack, X and Zendesk, and the processes
-of the Procfile (`python -m bot migrate`, two `web`, three `worker`, one `ingest`), each killable with SIGKILL and
-started again as a process manager would."""
+"""The deployment a drill runs on: its own PostgreSQL and Redis, the local Slack, Teams, X, Bluesky, Mastodon and
+Zendesk, and the processes of the Procfile (`python -m bot migrate`, two `web`, three `worker`, one `ingest`), each
+killable with SIGKILL and started again as a process manager would."""
 
 from __future__ import annotations
 
@@ -21,7 +21,12 @@ from sqlalchemy import Engine
 from bench.clicks import SECRET
 from bench.scale_constants import CHANNEL
 from drills.traffic import QUIET_QUERY
+from sandbox.bluesky_api import LocalBluesky
+from sandbox.mastodon_api import LocalMastodon
+from sandbox.server import LocalServer
 from sandbox.slack_api import LocalSlack
+from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
+from sandbox.teams_api import LocalTeams
 from sandbox.x_api import LocalX
 from sandbox.zendesk_api import LocalZendesk
 from storage.sql.engine import make_engine
@@ -105,6 +110,9 @@ class Deployment:
     slack: LocalSlack = field(default_factory=LocalSlack)
     x: LocalX = field(default_factory=LocalX)
     zendesk: LocalZendesk = field(default_factory=LocalZendesk)
+    teams: LocalTeams = field(default_factory=LocalTeams)
+    bluesky: LocalBluesky = field(default_factory=LocalBluesky)
+    mastodon: LocalMastodon = field(default_factory=LocalMastodon)
     postgres: PrivatePostgres = field(default_factory=PrivatePostgres)
     redis: DrillRedis | None = None
     processes: dict[str, Process] = field(default_factory=dict)
@@ -138,6 +146,21 @@ class Deployment:
             "ZENDESK_EMAIL": self.zendesk.email,
             "ZENDESK_API_TOKEN": self.zendesk.token,
             "ZENDESK_URL": self.zendesk.url,
+            "TEAMS_APP_ID": self.teams.app_id,
+            "TEAMS_APP_PASSWORD": self.teams.client_secret,
+            "TEAMS_TENANT_ID": self.teams.tenant_id,
+            "TEAMS_CHANNEL": TEAMS_CHANNEL,
+            "TEAMS_SERVICE_URL": self.teams.service_url,
+            "TEAMS_ALLOWED_SERVICE_URLS": self.teams.service_url,
+            "TEAMS_OPENID_METADATA_URL": self.teams.openid_metadata_url,
+            "TEAMS_LOGIN_URL": self.teams.url,
+            "BLUESKY_HANDLE": self.bluesky.brand,
+            "BLUESKY_APP_PASSWORD": self.bluesky.app_password,
+            "BLUESKY_SERVICE_URL": self.bluesky.url,
+            "BLUESKY_POLL_SECONDS": "2.5",
+            "MASTODON_API_BASE_URL": self.mastodon.url,
+            "MASTODON_ACCESS_TOKEN": self.mastodon.token,
+            "MASTODON_POLL_SECONDS": "2.5",
             "WEB_CONCURRENCY": "1",
             "BIND_ADDRESS": "127.0.0.1",
             "ONCALL_USER": "U0ONCALL",
@@ -150,7 +173,7 @@ class Deployment:
         self.redis = DrillRedis(self.workdir)
         self.redis.start()
         self.x.page_cap = PAGE_CAP
-        for server in (self.slack, self.x, self.zendesk):
+        for server in self.stand_ins():
             server.start()
         migrate = self._process("migrate", ["migrate"])
         migrate.start()
@@ -169,6 +192,10 @@ class Deployment:
         for web in self.webs():
             self.wait_answering(web)
         return self
+
+    def stand_ins(self) -> list[LocalServer]:
+        """The local outside services: Slack, Teams, X, Bluesky, Mastodon and Zendesk."""
+        return [self.slack, self.teams, self.x, self.bluesky, self.mastodon, self.zendesk]
 
     def _process(self, name: str, args: list[str], extra: dict[str, str] | None = None) -> Process:
         log = (self.workdir / f"{name.replace(' ', '-')}.log").open("a")
@@ -210,7 +237,7 @@ class Deployment:
                 os.killpg(process.popen.pid, signal.SIGTERM)
         for process in self.processes.values():
             process.stop()
-        for server in (self.slack, self.x, self.zendesk):
+        for server in self.stand_ins():
             server.stop()
         if self.engine is not None:
             self.engine.dispose()

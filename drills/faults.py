@@ -80,6 +80,17 @@ def slack_limited_then_failing(d: Deployment, minute: float) -> float:
     return time.time()
 
 
+def teams_limited_then_failing(d: Deployment, minute: float) -> float:
+    """The Bot Connector answers 429 with Retry-After for a third of a minute, then 5xx for a minute (Teams still
+    delivers the agents' clicks: an invoke is answered in its own response)."""
+    third = max(minute / 3, 5.0)
+    faults.teams_rate_limited(d.teams, third, retry_after=5)
+    time.sleep(third)
+    faults.teams_failing(d.teams, minute)
+    time.sleep(minute)
+    return time.time()
+
+
 def x_failing(d: Deployment, minute: float) -> float:
     """X answers 503 to polls and replies for a minute."""
     faults.x_unavailable(d.x, minute)
@@ -96,8 +107,9 @@ def tickets_down(d: Deployment, minute: float) -> float:
 
 def all_together(d: Deployment, minute: float) -> float:
     """At once: a worker and a web process killed, Redis down 10 s and back empty, PostgreSQL down 30 s, Slack 5xx,
-    X 503 and the ticketing system down for a minute."""
+    Teams 5xx, X 503 and the ticketing system down for a minute."""
     faults.slack_failing(d.slack, minute)
+    faults.teams_failing(d.teams, minute)
     faults.x_unavailable(d.x, minute)
     faults.tickets_down(d.zendesk, minute)
     with ThreadPoolExecutor(4) as pool:
@@ -130,18 +142,20 @@ FAULTS = [
         slack_limited_then_failing,
         lambda m: m + max(m / 3, 5.0),
     ),
+    Fault(
+        "Teams 429 then 5xx",
+        "Teams' Bot Connector 429 + Retry-After, then 5xx for the minute",
+        teams_limited_then_failing,
+        lambda m: m + max(m / 3, 5.0),
+    ),
     Fault("X 503", "X 503 on polls and replies for the minute", x_failing, lambda m: m),
     Fault("ticketing down", "Zendesk 503 for the minute", tickets_down, lambda m: m),
     Fault("all together", "all of the above at once", all_together, lambda m: max(m, 35.0)),
 ]
 
 
-def short_redis_restart(d: Deployment, minute: float) -> float:
-    """Redis killed and started again empty at once (the CI drill's form)."""
-    return redis_restart_empty(d, minute, down=1.0)
-
-
 SHORT = [
     Fault("worker kill -9", "a worker killed with SIGKILL (restarted 5 s later)", kill_worker),
-    Fault("Redis restart empty", "Redis killed and started again empty", short_redis_restart),
+    # down 10 s: across the start of every short periodic job and the card deliveries under way, then back empty
+    Fault("Redis restart empty", "Redis killed, down 10 s, back empty", redis_restart_empty, lambda m: 10.0),
 ]

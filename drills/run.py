@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bench.scale_agents import Board
 from bench.scale_constants import CHANNEL
 from bot.slack.gateway import CARD_EVENT
-from drills.agents import Crew
+from drills.crew import Crew
 from drills.deployment import Deployment
 from drills.faults import Fault
 from drills.table import row
@@ -123,7 +123,7 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     feeding.join()
     ids = stream.sent[fault.name]
     settled = _wait(lambda: _settled(d, stream, crew, fault.name), SETTLE_SECONDS, step=1.0)
-    tally = count(fault.name, ids, engine, d.slack, d.x, d.zendesk, crew.claims())
+    tally = count(fault.name, ids, engine, d.slack, d.x, d.zendesk, crew.claims(), d.teams)
     tally.cards_late = late_by_lease(engine, d.slack, _case_ids(d, ids), back)
     clicks = crew.clicks(started, time.time())
     tally.clicks = len(clicks)
@@ -131,6 +131,9 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
         f"{c.action} on {c.complaint_id} by {c.user}" for c in clicks if not c.answer and not c.slack_failing
     ]
     tally.clicks_slack_down = sum(1 for c in clicks if not c.answer and c.slack_failing)
+    again = sum(1 for c in clicks if c.answer == "click again")
+    if again:
+        tally.notes.append(f"{again} clicks answered privately 'click again' (and clicked again)")
     tally.recovered_s = recovered
     tally.jobs_back_s = jobs_back
     tally.probe_carded_s = None if carded is None else carded
@@ -168,16 +171,17 @@ def _case_ids(d: Deployment, tweet_ids: list[str]) -> list[int]:
 
 def _settled(d: Deployment, stream: Stream, crew: Crew, name: str) -> bool:
     assert d.engine is not None
-    t = count(name, stream.sent[name], d.engine, d.slack, d.x, d.zendesk, crew.claims())
-    return not (t.unread or t.cards_lost or t.replies_lost or t.tickets_lost)
+    t = count(name, stream.sent[name], d.engine, d.slack, d.x, d.zendesk, crew.claims(), d.teams)
+    return not (t.unread or t.cards_lost or t.teams_cards_lost or t.replies_lost or t.tickets_lost)
 
 
 def run(faults: list[Fault], plan: Plan, progress: Callable[[str], None] = print) -> tuple[list[Tally], Deployment]:
     """Bring the deployment up, run each drill in turn, bring it down; return the tallies."""
     d = Deployment().up()
-    stream = Stream(d.x, complaint_texts(plan.posts_per_drill * (len(faults) + 1)))
+    texts = complaint_texts(plan.posts_per_drill * (len(faults) + 1))
+    stream = Stream(d.x, texts, bluesky=d.bluesky, mastodon=d.mastodon)
     assert d.engine is not None
-    crew = Crew(plan.agents, d.web_urls(), Board(d.slack), d.engine).start()
+    crew = Crew(plan.agents, d.web_urls(), Board(d.slack), d.engine, d.teams).start()
     tallies: list[Tally] = []
     try:
         warm = stream.tweet("warm-up")  # ingest's first poll starts from here

@@ -5,11 +5,12 @@ from __future__ import annotations
 from drills.tally import Tally
 
 HEADER = (
-    "| drill | posts | unread | cases | cards lost | cards twice | replies | lost | twice | tickets | lost | twice "
+    "| drill | posts | unread | cases | Slack cards lost | twice | Teams cards lost | twice "
+    "| replies | lost | twice | tickets | lost | twice "
     "| claims kept | clicks | unanswered | jobs back (s) | recovered (s) | probe card (s) | cards late (lease) "
     "| thread lines twice | met |"
 )
-RULE = "|" + "---|" * 21
+RULE = "|" + "---|" * 23
 
 
 def _s(value: float | None) -> str:
@@ -25,6 +26,8 @@ def row(t: Tally) -> str:
         t.cases,
         len(t.cards_lost),
         len(t.cards_twice),
+        len(t.teams_cards_lost),
+        len(t.teams_cards_twice),
         t.replies,
         len(t.replies_lost),
         len(t.replies_twice),
@@ -51,8 +54,10 @@ def table(tallies: list[Tally]) -> str:
     for t in tallies:
         named: dict[str, list[str] | list[int]] = {
             "unread tweets": t.unread,
-            "cases without a card": t.cards_lost,
-            "cases with two cards": t.cards_twice,
+            "cases without a Slack card": t.cards_lost,
+            "cases with two Slack cards": t.cards_twice,
+            "cases without a Teams card": t.teams_cards_lost,
+            "cases with two Teams cards": t.teams_cards_twice,
             "replies lost": t.replies_lost,
             "replies twice": t.replies_twice,
             "tickets lost": t.tickets_lost,

@@ -1,5 +1,5 @@
-"""Counting a drill where its side effects land: cards at the local Slack, replies at the local X, tickets at the
-local Zendesk, and cases, claims and periodic jobs in the database."""
+"""Counting a drill where its side effects land: cards at the local Slack and Teams, replies at the local X, tickets
+at the local Zendesk, and cases, claims and periodic jobs in the database."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from sqlalchemy import Engine, select
 
 from bench.scale_constants import CHANNEL
 from bot.slack.gateway import CARD_EVENT
+from drills.teams_agents import teams_cards
 from handlers.domain.outbox_effects import SocialReply, TicketCreate
 from sandbox.slack_api import LocalSlack
+from sandbox.teams_api import LocalTeams
 from sandbox.x_api import LocalX
 from sandbox.zendesk_api import LocalZendesk
 from storage.sql.tables import checkpoints, complaints, messages, outbox
@@ -31,6 +33,8 @@ class Tally:
     cases: int = 0
     cards_lost: list[int] = field(default_factory=list)  # cases with no card
     cards_twice: list[int] = field(default_factory=list)  # cases with more than one card
+    teams_cards_lost: list[int] = field(default_factory=list)  # the same, in Teams
+    teams_cards_twice: list[int] = field(default_factory=list)
     replies: int = 0  # decided public replies
     replies_lost: list[int] = field(default_factory=list)
     replies_twice: list[int] = field(default_factory=list)
@@ -58,6 +62,8 @@ class Tally:
             self.unread
             or self.cards_lost
             or self.cards_twice
+            or self.teams_cards_lost
+            or self.teams_cards_twice
             or self.replies_lost
             or self.replies_twice
             or self.tickets_lost
@@ -79,12 +85,13 @@ def count(
     x: LocalX,
     zendesk: LocalZendesk,
     claims: dict[int, str],
+    teams: LocalTeams | None = None,
 ) -> Tally:
     """Count one drill's complaints (those tweeted during it) everywhere their effects land."""
     tally = Tally(drill, posts=len(tweet_ids))
     wanted = set(tweet_ids)
     with engine.connect() as c:
-        stored = {r.external_id for r in c.execute(select(messages.c.external_id).where(messages.c.source == "x"))}
+        stored = {r.external_id for r in c.execute(select(messages.c.external_id))}
         rows = [
             r
             for r in c.execute(select(complaints.c.id, complaints.c.external_id, complaints.c.status))
@@ -105,6 +112,10 @@ def count(
             cards[int(meta["event_payload"]["complaint_id"])] += 1
     tally.cards_lost = sorted(cid for cid in ids if cards[cid] == 0)
     tally.cards_twice = sorted(cid for cid in ids if cards[cid] > 1)
+    if teams is not None:
+        in_teams = Counter(cid for cid, _card in teams_cards(teams))
+        tally.teams_cards_lost = sorted(cid for cid in ids if in_teams[cid] == 0)
+        tally.teams_cards_twice = sorted(cid for cid in ids if in_teams[cid] > 1)
     replied = Counter(str((t.get("referenced_tweets") or [{}])[0].get("id")) for t in list(x.posted))
     external = {r.id: r.external_id for r in rows}
     ticketed = Counter(str(t.get("external_id")) for t in list(zendesk.tickets.values()))
