@@ -8,8 +8,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
 from drills.deployment import Deployment
+from handlers.domain.outbox_chat import CardPost
 from sandbox import faults
+from storage.sql.tables import outbox
 
 
 @dataclass(frozen=True)
@@ -44,18 +49,43 @@ def kill_web(d: Deployment, minute: float) -> float:
 
 
 def redis_restart_empty(d: Deployment, minute: float, down: float = 10.0) -> float:
-    """Redis killed, down for `down` s, started again empty (no persistence)."""
+    """Redis killed as soon as a card delivery batch holds its leases, down for `down` s, started again empty (no
+    persistence)."""
     assert d.redis is not None
+    _delivering(d)
     d.redis.kill_empty()
     time.sleep(down)
     d.redis.start()
     return time.time()
 
 
+def _delivering(d: Deployment, seconds: float = 15.0) -> None:
+    """Wait (at most `seconds`) until a worker holds the lease of a card still to post: a delivery batch under way."""
+    assert d.engine is not None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with d.engine.connect() as c:
+                leased = c.execute(
+                    select(outbox.c.id)
+                    .where(
+                        outbox.c.kind == CardPost.KIND, outbox.c.done_at.is_(None), outbox.c.leased_until > func.now()
+                    )
+                    .limit(1)
+                ).first()
+        except SQLAlchemyError:  # PostgreSQL is down too (all together): no batch can be under way
+            return
+        if leased is not None:
+            return
+        time.sleep(0.1)
+
+
 def redis_outage(d: Deployment, minute: float, down: float = 10.0) -> float:
-    """Redis stopped for `down` s and started again with its data (a restart, a network cut): 10 s covers the start
-    of every short periodic job (each runs every 10 s or less) and the card deliveries under way."""
+    """Redis stopped for `down` s, as soon as a card delivery batch holds its leases, and started again with its data
+    (a restart, a network cut): 10 s also covers the start of every short periodic job (each runs every 10 s or
+    less)."""
     assert d.redis is not None
+    _delivering(d)
     d.redis.shut_down_keeping()
     time.sleep(down)
     d.redis.start()
