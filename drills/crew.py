@@ -23,7 +23,9 @@ class Crew:
         in_teams = count // 3 if teams is not None else 0  # a third of the team works in Teams
         self.agents = [DrillAgent(n, urls, board, engine, self.log) for n in range(count - in_teams)]
         endpoints = [u.replace("/slack/events", "/api/messages") for u in urls]
-        self.teams_agents = [TeamsAgent(n, teams, endpoints) for n in range(in_teams)] if teams is not None else []
+        self.teams_agents = (
+            [TeamsAgent(n, teams, endpoints, engine) for n in range(in_teams)] if teams is not None else []
+        )
         self._taken: set[int] = set()
         self._guard = threading.Lock()
         self._until = float("inf")

@@ -1,7 +1,8 @@
-"""The drill's agents in Teams: each claims a card and opens a ticket through signed invokes (`adaptiveCard/action`,
-`task/submit`) sent to whichever web process answers, as Teams sends them, and keeps each click's answer. Teams
-answers an invoke in its own response: the card as it now stands, the dialog again, or a notice; told to try again,
-the agent clicks again."""
+"""The drill's agents in Teams: each claims a card, replies publicly where X lets us, and opens a ticket through
+signed invokes (`adaptiveCard/action`, `task/submit`) sent to whichever web process answers, as Teams sends them, and
+keeps each click's answer. Teams answers an invoke in its own response: the card as it now stands, the dialog again,
+or a notice; told to try again, the agent clicks again. Each takes a few seconds a step, as a person reads and types
+(an invoke answered at once would otherwise let one Teams agent take every card before a Slack agent sees one)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ import time
 from typing import Any
 
 import requests
+from sqlalchemy import Engine, select
 
 from drills.agents import AGAIN_AT_MOST, AGAIN_PAUSE, Click
+from drills.traffic import QUIET_QUERY
 from sandbox.teams_activities import CHANNEL, TeamsClient, TeamsPerson
 from sandbox.teams_api import LocalTeams
+from storage.sql.tables import complaints
+
+THINK_SECONDS = 3.0  # between two steps of one agent
 
 
 def card_complaint(activity: dict[str, Any]) -> int | None:
@@ -41,7 +47,8 @@ def teams_cards(teams: LocalTeams) -> list[tuple[int, dict[str, Any]]]:
 class TeamsAgent:
     """One care agent in Teams."""
 
-    def __init__(self, n: int, teams: LocalTeams, endpoints: list[str]) -> None:
+    def __init__(self, n: int, teams: LocalTeams, endpoints: list[str], engine: Engine) -> None:
+        self.engine = engine
         self.person = TeamsPerson.named(f"drill agent {n}")
         self.teams = teams
         turned = endpoints[n % len(endpoints) :] + endpoints[: n % len(endpoints)]
@@ -59,7 +66,10 @@ class TeamsAgent:
                 if cid is None:
                     time.sleep(0.5)
                     continue
+                time.sleep(THINK_SECONDS)
+                self._reply(cid)
                 self._ticket(cid)
+                time.sleep(THINK_SECONDS)
             except Exception:  # an agent shrugs and goes on; the tally counts what landed
                 self.errors += 1
                 time.sleep(0.5)
@@ -107,6 +117,18 @@ class TeamsAgent:
             self.claims[cid] = self.person.aad_object_id
             return cid
         return None
+
+    def _reply(self, cid: int) -> None:
+        """A public reply, where the post is on X and mentions the brand (X refuses a reply to any other)."""
+        with self.engine.connect() as c:
+            found = c.execute(select(complaints.c.source, complaints.c.text).where(complaints.c.id == cid)).first()
+        if found is None or found.source != "x" or QUIET_QUERY in found.text.lower():
+            return
+        card = next(a for c, a in teams_cards(self.teams) if c == cid)
+        text = f"So sorry about this. We've opened case #{cid}: DM us your booking reference and we'll sort it."
+        data = {"dialog_id": "acknowledge", "complaint_id": cid, "step": "send", "text": text}
+        self._invoke("acknowledge", cid, lambda c: c.submit_dialog(self.person, card["id"], data))
+        time.sleep(THINK_SECONDS)
 
     def _ticket(self, cid: int) -> None:
         card = next(a for c, a in teams_cards(self.teams) if c == cid)
