@@ -160,7 +160,11 @@ def late_by_lease(engine: Engine, slack: LocalSlack, ids: list[int], back: float
             cid = int(meta["event_payload"]["complaint_id"])
             posted.setdefault(cid, float(message["ts"]))
     with slack.lock:
-        active = sorted(c.at for c in slack.calls if c.method in ("chat.postMessage", "chat.update"))
+        active = sorted(
+            c.at
+            for c in slack.calls
+            if c.method in ("chat.postMessage", "chat.update") and str(c.params.get("channel")) == CHANNEL
+        )
     late = []
     for cid, at in sorted(posted.items()):
         if cid not in stored:
