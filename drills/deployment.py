@@ -74,6 +74,7 @@ class Process:
     log: IO[str]
     popen: subprocess.Popen[bytes] | None = None
     url: str = ""
+    restarts: int = 0  # times it exited by itself (failed to boot) and was started again
 
     def start(self) -> None:
         """Start it in a process group of its own (a web process is gunicorn and its workers)."""
@@ -222,6 +223,10 @@ class Deployment:
                 return time.time()
             except requests.RequestException:
                 time.sleep(0.2)
+            if web.popen is not None and web.popen.poll() is not None:  # it exited: a process manager starts it again
+                web.restarts += 1
+                time.sleep(1.0)
+                web.start()
         raise RuntimeError(f"{web.name} did not answer within {seconds:.0f} s")
 
     def restart(self, name: str) -> float:

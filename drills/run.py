@@ -131,6 +131,9 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
         f"{c.action} on {c.complaint_id} by {c.user}" for c in clicks if not c.answer and not c.slack_failing
     ]
     tally.clicks_slack_down = sum(1 for c in clicks if not c.answer and c.slack_failing)
+    failed_boots = {p.name: p.restarts for p in d.processes.values() if p.restarts}
+    if failed_boots:
+        tally.notes.append(f"processes that failed to boot and were started again, so far: {failed_boots}")
     again = sum(1 for c in clicks if c.answer == "click again")
     if again:
         tally.notes.append(f"{again} clicks answered privately 'click again' (and clicked again)")
