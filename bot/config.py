@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from bot.chat_tools import ToolSettings, chat_tools, enabled_tools
+from bot.networks import NetworkSettings
 from handlers.domain.people import Identity
 from storage.sql.engine import DEFAULT_URL
 
@@ -18,9 +19,9 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names it and says what it is for."""
 
 
-class Settings(ToolSettings):
-    """Every setting Squeaky reads, each chat tool's own among them (bot.chat_tools). Secrets are SecretStr: they
-    never show in logs or reprs."""
+class Settings(ToolSettings, NetworkSettings):  # type: ignore[misc]  # (pydantic plugin: two merged models)
+    """Every setting Squeaky reads, each chat tool's and each network's own among them (bot.chat_tools,
+    bot.networks). Secrets are SecretStr: they never show in logs or reprs."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
@@ -45,49 +46,6 @@ class Settings(ToolSettings):
     )
     web_concurrency: int = Field(2, ge=1, le=64, description="web worker processes under gunicorn")
 
-    x_bearer_token: SecretStr | None = Field(None, description="the X API bearer token used to read mentions")
-    x_api_key: SecretStr | None = Field(None, description="the X app's API key (OAuth 1.0a, to post replies)")
-    x_api_secret: SecretStr | None = Field(None, description="the X app's API key secret (OAuth 1.0a)")
-    x_access_token: SecretStr | None = Field(None, description="the brand account's access token (OAuth 1.0a)")
-    x_access_token_secret: SecretStr | None = Field(
-        None, description="the brand account's access token secret (OAuth 1.0a)"
-    )
-    x_api_url: str = Field("https://api.twitter.com", description="the X API base URL")
-    x_brand_handles: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="the brand's X handle(s) whose mentions are complaints, comma-separated"
-    )
-    x_search_queries: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="X recent-search queries to poll as well, separated by ;"
-    )
-    x_poll_seconds: float = Field(60.0, gt=0, description="seconds between two polls of X")
-    bluesky_handle: str | None = Field(
-        None, description="the brand's Bluesky handle (such as squeakyair.bsky.social): its notifications are read"
-    )
-    bluesky_app_password: SecretStr | None = Field(
-        None, description="an app password of the brand's Bluesky account (Settings → Privacy and security)"
-    )
-    bluesky_service_url: str = Field(
-        "https://bsky.social", description="the brand account's Bluesky server (its PDS), where Squeaky logs in"
-    )
-    bluesky_search_queries: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Bluesky post searches to poll as well, separated by ;"
-    )
-    bluesky_poll_seconds: float = Field(30.0, gt=0, description="seconds between two polls of Bluesky")
-    mastodon_api_base_url: str | None = Field(
-        None, description="the brand account's Mastodon instance, such as https://mastodon.social"
-    )
-    mastodon_access_token: SecretStr | None = Field(
-        None, description="an access token of the brand's Mastodon account (scopes read and write:statuses)"
-    )
-    mastodon_searches: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Mastodon hashtags (#delays) or searches to poll as well, separated by ; (a hashtag on another "
-        "instance: https://other.instance #delays)",
-    )
-    mastodon_max_characters: int = Field(
-        500, ge=1, le=100_000, description="the instance's post length limit (500 unless the instance raised it)"
-    )
-    mastodon_poll_seconds: float = Field(30.0, gt=0, description="seconds between two polls of Mastodon")
     intake_token: SecretStr | None = Field(
         None, description="the bearer token other channels send to POST /intake (unset: the intake is off)"
     )
@@ -101,14 +59,6 @@ class Settings(ToolSettings):
         15.0, gt=0, description="minutes a claim may stay unacknowledged before it goes back to the queue"
     )
     reply_templates: str = Field("config/replies.toml", description="the public reply templates file")
-    x_dm_link: str = Field(
-        "https://x.com/messages/compose", description="the link that opens a DM with the brand, for {dm_link}"
-    )
-    x_dm_feed: bool = Field(
-        True,
-        description="read customers' X direct messages (needs the brand's user keys; X bills each DM event read); "
-        "off: none",
-    )
     suggestions: bool = Field(True, description="suggest replies learned from the team's answered cases; off: none")
     topic_model: bool = Field(True, description="learn topics from answered cases beside the keyword rules; off: rules")
     topic_confidence: float = Field(
@@ -121,8 +71,6 @@ class Settings(ToolSettings):
     llm_model: str = Field("gpt-4o-mini", min_length=1, description="the model drafts are asked of")
     llm_timeout_seconds: float = Field(10.0, gt=0, le=60, description="how long a draft may take before giving up")
     llm_requests_per_minute: float = Field(60, gt=0, description="drafts asked in a minute at most, every process")
-    x_cost_per_post: float = Field(0.015, ge=0, description="what X charges for one post, in dollars")
-    x_cost_per_post_with_url: float = Field(0.20, ge=0, description="what X charges for a post with a URL, in dollars")
     ticket_system: Literal["builtin", "zendesk", "webhook"] = Field(
         "builtin", description="where tickets go: builtin (Squeaky's database), zendesk or webhook"
     )
@@ -169,58 +117,6 @@ class Settings(ToolSettings):
         "and lead group",
     )
 
-    @field_validator("x_brand_handles", mode="before")
-    @classmethod
-    def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str):  # a handle's "@" is dropped
-            return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("x_search_queries", "bluesky_search_queries", "mastodon_searches", mode="before")
-    @classmethod
-    def _split_queries(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(";") if part.strip()]
-        return value
-
-    @field_validator("x_search_queries")
-    @classmethod
-    def _check_queries(cls, value: list[str]) -> list[str]:
-        for query in value:
-            if len(query) > 512:
-                raise ValueError(f"{query[:40]!r}… is longer than X's 512 characters")
-        return value
-
-    @field_validator("mastodon_searches")
-    @classmethod
-    def _check_mastodon_searches(cls, value: list[str]) -> list[str]:
-        for search in value:
-            where, _, query = search.partition(" ") if search.startswith(("http://", "https://")) else ("", "", search)
-            if where and not (query.strip().startswith("#") and " " not in query.strip()):
-                raise ValueError(
-                    f"{search!r}: on another instance only a #hashtag can be read (searching needs an account)"
-                )
-        return value
-
-    @field_validator("bluesky_handle")
-    @classmethod
-    def _check_bluesky_handle(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        handle = value.strip().lstrip("@")
-        labels = handle.split(".")
-        if len(labels) < 2 or not all(label and label.replace("-", "").isalnum() for label in labels):
-            raise ValueError(f"{value!r} is not a Bluesky handle (a domain name such as squeakyair.bsky.social)")
-        return handle
-
-    @field_validator("x_brand_handles")
-    @classmethod
-    def _check_handles(cls, value: list[str]) -> list[str]:
-        for handle in value:
-            if not handle.replace("_", "").isalnum() or len(handle) > 15:
-                raise ValueError(f"{handle!r} is not an X handle (letters, digits and _, at most 15)")
-        return value
-
     @field_validator("team_timezone")
     @classmethod
     def _check_zone(cls, value: str) -> str:
@@ -231,13 +127,9 @@ class Settings(ToolSettings):
         return value
 
     @field_validator(
-        "x_api_url",
-        "bluesky_service_url",
-        "mastodon_api_base_url",
         "zendesk_url",
         "ticket_webhook_url",
         "public_url",
-        "x_dm_link",
         "pagerduty_events_url",
         "llm_api_url",
     )
@@ -251,16 +143,6 @@ class Settings(ToolSettings):
     def drafts_on(self) -> bool:
         """Whether reply drafts are set up (an endpoint and its key)."""
         return bool(self.llm_api_url and self.llm_api_key)
-
-    @property
-    def bluesky_on(self) -> bool:
-        """Whether Bluesky is configured (either of its credentials set: then both must be)."""
-        return bool(self.bluesky_handle or self.bluesky_app_password)
-
-    @property
-    def mastodon_on(self) -> bool:
-        """Whether Mastodon is configured (either of its settings set: then both must be)."""
-        return bool(self.mastodon_api_base_url or self.mastodon_access_token)
 
     @property
     def chat_surfaces(self) -> tuple[str, ...]:

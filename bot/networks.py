@@ -8,6 +8,8 @@ from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Protocol
 
+from pydantic_settings import BaseSettings
+
 from handlers.ports.gateways import SocialGateway, SourceRules
 from handlers.ports.private import PrivateGateway
 
@@ -22,6 +24,7 @@ class Network(Protocol):
     """One social network: its rules for a public reply, and its reply gateway when its account is set."""
 
     source: str  # the complaints' source name
+    settings_model: type[BaseSettings]  # its settings, merged into bot.config.Settings
 
     def on(self, settings: Settings) -> bool:
         """Whether any of its settings is set."""
@@ -48,3 +51,21 @@ class Network(Protocol):
 def networks() -> tuple[Network, ...]:
     """Every listed network, in the list's order."""
     return tuple(import_module(path).NETWORK for path in NETWORKS)
+
+
+def _settings_models() -> tuple[type[BaseSettings], ...]:
+    return tuple(import_module(path).NETWORK.settings_model for path in NETWORKS)
+
+
+if TYPE_CHECKING:  # the listed networks' settings, spelled out for the type checker
+    from bot.bluesky.settings import BlueskySettings
+    from bot.mastodon.settings import MastodonSettings
+    from bot.x.settings import XSettings
+
+    class NetworkSettings(XSettings, BlueskySettings, MastodonSettings):
+        """Every network's settings, as one model."""
+
+else:
+    NetworkSettings = type(
+        "NetworkSettings", _settings_models(), {"__doc__": "Every network's settings, as one model."}
+    )

@@ -1,6 +1,6 @@
-"""The deployment a drill runs on: its own PostgreSQL and Redis, the local Slack, X and Zendesk, and the processes
-of the Procfile (`python -m bot migrate`, two `web`, three `worker`, one `ingest`), each killable with SIGKILL and
-started again as a process manager would."""
+"""The deployment a drill runs on: its own PostgreSQL and Redis, the local Slack, Teams, X, Bluesky, Mastodon and
+Zendesk, and the processes of the Procfile (`python -m bot migrate`, two `web`, three `worker`, one `ingest`), each
+killable with SIGKILL and started again as a process manager would."""
 
 from __future__ import annotations
 
@@ -14,12 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import redis
 import requests
 from sqlalchemy import Engine
 
 from bench.clicks import SECRET
 from bench.scale_constants import CHANNEL
+from drills.traffic import QUIET_QUERY
+from sandbox.bluesky_api import LocalBluesky
+from sandbox.mastodon_api import LocalMastodon
+from sandbox.server import LocalServer
 from sandbox.slack_api import LocalSlack
+from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
+from sandbox.teams_api import LocalTeams
 from sandbox.x_api import LocalX
 from sandbox.zendesk_api import LocalZendesk
 from storage.sql.engine import make_engine
@@ -27,6 +34,34 @@ from tests.private_servers import PrivatePostgres, PrivateRedis, free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 WEBS, WORKERS = 2, 3
+PAGE_CAP = 10  # posts a page of the local X answers (X may answer fewer than asked), so an outage spans pages
+
+
+class DrillRedis(PrivateRedis):
+    """The deployment's own redis-server, which a drill may stop keeping its data or kill and bring back empty."""
+
+    def shut_down_keeping(self) -> None:
+        """SHUTDOWN SAVE: every connection drops, new ones are refused, and its data is on disk for `start()`."""
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        try:
+            client.shutdown(save=True)
+        except redis.ConnectionError:
+            pass  # it went while answering
+        finally:
+            client.close()
+        if self._process is not None:
+            self._process.wait(timeout=15)  # it saves, then exits
+        self._process = None
+
+    def kill_empty(self) -> None:
+        """kill -9, and no data on disk: `start()` brings it back empty."""
+        self.stop()
+        (self.workdir / "dump.rdb").unlink(missing_ok=True)
+
+    @property
+    def workdir(self) -> Path:
+        """Where its files are."""
+        return self._dir
 
 
 @dataclass
@@ -39,6 +74,7 @@ class Process:
     log: IO[str]
     popen: subprocess.Popen[bytes] | None = None
     url: str = ""
+    restarts: int = 0  # times it exited by itself (failed to boot) and was started again
 
     def start(self) -> None:
         """Start it in a process group of its own (a web process is gunicorn and its workers)."""
@@ -75,8 +111,11 @@ class Deployment:
     slack: LocalSlack = field(default_factory=LocalSlack)
     x: LocalX = field(default_factory=LocalX)
     zendesk: LocalZendesk = field(default_factory=LocalZendesk)
+    teams: LocalTeams = field(default_factory=LocalTeams)
+    bluesky: LocalBluesky = field(default_factory=LocalBluesky)
+    mastodon: LocalMastodon = field(default_factory=LocalMastodon)
     postgres: PrivatePostgres = field(default_factory=PrivatePostgres)
-    redis: PrivateRedis | None = None
+    redis: DrillRedis | None = None
     processes: dict[str, Process] = field(default_factory=dict)
     engine: Engine | None = None
 
@@ -100,12 +139,29 @@ class Deployment:
             "X_ACCESS_TOKEN": "local-access-token",
             "X_ACCESS_TOKEN_SECRET": "local-access-secret",
             "X_BRAND_HANDLES": self.x.brand,
-            "X_POLL_SECONDS": "2",  # X allows 450 mention reads per 15 min: one a second would run out in 7.5 min
+            "X_SEARCH_QUERIES": QUIET_QUERY,  # a feed whose polls return nothing until its drill
+            # X allows 450 mention reads and 450 searches per 15 min, pages included: one a second runs out in 7.5 min
+            "X_POLL_SECONDS": "2.5",
             "TICKET_SYSTEM": "zendesk",
             "ZENDESK_SUBDOMAIN": "squeaky",
             "ZENDESK_EMAIL": self.zendesk.email,
             "ZENDESK_API_TOKEN": self.zendesk.token,
             "ZENDESK_URL": self.zendesk.url,
+            "TEAMS_APP_ID": self.teams.app_id,
+            "TEAMS_APP_PASSWORD": self.teams.client_secret,
+            "TEAMS_TENANT_ID": self.teams.tenant_id,
+            "TEAMS_CHANNEL": TEAMS_CHANNEL,
+            "TEAMS_SERVICE_URL": self.teams.service_url,
+            "TEAMS_ALLOWED_SERVICE_URLS": self.teams.service_url,
+            "TEAMS_OPENID_METADATA_URL": self.teams.openid_metadata_url,
+            "TEAMS_LOGIN_URL": self.teams.url,
+            "BLUESKY_HANDLE": self.bluesky.brand,
+            "BLUESKY_APP_PASSWORD": self.bluesky.app_password,
+            "BLUESKY_SERVICE_URL": self.bluesky.url,
+            "BLUESKY_POLL_SECONDS": "2.5",
+            "MASTODON_API_BASE_URL": self.mastodon.url,
+            "MASTODON_ACCESS_TOKEN": self.mastodon.token,
+            "MASTODON_POLL_SECONDS": "2.5",
             "WEB_CONCURRENCY": "1",
             "BIND_ADDRESS": "127.0.0.1",
             "ONCALL_USER": "U0ONCALL",
@@ -115,8 +171,10 @@ class Deployment:
     def up(self) -> Deployment:
         """Start the servers and stand-ins, migrate, then the web, worker and ingest processes."""
         self.postgres.start()
-        self.redis = PrivateRedis(self.workdir).start()
-        for server in (self.slack, self.x, self.zendesk):
+        self.redis = DrillRedis(self.workdir)
+        self.redis.start()
+        self.x.page_cap = PAGE_CAP
+        for server in self.stand_ins():
             server.start()
         migrate = self._process("migrate", ["migrate"])
         migrate.start()
@@ -135,6 +193,10 @@ class Deployment:
         for web in self.webs():
             self.wait_answering(web)
         return self
+
+    def stand_ins(self) -> list[LocalServer]:
+        """The local outside services: Slack, Teams, X, Bluesky, Mastodon and Zendesk."""
+        return [self.slack, self.teams, self.x, self.bluesky, self.mastodon, self.zendesk]
 
     def _process(self, name: str, args: list[str], extra: dict[str, str] | None = None) -> Process:
         log = (self.workdir / f"{name.replace(' ', '-')}.log").open("a")
@@ -161,6 +223,10 @@ class Deployment:
                 return time.time()
             except requests.RequestException:
                 time.sleep(0.2)
+            if web.popen is not None and web.popen.poll() is not None:  # it exited: a process manager starts it again
+                web.restarts += 1
+                time.sleep(1.0)
+                web.start()
         raise RuntimeError(f"{web.name} did not answer within {seconds:.0f} s")
 
     def restart(self, name: str) -> float:
@@ -176,7 +242,7 @@ class Deployment:
                 os.killpg(process.popen.pid, signal.SIGTERM)
         for process in self.processes.values():
             process.stop()
-        for server in (self.slack, self.x, self.zendesk):
+        for server in self.stand_ins():
             server.stop()
         if self.engine is not None:
             self.engine.dispose()

@@ -3,6 +3,7 @@ table of what each cost."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,10 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from bench.scale_agents import Board
 from bench.scale_constants import CHANNEL
 from bot.slack.gateway import CARD_EVENT
-from drills.agents import Crew
+from drills.crew import Crew
 from drills.deployment import Deployment
 from drills.faults import Fault
-from drills.tally import SHORT_JOBS, Tally, count, first_passes_after, job_passes
+from drills.table import row
+from drills.tally import SHORT_JOBS, Tally, count, first_passes_after, job_passes, late_by_lease
 from drills.traffic import Stream, complaint_texts
 from storage.sql.tables import complaints, outbox
 
@@ -104,9 +106,12 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     engine = d.engine
     assert engine is not None
     window = LEAD_SECONDS * 2 + fault.lasts(plan.minute)
+    started = time.time()
     feeding = stream.steady(fault.name, plan.posts_per_drill - 1, window)
     time.sleep(LEAD_SECONDS)
+    quiet = _quiet_posts(stream, fault)
     back = fault.run(d, plan.minute)
+    quiet.join()
     back_at = datetime.fromtimestamp(back, UTC)
     probe = stream.tweet(fault.name)  # the first complaint after the dependency's return
     jobs = _wait(lambda: first_passes_after(engine, back_at) is not None, 60, step=0.5)  # sampled from the return on
@@ -118,7 +123,20 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     feeding.join()
     ids = stream.sent[fault.name]
     settled = _wait(lambda: _settled(d, stream, crew, fault.name), SETTLE_SECONDS, step=1.0)
-    tally = count(fault.name, ids, engine, d.slack, d.x, d.zendesk, crew.claims())
+    tally = count(fault.name, ids, engine, d.slack, d.x, d.zendesk, crew.claims(), d.teams)
+    tally.cards_late = late_by_lease(engine, d.slack, _case_ids(d, ids), back)
+    clicks = crew.clicks(started, time.time())
+    tally.clicks = len(clicks)
+    tally.clicks_unanswered = [
+        f"{c.action} on {c.complaint_id} by {c.user}" for c in clicks if not c.answer and not c.slack_failing
+    ]
+    tally.clicks_slack_down = sum(1 for c in clicks if not c.answer and c.slack_failing)
+    failed_boots = {p.name: p.restarts for p in d.processes.values() if p.restarts}
+    if failed_boots:
+        tally.notes.append(f"processes that failed to boot and were started again, so far: {failed_boots}")
+    again = sum(1 for c in clicks if c.answer == "click again")
+    if again:
+        tally.notes.append(f"{again} clicks answered privately 'click again' (and clicked again)")
     tally.recovered_s = recovered
     tally.jobs_back_s = jobs_back
     tally.probe_carded_s = None if carded is None else carded
@@ -134,18 +152,39 @@ def drill(d: Deployment, stream: Stream, crew: Crew, fault: Fault, plan: Plan) -
     return tally
 
 
+def _quiet_posts(stream: Stream, fault: Fault) -> threading.Thread:
+    """The fault's posts to the quiet search, all a second into the fault (so they arrive during it)."""
+
+    def run() -> None:
+        time.sleep(1.0)
+        for _ in range(fault.quiet_posts):
+            stream.tweet_quiet(fault.name)
+
+    thread = threading.Thread(target=run, name="quiet-posts", daemon=True)
+    thread.start()
+    return thread
+
+
+def _case_ids(d: Deployment, tweet_ids: list[str]) -> list[int]:
+    assert d.engine is not None
+    with d.engine.connect() as c:
+        found = c.execute(select(complaints.c.id).where(complaints.c.external_id.in_(tweet_ids)))
+        return [int(r.id) for r in found]
+
+
 def _settled(d: Deployment, stream: Stream, crew: Crew, name: str) -> bool:
     assert d.engine is not None
-    t = count(name, stream.sent[name], d.engine, d.slack, d.x, d.zendesk, crew.claims())
-    return not (t.unread or t.cards_lost or t.replies_lost or t.tickets_lost)
+    t = count(name, stream.sent[name], d.engine, d.slack, d.x, d.zendesk, crew.claims(), d.teams)
+    return not (t.unread or t.cards_lost or t.teams_cards_lost or t.replies_lost or t.tickets_lost)
 
 
 def run(faults: list[Fault], plan: Plan, progress: Callable[[str], None] = print) -> tuple[list[Tally], Deployment]:
     """Bring the deployment up, run each drill in turn, bring it down; return the tallies."""
     d = Deployment().up()
-    stream = Stream(d.x, complaint_texts(plan.posts_per_drill * (len(faults) + 1)))
+    texts = complaint_texts(plan.posts_per_drill * (len(faults) + 1))
+    stream = Stream(d.x, texts, bluesky=d.bluesky, mastodon=d.mastodon)
     assert d.engine is not None
-    crew = Crew(plan.agents, d.web_urls(), Board(d.slack), d.engine).start()
+    crew = Crew(plan.agents, d.web_urls(), Board(d.slack), d.engine, d.teams).start()
     tallies: list[Tally] = []
     try:
         warm = stream.tweet("warm-up")  # ingest's first poll starts from here
@@ -159,60 +198,3 @@ def run(faults: list[Fault], plan: Plan, progress: Callable[[str], None] = print
         crew.stop()
         d.down()
     return tallies, d
-
-
-HEADER = (
-    "| drill | posts | unread | cases | cards lost | cards twice | replies | lost | twice | tickets | lost | twice "
-    "| claims kept | jobs back (s) | recovered (s) | probe card (s) | thread lines twice | met |"
-)
-RULE = "|" + "---|" * 18
-
-
-def _s(value: float | None) -> str:
-    return "never" if value is None else f"{value:.1f}"
-
-
-def row(t: Tally) -> str:
-    """One drill's line of the table."""
-    cells = [
-        t.drill,
-        t.posts,
-        len(t.unread),
-        t.cases,
-        len(t.cards_lost),
-        len(t.cards_twice),
-        t.replies,
-        len(t.replies_lost),
-        len(t.replies_twice),
-        t.tickets,
-        len(t.tickets_lost),
-        len(t.tickets_twice),
-        f"{t.claims_kept}/{t.claims}",
-        _s(t.jobs_back_s),
-        _s(t.recovered_s),
-        _s(t.probe_carded_s),
-        t.thread_lines_twice,
-        "yes" if t.clean else "NO",
-    ]
-    return "| " + " | ".join(str(c) for c in cells) + " |"
-
-
-def table(tallies: list[Tally]) -> str:
-    """The whole table, then what was listed lost or doubled."""
-    lines = [HEADER, RULE, *(row(t) for t in tallies)]
-    details = []
-    for t in tallies:
-        named: dict[str, list[str] | list[int]] = {
-            "unread tweets": t.unread,
-            "cases without a card": t.cards_lost,
-            "cases with two cards": t.cards_twice,
-            "replies lost": t.replies_lost,
-            "replies twice": t.replies_twice,
-            "tickets lost": t.tickets_lost,
-            "tickets twice": t.tickets_twice,
-            "replies or tickets still waiting (X posts 100 per 15 min)": t.waiting,
-        }
-        said = [f"{what}: {', '.join(map(str, ids[:20]))}" for what, ids in named.items() if ids]
-        if said or t.notes:
-            details.append(f"- {t.drill}: " + "; ".join(said + t.notes))
-    return "\n".join(lines + (["", *details] if details else []))

@@ -35,14 +35,19 @@ def slack_failing(slack: LocalServer, seconds: float, status: int = 503) -> None
     slack.fail_for(seconds, status, SLACK_UNAVAILABLE)
 
 
+TEAMS_CONNECTOR = ("POST activities", "PUT activity", "/v3/conversations", "GET members")  # not the login
+
+
 def teams_rate_limited(connector: LocalServer, seconds: float, retry_after: int = 5) -> None:
-    """Every Bot Connector call answers 429 with Retry-After for `seconds`."""
-    connector.fail_for(seconds, 429, TEAMS_RATE_LIMITED, {"Retry-After": str(retry_after)})
+    """Every Bot Connector call answers 429 with Retry-After for `seconds` (signing in and its keys still work)."""
+    for route in TEAMS_CONNECTOR:
+        connector.fail_for(seconds, 429, TEAMS_RATE_LIMITED, {"Retry-After": str(retry_after)}, route=route)
 
 
 def teams_failing(connector: LocalServer, seconds: float, status: int = 503) -> None:
-    """Every Bot Connector call answers a 5xx for `seconds`."""
-    connector.fail_for(seconds, status, TEAMS_UNAVAILABLE)
+    """Every Bot Connector call answers a 5xx for `seconds` (signing in and its keys still work)."""
+    for route in TEAMS_CONNECTOR:
+        connector.fail_for(seconds, status, TEAMS_UNAVAILABLE, route=route)
 
 
 def x_unavailable(x: LocalServer, seconds: float, routes: tuple[str, ...] = ("mentions", "search", "post")) -> None:

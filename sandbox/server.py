@@ -158,6 +158,12 @@ class LocalServer(ABC):
         with self.lock:
             self._outages.clear()
 
+    def in_outage(self) -> bool:
+        """Whether an outage (`fail_for`) is under way now."""
+        with self.lock:
+            now = time.monotonic()
+            return any(until > now for _route, until, _failure in self._outages)
+
     def slow_next(self, route: str, seconds: float, count: int = 1) -> None:
         """Carry out the next `count` requests to `route`, then answer only after `seconds`: a client that times out
         meanwhile cannot know its request took effect."""

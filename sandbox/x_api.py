@@ -48,6 +48,7 @@ class LocalX(LocalServer):
         self.posted: list[dict[str, Any]] = []
         self._ids = itertools.count(1_800_000_000_000_000_000)
         self._windows: dict[str, _Window] = {}
+        self.page_cap: int | None = None  # X may answer fewer posts than max_results a page: set to cap every page
         self.brand_id = self.add_user(self.brand, f"{self.brand} Care")
         self.dms = XDirectMessages(self.brand_id)
 
@@ -224,7 +225,8 @@ class LocalX(LocalServer):
             and (until is None or int(t["id"]) < until)
             and (start is None or _when(t["created_at"]) >= _when(start))
         ]
-        page, rest = chosen[:max_results], chosen[max_results:]
+        per_page = min(max_results, self.page_cap or max_results)
+        page, rest = chosen[:per_page], chosen[per_page:]
         fields = set(filter(None, q.get("tweet.fields", "").split(",")))
         body: dict[str, Any] = {"meta": {"result_count": len(page)}}
         if page:

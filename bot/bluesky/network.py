@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.bluesky.normalize import SOURCE
 from bot.bluesky.rules import BlueskyRules
+from bot.bluesky.settings import BlueskySettings
 from bot.pacing import Pacer
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class BlueskyNetwork:
     """Bluesky's factory."""
 
     source = SOURCE
+    settings_model = BlueskySettings
 
     def on(self, settings: Settings) -> bool:
         """Either of its credentials set (then both must be)."""

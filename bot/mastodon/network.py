@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.mastodon.length import MastodonPostLength
 from bot.mastodon.normalize import SOURCE
 from bot.mastodon.rules import MastodonRules
+from bot.mastodon.settings import MastodonSettings
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -33,6 +34,7 @@ class MastodonNetwork:
     """Mastodon's factory."""
 
     source = SOURCE
+    settings_model = MastodonSettings
 
     def on(self, settings: Settings) -> bool:
         """Either of its settings set (then both must be)."""

@@ -3,10 +3,12 @@ listener attached (HTTP and Socket Mode share it)."""
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import SecretStr
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -22,6 +24,7 @@ from bot.slack.tenancy import WorkspaceGate, check_installation
 from bot.wiring import Core, Services
 from handlers.ports.surfaces import Face
 
+log = logging.getLogger(__name__)
 LISTENER_THREADS = 32  # Bolt runs each listener (after its ack) on this pool; the next clicks ack on it too
 
 
@@ -55,22 +58,32 @@ def build_slack(core: Core) -> tuple[Face, SlackParts]:
     return Face(cards=chat, notifier=chat, directory=team), SlackParts(chat, team, core.streams(CLICKS))
 
 
+def _bolt(settings: Settings, client: WebClient, *, verify_token: bool) -> App:
+    return App(
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
+        signing_secret=_secret(settings.slack_signing_secret) or "",
+        client=client,
+        process_before_response=False,
+        token_verification_enabled=verify_token,
+    )
+
+
 def build_bolt_app(services: Services) -> App:
     """The Bolt app with every listener attached (HTTP and Socket Mode share it)."""
     from bot.slack.tool import require_slack_requests
 
     settings = services.settings
     require_slack_requests(settings)
-    app = App(
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
-        signing_secret=_secret(settings.slack_signing_secret) or "",
-        client=slack_client(settings),
-        process_before_response=False,
-    )
+    client = slack_client(settings)
+    check_installation(client, settings.slack_team_id, settings.slack_enterprise_id)  # a refused token stops here
+    try:
+        app = _bolt(settings, client, verify_token=True)
+    except BoltError:  # Slack failing as the process starts: serve anyway, Bolt asks who we are on the first request
+        log.warning("Slack did not answer auth.test as this process started; serving, and asking again on first use")
+        app = _bolt(settings, client, verify_token=False)
     assert settings.slack_app_id is not None
     gate = WorkspaceGate(settings.slack_app_id, settings.slack_team_id, settings.slack_enterprise_id)
     app.use(gate.middleware)  # first of ours: before any listener, over HTTP and Socket Mode alike
-    check_installation(app.client, settings.slack_team_id, settings.slack_enterprise_id)
     app.use(FormSealGate(form_key(settings)).middleware)  # a modal's payloads only with their seal intact
     slack_of(services).team.warm()  # who is on the care team, read before the first click needs it
     register(app, services)

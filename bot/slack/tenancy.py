@@ -14,12 +14,14 @@ from collections.abc import Callable
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.config import SettingsError
 from bot.refusals import RefusalLog, printable
 
 log = logging.getLogger(__name__)
 REFUSED = "This app is not available to your workspace."
+TOKEN_REFUSED = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired")
 
 
 class WorkspaceGate:
@@ -55,9 +57,18 @@ class WorkspaceGate:
 
 def check_installation(client: WebClient, team_id: str | None, enterprise_id: str | None) -> bool:
     """Say loudly (and return False) when the bot token belongs to another workspace or organisation than the
-    settings name: every request from the care team would then be refused. Slack unreachable: nothing to say."""
+    settings name: every request from the care team would then be refused. A token Slack refuses stops the process
+    (SettingsError); Slack unreachable or failing is only said: the process serves once Slack is back."""
     try:
         answer = client.auth_test()
+    except SlackApiError as exc:
+        code = str(exc.response.get("error") or "")
+        if code in TOKEN_REFUSED:
+            raise SettingsError(
+                f"SLACK_BOT_TOKEN is refused by Slack ({code}): set it to the app's Bot User OAuth Token (xoxb-…)."
+            ) from None
+        log.warning("could not ask Slack which workspace the bot token belongs to: %s", code or "SlackApiError")
+        return True
     except (SlackClientError, OSError) as exc:
         log.warning("could not ask Slack which workspace the bot token belongs to: %s", exc.__class__.__name__)
         return True

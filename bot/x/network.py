@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from bot.x.rules import SOURCE, XRules
+from bot.x.settings import XSettings
 
 if TYPE_CHECKING:
     import tweepy
@@ -79,6 +80,7 @@ class XNetwork:
     """X's factory."""
 
     source = SOURCE
+    settings_model = XSettings
 
     def on(self, settings: Settings) -> bool:
         """X is on when its bearer token or a brand handle is set."""

@@ -226,7 +226,8 @@ def _store_source(
         if counted.carded
     ]
     uow.messages.add_many(messages)
-    send(uow, outbox)
+    # the cards of the cases followed up were read with their counts; new cases have none yet
+    send(uow, outbox, {case_id: counted.cards for case_id, counted in counts.items()})
     result.rows_written += len(cases) + len(messages) + len(outbox)
 
 

@@ -56,14 +56,29 @@ def to_payload(incoming: IncomingComplaint) -> dict[str, str]:
 def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
     """Read a complaint back from the stream, or raise MalformedEntry naming what is wrong."""
     get = payload.get
-    required = [get(name) for name in _REQUIRED]
-    if not all(type(value) is str and value for value in required):
+    source, external_id, author_id = get("source"), get("external_id"), get("author_id")
+    author_handle, text, created = get("author_handle"), get("text"), get("created_at")
+    if not (  # checked field by field, as this runs for every post; the message below names each that fails
+        type(source) is str
+        and source
+        and type(external_id) is str
+        and external_id
+        and type(author_id) is str
+        and author_id
+        and type(author_handle) is str
+        and author_handle
+        and type(text) is str
+        and text
+        and type(created) is str
+        and created
+    ):
+        values = (source, external_id, author_id, author_handle, text, created)
         missing = [
-            name for name, value in zip(_REQUIRED, required, strict=True) if not isinstance(value, str) or not value
+            name for name, value in zip(_REQUIRED, values, strict=True) if not isinstance(value, str) or not value
         ]
         if missing:
             raise MalformedEntry(f"missing or empty field(s): {', '.join(missing)}")
-    source, external_id, author_id, author_handle, text, created = (str(value) for value in required)
+        source, external_id, author_id, author_handle, text, created = (str(value) for value in values)
     try:
         created_at = datetime.fromisoformat(created)
     except ValueError as exc:
@@ -73,7 +88,8 @@ def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
     followers = get("author_followers")
     if followers is not None and not str(followers).isdigit():
         raise MalformedEntry(f"author_followers is not a count: {followers!r}")
-    optional = [str(value) if value else None for value in (get(name) for name in _OPTIONAL)]
+    url, conversation, reply_to = get("url"), get("conversation_id"), get("in_reply_to_id")
+    cid, visibility, author_url = get("post_cid"), get("visibility"), get("author_url")  # the _OPTIONAL fields
     return IncomingComplaint(
         source,
         external_id,
@@ -82,12 +98,12 @@ def from_payload(payload: Mapping[str, Any]) -> IncomingComplaint:
         str(get("author_name") or author_handle),
         text,
         created_at,
-        url=optional[0],
-        conversation_id=optional[1],
-        in_reply_to_id=optional[2],
-        post_cid=optional[3],
-        visibility=optional[4],
-        author_url=optional[5],
+        url=str(url) if url else None,
+        conversation_id=str(conversation) if conversation else None,
+        in_reply_to_id=str(reply_to) if reply_to else None,
+        post_cid=str(cid) if cid else None,
+        visibility=str(visibility) if visibility else None,
+        author_url=str(author_url) if author_url else None,
         mentions_us=get("mentions_us", "1") != "0",
         replies_to_other_user=get("replies_to_other_user") == "1",
         is_retweet=get("is_retweet") == "1",

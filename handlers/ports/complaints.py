@@ -130,7 +130,12 @@ class FollowupCount:
 
     count: int
     rank: float  # the case's queue rank: its thread lines go by it
-    carded: bool  # whether its card is out (else the card, when posted, shows the count)
+    cards: tuple[CardRef, ...] = ()  # its cards that are out, in the order they were posted
+
+    @property
+    def carded(self) -> bool:
+        """Whether its card is out (else the card, when posted, shows the count)."""
+        return bool(self.cards)
 
 
 @dataclass(frozen=True)

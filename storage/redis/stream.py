@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable, Collection, Mapping
@@ -25,7 +26,9 @@ class RedisStreamQueue:
         self._group = group
         self._max_length = max_length
         self._epoch_key = f"{stream}:epoch"
-        self._ensure_group()
+        # Redis down as the process starts: the group is made on first use once it is back, as after a flush
+        with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
+            self._ensure_group()
 
     def _ensure_group(self) -> None:
         try:

@@ -39,14 +39,15 @@ from storage.sql.thread_reads import SqlThreadReads
 _NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('complaints', 'id')) FROM generate_series(1, :n) ORDER BY 1")
 # PostgreSQL: a batch's follow-up counts added in one statement, the rows locked in id order first (as an
 # executemany in id order would: two batches never wait on each other in a cycle); the new counts come back with
-# the queue rank and whether a card is out.
+# the queue rank and the cards that are out (so the follow-ups' thread lines need no second read).
 _PG_COUNT_FOLLOWUPS = text(
     "WITH added AS (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:added AS integer[])) AS t(id, n)), "
     "locked AS (SELECT c.id FROM complaints c WHERE c.id IN (SELECT id FROM added) ORDER BY c.id FOR UPDATE) "
     "UPDATE complaints SET followup_count = complaints.followup_count + added.n FROM added, locked "
     "WHERE complaints.id = added.id AND locked.id = added.id "
     "RETURNING complaints.id, complaints.followup_count, complaints.queue_rank, "
-    "EXISTS (SELECT 1 FROM complaint_cards k WHERE k.complaint_id = complaints.id) AS carded"
+    "(SELECT json_agg(json_build_array(k.surface, k.channel, k.reference) ORDER BY k.posted_at, k.surface) "
+    "FROM complaint_cards k WHERE k.complaint_id = complaints.id) AS cards"
 )
 
 
@@ -76,7 +77,7 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
 
     def count_followups(self, counts: dict[int, int]) -> dict[int, FollowupCount]:
         """Add to cases' follow-up counts (one statement; SQLite: an executemany); return the new counts, ranks and
-        whether carded."""
+        the cards that are out."""
         if not counts:
             return {}
         if self._c.dialect.name == "postgresql":
@@ -84,7 +85,14 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
             rows = self._c.execute(
                 _PG_COUNT_FOLLOWUPS, {"ids": [k for k, _ in ordered], "added": [v for _, v in ordered]}
             )
-            return {row.id: FollowupCount(row.followup_count, row.queue_rank, row.carded) for row in rows}
+            return {
+                row.id: FollowupCount(
+                    row.followup_count,
+                    row.queue_rank,
+                    tuple(CardRef(surface, channel, dict(ref or {})) for surface, channel, ref in row.cards or ()),
+                )
+                for row in rows
+            }
         statement = (
             update(complaints)
             .where(complaints.c.id == bindparam("case_id"))
@@ -96,7 +104,7 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
         )
         carded = self.cards_of(list(counts))
         return {
-            case_id: FollowupCount(total, rank, bool(carded.get(case_id)))
+            case_id: FollowupCount(total, rank, tuple(carded.get(case_id, ())))
             for case_id, total, rank in self._c.execute(query)
         }
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, text, update
 
 from handlers.domain.complaint import Status
 from handlers.domain.outbox_kinds import AFTER_VIP_CARDS, VIP_CARD_GATE_SECONDS, CardPost
@@ -17,6 +18,31 @@ from storage.sql.advisory import LEASING_LOCK
 from storage.sql.set_queries import insert_or_ignore
 from storage.sql.tables import complaints, outbox
 from storage.sql.workers import silent_workers
+
+# PostgreSQL: a batch of messages in one statement, each column an array (the payloads as JSON text); a key stored
+# already is skipped, as ON CONFLICT DO NOTHING skips it for a row at a time.
+_PG_ENQUEUE = text(
+    "INSERT INTO outbox (kind, key, lane, ordering, complaint_id, payload, status, attempts, available_at, "
+    "created_at, rank) "
+    "SELECT k, y, l, o, c, CAST(p AS json), s, 0, :now, :now, r FROM unnest(CAST(:kinds AS varchar[]), "
+    "CAST(:keys AS varchar[]), CAST(:lanes AS varchar[]), CAST(:orderings AS varchar[]), CAST(:cases AS bigint[]), "
+    "CAST(:payloads AS text[]), CAST(:statuses AS varchar[]), CAST(:ranks AS float8[])) AS t(k, y, l, o, c, p, s, r) "
+    "ON CONFLICT DO NOTHING"
+).bindparams(bindparam("now", type_=outbox.c.created_at.type))
+
+
+def _columns(batch: list[NewOutboxMessage]) -> dict[str, list[Any]]:
+    """The batch's rows as one list per column, for _PG_ENQUEUE."""
+    return {
+        "kinds": [m.body.kind for m in batch],
+        "keys": [m.key for m in batch],
+        "lanes": [m.body.lane for m in batch],
+        "orderings": [m.body.ordering for m in batch],
+        "cases": [m.complaint_id for m in batch],
+        "payloads": [json.dumps(m.body.to_payload()) for m in batch],
+        "statuses": ["held" if m.held else "pending" for m in batch],
+        "ranks": [float(m.rank) for m in batch],
+    }
 
 
 class SqlOutbox:
@@ -28,10 +54,13 @@ class SqlOutbox:
 
     def enqueue_many(self, batch: list[NewOutboxMessage]) -> None:
         """Add messages in one statement, as the core hands them; those whose idempotency key exists already are
-        skipped."""
+        skipped (PostgreSQL: one INSERT of the rows as arrays, not one execution per row)."""
         if not batch:
             return
         now = self._clock.now()
+        if self._c.dialect.name == "postgresql":
+            self._c.execute(_PG_ENQUEUE, {**_columns(batch), "now": now})
+            return
         rows = [
             {
                 "kind": m.body.kind,

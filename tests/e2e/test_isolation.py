@@ -14,6 +14,7 @@ import requests
 from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
+from bot.config import SettingsError
 from bot.slack import action_ids
 from bot.slack.app import build_bolt_app
 from sandbox.interactions import _post, block_action, post_command, post_event, post_signed, slash_command
@@ -207,3 +208,30 @@ def test_a_workspace_id_that_is_not_the_tokens_is_said_at_start(
     start_squeaky(slack_team_id="T0ELSEWHERE")
     assert "SLACK_TEAM_ID is T0ELSEWHERE, but SLACK_BOT_TOKEN belongs to T0SQUEAKY" in caplog.text
     assert "Set SLACK_TEAM_ID to T0SQUEAKY" in caplog.text
+
+
+def test_a_web_process_started_while_slack_fails_boots_and_serves_once_slack_is_back(
+    start_squeaky: Start, local_slack: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack answering 503 as a web process starts (a restart during Slack's outage) is no reason to stay down."""
+    local_slack.fail_for(1.5, 503, {"ok": False, "error": "service_unavailable"})
+    squeaky = start_squeaky()
+    assert "could not ask Slack which workspace the bot token belongs to" in caplog.text
+    time.sleep(1.6)  # Slack is back
+    _id, ts = _card(squeaky)
+    squeaky.slack.usergroups.clear()  # no agents group named: anyone in the workspace is on the team
+    click = block_action("U0ANN", "ann", action_ids.CLAIM, "claim:1", CHANNEL, ts)
+    assert post_signed(squeaky.events_url, SIGNING_SECRET, click).status_code == 200
+    squeaky.slack.wait_for(lambda: _claimed_after_work(squeaky))
+
+
+def _claimed_after_work(squeaky: Running) -> bool:
+    squeaky.work()  # the worker decides the queued click
+    with squeaky.services.engine.connect() as connection:
+        return connection.execute(select(complaints.c.status)).scalar() == "claimed"
+
+
+def test_a_bot_token_slack_refuses_stops_the_web_process_with_one_line(start_squeaky: Start) -> None:
+    """A revoked or mistyped token is not an outage: the process says which setting to fix instead of serving."""
+    with pytest.raises(SettingsError, match=r"SLACK_BOT_TOKEN is refused by Slack \(invalid_auth\)"):
+        start_squeaky(slack_bot_token="xoxb-revoked")

@@ -187,7 +187,7 @@ class _Complaints:
             case = self.s.complaints[case_id]
             self.s.complaints[case_id] = replace(case, followup_count=case.followup_count + added)
             rank = self.s.ranks.get(case_id, 0.0)
-            totals[case_id] = FollowupCount(case.followup_count + added, rank, bool(case.cards))
+            totals[case_id] = FollowupCount(case.followup_count + added, rank, tuple(case.cards))
         return totals
 
     def get(self, complaint_id: int) -> Complaint | None:

@@ -249,3 +249,15 @@ def test_the_last_days_cases_are_counted_into_their_queues_usual_rate(
         assert counted == {"vip": 2, "billing": 1}
     finally:
         engine.dispose()
+
+
+def test_complaints_pages_keep_room_for_their_follow_up_counts(pg_url: str) -> None:
+    upgrade(pg_url)
+    engine = make_engine(pg_url)
+    options = text("SELECT reloptions FROM pg_class WHERE relname = 'complaints'")
+    with engine.connect() as connection:
+        assert connection.execute(options).scalar() == ["fillfactor=80"]
+    downgrade(pg_url, "0017")
+    with engine.connect() as connection:
+        assert connection.execute(options).scalar() is None
+    engine.dispose()

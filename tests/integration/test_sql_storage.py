@@ -116,6 +116,73 @@ def test_the_outbox_stores_what_the_core_hands_it_and_the_core_gives_each_surfac
     ]
 
 
+def test_a_batch_of_outbox_messages_is_stored_in_order_each_key_once(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack",))
+    (case,) = receive(
+        uow, clock, MemoryDedupe(), Triage(), [IncomingComplaint("x", "7", "9", "ann", "A", "t", T0)]
+    ).opened
+
+    def line(text_: str) -> ThreadLine:
+        return ThreadLine(line=ActivityLine(SYSTEM, text_))
+
+    with uow() as u:
+        u.outbox.enqueue_many([NewOutboxMessage(line("first"), "k1", case, 2.5)])
+        u.commit()
+    with uow() as u:
+        u.outbox.enqueue_many(
+            [
+                NewOutboxMessage(line("again"), "k1", case, 9.0),  # stored already: skipped
+                NewOutboxMessage(line("held"), "k2", case, 1.5, held=True),
+                NewOutboxMessage(line("no case"), "k3", None),
+                NewOutboxMessage(line("twice"), "k2", case),  # twice in one batch: the first is kept
+            ]
+        )
+        u.commit()
+    with engine.connect() as c:
+        query = select(outbox.c.key, outbox.c.payload, outbox.c.status, outbox.c.rank, outbox.c.complaint_id)
+        rows = c.execute(query.where(outbox.c.key.in_(["k1", "k2", "k3"])).order_by(outbox.c.id)).all()
+        at = c.execute(select(outbox.c.available_at, outbox.c.created_at).where(outbox.c.key == "k3")).one()
+    assert [(r.key, r.payload["text"], r.status, r.rank, r.complaint_id) for r in rows] == [
+        ("k1", "first", "pending", 2.5, case),
+        ("k2", "held", "held", 1.5, case),
+        ("k3", "no case", "pending", 0.0, None),
+    ]
+    assert tuple(at) == (T0, T0)
+
+
+def test_a_follow_up_goes_to_its_cards_channels_and_updates_only_a_card_that_is_out(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    uow = SqlUnitOfWorkFactory(engine, clock, surfaces=("slack", "teams"))
+    dedupe, triage = MemoryDedupe(), Triage()
+    first = [
+        IncomingComplaint("x", "1", "9", "ann", "Ann", "my bag is lost", T0),
+        IncomingComplaint("x", "2", "8", "bob", "Bob", "my flight is late", T0),
+    ]
+    carded, bare = receive(uow, clock, dedupe, triage, first).opened
+    with uow() as u:
+        u.complaints.add_card(carded, CardRef("slack", "C9", {"ts": "1.1"}))
+        u.complaints.add_card(carded, CardRef("teams", "T9", {"activity": "a"}))
+        u.commit()
+    later = T0 + timedelta(minutes=1)
+    again = [
+        IncomingComplaint("x", "3", "9", "ann", "Ann", "still lost", later, in_reply_to_id="1"),
+        IncomingComplaint("x", "4", "8", "bob", "Bob", "still late", later, in_reply_to_id="2"),
+    ]
+    assert receive(uow, clock, dedupe, triage, again).threaded == 2
+    with engine.connect() as c:
+        query = select(outbox.c.key, outbox.c.payload).where(outbox.c.complaint_id.in_([carded, bare]))
+        rows = {key: (p.get("surface"), p.get("channel")) for key, p in c.execute(query) if "post" not in key}
+    assert rows == {
+        "card.followup:x:3@slack": ("slack", "C9"),
+        "card.followup:x:3@teams": ("teams", "T9"),
+        f"card.update:{carded}:f1@slack": ("slack", "C9"),
+        f"card.update:{carded}:f1@teams": ("teams", "T9"),
+        "card.followup:x:4@slack": ("slack", ""),
+        "card.followup:x:4@teams": ("teams", ""),
+    }
+
+
 def test_customers_and_checkpoints(engine: Engine) -> None:
     uow = SqlUnitOfWorkFactory(engine, ManualClock(T0), surfaces=("slack",))
     with uow() as u:
