@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+STOP_POLL_SECONDS = 0.05  # how often the serving loop looks whether it is asked to stop (http.server's default: 0.5)
+
 
 @dataclass
 class Request:
@@ -107,7 +109,12 @@ class LocalServer(ABC):
 
         self._httpd = _Server(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=type(self).__name__, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            name=type(self).__name__,
+            daemon=True,
+        )
         self._thread.start()
         return self.url
 
