@@ -17,9 +17,11 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m sandbox
 
-## Lint (ruff, mypy, import-linter, no file over 400 lines) and the whole test suite, against the real PostgreSQL and Redis.
+## Lint (ruff, mypy, import-linter, no file over 400 lines) and the whole test suite, against the real PostgreSQL and Redis:
+## most tests two at a time, then those marked `alone` (several processes, a browser) one at a time.
 test: install lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 -m "not alone"
+	$(PY) -m pytest -m alone
 
 lint: install
 	$(VENV)/bin/ruff check .

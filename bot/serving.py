@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 
@@ -13,7 +14,9 @@ class BackgroundServer:
     """waitress in a thread (the `run` process, tests, the demo); `close()` ends it without a stray traceback."""
 
     def __init__(self, app: Callable[..., Any], host: str, port: int, threads: int = 8) -> None:
-        self._server = create_server(app, host=host, port=port, threads=threads)
+        # poll(), not select(): a busy process holds more than 1,024 descriptors, past which select() cannot watch one
+        # and waitress's loop would end, leaving the port open and every request unanswered.
+        self._server = create_server(app, host=host, port=port, threads=threads, asyncore_use_poll=True)
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="web", daemon=True)
 
@@ -32,10 +35,16 @@ class BackgroundServer:
             self._server.run()
         except OSError:
             if not self._closing.is_set():
-                raise  # closing from another thread ends waitress's loop on a closed socket: that is the end
+                raise
 
     def close(self) -> None:
-        """Stop serving and wait for the loop to end."""
+        """Stop serving: every socket closed from the serving loop itself (which then ends), its threads ended."""
         self._closing.set()
-        self._server.close()
-        self._thread.join(timeout=5)
+        server = self._server
+        everything = server._map  # the listening socket, the loop's trigger and every open connection
+        if self._thread.is_alive():
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(everything))
+            self._thread.join(timeout=5)
+        else:
+            wasyncore.close_all(everything)
+        server.task_dispatcher.shutdown(timeout=5)

@@ -20,7 +20,23 @@ from storage.sql.migrate import upgrade
 from tests.private_servers import PrivatePostgres, PrivateRedis
 
 PG_ADMIN_URL = os.environ.get("SQUEAKY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_TEST_URL = os.environ.get("SQUEAKY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_test_url() -> str:
+    """Redis database 15 (or SQUEAKY_TEST_REDIS_URL's), one database lower per further pytest-xdist process, so that
+    processes running tests side by side never flush each other's streams (14 is the benchmarks')."""
+    base = os.environ.get("SQUEAKY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    if worker == 0:
+        return base
+    server, _, database = base.rpartition("/")
+    number = int(database) - worker - (1 if int(database) > 14 else 0)
+    if number < 0:
+        raise RuntimeError(f"too many test processes for the Redis databases below {base}")
+    return f"{server}/{number}"
+
+
+REDIS_TEST_URL = _redis_test_url()
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

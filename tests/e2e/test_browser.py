@@ -19,7 +19,7 @@ from sandbox.teams_view import TeamsView
 from sandbox.workspace import LEADS_GROUP, PEOPLE, SandboxWorkspace
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start, teams_settings
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.alone]
 
 if shutil.which(journey.CHROMIUM) is None and not os.path.exists(journey.CHROMIUM):
     pytest.fail(f"{journey.CHROMIUM} is missing: install Debian's chromium (.ci/run does)", pytrace=False)

@@ -22,7 +22,7 @@ from sandbox.slack_api import LocalSlack
 from sandbox.x_api import LocalX
 from tests.conftest import REDIS_TEST_URL
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.alone]
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "cli-signing-secret-abcdef"
 
@@ -57,7 +57,7 @@ FULL = {
     "SLACK_CHANNEL": "C0CARE",
     "SLACK_TEAM_ID": "T0SQUEAKY",
     "SLACK_APP_ID": "A0SQUEAKY",
-    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "REDIS_URL": REDIS_TEST_URL,
     "X_BEARER_TOKEN": "set-but-unused",
     "X_BRAND_HANDLES": "SqueakyAir",
 }
@@ -218,7 +218,7 @@ def _get_when_up(url: str, seconds: float = 30) -> requests.Response:
 def test_teams_half_configured_stops_with_one_line(command: str, tmp_path: Path) -> None:
     env = _clean_env(
         TEAMS_APP_ID="00000000-0000-4000-8000-00005ea0b0a7",
-        REDIS_URL="redis://127.0.0.1:6379/15",
+        REDIS_URL=REDIS_TEST_URL,
         DATABASE_URL=f"sqlite:///{tmp_path}/s.db",
     )
     done = subprocess.run(  # noqa: S603 - the command is one of the three processes above
@@ -236,7 +236,7 @@ def test_teams_without_its_tenant_refuses_to_start_with_one_line(command: str, t
     env = _clean_env(
         TEAMS_APP_ID="00000000-0000-4000-8000-00005ea0b0a7",
         TEAMS_APP_PASSWORD="set-but-unused",
-        REDIS_URL="redis://127.0.0.1:6379/15",
+        REDIS_URL=REDIS_TEST_URL,
         DATABASE_URL=f"sqlite:///{tmp_path}/s.db",
     )
     done = subprocess.run(  # noqa: S603 - the command is one of the three processes above

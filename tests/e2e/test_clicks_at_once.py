@@ -19,7 +19,7 @@ from sandbox.teams_activities import CHANNEL as TEAMS_CHANNEL
 from sandbox.teams_activities import TeamsPerson
 from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running, Start, teams_settings
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.alone]
 SLACK_FLOOD = 12  # at about one card a second
 TEAMS_FLOOD = 60  # more than the 48 of a conversation's 60-in-30 s that new cards may take
 

@@ -18,7 +18,7 @@ import requests
 from sandbox.demo import load_demo
 from sandbox.terminal import render
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.alone]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -13,7 +13,7 @@ from drills.faults import SHORT
 from drills.run import Plan, run
 from drills.table import table
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.alone]
 DRILL_TIMEOUT = 420  # seconds: a bound for a stuck run, not a speed target (about 2.5 min on 2 cores)
 
 

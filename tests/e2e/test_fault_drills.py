@@ -24,7 +24,7 @@ from storage.sql.tables import complaints, messages, outbox
 from tests.e2e.conftest import CHANNEL, Running, Start
 from tests.e2e.test_agent_card import card_showed, click, opened_view, submit
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.alone]
 OUTAGE_SECONDS = 30.0  # each half of the Slack drill: 500s, then 429s
 
 

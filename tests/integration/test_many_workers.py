@@ -37,7 +37,7 @@ from tests.fakes import SURFACE, FakeChat, card_ref, plain
 from tests.integration.test_team_stats import T0
 from tests.people import slack_person
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.alone]
 
 
 class SlowChat(FakeChat):

@@ -44,7 +44,7 @@ from tests.integration.test_reliability import wait_until
 from tests.people import carded_count
 from tests.private_servers import PrivatePostgres, PrivateRedis
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.alone]
 OUTAGE_SECONDS = 10.0  # the drill's Redis outage
 PG_OUTAGE_SECONDS = 30.0  # the drill's PostgreSQL outage
 BACK_WITHIN = 10.0  # every periodic job runs again this soon after its dependency returns

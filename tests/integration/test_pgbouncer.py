@@ -32,7 +32,7 @@ from storage.sql.unit_of_work import SqlUnitOfWorkFactory
 from tests.fakes import SURFACE
 from tests.people import slack_person
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.alone]
 SERVER_CONNECTIONS = 3  # PgBouncer's pool to PostgreSQL: fewer than the clients below
 
 

@@ -34,7 +34,7 @@ from tests.conftest import REDIS_TEST_URL
 from tests.people import carded_count
 from tests.tcp_proxy import TcpProxy
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.alone]
 ROOT = Path(__file__).resolve().parents[2]
 
 
