@@ -156,6 +156,36 @@ class TicketCreate(Outgoing):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketComment(Outgoing):
+    """Add one private message of the case (the customer's, or ours) to its ticket's conversation in the system of
+    record, once the ticket is out: the message by its network and id."""
+
+    source: str
+    external_id: str
+
+    KIND: ClassVar[str] = "ticket.comment"
+
+    @property
+    def lane(self) -> str:
+        """The ticketing system's lane, shared with its new tickets."""
+        return "tickets"
+
+    def to_payload(self) -> dict[str, Any]:
+        """The message."""
+        return {"source": self.source, "external_id": self.external_id}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any], kind: str) -> Self:
+        """Back from a row."""
+        return cls(source=str(payload["source"]), external_id=str(payload["external_id"]))
+
+    @staticmethod
+    def key(source: str, external_id: str) -> str:
+        """Idempotency key of a message's addition to its ticket: one per private message, ever."""
+        return f"ticket.comment:{source}:{external_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Page(Outgoing):
     """Trigger, acknowledge or resolve an on-call alert through the pager (`user`: who is on call, for a trigger)."""
 
