@@ -5,6 +5,7 @@ at the end as docs/screenshots/private-conversation.png."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -17,8 +18,17 @@ ANSWER = "Thanks! Booking ref QX7PLM. I'm at gate B12 now."
 OURS = "Thank you Maria: you're rebooked on SQ214 at 18:05, seat 4A. The meal voucher follows here."
 
 
-def run(browser: Browser, url: str, shots: Path | None, x: LocalX, timeout: float = 30_000) -> Page:
-    """Walk the private conversation as alice, with Maria answering on the local X; return the tab."""
+def maria_writes(x: LocalX) -> Callable[[str], None]:
+    """Maria's direct message to the brand on the local X (a running ingest reads it)."""
+
+    def write(text: str) -> None:
+        x.dms.add_event(x.add_user("maria_k"), x.dms.brand_id, text)
+
+    return write
+
+
+def run(browser: Browser, url: str, shots: Path | None, answer: Callable[[str], None], timeout: float = 30_000) -> Page:
+    """Walk the private conversation as alice, Maria answering privately through `answer`; return the tab."""
     expect.set_options(timeout=timeout)
     page = open_as(browser, url, "U0ALICE")
     maria = card(page, "@maria_k")
@@ -29,7 +39,7 @@ def run(browser: Browser, url: str, shots: Path | None, x: LocalX, timeout: floa
     dms = page.get_by_test_id("x-private")
     expect(dms.get_by_test_id("dm").filter(has_text="this is the care team")).to_be_visible()
 
-    x.dms.add_event(x.add_user("maria_k"), x.dms.brand_id, ANSWER)  # Maria answers, privately
+    answer(ANSWER)  # Maria answers, privately
     expect(maria.get_by_test_id("thread")).to_contain_text("QX7PLM")
     maria.get_by_role("button", name="Move to ticket").click()
     modal = page.get_by_test_id("modal")

@@ -24,7 +24,7 @@ WALKS: dict[str, Callable[[Browser, str, Path, DemoStack], Any]] = {
     "tour": lambda browser, url, out, stack: tour.walk(browser, url, out),
     "journey": lambda browser, url, out, stack: journey.run(browser, url, out),
     "teams": lambda browser, url, out, stack: teams_journey.run(browser, url, out),
-    "private": lambda browser, url, out, stack: private_tour.run(browser, url, out, stack.x),
+    "private": lambda browser, url, out, stack: private_tour.run(browser, url, out, private_tour.maria_writes(stack.x)),
 }
 
 
