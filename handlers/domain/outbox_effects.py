@@ -162,22 +162,26 @@ class TicketComment(Outgoing):
 
     source: str
     external_id: str
+    complaint: int  # the case: its ticket's own lane
 
     KIND: ClassVar[str] = "ticket.comment"
 
     @property
     def lane(self) -> str:
-        """The ticketing system's lane, shared with its new tickets."""
-        return "tickets"
+        """The case's ticket's own lane: Zendesk limits the updates of one ticket (30 in 10 minutes), and a chatty
+        conversation waiting out that limit never holds back another case's ticket."""
+        return f"tickets:{self.complaint}"
 
     def to_payload(self) -> dict[str, Any]:
-        """The message."""
-        return {"source": self.source, "external_id": self.external_id}
+        """The message and its case."""
+        return {"source": self.source, "external_id": self.external_id, "complaint": self.complaint}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any], kind: str) -> Self:
         """Back from a row."""
-        return cls(source=str(payload["source"]), external_id=str(payload["external_id"]))
+        return cls(
+            source=str(payload["source"]), external_id=str(payload["external_id"]), complaint=int(payload["complaint"])
+        )
 
     @staticmethod
     def key(source: str, external_id: str) -> str:

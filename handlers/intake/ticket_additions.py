@@ -28,8 +28,9 @@ def said_in(message: Message) -> Said:
 
 def comment(message: Message) -> NewOutboxMessage:
     """The outbox message that adds one private message to its case's ticket."""
+    assert message.complaint_id is not None, "only a message on a case is added to its ticket"
     source, external_id = message.incoming.source, message.incoming.external_id
-    body = TicketComment(source=source, external_id=external_id)
+    body = TicketComment(source=source, external_id=external_id, complaint=message.complaint_id)
     return NewOutboxMessage(body, TicketComment.key(source, external_id), message.complaint_id)
 
 

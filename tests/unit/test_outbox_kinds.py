@@ -53,7 +53,7 @@ EVERY_KIND: list[Outgoing] = [
     PrivateMessage(source="bsky"),
     StatusPost(text="We are on it"),
     TicketCreate(priority="high", notes="VIP", contact="ann@example.com"),
-    TicketComment(source="x", external_id="dm:1900000000000000001"),
+    TicketComment(source="x", external_id="dm:1900000000000000001", complaint=4),
     Page(action="trigger", alert="squeaky-complaint-4", summary="New", user="p3"),
     IncidentReplies(incident="spike:delays", title="Delays", since=T0, text="Sorry, {name}", lead=LEAD),
 ]
