@@ -85,6 +85,7 @@ def test_lanes_keep_each_budget_apart_and_ordered_kinds_hold_their_channel() -> 
         "social.private": "private:bsky",  # apart from public posts: X counts direct messages on their own
         "social.status": "social:x",
         "ticket.create": "tickets",
+        "ticket.comment": "tickets:4",  # each case's ticket its own: Zendesk limits the updates of one ticket
         "pager.page": "pager",
         "incident.replies": "incidents",
     }

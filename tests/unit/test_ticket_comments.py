@@ -4,7 +4,7 @@ no ticket adds nothing; a refusal is said in the card's thread with the words.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.mastodon.rules import MastodonRules
 from bot.x.length import XPostLength
@@ -45,9 +45,10 @@ class World:
         self.drain()
 
     def post(self, text: str, visibility: str | None = None) -> IncomingComplaint:
-        self.posts += 1
-        at = T0 + timedelta(minutes=self.posts - 100)
-        return IncomingComplaint("mastodon", str(self.posts), "9", ANN, "Ann Lee", text, at, visibility=visibility)
+        self.posts += 1  # written now, as the network stamps it
+        return IncomingComplaint(
+            "mastodon", str(self.posts), "9", ANN, "Ann Lee", text, self.clock.now(), visibility=visibility
+        )
 
     def answer(self, text: str) -> None:
         """Ann answers privately (a direct post)."""
