@@ -37,7 +37,7 @@ def run(browser: Browser, url: str, shots: Path | None, answer: Callable[[str], 
     maria.get_by_role("button", name="Move to DMs").click()
     expect(maria).to_contain_text("Moved to DMs")
     dms = page.get_by_test_id("x-private")
-    expect(dms.get_by_test_id("dm").filter(has_text="this is the care team")).to_be_visible()
+    expect(dms.get_by_test_id("dm").filter(has_text="care team about case")).to_be_visible()
 
     answer(ANSWER)  # Maria answers, privately
     expect(maria.get_by_test_id("thread")).to_contain_text("QX7PLM")
