@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import sys
@@ -30,6 +31,9 @@ def _settings(process: Process | None = None) -> Settings:
 
 
 def _stop_on_signals() -> threading.Event:
+    """SIGINT and SIGTERM set the event that ends the process; SIGUSR1 prints every thread's stack to stderr (what a
+    process that seems stuck is doing: `kill -USR1 <pid>`)."""
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

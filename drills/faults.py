@@ -29,21 +29,25 @@ class Fault:
     quiet_posts: int = 0  # posts to the quiet search (never read before) during the fault: more than one page
 
 
+RESTART_AFTER = 1.0  # seconds a process manager waits before starting a killed process again
+
+
 def kill_worker(d: Deployment, minute: float) -> float:
-    """kill -9 of a worker; a process manager starts it again 5 s later (the others take its work over at once)."""
+    """kill -9 of a worker; a process manager starts it again a second later (systemd's `Restart=always` with
+    `RestartSec=1`; the others take its work over at once). Recovery is counted from the kill."""
     d.processes["worker 2"].kill()
     killed = time.time()
-    time.sleep(5)
+    time.sleep(RESTART_AFTER)
     d.restart("worker 2")
     return killed
 
 
 def kill_web(d: Deployment, minute: float) -> float:
-    """kill -9 of a web process (gunicorn and its workers); started again 5 s later. Slack's clicks meanwhile reach
-    the other one."""
+    """kill -9 of a web process (gunicorn and its workers); started again a second later, as for a worker. Slack's
+    clicks meanwhile reach the other one. Recovery is counted from the kill."""
     d.processes["web 1"].kill()
     killed = time.time()
-    time.sleep(5)
+    time.sleep(RESTART_AFTER)
     d.restart("web 1")
     return killed
 
@@ -155,8 +159,8 @@ def all_together(d: Deployment, minute: float) -> float:
 
 
 FAULTS = [
-    Fault("worker kill -9", "a worker killed with SIGKILL (restarted 5 s later)", kill_worker),
-    Fault("web kill -9", "a web process killed with SIGKILL (restarted 5 s later)", kill_web),
+    Fault("worker kill -9", "a worker killed with SIGKILL (restarted 1 s later)", kill_worker),
+    Fault("web kill -9", "a web process killed with SIGKILL (restarted 1 s later)", kill_web),
     Fault("Redis restart empty", "Redis killed, down 10 s, back empty", redis_restart_empty, lambda m: 10.0),
     Fault("Redis outage 10 s", "Redis stopped 10 s, back with its data", redis_outage, lambda m: 10.0),
     Fault(
@@ -185,7 +189,7 @@ FAULTS = [
 
 
 SHORT = [
-    Fault("worker kill -9", "a worker killed with SIGKILL (restarted 5 s later)", kill_worker),
+    Fault("worker kill -9", "a worker killed with SIGKILL (restarted 1 s later)", kill_worker),
     # down 10 s: across the start of every short periodic job and the card deliveries under way, then back empty
     Fault("Redis restart empty", "Redis killed, down 10 s, back empty", redis_restart_empty, lambda m: 10.0),
 ]

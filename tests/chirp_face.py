@@ -65,7 +65,9 @@ class ChirpRoom:
         """The card as everyone now sees it."""
         self.cards[ref.data["message"]] = _json(card)
 
-    def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
+    def find_card(
+        self, channel: str, complaint_id: int, since: datetime, tried_before: datetime | None = None
+    ) -> CardRef | None:
         """Chirp cannot look."""
         return None
 

@@ -21,6 +21,8 @@ from bot.slack.history import (
     INTERNAL,
     NOTHING,
     RECORD_TTL_SECONDS,
+    Swept,
+    cards_in,
     history_limits,
     posted,
     read_record,
@@ -100,6 +102,7 @@ class SlackChatGateway:
         self._post_lane = LANES["slack.post"].at_pace(posts_per_second, post_burst)
         self._update_lane = LANES["slack.update"].at_pace(updates_per_second, UPDATE_BURST)
         self._history_lane = LANES["slack.history"].at_pace(self._history.per_second, self._history.burst)
+        self._swept: dict[str, Swept] = {}  # each channel's last read of its whole recent history
 
     def post_card(self, channel: str, card: CardView) -> CardRef:
         """chat.postMessage the card into the channel, its moment recorded first and Slack's answer after, so that a
@@ -124,9 +127,14 @@ class SlackChatGateway:
         self._values.put(key, posted(str(response["ts"])), RECORD_TTL_SECONDS)
         return slack_ref(str(response["channel"]), str(response["ts"]))
 
-    def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
+    def find_card(
+        self, channel: str, complaint_id: int, since: datetime, tried_before: datetime | None = None
+    ) -> CardRef | None:
         """The card an earlier post may have made: from what was recorded around that post; only a post left
-        uncertain reads the channel's history, a window of seconds around it, within the app's history limits."""
+        uncertain reads the channel's history, a window of seconds around it, within the app's history limits. With
+        no record at all, the channel's history since the complaint arrived is read once for every card in it, and
+        that read answers the other retried posts of the batch (`tried_before`: their earlier tries all began before
+        the read), so a killed worker's batch costs one read, not one per card."""
         channel = channel or self._channel
         recorded = read_record(self._values.get(record_key(channel, complaint_id)))
         if recorded is not None and recorded.ts is not None:
@@ -136,33 +144,51 @@ class SlackChatGateway:
         if recorded is not None and recorded.sent_at is not None:
             oldest, latest = recorded.sent_at - BEFORE_SECONDS, recorded.sent_at + AFTER_SECONDS
             return self._look_back(channel, complaint_id, oldest, latest)
-        return self._look_back(channel, complaint_id, since.timestamp(), None)
+        swept = self._swept.get(channel)
+        if swept is None or not swept.answers(since.timestamp(), tried_before):
+            swept = self._sweep(channel, since.timestamp())
+            self._swept[channel] = swept
+        ts = swept.cards.get(complaint_id)
+        return slack_ref(channel, ts) if ts is not None else None
+
+    def _sweep(self, channel: str, oldest: float) -> Swept:
+        """Every card in the channel's history since `oldest`, page by page within the app's history limits."""
+        started, cards, cursor = time.time(), {}, None
+        for _page in range(_HISTORY_PAGES):
+            messages, cursor = self._history_page(channel, oldest, None, cursor)
+            cards.update(cards_in(messages, CARD_EVENT))
+            if not cursor:
+                return Swept(oldest, started, cards, complete=True)
+        return Swept(oldest, started, cards, complete=False)
+
+    def _history_page(
+        self, channel: str, oldest: float, latest: float | None, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of conversations.history, paced (a page refused for pace hands the try back), and the next
+        page's cursor."""
+        self._pace(self._history_lane)
+        params: dict[str, object] = {
+            "channel": channel,
+            "oldest": f"{oldest:.6f}",
+            "include_all_metadata": True,
+            "limit": self._history.page,
+        }
+        if latest is not None:
+            params["latest"] = f"{latest:.6f}"
+        if cursor:
+            params["cursor"] = cursor
+        page = self._call("conversations.history", **params)
+        next_page: dict[str, Any] = dict(page.get("response_metadata") or {})
+        return list(page.get("messages") or []), next_page.get("next_cursor") or None
 
     def _look_back(self, channel: str, complaint_id: int, oldest: float, latest: float | None) -> CardRef | None:
-        """Read the channel's history between `oldest` and `latest` for the card carrying this complaint's metadata,
-        each page paced within the app's history limits (a page refused for pace hands the try back)."""
+        """Read the channel's history between `oldest` and `latest` for the card carrying this complaint's metadata."""
         cursor: str | None = None
         for _page in range(_HISTORY_PAGES):
-            self._pace(self._history_lane)
-            params: dict[str, object] = {
-                "channel": channel,
-                "oldest": f"{oldest:.6f}",
-                "include_all_metadata": True,
-                "limit": self._history.page,
-            }
-            if latest is not None:
-                params["latest"] = f"{latest:.6f}"
-            if cursor:
-                params["cursor"] = cursor
-            page = self._call("conversations.history", **params)
-            messages: list[dict[str, Any]] = list(page.get("messages") or [])
-            for message in messages:
-                metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if metadata.get("event_type") == CARD_EVENT and payload.get("complaint_id") == complaint_id:
-                    return slack_ref(channel, str(message["ts"]))
-            next_page: dict[str, Any] = dict(page.get("response_metadata") or {})
-            cursor = next_page.get("next_cursor") or None
+            messages, cursor = self._history_page(channel, oldest, latest, cursor)
+            ts = cards_in(messages, CARD_EVENT).get(complaint_id)
+            if ts is not None:
+                return slack_ref(channel, ts)
             if not cursor:
                 return None
         return None

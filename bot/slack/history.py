@@ -14,6 +14,8 @@ its process) the history since the complaint arrived is read, within the same li
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 INTERNAL, MARKETPLACE, DISTRIBUTED = "internal", "marketplace", "distributed"
 RECORD_TTL_SECONDS = 86_400.0  # longer than any outbox retry waits
@@ -78,3 +80,36 @@ def read_record(value: str | None) -> Recorded | None:
         except ValueError:
             return None
     return None
+
+
+@dataclass(frozen=True)
+class Swept:
+    """A read of a channel's whole history since `oldest`, begun at `started` (epoch seconds): its cards by
+    complaint. `complete` unless it stopped at its page limit."""
+
+    oldest: float
+    started: float
+    cards: dict[int, str]
+    complete: bool
+
+    def answers(self, since: float, tried_before: datetime | None) -> bool:
+        """Whether this read tells for sure if a card posted after `since` by a try begun before `tried_before` is
+        there: it covers `since`, was whole, and began after every such try."""
+        return (
+            self.complete
+            and tried_before is not None
+            and self.oldest <= since
+            and self.started >= tried_before.timestamp()
+        )
+
+
+def cards_in(messages: list[dict[str, Any]], event_type: str) -> dict[int, str]:
+    """The cards among a page of messages: complaint id -> the message's ts, from the card's metadata."""
+    found: dict[int, str] = {}
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        complaint_id = payload.get("complaint_id")
+        if metadata.get("event_type") == event_type and isinstance(complaint_id, int) and message.get("ts"):
+            found[complaint_id] = str(message["ts"])
+    return found

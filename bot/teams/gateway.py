@@ -51,7 +51,9 @@ class TeamsChatGateway:
         activity = message(complaint_card(card))
         self._connector.update(self._place.service_url(), ref.channel, activity_of(ref), activity, urgent=True)
 
-    def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
+    def find_card(
+        self, channel: str, complaint_id: int, since: datetime, tried_before: datetime | None = None
+    ) -> CardRef | None:
         """None: a bot cannot read a channel's history without Microsoft Graph."""
         return None
 

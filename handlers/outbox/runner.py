@@ -262,7 +262,9 @@ class OutboxRunner:
         channel = body.channel
         found = None
         if message.attempts > 1:  # an earlier attempt may have posted it and died before saving the answer
-            found = face.cards.find_card(channel, complaint_id, complaint.received_at - timedelta(minutes=1))
+            found = face.cards.find_card(
+                channel, complaint_id, complaint.received_at - timedelta(minutes=1), message.leased_at
+            )
         ref = found or face.cards.post_card(channel, self._card(complaint))
         if found is not None:
             complaint = replace(complaint, version=-1)  # what the lost post showed is unknown: refresh it
@@ -295,7 +297,9 @@ class OutboxRunner:
             return
         found = None
         if message.attempts > 1:
-            found = face.cards.find_card(channel, complaint_id, complaint.received_at - timedelta(minutes=1))
+            found = face.cards.find_card(
+                channel, complaint_id, complaint.received_at - timedelta(minutes=1), message.leased_at
+            )
         new = found or face.cards.post_card(channel, self._card(complaint))
         if old is not None and (old.channel, old.data) != (new.channel, new.data):
             pointer = moved(self._card(complaint), body.title, face.cards.permalink(new))

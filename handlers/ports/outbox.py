@@ -24,6 +24,7 @@ class OutboxMessage:
     attempts: int  # tries, this one included: more than one means an earlier try may have landed
     failures: int = 0  # counted failures before this try
     lease: str = ""  # the token of the lease it was taken under: only that lease may finish, retry or give it back
+    leased_at: datetime | None = None  # when that lease was taken: every earlier try began before it
 
     def body(self) -> Outgoing:
         """What it carries, as its kind's class (handlers.domain.outbox_kinds.UnreadableMessage if it cannot be)."""

@@ -26,9 +26,11 @@ class CardSurface(Protocol):
         """Replace a card's content for everyone."""
         ...
 
-    def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
+    def find_card(
+        self, channel: str, complaint_id: int, since: datetime, tried_before: datetime | None = None
+    ) -> CardRef | None:
         """The complaint's card if one was posted after `since` (a post whose answer was lost); None where the tool
-        cannot look."""
+        cannot look. `tried_before`: every earlier try began before it (a look taken since then may serve others)."""
         ...
 
     def post_followup(self, ref: CardRef, followup: FollowUpLine) -> None:

@@ -143,6 +143,7 @@ class SqlOutbox:
                     attempts=row["attempts"],
                     failures=row["failures"],
                     lease=token,
+                    leased_at=now,
                 ),
             )
             for row in rows

@@ -104,3 +104,19 @@ def test_a_card_post_whose_answer_was_lost_is_found_not_posted_twice(
     assert len(squeaky.slack.channel_messages(CHANNEL)) == 1
     assert len(squeaky.slack.calls_to("conversations.history")) == 1  # one call, around the uncertain post
     assert squeaky.slack.history_limit.refusals == []
+
+
+def test_a_killed_workers_batch_is_checked_with_one_history_read_not_one_per_card(local_slack: LocalSlack) -> None:
+    before = datetime.now(UTC)
+    client = WebClient(token=local_slack.token, base_url=f"{local_slack.url}/api/")
+    dead = SlackChatGateway(client, CHANNEL, WindowRateLimiter("memory://"), posts_per_second=100, post_burst=50)
+    refs = {n: dead.post_card("", _card(n)) for n in range(1, 21)}
+    leased_at = datetime.now(UTC)  # the next worker leases the batch: every earlier try began before this
+    # the worker taking the batch over: nothing the dead one recorded reaches it (its records died with its process)
+    taking_over = SlackChatGateway(client, CHANNEL, WindowRateLimiter("memory://"))
+    found = {n: taking_over.find_card("", n, before, tried_before=leased_at) for n in range(1, 41)}
+    assert {n: ref for n, ref in found.items() if ref is not None} == refs  # the twenty posted, the rest not
+    assert len(local_slack.calls_to("conversations.history")) == 1  # one read of the channel answered all forty
+    later = datetime.now(UTC)  # a try that may have begun after that read: the channel is read again
+    assert taking_over.find_card("", 41, before, tried_before=later) is None
+    assert len(local_slack.calls_to("conversations.history")) == 2

@@ -54,7 +54,9 @@ class FakeChat:
     def tell(self, ref: CardRef, user_id: str, text: str) -> None:
         self.told.append((user_id, text))
 
-    def find_card(self, channel: str, complaint_id: int, since: datetime) -> CardRef | None:
+    def find_card(
+        self, channel: str, complaint_id: int, since: datetime, tried_before: datetime | None = None
+    ) -> CardRef | None:
         for n, card in enumerate(self.posted, start=1):
             if card.complaint_id == complaint_id:
                 return card_ref(channel or "C0CARE", f"1000.{n:06d}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.bootstrap import GROUP, STREAM, build_core, x_read_client
 from bot.config import Settings
@@ -74,6 +74,14 @@ class Workers:
     def output(self, tail: int = 3000) -> str:
         return "\n".join(p.read_text(errors="replace")[-tail:] for p in sorted(self._tmp.glob("worker-*.log")))
 
+    def stacks(self) -> str:
+        """What each running worker is doing (SIGUSR1: every thread's stack), after its output so far."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        return self.output(tail=20000)
+
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -110,6 +118,22 @@ def cards_by_complaint(slack: LocalSlack) -> Counter[int]:
     return Counter(p.params["metadata"]["event_payload"]["complaint_id"] for p in posts if p.params.get("metadata"))
 
 
+def outbox_now(url: str) -> str:
+    """The outbox by kind, status, lease and due time, with its last errors: where undelivered cards wait."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT kind, status, lease_owner, leased_until > now() AS leased, available_at > now() AS later,"
+                    " count(*), max(attempts), min(last_error) FROM outbox GROUP BY 1, 2, 3, 4, 5 ORDER BY 6 DESC"
+                )
+            ).all()
+        return "outbox: " + "; ".join(str(tuple(row)) for row in rows)
+    finally:
+        engine.dispose()
+
+
 def stored(url: str) -> tuple[int, int]:
     engine = make_engine(url)
     try:
@@ -137,7 +161,7 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(
         wait_until(lambda: stored(pg_url) == (1000, 1000), 150, "every complaint stored and carded")
     except AssertionError as exc:
         seen = f"stored and carded {stored(pg_url)}; cards posted {len(local_slack.calls_to('chat.postMessage'))}"
-        raise AssertionError(f"{exc} ({seen})\n{workers.output()}") from None
+        raise AssertionError(f"{exc} ({seen})\n{outbox_now(pg_url)}\n{workers.stacks()}") from None
     cards = cards_by_complaint(local_slack)
     assert len(cards) == 1000 and set(cards.values()) == {1}, cards.most_common(3)
     assert queue.pending() == 0
