@@ -33,10 +33,11 @@ from handlers.cases.agent_desk import ActionRequest, AgentDesk
 from handlers.cases.errors import InvalidRequest
 from handlers.cases.sources import OpenSource, Sources
 from handlers.domain.complaint import Action, Actor, Complaint, Role
-from handlers.domain.outbox_kinds import PrivateMessage
+from handlers.domain.outbox_kinds import PrivateMessage, TicketComment
 from handlers.offline.deliveries import PrivateDeliveries
 from handlers.offline.handoff import Handoff
 from handlers.offline.survey import DEFAULT_SURVEY, Closing
+from handlers.offline.ticket_comments import TicketComments
 from handlers.outbox.runner import Handler, OutboxRunner
 from handlers.people.who import Who
 from handlers.ports.clock import Clock, SystemClock
@@ -247,7 +248,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         pager=pager(settings),
         sources=sources,
         incidents=incidents,
-        more={PrivateMessage: send_private},
+        more={PrivateMessage: send_private, TicketComment: TicketComments(core.uow_factory, ticketing).add},
         outages=OUTAGES,
         owner=process_name(),
     )

@@ -6,7 +6,8 @@ ephemeral messages, modals, images, direct messages and the App Home, for whiche
 person you pick in the user switcher. A click, a modal submission, a slash command or
 opening the Home tab is sent to Squeaky's real Bolt app exactly as Slack would send it:
 the same payload, signed with the signing secret. The X side shows the mentions and the
-public replies Squeaky posts, threaded under the customer's post, on X, Bluesky and Mastodon side by side.
+public replies Squeaky posts, threaded under the customer's post, on X, Bluesky and Mastodon side by side, each with
+its private conversations (direct messages, chats, direct posts) beside them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sandbox.interactions import (
     view_submission,
 )
 from sandbox.mastodon_api import LocalMastodon
+from sandbox.private_view import private_side
 from sandbox.server import LocalServer, Request, Response
 from sandbox.slack_api import LocalSlack
 from sandbox.teams_view import TeamsView
@@ -205,6 +207,7 @@ class SandboxWorkspace(LocalServer):
             "x": self._x_threads(),
             "bluesky": self._bluesky_threads(),
             "mastodon": self._mastodon_threads(),
+            "private": private_side(self.x, self.bluesky, self.mastodon),  # beside the public threads
             "progress": {**asdict(self.progress), "carded": sum(1 for m in channel if m["card"])},
             "teams": self.teams.state(user) if self.teams is not None else None,
         }
@@ -236,7 +239,9 @@ class SandboxWorkspace(LocalServer):
         if self.mastodon is None:
             return []
         with self.mastodon.lock:
-            statuses = sorted(self.mastodon.statuses.values(), key=lambda s: int(s["id"]))
+            statuses = sorted(
+                (s for s in self.mastodon.statuses.values() if s["visibility"] != "direct"), key=lambda s: int(s["id"])
+            )  # direct posts are private: shown with the private conversations
         parents = {s["id"]: s["in_reply_to_id"] for s in statuses}
         shown = [
             _post(s["id"], s["account"]["acct"], s["text"], s["visibility"] if s["visibility"] != "public" else None)

@@ -1,8 +1,15 @@
-"""The text of a ticket: who, what, the whole conversation, the agent's notes and the way back to the card."""
+"""The text of a ticket: who, what, the whole conversation, the agent's notes and the way back to the card; and of a
+private message added to it later."""
 
 from __future__ import annotations
 
-from handlers.ports.gateways import TicketRequest
+from handlers.ports.gateways import Said, TicketAddition, TicketRequest
+
+
+def said_line(said: Said) -> str:
+    """One line of the conversation, a private one marked as such."""
+    how = " (privately)" if said.private else ""
+    return f"[{said.at:%Y-%m-%d %H:%M} UTC] @{said.author}{how}: {said.text}"
 
 
 def ticket_body(request: TicketRequest) -> str:
@@ -19,5 +26,11 @@ def ticket_body(request: TicketRequest) -> str:
     if request.notes:
         lines += ["", "Notes:", request.notes]
     lines += ["", "Conversation:"]
-    lines += [f"[{at:%Y-%m-%d %H:%M} UTC] @{author}: {text}" for author, text, at in request.conversation]
+    lines += [said_line(said) for said in request.conversation]
     return "\n".join(lines)
+
+
+def addition_body(addition: TicketAddition) -> str:
+    """Plain text for a private message added to the ticket: whose it is, and what it said."""
+    who = "Our private answer" if addition.ours else f"Private message from the customer on {addition.source}"
+    return f"{who}:\n{said_line(addition.said)}"

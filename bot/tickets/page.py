@@ -1,11 +1,14 @@
-"""A built-in ticket's read-only page: the case, the whole conversation and its audit trail, all of it escaped."""
+"""A built-in ticket's read-only page: the case, the whole conversation (its private messages marked) and its audit
+trail, all of it escaped."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Any
 
 from handlers.domain.complaint import AuditEvent, Complaint
+from handlers.ports.gateways import OURS
 from storage.sql.tickets import StoredTicket
 
 _STYLE = """
@@ -13,6 +16,7 @@ body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:46rem;paddin
 h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:1.6rem}
 dl{display:grid;grid-template-columns:9rem 1fr;gap:.2rem 1rem}
 dt{color:#616061}li{margin:.4rem 0}.who{font-weight:600}.at{color:#616061;font-size:.85rem}
+.private{border-left:3px solid #6b46c1;padding-left:.6rem}.dm{color:#6b46c1;font-size:.85rem}
 .note{color:#616061;font-size:.85rem;border-top:1px solid #ddd;margin-top:2rem;padding-top:.5rem}
 """
 
@@ -31,6 +35,17 @@ def _event(event: AuditEvent) -> str:
     return (
         f"<li><span class=at>{escape(_when(event.at))}</span> <span class=who>@{escape(event.actor.name)}</span> "
         f"{escape(event.action)}{escape(moved)}</li>"
+    )
+
+
+def _said(line: dict[str, Any]) -> str:
+    """One line of the conversation; a private one says so (and ours, whose it is)."""
+    private = bool(line.get("private"))
+    who = "us" if line.get("author") == OURS else f"@{line.get('author', '?')}"
+    how = " <span class=dm>privately</span>" if private else ""
+    return (
+        f"<li{' class=private' if private else ''}><span class=who>{escape(who)}</span>{how} "
+        f"<span class=at>{escape(_when(str(line.get('at', ''))))}</span><br>{escape(str(line.get('text', '')))}</li>"
     )
 
 
@@ -53,11 +68,7 @@ def ticket_page(ticket: StoredTicket, complaint: Complaint | None, trail: list[A
     if ticket.contact:
         facts.append(("Contact", ticket.contact))
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
-    said = "".join(
-        f"<li><span class=who>@{escape(str(m.get('author', '?')))}</span> "
-        f"<span class=at>{escape(_when(str(m.get('at', ''))))}</span><br>{escape(str(m.get('text', '')))}</li>"
-        for m in ticket.conversation
-    )
+    said = "".join(_said(m) for m in ticket.conversation)
     notes = f"<h2>Notes</h2><p>{escape(ticket.notes)}</p>" if ticket.notes else ""
     history = "".join(_event(e) for e in trail) or "<li>Nothing recorded.</li>"
     return (

@@ -1,4 +1,5 @@
-"""Tickets in Zendesk through zenpy: the conversation as a private comment, our request key as external_id."""
+"""Tickets in Zendesk through zenpy: the conversation as a private comment, our request key as external_id; a private
+message that comes later is one more private comment."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from zenpy.lib.exception import APIException, ZenpyException
 
 from bot.http_redirect import BaseUrlAdapter
 from bot.pacing import wait_from
-from bot.tickets.body import ticket_body
-from handlers.ports.gateways import DeliveryFailed, TicketRef, TicketRequest
+from bot.tickets.body import addition_body, ticket_body
+from handlers.ports.gateways import DeliveryFailed, TicketAddition, TicketRef, TicketRequest
 
 _PRIORITIES = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}
 
@@ -46,17 +47,35 @@ class ZendeskTickets:
                 tags=["squeaky", request.source],
             )
             audit = self._client.tickets.create(ticket)
-        except APIException as exc:
-            response = getattr(exc, "response", None)
-            status = getattr(response, "status_code", 0) or 0
-            if status == 429:  # Zendesk says how long in Retry-After
-                retry = wait_from(getattr(response, "headers", None), fallback=10.0)
-                raise DeliveryFailed(
-                    "Zendesk is rate limiting us (HTTP 429)", retry_after=retry, throttled=True
-                ) from None
-            if status >= 500:
-                raise DeliveryFailed(f"Zendesk is unavailable (HTTP {status})", outage=True) from None
-            raise DeliveryFailed(f"Zendesk refused the ticket: {exc}", permanent=True) from None
-        except (ZenpyException, requests.RequestException) as exc:
-            raise DeliveryFailed(f"Zendesk is unreachable ({exc.__class__.__name__})", outage=True) from None
+        except (APIException, ZenpyException, requests.RequestException) as exc:
+            raise _failed(exc, "the ticket") from None
         return self._ref(int(audit.ticket.id))
+
+    def add_comment(self, comment: TicketAddition, *, again: bool) -> None:
+        """Add the private message as a private comment (PUT /api/v2/tickets/{id} with `ticket.comment`); Zendesk
+        has no idempotency key for an update, so a retry looks among the ticket's comments first."""
+        ticket_id = comment.ticket.removeprefix("#")
+        if not ticket_id.isdigit():
+            raise DeliveryFailed(f"{comment.ticket} is not a Zendesk ticket number", permanent=True)
+        body = addition_body(comment)
+        try:
+            if again and any(c.body == body for c in self._client.tickets.comments(ticket=int(ticket_id))):
+                return  # an earlier try landed; its answer was lost
+            self._client.tickets.update(ZendeskTicket(id=int(ticket_id), comment=Comment(body=body, public=False)))
+        except (APIException, ZenpyException, requests.RequestException) as exc:
+            raise _failed(exc, "the comment") from None
+
+
+def _failed(exc: Exception, what: str) -> DeliveryFailed:
+    """Zendesk's answer as a delivery failure: 429 waits as Zendesk says, 5xx and no answer are an outage, and any
+    other refusal is final, in Zendesk's words."""
+    if not isinstance(exc, APIException):
+        return DeliveryFailed(f"Zendesk is unreachable ({exc.__class__.__name__})", outage=True)
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", 0) or 0
+    if status == 429:  # Zendesk says how long in Retry-After
+        retry = wait_from(getattr(response, "headers", None), fallback=10.0)
+        return DeliveryFailed("Zendesk is rate limiting us (HTTP 429)", retry_after=retry, throttled=True)
+    if status >= 500:
+        return DeliveryFailed(f"Zendesk is unavailable (HTTP {status})", outage=True)
+    return DeliveryFailed(f"Zendesk refused {what}: {exc}", permanent=True)

@@ -156,6 +156,40 @@ class TicketCreate(Outgoing):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketComment(Outgoing):
+    """Add one private message of the case (the customer's, or ours) to its ticket's conversation in the system of
+    record, once the ticket is out: the message by its network and id."""
+
+    source: str
+    external_id: str
+    complaint: int  # the case: its ticket's own lane
+
+    KIND: ClassVar[str] = "ticket.comment"
+
+    @property
+    def lane(self) -> str:
+        """The case's ticket's own lane: Zendesk limits the updates of one ticket (30 in 10 minutes), and a chatty
+        conversation waiting out that limit never holds back another case's ticket."""
+        return f"tickets:{self.complaint}"
+
+    def to_payload(self) -> dict[str, Any]:
+        """The message and its case."""
+        return {"source": self.source, "external_id": self.external_id, "complaint": self.complaint}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any], kind: str) -> Self:
+        """Back from a row."""
+        return cls(
+            source=str(payload["source"]), external_id=str(payload["external_id"]), complaint=int(payload["complaint"])
+        )
+
+    @staticmethod
+    def key(source: str, external_id: str) -> str:
+        """Idempotency key of a message's addition to its ticket: one per private message, ever."""
+        return f"ticket.comment:{source}:{external_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Page(Outgoing):
     """Trigger, acknowledge or resolve an on-call alert through the pager (`user`: who is on call, for a trigger)."""
 

@@ -21,6 +21,7 @@ from handlers.domain.outbox_effects import (
     PrivateMessage,
     SocialReply,
     StatusPost,
+    TicketComment,
     TicketCreate,
     complaint_alert,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "SocialReply",
     "StatusPost",
     "ThreadLine",
+    "TicketComment",
     "TicketCreate",
     "UnreadableMessage",
     "complaint_alert",
@@ -67,6 +69,7 @@ _CLASSES: tuple[type[Outgoing], ...] = (
     PrivateMessage,
     StatusPost,
     TicketCreate,
+    TicketComment,
     Page,
     IncidentReplies,
 )

@@ -17,6 +17,7 @@ REPLY = "reply in the thread"
 CONVERSATION = "same conversation"
 SAME_AUTHOR = "same customer, case still open"
 PRIVATELY = "answered privately"  # how a private message's line in the card's thread begins
+PRIVATE_NOTE = "our private message"  # how our own private messages are noted among a case's messages
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from handlers.intake.noise import NO_CASE_PRIVATELY, OWN_POST, NoiseAction, Verd
 from handlers.intake.priority import FOLLOWUP_LINE_POINTS, assess, queue_rank
 from handlers.intake.private_answers import answered_privately
 from handlers.intake.surges import fingerprint_of, start_for_surge, surging
+from handlers.intake.ticket_additions import additions
 from handlers.intake.topics import decide
 from handlers.intake.triage import Triage
 from handlers.intake.vip_registry import registry_key
@@ -226,6 +227,7 @@ def _store_source(
         if counted.carded
     ]
     uow.messages.add_many(messages)
+    outbox += additions(uow, followups)  # private answers on a case whose ticket is out join it (rows locked above)
     # the cards of the cases followed up were read with their counts; new cases have none yet
     send(uow, outbox, {case_id: counted.cards for case_id, counted in counts.items()})
     result.rows_written += len(cases) + len(messages) + len(outbox)

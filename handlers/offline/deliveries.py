@@ -20,17 +20,17 @@ from handlers.domain.complaint import (
     PrivateHandoff,
 )
 from handlers.domain.outbox_kinds import URGENT_RANK, CardUpdate, PrivateMessage, ThreadLine
+from handlers.intake.follow_ups import PRIVATE_NOTE
+from handlers.intake.ticket_additions import additions
 from handlers.offline.survey import DEFAULT_SURVEY, may_ask
 from handlers.ports.clock import Clock
-from handlers.ports.gateways import DeliveryFailed
+from handlers.ports.gateways import OURS, DeliveryFailed
 from handlers.ports.outbox import NewOutboxMessage, OutboxMessage
 from handlers.ports.private import PrivateGateway, PrivateSent
 from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 STOPPED = "The customer answered STOP: Squeaky never messages them privately again"
-
-PRIVATE_NOTE = "our private message"  # how our own private messages are noted among a case's messages
 
 
 def private_id(message_id: str) -> str:
@@ -152,20 +152,23 @@ class PrivateDeliveries:
             uow.commit()
 
     def _remember(self, complaint: Complaint, sent: PrivateSent, text: str) -> None:
-        """Keep our private message with the case (its ticket carries the conversation), marked as private."""
+        """Keep our private message with the case, marked as private: a ticket made later carries it, and one out
+        already gets it added."""
         ours = IncomingComplaint(
             source=complaint.source,
             external_id=private_id(sent.message_id),
-            author_id="us",
-            author_handle="us",
-            author_name="us",
+            author_id=OURS,
+            author_handle=OURS,
+            author_name=OURS,
             text=text,
             created_at=self._clock.now(),
             conversation_id=sent.conversation_id,
             from_brand=True,
             visibility="direct",
         )
+        stored = Message(ours, MessageKind.BRAND, self._clock.now(), complaint.id, PRIVATE_NOTE)
         with self._uow() as uow:
             if not uow.messages.known(complaint.source, {ours.external_id}):
-                uow.messages.add_many([Message(ours, MessageKind.BRAND, self._clock.now(), complaint.id, PRIVATE_NOTE)])
+                uow.messages.add_many([stored])
+                send(uow, additions(uow, [stored]))  # its ticket's conversation too, where the case has one out
                 uow.commit()

@@ -3,7 +3,7 @@ card's thread, a direct message. Each records its outcome on the complaint, so t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from handlers.dispatch.fan_out import send
@@ -17,8 +17,10 @@ from handlers.domain.outbox_kinds import (
     ThreadLine,
     TicketCreate,
 )
+from handlers.intake.ticket_additions import comment, is_private, said_in
 from handlers.ports.clock import Clock
 from handlers.ports.gateways import (
+    OURS,
     Deferred,
     DeliveryFailed,
     PostedReply,
@@ -28,7 +30,9 @@ from handlers.ports.gateways import (
 )
 from handlers.ports.outbox import NewOutboxMessage, OutboxMessage
 from handlers.ports.surfaces import Faces
-from handlers.ports.unit_of_work import UnitOfWorkFactory
+from handlers.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+After = Callable[[UnitOfWork], Sequence[NewOutboxMessage]]  # more to queue with an outcome, in its transaction
 
 
 class Deliveries:
@@ -54,8 +58,9 @@ class Deliveries:
         with self._uow() as uow:
             return uow.complaints.get(message.complaint_id)
 
-    def _record(self, complaint: Complaint, what: str, **changes: object) -> None:
-        """Save a reply's or ticket's outcome and refresh the card (a key per outcome, never swallowed)."""
+    def _record(self, complaint: Complaint, what: str, *, after: After | None = None, **changes: object) -> None:
+        """Save a reply's or ticket's outcome and refresh the card (a key per outcome, never swallowed); `after`: what
+        else to queue in the same transaction, once the outcome is written."""
         with self._uow() as uow:
             if what == "reply" and complaint.reply is not None:
                 reply = replace(complaint.reply, **changes)  # type: ignore[arg-type]
@@ -69,7 +74,7 @@ class Deliveries:
                 return
             key = f"card.update:{complaint.id}:v{complaint.version}:{tag}"
             update = NewOutboxMessage(CardUpdate(), key, complaint.id, URGENT_RANK)
-            send(uow, [update], {complaint.id: complaint.cards})
+            send(uow, [update, *(after(uow) if after is not None else [])], {complaint.id: complaint.cards})
             uow.commit()
 
     def reply(self, message: OutboxMessage, body: SocialReply) -> None:
@@ -118,9 +123,9 @@ class Deliveries:
         ours = IncomingComplaint(
             source=complaint.source,
             external_id=posted.post_id,
-            author_id="us",
-            author_handle="us",
-            author_name="us",
+            author_id=OURS,
+            author_handle=OURS,
+            author_name=OURS,
             text=text,
             created_at=self._clock.now(),
             url=posted.url,
@@ -140,11 +145,9 @@ class Deliveries:
         if self._tickets is None:
             self._record(complaint, "ticket", status=Delivery.FAILED, error="no ticketing system is configured")
             return
-        with self._uow() as uow:
-            conversation = [
-                (m.incoming.author_handle, m.incoming.text, m.incoming.created_at)
-                for m in uow.messages.for_complaint(complaint.id)
-            ]
+        with self._uow() as uow:  # the conversation as it stands on the first try; a retry sends the same
+            conversation = [said_in(m) for m in uow.messages.carry(complaint.id, message.key)]
+            uow.commit()
         request = TicketRequest(
             complaint_id=complaint.id,
             key=message.key,
@@ -167,7 +170,12 @@ class Deliveries:
                 return
             self._record(complaint, "ticket", error=f"retrying: {exc.reason}")  # the card says it is pending, and why
             raise
-        self._record(complaint, "ticket", status=Delivery.SENT, number=created.number, url=created.url, error=None)
+
+        def since(uow: UnitOfWork) -> list[NewOutboxMessage]:  # after the ticket's row is written: nothing slips by
+            return [comment(m) for m in uow.messages.not_carried(complaint.id, message.key) if is_private(m)]
+
+        number, url = created.number, created.url
+        self._record(complaint, "ticket", after=since, status=Delivery.SENT, number=number, url=url, error=None)
 
     def card_link(self, complaint: Complaint) -> str | None:
         """A link to the complaint's card: on the first surface that gives one."""

@@ -87,6 +87,11 @@ class ComplaintRepository(Protocol):
         """Record how the ticket went (created, with its number and link; or failed, with the reason)."""
         ...
 
+    def tickets_out(self, complaint_ids: Collection[int]) -> set[int]:
+        """Which of these cases have their ticket out in the system of record, their rows locked till commit (a
+        ticket recorded meanwhile is seen, or sees what this transaction adds)."""
+        ...
+
     def claimed_before(self, cutoff: datetime) -> list[int]:
         """Complaints still claimed (not acknowledged or ticketed) since before `cutoff`."""
         ...

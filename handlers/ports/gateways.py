@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from handlers.domain.complaint import Complaint
 
@@ -165,6 +165,19 @@ class SocialGateway(Protocol):
         ...
 
 
+OURS = "us"  # the author of our own messages in a case's conversation (our replies, our private messages)
+
+
+class Said(NamedTuple):
+    """One line of a case's conversation as a ticket carries it; `private`: said away from the public timeline (a
+    direct message, a chat message, a direct post), by the customer or by us (author OURS)."""
+
+    author: str
+    text: str
+    at: datetime
+    private: bool = False
+
+
 @dataclass(frozen=True)
 class TicketRequest:
     """Everything a ticket carries: the whole conversation and a way back to the card."""
@@ -180,7 +193,7 @@ class TicketRequest:
     source: str
     post_url: str | None
     card_url: str | None
-    conversation: list[tuple[str, str, datetime]]  # (author handle, text, when), oldest first
+    conversation: list[Said]  # oldest first
 
 
 @dataclass(frozen=True)
@@ -202,3 +215,26 @@ class TicketGateway(Protocol):
     def create(self, request: TicketRequest) -> TicketRef:
         """Create the ticket; raise DeliveryFailed saying whether and when to try again."""
         ...
+
+    def add_comment(self, comment: TicketAddition, *, again: bool) -> None:
+        """Add a line of the case's private conversation to its ticket's conversation; raise DeliveryFailed saying
+        whether and when to try again (`again`: an earlier try may have landed; look for it before adding)."""
+        ...
+
+
+@dataclass(frozen=True)
+class TicketAddition:
+    """A private message added to a ticket's conversation after the ticket was made: the customer's answer, or ours
+    (`said.author` OURS). `key`: the same for every try, one per message."""
+
+    complaint_id: int
+    key: str
+    ticket: str  # the ticket's number as the system gave it ("SQ-1", "#1001", "WH-7")
+    ticket_url: str | None
+    source: str
+    said: Said
+
+    @property
+    def ours(self) -> bool:
+        """Whether we said it (an agent's private answer, our opening, the satisfaction question)."""
+        return self.said.author == OURS

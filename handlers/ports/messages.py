@@ -35,3 +35,12 @@ class MessageRepository(Protocol):
     def for_complaint(self, complaint_id: int) -> list[Message]:
         """Every post on a case (its opening, follow-ups, our replies), oldest first."""
         ...
+
+    def carry(self, complaint_id: int, key: str) -> list[Message]:
+        """The case's messages the ticket request `key` carries, fixed on its first try (those it marked then, else
+        all of the case's messages, marked now), oldest first."""
+        ...
+
+    def not_carried(self, complaint_id: int, key: str) -> list[Message]:
+        """The case's messages the ticket request `key` does not carry (stored since its first try), oldest first."""
+        ...

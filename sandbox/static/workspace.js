@@ -84,6 +84,11 @@ function render() {
   paint("x", state.x, () => state.x.map(tweet));
   paint("bluesky", state.bluesky, () => state.bluesky.map(tweet));
   paint("mastodon", state.mastodon, () => state.mastodon.map(tweet));
+  for (const network of ["x", "bluesky", "mastodon"]) {
+    const talks = state.private[network];
+    paint(network + "-private", talks, () => talks.length ? talks.map(conversation)
+      : [el("p", { class: "quiet" }, "Nothing private yet.")]);
+  }
   renderModal(state.modal, people);
   document.querySelector(".tools").classList.toggle("hidden", !state.teams);
   if (state.teams) renderTeams(state.teams);
@@ -161,6 +166,14 @@ function tweet(t) {
   return el("div", { class: "tweet", "data-testid": "tweet" },
     el("div", { class: "author" }, "@" + t.author, t.note ? el("span", { class: "note" }, " · " + t.note) : ""),
     el("div", {}, t.text), (t.replies || []).map(tweet));
+}
+
+// A private conversation, as a chat: the customer's messages on the left, the brand's on the right.
+function conversation(c) {
+  return el("div", { class: "conversation", "data-testid": "conversation" },
+    el("div", { class: "with" }, "with @" + c.with),
+    c.messages.map((m) => el("div", { class: m.ours ? "dm ours" : "dm", "data-testid": "dm" },
+      el("div", { class: "author" }, "@" + m.author), el("div", {}, m.text))));
 }
 
 // -- modals ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import (
@@ -171,3 +172,16 @@ class SqlComplaintRepository(SqlQueueReads, SqlComplaintCards, SqlThreadReads):
     def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
         """Record how the ticket went."""
         self._c.execute(update(complaints).where(complaints.c.id == complaint_id).values(**ticket_values(ticket)))
+
+    def tickets_out(self, complaint_ids: Collection[int]) -> set[int]:
+        """Which of these cases have their ticket out in the system of record; their rows are locked till commit, so
+        a ticket recorded meanwhile is seen here, or sees what this transaction adds."""
+        if not complaint_ids:
+            return set()
+        query = (
+            select(complaints.c.id)
+            .where(one_of(self._c, complaints.c.id, sorted(complaint_ids)), complaints.c.ticket_status == "sent")
+            .order_by(complaints.c.id)
+            .with_for_update()
+        )
+        return set(self._c.execute(query).scalars())

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, case, extract, func, literal, select
 
 from handlers.domain.stats import CsatRow, Period
-from handlers.offline.deliveries import PRIVATE_NOTE
+from handlers.intake.follow_ups import PRIVATE_NOTE
 from storage.sql.tables import complaints, messages
 
 SATISFIED = 4  # a rating of 4 or 5 counts as satisfied

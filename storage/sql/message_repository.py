@@ -8,7 +8,9 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     func,
+    or_,
     select,
+    update,
 )
 
 from handlers.domain.complaint import IncomingComplaint, Message, MessageKind
@@ -76,6 +78,29 @@ class SqlMessageRepository:
         query = (
             select(messages)
             .where(messages.c.complaint_id == complaint_id)
+            .order_by(messages.c.created_at, messages.c.id)
+        )
+        return [_message(row) for row in self._c.execute(query).mappings()]
+
+    def carry(self, complaint_id: int, key: str) -> list[Message]:
+        """The case's messages the ticket request `key` carries, fixed on its first try: those marked with `key`,
+        else every message of the case, marked now (a retry sends the same conversation), oldest first."""
+        order = (messages.c.created_at, messages.c.id)
+        mine = select(messages).where(messages.c.complaint_id == complaint_id, messages.c.ticket_key == key)
+        found = [_message(row) for row in self._c.execute(mine.order_by(*order)).mappings()]
+        if found:
+            return found
+        self._c.execute(update(messages).where(messages.c.complaint_id == complaint_id).values(ticket_key=key))
+        return [_message(row) for row in self._c.execute(mine.order_by(*order)).mappings()]
+
+    def not_carried(self, complaint_id: int, key: str) -> list[Message]:
+        """The case's messages the ticket request `key` does not carry (stored after its first try), oldest first."""
+        query = (
+            select(messages)
+            .where(
+                messages.c.complaint_id == complaint_id,
+                or_(messages.c.ticket_key.is_(None), messages.c.ticket_key != key),
+            )
             .order_by(messages.c.created_at, messages.c.id)
         )
         return [_message(row) for row in self._c.execute(query).mappings()]

@@ -205,6 +205,7 @@ messages = Table(
     Column("conversation_id", String(128)),
     Column("in_reply_to_id", String(128)),
     Column("note", String(64)),  # why it was threaded, or the noise rule that filtered it
+    Column("ticket_key", String(200)),  # the ticket request that carries it in its conversation, fixed on its first try
     UniqueConstraint("source", "external_id"),
     Index(None, "kind", "received_at"),
 )

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from handlers.ports.clock import Clock
-from handlers.ports.gateways import TicketRef, TicketRequest
+from handlers.ports.gateways import DeliveryFailed, Said, TicketAddition, TicketRef, TicketRequest
 from storage.sql.tables import tickets
 
 
@@ -26,7 +26,7 @@ class StoredTicket:
     priority: str
     notes: str
     contact: str
-    conversation: list[dict[str, Any]]  # {"author", "text", "at"}, oldest first
+    conversation: list[dict[str, Any]]  # {"author", "text", "at", "private"}, oldest first; added lines after
 
 
 class BuiltinTickets:
@@ -89,11 +89,31 @@ class BuiltinTickets:
                     notes=request.notes,
                     contact=request.contact,
                     card_url=request.card_url,
-                    conversation=[
-                        {"author": author, "text": text, "at": at.isoformat()}
-                        for author, text, at in request.conversation
-                    ],
+                    conversation=[_line(said) for said in request.conversation],
                 )
                 .returning(tickets.c.id)
             ).scalar_one()
         return self._ref(ticket_id)
+
+    def add_comment(self, comment: TicketAddition, *, again: bool) -> None:
+        """Add the private message to the ticket's conversation, once (the same key twice adds nothing)."""
+        number = comment.ticket.removeprefix("SQ-")
+        if not number.isdigit():
+            raise DeliveryFailed(f"{comment.ticket} is not a Squeaky ticket", permanent=True)
+        with self._engine.begin() as connection:
+            query = select(tickets.c.conversation).where(tickets.c.id == int(number)).with_for_update()
+            row = connection.execute(query).first()
+            if row is None:
+                raise DeliveryFailed(f"ticket {comment.ticket} is not there any more", permanent=True)
+            conversation = list(row.conversation or [])
+            if any(line.get("key") == comment.key for line in conversation):
+                return
+            line = _line(comment.said) | {"key": comment.key, "ours": comment.ours}
+            connection.execute(
+                update(tickets).where(tickets.c.id == int(number)).values(conversation=[*conversation, line])
+            )
+
+
+def _line(said: Said) -> dict[str, Any]:
+    """One line of a ticket's conversation as stored: who, what, when, and whether it was said privately."""
+    return {"author": said.author, "text": said.text, "at": said.at.isoformat(), "private": said.private}

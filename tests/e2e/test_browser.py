@@ -12,7 +12,7 @@ import pytest
 
 from bot.bootstrap import x_read_client
 from bot.ingest import poll_once
-from sandbox import journey, teams_journey, tour
+from sandbox import journey, private_tour, teams_journey, tour
 from sandbox.teams_activities import TeamsPerson
 from sandbox.teams_api import LocalTeams
 from sandbox.teams_view import TeamsView
@@ -55,6 +55,30 @@ def test_claim_collision_reply_ticket_and_the_leads_chart_in_a_real_browser(sand
     [reply] = squeaky.x.posted
     assert "DM us" in reply["text"]  # the template's text went to X
     assert len(squeaky.slack.calls_to("files.completeUploadExternal")) >= 2  # the stats chart and the Home chart
+
+
+def test_the_private_conversation_shows_beside_the_public_one_in_a_real_browser(sandbox: tuple[Running, str]) -> None:
+    squeaky, url = sandbox
+
+    def maria_answers(text: str) -> None:  # privately on X, read by one poll as the ingest process reads it
+        private_tour.maria_writes(squeaky.x)(text)
+        poll_once(squeaky.services, x_read_client(squeaky.settings))
+
+    with playwright_api.sync_playwright() as playwright:
+        browser = journey.launch(playwright)
+        try:
+            page = private_tour.run(browser, url, None, maria_answers)
+            dms = page.get_by_test_id("x-private")
+            [conversation] = dms.get_by_test_id("conversation").all()
+            said = [
+                (line.get_attribute("class"), line.inner_text()) for line in conversation.get_by_test_id("dm").all()
+            ]
+            assert [who for who, _text in said] == ["dm ours", "dm", "dm ours"]  # ours on the right
+            assert private_tour.ANSWER in said[1][1] and private_tour.OURS in said[2][1]
+            assert private_tour.ANSWER not in page.get_by_test_id("x").inner_text()  # never on the public side
+        finally:
+            browser.close()
+    assert [m["text"] for m in squeaky.x.dms.sent][-1] == private_tour.OURS and squeaky.x.posted == []
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from bot.tickets.links import signed_link
 from handlers.cases.claim import claim
 from handlers.domain.complaint import IncomingComplaint
 from handlers.intake.receive import receive
-from handlers.ports.gateways import TicketRequest
+from handlers.ports.gateways import Said, TicketRequest
 from tests.e2e.conftest import SIGNING_SECRET, Running, Start
 from tests.people import slack_person
 
@@ -29,7 +29,7 @@ def ticketed(start_squeaky: Start) -> tuple[Running, int]:
     assert s.builtin_tickets is not None
     request = TicketRequest(
         complaint_id, "ticket:1", HOSTILE, "high", HOSTILE, "", "mallory", HOSTILE, "x", None, None,
-        [("mallory", HOSTILE, datetime.now(UTC))],
+        [Said("mallory", HOSTILE, datetime.now(UTC))],
     )  # fmt: skip
     number = s.builtin_tickets.create(request).number
     return squeaky, int(number.removeprefix("SQ-"))

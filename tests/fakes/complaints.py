@@ -107,6 +107,10 @@ class _Complaints:
     def record_ticket(self, complaint_id: int, ticket: Ticket) -> None:
         self.s.complaints[complaint_id] = replace(self.s.complaints[complaint_id], ticket=ticket)
 
+    def tickets_out(self, complaint_ids: Collection[int]) -> set[int]:
+        found = (self.s.complaints.get(i) for i in complaint_ids)
+        return {c.id for c in found if c is not None and c.ticket is not None and c.ticket.status is Delivery.SENT}
+
     def claimed_before(self, cutoff: datetime) -> list[int]:
         return [
             c.id
@@ -239,6 +243,20 @@ class _Messages:
     def for_complaint(self, complaint_id: int) -> list[Message]:
         found = [m for m in self.s.messages.values() if m.complaint_id == complaint_id]
         return sorted(found, key=lambda m: m.incoming.created_at)
+
+    def carry(self, complaint_id: int, key: str) -> list[Message]:
+        mine = [m for m in self.for_complaint(complaint_id) if self._ticket_key(m) == key]
+        if mine:
+            return mine
+        for m in self.for_complaint(complaint_id):
+            self.s.ticket_keys[(m.incoming.source, m.incoming.external_id)] = key
+        return self.for_complaint(complaint_id)
+
+    def not_carried(self, complaint_id: int, key: str) -> list[Message]:
+        return [m for m in self.for_complaint(complaint_id) if self._ticket_key(m) != key]
+
+    def _ticket_key(self, message: Message) -> str | None:
+        return self.s.ticket_keys.get((message.incoming.source, message.incoming.external_id))
 
     def filtered_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

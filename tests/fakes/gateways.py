@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.domain.complaint import Complaint
-from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketRef, TicketRequest
+from handlers.ports.gateways import DeliveryFailed, PostedReply, TicketAddition, TicketRef, TicketRequest
 from handlers.ports.private import PrivateSent
 
 
@@ -40,6 +40,7 @@ class FakeTickets:
 
     def __init__(self) -> None:
         self.requests: list[TicketRequest] = []
+        self.comments: list[TicketAddition] = []
         self.fail_with: DeliveryFailed | None = None
 
     def create(self, request: TicketRequest) -> TicketRef:
@@ -47,6 +48,11 @@ class FakeTickets:
             raise self.fail_with
         self.requests.append(request)
         return TicketRef(f"SQ-{len(self.requests)}", f"https://squeaky.example/tickets/{len(self.requests)}")
+
+    def add_comment(self, comment: TicketAddition, *, again: bool) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.comments.append(comment)
 
 
 class FakePrivate:

@@ -39,6 +39,7 @@ class FakeState:
 
     complaints: dict[int, Complaint] = field(default_factory=dict)
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
+    ticket_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # the ticket request carrying a message
     tiers: dict[str, str] = field(default_factory=dict)
     arrivals: dict[tuple[str, str], tuple[int, datetime, IncomingComplaint]] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)

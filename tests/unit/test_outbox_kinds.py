@@ -25,6 +25,7 @@ from handlers.domain.outbox_kinds import (
     SocialReply,
     StatusPost,
     ThreadLine,
+    TicketComment,
     TicketCreate,
     UnreadableMessage,
     parse,
@@ -52,6 +53,7 @@ EVERY_KIND: list[Outgoing] = [
     PrivateMessage(source="bsky"),
     StatusPost(text="We are on it"),
     TicketCreate(priority="high", notes="VIP", contact="ann@example.com"),
+    TicketComment(source="x", external_id="dm:1900000000000000001", complaint=4),
     Page(action="trigger", alert="squeaky-complaint-4", summary="New", user="p3"),
     IncidentReplies(incident="spike:delays", title="Delays", since=T0, text="Sorry, {name}", lead=LEAD),
 ]
@@ -83,6 +85,7 @@ def test_lanes_keep_each_budget_apart_and_ordered_kinds_hold_their_channel() -> 
         "social.private": "private:bsky",  # apart from public posts: X counts direct messages on their own
         "social.status": "social:x",
         "ticket.create": "tickets",
+        "ticket.comment": "tickets:4",  # each case's ticket its own: Zendesk limits the updates of one ticket
         "pager.page": "pager",
         "incident.replies": "incidents",
     }

@@ -1,11 +1,13 @@
 """The sandbox's own pieces: twcs replay rows addressed to our brand, the page refusing unknown people, its message
-box, Dismiss and reloads."""
+box, Dismiss and reloads, and the private conversations beside the public threads."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sandbox.bluesky_api import LocalBluesky
 from sandbox.demo import load_twcs
+from sandbox.mastodon_api import LocalMastodon
 from sandbox.server import Request
 from sandbox.slack_api import LocalSlack
 from sandbox.workspace import SandboxWorkspace
@@ -70,3 +72,35 @@ def test_a_reload_closes_the_modal_left_open() -> None:
     assert workspace.state("U0ALICE")["modal"]["id"] == "V1"
     workspace.handle(request("POST", "/ui/reloaded", b'{"user": "U0ALICE"}'))
     assert workspace.state("U0ALICE")["modal"] is None
+
+
+def test_the_private_conversations_show_beside_the_public_threads_ours_marked_newest_first() -> None:
+    x, bluesky, mastodon = LocalX(), LocalBluesky(), LocalMastodon()
+    maria, brand = x.add_user("maria_k"), x.dms.brand_id
+    x.add_tweet("maria_k", "@SqueakyAir my bag is lost")
+    x.dms.add_event(brand, maria, "Hi maria_k, this is the care team about case #1.")
+    x.dms.add_event(maria, brand, "My booking ref is QX7 <b>4A</b>")
+    ann = bluesky.add_account("ann.bsky.social")
+    bluesky.chat.add_message(ann, bluesky.chat.convo_with(ann), "It's a red suitcase")
+    mastodon.add_account("ann@social.example")
+    mastodon.add_status("squeakyair", "@ann@social.example about case #2", visibility="direct")
+    mastodon.add_status("ann@social.example", "@squeakyair red, ref QX7", visibility="direct")
+    mastodon.add_status("bob@social.example", "@squeakyair my flight is late")
+    workspace = SandboxWorkspace(
+        LocalSlack(), x, "http://127.0.0.1:9/slack/events", "secret", bluesky=bluesky, mastodon=mastodon
+    )
+    state = workspace.state("U0ALICE")
+    [dm] = state["private"]["x"]
+    assert dm["with"] == "maria_k" and [(m["author"], m["ours"]) for m in dm["messages"]] == [
+        ("SqueakyAir", True),
+        ("maria_k", False),
+    ]
+    assert dm["messages"][1]["text"] == "My booking ref is QX7 <b>4A</b>"  # the page writes it as text, never HTML
+    [chat] = state["private"]["bluesky"]
+    assert chat["with"] == "ann.bsky.social" and chat["messages"] == [
+        {"author": "ann.bsky.social", "ours": False, "text": "It's a red suitcase"}
+    ]
+    [direct] = state["private"]["mastodon"]
+    assert direct["with"] == "ann@social.example" and [m["ours"] for m in direct["messages"]] == [True, False]
+    assert [t["text"] for t in state["mastodon"]] == ["@squeakyair my flight is late"]  # direct posts are private
+    assert [t["text"] for t in state["x"]] == ["@SqueakyAir my bag is lost"]  # DMs are never in the timeline
