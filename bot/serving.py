@@ -43,7 +43,10 @@ class BackgroundServer:
         server = self._server
         everything = server._map  # the listening socket, the loop's trigger and every open connection
         if self._thread.is_alive():
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(everything))
+            try:
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(everything))
+            except OSError:  # the loop's trigger is closed already: close from here; the loop ends on an empty map
+                wasyncore.close_all(everything)
             self._thread.join(timeout=5)
         else:
             wasyncore.close_all(everything)

@@ -47,3 +47,13 @@ def test_the_server_answers_when_its_sockets_are_numbered_past_1024(many_open_fi
     finally:
         server.close()
     assert threading.active_count() == threads_before  # its loop and its request threads ended with it
+
+
+def test_closing_twice_or_after_the_loop_lost_its_trigger_ends_it_quietly() -> None:
+    threads_before = threading.active_count()
+    server = BackgroundServer(_hello, host="127.0.0.1", port=0).start()
+    assert requests.get(f"http://127.0.0.1:{server.port}/", timeout=5).text == "hello"
+    server._server.trigger.close()  # its wake-up pipe gone (a descriptor closed under it)
+    server.close()
+    server.close()
+    assert threading.active_count() == threads_before
