@@ -146,16 +146,23 @@ class SlackChatGateway:
             return self._look_back(channel, complaint_id, oldest, latest)
         swept = self._swept.get(channel)
         if swept is None or not swept.answers(since.timestamp(), tried_before):
-            swept = self._sweep(channel, since.timestamp())
+            swept = self._sweep(channel, since.timestamp(), complaint_id)
             self._swept[channel] = swept
         ts = swept.cards.get(complaint_id)
         return slack_ref(channel, ts) if ts is not None else None
 
-    def _sweep(self, channel: str, oldest: float) -> Swept:
-        """Every card in the channel's history since `oldest`, page by page within the app's history limits."""
-        started, cards, cursor = time.time(), {}, None
+    def _sweep(self, channel: str, oldest: float, wanted: int) -> Swept:
+        """Every card in the channel's history since `oldest`, page by page within the app's history limits; a page
+        refused once `wanted`'s card is found ends the read there (a distributed app may read one page a minute)."""
+        started, cursor = time.time(), None
+        cards: dict[int, str] = {}
         for _page in range(_HISTORY_PAGES):
-            messages, cursor = self._history_page(channel, oldest, None, cursor)
+            try:
+                messages, cursor = self._history_page(channel, oldest, None, cursor)
+            except DeliveryFailed:
+                if wanted in cards:
+                    return Swept(oldest, started, cards, complete=False)
+                raise
             cards.update(cards_in(messages, CARD_EVENT))
             if not cursor:
                 return Swept(oldest, started, cards, complete=True)

@@ -120,3 +120,15 @@ def test_a_killed_workers_batch_is_checked_with_one_history_read_not_one_per_car
     later = datetime.now(UTC)  # a try that may have begun after that read: the channel is read again
     assert taking_over.find_card("", 41, before, tried_before=later) is None
     assert len(local_slack.calls_to("conversations.history")) == 2
+
+
+def test_a_card_found_on_the_first_page_is_answered_though_the_next_page_must_wait(local_slack: LocalSlack) -> None:
+    local_slack.history_limit = HistoryLimit()  # a distributed app: one call a minute, 15 messages a call
+    before = datetime.now(UTC)
+    client = WebClient(token=local_slack.token, base_url=f"{local_slack.url}/api/")
+    dead = SlackChatGateway(client, CHANNEL, WindowRateLimiter("memory://"), posts_per_second=100, post_burst=50)
+    refs = {n: dead.post_card("", _card(n)) for n in range(1, 21)}
+    taking_over = _gateway(local_slack)
+    assert taking_over.find_card("", 20, before, tried_before=datetime.now(UTC)) == refs[20]  # on the newest page
+    assert len(local_slack.calls_to("conversations.history")) == 1
+    assert local_slack.history_limit.refusals == []
