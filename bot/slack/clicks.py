@@ -1,13 +1,17 @@
-"""Clicks decided by the worker: the web process acks a button and puts the click on a queue; a worker runs it.
+"""Clicks with no form: the web process acks a button, puts the click on a queue, and decides it itself at once
+when it has a thread free; the queued entry is the fallback a worker decides when the web process is busy or dies.
 
 A click that needs no form (claim, release, close, escalate) changes nothing Slack must
-see before the ack: the worker decides it and answers the clicked message at once through
-the click's response_url (`replace_original`, the decided card), which spends nothing of
-chat.update's budget; the outbox's chat.update follows for every other place the card is
-drawn. A refusal reaches the clicker privately. So the web process spends nothing on a
-click after the ack, and a burst of clicks never slows the next one's answer. The database
-still decides (a compare-and-set); the queue only carries the click there (a Redis stream
-with a consumer group, or in-process).
+see before the ack. Right after the ack the web process decides it on a few threads of its
+own (bot.slack.web_clicks) and answers the clicked message at once through the click's
+response_url (`replace_original`, the decided card), which spends nothing of chat.update's
+budget; the outbox's chat.update follows for every other place the card is drawn. A refusal
+reaches the clicker privately. The click is queued before that (a Redis stream with a
+consumer group, or in-process): a web process that is busy leaves it to a worker, and one
+that dies while deciding leaves it too. Whoever decides a click first holds its lease (a
+lock named after the click, expiring on its own), so a click is decided once, by the web
+process or by a worker, never by both at once; the other finds it decided and drops it. The
+database still decides between clicks (a compare-and-set): one owner, never two.
 
 Redis may lose what is on that queue (a restart without persistence, a failover), so each
 click is recorded in the database before it is queued (storage.sql.queued_clicks): the
@@ -21,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -42,13 +47,16 @@ log = logging.getLogger(__name__)
 DECIDED_BY_WORKER = frozenset({Action.CLAIM, Action.RELEASE, Action.CLOSE, Action.ESCALATE, Action.PRIVATE})
 _KEPT = ("user", "container", "channel", "message", "response_url")  # what of Slack's payload deciding needs
 ANSWER_TIMEOUT_SECONDS = 3
+LEASE_SECONDS = 10.0  # how long a click's decider holds it; one that dies meanwhile leaves it to a worker after this
+LEASE_POLL_SECONDS = 0.02  # a worker finding a click being decided looks again this often
 
 
 def enqueue(
     queue: StreamQueue, action: Action, value: object, body: Mapping[str, Any], kept: SqlQueuedClicks | None = None
-) -> None:
+) -> dict[str, Any]:
     """Record the click in `kept` (while the database answers), then put it on the queue, with what of its payload
-    deciding needs; a click that could not be queued is not left recorded (its clicker is told at once)."""
+    deciding needs; return the click as queued. A click that could not be queued is not left recorded (its clicker
+    is told at once)."""
     click: dict[str, Any] = {"action": action.value, "value": str(value or ""), "body": {k: body.get(k) for k in _KEPT}}
     key = uuid.uuid4().hex
     if kept is not None:
@@ -64,6 +72,11 @@ def enqueue(
             with contextlib.suppress(*OUTAGES):  # else answered "click again" later too: told twice, not never
                 kept.forget(key)
         raise
+    return click
+
+
+def _lease(key: str) -> str:
+    return f"click:{key}"
 
 
 class ClickDecider:
@@ -76,7 +89,8 @@ class ClickDecider:
         self._http = httpx.Client(timeout=ANSWER_TIMEOUT_SECONDS, limits=httpx.Limits(max_keepalive_connections=16))
 
     def decide(self, payload: Mapping[str, Any]) -> None:
-        """Run one queued click (an unreadable one is logged and dropped: it can never be run)."""
+        """Run one queued click, as a worker does: once the click's lease is free (a web process deciding it holds it
+        meanwhile, or until it expires); an unreadable click is logged and dropped: it can never be run."""
         try:
             click = json.loads(str(payload["click"]))
             action, body = Action(click["action"]), dict(click["body"])
@@ -87,12 +101,46 @@ class ClickDecider:
             log.error("a queued click names %s, which is not decided by workers", action.value)
             return
         key = click.get("key")
-        if isinstance(key, str) and not self._kept.take(key):
-            log.info("a %s click was answered already (queued too long ago): not decided", action.value)
+        if not isinstance(key, str):  # recorded nowhere (the database was away): no one else decides it
+            self._decide(click, action, body)
             return
-        self._decide(click, action, body)
-        if isinstance(key, str):
+        lease = self._wait_for_lease(key)
+        try:
+            if not self._kept.take(key):
+                log.info("a %s click was decided already, or answered: not decided again", action.value)
+                return
+            self._decide(click, action, body)
             self._kept.forget(key)
+        finally:
+            self._let_go(key, lease)
+
+    def decide_now(self, click: Mapping[str, Any]) -> bool:
+        """Decide a click just queued, in the web process, unless someone holds its lease already (a worker took it
+        first); True if decided here. Its record is forgotten after the answer: the clicker waits for nothing more."""
+        key = click.get("key")
+        if not isinstance(key, str):
+            return False  # unrecorded: only the queue carries it, a worker decides it
+        lease = self._services.locks.acquire(_lease(key), LEASE_SECONDS)
+        if lease is None:
+            return False
+        try:
+            self._decide(click, Action(click["action"]), dict(click["body"]))
+            self._kept.forget(key)
+        finally:  # decided, or met an outage: then its queued entry is decided by a worker once the outage ends
+            self._let_go(key, lease)
+        return True
+
+    def _let_go(self, key: str, lease: str) -> None:
+        with contextlib.suppress(*OUTAGES):  # Redis away: the lease expires on its own
+            self._services.locks.release(_lease(key), lease)
+
+    def _wait_for_lease(self, key: str) -> str:
+        """The click's lease, once whoever holds it lets it go (or it expires: a web process died deciding it)."""
+        while True:
+            lease = self._services.locks.acquire(_lease(key), LEASE_SECONDS)
+            if lease is not None:
+                return lease
+            time.sleep(LEASE_POLL_SECONDS)
 
     def _decide(self, click: Mapping[str, Any], action: Action, body: dict[str, Any]) -> None:
         user_id = (body.get("user") or {}).get("id")

@@ -1,7 +1,8 @@
 """Slack listeners for the card's buttons and menu: ack first, then translate the payload.
 
-A click with no form is queued for a worker to decide (bot.slack.clicks); one with a form
-is checked and its form (the core's, from handlers.cases.agent_desk) opened here as a modal.
+A click with no form is queued, then decided here at once when this process has a thread
+free, else by a worker (bot.slack.clicks, bot.slack.web_clicks); one with a form is checked
+and its form (the core's, from handlers.cases.agent_desk) opened here as a modal.
 The card itself is rendered by the outbox (for everyone, through chat.update); a refusal goes
 to the clicker alone, as an ephemeral message.
 """
@@ -18,11 +19,12 @@ from slack_sdk import WebClient
 
 from bot.outages import OUTAGES, describe_outage, not_through
 from bot.slack import action_ids
-from bot.slack.clicks import DECIDED_BY_WORKER, enqueue
+from bot.slack.clicks import DECIDED_BY_WORKER, ClickDecider, enqueue
 from bot.slack.form_seal import form_key, seal
 from bot.slack.modals import modal_for
 from bot.slack.parts import slack_of
 from bot.slack.payloads import BadPayload, actor_of, card_of, complaint_id_of, tell
+from bot.slack.web_clicks import WebDecisions
 from bot.wiring import Services
 from handlers.cases.errors import SqueakyError
 from handlers.domain.complaint import Action
@@ -56,12 +58,14 @@ def register(app: App, services: Services) -> None:
     after_ack = AfterAck()
     key = form_key(services.settings)
     kept = SqlQueuedClicks(services.engine, services.clock)  # each click recorded until decided: Redis may lose it
+    here = WebDecisions(ClickDecider(services), services.settings.slack_web_click_threads)  # decided right after acks
 
     def act(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
-        """A click with no form goes to a worker to decide; one that opens a form is checked, and its form opened."""
+        """A click with no form is queued, then decided here if this process has room (else by a worker); one that
+        opens a form is checked, and its form opened."""
         if action in DECIDED_BY_WORKER:
             try:
-                enqueue(slack_of(services).clicks, action, value, body, kept)
+                here.offer(enqueue(slack_of(services).clicks, action, value, body, kept))
             except Exception as exc:
                 if isinstance(exc, OUTAGES):
                     log.warning("a %s click could not be queued: %s", action.value, describe_outage(exc))

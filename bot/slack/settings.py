@@ -29,6 +29,11 @@ class SlackSettings(BaseSettings):
     slack_post_burst: int = Field(
         2, ge=1, description="a channel's short burst, whose last slot only VIP cards may take (1: no reserve)"
     )
+    slack_web_click_threads: int = Field(
+        4,
+        ge=0,
+        description="clicks each web process decides at once right after their ack (0: workers decide every click)",
+    )
     slack_app_distribution: Literal["internal", "marketplace", "distributed"] = Field(
         "internal", description="how the Slack app is distributed: internal, marketplace, or distributed (unlisted)"
     )

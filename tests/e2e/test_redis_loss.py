@@ -109,7 +109,8 @@ def test_arrivals_already_stored_through_the_stream_are_forgotten_without_a_seco
 
 @pytest.fixture
 def web_only(pg_url: str, private_redis: PrivateRedis, local_slack: LocalSlack) -> Iterator[Running]:
-    """Squeaky's web app on the test's own Redis, no worker yet (the test starts one when it wants clicks decided)."""
+    """Squeaky's web app on the test's own Redis, no worker yet (the test starts one when it wants clicks decided);
+    the web process decides no click itself, as when it is busy: each waits on the queue for a worker."""
     upgrade(pg_url)
     settings = Settings(
         _env_file=None,
@@ -121,6 +122,7 @@ def web_only(pg_url: str, private_redis: PrivateRedis, local_slack: LocalSlack) 
         slack_api_url=f"{local_slack.url}/api/",
         slack_team_id=SLACK_TEAM,
         slack_app_id=SLACK_APP,
+        slack_web_click_threads=0,
     )
     services = build_services(settings)
     server = BackgroundServer(web_app(services), host="127.0.0.1", port=0).start()
