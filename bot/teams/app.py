@@ -1,5 +1,6 @@
 """The Teams SDK app that answers Teams at /api/messages: every request's JWT checked by the SDK (issuer, audience,
-signature against the JWKS, expiry, the `serviceurl` claim), then each activity handed to the face's handlers.
+signature against the JWKS, expiry, the `serviceurl` claim), then each activity handed to the face's handlers; a card
+button's invoke is answered by the web endpoint itself, with the same checks (bot.teams.card_actions).
 
 Handlers are thin: they read the activity and run the synchronous core on the loop's worker
 threads (`asyncio.to_thread`), so one slow database call never holds up another invoke.
@@ -13,17 +14,15 @@ from typing import Any
 
 from microsoft_teams.api.activities.conversation.conversation_update import ConversationUpdateActivity
 from microsoft_teams.api.activities.install_update.add import InstalledActivity
-from microsoft_teams.api.activities.invoke.adaptive_card.action import AdaptiveCardInvokeActivity
 from microsoft_teams.api.activities.invoke.task.task_fetch import TaskFetchInvokeActivity
 from microsoft_teams.api.activities.invoke.task.task_submit import TaskSubmitInvokeActivity
 from microsoft_teams.api.activities.message.message import MessageActivity
-from microsoft_teams.api.models.adaptive_card.adaptive_card_action_response import AdaptiveCardActionCardResponse
 from microsoft_teams.api.models.invoke_response import InvokeResponse
 from microsoft_teams.apps import App
 from microsoft_teams.apps.http.adapter import HttpMethod, HttpRouteHandler
 from microsoft_teams.apps.routing.activity_context import ActivityContext
 
-from bot.teams import clicks, commands, dialog_handlers
+from bot.teams import commands, dialog_handlers
 from bot.teams.face import teams_of
 from bot.teams.senders import BadActivity, sender_of
 from bot.wiring import Services
@@ -75,12 +74,6 @@ def _attach(app: App, services: Services) -> None:
     teams = teams_of(services)
     assert teams is not None
     replying: set[asyncio.Task[None]] = set()  # answers to messages still on their way (kept from the collector)
-
-    @app.on_card_action
-    async def on_card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]) -> AdaptiveCardActionCardResponse:
-        action = ctx.activity.value.action
-        card = await asyncio.to_thread(clicks.click, services, ctx.activity.from_, str(action.verb or ""), action.data)
-        return AdaptiveCardActionCardResponse(value=card)
 
     @app.on_dialog_open
     async def on_dialog_open(ctx: ActivityContext[TaskFetchInvokeActivity]) -> InvokeResponse[Any]:

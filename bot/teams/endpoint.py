@@ -1,6 +1,7 @@
 """/api/messages inside the WSGI web process: the request's body and headers handed to the Teams SDK's own route
 handler (which checks the JWT, then the tenant (bot.teams.tenancy), then runs the face's handlers) on the Teams loop,
-and its answer written back.
+and its answer written back; a card button's invoke is answered on this thread with the same checks
+(bot.teams.card_actions).
 
 Teams and Slack share one public port because Heroku-style platforms route HTTP only to
 `web`; gunicorn's threads already serve Slack there, so Teams is one more path, not a second server.
@@ -13,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from microsoft_teams.api import ActivityTypeAdapter
+from microsoft_teams.api.activities.invoke.adaptive_card.action import AdaptiveCardInvokeActivity
 from pydantic import ValidationError
 
 from bot.teams.app import MESSAGES_PATH, build_teams_app
+from bot.teams.card_actions import CardActions
 from bot.teams.face import teams_of
 from bot.teams.tenancy import TenantGate
 from bot.untrusted_json import parse
@@ -26,17 +29,16 @@ MAX_BODY = 512 * 1024  # Teams' activities are small; a card submit is well unde
 ANSWER_SECONDS = 15.0  # Teams gives up on an invoke after about 15 s
 
 
-def _malformed(activity: dict[str, Any]) -> str | None:
-    """What in the activity is not as Teams sends it (by the SDK's own activity models), or None."""
+def _read(activity: dict[str, Any]) -> tuple[Any, str | None]:
+    """The activity by the SDK's own activity models, or what in it is not as Teams sends it."""
     try:
-        ActivityTypeAdapter.validate_python(activity)
+        return ActivityTypeAdapter.validate_python(activity), None
     except ValidationError as exc:
         tags = (activity.get("type"), activity.get("name"))
         where = [str(part) for part in exc.errors()[0]["loc"] if part not in tags]
         if not where:
-            return "its type or name is not one Teams sends"
-        return f"`{'.'.join(where)[:80]}` is not as Teams sends it"
-    return None
+            return None, "its type or name is not one Teams sends"
+        return None, f"`{'.'.join(where)[:80]}` is not as Teams sends it"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class TeamsEndpoint:
         assert pipeline is not None
         self.app.server.on_request = gate.guard(pipeline)
         self._route = adapter.routes[MESSAGES_PATH]
+        self._buttons = CardActions(services, gate, ANSWER_SECONDS)
 
     def handle(self, method: str, headers: dict[str, str], body: bytes) -> Answer:
         """Answer one request from Teams (or from anyone pretending to be Teams)."""
@@ -78,10 +81,12 @@ class TeamsEndpoint:
             return Answer(400, {"error": "malformed activity: not JSON"})
         if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
             return Answer(400, {"error": "malformed activity: a JSON object with a type is expected"})
-        wrong = _malformed(activity)
+        read, wrong = _read(activity)
         if wrong is not None:  # the SDK would fail on it with a 500
             return Answer(400, {"error": f"malformed activity: {wrong}"})
         try:
+            if isinstance(read, AdaptiveCardInvokeActivity):
+                return Answer(*self._buttons.answer(read, activity, headers["authorization"]))
             answer = self._loop.run(self._route({"body": activity, "headers": headers}), ANSWER_SECONDS)
         except TimeoutError:
             log.warning("a Teams %s activity took longer than %.0fs", activity["type"][:40], ANSWER_SECONDS)
