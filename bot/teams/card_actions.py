@@ -13,6 +13,7 @@ through the SDK's app.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from microsoft_teams.api.activities.invoke.adaptive_card.action import AdaptiveCardInvokeActivity
@@ -39,6 +40,9 @@ class CardActions:
         self._validator = InboundActivityTokenValidator(teams.app_id, cloud=teams.cloud)  # as the SDK's server builds
         self._gate = gate
         self._seconds = answer_seconds
+        # clicks decided at once: as many as the process keeps database connections for; more would only open and
+        # close connections beyond the pool's for each burst of clicks, which costs the database more than waiting
+        self._deciding = threading.BoundedSemaphore(max(1, services.settings.db_pool_size))
 
     def answer(self, activity: AdaptiveCardInvokeActivity, sent: dict[str, Any], authorization: str) -> tuple[int, Any]:
         """The answer to one button's invoke (`sent`: the activity as Teams sent it; TimeoutError when the token
@@ -55,7 +59,8 @@ class CardActions:
             return 403, FORBIDDEN
         action = activity.value.action
         try:
-            card = clicks.click(self._services, activity.from_, str(action.verb or ""), action.data)
+            with self._deciding:
+                card = clicks.click(self._services, activity.from_, str(action.verb or ""), action.data)
         except Exception:
             log.exception("a Teams card action failed")
             return 500, {"error": "Internal server error"}  # as the SDK's route answers a handler's failure
