@@ -107,7 +107,7 @@ class ClickDecider:
         lease = self._wait_for_lease(key)
         try:
             if not self._kept.take(key):
-                log.info("a %s click was decided already, or answered: not decided again", action.value)
+                log.debug("a %s click was decided already, or answered: not decided again", action.value)
                 return
             self._decide(click, action, body)
             self._kept.forget(key)
@@ -115,8 +115,8 @@ class ClickDecider:
             self._let_go(key, lease)
 
     def decide_now(self, click: Mapping[str, Any]) -> bool:
-        """Decide a click just queued, in the web process, unless someone holds its lease already (a worker took it
-        first); True if decided here. Its record is forgotten after the answer: the clicker waits for nothing more."""
+        """Decide a click just queued, in the web process, unless a worker holds its lease or decided it already; True
+        if decided here. Its record is forgotten after the answer: the clicker waits for nothing more."""
         key = click.get("key")
         if not isinstance(key, str):
             return False  # unrecorded: only the queue carries it, a worker decides it
@@ -124,6 +124,8 @@ class ClickDecider:
         if lease is None:
             return False
         try:
+            if not self._kept.take(key):  # a worker took it first, and decided it already
+                return False
             self._decide(click, Action(click["action"]), dict(click["body"]))
             self._kept.forget(key)
         finally:  # decided, or met an outage: then its queued entry is decided by a worker once the outage ends

@@ -1,9 +1,11 @@
 """A Slack click with no form is decided by the web process right after its ack and answered through its response_url,
-with no worker running; the queued entry a worker reads later decides nothing twice. A click the web process holds
-when it dies is left to a worker, which decides it once the click's lease expires."""
+with no worker running; the queued entry a worker reads later decides nothing twice, nor does the web process decide
+again a click a worker took first. A click the web process holds when it dies is left to a worker, which decides it
+once the click's lease expires."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -143,3 +145,19 @@ def test_a_click_a_dead_web_process_held_is_decided_by_a_worker_once_its_lease_e
     finally:
         stop.set()
         worker.join(timeout=15)
+
+
+def test_a_click_a_worker_decided_first_is_not_decided_again_by_the_web_process(busy_web: Running) -> None:
+    squeaky = busy_web
+    card = _card(squeaky)
+    _claim(squeaky, "alice", card)
+    entries = slack_of(squeaky.services).clicks.read("quick-worker", 10, 5000)
+    assert len(entries) == 1
+    decider = ClickDecider(squeaky.services)
+    decider.decide(entries[0].payload)  # the worker took it before the web process's thread came to it
+    assert _replaced_showing(squeaky, card, "Claimed by <@U0ALICE>")
+    assert not decider.decide_now(json.loads(str(entries[0].payload["click"])))  # the web process's turn comes
+    assert _claims(squeaky) == 1
+    assert told(squeaky.slack, "U0ALICE") == []
+    with squeaky.slack.lock:
+        assert [ts for _, ts, _ in squeaky.slack.replaced].count(card["ts"]) == 1
