@@ -28,6 +28,7 @@ class TeamsDirectory:
         self._leads = frozenset(leads)
         self._lock = threading.Lock()
         self._members: tuple[dict[str, dict[str, Any]], float] | None = None
+        self._refreshing = False  # a background read of the members is under way
         self._aad: dict[str, str] = {}  # Teams user id -> Entra object id, as clicks and member lists say
         self._names: dict[str, str] = {}
 
@@ -40,19 +41,32 @@ class TeamsDirectory:
                 self._names[user_id] = name
 
     def _team(self) -> dict[str, dict[str, Any]]:
+        """The care team's members: read from Teams the first time; afterwards as known, an old list being read
+        again in the background meanwhile (a click never waits for Teams to list the team)."""
         with self._lock:
             members = self._members
-        if members is not None and time.monotonic() - members[1] < MEMBERS_TTL_SECONDS:
-            return members[0]
+            stale = members is not None and time.monotonic() - members[1] >= MEMBERS_TTL_SECONDS
+            refresh = stale and not self._refreshing
+            self._refreshing = self._refreshing or refresh
+        if members is None:
+            return self._read_team(None)
+        if refresh:
+            threading.Thread(target=self._read_team, args=(members,), name="teams-members", daemon=True).start()
+        return members[0]
+
+    def _read_team(self, members: tuple[dict[str, dict[str, Any]], float] | None) -> dict[str, dict[str, Any]]:
         assert self._agents_team is not None
         try:
             listed = self._connector.members(self._place.service_url(), self._agents_team)
         except DeliveryFailed as exc:
             log.warning("could not read the care team's members from Teams: %s", exc.reason)
+            with self._lock:
+                self._refreshing = False
             return members[0] if members is not None else {}
         by_id = {str(m.get("id")): m for m in listed if m.get("id")}
         with self._lock:
             self._members = (by_id, time.monotonic())
+            self._refreshing = False
             for user_id, member in by_id.items():
                 if member.get("aadObjectId"):
                     self._aad[user_id] = str(member["aadObjectId"])
