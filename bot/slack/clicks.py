@@ -10,7 +10,8 @@ reaches the clicker privately. The click is queued before that (a Redis stream w
 consumer group, or in-process): a web process that is busy leaves it to a worker, and one
 that dies while deciding leaves it too. Whoever decides a click first holds its lease (a
 lock named after the click, expiring on its own), so a click is decided once, by the web
-process or by a worker, never by both at once; the other finds it decided and drops it. The
+process or by a worker, never by both at once; the other finds it decided (a shared value says
+so for two minutes, and its record is gone) and drops it, costing the database nothing. The
 database still decides between clicks (a compare-and-set): one owner, never two.
 
 Redis may lose what is on that queue (a restart without persistence, a failover), so each
@@ -49,6 +50,7 @@ _KEPT = ("user", "container", "channel", "message", "response_url")  # what of S
 ANSWER_TIMEOUT_SECONDS = 3
 LEASE_SECONDS = 10.0  # how long a click's decider holds it; one that dies meanwhile leaves it to a worker after this
 LEASE_POLL_SECONDS = 0.02  # a worker finding a click being decided looks again this often
+DONE_SECONDS = 120.0  # a click is known decided this long (a worker comes to its queued entry well within it)
 
 
 def enqueue(
@@ -79,6 +81,10 @@ def _lease(key: str) -> str:
     return f"click:{key}"
 
 
+def _done(key: str) -> str:
+    return f"click-done:{key}"
+
+
 class ClickDecider:
     """Runs queued clicks: one use case each; a refusal is told to the clicker alone, next to the card."""
 
@@ -104,12 +110,18 @@ class ClickDecider:
         if not isinstance(key, str):  # recorded nowhere (the database was away): no one else decides it
             self._decide(click, action, body)
             return
+        if self._decided(key):  # a web process decided it: nothing to do, not even in the database
+            log.debug("a %s click was decided already: not decided again", action.value)
+            return
         lease = self._wait_for_lease(key)
+        if lease is None:
+            return
         try:
             if not self._kept.take(key):
                 log.debug("a %s click was decided already, or answered: not decided again", action.value)
                 return
             self._decide(click, action, body)
+            self._mark_decided(key)
             self._kept.forget(key)
         finally:
             self._let_go(key, lease)
@@ -124,24 +136,37 @@ class ClickDecider:
         if lease is None:
             return False
         try:
-            if not self._kept.take(key):  # a worker took it first, and decided it already
+            if self._decided(key):  # a worker took it first, and decided it already
                 return False
             self._decide(click, Action(click["action"]), dict(click["body"]))
+            self._mark_decided(key)
             self._kept.forget(key)
         finally:  # decided, or met an outage: then its queued entry is decided by a worker once the outage ends
             self._let_go(key, lease)
         return True
 
+    def _decided(self, key: str) -> bool:
+        return self._services.values.get(_done(key)) is not None
+
+    def _mark_decided(self, key: str) -> None:
+        """Say the click is decided, before its lease is let go: whoever comes to it next drops it at once (were
+        this lost, its record, forgotten next, still says so)."""
+        with contextlib.suppress(*OUTAGES):
+            self._services.values.put(_done(key), "1", DONE_SECONDS)
+
     def _let_go(self, key: str, lease: str) -> None:
         with contextlib.suppress(*OUTAGES):  # Redis away: the lease expires on its own
             self._services.locks.release(_lease(key), lease)
 
-    def _wait_for_lease(self, key: str) -> str:
-        """The click's lease, once whoever holds it lets it go (or it expires: a web process died deciding it)."""
+    def _wait_for_lease(self, key: str) -> str | None:
+        """The click's lease, once whoever holds it lets it go (or it expires: a web process died deciding it); None
+        when it was decided meanwhile."""
         while True:
             lease = self._services.locks.acquire(_lease(key), LEASE_SECONDS)
             if lease is not None:
                 return lease
+            if self._decided(key):
+                return None
             time.sleep(LEASE_POLL_SECONDS)
 
     def _decide(self, click: Mapping[str, Any], action: Action, body: dict[str, Any]) -> None:
