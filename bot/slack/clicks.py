@@ -1,18 +1,21 @@
-"""Clicks with no form: the web process acks a button, puts the click on a queue, and decides it itself at once
-when it has a thread free; the queued entry is the fallback a worker decides when the web process is busy or dies.
+"""Clicks with no form: the web process acks a button and puts the click on a queue; a worker decides it, or the web
+process itself right after the ack when SLACK_WEB_CLICK_THREADS gives it threads for that and one is free.
 
 A click that needs no form (claim, release, close, escalate) changes nothing Slack must
-see before the ack. Right after the ack the web process decides it on a few threads of its
-own (bot.slack.web_clicks) and answers the clicked message at once through the click's
+see before the ack. Its decider answers the clicked message at once through the click's
 response_url (`replace_original`, the decided card), which spends nothing of chat.update's
 budget; the outbox's chat.update follows for every other place the card is drawn. A refusal
-reaches the clicker privately. The click is queued before that (a Redis stream with a
-consumer group, or in-process): a web process that is busy leaves it to a worker, and one
-that dies while deciding leaves it too. Whoever decides a click first holds its lease (a
-lock named after the click, expiring on its own), so a click is decided once, by the web
-process or by a worker, never by both at once; the other finds it decided (a shared value says
-so for two minutes, and its record is gone) and drops it, costing the database nothing. The
-database still decides between clicks (a compare-and-set): one owner, never two.
+reaches the clicker privately. The click is queued first (a Redis stream with a consumer
+group, or in-process), so a web process that is busy, or dies deciding, leaves it to a
+worker (bot.slack.web_clicks). Whoever decides a click holds its lease (a lock named after
+the click, expiring on its own), so a click is decided once, by a web process or by a
+worker, never by both at once; the other finds it decided (a shared value says so for two
+minutes, and its record is gone) and drops it, costing the database nothing. The database
+still decides between clicks (a compare-and-set): one owner, never two.
+
+On two cores shared with PostgreSQL, deciding in the web process did not bring the
+clicker's view sooner and slowed the acks of the clicks around it (docs/benchmarks.md):
+workers decide every click by default.
 
 Redis may lose what is on that queue (a restart without persistence, a failover), so each
 click is recorded in the database before it is queued (storage.sql.queued_clicks): the

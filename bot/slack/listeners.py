@@ -1,8 +1,9 @@
 """Slack listeners for the card's buttons and menu: ack first, then translate the payload.
 
-A click with no form is queued, then decided here at once when this process has a thread
-free, else by a worker (bot.slack.clicks, bot.slack.web_clicks); one with a form is checked
-and its form (the core's, from handlers.cases.agent_desk) opened here as a modal.
+A click with no form is queued for a worker to decide, or decided here right after the ack
+when SLACK_WEB_CLICK_THREADS gives this process room (bot.slack.clicks, bot.slack.web_clicks);
+one with a form is checked and its form (the core's, from handlers.cases.agent_desk) opened
+here as a modal.
 The card itself is rendered by the outbox (for everyone, through chat.update); a refusal goes
 to the clicker alone, as an ephemeral message.
 """
@@ -61,7 +62,7 @@ def register(app: App, services: Services) -> None:
     here = WebDecisions(ClickDecider(services), services.settings.slack_web_click_threads)  # decided right after acks
 
     def act(action: Action, value: object, body: dict[str, Any], client: WebClient) -> None:
-        """A click with no form is queued, then decided here if this process has room (else by a worker); one that
+        """A click with no form is queued, and decided here if this process has room (else by a worker); one that
         opens a form is checked, and its form opened."""
         if action in DECIDED_BY_WORKER:
             try:

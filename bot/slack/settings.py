@@ -30,7 +30,7 @@ class SlackSettings(BaseSettings):
         2, ge=1, description="a channel's short burst, whose last slot only VIP cards may take (1: no reserve)"
     )
     slack_web_click_threads: int = Field(
-        4,
+        0,
         ge=0,
         description="clicks each web process decides at once right after their ack (0: workers decide every click)",
     )
