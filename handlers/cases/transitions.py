@@ -20,6 +20,7 @@ from handlers.ports.outbox import NewOutboxMessage
 from handlers.ports.unit_of_work import UnitOfWorkFactory
 
 _ATTEMPTS = 3
+LINE_RANK = URGENT_RANK - 1  # an action's line in the card's thread goes after the card updates due with it
 Effects = Callable[[Complaint], list[NewOutboxMessage]]
 
 
@@ -102,7 +103,7 @@ def apply(
                     CardUpdate(), CardUpdate.key(complaint_id, updated.version), complaint_id, URGENT_RANK
                 ),
                 NewOutboxMessage(
-                    ThreadLine(line=line), ThreadLine.key(complaint_id, updated.version), complaint_id, URGENT_RANK
+                    ThreadLine(line=line), ThreadLine.key(complaint_id, updated.version), complaint_id, LINE_RANK
                 ),
             ]
             outbox += page_followups(complaint, action)

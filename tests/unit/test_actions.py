@@ -197,3 +197,14 @@ def test_a_claim_nobody_acted_on_goes_back_to_the_queue(world: World) -> None:
 def test_templates_name_only_known_placeholders() -> None:
     with pytest.raises(TemplateError, match="booking"):
         check(ReplyTemplate("bad", "Hi {name}, your {booking}"))
+
+
+def test_the_card_updates_of_a_burst_of_claims_go_before_their_thread_lines(world: World) -> None:
+    more = [IncomingComplaint("x", str(200 + n), "9", f"c{n}", "C", "@SqueakyAir late", T0) for n in range(3)]
+    ids = [world.id, *receive(world.db, world.clock, FakeDedupe(), Triage(), more).opened]
+    world.drain()
+    for n, complaint_id in enumerate(ids):
+        claim(world.db, world.clock, complaint_id, Actor(f"U0A{n}", f"agent{n}", "slack"))
+    with world.db() as uow:
+        leased = uow.outbox.lease_due(world.clock.now(), 30, 50, owner="a worker")
+    assert [m.kind for m in leased] == ["card.update"] * 4 + ["card.thread_line"] * 4  # cards first, lines after
