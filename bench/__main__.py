@@ -15,6 +15,7 @@ from bench import (
     corpus,
     ingest,
     ingest_growth,
+    ingest_profile,
     process_memory,
     queue_storm,
     scale_out,
@@ -59,7 +60,7 @@ def run_ingest(posts: int, sizes: list[int]) -> None:
     results = ingest.report(ingest.measure(posts, PG, REDIS))
     if sizes:
         results += "\n\nAs the load grows:\n\n" + ingest_growth.report(ingest_growth.measure(sizes, PG, REDIS))
-    about = f"{ingest.__doc__ or ''}\n\n{ingest_growth.__doc__ or ''}"
+    about = f"{ingest.__doc__ or ''}\n\n{ingest_growth.__doc__ or ''}\n\n{ingest_profile.NOTES}"
     publish(BENCHMARKS, "Ingest throughput", results, about, BENCHMARKS_PREAMBLE)
 
 

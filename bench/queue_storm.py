@@ -31,6 +31,7 @@ from bench.storm import (
     start_worker,
     storm_env,
     storm_posts,
+    wait_beating,
 )
 from bot.bootstrap import build_core
 from bot.config import Settings
@@ -130,7 +131,7 @@ def measure(admin_url: str, redis_url: str) -> QueueStormResult:
             with serve_app("squeaky", env) as events:
                 worker = start_worker(env)
                 try:
-                    time.sleep(2)
+                    wait_beating(core.engine)
                     first = time.time()
                     arrivals, _ = send_posts([events.replace("/slack/events", "/intake")], items)
                     _wait_stored(core.engine, len(items), first + 120)

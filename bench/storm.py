@@ -21,7 +21,7 @@ from typing import Any
 
 import redis
 import requests
-from sqlalchemy import exists, func, select
+from sqlalchemy import Engine, exists, func, select
 
 from bench import corpus
 from bench.clicks import PROJECT, app_env, serve_app
@@ -35,6 +35,7 @@ from sandbox.slack_api import LocalSlack
 from sandbox.slack_limits import ChannelPostLimit
 from storage.sql.migrate import upgrade
 from storage.sql.tables import complaint_cards, complaints, messages
+from storage.sql.tables import workers as workers_table
 
 POSTS = 10_000
 STORM_SECONDS = 10.0
@@ -211,6 +212,18 @@ def start_worker(env: dict[str, str], log: Any = subprocess.DEVNULL) -> subproce
     )
 
 
+def wait_beating(engine: Engine, workers: int = 1, seconds: float = 60.0) -> None:
+    """Wait until `workers` worker processes beat in the database (every one of their threads is running), however
+    long they took to load; a worker that never does is an error, not a slower figure."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            if connection.execute(select(func.count()).select_from(workers_table)).scalar_one() >= workers:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"no {workers} worker(s) beating after {seconds:.0f} s: see the worker's log")
+
+
 def _peak_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -239,7 +252,7 @@ def measure(admin_url: str, redis_url: str) -> StormResult:
             with tempfile.TemporaryFile("w+") as worker_log, serve_app("squeaky", env) as events:
                 worker = start_worker(worker_env, worker_log)
                 try:
-                    time.sleep(2)  # the worker connects and starts its consumer group
+                    wait_beating(core.engine)
                     first = time.time()
                     arrivals, send_seconds = send_posts([events.replace("/slack/events", "/intake")], items)
                     stored_at = _wait_stored(core.engine, len(items), first + 120)

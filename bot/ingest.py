@@ -27,6 +27,7 @@ from bot.x import feeds as x_feeds
 from bot.x.client import brand_user_id
 from bot.x.dm_feed import dm_feed
 from bot.x.network import x_user_client
+from bot.x.windows import heed_windows
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ REFUSED_RETRY_SECONDS = 300.0  # refused credentials: someone must fix a setting
 def x_network_feeds(core: Core, client: tweepy.Client, pacer: Pacer) -> list[NetworkFeed]:
     """X's feeds to poll: the mentions of each brand account and each search (the accounts' ids looked up once)."""
     settings = core.settings
+    heed_windows(client, pacer)
     brand_ids = [brand_user_id(client, core.uow_factory, handle) for handle in settings.x_brand_handles]
     reader = x_feeds.XReader(pacer, core.clock, settings.x_brand_handles, brand_ids)
     found = [
@@ -47,6 +49,7 @@ def x_network_feeds(core: Core, client: tweepy.Client, pacer: Pacer) -> list[Net
     # the brand's own keys: its customers' direct messages, unless switched off (X bills each DM event read)
     user_client = x_user_client(core) if settings.x_dm_feed else None
     if user_client is not None and brand_ids:
+        heed_windows(user_client, pacer)
         found.append(dm_feed(user_client, brand_ids[0], reader))
     return found
 

@@ -12,7 +12,9 @@ limiter (storage.rate_limit: in Redis across every process, in memory without Re
 workers keep the pace one would, and a 429 pauses the lane in every process for as long as the
 service said (`pause`). The throttling headers (Retry-After in seconds or as an HTTP date,
 `x-rate-limit-reset`, `RateLimit-Reset` / `ratelimit-reset`, in seconds, epoch seconds or ISO)
-are read in one place, `wait_from`.
+are read in one place, `wait_from`; a service's own count of its window (X's `x-rate-limit-remaining`, Bluesky's and
+Mastodon's `RateLimit-Remaining`), read off every answer by `left_from`, holds the lane back before the service
+would refuse (`heed`), so the pace survives a loss of our own counts.
 """
 
 from __future__ import annotations
@@ -197,6 +199,31 @@ def wait_from(headers: Mapping[str, str] | None, now: float | None = None, fallb
     return fallback
 
 
+_LEFT_HEADERS = (
+    ("x-rate-limit-remaining", "x-rate-limit-reset"),  # X
+    ("ratelimit-remaining", "ratelimit-reset"),  # Bluesky
+    ("x-ratelimit-remaining", "x-ratelimit-reset"),  # Mastodon
+)
+
+
+def left_from(headers: Mapping[str, str] | None, now: float | None = None) -> tuple[int, float] | None:
+    """The service's own count of its window, as an answer states it: how many calls are left and the seconds until
+    the window resets; None when the answer does not say (or says it unreadably)."""
+    found = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    at = time.time() if now is None else now
+    for remaining, reset in _LEFT_HEADERS:
+        if remaining in found and reset in found:
+            try:
+                left = int(found[remaining].strip())
+            except ValueError:
+                return None
+            seconds = _seconds_from(found[reset], at)
+            if left < 0 or seconds is None:
+                return None
+            return left, min(max(0.0, seconds), LONGEST_WAIT)
+    return None
+
+
 def until_epoch(reset: float | None, now: float | None = None, fallback: float = 60.0) -> float:
     """The seconds until `reset` (epoch seconds, as a client library already read it), at least 1."""
     if reset is None:
@@ -245,8 +272,17 @@ class Pacer:
             log.info("pacing %s: next %s request in %.0fs", what or lane.key_for(scope), lane.service, wait)
             self.sleep(wait)
 
+    def heed(self, lane: Lane, scope: str, left: int, reset_in: float) -> None:
+        """The service's own count, read off an answer: `left` calls until its window resets in `reset_in` s. Our
+        counts can be lost (a Redis restarted empty) and its window may be fixed where ours moves, so when fewer are
+        left than nine tenths of what the lane's steady pace would spend by the reset (the tenth for bursts), the lane
+        waits in every process so that what is left lasts until the reset; with none left, until the reset."""
+        if reset_in <= 0 or left >= 0.9 * lane.windows[0].per_second * reset_in:
+            return
+        self.pause(lane, scope, reset_in / (left + 1))
+
     def pause(self, lane: Lane, scope: str, seconds: float) -> None:
-        """Hold the lane back in every process for `seconds` (the service said so)."""
+        """Hold the lane back in every process for `seconds` (the service said so); a longer hold stands."""
         self._limiter.block(lane.key_for(scope), seconds)
 
     def sleep(self, seconds: float) -> None:

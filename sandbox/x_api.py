@@ -103,6 +103,12 @@ class LocalX(LocalServer):
         body = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
         self.fail_next(route, 429, body, headers, count)
 
+    def spend(self, route: str, used: int, reset_in: float) -> None:
+        """Count `used` requests to `route` in a window that resets in `reset_in` seconds, as if spent earlier (by
+        this app before a restart, or by another of its processes)."""
+        with self.lock:
+            self._windows[route] = _Window(started=time.time() - (_WINDOW_SECONDS - reset_in), used=used)
+
     # -- the API ------------------------------------------------------------
 
     def route_of(self, request: Request) -> str:

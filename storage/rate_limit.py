@@ -28,7 +28,9 @@ class WindowRateLimiter:
         )
 
     def block(self, key: str, seconds: float) -> None:
-        """Refuse every slot under `key` for `seconds`, for every process on the same storage."""
+        """Refuse every slot under `key` for `seconds`, for every process on the same storage; a longer block stands."""
+        if self._blocked(key) >= seconds:
+            return
         self._storage.clear(f"blocked:{key}")
         self._storage.incr(f"blocked:{key}", expiry=max(1, math.ceil(seconds)))
 

@@ -82,8 +82,9 @@ _WORDS_REMEMBERED = 200_000  # a vocabulary's worth; past it the memory starts a
 
 
 def _bands(values: np.ndarray) -> tuple[str, ...]:
-    """The signature cut into BANDS keys."""
+    """The signature cut into BANDS keys (its bytes read once and sliced: the same bytes as each band's own)."""
+    raw, width = values.tobytes(), values.itemsize * ROWS
     return tuple(
-        f"{band}.{hashlib.blake2b(values[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=5).hexdigest()}"
+        f"{band}.{hashlib.blake2b(raw[band * width : (band + 1) * width], digest_size=5).hexdigest()}"
         for band in range(BANDS)
     )

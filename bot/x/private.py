@@ -17,6 +17,7 @@ import tweepy
 from bot.pacing import LANES, Pacer
 from bot.pacing import wait_from as header_wait
 from bot.x.replies import reason
+from bot.x.windows import heed_windows
 from handlers.domain.complaint import Complaint
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.gateways import DeliveryFailed
@@ -43,6 +44,7 @@ class XPrivate:
         self._client = client
         self._brand_id = brand_id
         self._pacer = Pacer(limiter)
+        heed_windows(client, self._pacer)  # X's own count keeps the pace when ours is lost
         self._lane = LANES["x.dm"]
 
     def send_private(self, to: Complaint, text: str, key: str, *, again: bool) -> PrivateSent:

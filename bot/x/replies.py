@@ -11,6 +11,7 @@ import tweepy
 
 from bot.pacing import LANES, Pacer, wait_from
 from bot.x.normalize import tweet_url
+from bot.x.windows import heed_windows
 from handlers.domain.complaint import Complaint
 from handlers.ports.coordination import RateLimiter
 from handlers.ports.gateways import DeliveryFailed, PostedReply
@@ -34,6 +35,7 @@ class XReplies:
         self._brand_id = brand_id  # looked up when first needed: starting up needs neither X nor the database
         self._pacer = Pacer(limiter)
         self._lane = LANES["x.post"]  # X lets one user post 100 times per 15 minutes
+        heed_windows(client, self._pacer)  # X's own count keeps the pace when ours is lost
 
     def reply(self, to: Complaint, text: str, since: datetime) -> PostedReply:
         """POST /2/tweets as a reply to the complaint's tweet; a duplicate-content refusal is our earlier reply,

@@ -51,7 +51,9 @@ LEASE_SECONDS = 30.0
 BATCH_SECONDS = 1.0  # a batch running longer gives back what it has not started: a channel it holds is never held
 # long (another worker may post there meanwhile), and a VIP card decided since is leased at once, by rank
 _BACKOFF_CAP_SECONDS = 300.0
-_OUTAGE_BACKOFF_CAP_SECONDS = 30.0  # how long a lane waits, at most, before it looks again whether the outside is back
+# How long a lane waits, at most, before it looks again whether the outside is back: work resumes within seconds of
+# its return. A face whose every try is scarce (X's 100 posts in 15 minutes) asks for longer (`retry_after`).
+OUTAGE_LOOKS_AGAIN = 5.0
 WAIT_FOR_CARD_SECONDS = 600.0  # a thread line waits this long for its card (the card's post wakes it sooner)
 
 
@@ -61,8 +63,8 @@ def backoff_seconds(failures: int) -> float:
 
 
 def outage_backoff_seconds(streak: int) -> float:
-    """How long a lane pauses after its n-th outage in a row: 1 s, 2 s, 4 s, ... capped at 30 s."""
-    return min(_OUTAGE_BACKOFF_CAP_SECONDS, 2.0 ** max(0, streak - 1))
+    """How long a lane pauses after its n-th outage in a row: 1 s, 2 s, 4 s, then every OUTAGE_LOOKS_AGAIN."""
+    return min(OUTAGE_LOOKS_AGAIN, 2.0 ** max(0, streak - 1))
 
 
 class OutboxRunner:

@@ -104,7 +104,8 @@ class RateLimiter(Protocol):
         ...
 
     def block(self, key: str, seconds: float) -> None:
-        """Refuse every slot under `key` for `seconds` (the other side said Retry-After), in every process."""
+        """Refuse every slot under `key` for `seconds` (the other side said Retry-After), in every process; a longer
+        block already in place stands."""
         ...
 
 

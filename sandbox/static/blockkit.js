@@ -9,6 +9,8 @@ const EMOJI = {
   ticket: "🎫", white_check_mark: "✅", no_entry_sign: "🚫", link: "🔗", warning: "⚠️", x: "❌",
   rotating_light: "🚨", bell: "🔔", busts_in_silhouette: "👥", star: "⭐", arrow_right: "➡️", fire: "🔥",
   repeat: "🔁", inbox_tray: "📥", memo: "📝", lock: "🔒", wastebasket: "🗑️", email: "📧", calling: "📲",
+  leftwards_arrow_with_hook: "↩️", thunder_cloud_and_rain: "⛈️", no_mobile_phones: "📵", no_entry: "⛔",
+  bulb: "💡", bar_chart: "📊",
 };
 
 function el(tag, attrs, ...children) {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import redis
 
@@ -16,6 +17,24 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('pexpire', KEYS[1], ARGV[2])
 end
 return 0
+"""
+
+# Which of ARGV are in any of KEYS (the day buckets): their positions (1-based), so the answer is as long as what was
+# found, not one flag per key per bucket. SMISMEMBER goes a slice at a time: Lua's unpack has a bounded stack.
+_SEEN = """
+local found, out = {}, {}
+for _, bucket in ipairs(KEYS) do
+    for first = 1, #ARGV, 1000 do
+        local flags = redis.call('smismember', bucket, unpack(ARGV, first, math.min(first + 999, #ARGV)))
+        for n, flag in ipairs(flags) do
+            if flag == 1 then found[first + n - 1] = true end
+        end
+    end
+end
+for n = 1, #ARGV do
+    if found[n] then out[#out + 1] = n end
+end
+return out
 """
 
 _RELEASE = """
@@ -54,8 +73,8 @@ class RedisLocks:
 class RedisDedupe:
     """Recently seen keys, shared by every process on the same Redis: one set per day, each expiring on its own.
 
-    A set per day rather than a key per post keeps a batch to three commands (SMISMEMBER
-    on today's and yesterday's sets, one SADD) instead of one SET per post. It answers for
+    A set per day rather than a key per post keeps a batch to two round trips (one script
+    asking today's and yesterday's sets, one SADD) instead of one SET per post. It answers for
     the last day or two: redeliveries come within minutes, and for anything older the
     database's unique key decides.
     """
@@ -71,23 +90,20 @@ class RedisDedupe:
         self._prefix = prefix
         self._bucket = bucket_seconds
         self._now = now  # which bucket is today's (Redis itself expires each bucket at its EXPIREAT)
+        self._seen = client.register_script(_SEEN)
 
     def _day(self, at: float) -> int:
         return int(at // self._bucket)
 
     def seen(self, keys: list[str]) -> set[str]:
-        """Which of `keys` are in any bucket still alive (one round trip)."""
+        """Which of `keys` are in any bucket still alive (one round trip, each key sent once, the found ones
+        answered)."""
         if not keys:
             return set()
         today = self._day(self._now())
-        pipe = self._r.pipeline(transaction=False)
-        days = range(today - _LOOK_BACK, today + 1)
-        for day in days:
-            pipe.smismember(f"{self._prefix}{day}", keys)
-        found: set[str] = set()
-        for flags in pipe.execute():
-            found.update(key for key, flag in zip(keys, flags, strict=True) if flag)
-        return found
+        buckets = [f"{self._prefix}{day}" for day in range(today - _LOOK_BACK, today + 1)]
+        positions: Any = self._seen(keys=buckets, args=keys)
+        return {keys[int(n) - 1] for n in positions}
 
     def remember(self, keys: list[str], ttl_seconds: float) -> None:
         """Add `keys` to today's bucket, which lives `ttl_seconds` past the end of the day (one round trip)."""

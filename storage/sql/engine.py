@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from storage.sql import array_params
+
 DEFAULT_URL = "sqlite:///squeaky.db"
 
 
@@ -30,9 +32,11 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5, pgbounce
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     connect_args: dict[str, Any] = {"prepare_threshold": None} if pgbouncer else {}
-    return create_engine(
+    engine = create_engine(
         url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, connect_args=connect_args
     )
+    event.listen(engine, "connect", _postgresql_on_connect)
+    return engine
 
 
 def describe_pool(engine: Engine) -> str:
@@ -47,6 +51,11 @@ def describe_pool(engine: Engine) -> str:
         f"database: PostgreSQL at {where}; this process opens at most {size + overflow} connections "
         f"(DB_POOL_SIZE={size} + DB_MAX_OVERFLOW={overflow})"
     )
+
+
+def _postgresql_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Batches pass thousands of ids as arrays: write them in one join, not two regular expressions per element.
+    array_params.register(dbapi_connection)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -94,6 +94,7 @@ customers = Table(
     Column("private_stopped_at", UTCDateTime()),  # they answered "stop": never messaged privately again
 )
 
+_PRIVATE = text("private_conversation_id IS NOT NULL")  # threading looks these up for every batch
 # PostgreSQL keeps a fifth of each page free (fillfactor 80, migration 0020): a follow-up count is updated in place.
 complaints = Table(
     "complaints",
@@ -174,6 +175,7 @@ complaints = Table(
     Index(None, "received_at"),
     Index(None, "updated_at"),
     Index(None, "status", "posted_at"),
+    Index(None, "private_conversation_id", postgresql_where=_PRIVATE, sqlite_where=_PRIVATE),  # few cases have one
 )
 
 # Where each complaint's cards are: one per surface and channel, with the surface's own reference to the message

@@ -14,6 +14,7 @@ from bot.pacing import Pacer
 from bot.x.client import make_client
 from bot.x.feeds import PAGE_SIZE, XReader, mentions_feed, search_feed, seconds_until_reset
 from bot.x.normalize import normalize_tweet
+from bot.x.windows import heed_windows
 from handlers.domain.outbox_kinds import POSTS_A_CARD
 from handlers.intake.receive import receive
 from handlers.intake.stream_codec import from_entry
@@ -188,6 +189,22 @@ def test_requests_are_paced_inside_the_window(local_x: LocalX) -> None:
     with pytest.raises(InterruptedError):
         feed.fetch(None, None, None)
     assert not any(r.path.endswith("/mentions") for r in local_x.requests)  # it waited instead of asking
+
+
+def test_a_pacer_that_lost_its_count_keeps_inside_x_window_by_x_own_count(local_x: LocalX) -> None:
+    """Our count of X's windows lives in Redis: after a Redis restarted empty, X's own count on each answer keeps the
+    pace, so the polls slow down inside the window instead of running it dry and waiting for its reset."""
+    local_x.spend("mentions", 445, reset_in=6)  # 5 left, the window resets in 6 s
+    client = make_client(local_x.url, bearer_token=local_x.bearer_token)
+    heed_windows(client, feed_pacer := Pacer(WindowRateLimiter("memory://")))  # a pacer counting from nothing
+    feed = mentions_feed(client, local_x.brand_id, "SqueakyAir", _reader(local_x, feed_pacer))
+    read = []
+    for n in range(8):
+        local_x.add_tweet("ann", f"@SqueakyAir still waiting {n}")
+        read.append(feed.fetch(None, None, None).items[0].text)  # the newest first; a 429 would raise RateLimited
+    assert read == [f"@SqueakyAir still waiting {n}" for n in range(8)]
+    asked = [r for r in local_x.requests if r.path.endswith("/mentions")]
+    assert len(asked) == 8  # none refused, none asked twice
 
 
 def test_the_position_survives_a_lost_stream(local_x: LocalX) -> None:

@@ -10,7 +10,18 @@ from email.utils import formatdate
 
 import pytest
 
-from bot.pacing import LANES, Lane, Pacer, Unavailable, Window, backoff, patiently, until_epoch, wait_from
+from bot.pacing import (
+    LANES,
+    Lane,
+    Pacer,
+    Unavailable,
+    Window,
+    backoff,
+    left_from,
+    patiently,
+    until_epoch,
+    wait_from,
+)
 from handlers.ports.gateways import DeliveryFailed
 from storage.rate_limit import WindowRateLimiter
 
@@ -134,6 +145,45 @@ def test_a_pause_holds_the_lane_back_for_every_pacer_on_the_same_limiter() -> No
     one.pause(LANES["teams.conversation"], "19:abc", 30)
     assert 25 < other.ask(LANES["teams.conversation"], "19:abc") <= 31
     assert other.ask(LANES["teams.conversation"], "19:other") == 0
+
+
+def test_a_shorter_pause_never_cuts_a_longer_one_short() -> None:
+    pacer = Pacer(WindowRateLimiter("memory://"))
+    pacer.pause(LANES["x.mentions"], "", 100)
+    pacer.pause(LANES["x.mentions"], "", 2)
+    assert pacer.ask(LANES["x.mentions"]) > 90
+
+
+def test_the_services_own_count_of_its_window_in_each_documented_form() -> None:
+    x = {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "12", "x-rate-limit-reset": str(int(NOW + 60))}
+    assert left_from(x, NOW) == (12, 60)
+    assert left_from({"RateLimit-Remaining": "2999", "RateLimit-Reset": str(int(NOW + 300))}, NOW) == (2999, 300)
+    iso = "2027-01-15T08:05:00.000Z"
+    at = datetime.fromisoformat("2027-01-15T08:00:00+00:00").timestamp()
+    assert left_from({"X-RateLimit-Remaining": "299", "X-RateLimit-Reset": iso}, at) == (299, pytest.approx(300))
+    assert left_from({"x-rate-limit-remaining": "12"}, NOW) is None  # no reset: nothing to spread it over
+    assert left_from({"x-rate-limit-remaining": "many", "x-rate-limit-reset": "60"}, NOW) is None
+    assert left_from({"x-rate-limit-remaining": "-1", "x-rate-limit-reset": "60"}, NOW) is None
+    assert left_from({"x-rate-limit-remaining": "3", "x-rate-limit-reset": str(int(NOW - 5))}, NOW) == (3, 0)
+    assert left_from(None, NOW) is None
+
+
+def test_the_services_own_count_holds_the_lane_back_only_when_it_runs_short() -> None:
+    lane = LANES["x.mentions"]  # 450 in 15 minutes: a steady 0.5 a second
+    pacer = Pacer(WindowRateLimiter("memory://"))
+    pacer.heed(lane, "", 449, 899)  # a fresh window: what is left lasts
+    pacer.heed(lane, "", 420, 899)  # a burst of 30 ahead of the steady pace: within a tenth, fine
+    assert pacer.ask(lane) == 0
+    pacer.heed(lane, "", 300, 899)  # 150 ahead: what is left is spread until the reset, one every 3 s
+    assert 2 < pacer.ask(lane) <= 3
+    pacer.heed(lane, "", 9, 100)  # 9 left for 100 s, where the steady pace would spend 50: one every 10 s
+    assert 9 < pacer.ask(lane) <= 10
+    spent = Pacer(WindowRateLimiter("memory://"))
+    spent.heed(lane, "", 0, 120)  # none left: nothing until the reset
+    assert 119 < spent.ask(lane) <= 120
+    past = Pacer(WindowRateLimiter("memory://"))
+    past.heed(lane, "", 0, 0)  # the window has reset already
+    assert past.ask(lane) == 0
 
 
 def test_waiting_for_a_slot_ends_when_stopping() -> None:

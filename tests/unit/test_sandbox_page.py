@@ -3,6 +3,7 @@ box, Dismiss and reloads, and the private conversations beside the public thread
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sandbox.bluesky_api import LocalBluesky
@@ -104,3 +105,13 @@ def test_the_private_conversations_show_beside_the_public_threads_ours_marked_ne
     assert direct["with"] == "ann@social.example" and [m["ours"] for m in direct["messages"]] == [True, False]
     assert [t["text"] for t in state["mastodon"]] == ["@squeakyair my flight is late"]  # direct posts are private
     assert [t["text"] for t in state["x"]] == ["@SqueakyAir my bag is lost"]  # DMs are never in the timeline
+
+
+def test_the_page_draws_every_emoji_the_slack_face_writes() -> None:
+    """Slack shows `:name:` as its emoji; the sandbox page must too, or a newcomer reads shortcodes."""
+    written = re.compile(r"(?<![\w}{]):([a-z][a-z0-9_]*):(?![\w{])")  # not a key such as f"{source}:post:{id}"
+    names = {m.group(1) for path in Path("bot/slack").rglob("*.py") for m in written.finditer(path.read_text())}
+    page = Path("sandbox/static/blockkit.js").read_text()
+    drawn = set(re.findall(r"\b([a-z][a-z0-9_]*): \"", page.split("const EMOJI = {", 1)[1].split("};", 1)[0]))
+    assert {"warning", "leftwards_arrow_with_hook", "ticket"} <= names  # the scan finds what the cards say
+    assert names - drawn == set()
