@@ -35,10 +35,9 @@ from tests.private_servers import PrivatePostgres, PrivateRedis
 pytestmark = pytest.mark.e2e
 
 
-def running(database_url: str, redis_url: str, slack: LocalSlack) -> Iterator[Running]:
-    """Squeaky's web app and one worker on these servers, until the test ends."""
-    upgrade(database_url)
-    settings = Settings(
+def slack_settings(database_url: str, redis_url: str, slack: LocalSlack, **more: Any) -> Settings:
+    """Squeaky's settings for the local Slack on these servers."""
+    return Settings(
         _env_file=None,
         database_url=database_url,
         redis_url=redis_url,
@@ -48,7 +47,14 @@ def running(database_url: str, redis_url: str, slack: LocalSlack) -> Iterator[Ru
         slack_api_url=f"{slack.url}/api/",
         slack_team_id=SLACK_TEAM,
         slack_app_id=SLACK_APP,
+        **more,
     )
+
+
+def running(database_url: str, redis_url: str, slack: LocalSlack) -> Iterator[Running]:
+    """Squeaky's web app and one worker on these servers, until the test ends."""
+    upgrade(database_url)
+    settings = slack_settings(database_url, redis_url, slack)
     services = build_services(settings)
     server = BackgroundServer(web_app(services), host="127.0.0.1", port=0).start()
     stop = threading.Event()

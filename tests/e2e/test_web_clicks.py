@@ -16,7 +16,6 @@ import redis
 from sqlalchemy import func, select
 
 from bot.bootstrap import build_services
-from bot.config import Settings
 from bot.serving import BackgroundServer
 from bot.slack import action_ids
 from bot.slack.clicks import ClickDecider
@@ -31,49 +30,34 @@ from sandbox.x_api import LocalX
 from storage.sql.migrate import upgrade
 from storage.sql.tables import audit_events, queued_clicks
 from tests.conftest import REDIS_TEST_URL
-from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, SLACK_APP, SLACK_TEAM, Running
+from tests.e2e.conftest import CHANNEL, SIGNING_SECRET, Running
 from tests.e2e.test_agent_card import _complaint_id
-from tests.e2e.test_outage_clicks import told
+from tests.e2e.test_outage_clicks import slack_settings, told
 
 pytestmark = pytest.mark.e2e
 
 
-def _serve(pg_url: str, slack: LocalSlack, threads: int) -> tuple[Running, BackgroundServer]:
-    settings = Settings(
-        _env_file=None,
-        database_url=pg_url,
-        redis_url=REDIS_TEST_URL,
-        slack_bot_token=slack.token,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_channel=CHANNEL,
-        slack_api_url=f"{slack.url}/api/",
-        slack_team_id=SLACK_TEAM,
-        slack_app_id=SLACK_APP,
-        slack_web_click_threads=threads,
-    )
+def _serve(pg_url: str, slack: LocalSlack, threads: int) -> Iterator[Running]:
+    """Squeaky's web app alone (no worker), deciding clicks on `threads` threads of its own, until the test ends."""
+    upgrade(pg_url)
+    settings = slack_settings(pg_url, REDIS_TEST_URL, slack, slack_web_click_threads=threads)
     services = build_services(settings)
     server = BackgroundServer(web_app(services), host="127.0.0.1", port=0).start()
-    return Running(services, f"http://127.0.0.1:{server.port}", slack, LocalX(), settings), server
+    yield Running(services, f"http://127.0.0.1:{server.port}", slack, LocalX(), settings)
+    server.close()
+    services.engine.dispose()
 
 
 @pytest.fixture
 def web_only(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlack) -> Iterator[Running]:
     """Squeaky's web app deciding clicks itself, and no worker."""
-    upgrade(pg_url)
-    squeaky, server = _serve(pg_url, local_slack, threads=2)
-    yield squeaky
-    server.close()
-    squeaky.services.engine.dispose()
+    yield from _serve(pg_url, local_slack, threads=2)
 
 
 @pytest.fixture
 def busy_web(pg_url: str, redis_client: redis.Redis, local_slack: LocalSlack) -> Iterator[Running]:
     """Squeaky's web app with no room to decide clicks, and no worker yet."""
-    upgrade(pg_url)
-    squeaky, server = _serve(pg_url, local_slack, threads=0)
-    yield squeaky
-    server.close()
-    squeaky.services.engine.dispose()
+    yield from _serve(pg_url, local_slack, threads=0)
 
 
 def _card(squeaky: Running) -> dict[str, Any]:
