@@ -274,10 +274,10 @@ class Pacer:
 
     def heed(self, lane: Lane, scope: str, left: int, reset_in: float) -> None:
         """The service's own count, read off an answer: `left` calls until its window resets in `reset_in` s. Our
-        counts can be lost (a Redis restarted empty) and its window may be fixed where ours moves, so when fewer are
-        left than nine tenths of what the lane's steady pace would spend by the reset (the tenth for bursts), the lane
-        waits in every process so that what is left lasts until the reset; with none left, until the reset."""
-        if reset_in <= 0 or left >= 0.9 * lane.windows[0].per_second * reset_in:
+        counts can be lost (a Redis restarted empty) and its window may be fixed where ours moves, so once its last
+        tenth is reached the lane waits in every process, so that what is left lasts until the reset (none left:
+        until the reset). Bursts inside the rest of the window pass as the service allows them."""
+        if reset_in <= 0 or left > lane.windows[0].burst // 10:
             return
         self.pause(lane, scope, reset_in / (left + 1))
 
