@@ -51,8 +51,18 @@ class TeamsDirectory:
         if members is None:
             return self._read_team(None)
         if refresh:
-            threading.Thread(target=self._read_team, args=(members,), name="teams-members", daemon=True).start()
+            threading.Thread(target=self._read_again, args=(members,), name="teams-members", daemon=True).start()
         return members[0]
+
+    def _read_again(self, members: tuple[dict[str, dict[str, Any]], float]) -> None:
+        """Read an old list again (in the background); whatever happens, a later click may ask again."""
+        try:
+            self._read_team(members)
+        except Exception:  # an unexpected answer or a bug: logged; the list known stays
+            log.exception("could not read the care team's members again")
+        finally:
+            with self._lock:
+                self._refreshing = False
 
     def _read_team(self, members: tuple[dict[str, dict[str, Any]], float] | None) -> dict[str, dict[str, Any]]:
         assert self._agents_team is not None
@@ -60,13 +70,10 @@ class TeamsDirectory:
             listed = self._connector.members(self._place.service_url(), self._agents_team)
         except DeliveryFailed as exc:
             log.warning("could not read the care team's members from Teams: %s", exc.reason)
-            with self._lock:
-                self._refreshing = False
             return members[0] if members is not None else {}
         by_id = {str(m.get("id")): m for m in listed if m.get("id")}
         with self._lock:
             self._members = (by_id, time.monotonic())
-            self._refreshing = False
             for user_id, member in by_id.items():
                 if member.get("aadObjectId"):
                     self._aad[user_id] = str(member["aadObjectId"])
